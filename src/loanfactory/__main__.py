@@ -1,0 +1,5 @@
+"""``python -m loanfactory`` runs the command line."""
+
+from loanfactory.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The tamper-evident audit trail: hash-chained records and their verifier.
+
+Each record's hash is SHA-256 over the previous record's hash and the record's canonical JSON
+(sorted keys, Decimals and dates as strings). Editing, inserting or deleting any record breaks
+the chain from that point; :func:`verify_chain` names the first broken link. Every store uses
+these two functions, so a chain written by one can be checked by another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from loanfactory.ports import AuditRecord
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON: sorted keys, no spaces, Decimals/dates/datetimes as strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return canonical_json(value.model_dump(mode="json"))
+    raise TypeError(f"cannot serialise {type(value).__name__} in an audit record")
+
+
+def record_hash(
+    previous_hash: str,
+    *,
+    sequence: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> str:
+    body = canonical_json(
+        {
+            "sequence": sequence,
+            "at": at.isoformat(),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "before": before,
+            "after": after,
+        }
+    )
+    return hashlib.sha256(f"{previous_hash}\n{body}".encode()).hexdigest()
+
+
+def make_record(
+    previous: AuditRecord | None,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """The next link after ``previous`` (or the first link)."""
+    sequence = previous.sequence + 1 if previous else 1
+    previous_hash = previous.hash if previous else GENESIS
+    before = json.loads(canonical_json(before)) if before is not None else None
+    after = json.loads(canonical_json(after)) if after is not None else None
+    digest = record_hash(
+        previous_hash, sequence=sequence, at=at, actor=actor, action=action, subject=subject,
+        before=before, after=after,
+    )
+    return AuditRecord(
+        sequence=sequence, at=at, actor=actor, action=action, subject=subject, before=before,
+        after=after, previous_hash=previous_hash, hash=digest,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """Where the chain stops holding: the record's sequence and why."""
+
+    sequence: int
+    reason: str
+
+
+def verify_chain(records: Sequence[AuditRecord]) -> ChainBreak | None:
+    """The first broken link of a chain given in sequence order, or None when it is intact."""
+    previous_hash = GENESIS
+    expected = 1
+    for record in records:
+        if record.sequence != expected:
+            return ChainBreak(expected, f"record {expected} is missing (found {record.sequence})")
+        if record.previous_hash != previous_hash:
+            return ChainBreak(record.sequence, "the link to the previous record does not match")
+        digest = record_hash(
+            previous_hash, sequence=record.sequence, at=record.at, actor=record.actor,
+            action=record.action, subject=record.subject, before=record.before, after=record.after,
+        )
+        if digest != record.hash:
+            return ChainBreak(record.sequence, "the record was changed after it was written")
+        previous_hash = record.hash
+        expected += 1
+    return None

@@ -1,0 +1,179 @@
+"""Errors as values, and the few exceptions loanfactory raises.
+
+A problem in a product, rule or scenario file is a :class:`Diagnostic`: a value with a location
+(file, line, column, path), a stable ``code``, a plain message and an optional hint. Loaders
+collect every diagnostic of every file and return them; nothing is raised at a product manager.
+
+Exceptions are for developers calling the Python API with bad arguments or in a wrong state::
+
+    LoanfactoryError            every exception raised on purpose; has .code, .message, .field
+     ├── SpecError              a file did not load; .diagnostics lists every problem
+     ├── InvalidInput           an argument is wrong (negative amount, bad ID checksum, ...)
+     ├── NotFound               an id that does not exist (unknown product, loan, ...)
+     └── StateConflict          a command not allowed now (closed product, frozen line, ...)
+
+Every exception carries an English and a Chinese message (``message`` / ``message_zh``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+Language = Literal["en", "zh"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One located problem.
+
+    ``line`` and ``column`` are 1-based; ``path`` is the dotted path inside the document
+    (``repayment.methods[1]``); ``code`` is stable and documented (``unknown-key``,
+    ``min-gt-max`` ...). ``message_zh``/``hint_zh`` hold the Chinese text where we have it.
+    """
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    hint: str | None = None
+    severity: Severity = "error"
+    message_zh: str | None = None
+    hint_zh: str | None = None
+
+    def in_language(self, lang: Language) -> Diagnostic:
+        """The same diagnostic with message and hint in ``lang`` (English when no translation)."""
+        if lang == "zh" and self.message_zh is not None:
+            return replace(
+                self,
+                message=self.message_zh,
+                hint=self.hint_zh if self.hint_zh is not None else self.hint,
+                message_zh=None,
+                hint_zh=None,
+            )
+        return replace(self, message_zh=None, hint_zh=None)
+
+    def located(
+        self, file: str | None, line: int | None = None, column: int | None = None
+    ) -> Diagnostic:
+        """A copy placed at ``file:line:column`` (keeps a position it already has)."""
+        return replace(
+            self,
+            file=self.file or file,
+            line=self.line if self.line is not None else line,
+            column=self.column if self.column is not None else column,
+        )
+
+    def format(self) -> str:
+        """``file:line:column: error[code] path: message (hint)`` — the text output format."""
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        path = f" {self.path}:" if self.path else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}: {self.severity}[{self.code}]{path} {self.message}{hint}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file or "", self.line or 0, self.column or 0, self.code)
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    """``("repayment", "methods", 1)`` -> ``repayment.methods[1]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to ``word``, or None when nothing is close enough."""
+    options = [str(c) for c in choices]
+    lowered = {o.lower(): o for o in options}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return lowered[word.lower()]
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not found:
+        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        found = [lowered[f] for f in found]
+    return found[0] if found else None
+
+
+def hint_for(word: str, choices: Iterable[str]) -> tuple[str | None, str | None]:
+    """A did-you-mean hint in English and Chinese, or ``(None, None)``."""
+    guess = did_you_mean(word, choices)
+    if guess is None:
+        return None, None
+    return f"did you mean '{guess}'?", f"您是不是想写 '{guess}'？"
+
+
+class LoanfactoryError(Exception):
+    """Base of every exception loanfactory raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        message_zh: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def localized(self, lang: Language) -> str:
+        if lang == "zh" and self.message_zh:
+            return self.message_zh
+        return self.message
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class InvalidInput(LoanfactoryError):
+    """An argument to an API call is wrong; ``field`` names it."""
+
+    code = "invalid-input"
+
+
+class NotFound(LoanfactoryError):
+    """An id that does not exist."""
+
+    code = "not-found"
+
+
+class StateConflict(LoanfactoryError):
+    """A command that the current state does not allow."""
+
+    code = "state-conflict"
+
+
+@dataclass(eq=False)
+class SpecError(LoanfactoryError):
+    """A product, rule or scenario file did not load; ``diagnostics`` lists every problem."""
+
+    diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        first = self.diagnostics[0].format() if self.diagnostics else "invalid specification"
+        more = len(self.diagnostics) - 1
+        text = first + (f" (and {more} more)" if more > 0 else "")
+        LoanfactoryError.__init__(self, text, code="spec-error")
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,390 @@
+"""Ports: the only ways the core reaches the outside world.
+
+Each port is a :class:`typing.Protocol`. The core (origination, servicing, compliance, reporting)
+depends on these and never on a database driver, web framework or SDK. Implementations:
+
+=====================  ==========================================  ===================================
+port                   in-memory / simulated (``loanfactory.testing``)  production (``loanfactory.adapters``)
+=====================  ==========================================  ===================================
+Clock                  FixedClock                                  adapters.clock.SystemClock
+Store / Transaction    MemoryStore                                 adapters.sql.SqlStore (SQLite, PG)
+Notifier               RecordingNotifier                           adapters.notify.* (console, file,
+                                                                   webhook, SMS/push)
+PaymentGateway         SimulatedGateway (failures, timeouts,       a bank's payment system
+                       duplicate callbacks)
+KycVerifier            SimulatedKyc                                a KYC vendor
+CreditBureau           SimulatedBureau                             PBOC credit reference centre
+SignatureProvider      SimulatedSigner                             a CA / e-signature vendor
+=====================  ==========================================  ===================================
+
+The message types that cross the ports (payment instructions, notifications, KYC and bureau
+answers) are defined here too, as frozen pydantic models, so that they can be written to the
+outbox as JSON and read back exactly.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from loanfactory.entity import DomainEvent, Entity
+
+E = TypeVar("E", bound=Entity)
+
+
+class Message(BaseModel):
+    """Base of the values that cross a port."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    """The current time and business date; never read the wall clock in the core."""
+
+    def now(self) -> datetime:
+        """An aware datetime (China Standard Time)."""
+        ...
+
+    def today(self) -> date:
+        """The business date."""
+        ...
+
+
+# --- storage ----------------------------------------------------------------------------------
+
+
+class ConcurrentUpdate(Exception):
+    """An entity changed since it was read (optimistic locking); the command may be retried."""
+
+
+class Repository(Protocol[E]):
+    """Versioned entities of one kind."""
+
+    def get(self, id: str) -> E:
+        """The entity, or :class:`loanfactory.errors.NotFound`."""
+        ...
+
+    def find(self, id: str) -> E | None: ...
+
+    def lock(self, id: str) -> E:
+        """Read for update: other writers of this entity wait until the transaction ends."""
+        ...
+
+    def add(self, entity: E) -> E:
+        """Insert a new entity (version 1 is returned); an existing id is a conflict."""
+        ...
+
+    def update(self, entity: E) -> E:
+        """Store a changed entity read at ``entity.version``; returns it at the next version.
+
+        Raises :class:`ConcurrentUpdate` when the stored version differs.
+        """
+        ...
+
+    def list(self, **where: Any) -> list[E]:
+        """Entities whose indexed attributes equal the given values, in id order."""
+        ...
+
+
+class LedgerEntryRecord(Message):
+    """One append-only ledger posting as stored (the servicing ledger builds these)."""
+
+    id: str
+    loan_id: str
+    sequence: int
+    type: str
+    business_date: date
+    posted_at: datetime
+    amount: Decimal
+    principal: Decimal = Decimal(0)
+    interest: Decimal = Decimal(0)
+    penalty: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    reverses: str | None = None
+    idempotency_key: str | None = None
+    memo: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Ledger(Protocol):
+    """Append-only postings per loan."""
+
+    def append(self, entry: LedgerEntryRecord) -> None:
+        """Add a posting; a duplicate id or idempotency key is refused."""
+        ...
+
+    def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
+        """Every posting of a loan, in sequence order."""
+        ...
+
+    def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None: ...
+
+
+class OutboxMessage(Message):
+    """A notification or payment instruction written with the state change that caused it."""
+
+    id: str
+    topic: str  # "notification", "payment", "debit", "collection", ...
+    dedup_key: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+class Outbox(Protocol):
+    def add(self, message: OutboxMessage) -> None:
+        """Queue a message; a second message with the same dedup key is ignored."""
+        ...
+
+    def pending(self, limit: int = 100) -> list[OutboxMessage]: ...
+
+    def mark_delivered(self, id: str, at: datetime) -> None: ...
+
+    def mark_failed(self, id: str, error: str) -> None: ...
+
+
+class AuditRecord(Message):
+    """One link of the hash-chained audit log."""
+
+    sequence: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    previous_hash: str
+    hash: str
+
+
+class AuditLog(Protocol):
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        at: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditRecord: ...
+
+    def records(self, subject: str | None = None) -> list[AuditRecord]: ...
+
+
+class EventLog(Protocol):
+    """Domain events, and the idempotency keys of the commands already done."""
+
+    def append(self, event: DomainEvent) -> None: ...
+
+    def by_key(self, idempotency_key: str) -> DomainEvent | None:
+        """The event a command with this key produced, if it already ran."""
+        ...
+
+    def for_subject(self, subject: str) -> list[DomainEvent]: ...
+
+
+class Transaction(Protocol):
+    """One unit of work: everything in it commits together or not at all."""
+
+    ledger: Ledger
+    outbox: Outbox
+    audit: AuditLog
+    events: EventLog
+
+    def repo(self, kind: type[E]) -> Repository[E]: ...
+
+
+class Store(Protocol):
+    """Where state lives: ``with store.transaction() as tx: ...`` commits on success."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    push = "push"
+    email = "email"
+    webhook = "webhook"
+    in_app = "in-app"
+    staff = "staff"  # a task or alert for bank staff
+
+
+class Notification(Message):
+    """A message to a customer or to staff, already rendered in its language."""
+
+    id: str
+    recipient: str  # customer id or staff role/user
+    channel: Channel
+    template: str  # e.g. "approval_result", "repayment_reminder", "overdue_notice", "risk_warning"
+    language: str = "zh"
+    subject: str = ""
+    body: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    dedup_key: str
+
+
+class DeliveryReceipt(Message):
+    notification_id: str
+    delivered: bool
+    provider_reference: str | None = None
+    error: str | None = None
+
+
+class Notifier(Protocol):
+    def send(self, notification: Notification) -> DeliveryReceipt: ...
+
+
+# --- payments ---------------------------------------------------------------------------------
+
+
+class PaymentStatus(StrEnum):
+    succeeded = "succeeded"
+    failed = "failed"
+    pending = "pending"  # timed out or still in flight: ask again with status()
+
+
+class PaymentDirection(StrEnum):
+    payout = "payout"  # disbursement to the borrower or an entrusted payee (放款)
+    debit = "debit"  # collection from the borrower's account (扣款)
+
+
+class PaymentInstruction(Message):
+    """Move money; ``idempotency_key`` makes a resubmission safe."""
+
+    id: str
+    direction: PaymentDirection
+    loan_id: str
+    amount: Decimal
+    account: str  # bank card or account number (masked in logs)
+    account_name: str
+    payee_category: str | None = None  # for fund supervision (资金用途)
+    idempotency_key: str
+    requested_at: datetime
+
+
+class PaymentResult(Message):
+    instruction_id: str
+    status: PaymentStatus
+    amount: Decimal
+    reference: str | None = None
+    reason: str | None = None
+    settled_at: datetime | None = None
+
+
+class PaymentGateway(Protocol):
+    def submit(self, instruction: PaymentInstruction) -> PaymentResult: ...
+
+    def status(self, instruction_id: str) -> PaymentResult: ...
+
+
+class PaymentRecord(Message):
+    """A payment observed on a borrower's or payee's account (for fund-use supervision)."""
+
+    loan_id: str
+    at: datetime
+    amount: Decimal
+    payee: str
+    payee_category: str
+
+
+# --- KYC, credit bureau, signatures -----------------------------------------------------------
+
+
+class KycCheck(StrEnum):
+    id_card = "id-card"  # 身份证核验
+    face_match = "face-match"  # 人脸比对
+    bank_card_four = "bank-card-four"  # 银行卡四要素
+    business_licence = "business-licence"  # 营业执照核验
+
+
+class KycResult(Message):
+    check: KycCheck
+    passed: bool
+    score: Decimal | None = None
+    reason: str | None = None
+    reference: str | None = None
+
+
+class KycVerifier(Protocol):
+    def verify_id_card(self, id_number: str, name: str) -> KycResult: ...
+
+    def match_face(self, id_number: str, image_sha256: str) -> KycResult: ...
+
+    def verify_bank_card(self, id_number: str, name: str, card_number: str, phone: str) -> KycResult: ...
+
+    def verify_business_licence(self, credit_code: str, name: str, legal_representative: str) -> KycResult: ...
+
+
+class BureauRecord(Message):
+    """One account or event in a credit report."""
+
+    kind: str  # "loan", "credit_card", "guarantee", "court_judgement", "write_off", ...
+    opened: date | None = None
+    balance: Decimal = Decimal(0)
+    overdue_months_24m: int = 0
+    worst_status: str = "normal"  # normal, overdue, bad_debt, ...
+    reported: date | None = None
+
+
+class BureauQuery(Message):
+    subject_id: str  # ID number or unified social credit code
+    subject_name: str
+    purpose: str  # "loan_approval", "post_loan_management", ...
+    consent_id: str
+    as_of: date
+
+
+class BureauReportData(Message):
+    """What a bureau returned; origination maps it onto the rule facts."""
+
+    subject_id: str
+    as_of: date
+    score: int | None = None
+    records: tuple[BureauRecord, ...] = ()
+    inquiries_3m: int = 0
+    inquiries_12m: int = 0
+    reference: str | None = None
+
+
+class CreditBureau(Protocol):
+    def report(self, query: BureauQuery) -> BureauReportData: ...
+
+
+class SignatureMethod(StrEnum):
+    sms_code = "sms-code"
+    face = "face"
+    ca_certificate = "ca-certificate"
+    handwritten = "handwritten"
+
+
+class SignatureRecord(Message):
+    signer: str
+    signer_role: str  # "borrower", "lender", "guarantor"
+    method: SignatureMethod
+    signed_at: datetime
+    document_sha256: str
+    certificate_id: str
+    signature: str
+
+
+class SignatureProvider(Protocol):
+    def sign(
+        self, *, document_sha256: str, signer: str, signer_role: str, method: SignatureMethod, at: datetime
+    ) -> SignatureRecord: ...
+
+    def verify(self, record: SignatureRecord) -> bool: ...
+

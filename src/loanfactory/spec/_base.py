@@ -1,0 +1,83 @@
+"""The base of every product-language model, and the small shared value types.
+
+Every section is a frozen pydantic model that forbids unknown keys (so a typo is a located
+``unknown-key`` error with a did-you-mean). Cross-field rules are not raised inside pydantic: each
+model yields :class:`Problem` values from :meth:`SpecModel.problems`, with a path relative to the
+model, so the loader can place them at the exact line and column of the offending value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+PathPart = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A cross-field problem found in a validated model; ``path`` is relative to that model."""
+
+    path: tuple[PathPart, ...]
+    code: str
+    message: str
+    message_zh: str
+    hint: str | None = None
+    hint_zh: str | None = None
+    severity: str = "error"
+
+    def under(self, *prefix: PathPart) -> Problem:
+        """The same problem seen from an enclosing model."""
+        return Problem(
+            (*prefix, *self.path), self.code, self.message, self.message_zh, self.hint, self.hint_zh,
+            self.severity,
+        )
+
+
+class SpecModel(BaseModel):
+    """Frozen, strict about unknown keys; subclasses add :meth:`problems` for cross-field rules."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        serialize_by_alias=True,
+        use_enum_values=False,
+        validate_default=False,
+        str_strip_whitespace=True,
+        ser_json_timedelta="iso8601",
+    )
+
+    def problems(self) -> Iterator[Problem]:
+        """Cross-field problems of this model and its parts (none by default)."""
+        return iter(())
+
+
+def normalise_choice(value: Any, choices: type[Enum]) -> Any:
+    """Map a spelling variant (case, ``-`` vs ``_``) onto the canonical enum value."""
+    if not isinstance(value, str):
+        return value
+    wanted = value.strip().lower().replace("_", "-")
+    for member in choices:
+        if str(member.value).lower().replace("_", "-") == wanted:
+            return member.value
+    return value
+
+
+def lenient(choices: type[Enum]) -> BeforeValidator:
+    """Validator metadata: ``Annotated[Frequency, lenient(Frequency)]`` accepts ``semi_annual``."""
+    return BeforeValidator(lambda value: normalise_choice(value, choices))
+
+
+class LocalizedText(SpecModel):
+    """A name or message in Chinese and English (中文/英文)."""
+
+    zh: Annotated[str, Field(min_length=1, max_length=200, description="中文")]
+    en: Annotated[str | None, Field(default=None, max_length=200, description="English")] = None
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" and self.en else self.zh

@@ -1,0 +1,289 @@
+"""The product (贷款产品): identity, limits, pricing, repayment and policies in one frozen model.
+
+A product file is YAML whose top level is a :class:`ProductSpec` (``kind: product`` may be
+omitted). ``extends:`` and fragment ``use:`` references are resolved by the loader before the
+merged mapping is validated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from loanfactory.calendar import Frequency
+from loanfactory.conventions import RepaymentMethod, TermUnit
+from loanfactory.money import Rate
+from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
+from loanfactory.spec.fees import Fee, FeeTiming
+from loanfactory.spec.limits import AmountRange, TermRange
+from loanfactory.spec.policies import (
+    Disbursement,
+    GuaranteePolicy,
+    GuaranteeType,
+    OverduePolicy,
+    Penalty,
+    Prepayment,
+)
+from loanfactory.spec.rate import FixedRate, FloatingRate, RateSpec
+from loanfactory.spec.repayment import Repayment
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+class Status(StrEnum):
+    """Publication status (产品状态)."""
+
+    draft = "draft"  # 草稿
+    online = "online"  # 已上线
+    paused = "paused"  # 暂停
+    offline = "offline"  # 已下线
+
+
+class Channel(StrEnum):
+    """Where the product is sold (销售渠道)."""
+
+    app = "app"
+    mini_program = "mini-program"  # 小程序
+    web = "web"
+    branch = "branch"  # 网点
+    partner = "partner"  # 合作机构
+
+
+class Segment(StrEnum):
+    """Customer segment (客群)."""
+
+    individual = "individual"  # 个人
+    enterprise = "enterprise"  # 企业
+
+
+class Purpose(StrEnum):
+    """Loan purpose (贷款用途)."""
+
+    consumer = "consumer"  # 消费
+    housing = "housing"  # 住房
+    business = "business"  # 经营
+    auto = "auto"  # 汽车
+    supply_chain = "supply-chain"  # 供应链
+    education = "education"  # 教育
+    agriculture = "agriculture"  # 农业
+    working_capital = "working-capital"  # 流动资金
+    renovation = "renovation"  # 装修
+    project = "project"  # 项目
+
+
+class RulePurpose(StrEnum):
+    """Which step of the decision a rule set serves."""
+
+    eligibility = "eligibility"  # 准入
+    pre_review = "pre_review"  # 预审
+    scoring = "scoring"  # 评分
+    routing = "routing"  # 审批路由
+    pricing = "pricing"  # 定价
+    limit = "limit"  # 额度
+    overdue = "overdue"  # 逾期
+    tags = "tags"  # 客户画像标签
+
+
+RuleRef = Annotated[
+    str | dict[str, Any],
+    Field(description="A rule id from rules/, or a rule set written inline"),
+]
+
+
+class RuleRefs(SpecModel):
+    """The rule sets a product uses, by purpose (引用的规则集)."""
+
+    eligibility: RuleRef | None = None
+    pre_review: RuleRef | None = None
+    scoring: RuleRef | None = None
+    routing: RuleRef | None = None
+    pricing: RuleRef | None = None
+    limit: RuleRef | None = None
+    overdue: RuleRef | None = None
+    tags: RuleRef | None = None
+
+    def items(self) -> Iterator[tuple[RulePurpose, str | dict[str, Any]]]:
+        """(purpose, reference) for every purpose that is set, in decision order."""
+        for purpose in RulePurpose:
+            value = getattr(self, purpose.value)
+            if value is not None:
+                yield purpose, value
+
+
+class Effective(SpecModel):
+    """When the product may be sold (有效期): ``from`` inclusive, ``to`` inclusive or open."""
+
+    from_: Annotated[date, Field(alias="from")]
+    to: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class ComplianceSettings(SpecModel):
+    """Which regulatory profile the product is checked against (合规配置)."""
+
+    profile: Annotated[
+        str, Field(description="bank, consumer-finance, consumer-finance-new, micro-loan, private-lending")
+    ] = "bank"
+    apr_limit: Annotated[Rate | None, Field(description="An internal APR ceiling below the legal cap")] = None
+
+
+class ContractSettings(SpecModel):
+    """Contract template and required clauses (电子合同)."""
+
+    template: Annotated[str, Field(description="Template name or path (Jinja2)")] = "default"
+    languages: tuple[Literal["zh", "en"], ...] = ("zh",)
+    required_clauses: tuple[str, ...] = ()
+
+
+class ProductSpec(SpecModel):
+    """A loan product as written by a product manager (产品定义)."""
+
+    kind: Literal["product"] = "product"
+    code: Annotated[str, Field(pattern=CODE_PATTERN, description="Unique product code (产品编码)")]
+    extends: Annotated[
+        tuple[str, ...], Field(description="Templates this product was built on (继承的模板)")
+    ] = ()
+    name: LocalizedText
+    description: LocalizedText | None = None
+    version: Annotated[int, Field(ge=1, description="Version number (版本号)")] = 1
+    status: Annotated[Status, lenient(Status)] = Status.draft
+    effective: Effective
+    currency: Literal["CNY"] = "CNY"
+    channels: Annotated[tuple[Annotated[Channel, lenient(Channel)], ...], Field(min_length=1)]
+    segments: Annotated[tuple[Annotated[Segment, lenient(Segment)], ...], Field(min_length=1)]
+    purposes: Annotated[tuple[Annotated[Purpose, lenient(Purpose)], ...], Field(min_length=1)]
+    amount: AmountRange
+    term: TermRange
+    rate: RateSpec
+    repayment: Repayment
+    fees: tuple[Fee, ...] = ()
+    penalty: Penalty = Penalty()
+    prepayment: Prepayment = Prepayment()
+    guarantee: GuaranteePolicy = GuaranteePolicy(types=(GuaranteeType.credit,))
+    overdue: OverduePolicy | None = None
+    disbursement: Disbursement = Disbursement()
+    rules: RuleRefs = RuleRefs()
+    compliance: ComplianceSettings = ComplianceSettings()
+    contract: ContractSettings = ContractSettings()
+    tags: tuple[str, ...] = ()
+
+    @field_validator("extends", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @property
+    def is_floating(self) -> bool:
+        return isinstance(self.rate, FloatingRate)
+
+    def is_sellable(self, day: date) -> bool:
+        """Online and effective on ``day``."""
+        return self.status is Status.online and self.effective.covers(day)
+
+    def fixed_rate(self, term: int, amount: Decimal) -> Decimal | None:
+        return self.rate.annual_rate(term, amount) if isinstance(self.rate, FixedRate) else None
+
+    def problems(self) -> Iterator[Problem]:
+        sections: list[tuple[str, SpecModel | None]] = [
+            ("amount", self.amount),
+            ("term", self.term),
+            ("rate", self.rate),
+            ("repayment", self.repayment),
+            ("penalty", self.penalty),
+            ("prepayment", self.prepayment),
+            ("guarantee", self.guarantee),
+            ("overdue", self.overdue),
+            ("disbursement", self.disbursement),
+        ]
+        for name, section in sections:
+            if section is not None:
+                yield from (p.under(name) for p in section.problems())
+        for i, fee in enumerate(self.fees):
+            yield from (p.under("fees", i) for p in fee.problems())
+        yield from self._fee_ids()
+        yield from self._identity()
+        yield from self._terms_fit_repayment()
+
+    def _fee_ids(self) -> Iterator[Problem]:
+        seen: set[str] = set()
+        for i, fee in enumerate(self.fees):
+            if fee.id in seen:
+                yield Problem(("fees", i, "id"), "duplicate", f"fee id '{fee.id}' is used twice",
+                              f"费用编号 '{fee.id}' 重复")
+            seen.add(fee.id)
+
+    def _identity(self) -> Iterator[Problem]:
+        if self.effective.to is not None and self.effective.to < self.effective.from_:
+            yield Problem(("effective", "to"), "min-gt-max", "the product ends before it starts",
+                          "产品结束日期早于开始日期")
+        for field_name in ("channels", "segments", "purposes"):
+            values = getattr(self, field_name)
+            if len(set(values)) != len(values):
+                yield Problem((field_name,), "duplicate", "a value is listed twice", "存在重复值")
+        if Segment.enterprise not in self.segments and Purpose.supply_chain in self.purposes:
+            yield Problem(("purposes",), "segment-mismatch", "supply-chain loans are for enterprises",
+                          "供应链融资只面向企业客户", severity="warning")
+
+    def _terms_fit_repayment(self) -> Iterator[Problem]:
+        """Terms must be whole numbers of repayment periods; day terms need a day-based plan."""
+        frequency = self.repayment.frequency
+        methods = set(self.repayment.methods)
+        single_payment = methods <= {RepaymentMethod.bullet}
+        if self.term.unit is TermUnit.days:
+            if not single_payment and frequency.days is None:
+                yield Problem(("term", "unit"), "term-frequency",
+                              f"terms in days need bullet repayment or a daily/weekly frequency, not {frequency}",
+                              f"按天计的期限只能用到期一次还本付息或按日/周还款，不能用 {frequency}")
+            elif frequency.days is not None and not single_payment:
+                for term in self.term.values():
+                    if term % frequency.days:
+                        yield Problem(("term",), "term-frequency",
+                                      f"a term of {term} days is not a whole number of {frequency} periods",
+                                      f"{term} 天不是整数个还款周期")
+                        break
+            return
+        months = frequency.months
+        if months is None:
+            yield Problem(("repayment", "frequency"), "term-frequency",
+                          f"terms in months need a monthly-or-longer frequency, not {frequency}",
+                          f"按月计的期限需要按月或更长的还款频率，不能用 {frequency}")
+            return
+        for term in self.term.values():
+            if term % months:
+                yield Problem(("term",), "term-frequency",
+                              f"a term of {term} months is not a whole number of {frequency} periods",
+                              f"{term} 个月不是整数个还款周期（{frequency}）")
+                break
+        grace = self.repayment.grace
+        shortest = self.term.shortest // months if self.term.values() else 0
+        if shortest and grace.principal_periods + grace.interest_periods >= shortest and not single_payment:
+            yield Problem(("repayment", "grace"), "grace-too-long",
+                          "grace periods must be shorter than the shortest term",
+                          "宽限期必须短于最短期限")
+        if self.prepayment.allowed_after_periods and shortest and (
+            self.prepayment.allowed_after_periods >= self.term.longest // months
+        ):
+            yield Problem(("prepayment", "allowed_after_periods"), "never-allowed",
+                          "prepayment would never be allowed within the longest term",
+                          "在最长期限内都不允许提前还款", severity="warning")
+        for i, fee in enumerate(self.fees):
+            if fee.timing is FeeTiming.per_installment and RepaymentMethod.bullet in self.repayment.methods:
+                if len(self.repayment.methods) == 1:
+                    yield Problem(("fees", i, "timing"), "not-allowed",
+                                  "a bullet loan has one installment; a per-installment fee is charged once",
+                                  "到期一次还本付息只有一期，分期收取的费用只收一次", severity="warning")
+
+
+def periods_for(term: int, unit: TermUnit, frequency: Frequency) -> int:
+    """Number of repayment periods in a term (1 for a day-term bullet)."""
+    if unit is TermUnit.days:
+        return term // frequency.days if frequency.days else 1
+    months = frequency.months
+    return term // months if months else term

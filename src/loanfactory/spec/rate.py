@@ -1,0 +1,138 @@
+"""Interest rates of a product (利率定价): fixed, or floating on the LPR with a spread.
+
+Rates are written ``"4.9%"`` or ``"85bp"`` (or a fraction below one, ``0.049``); a bare ``4.9`` is
+refused as ambiguous. A rate table gives different rates (or spreads) by term and amount band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from loanfactory.conventions import LprTenor
+from loanfactory.money import Money, Rate, Spread, format_rate
+from loanfactory.spec._base import Problem, SpecModel, lenient
+
+
+class RepricingRule(StrEnum):
+    """When a floating rate is reset to the then-current LPR (重定价)."""
+
+    none = "none"  # the rate fixed at signing holds for the whole term
+    january_first = "january-first"  # every 1 January (每年1月1日)
+    anniversary = "anniversary"  # each anniversary of disbursement (放款对年对月对日)
+    monthly = "monthly"  # at each installment date after a new fixing
+    quarterly = "quarterly"
+
+
+class RateBand(SpecModel):
+    """One row of a rate table: for terms (and amounts) in range, use this rate or spread."""
+
+    term_min: Annotated[int | None, Field(gt=0, description="Shortest term of the band")] = None
+    term_max: Annotated[int | None, Field(gt=0, description="Longest term of the band")] = None
+    amount_min: Money | None = None
+    amount_max: Money | None = None
+    annual: Annotated[Rate | None, Field(description="Fixed annual rate for the band")] = None
+    spread: Annotated[Spread | None, Field(description="Spread over the index for the band")] = None
+
+    def covers(self, term: int, amount: Decimal) -> bool:
+        return (
+            (self.term_min is None or term >= self.term_min)
+            and (self.term_max is None or term <= self.term_max)
+            and (self.amount_min is None or amount >= self.amount_min)
+            and (self.amount_max is None or amount <= self.amount_max)
+        )
+
+    def problems(self) -> Iterator[Problem]:
+        if self.term_min is not None and self.term_max is not None and self.term_min > self.term_max:
+            yield Problem(("term_min",), "min-gt-max", "term_min is above term_max", "期限下限大于上限")
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            yield Problem(("amount_min",), "min-gt-max", "amount_min is above amount_max", "金额下限大于上限")
+
+
+class _RateBase(SpecModel):
+    floor: Annotated[Rate | None, Field(description="Lowest rate ever charged (利率下限)")] = None
+    cap: Annotated[Rate | None, Field(description="Highest rate ever charged (利率上限)")] = None
+    table: Annotated[
+        tuple[RateBand, ...], Field(description="Rates or spreads by term/amount band (利率表)")
+    ] = ()
+
+    def _bound_problems(self) -> Iterator[Problem]:
+        if self.floor is not None and self.cap is not None and self.cap < self.floor:
+            yield Problem(("cap",), "cap-lt-floor", f"cap {format_rate(self.cap)} is below floor {format_rate(self.floor)}",
+                          "利率上限低于利率下限")
+        for i, band in enumerate(self.table):
+            for p in band.problems():
+                yield p.under("table", i)
+
+
+class FixedRate(_RateBase):
+    """A fixed annual rate (固定利率)."""
+
+    type: Literal["fixed"] = "fixed"
+    annual: Annotated[Rate, Field(description="Annual rate, e.g. '7.2%' (年利率)")]
+
+    def problems(self) -> Iterator[Problem]:
+        yield from self._bound_problems()
+        for i, band in enumerate(self.table):
+            if band.annual is None:
+                yield Problem(("table", i, "annual"), "missing-key", "a fixed-rate band needs 'annual'",
+                              "固定利率的利率表每行都需要 'annual'")
+            if band.spread is not None:
+                yield Problem(("table", i, "spread"), "not-allowed",
+                              "a fixed rate has no index, so a band cannot give a spread",
+                              "固定利率没有基准，利率表不能写点差 'spread'")
+        if self.floor is not None and self.annual < self.floor:
+            yield Problem(("annual",), "below-floor", "the annual rate is below the floor", "年利率低于利率下限")
+        if self.cap is not None and self.annual > self.cap:
+            yield Problem(("annual",), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
+
+    def annual_rate(self, term: int, amount: Decimal) -> Decimal:
+        """The rate for a term and amount: the first band that covers them, else ``annual``."""
+        for band in self.table:
+            if band.covers(term, amount) and band.annual is not None:
+                return band.annual
+        return self.annual
+
+
+class FloatingRate(_RateBase):
+    """LPR plus a spread in basis points (浮动利率：LPR + 基点), reset by a repricing rule."""
+
+    type: Literal["floating"] = "floating"
+    index: Annotated[Literal["lpr"], Field(description="The index; only the LPR for now")] = "lpr"
+    tenor: Annotated[LprTenor, lenient(LprTenor), Field(description="1y or 5y+ LPR (期限品种)")]
+    spread: Annotated[Spread, Field(description="Added to the LPR, e.g. '-30bp' or '+85bp' (加点)")]
+    repricing: Annotated[RepricingRule, lenient(RepricingRule)] = RepricingRule.january_first
+
+    def problems(self) -> Iterator[Problem]:
+        yield from self._bound_problems()
+        for i, band in enumerate(self.table):
+            if band.spread is None:
+                yield Problem(("table", i, "spread"), "missing-key", "a floating-rate band needs 'spread'",
+                              "浮动利率的利率表每行都需要 'spread'")
+            if band.annual is not None:
+                yield Problem(("table", i, "annual"), "not-allowed",
+                              "a floating-rate band gives a spread, not an annual rate",
+                              "浮动利率的利率表写点差 'spread'，不写 'annual'")
+
+    def spread_for(self, term: int, amount: Decimal) -> Decimal:
+        for band in self.table:
+            if band.covers(term, amount) and band.spread is not None:
+                return band.spread
+        return self.spread
+
+    def annual_rate_on(self, index_rate: Decimal, term: int, amount: Decimal) -> Decimal:
+        """Index + spread, held within floor and cap."""
+        rate = index_rate + self.spread_for(term, amount)
+        if self.floor is not None:
+            rate = max(rate, self.floor)
+        if self.cap is not None:
+            rate = min(rate, self.cap)
+        return rate
+
+
+RateSpec = Annotated[FixedRate | FloatingRate, Field(discriminator="type")]
+
