@@ -4,13 +4,18 @@ Each record's hash is SHA-256 over the previous record's hash and the record's c
 (sorted keys, Decimals and dates as strings). Editing, inserting or deleting any record breaks
 the chain from that point; :func:`verify_chain` names the first broken link. Every store uses
 these two functions, so a chain written by one can be checked by another.
+
+A chain alone cannot show that its newest records were cut off: the rest still links up. Stores
+therefore keep the newest link apart as an :class:`AuditHead` (sequence and hash), and
+``verify_chain(records, head=...)`` also checks that the chain reaches it. Publishing the head
+elsewhere from time to time (an anchor) also catches someone who rewrote the head itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,8 +66,19 @@ def record_hash(
     return hashlib.sha256(f"{previous_hash}\n{body}".encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The newest link of a chain: its sequence and hash (sequence 0 and GENESIS when empty)."""
+
+    sequence: int
+    hash: str
+
+
+EMPTY_HEAD = AuditHead(0, GENESIS)
+
+
 def make_record(
-    previous: AuditRecord | None,
+    previous: AuditRecord | AuditHead | None,
     *,
     at: datetime,
     actor: str,
@@ -77,12 +93,25 @@ def make_record(
     before = json.loads(canonical_json(before)) if before is not None else None
     after = json.loads(canonical_json(after)) if after is not None else None
     digest = record_hash(
-        previous_hash, sequence=sequence, at=at, actor=actor, action=action, subject=subject,
-        before=before, after=after,
+        previous_hash,
+        sequence=sequence,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        before=before,
+        after=after,
     )
     return AuditRecord(
-        sequence=sequence, at=at, actor=actor, action=action, subject=subject, before=before,
-        after=after, previous_hash=previous_hash, hash=digest,
+        sequence=sequence,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        before=before,
+        after=after,
+        previous_hash=previous_hash,
+        hash=digest,
     )
 
 
@@ -94,8 +123,13 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(records: Sequence[AuditRecord]) -> ChainBreak | None:
-    """The first broken link of a chain given in sequence order, or None when it is intact."""
+def verify_chain(records: Iterable[AuditRecord], head: AuditHead | None = None) -> ChainBreak | None:
+    """The first broken link of a chain given in sequence order, or None when it is intact.
+
+    With ``head`` (the newest link as the store recorded it, or an anchor published earlier), a
+    chain that stops short of it, or whose record at the head's sequence has another hash, is
+    broken too: that is how deleted newest records show.
+    """
     previous_hash = GENESIS
     expected = 1
     for record in records:
@@ -104,11 +138,25 @@ def verify_chain(records: Sequence[AuditRecord]) -> ChainBreak | None:
         if record.previous_hash != previous_hash:
             return ChainBreak(record.sequence, "the link to the previous record does not match")
         digest = record_hash(
-            previous_hash, sequence=record.sequence, at=record.at, actor=record.actor,
-            action=record.action, subject=record.subject, before=record.before, after=record.after,
+            previous_hash,
+            sequence=record.sequence,
+            at=record.at,
+            actor=record.actor,
+            action=record.action,
+            subject=record.subject,
+            before=record.before,
+            after=record.after,
         )
         if digest != record.hash:
             return ChainBreak(record.sequence, "the record was changed after it was written")
+        if head is not None and record.sequence == head.sequence and record.hash != head.hash:
+            return ChainBreak(record.sequence, "the record does not match the recorded head of the chain")
         previous_hash = record.hash
         expected += 1
+    if head is not None and head.sequence >= expected:
+        return ChainBreak(
+            expected,
+            f"records {expected} to {head.sequence} are missing (the head says "
+            f"the chain has {head.sequence})",
+        )
     return None

@@ -4,7 +4,9 @@ Transactions are serialisable: one at a time holds the store's lock (re-entrant,
 transaction opened inside another joins it). Writes are buffered and applied at commit; an
 exception inside ``with store.transaction()`` discards them, so nothing is written half.
 Optimistic version checks, unique idempotency keys, outbox dedup keys and the audit hash chain
-behave exactly as in :mod:`loanfactory.adapters.sql` — the store contract tests run on both.
+behave exactly as in :mod:`loanfactory.adapters.sql` — the store contract tests (``tests/store``)
+run on both. Stored values are copies: changing a dict inside an entity after saving it, or
+inside one read back, does not change what is stored (as with a database).
 """
 
 from __future__ import annotations
@@ -13,22 +15,26 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from loanfactory.audit import make_record
+from loanfactory.audit import EMPTY_HEAD, AuditHead, make_record
 from loanfactory.entity import DomainEvent, Entity
-from loanfactory.errors import NotFound, StateConflict
+from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import (
     AuditLog,
     AuditRecord,
+    ConcurrentUpdate,
     EventLog,
     Ledger,
-    Outbox,
-    ConcurrentUpdate,
     LedgerEntryRecord,
+    Outbox,
     OutboxMessage,
     Transaction,
 )
+
+_FEN = Decimal("0.01")
+_POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
 
 E = TypeVar("E", bound=Entity)
 
@@ -43,7 +49,9 @@ class _State:
         self.outbox_keys: set[str] = set()
         self.audit: list[AuditRecord] = []
         self.events: list[DomainEvent] = []
+        self.event_ids: set[str] = set()
         self.event_keys: dict[str, DomainEvent] = {}
+        self.audit_head: AuditHead = EMPTY_HEAD
 
 
 class MemoryStore:
@@ -74,11 +82,21 @@ class MemoryStore:
         with self._lock:
             return list(self._state.audit)
 
+    def audit_head(self) -> AuditHead:
+        """The newest audit link, kept apart from the records (so a cut-off tail shows)."""
+        with self._lock:
+            return self._state.audit_head
+
     def tamper_audit(self, sequence: int, **changes: Any) -> None:
         """Edit an audit record in place (to test that the verifier notices)."""
         with self._lock:
             index = sequence - 1
             self._state.audit[index] = self._state.audit[index].model_copy(update=changes)
+
+    def delete_audit(self, sequence: int) -> None:
+        """Delete an audit record (to test that the verifier notices)."""
+        with self._lock:
+            self._state.audit = [r for r in self._state.audit if r.sequence != sequence]
 
 
 class _Repo:
@@ -89,47 +107,70 @@ class _Repo:
         self.pending = tx.pending.setdefault(kind.kind, {})
 
     def find(self, id: str) -> Entity | None:
-        if id in self.pending:
-            return self.pending[id]
-        return self.committed.get(id)
+        found = self.pending[id] if id in self.pending else self.committed.get(id)
+        return None if found is None else found.model_copy(deep=True)
 
     def get(self, id: str) -> Entity:
         found = self.find(id)
         if found is None:
-            raise NotFound(f"no {self.kind.kind} with id '{id}'", field="id",
-                           message_zh=f"找不到编号为 '{id}' 的 {self.kind.kind}")
+            raise NotFound(
+                f"no {self.kind.kind} with id '{id}'",
+                field="id",
+                message_zh=f"找不到编号为 '{id}' 的 {self.kind.kind}",
+            )
         return found
 
     def lock(self, id: str) -> Entity:
         return self.get(id)  # the whole transaction already holds the store lock
 
     def add(self, entity: Entity) -> Entity:
+        self._check_type(entity)
+        if self.find(entity.id) is not None:
+            raise StateConflict(
+                f"{self.kind.kind} '{entity.id}' already exists",
+                field="id",
+                message_zh=f"{self.kind.kind} '{entity.id}' 已存在",
+            )
+        stored = entity.model_copy(update={"version": 1}, deep=True)
+        self.pending[entity.id] = stored
+        return stored.model_copy(deep=True)
+
+    def _check_type(self, entity: Entity) -> None:
         if not isinstance(entity, self.kind):
             raise TypeError(f"expected {self.kind.__name__}, got {type(entity).__name__}")
-        if self.find(entity.id) is not None:
-            raise StateConflict(f"{self.kind.kind} '{entity.id}' already exists", field="id")
-        stored = entity.model_copy(update={"version": 1})
-        self.pending[entity.id] = stored
-        return stored
 
     def update(self, entity: Entity) -> Entity:
+        self._check_type(entity)
         current = self.get(entity.id)
         if current.version != entity.version:
             raise ConcurrentUpdate(
                 f"{self.kind.kind} '{entity.id}' changed (read at version {entity.version}, "
                 f"now {current.version})"
             )
-        stored = entity.model_copy(update={"version": entity.version + 1})
+        stored = entity.model_copy(update={"version": entity.version + 1}, deep=True)
         self.pending[entity.id] = stored
-        return stored
+        return stored.model_copy(deep=True)
 
     def list(self, **where: Any) -> list[Entity]:
         for key in where:
             if key not in self.kind.indexes and key != "id":
-                raise ValueError(f"{self.kind.kind} is not indexed by '{key}'")
+                raise InvalidInput(
+                    f"{self.kind.kind} is not indexed by '{key}'",
+                    field=key,
+                    message_zh=f"{self.kind.kind} 没有按 '{key}' 建索引",
+                )
         merged = {**self.committed, **self.pending}
-        found = [e for e in merged.values() if all(getattr(e, k) == v for k, v in where.items())]
-        return sorted(found, key=lambda e: e.id)
+        found = [e for e in merged.values() if all(_attribute(e, k) == v for k, v in where.items())]
+        return [e.model_copy(deep=True) for e in sorted(found, key=lambda e: e.id)]
+
+
+def _attribute(entity: Entity, path: str) -> Any:
+    value: Any = entity
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, part)
+    return value
 
 
 class _Ledger:
@@ -142,12 +183,27 @@ class _Ledger:
         if entry.id in ids:
             raise StateConflict(f"ledger entry '{entry.id}' already exists", field="id")
         if entry.idempotency_key is not None and self.by_key(entry.idempotency_key) is not None:
-            raise StateConflict(f"a posting with key '{entry.idempotency_key}' already exists",
-                                field="idempotency_key")
-        pending.append(entry)
+            raise StateConflict(
+                f"a posting with key '{entry.idempotency_key}' already exists",
+                field="idempotency_key",
+                message_zh=f"幂等键 '{entry.idempotency_key}' 的记账已存在",
+            )
+        if any(e.sequence == entry.sequence for e in self.entries(entry.loan_id)):
+            raise ConcurrentUpdate(f"loan '{entry.loan_id}' already has posting {entry.sequence}")
+        for name in _POSTED_AMOUNTS:
+            value = getattr(entry, name, Decimal(0))
+            if not value.is_finite() or value != value.quantize(_FEN):
+                raise InvalidInput(
+                    f"{value} has more than 2 decimal places; postings are in fen",
+                    field=name,
+                    message_zh=f"{value} 的小数位超过 2 位；记账金额精确到分",
+                )
+        pending.append(entry.model_copy(deep=True))
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
-        rows = self.tx.state.ledger.get(loan_id, []) + [e for e in self.tx.pending_ledger if e.loan_id == loan_id]
+        rows = self.tx.state.ledger.get(loan_id, []) + [
+            e for e in self.tx.pending_ledger if e.loan_id == loan_id
+        ]
         return sorted(rows, key=lambda e: e.sequence)
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
@@ -163,9 +219,14 @@ class _Outbox:
 
     def add(self, message: OutboxMessage) -> None:
         keys = self.tx.state.outbox_keys | {m.dedup_key for m in self.tx.pending_outbox.values()}
-        if message.dedup_key in keys:
+        existing = self._all().get(message.id)
+        if existing is not None and existing.dedup_key != message.dedup_key:
+            raise StateConflict(
+                f"outbox message '{message.id}' already exists with another dedup key", field="id"
+            )
+        if message.dedup_key in keys or existing is not None:
             return
-        self.tx.pending_outbox[message.id] = message
+        self.tx.pending_outbox[message.id] = message.model_copy(deep=True)
 
     def _all(self) -> dict[str, OutboxMessage]:
         return {**self.tx.state.outbox, **self.tx.pending_outbox}
@@ -174,12 +235,19 @@ class _Outbox:
         waiting = [m for m in self._all().values() if m.delivered_at is None]
         return sorted(waiting, key=lambda m: (m.created_at, m.id))[:limit]
 
+    def _get(self, id: str) -> OutboxMessage:
+        message = self._all().get(id)
+        if message is None:
+            raise NotFound(f"no outbox message with id '{id}'", field="id")
+        return message
+
     def mark_delivered(self, id: str, at: datetime) -> None:
-        message = self._all()[id]
-        self.tx.pending_outbox[id] = message.model_copy(update={"delivered_at": at})
+        message = self._get(id)
+        if message.delivered_at is None:  # a second delivery report keeps the first time
+            self.tx.pending_outbox[id] = message.model_copy(update={"delivered_at": at})
 
     def mark_failed(self, id: str, error: str) -> None:
-        message = self._all()[id]
+        message = self._get(id)
         self.tx.pending_outbox[id] = message.model_copy(
             update={"attempts": message.attempts + 1, "last_error": error}
         )
@@ -189,11 +257,20 @@ class _Audit:
     def __init__(self, tx: _MemoryTransaction) -> None:
         self.tx = tx
 
-    def append(self, *, actor: str, action: str, subject: str, at: datetime,
-               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditRecord:
-        chain = self.tx.state.audit + self.tx.pending_audit
-        record = make_record(chain[-1] if chain else None, at=at, actor=actor, action=action,
-                             subject=subject, before=before, after=after)
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        at: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        head = self.tx.pending_audit[-1] if self.tx.pending_audit else self.tx.state.audit_head
+        record = make_record(
+            head, at=at, actor=actor, action=action, subject=subject, before=before, after=after
+        )
         self.tx.pending_audit.append(record)
         return record
 
@@ -208,9 +285,14 @@ class _Events:
 
     def append(self, event: DomainEvent) -> None:
         if event.idempotency_key is not None and self.by_key(event.idempotency_key) is not None:
-            raise StateConflict(f"a command with key '{event.idempotency_key}' already ran",
-                                field="idempotency_key")
-        self.tx.pending_events.append(event)
+            raise StateConflict(
+                f"a command with key '{event.idempotency_key}' already ran",
+                field="idempotency_key",
+                message_zh=f"幂等键 '{event.idempotency_key}' 的指令已执行",
+            )
+        if event.id in self.tx.state.event_ids or any(e.id == event.id for e in self.tx.pending_events):
+            raise StateConflict(f"event '{event.id}' already exists", field="id")
+        self.tx.pending_events.append(event.model_copy(deep=True))
 
     def by_key(self, idempotency_key: str) -> DomainEvent | None:
         for event in self.tx.pending_events:
@@ -256,7 +338,10 @@ class _MemoryTransaction:
             state.outbox[id] = message
             state.outbox_keys.add(message.dedup_key)
         state.audit.extend(self.pending_audit)
+        if self.pending_audit:
+            state.audit_head = AuditHead(self.pending_audit[-1].sequence, self.pending_audit[-1].hash)
         for event in self.pending_events:
             state.events.append(event)
+            state.event_ids.add(event.id)
             if event.idempotency_key is not None:
                 state.event_keys[event.idempotency_key] = event

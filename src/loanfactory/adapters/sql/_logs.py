@@ -1,0 +1,295 @@
+"""The append-only logs of a transaction: ledger, outbox, events, audit chain, and the inbox.
+
+Inserts use ``ON CONFLICT DO NOTHING`` and then say which rule the row broke, so a refused
+posting raises a clear error and leaves the transaction usable (no aborted PostgreSQL
+transaction, no savepoint round trip). Unique constraints make the rules hold across processes:
+an idempotency key, a dedup key or a (loan, sequence) pair exists once whatever the timing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from loanfactory.adapters.sql._schema import (
+    AuditHeadRow,
+    AuditRow,
+    EventRow,
+    InboxRow,
+    LedgerRow,
+    OutboxRow,
+    table_of,
+)
+from loanfactory.adapters.sql._types import check_scale, decode, entity_body
+from loanfactory.audit import AuditHead, canonical_json, make_record
+from loanfactory.entity import DomainEvent
+from loanfactory.errors import NotFound, StateConflict
+from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, OutboxMessage
+
+if TYPE_CHECKING:
+    from loanfactory.adapters.sql._store import SqlTransaction
+
+POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
+
+
+class SqlLedger:
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+
+    def append(self, entry: LedgerEntryRecord) -> None:
+        for name in POSTED_AMOUNTS:
+            check_scale(getattr(entry, name), 2, name)
+        values = {
+            "id": entry.id,
+            "loan_id": entry.loan_id,
+            "sequence": entry.sequence,
+            "type": entry.type,
+            "business_date": entry.business_date,
+            "posted_at": entry.posted_at,
+            "amount": entry.amount,
+            "principal": entry.principal,
+            "interest": entry.interest,
+            "penalty": entry.penalty,
+            "fee": entry.fee,
+            "credit": entry.credit,
+            "reverses": entry.reverses,
+            "idempotency_key": entry.idempotency_key,
+            "body": entity_body(entry),
+        }
+        if self._tx.insert_new(table_of(LedgerRow), values):
+            return
+        connection = self._tx.connection
+        if connection.execute(select(LedgerRow.id).where(LedgerRow.id == entry.id)).first():
+            raise StateConflict(f"ledger entry '{entry.id}' already exists", field="id")
+        if entry.idempotency_key is not None and self.by_key(entry.idempotency_key) is not None:
+            raise StateConflict(
+                f"a posting with key '{entry.idempotency_key}' already exists",
+                field="idempotency_key",
+                message_zh=f"幂等键 '{entry.idempotency_key}' 的记账已存在",
+            )
+        raise ConcurrentUpdate(f"loan '{entry.loan_id}' already has posting {entry.sequence}")
+
+    def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
+        rows = self._tx.connection.execute(
+            select(LedgerRow.body).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
+        ).scalars()
+        return [LedgerEntryRecord.model_validate(decode(body)) for body in rows]
+
+    def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
+        body = self._tx.connection.execute(
+            select(LedgerRow.body).where(LedgerRow.idempotency_key == idempotency_key)
+        ).scalar()
+        return None if body is None else LedgerEntryRecord.model_validate(decode(body))
+
+
+class SqlOutbox:
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+
+    def add(self, message: OutboxMessage) -> None:
+        if self._tx.insert_new(table_of(OutboxRow), _outbox_values(message)):
+            return
+        existing = self._tx.connection.execute(
+            select(OutboxRow.dedup_key).where(OutboxRow.id == message.id)
+        ).scalar()
+        if existing is not None and existing != message.dedup_key:
+            raise StateConflict(
+                f"outbox message '{message.id}' already exists with another dedup key", field="id"
+            )
+        # same dedup key: already queued, ignored on purpose
+
+    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+        rows = self._tx.connection.execute(
+            select(OutboxRow.body)
+            .where(OutboxRow.delivered_at.is_(None))
+            .order_by(OutboxRow.created_at, _ordered(self._tx, OutboxRow.id))
+            .limit(limit)
+        ).scalars()
+        return [OutboxMessage.model_validate(decode(body)) for body in rows]
+
+    def mark_delivered(self, id: str, at: datetime) -> None:
+        message = self._get(id)
+        if message.delivered_at is None:
+            self._save(message.model_copy(update={"delivered_at": at}))
+
+    def mark_failed(self, id: str, error: str) -> None:
+        message = self._get(id)
+        self._save(message.model_copy(update={"attempts": message.attempts + 1, "last_error": error}))
+
+    def get(self, id: str) -> OutboxMessage | None:
+        body = self._tx.connection.execute(select(OutboxRow.body).where(OutboxRow.id == id)).scalar()
+        return None if body is None else OutboxMessage.model_validate(decode(body))
+
+    def _get(self, id: str) -> OutboxMessage:
+        found = self.get(id)
+        if found is None:
+            raise NotFound(f"no outbox message with id '{id}'", field="id")
+        return found
+
+    def _save(self, message: OutboxMessage) -> None:
+        values = _outbox_values(message)
+        del values["id"]
+        self._tx.connection.execute(update(OutboxRow).where(OutboxRow.id == message.id).values(**values))
+
+
+def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "topic": message.topic,
+        "dedup_key": message.dedup_key,
+        "created_at": message.created_at,
+        "attempts": message.attempts,
+        "delivered_at": message.delivered_at,
+        "last_error": message.last_error,
+        "body": entity_body(message),
+    }
+
+
+class SqlEvents:
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+
+    def append(self, event: DomainEvent) -> None:
+        values = {
+            "id": event.id,
+            "type": event.type,
+            "subject": event.subject,
+            "at": event.at,
+            "actor": event.actor,
+            "idempotency_key": event.idempotency_key,
+            "body": entity_body(event),
+        }
+        if self._tx.insert_new(table_of(EventRow), values):
+            return
+        if event.idempotency_key is not None and self.by_key(event.idempotency_key) is not None:
+            raise StateConflict(
+                f"a command with key '{event.idempotency_key}' already ran",
+                field="idempotency_key",
+                message_zh=f"幂等键 '{event.idempotency_key}' 的指令已执行",
+            )
+        raise StateConflict(f"event '{event.id}' already exists", field="id")
+
+    def by_key(self, idempotency_key: str) -> DomainEvent | None:
+        body = self._tx.connection.execute(
+            select(EventRow.body).where(EventRow.idempotency_key == idempotency_key)
+        ).scalar()
+        return None if body is None else DomainEvent.model_validate(decode(body))
+
+    def for_subject(self, subject: str) -> list[DomainEvent]:
+        rows = self._tx.connection.execute(
+            select(EventRow.body).where(EventRow.subject == subject).order_by(EventRow.position)
+        ).scalars()
+        return [DomainEvent.model_validate(decode(body)) for body in rows]
+
+
+class SqlAudit:
+    """Appends lock the head row, so links are written one after another across processes."""
+
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+        self._head: AuditHead | None = None  # locked and cached for the rest of the transaction
+
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        at: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        head = self._head or self._lock_head()
+        record = make_record(
+            head, at=at, actor=actor, action=action, subject=subject, before=before, after=after
+        )
+        connection = self._tx.connection
+        connection.execute(insert(AuditRow).values(**record_values(record)))
+        connection.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(sequence=record.sequence, hash=record.hash)
+        )
+        self._head = AuditHead(record.sequence, record.hash)
+        return record
+
+    def records(self, subject: str | None = None) -> list[AuditRecord]:
+        query = select(AuditRow).order_by(AuditRow.sequence)
+        if subject is not None:
+            query = query.where(AuditRow.subject == subject)
+        return [row_record(row) for row in self._tx.connection.execute(query).all()]
+
+    def head(self) -> AuditHead:
+        row = self._tx.connection.execute(
+            select(AuditHeadRow.sequence, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
+        ).first()
+        if row is None:
+            raise StateConflict(
+                "the audit head row is missing: the audit log was tampered with or "
+                "the database was not migrated",
+                field="audit_head",
+            )
+        return AuditHead(row.sequence, row.hash)
+
+    def _lock_head(self) -> AuditHead:
+        query = select(AuditHeadRow.sequence, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
+        if self._tx.dialect == "postgresql":
+            query = query.with_for_update()
+        row = self._tx.connection.execute(query).first()
+        if row is None:
+            raise StateConflict(
+                "the audit head row is missing: the audit log was tampered with or "
+                "the database was not migrated",
+                field="audit_head",
+            )
+        return AuditHead(row.sequence, row.hash)
+
+
+def record_values(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "sequence": record.sequence,
+        "at": record.at.isoformat(),
+        "actor": record.actor,
+        "action": record.action,
+        "subject": record.subject,
+        "previous_hash": record.previous_hash,
+        "hash": record.hash,
+        "before": None if record.before is None else canonical_json(record.before),
+        "after": None if record.after is None else canonical_json(record.after),
+    }
+
+
+def row_record(row: Any) -> AuditRecord:
+    return AuditRecord(
+        sequence=row.sequence,
+        at=datetime.fromisoformat(row.at),
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        before=None if row.before is None else json.loads(row.before),
+        after=None if row.after is None else json.loads(row.after),
+        previous_hash=row.previous_hash,
+        hash=row.hash,
+    )
+
+
+class SqlInbox:
+    """The receiving side's dedup keys: ``accept`` is True the first time a key is seen."""
+
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+
+    def accept(self, key: str, *, receiver: str, at: datetime) -> bool:
+        return self._tx.insert_new(table_of(InboxRow), {"key": key, "receiver": receiver, "received_at": at})
+
+    def seen(self, key: str) -> bool:
+        return (
+            self._tx.connection.execute(select(InboxRow.key).where(InboxRow.key == key)).first() is not None
+        )
+
+
+def _ordered(tx: SqlTransaction, column: Any) -> Any:
+    return column.collate("C") if tx.dialect == "postgresql" else column

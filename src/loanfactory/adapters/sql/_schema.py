@@ -1,0 +1,203 @@
+"""The fixed tables: ledger, outbox, inbox, audit chain, events, archive and the product catalog.
+
+Typed SQLAlchemy 2 models on one :class:`Base`; entity tables (one per entity kind) are added to
+the same metadata by :mod:`._mapping`, and alembic migrations follow this metadata (``alembic
+check`` in the tests fails on any drift). Message rows keep the exact message as JSON in ``body``
+and typed copies of the fields that are queried, summed or constrained.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(64)
+KEY = String(200)
+AUTO_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UtcDateTime, date: Date}
+
+
+class LedgerRow(Base):
+    """One posting (分户账流水); append-only. (loan, sequence) is unique: two writers that both
+    computed the same next sequence cannot both post."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("loan_id", "sequence"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    loan_id: Mapped[str] = mapped_column(ID, index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    business_date: Mapped[date] = mapped_column(index=True)
+    posted_at: Mapped[datetime]
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    principal: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    interest: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    penalty: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    fee: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    credit: Mapped[Decimal] = mapped_column(ExactDecimal(2))  # signed: money held for the borrower (溢缴款)
+    reverses: Mapped[str | None] = mapped_column(ID)
+    idempotency_key: Mapped[str | None] = mapped_column(KEY, unique=True)
+    body: Mapped[dict[str, Any]]
+
+
+class OutboxRow(Base):
+    """A message waiting for (or done with) delivery; ``dedup_key`` is unique."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    dedup_key: Mapped[str] = mapped_column(KEY, unique=True)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[dict[str, Any]]
+
+
+class InboxRow(Base):
+    """Dedup keys a receiver has already handled (the notifier side of at-least-once delivery)."""
+
+    __tablename__ = "inbox"
+
+    key: Mapped[str] = mapped_column(KEY, primary_key=True)
+    receiver: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """One link of the hash chain. ``at`` and the JSON columns keep the exact text that was hashed."""
+
+    __tablename__ = "audit_log"
+
+    sequence: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRow(Base):
+    """The newest link (one row): lets the verifier see deleted tail rows, and serialises appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class EventRow(Base):
+    """Domain events in append order; a command's idempotency key is unique."""
+
+    __tablename__ = "events"
+
+    position: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(ID, unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(KEY, unique=True)
+    body: Mapped[dict[str, Any]]
+
+
+class ArchiveRow(Base):
+    """A record kept for compliance (合规档案): documents, contracts, decisions, logs."""
+
+    __tablename__ = "archive_items"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[str | None] = mapped_column(ID, index=True)
+    contract_id: Mapped[str | None] = mapped_column(ID, index=True)
+    loan_id: Mapped[str | None] = mapped_column(ID, index=True)
+    stored_at: Mapped[datetime]
+    retain_until: Mapped[date | None] = mapped_column(index=True)
+    loan_closed_on: Mapped[date | None]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any] | None]
+    purged_at: Mapped[datetime | None]
+    purged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProductVersionRow(Base):
+    """A published product version (产品版本): its spec text never changes once stored."""
+
+    __tablename__ = "product_versions"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    status_changed_at: Mapped[datetime]
+    row_version: Mapped[int] = mapped_column(Integer)
+
+
+class ProductStatusRow(Base):
+    """Every status change of a product version: who, when, from, to, why."""
+
+    __tablename__ = "product_status_history"
+    __table_args__ = (
+        ForeignKeyConstraint(["code", "version"], ["product_versions.code", "product_versions.version"]),
+        Index("ix_product_status_history_code_version", "code", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+metadata = Base.metadata
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (typed as a Table, which the ORM's ``__table__`` is)."""
+    return cast(Table, model.__table__)

@@ -1,0 +1,157 @@
+"""The SQL store: :class:`loanfactory.ports.Store` on SQLite or PostgreSQL.
+
+``with store.transaction() as tx:`` opens one database transaction; leaving the block commits it,
+an exception rolls everything back (entities, postings, outbox messages, audit links together).
+A transaction opened inside another on the same thread joins it, as in the memory store.
+Driver errors that mean "another writer got in the way" surface as
+:class:`~loanfactory.ports.ConcurrentUpdate`, which a command may retry.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Literal, TypeVar, cast
+
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from loanfactory.adapters.clock import SystemClock
+from loanfactory.adapters.sql._archive import Archive, RetentionPolicy
+from loanfactory.adapters.sql._catalog import ProductCatalog
+from loanfactory.adapters.sql._crypto import PiiCipher
+from loanfactory.adapters.sql._engine import concurrency_error, database_url, make_engine, mask_url
+from loanfactory.adapters.sql._logs import SqlAudit, SqlEvents, SqlInbox, SqlLedger, SqlOutbox
+from loanfactory.adapters.sql._mapping import EntityMappings
+from loanfactory.adapters.sql._repo import SqlRepository
+from loanfactory.audit import AuditHead
+from loanfactory.entity import Entity
+from loanfactory.ports import Clock, ConcurrentUpdate
+
+E = TypeVar("E", bound=Entity)
+
+
+class SqlStore:
+    """State in a SQL database (see the module docstring).
+
+    ``url``: ``None`` (``$LOANFACTORY_DB`` or ``sqlite:///loanfactory.db``), a path, or a SQLAlchemy
+    URL. ``migrate``: ``None`` upgrades a SQLite database to the newest schema on open (no set-up)
+    and checks that a PostgreSQL one is up to date (production runs ``loanfactory db upgrade``);
+    ``True`` always upgrades, ``False`` does neither. ``mappings``: the entity tables (the package's
+    own by default; add yours with ``default_mappings().with_(...)``). ``cipher``: ``"env"`` reads
+    ``$LOANFACTORY_PII_KEY`` (no encryption when unset). ``retention``: how long archived records
+    are kept (5 years after loan closure by default).
+    """
+
+    def __init__(
+        self,
+        url: str | URL | None = None,
+        *,
+        mappings: EntityMappings | None = None,
+        clock: Clock | None = None,
+        cipher: PiiCipher | Literal["env"] | None = "env",
+        retention: RetentionPolicy | None = None,
+        migrate: bool | None = None,
+        echo: bool = False,
+    ) -> None:
+        self.url = database_url(url)
+        if mappings is None:
+            from loanfactory.adapters.sql.entities import default_mappings
+
+            mappings = default_mappings()
+        self.mappings = mappings
+        self.clock: Clock = clock or SystemClock()
+        self.cipher = PiiCipher.from_env() if cipher == "env" else cipher
+        self.retention = retention or RetentionPolicy()
+        self.engine: Engine = make_engine(self.url, echo=echo)
+        self.dialect = self.engine.dialect.name
+        self._local = threading.local()
+        self._inserts: dict[str, Any] = {}
+        from loanfactory.adapters.sql._migrate import require_head, upgrade
+
+        try:
+            if migrate or (migrate is None and self.dialect == "sqlite"):
+                upgrade(self.engine)
+            elif migrate is None:
+                require_head(self.engine)
+        except BaseException:
+            self.engine.dispose()  # no pooled connection outlives a store that failed to open
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlStore({mask_url(self.url)!r})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        current: SqlTransaction | None = getattr(self._local, "tx", None)
+        if current is not None:  # nested: join the open transaction
+            yield current
+            return
+        try:
+            with self.engine.begin() as connection:
+                tx = SqlTransaction(self, connection)
+                self._local.tx = tx
+                try:
+                    yield tx
+                finally:
+                    self._local.tx = None
+        except DBAPIError as exc:
+            if concurrency_error(exc):
+                raise ConcurrentUpdate(
+                    f"another writer got in the way ({type(exc.orig).__name__}); retry"
+                ) from exc
+            raise
+
+    def insert_statement(self, table: Table) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING`` for ``table``, built once (parameters bound per call)."""
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+            statement = self._inserts[table.name] = dialect_insert(table).on_conflict_do_nothing()
+        return statement
+
+    def audit_head(self) -> AuditHead:
+        """The newest audit link (publish it elsewhere now and then as an anchor)."""
+        with self.transaction() as tx:
+            return tx.audit.head()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call before dropping a test database)."""
+        self.engine.dispose()
+
+
+class SqlTransaction:
+    """One unit of work (:class:`loanfactory.ports.Transaction`) plus the store's extra logs."""
+
+    def __init__(self, store: SqlStore, connection: Connection) -> None:
+        self.store = store
+        self.connection = connection
+        self.dialect = store.dialect
+        self.cipher = store.cipher
+        self.ledger = SqlLedger(self)
+        self.outbox = SqlOutbox(self)
+        self.audit = SqlAudit(self)
+        self.events = SqlEvents(self)
+        self.inbox = SqlInbox(self)
+        self.archive = Archive(self, store.retention)
+        self.catalog = ProductCatalog(self)
+        self._repos: dict[str, SqlRepository] = {}
+
+    def repo(self, kind: type[E]) -> Any:
+        repo = self._repos.get(kind.kind)
+        if repo is None:
+            repo = self._repos[kind.kind] = SqlRepository(self, self.store.mappings.for_kind(kind))
+        return cast(Any, repo)
+
+    def now(self) -> datetime:
+        return self.store.clock.now()
+
+    def insert_new(self, table: Table, values: dict[str, Any]) -> bool:
+        """Insert unless a unique key is taken; True when the row went in."""
+        statement = self.store.insert_statement(table)
+        result = self.connection.execute(statement, values, execution_options={"preserve_rowcount": True})
+        return bool(result.rowcount == 1)

@@ -1,0 +1,134 @@
+"""``loanfactory db``: migrate and check the database, verify the audit chain.
+
+The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``.
+Exit codes: 0 fine, 1 the check found a problem (schema not at head or drifted, audit chain
+broken), 2 a usage error (bad URL, database unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from loanfactory.cli import language
+from loanfactory.errors import LoanfactoryError
+
+DB_OPTION = click.option(
+    "--db",
+    "url",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: $LOANFACTORY_DB or sqlite:///loanfactory.db).",
+)
+
+
+@click.group()
+def db() -> None:
+    """Manage the database: upgrade, check, current, verify-audit."""
+
+
+def _engine(ctx: click.Context, url: str | None) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from loanfactory.adapters.sql import make_engine
+
+    try:
+        engine = make_engine(url)
+        with engine.connect():
+            pass
+    except LoanfactoryError as exc:
+        raise click.UsageError(exc.localized(language(ctx))) from None
+    except SQLAlchemyError as exc:
+        raise click.UsageError(
+            f"cannot open the database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        ) from None
+    return engine
+
+
+@db.command()
+@DB_OPTION
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.pass_context
+def upgrade(ctx: click.Context, url: str | None, revision: str) -> None:
+    """Bring the database schema to the newest (or the given) revision."""
+    from loanfactory.adapters.sql import _migrate, mask_url
+
+    engine = _engine(ctx, url)
+    try:
+        before = _migrate.current(engine)
+        _migrate.upgrade(engine, revision)
+        after = _migrate.current(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"{mask_url(engine.url)}: {before or 'empty'} -> {after}", err=True)
+
+
+@db.command()
+@DB_OPTION
+@click.pass_context
+def check(ctx: click.Context, url: str | None) -> None:
+    """Check that the schema is at the newest revision and matches the models (alembic check)."""
+    from loanfactory.adapters.sql import _migrate
+
+    engine = _engine(ctx, url)
+    try:
+        problems = _migrate.check(engine)
+    finally:
+        engine.dispose()
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("schema is up to date", err=True)
+
+
+@db.command()
+@DB_OPTION
+@click.pass_context
+def current(ctx: click.Context, url: str | None) -> None:
+    """Print the revision the database is at (and the newest one)."""
+    from loanfactory.adapters.sql import _migrate
+
+    engine = _engine(ctx, url)
+    try:
+        at = _migrate.current(engine)
+    finally:
+        engine.dispose()
+    click.echo(json.dumps({"current": at, "head": _migrate.head()}))
+
+
+@db.command("verify-audit")
+@DB_OPTION
+@click.option(
+    "--anchor", default=None, metavar="SEQ:HASH", help="A head published earlier that must still hold."
+)
+@click.pass_context
+def verify_audit(ctx: click.Context, url: str | None, anchor: str | None) -> None:
+    """Verify the hash chain of the audit log; print the head to publish as the next anchor."""
+    from loanfactory.adapters.sql import SqlStore
+    from loanfactory.adapters.sql import verify_audit as verify
+    from loanfactory.audit import AuditHead
+
+    pinned = None
+    if anchor:
+        sequence, _, digest = anchor.partition(":")
+        if not sequence.isdigit() or len(digest) != 64:
+            raise click.UsageError("--anchor must be SEQUENCE:SHA256HEX, as printed by this command")
+        pinned = AuditHead(int(sequence), digest)
+    _engine(ctx, url).dispose()
+    try:
+        store = SqlStore(url, cipher=None, migrate=False)
+    except LoanfactoryError as exc:
+        raise click.UsageError(exc.localized(language(ctx))) from None
+    try:
+        broken = verify(store, anchor=pinned)
+        head = store.audit_head()
+    finally:
+        store.dispose()
+    if broken is not None:
+        click.echo(json.dumps({"intact": False, "sequence": broken.sequence, "reason": broken.reason}))
+        sys.exit(1)
+    click.echo(json.dumps({"intact": True, "head": f"{head.sequence}:{head.hash}"}))
