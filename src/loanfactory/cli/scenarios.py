@@ -1,0 +1,75 @@
+"""``loanfactory test``: run YAML scenario files against rule definitions and products.
+
+Exit codes as for ``validate``: 0 every scenario passed, 1 a scenario failed or a file did not
+load, 2 usage error. Each scenario (per engine) is one junit test case.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from loanfactory.cli import language
+from loanfactory.cli._output import FORMATS, Case, Report, render, summary
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f for f in FORMATS if f != "sarif"] + ["sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["compiled", "durable", "both"]),
+    default=None,
+    help="Run scenarios on this engine (default: as each file says, normally both).",
+)
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra rule files to load (repeatable).",
+)
+@click.pass_context
+def test(
+    ctx: click.Context, paths: tuple[Path, ...], fmt: str, engine: str | None, rules: tuple[Path, ...]
+) -> None:
+    """Run the scenario files (kind: scenarios) under PATHS."""
+    from loanfactory.rules._runner import run_paths
+
+    lang = language(ctx)
+    engines = None if engine is None else (["compiled", "durable"] if engine == "both" else [engine])
+    run = run_paths(paths, engines=engines, rules=rules)
+    report = Report("test")
+    report.diagnostics.extend(run.diagnostics)
+    for result in run.results:
+        report.diagnostics.extend(result.diagnostics)
+        report.cases.append(
+            Case(
+                name=f"{result.scenario.name} [{result.engine}]",
+                classname=Path(result.scenario.file).stem,
+                file=result.scenario.file,
+                line=result.scenario.line,
+                diagnostics=list(result.diagnostics),
+                seconds=result.seconds,
+            )
+        )
+    for d in run.diagnostics:
+        report.cases.append(
+            Case(name=f"load {d.file}", classname="load", file=d.file, line=d.line, diagnostics=[d])
+        )
+    report.counts = {"files": run.files, "scenarios": len(run.results), "failed": len(run.failed)}
+    if run.files == 0:
+        click.echo("loanfactory test: no scenario files (kind: scenarios) found", err=True)
+        sys.exit(2)
+    click.echo(render(report, fmt, lang), nl=False)
+    click.echo(summary(report, lang), err=True)
+    sys.exit(report.exit_code)

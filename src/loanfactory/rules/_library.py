@@ -1,0 +1,242 @@
+"""The function library of rule expressions: signatures for the checker, code for the engines.
+
+Only these names may be called from a rule. Every function treats a missing argument as making
+its result missing, except ``coalesce`` (which exists to supply a default) and the aggregates
+``sum``/``min``/``max`` over a list, which skip missing items.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from loanfactory.rules._types import BOOL, DATE, DECIMAL, INT, Type
+
+MAX_ROUND_DIGITS = 12
+
+
+def divide(a: Any, b: Any) -> Decimal | None:
+    """``a / b`` exactly as Decimal; missing when either is missing or ``b`` is zero."""
+    if a is None or b is None or b == 0:
+        return None
+    return Decimal(a) / Decimal(b)
+
+
+def round_half_up(value: Any, digits: int = 0) -> Decimal:
+    """Round half up (四舍五入) to ``digits`` decimals."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def floor_(value: Any) -> int:
+    result: int = math.floor(value)
+    return result
+
+
+def ceil_(value: Any) -> int:
+    result: int = math.ceil(value)
+    return result
+
+
+def days_between(start: date, end: date) -> int:
+    """Calendar days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    return (end - start).days
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (a month is complete on the same day of month)."""
+    if end < start:
+        return -months_between(end, start)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def age_on(birth: date, on: date) -> int:
+    """Age in whole years (周岁) on a date."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def sum_of(values: Iterable[Any]) -> Any:
+    total: Any = 0
+    for v in values:
+        if v is not None:
+            total += v
+    return total
+
+
+def min_of(values: Iterable[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def max_of(values: Iterable[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def coalesce(*values: Any) -> Any:
+    for v in values:
+        if v is not None:
+            return v
+    return None
+
+
+def startswith(text: str, prefix: str) -> bool:
+    return text.startswith(prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A library function: how many arguments, their kinds, the result, and whether a missing
+    argument makes the result missing (``strict``)."""
+
+    name: str
+    arity: tuple[int, int]  # min, max (-1: any)
+    check: Callable[[list[Type]], Type | str]
+    runtime: str  # name of the callable in generated code
+    strict: bool = True
+    summary: str = ""
+
+
+def _numeric_args(types: list[Type]) -> Type | str:
+    if not all(t.numeric or t.kind == "any" for t in types):
+        return "expects numbers"
+    kind = "int" if all(t.kind == "int" for t in types) else "decimal"
+    return INT if kind == "int" else DECIMAL
+
+
+def _min_max(types: list[Type]) -> Type | str:
+    if len(types) == 1:
+        only = types[0]
+        if only.kind == "list" and only.item is not None:
+            return only.item.maybe_missing()
+        return "expects two or more values, or one list"
+    if all(t.kind == "date" for t in types):
+        return DATE
+    return _numeric_args(types)
+
+
+def _one_number(types: list[Type]) -> Type | str:
+    return _numeric_args(types[:1])
+
+
+def _round(types: list[Type]) -> Type | str:
+    if not (types[0].numeric or types[0].kind == "any"):
+        return "expects a number"
+    if len(types) == 2 and types[1].kind != "int":
+        return "expects a whole number of digits"
+    return DECIMAL
+
+
+def _to_int(types: list[Type]) -> Type | str:
+    return INT if types[0].numeric or types[0].kind == "any" else "expects a number"
+
+
+def _len(types: list[Type]) -> Type | str:
+    return INT if types[0].kind in ("list", "str", "any") else "expects a list or text"
+
+
+def _bools(types: list[Type]) -> Type | str:
+    only = types[0]
+    if only.kind == "list" and only.item is not None and only.item.kind in ("bool", "any"):
+        return BOOL
+    return "expects a list of conditions, e.g. any(c.value > 0 for c in collateral)"
+
+
+def _sum(types: list[Type]) -> Type | str:
+    only = types[0]
+    if only.kind == "list" and only.item is not None and (only.item.numeric or only.item.kind == "any"):
+        return DECIMAL if only.item.kind != "int" else INT
+    return "expects a list of numbers"
+
+
+def _two_dates(types: list[Type]) -> Type | str:
+    return INT if all(t.kind in ("date", "any") for t in types) else "expects two dates"
+
+
+def _lpr(types: list[Type]) -> Type | str:
+    if types[0].kind not in ("str", "any") or types[1].kind not in ("date", "any"):
+        return "expects a tenor ('1y' or '5y+') and a date, e.g. lpr('1y', as_of)"
+    return DECIMAL
+
+
+def _date(types: list[Type]) -> Type | str:
+    return DATE if types[0].kind == "str" else "expects a text date such as date('2025-05-20')"
+
+
+def _coalesce(types: list[Type]) -> Type | str:
+    first = types[0]
+    nullable = all(t.nullable for t in types)
+    if all(t.numeric for t in types):
+        merged = INT if all(t.kind == "int" for t in types) else DECIMAL
+        return merged.maybe_missing() if nullable else merged
+    kinds = {t.kind for t in types if t.kind not in ("null", "any")}
+    if len(kinds) > 1:
+        return "expects values of one kind"
+    base = first if first.kind not in ("null", "any") else next((t for t in types if t.kind != "null"), first)
+    return base.maybe_missing() if nullable else base.present()
+
+
+def _startswith(types: list[Type]) -> Type | str:
+    return BOOL if all(t.kind in ("str", "any") for t in types) else "expects two texts"
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function("min", (1, -1), _min_max, "_min", summary="smallest of numbers or dates, or of a list"),
+        Function("max", (1, -1), _min_max, "_max", summary="largest of numbers or dates, or of a list"),
+        Function("abs", (1, 1), _one_number, "abs", summary="absolute value"),
+        Function("round", (1, 2), _round, "_round", summary="round half up to N decimals (default 0)"),
+        Function("floor", (1, 1), _to_int, "_floor", summary="largest whole number not above"),
+        Function("ceil", (1, 1), _to_int, "_ceil", summary="smallest whole number not below"),
+        Function("len", (1, 1), _len, "len", summary="number of items in a list"),
+        Function("any", (1, 1), _bools, "any", summary="true when any item is true"),
+        Function("all", (1, 1), _bools, "all", summary="true when every item is true"),
+        Function(
+            "sum", (1, 1), _sum, "_sum_of", strict=False, summary="sum of a list, missing items skipped"
+        ),
+        Function(
+            "days_between",
+            (2, 2),
+            _two_dates,
+            "_days_between",
+            summary="days from the first date to the second",
+        ),
+        Function(
+            "months_between", (2, 2), _two_dates, "_months_between", summary="whole months between two dates"
+        ),
+        Function("age_on", (2, 2), _two_dates, "_age_on", summary="age in whole years on a date"),
+        Function("lpr", (2, 2), _lpr, "_lpr", summary="the LPR of a tenor ('1y', '5y+') in force on a date"),
+        Function("date", (1, 1), _date, "_date", summary="a date written as text, date('2025-05-20')"),
+        Function(
+            "coalesce", (2, -1), _coalesce, "_coalesce", strict=False, summary="the first value present"
+        ),
+        Function(
+            "startswith", (2, 2), _startswith, "_startswith", summary="whether text starts with a prefix"
+        ),
+    )
+}
+
+RUNTIME: dict[str, Any] = {
+    "_min": min,
+    "_max": max,
+    "_min_of": min_of,
+    "_max_of": max_of,
+    "_round": round_half_up,
+    "_floor": floor_,
+    "_ceil": ceil_,
+    "_sum_of": sum_of,
+    "_days_between": days_between,
+    "_months_between": months_between,
+    "_age_on": age_on,
+    "_coalesce": coalesce,
+    "_startswith": startswith,
+    "_div": divide,
+    "_D": Decimal,
+}

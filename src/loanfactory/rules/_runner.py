@@ -1,0 +1,217 @@
+"""Running scenario files against rule definitions and products (what ``loanfactory test`` does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loanfactory.document import Document, load_document
+from loanfactory.errors import Diagnostic, LoanfactoryError
+from loanfactory.facts import Facts, ProductFacts
+from loanfactory.rules._engine import CompiledDefinition, EngineName, compile_definition
+from loanfactory.rules._flow import DecisionFlow
+from loanfactory.rules._loader import RuleLibrary, load_rule_files, parse_definition
+from loanfactory.rules._scenarios import (
+    Evaluator,
+    Scenario,
+    ScenarioFile,
+    ScenarioResult,
+    find_upwards,
+    load_scenario_document,
+    run_scenario,
+)
+
+
+@dataclass
+class ScenarioRun:
+    """Everything a test run found: load problems, and one result per scenario and engine."""
+
+    files: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    results: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if not r.passed]
+
+
+def scenario_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files with ``kind: scenarios`` among ``paths`` (folders searched recursively)."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*.y*ml")):
+                if _kind(candidate) == "scenarios":
+                    out.append(candidate)
+        else:
+            out.append(path)
+    return out
+
+
+def _kind(path: Path) -> Any:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return None
+    for line in head.splitlines():
+        if line.startswith("kind:"):
+            return line.split(":", 1)[1].split("#")[0].strip().strip("'\"")
+    return None
+
+
+class _Resolver:
+    """Finds and compiles what scenarios target, caching per folder and engine."""
+
+    def __init__(self, extra_rules: Sequence[Path]) -> None:
+        self.extra_rules = list(extra_rules)
+        self.libraries: dict[tuple[Path, ...], tuple[RuleLibrary | None, list[Diagnostic]]] = {}
+        self.compiled: dict[tuple[int, str], CompiledDefinition | DecisionFlow] = {}
+
+    def library(self, scenario_file: Path) -> tuple[RuleLibrary | None, list[Diagnostic]]:
+        here = scenario_file.resolve().parent
+        folders = [here, here.parent]
+        rules_dir = find_upwards(here, "rules")
+        if rules_dir is not None:
+            folders.append(rules_dir)
+        files = sorted(
+            {f for d in folders for f in d.glob("*.y*ml") if _kind(f) == "rules"} | set(self.extra_rules)
+        )
+        key = tuple(files)
+        if key not in self.libraries:
+            self.libraries[key] = load_rule_files(files)
+        return self.libraries[key]
+
+    def evaluator(
+        self, scenario: Scenario, file: Path, engine: EngineName
+    ) -> tuple[Evaluator | None, str | None]:
+        library, _ = self.library(file)
+        if library is None:
+            return None, "the rule files did not load (see the errors above)"
+        if scenario.target_kind == "rules":
+            if scenario.target not in library.definitions:
+                from loanfactory.errors import hint_for
+
+                hint = hint_for(scenario.target, list(library.definitions))[0]
+                return None, f"no rule definition '{scenario.target}'" + (f" ({hint})" if hint else "")
+            definition = library.definitions[scenario.target]
+            key = (id(definition), engine)
+            if key not in self.compiled:
+                self.compiled[key] = compile_definition(definition, engine=engine)
+            return self.compiled[key].evaluate, None
+        return self._product(scenario, file, library, engine)
+
+    def _product(
+        self, scenario: Scenario, file: Path, library: RuleLibrary, engine: EngineName
+    ) -> tuple[Evaluator | None, str | None]:
+        products = find_upwards(file.resolve().parent, "products")
+        path = products / f"{scenario.target}.yaml" if products else None
+        if path is None or not path.exists():
+            return None, f"no product file {scenario.target}.yaml in a products/ folder above {file.parent}"
+        try:
+            from loanfactory.spec import load_product
+        except ImportError:  # pragma: no cover - the product loader ships with loanfactory
+            return None, "the product loader is not available"
+        spec, problems = load_product(path)
+        if spec is None:
+            return None, f"product {scenario.target} did not load: " + "; ".join(
+                d.format() for d in problems[:3]
+            )
+        document, _ = load_document(path)
+        steps: dict[str, Any] = {}
+        for purpose, ref in spec.rules.items():
+            name = getattr(purpose, "value", str(purpose))
+            if isinstance(ref, str):
+                if ref not in library.definitions:
+                    return (
+                        None,
+                        f"product {scenario.target} names rule '{ref}' for {name}, "
+                        "which no rule file defines",
+                    )
+                steps[name] = library.definitions[ref]
+            elif document is not None:
+                definition, diags = parse_definition(ref, document, ("rules", name), library=library)
+                if definition is None:
+                    return None, "; ".join(d.format() for d in diags[:3])
+                steps[name] = definition
+        key = (hash((scenario.target, str(path))), engine)
+        if key not in self.compiled:
+            self.compiled[key] = DecisionFlow(steps, engine=engine, id=scenario.target)
+        flow = self.compiled[key]
+        facts_product = product_facts(spec)
+
+        def run(facts: Facts) -> Any:
+            if facts.product is None and facts_product is not None:
+                facts = facts.model_copy(update={"product": facts_product})
+            return flow.evaluate(facts)
+
+        return run, None
+
+
+def product_facts(spec: Any) -> ProductFacts | None:
+    """What rules may read of a product spec (best effort over the spec's optional parts)."""
+    try:
+        amount, term, rate = spec.amount, spec.term, spec.rate
+        allowed = getattr(term, "allowed", None) or ()
+        return ProductFacts(
+            code=spec.code,
+            min_amount=getattr(amount, "min", None),
+            max_amount=getattr(amount, "max", None),
+            min_term=getattr(term, "min", None) or (min(allowed) if allowed else None),
+            max_term=getattr(term, "max", None) or (max(allowed) if allowed else None),
+            base_rate=getattr(rate, "annual", None),
+            rate_floor=getattr(rate, "floor", None),
+            rate_cap=getattr(rate, "cap", None),
+            channels=tuple(str(getattr(c, "value", c)) for c in getattr(spec, "channels", ())),
+            segments=tuple(str(getattr(s, "value", s)) for s in getattr(spec, "segments", ())),
+        )
+    except (LoanfactoryError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def run_paths(
+    paths: Iterable[Path | str], *, engines: Sequence[str] | None = None, rules: Sequence[Path | str] = ()
+) -> ScenarioRun:
+    """Load and run every scenario file under ``paths``."""
+    run = ScenarioRun()
+    resolver = _Resolver([Path(r) for r in rules])
+    for path in scenario_files(paths):
+        run.files += 1
+        document, problems = load_document(path)
+        run.diagnostics.extend(problems)
+        if document is None:
+            continue
+        scenario_file, found = load_scenario_document(document)
+        run.diagnostics.extend(found)
+        if scenario_file is None:
+            continue
+        _, library_problems = resolver.library(path)
+        for d in library_problems:
+            if d not in run.diagnostics:
+                run.diagnostics.append(d)
+        run.results.extend(_run_file(scenario_file, path, resolver, document, engines))
+    return run
+
+
+def _run_file(
+    scenario_file: ScenarioFile,
+    path: Path,
+    resolver: _Resolver,
+    document: Document,
+    engines: Sequence[str] | None,
+) -> list[ScenarioResult]:
+    out: list[ScenarioResult] = []
+    for scenario in scenario_file.scenarios:
+        for engine in engines or scenario.engines:
+            evaluate, problem = resolver.evaluator(scenario, path, engine)  # type: ignore[arg-type]
+            if evaluate is None:
+                result = ScenarioResult(scenario, engine)
+                result.diagnostics.append(
+                    document.diagnostic(scenario.path, "scenario-target", f"{scenario.name}: {problem}")
+                )
+                out.append(result)
+                continue
+            out.append(run_scenario(scenario, evaluate, engine, document))
+    return out
