@@ -1,0 +1,270 @@
+"""Collateral, campaigns and credit-line commands of the origination service (押品、营销、额度)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from loanfactory.calendar import add_months
+from loanfactory.money import to_money
+from loanfactory.origination import campaign as campaigns
+from loanfactory.origination import (
+    occupation,
+    valuation,
+)
+from loanfactory.origination._commands import Command
+from loanfactory.origination._service_base import ServiceBase
+from loanfactory.origination._values import parse_input
+from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon
+from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
+from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
+from loanfactory.origination.customer import Customer, CustomerGroup
+
+
+class LineCommands(ServiceBase):
+    """Commands on collateral, campaigns and credit lines."""
+
+    # --- collateral ----------------------------------------------------------------------------
+
+    def register_collateral(
+        self, data: CollateralInput | Mapping[str, Any], *, idempotency_key: str
+    ) -> Collateral:
+        """Register a piece of collateral with its first valuation (押品登记)."""
+        parsed = parse_input(CollateralInput, data, field="collateral")
+
+        def body(cmd: Command) -> tuple[str, Collateral]:
+            collateral = valuation.register_collateral(cmd, parsed)
+            return collateral.id, collateral
+
+        return self._run(
+            "register_collateral",
+            "collateral.registered",
+            idempotency_key,
+            parsed,
+            Collateral,
+            body,
+            reload=lambda tx, id: tx.repo(Collateral).get(id),
+        )
+
+    def revalue_collateral(
+        self, collateral_id: str, new: Valuation | Mapping[str, Any], *, idempotency_key: str
+    ) -> Collateral:
+        """Record a new valuation; a drop cuts the secured limits it backs and asks for a review (重估)."""
+        parsed = parse_input(Valuation, new, field="valuation")
+
+        def body(cmd: Command) -> tuple[str, Collateral]:
+            return collateral_id, valuation.revalue(cmd, collateral_id, parsed, self.specs)
+
+        return self._run(
+            "revalue_collateral",
+            "collateral.revalued",
+            idempotency_key,
+            (collateral_id, parsed),
+            Collateral,
+            body,
+            reload=lambda tx, id: tx.repo(Collateral).get(id),
+        )
+
+    def link_collateral(self, collateral_id: str, loan_id: str, *, idempotency_key: str) -> Collateral:
+        """Record that collateral secures a loan (押品关联贷款), e.g. by servicing at disbursement."""
+
+        def body(cmd: Command) -> tuple[str, Collateral]:
+            linked = valuation.link(cmd, collateral_id, loan_id, None)
+            cmd.emit("collateral.linked", collateral_id, loan_id=loan_id)
+            return collateral_id, linked
+
+        return self._run(
+            "link_collateral",
+            "collateral.link",
+            idempotency_key,
+            (collateral_id, loan_id),
+            Collateral,
+            body,
+            reload=lambda tx, id: tx.repo(Collateral).get(id),
+        )
+
+    # --- campaigns -----------------------------------------------------------------------------
+
+    def launch_campaign(self, data: CampaignInput | Mapping[str, Any], *, idempotency_key: str) -> Campaign:
+        """Start a campaign with a rate discount and/or interest-free days (营销活动)."""
+        parsed = parse_input(CampaignInput, data, field="campaign")
+
+        def body(cmd: Command) -> tuple[str, Campaign]:
+            found = campaigns.launch(cmd, parsed)
+            return found.id, found
+
+        return self._run("launch_campaign", "campaign.launched", idempotency_key, parsed, Campaign, body)
+
+    def issue_coupon(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Coupon:
+        """Give a customer one coupon of a campaign (发券)."""
+
+        def body(cmd: Command) -> tuple[str, Coupon]:
+            cmd.tx.repo(Customer).get(customer_id)
+            coupon = campaigns.issue(cmd, campaign_code, customer_id)
+            return coupon.id, coupon
+
+        return self._run(
+            "issue_coupon", "coupon.issued", idempotency_key, (campaign_code, customer_id), Coupon, body
+        )
+
+    # --- credit lines --------------------------------------------------------------------------
+
+    def open_line(
+        self,
+        customer_id: str,
+        total: Decimal | str | int,
+        *,
+        idempotency_key: str,
+        sub_limits: Mapping[str, Decimal | str | int] | None = None,
+        expires_on: date | None = None,
+        group_line_id: str | None = None,
+    ) -> CreditLine:
+        """Grant a customer a unified credit line with product sub-limits (授信)."""
+        amount = to_money(total, field="total")
+        subs = {code: to_money(v, field=f"sub_limits.{code}") for code, v in (sub_limits or {}).items()}
+
+        def body(cmd: Command) -> tuple[str, CreditLine]:
+            cmd.tx.repo(Customer).get(customer_id)
+            line = occupation.open_line(
+                cmd,
+                total=amount,
+                customer_id=customer_id,
+                sub_limits=subs,
+                expires_on=expires_on or self._line_expiry(),
+                parent_id=group_line_id,
+            )
+            return line.id, line
+
+        return self._run(
+            "open_line",
+            "credit_line.opened",
+            idempotency_key,
+            (customer_id, amount, subs, expires_on, group_line_id),
+            CreditLine,
+            body,
+        )
+
+    def open_group_line(
+        self,
+        group_id: str,
+        total: Decimal | str | int,
+        *,
+        idempotency_key: str,
+        expires_on: date | None = None,
+    ) -> CreditLine:
+        """Grant a group limit shared by related enterprises (集团授信)."""
+        amount = to_money(total, field="total")
+
+        def body(cmd: Command) -> tuple[str, CreditLine]:
+            cmd.tx.repo(CustomerGroup).get(group_id)
+            line = occupation.open_line(
+                cmd, total=amount, group_id=group_id, expires_on=expires_on or self._line_expiry()
+            )
+            return line.id, line
+
+        return self._run(
+            "open_group_line",
+            "credit_line.opened",
+            idempotency_key,
+            (group_id, amount, expires_on),
+            CreditLine,
+            body,
+        )
+
+    def _line_expiry(self) -> date:
+        return add_months(self.clock.today(), self.settings.line_valid_months)
+
+    def occupy(
+        self,
+        line_id: str,
+        product_code: str,
+        reference: str,
+        amount: Decimal | str | int,
+        *,
+        idempotency_key: str,
+    ) -> LineOccupation:
+        """Occupy part of a line (额度占用), e.g. by servicing at disbursement."""
+        value = to_money(amount)
+
+        def body(cmd: Command) -> tuple[str, LineOccupation]:
+            return line_id, occupation.draw(cmd, line_id, product_code, reference, value)
+
+        return self._run(
+            "occupy",
+            "credit_line.drawn",
+            idempotency_key,
+            (line_id, product_code, reference, value),
+            LineOccupation,
+            body,
+        )
+
+    def expire_lines(self, *, idempotency_key: str) -> list[CreditLine]:
+        """Mark every active or frozen line past its expiry date as expired (end of day; 额度到期)."""
+        today = self.clock.today()
+        with self.store.transaction() as tx:
+            due = [
+                x.id for x in tx.repo(CreditLine).list() if x.status in _OPEN_LINES and x.expires_on < today
+            ]
+        return [
+            self._change_line(
+                "expire_line", "credit_line.expired", line_id, None, f"{idempotency_key}:{line_id}", _expire
+            )
+            for line_id in due
+        ]
+
+    def release(
+        self, occupation_id: str, amount: Decimal | str | int | None = None, *, idempotency_key: str
+    ) -> LineOccupation:
+        """Give back part or all of an occupation (额度释放), e.g. on repayment."""
+        value = None if amount is None else to_money(amount)
+
+        def body(cmd: Command) -> tuple[str, LineOccupation]:
+            found = occupation.give_back(cmd, occupation_id, value)
+            return found.line_id, found
+
+        return self._run(
+            "release", "credit_line.given_back", idempotency_key, (occupation_id, value), LineOccupation, body
+        )
+
+    def freeze_line(
+        self, line_id: str, amount: Decimal | str | int | None = None, *, idempotency_key: str
+    ) -> CreditLine:
+        """Freeze a whole line, or part of its available amount (额度冻结)."""
+        return self._change_line(
+            "freeze_line", "credit_line.frozen", line_id, amount, idempotency_key, freeze
+        )
+
+    def unfreeze_line(
+        self, line_id: str, amount: Decimal | str | int | None = None, *, idempotency_key: str
+    ) -> CreditLine:
+        """Lift a freeze (额度解冻)."""
+        return self._change_line(
+            "unfreeze_line", "credit_line.unfrozen", line_id, amount, idempotency_key, unfreeze
+        )
+
+    def _change_line(
+        self,
+        name: str,
+        event: str,
+        line_id: str,
+        amount: Decimal | str | int | None,
+        key: str,
+        change: Callable[[CreditLine, Decimal | None], CreditLine],
+    ) -> CreditLine:
+        value = None if amount is None else to_money(amount)
+
+        def body(cmd: Command) -> tuple[str, CreditLine]:
+            repo = cmd.tx.repo(CreditLine)
+            line = change(repo.lock(line_id), value)
+            return line_id, repo.update(line.model_copy(update={"updated_at": cmd.clock.now()}))
+
+        return self._run(name, event, key, (line_id, value), CreditLine, body)
+
+
+_OPEN_LINES = frozenset({LineStatus.active, LineStatus.frozen})
+
+
+def _expire(line: CreditLine, amount: Decimal | None) -> CreditLine:
+    return line.model_copy(update={"status": LineStatus.expired})

@@ -1,0 +1,98 @@
+"""Small shared pieces of the origination models: the value base, localized reasons, input parsing.
+
+Inputs arrive as pydantic models or plain mappings; :func:`parse_input` turns a pydantic
+validation failure into one :class:`~loanfactory.errors.InvalidInput` naming the field, so API
+misuse is a clear error in English and Chinese and never a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from loanfactory.errors import InvalidInput, LoanfactoryError, format_path
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Value(BaseModel):
+    """Base of nested value objects inside entities: frozen, no unknown keys.
+
+    Validation errors never echo the input: it may be an ID number, a phone or a card number.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class Reason(Value):
+    """Why a step decided as it did, in both languages (原因)."""
+
+    code: str
+    en: str
+    zh: str
+    rule: str | None = None  # the rule (or rule set) that produced it
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class FieldError(ValueError):
+    """Raised inside a pydantic validator to carry a bilingual :class:`InvalidInput` out of it."""
+
+    def __init__(self, error: LoanfactoryError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a timestamp must carry its time zone")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _exact(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    return value
+
+
+ExactDecimal = Annotated[Decimal, AfterValidator(_exact)]
+"""A rate or ratio kept exactly (fractions of one); JSON keeps every digit."""
+
+
+def parse_input(model: type[M], data: M | Mapping[str, Any], *, field: str | None = None) -> M:
+    """``data`` validated as ``model``; any problem raises :class:`InvalidInput` naming the field."""
+    if isinstance(data, model):
+        return data
+    if isinstance(data, BaseModel):
+        data = data.model_dump()
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"expected {model.__name__} or a mapping, got {type(data).__name__}", field=field)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _as_invalid_input(exc, field) from None
+
+
+def _as_invalid_input(exc: ValidationError, prefix: str | None) -> InvalidInput:
+    first = exc.errors()[0]
+    path = format_path([p for p in (prefix, *first["loc"]) if p is not None and p != ""])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        inner = cause.error
+        return InvalidInput(
+            inner.message, field=path or inner.field, code=inner.code, message_zh=inner.message_zh
+        )
+    message = str(first["msg"]).removeprefix("Value error, ")
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return InvalidInput(
+        message + suffix, field=path or None, message_zh=f"字段 {path or '输入'} 无效：{message}"
+    )

@@ -1,0 +1,221 @@
+"""Campaigns and coupons (营销活动与优惠券): rate discounts and interest-free days on a budget.
+
+A :class:`Campaign` offers a rate discount in basis points (利率折扣) and/or interest-free days
+(免息天数) on some products, channels and segments, between two dates, within a budget: a count
+of coupons and a subsidy amount in yuan (the interest given away). A :class:`Coupon` is issued to
+one customer; pricing reserves its subsidy from the campaign when an offer uses it, redeems it on
+acceptance and gives the reservation back when the offer is declined or expires.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from loanfactory.entity import Entity
+from loanfactory.errors import InvalidInput, NotFound, StateConflict
+from loanfactory.money import ZERO, Money, format_money
+from loanfactory.origination._commands import Command
+from loanfactory.origination._values import AwareDatetime, Value
+from loanfactory.spec import LocalizedText
+
+
+class CampaignStatus(StrEnum):
+    active = "active"
+    paused = "paused"
+    ended = "ended"
+
+
+class CampaignInput(Value):
+    """A campaign as marketing defines it."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+    name: LocalizedText
+    rate_discount_bp: Annotated[int, Field(ge=0, le=1000, description="Rate discount in basis points")] = 0
+    interest_free_days: Annotated[int, Field(ge=0, le=90, description="Days without interest (免息天数)")] = 0
+    valid_from: date
+    valid_to: date
+    budget: Annotated[Money | None, Field(description="Subsidy budget in yuan (补贴预算)")] = None
+    max_coupons: Annotated[int | None, Field(gt=0)] = None
+    per_customer: Annotated[int, Field(gt=0, le=100)] = 1
+    coupon_valid_days: Annotated[int, Field(gt=0, le=366)] = 30
+    product_codes: tuple[str, ...] = ()  # empty: every product
+    channels: tuple[str, ...] = ()  # empty: every channel
+    segments: tuple[str, ...] = ()  # empty: individuals and enterprises
+
+
+class Campaign(Entity):
+    """A marketing campaign and how much of its budget is used."""
+
+    kind: ClassVar[str] = "campaign"
+    indexes: ClassVar[tuple[str, ...]] = ("code", "status")
+
+    code: str
+    name: LocalizedText
+    rate_discount_bp: int = 0
+    interest_free_days: int = 0
+    valid_from: date
+    valid_to: date
+    budget: Money | None = None
+    reserved: Money = ZERO  # subsidy held by issued offers (预占)
+    spent: Money = ZERO  # subsidy of accepted offers (已核销)
+    max_coupons: int | None = None
+    issued: int = 0
+    per_customer: int = 1
+    coupon_valid_days: int = 30
+    product_codes: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    status: CampaignStatus = CampaignStatus.active
+    created_at: AwareDatetime
+
+    def covers(self, day: date) -> bool:
+        return self.status is CampaignStatus.active and self.valid_from <= day <= self.valid_to
+
+    def applies_to(self, product_code: str, channel: str, segment: str) -> bool:
+        return (
+            (not self.product_codes or product_code in self.product_codes)
+            and (not self.channels or channel in self.channels)
+            and (not self.segments or segment in self.segments)
+        )
+
+    @property
+    def budget_left(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.reserved - self.spent
+
+
+class CouponStatus(StrEnum):
+    issued = "issued"  # 已发放
+    reserved = "reserved"  # 已用于报价，预占中
+    redeemed = "redeemed"  # 已核销
+    expired = "expired"  # 已过期
+
+
+class Coupon(Entity):
+    """A coupon issued to one customer."""
+
+    kind: ClassVar[str] = "coupon"
+    indexes: ClassVar[tuple[str, ...]] = ("campaign_id", "customer_id", "status")
+
+    campaign_id: str
+    campaign_code: str
+    customer_id: str
+    rate_discount_bp: int
+    interest_free_days: int
+    issued_at: AwareDatetime
+    expires_on: date
+    status: CouponStatus = CouponStatus.issued
+    offer_id: str | None = None
+    subsidy: Money = ZERO  # reserved or spent subsidy
+
+    def usable_on(self, day: date) -> bool:
+        return self.status is CouponStatus.issued and day <= self.expires_on
+
+    @property
+    def rate_discount(self) -> Decimal:
+        return Decimal(self.rate_discount_bp) / 10000
+
+
+def issue_check(campaign: Campaign, day: date, held_by_customer: int) -> None:
+    """Raise when ``campaign`` cannot issue one more coupon to a customer holding ``held_by_customer``."""
+    if not campaign.covers(day):
+        raise StateConflict(
+            f"campaign {campaign.code} is not running on {day.isoformat()}",
+            field="campaign",
+            code="campaign-closed",
+            message_zh=f"活动 {campaign.code} 在 {day.isoformat()} 未开展",
+        )
+    if campaign.max_coupons is not None and campaign.issued >= campaign.max_coupons:
+        raise StateConflict(
+            f"campaign {campaign.code} has issued all {campaign.max_coupons} coupons",
+            field="campaign",
+            code="campaign-exhausted",
+            message_zh=f"活动 {campaign.code} 的优惠券已发完",
+        )
+    if held_by_customer >= campaign.per_customer:
+        raise StateConflict(
+            f"the customer already holds {held_by_customer} coupon(s) of {campaign.code}",
+            field="customer_id",
+            code="coupon-limit",
+            message_zh=f"该客户已领取活动 {campaign.code} 的优惠券",
+        )
+
+
+def reserve(campaign: Campaign, subsidy: Decimal) -> Campaign:
+    """The campaign with ``subsidy`` held for an offer; refuses to go over budget."""
+    left = campaign.budget_left
+    if left is not None and subsidy > left:
+        raise StateConflict(
+            f"campaign {campaign.code} has {format_money(left)} of budget left, "
+            f"{format_money(subsidy)} needed",
+            field="coupon",
+            code="campaign-budget",
+            message_zh=f"活动 {campaign.code} 剩余预算 {format_money(left)}，不足 {format_money(subsidy)}",
+        )
+    return campaign.model_copy(update={"reserved": campaign.reserved + subsidy})
+
+
+def settle(campaign: Campaign, subsidy: Decimal, *, spent: bool) -> Campaign:
+    """Move a reservation to spent (offer accepted) or back to the budget (declined, expired)."""
+    reserved = max(campaign.reserved - subsidy, ZERO)
+    return campaign.model_copy(
+        update={"reserved": reserved, "spent": campaign.spent + subsidy if spent else campaign.spent}
+    )
+
+
+def launch(cmd: Command, data: CampaignInput) -> Campaign:
+    """Store a new campaign; its code must be unused."""
+    if data.valid_to < data.valid_from:
+        raise InvalidInput(
+            "a campaign cannot end before it starts", field="valid_to", message_zh="活动结束日期早于开始日期"
+        )
+    if data.rate_discount_bp == 0 and data.interest_free_days == 0:
+        raise InvalidInput(
+            "a campaign needs a rate discount or interest-free days",
+            field="rate_discount_bp",
+            message_zh="活动需要利率折扣或免息天数",
+        )
+    repo = cmd.tx.repo(Campaign)
+    if repo.list(code=data.code):
+        raise StateConflict(
+            f"campaign code {data.code} is taken",
+            field="code",
+            code="campaign-exists",
+            message_zh=f"活动编码 {data.code} 已存在",
+        )
+    campaign = Campaign(id=cmd.ids.new("cmp"), created_at=cmd.clock.now(), **data.model_dump())
+    stored = repo.add(campaign)
+    cmd.emit("campaign.launched", stored.id, code=data.code, budget=data.budget)
+    return stored
+
+
+def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
+    """Give one coupon of the campaign to a customer (发券)."""
+    campaigns = cmd.tx.repo(Campaign)
+    found = campaigns.list(code=campaign_code)
+    if not found:
+        raise NotFound(
+            f"no campaign '{campaign_code}'", field="campaign_code", message_zh=f"没有活动 '{campaign_code}'"
+        )
+    campaign = campaigns.lock(found[0].id)
+    coupons = cmd.tx.repo(Coupon)
+    held = list(coupons.list(campaign_id=campaign.id, customer_id=customer_id))
+    issue_check(campaign, cmd.clock.today(), len(held))
+    coupon = Coupon(
+        id=cmd.ids.new("cpn"),
+        campaign_id=campaign.id,
+        campaign_code=campaign.code,
+        customer_id=customer_id,
+        rate_discount_bp=campaign.rate_discount_bp,
+        interest_free_days=campaign.interest_free_days,
+        issued_at=cmd.clock.now(),
+        expires_on=min(cmd.clock.today() + timedelta(days=campaign.coupon_valid_days), campaign.valid_to),
+    )
+    campaigns.update(campaign.model_copy(update={"issued": campaign.issued + 1}))
+    stored = coupons.add(coupon)
+    cmd.emit("coupon.issued", stored.id, campaign_code=campaign.code, customer_id=customer_id)
+    return stored
