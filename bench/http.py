@@ -1,0 +1,307 @@
+"""Benchmark of the HTTP API: quotes and applications per second, p50/p99, against a bare baseline.
+
+Runs real servers (uvicorn, one process each, in subprocesses) on loopback and drives them with
+an asyncio load generator over raw keep-alive sockets (cheap enough that the generator is not
+the bottleneck on 2 cores). Three runs in the same invocation:
+
+- ``baseline``: a bare FastAPI app with one ``POST /echo`` returning a small JSON body;
+- ``quote``: ``POST /v1/quotes`` (salary_loan, 50 000 yuan, 12 months, with the schedule);
+- ``apply``: ``POST /v1/applications`` on the embedded SQLite store (submit and assess).
+
+Goals (issue 8): ≥ 1 000 quotes/s and p99 ≤ 20 ms on 2 cores. Access logs are off (as with
+``--log-level warning``). ``--json`` prints one JSON line last.
+"""
+
+import os
+import sys
+
+# this file is called http.py: keep its folder off sys.path, or it would shadow the stdlib's http
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY_CUSTOMER = "lf_bench_customer_{}"  # one customer per connection: applies do not contend on one customer
+KEY_OPS = "lf_bench_ops"
+QUOTE = {"product_code": "salary_loan", "amount": "50000", "term": 12}
+APPLY = {
+    "product_code": "salary_loan",
+    "amount": "50000",
+    "term": 12,
+    "purpose": "consumer",
+    "channel": "app",
+    "consents": [{"scope": "bureau-query"}, {"scope": "data-use"}],
+    "documents": [
+        {"kind": "id-card-front", "sha256": "a" * 64},
+        {"kind": "id-card-back", "sha256": "b" * 64},
+    ],
+}
+
+
+# --- the servers (run in subprocesses) ----------------------------------------------------------
+
+
+def _id_number(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def serve(kind: str, port: int, db: str) -> None:
+    import uvicorn
+
+    if kind == "baseline":
+        from fastapi import FastAPI, Request
+
+        app: Any = FastAPI()
+
+        @app.post("/echo")
+        async def echo(request: Request) -> dict[str, Any]:
+            return {"ok": True, "size": len(await request.body())}
+
+    else:
+        from loanfactory.adapters.http import Role
+        from loanfactory.adapters.http._wiring import ServerSettings, build_server
+        from loanfactory.origination.customer import Employment, EmploymentKind, IndividualProfile
+
+        environ = {"LOANFACTORY_API_KEYS": f"ops:operations:{KEY_OPS}"}
+        settings = ServerSettings(
+            db=db, products=ROOT / "products", rate=1e9, burst=10**9, relay_interval=0, environ=environ
+        )
+        server = build_server(settings)
+        for index in range(64):
+            profile = IndividualProfile(
+                id_number=_id_number(f"3101041988051{index:04d}"),
+                name="李娜",
+                phone="13812345678",
+                annual_income=240000,
+                employment=Employment(kind=EmploymentKind.salaried, years=5),  # type: ignore[arg-type]
+            )
+            customer = server.origination.register_customer(profile, idempotency_key=f"bench-reg-{index}").id
+            server.app.state.loanfactory.auth.keys.add(
+                f"bench-{index}", Role.customer, KEY_CUSTOMER.format(index), customer
+            )
+        app = server.app
+    # SO_REUSEPORT: several server processes share the port and the kernel spreads the connections
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
+    listener.bind(("127.0.0.1", port))
+    uvicorn.run(app, fd=listener.fileno(), log_level="warning", access_log=False, lifespan="off")
+
+
+# --- the load generator ----------------------------------------------------------------------------
+
+
+def _request(path: str, body: dict[str, Any], key: str | None) -> bytes:
+    payload = json.dumps(body).encode()
+    head = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+    ]
+    if key:
+        head.append(f"Authorization: Bearer {key}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
+
+
+async def _worker(
+    port: int,
+    request: bytes,
+    stop_at: float,
+    warm_until: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while True:
+            started = time.perf_counter()
+            if started >= stop_at:
+                return
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            if started >= warm_until:
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+def load(
+    port: int, requests: list[bytes], *, seconds: float, warmup: float, connections: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def run() -> None:
+        now = time.perf_counter()
+        await asyncio.gather(
+            *(
+                _worker(
+                    port,
+                    requests[i % len(requests)],
+                    now + warmup + seconds,
+                    now + warmup,
+                    latencies,
+                    statuses,
+                )
+                for i in range(connections)
+            )
+        )
+
+    try:
+        import uvloop
+
+        uvloop.run(run())
+    except ImportError:
+        asyncio.run(run())
+    latencies.sort()
+    count = len(latencies)
+
+    def pct(p: float) -> float:
+        return latencies[min(count - 1, int(p * count))] * 1000 if count else float("nan")
+
+    return {
+        "requests": count,
+        "rps": round(count / seconds, 1),
+        "p50_ms": round(pct(0.50), 2),
+        "p99_ms": round(pct(0.99), 2),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(kind: str, db: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    port = port or _free_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--serve", kind, "--port", str(port), "--db", db],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{kind} server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def _start_all(kind: str, db: str, count: int) -> tuple[list[subprocess.Popen[bytes]], int]:
+    """``count`` server processes on one port; each after the previous one is up (so that their
+    start-up writes to the store do not race), the later ones given the first one's start-up time."""
+    started = time.monotonic()
+    first, port = _start(kind, db)
+    took = time.monotonic() - started
+    processes = [first]
+    for _ in range(count - 1):
+        process, _ = _start(kind, db, port)
+        time.sleep(took * 1.5)
+        if process.poll() is not None:
+            error = process.stderr.read().decode()[-1500:] if process.stderr else ""
+            raise RuntimeError(f"{kind} server {len(processes) + 1} exited: {error}")
+        processes.append(process)
+    return processes, port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--connections", type=int, default=8, choices=range(1, 65), metavar="1-64")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        choices=range(1, 9),
+        metavar="1-8",
+        help="server processes sharing the port (SO_REUSEPORT)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON line last")
+    parser.add_argument("--serve", choices=["baseline", "api"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.db)
+        return
+    results: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "connections": args.connections,
+        "seconds": args.seconds,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{tmp}/bench.db"
+        customers = [KEY_CUSTOMER.format(i) for i in range(args.connections)]
+        runs = [
+            ("baseline", "baseline", [_request("/echo", QUOTE, None)]),
+            ("quote", "api", [_request("/v1/quotes", QUOTE, key) for key in customers]),
+            ("apply", "api", [_request("/v1/applications", APPLY, key) for key in customers]),
+        ]
+        servers: dict[str, tuple[list[subprocess.Popen[bytes]], int]] = {}
+        try:
+            for name, kind, request in runs:
+                if kind not in servers:
+                    servers[kind] = _start_all(kind, db, args.processes)
+                results[name] = load(
+                    servers[kind][1],
+                    request,
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                )
+                got = results[name]
+                print(
+                    f"{name:<9} {got['rps']:>9.1f} req/s   p50 {got['p50_ms']:>7.2f} ms   "
+                    f"p99 {got['p99_ms']:>7.2f} ms   statuses {got['statuses']}",
+                    file=sys.stderr,
+                )
+        finally:
+            for processes, _ in servers.values():
+                for process in processes:
+                    process.terminate()
+                    process.wait(timeout=10)
+    quote, baseline = results["quote"], results["baseline"]
+    results["quote_vs_baseline"] = round(quote["rps"] / baseline["rps"], 3) if baseline["rps"] else None
+    results["goals"] = {"quotes_per_s>=1000": quote["rps"] >= 1000, "quote_p99_ms<=20": quote["p99_ms"] <= 20}
+    print(
+        f"quote/baseline throughput {results['quote_vs_baseline']}; goals {results['goals']}", file=sys.stderr
+    )
+    if args.json:
+        print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Request bodies of the API, validated by pydantic before a handler runs (examples feed the docs).
+
+Where the core already has the model (documents, consents, signature methods, notification
+preferences) the API uses it as is, so the HTTP contract and the library cannot drift apart.
+Unknown fields are refused (``extra="forbid"``): a misspelt field is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from loanfactory.conventions import RepaymentMethod
+from loanfactory.money import Money
+from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
+from loanfactory.ports import SignatureMethod
+from loanfactory.spec.product import Channel, Purpose, Segment
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Term = Annotated[
+    int, Field(ge=1, le=600, description="Number of periods (months unless the product says days)")
+]
+Note = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuoteRequest(Body):
+    """Price a loan: schedule, fees, APR (报价试算)."""
+
+    product_code: Code = Field(examples=["salary_loan"])
+    amount: Money = Field(examples=["50000"])
+    term: Term = Field(examples=[12])
+    repayment_method: RepaymentMethod | None = None
+    start_date: date | None = Field(default=None, description="Value date; today's business date by default")
+    schedule: bool = Field(default=True, description="Include the installment schedule")
+
+
+class CompareRequest(Body):
+    """Compare products side by side for one amount and term (产品对比)."""
+
+    codes: list[Code] = Field(min_length=2, max_length=5, examples=[["salary_loan", "consumer_credit"]])
+    amount: Money = Field(examples=["50000"])
+    term: Term = Field(examples=[12])
+
+
+class RecommendRequest(Body):
+    """Products that fit a need (产品推荐); customers get recommendations for themselves."""
+
+    customer_id: Id | None = Field(default=None, description="Staff only: recommend for this customer")
+    amount: Money | None = None
+    term: Term | None = None
+    purpose: Purpose | None = None
+    segment: Segment | None = None
+    channel: Channel | None = None
+    limit: Annotated[int, Field(ge=1, le=20)] = 5
+
+
+class ApplicationCreate(Body):
+    """Apply for a loan (在线申请). Customers apply for themselves; officers name the customer."""
+
+    customer_id: Id | None = Field(
+        default=None, description="Required for staff; a customer's own id otherwise"
+    )
+    product_code: Code = Field(examples=["salary_loan"])
+    amount: Money = Field(examples=["50000"])
+    term: Term = Field(examples=[12])
+    purpose: Purpose = Field(examples=["consumer"])
+    channel: Channel = Field(examples=["app"])
+    repayment_method: RepaymentMethod | None = None
+    collateral_ids: list[Id] = Field(default_factory=list, max_length=20)
+    coupon_id: Id | None = None
+    guarantors: list[Id] = Field(default_factory=list, max_length=10)
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=30)
+    consents: list[ConsentIn] = Field(
+        default_factory=list, max_length=10, description="At least bureau-query"
+    )
+
+
+class DocumentIn(Body):
+    """Metadata of an uploaded document (the bytes are stored elsewhere; we keep the SHA-256)."""
+
+    kind: DocumentKind
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    source: DocumentSource = DocumentSource.photo
+    name: Annotated[str | None, Field(max_length=200)] = None
+    provider: Annotated[str | None, Field(max_length=100)] = None
+
+
+class ConsentIn(Body):
+    """A consent the applicant gave (授权), e.g. to query the credit bureau."""
+
+    scope: ConsentScope
+    purposes: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=lambda: ["loan_approval"], min_length=1, max_length=10
+    )
+    expires_at: datetime | None = None
+    reference: Annotated[str | None, Field(max_length=200)] = None
+
+
+class ReviewDecision(Body):
+    """A reviewer's decision; reject and return need a note or reasons."""
+
+    note: Note | None = None
+    reasons: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    approved_amount: Money | None = Field(default=None, description="Approve a lower amount (approve only)")
+    missing: list[DocumentKind] = Field(default_factory=list, description="Documents to supply (return only)")
+
+
+class SignRequest(Body):
+    """Sign a contract (签署合同); the signer role follows from the caller's role."""
+
+    method: SignatureMethod = Field(examples=["sms-code"])
+    verification_code: Annotated[str | None, Field(max_length=12)] = None
+
+
+class DisbursementRequest(Body):
+    """Pay out a signed loan (放款), in full or one tranche (受托支付 to a payee when given)."""
+
+    loan_id: Id
+    amount: Money | None = Field(default=None, description="A tranche; the whole loan when omitted")
+    tranche: Annotated[int, Field(ge=1, le=100)] | None = None
+    milestone: Annotated[str | None, Field(max_length=100)] = None
+    evidence: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
+
+
+class BatchDisbursementRequest(Body):
+    """Several disbursements in one call (批量放款); each succeeds or fails on its own."""
+
+    items: list[DisbursementRequest] = Field(min_length=1, max_length=500)
+
+
+class RepaymentRequest(Body):
+    """Repay (还款): the amount is allocated to penalty, fees, interest and principal as the product says."""
+
+    amount: Money = Field(examples=["4333.33"])
+    reference: Annotated[str | None, Field(max_length=100)] = None
+
+
+class PrepaymentRequest(Body):
+    """Prepay (提前还款) part or all of the principal."""
+
+    amount: Money | None = Field(
+        default=None, description="Principal to prepay; the whole balance when omitted"
+    )
+    mode: Literal["keep-term", "keep-installment"] = Field(
+        default="keep-term",
+        description="Re-amortise: keep the term (smaller installments) or the installment",
+    )
+
+
+class EodRequest(Body):
+    """Run end of day (日终批处理) for a business date; running a finished date again changes nothing."""
+
+    business_date: date
+
+
+class ProductStatusChange(Body):
+    """Why a product is published, paused or taken offline (kept in the audit trail)."""
+
+    reason: Annotated[str | None, Field(max_length=500)] = None

@@ -1,0 +1,116 @@
+"""Who may call what: roles (角色), the authenticated principal, and the role table of every endpoint.
+
+The table is the single source of truth: the guard of each route reads it, the OpenAPI document
+prints it, and the tests iterate over it to prove that every other role is refused. Segregation
+of duties is deliberate: ``admin`` manages keys, products' publication is the product manager's,
+money moves only through ``operations`` (or the customer repaying their own loan), credit
+decisions belong to the officers and risk, and ``auditor`` reads everything but changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    customer = "customer"  # 客户 (app, mini-program, website, partner acting for one customer)
+    officer = "officer"  # 初审 first-line credit officer
+    senior_officer = "senior_officer"  # 复审 senior credit officer
+    risk = "risk"  # 风险管理
+    operations = "operations"  # 运营 (disbursement, repayment, end of day)
+    product_manager = "product_manager"  # 产品经理
+    admin = "admin"  # 系统管理员
+    auditor = "auditor"  # 审计 (read-only)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: a subject (user or key name), one role, and for customers their customer id."""
+
+    subject: str
+    role: Role
+    customer_id: str | None = None
+    key_id: str = ""  # identifies the credential for rate limiting and idempotency scopes
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not Role.customer
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The roles an operation admits; ``own`` means a customer only reaches their own records."""
+
+    roles: frozenset[Role]
+    money: bool = False  # moves money: an Idempotency-Key header is required
+    own: bool = False
+
+
+def _p(*roles: Role, money: bool = False, own: bool = False) -> Policy:
+    return Policy(frozenset(roles), money=money, own=own)
+
+
+R = Role
+EVERYONE = tuple(Role)
+STAFF = tuple(r for r in Role if r is not Role.customer)
+READERS = (R.customer, R.officer, R.senior_officer, R.risk, R.operations, R.admin, R.auditor)
+REVIEWERS = (R.officer, R.senior_officer, R.risk)
+
+ROLE_TABLE: dict[str, Policy] = {
+    # who am I; catalog and quotes: every authenticated caller
+    "me.get": _p(*EVERYONE),
+    "catalog.list": _p(*EVERYONE),
+    "catalog.get": _p(*EVERYONE),
+    "catalog.compare": _p(*EVERYONE),
+    "catalog.recommend": _p(*EVERYONE),
+    "quotes.create": _p(*EVERYONE),
+    # applications (贷款申请)
+    "applications.create": _p(R.customer, R.officer, own=True),
+    "applications.list": _p(*READERS, own=True),
+    "applications.get": _p(*READERS, own=True),
+    "applications.documents.add": _p(R.customer, R.officer, own=True),
+    "applications.consents.add": _p(R.customer, R.officer, own=True),
+    "applications.result": _p(*READERS, own=True),
+    # review tasks (审批任务)
+    "reviews.list": _p(*REVIEWERS, R.admin, R.auditor),
+    "reviews.claim": _p(*REVIEWERS),
+    "reviews.approve": _p(*REVIEWERS),
+    "reviews.reject": _p(*REVIEWERS),
+    "reviews.return": _p(*REVIEWERS),
+    # contracts (合同)
+    "contracts.get": _p(R.customer, R.officer, R.senior_officer, R.operations, R.admin, R.auditor, own=True),
+    "contracts.sign": _p(R.customer, R.operations, own=True),
+    # disbursements (放款)
+    "disbursements.create": _p(R.operations, money=True),
+    "disbursements.batch": _p(R.operations, money=True),
+    # loans (贷款)
+    "loans.list": _p(*READERS, own=True),
+    "loans.get": _p(*READERS, own=True),
+    "loans.schedule": _p(*READERS, own=True),
+    "loans.payoff": _p(R.customer, R.officer, R.operations, R.auditor, own=True),
+    "loans.repay": _p(R.customer, R.operations, money=True, own=True),
+    "loans.prepay": _p(R.customer, R.operations, money=True, own=True),
+    # end of day (日终)
+    "eod.run": _p(R.operations, R.admin),
+    "eod.status": _p(R.operations, R.admin, R.risk, R.auditor),
+    # product publication (产品上下架)
+    "products.publish": _p(R.product_manager),
+    "products.pause": _p(R.product_manager),
+    "products.offline": _p(R.product_manager),
+    # reports (报表)
+    "reports.get": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    # notification settings (消息通知设置)
+    "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
+    "preferences.put": _p(R.customer, own=True),
+}
+"""operation id -> policy; every ``/v1`` route has exactly one entry (tested)."""
+
+
+def roles_line(operation: str) -> str:
+    """``Roles: officer, senior_officer`` for the OpenAPI description of an operation."""
+    policy = ROLE_TABLE[operation]
+    names = ", ".join(r.value for r in Role if r in policy.roles)
+    extra = " Customers reach only their own records." if policy.own and Role.customer in policy.roles else ""
+    money = " Requires an `Idempotency-Key` header." if policy.money else ""
+    return f"**Roles:** {names}.{extra}{money}"

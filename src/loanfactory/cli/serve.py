@@ -1,0 +1,139 @@
+"""``loanfactory serve``: the HTTP API on the embedded SQLite store (or the database you name).
+
+::
+
+    loanfactory serve                                   # sqlite:///loanfactory.db, ./products
+    loanfactory serve --db postgresql://lf@db/lf --host 0.0.0.0 --port 8080 --keys keys.yaml
+
+API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, customer_id?}]}``),
+``$LOANFACTORY_API_KEYS_FILE`` or ``$LOANFACTORY_API_KEYS`` (``name:role:key[:customer_id],...``);
+with none configured the server makes one key per role for development and prints them once.
+Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db",
+    envvar="LOANFACTORY_DB",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: $LOANFACTORY_DB or sqlite:///loanfactory.db).",
+)
+@click.option(
+    "--products",
+    type=click.Path(path_type=Path),
+    default=Path("products"),
+    show_default=True,
+    help="Directory of product (and rule) files.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="API key file (default: $LOANFACTORY_API_KEYS_FILE).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0.1),
+    default=100.0,
+    show_default=True,
+    help="Requests per second per key.",
+)
+@click.option(
+    "--burst", type=click.IntRange(min=1), default=200, show_default=True, help="Bucket size per key."
+)
+@click.option(
+    "--relay-interval",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds between notification deliveries from the outbox (0: off).",
+)
+@click.option(
+    "--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True
+)
+def serve(
+    db: str | None,
+    products: Path,
+    host: str,
+    port: int,
+    keys_file: Path | None,
+    rate_limit: float,
+    burst: int,
+    relay_interval: float,
+    log_level: str,
+) -> None:
+    """Serve the HTTP API (docs at /v1/docs)."""
+    import uvicorn
+
+    from loanfactory.adapters.http._wiring import ServerSettings, build_server
+    from loanfactory.errors import LoanfactoryError, SpecError
+
+    if not products.is_dir():
+        raise click.UsageError(f"--products: '{products}' is not a directory")
+    settings = ServerSettings(
+        db=db,
+        products=products,
+        keys_file=keys_file,
+        rate=rate_limit,
+        burst=burst,
+        relay_interval=relay_interval,
+        environ=dict(os.environ),
+    )
+    try:
+        server = build_server(settings)
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        raise SystemExit(1) from None
+    except (LoanfactoryError, ValueError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    for note in server.notes:
+        click.echo(f"note: {note}", err=True)
+    if server.generated_keys:
+        click.echo("no API keys configured: development keys for this run (shown once):", err=True)
+        for role, key in server.generated_keys.items():
+            click.echo(f"  {role.value:<16} {key}", err=True)
+    _log_to_stderr(log_level)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"loanfactory API on http://{shown}:{port}/v1  (docs: http://{shown}:{port}/v1/docs)", err=True
+    )
+    try:
+        uvicorn.run(
+            server.app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            server_header=False,
+            date_header=False,
+        )
+    finally:
+        server.stop.set()
+
+
+def _log_to_stderr(level: str) -> None:
+    """Access and error lines of ``loanfactory.*`` on stderr, personal numbers masked."""
+    import logging
+
+    from loanfactory.pii import PiiLogFilter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PiiLogFilter())
+    logger = logging.getLogger("loanfactory")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())

@@ -1,0 +1,88 @@
+"""One valid request per operation, for the role tests (an allowed role gets past the guard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SHA = "a" * 64
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _money(path: str, body: Any) -> Case:
+    return Case("POST", path, body, {"Idempotency-Key": "case-key-1"})
+
+
+CASES: dict[str, Case] = {
+    "me.get": Case("GET", "/v1/me"),
+    "catalog.list": Case("GET", "/v1/products?channel=app&amount=5000&term=12"),
+    "catalog.get": Case("GET", "/v1/products/salary_loan"),
+    "catalog.compare": Case(
+        "POST", "/v1/products/compare", {"codes": ["a", "b"], "amount": "1000", "term": 6}
+    ),
+    "catalog.recommend": Case("POST", "/v1/products/recommend", {"amount": "1000"}),
+    "quotes.create": Case(
+        "POST", "/v1/quotes", {"product_code": "salary_loan", "amount": "50000", "term": 12}
+    ),
+    "applications.create": Case(
+        "POST",
+        "/v1/applications",
+        {
+            "customer_id": "cus_1",
+            "product_code": "salary_loan",
+            "amount": "50000",
+            "term": 12,
+            "purpose": "consumer",
+            "channel": "app",
+        },
+    ),
+    "applications.list": Case("GET", "/v1/applications"),
+    "applications.get": Case("GET", "/v1/applications/app_1"),
+    "applications.documents.add": Case(
+        "POST", "/v1/applications/app_1/documents", {"kind": "income-proof", "sha256": SHA}
+    ),
+    "applications.consents.add": Case("POST", "/v1/applications/app_1/consents", {"scope": "bureau-query"}),
+    "applications.result": Case("GET", "/v1/applications/app_1/result"),
+    "reviews.list": Case("GET", "/v1/review-tasks?stage=first"),
+    "reviews.claim": Case("POST", "/v1/review-tasks/task_1/claim"),
+    "reviews.approve": Case("POST", "/v1/review-tasks/task_1/approve", {}),
+    "reviews.reject": Case("POST", "/v1/review-tasks/task_1/reject", {"note": "DTI too high"}),
+    "reviews.return": Case(
+        "POST", "/v1/review-tasks/task_1/return", {"note": "need proof", "missing": ["income-proof"]}
+    ),
+    "contracts.get": Case("GET", "/v1/contracts/ctr_1"),
+    "contracts.sign": Case(
+        "POST", "/v1/contracts/ctr_1/sign", {"method": "sms-code", "verification_code": "123456"}
+    ),
+    "disbursements.create": _money("/v1/disbursements", {"loan_id": "loan_1"}),
+    "disbursements.batch": _money("/v1/disbursements/batch", {"items": [{"loan_id": "loan_1"}]}),
+    "loans.list": Case("GET", "/v1/loans"),
+    "loans.get": Case("GET", "/v1/loans/loan_1"),
+    "loans.schedule": Case("GET", "/v1/loans/loan_1/schedule"),
+    "loans.payoff": Case("GET", "/v1/loans/loan_1/payoff-quote?on=2025-09-01"),
+    "loans.repay": _money("/v1/loans/loan_1/repayments", {"amount": "4333.33"}),
+    "loans.prepay": _money("/v1/loans/loan_1/prepayments", {"amount": "10000", "mode": "keep-installment"}),
+    "eod.run": Case("POST", "/v1/eod-runs", {"business_date": "2025-09-01"}),
+    "eod.status": Case("GET", "/v1/eod-runs/2025-09-01"),
+    "products.publish": Case("POST", "/v1/products/salary_loan/publish", {"reason": "approved by committee"}),
+    "products.pause": Case("POST", "/v1/products/salary_loan/pause"),
+    "products.offline": Case("POST", "/v1/products/salary_loan/offline"),
+    "reports.get": Case("GET", "/v1/reports/portfolio?as_of=2025-09-01"),
+    "preferences.get": Case("GET", "/v1/customers/cus_1/notification-preferences"),
+    "preferences.put": Case(
+        "PUT",
+        "/v1/customers/cus_1/notification-preferences",
+        {
+            "language": "en",
+            "channels": {"repayment_reminder": ["push"]},
+            "quiet_hours": {"start": "22:00", "end": "08:00"},
+        },
+    ),
+}

@@ -1,0 +1,266 @@
+"""A fake backend for the HTTP tests: in-memory records, no business logic, every call recorded.
+
+It lets the tests prove what the HTTP layer itself does (auth, roles, ownership, errors,
+idempotency, rate limits) independently of the services; the real services are exercised by
+the service-backed tests once the facade is wired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import httpx
+
+from loanfactory.adapters.http import Authenticator, KeyRing, Role, TokenSigner
+from loanfactory.adapters.notify import NotificationPreferences
+from loanfactory.errors import InvalidInput, NotFound, StateConflict
+
+CUSTOMER = "cus_1"
+OTHER = "cus_2"
+SECRET = "token-secret-for-tests-only"
+KEYS = {role: f"lf_test_{role.value}" for role in Role}
+
+
+def authenticator() -> Authenticator:
+    keys = KeyRing()
+    for role, key in KEYS.items():
+        keys.add(f"{role.value}-user", role, key, CUSTOMER if role is Role.customer else None)
+    keys.add("bob", Role.customer, "lf_test_bob", OTHER)
+    return Authenticator(keys, TokenSigner(SECRET))
+
+
+class FakeBackend:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.applications = {
+            "app_1": {"id": "app_1", "customer_id": CUSTOMER, "status": "submitted", "amount": "50000.00"},
+            "app_2": {"id": "app_2", "customer_id": OTHER, "status": "offered", "amount": "8000.00"},
+        }
+        self.loans = {
+            "loan_1": {
+                "id": "loan_1",
+                "customer_id": CUSTOMER,
+                "status": "active",
+                "account": "6222021234567890123",
+            },
+            "loan_2": {
+                "id": "loan_2",
+                "customer_id": OTHER,
+                "status": "active",
+                "account": "6222029999999990000",
+            },
+        }
+        self.contracts = {
+            "ctr_1": {"id": "ctr_1", "customer_id": CUSTOMER, "status": "draft"},
+            "ctr_2": {"id": "ctr_2", "customer_id": OTHER, "status": "draft"},
+        }
+        self.preferences: dict[str, NotificationPreferences] = {}
+        self.fail_with: BaseException | None = None
+
+    def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.calls.append((name, args, kwargs))
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        return [(a, k) for n, a, k in self.calls if n == name]
+
+    @staticmethod
+    def _get(table: Mapping[str, dict[str, Any]], what: str, id: str) -> dict[str, Any]:
+        if id not in table:
+            raise NotFound(f"no {what} '{id}'", field="id", message_zh=f"找不到{what} '{id}'")
+        return table[id]
+
+    # catalog and quotes
+    def list_products(self, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        self._record("list_products", filters)
+        return [{"code": "salary_loan", "status": "online"}]
+
+    def get_product(self, code: str) -> dict[str, Any]:
+        self._record("get_product", code)
+        if code != "salary_loan":
+            raise NotFound(f"no product '{code}'", field="code")
+        return {"code": code}
+
+    def compare_products(self, request: Any) -> dict[str, Any]:
+        self._record("compare_products", request)
+        return {"products": request.codes}
+
+    def recommend_products(self, request: Any, customer_id: str | None) -> list[Any]:
+        self._record("recommend_products", request, customer_id)
+        return []
+
+    def quote(self, request: Any) -> dict[str, Any]:
+        self._record("quote", request)
+        if request.product_code != "salary_loan":
+            raise NotFound(f"no product '{request.product_code}'", field="product_code")
+        if request.amount > 1_000_000:
+            raise InvalidInput(
+                "amount above the product's maximum", field="amount", message_zh="金额超过产品上限"
+            )
+        return {"product_code": request.product_code, "amount": str(request.amount), "apr": "0.0725"}
+
+    # applications
+    def create_application(self, request: Any, *, customer_id: str, actor: str, key: str) -> dict[str, Any]:
+        self._record("create_application", request, customer_id=customer_id, actor=actor, key=key)
+        return {"id": f"app_{len(self.calls)}", "customer_id": customer_id, "status": "submitted"}
+
+    def list_applications(self, *, customer_id: str | None, status: str | None) -> list[dict[str, Any]]:
+        self._record("list_applications", customer_id=customer_id, status=status)
+        return [
+            a for a in self.applications.values() if customer_id is None or a["customer_id"] == customer_id
+        ]
+
+    def get_application(self, application_id: str) -> dict[str, Any]:
+        self._record("get_application", application_id)
+        return self._get(self.applications, "application", application_id)
+
+    def add_document(self, application_id: str, document: Any, *, actor: str) -> dict[str, Any]:
+        self._record("add_document", application_id, document, actor=actor)
+        return self.applications[application_id]
+
+    def add_consent(self, application_id: str, consent: Any, *, actor: str) -> dict[str, Any]:
+        self._record("add_consent", application_id, consent, actor=actor)
+        return self.applications[application_id]
+
+    def application_result(self, application_id: str) -> dict[str, Any]:
+        self._record("application_result", application_id)
+        return {"status": "offered", "reasons": [], "offer": None}
+
+    # reviews
+    def list_review_tasks(self, *, stage: str | None, status: str | None, assignee: str | None) -> list[Any]:
+        self._record("list_review_tasks", stage=stage, status=status, assignee=assignee)
+        return []
+
+    def claim_review(self, task_id: str, *, actor: str, role: str) -> dict[str, Any]:
+        self._record("claim_review", task_id, actor=actor, role=role)
+        if task_id != "task_1":
+            raise NotFound(f"no review task '{task_id}'", field="task_id")
+        return {"id": task_id, "status": "claimed", "assignee": actor}
+
+    def decide_review(
+        self, task_id: str, outcome: str, decision: Any, *, actor: str, role: str
+    ) -> dict[str, Any]:
+        self._record("decide_review", task_id, outcome, decision, actor=actor, role=role)
+        if outcome != "approve" and not (decision.note or decision.reasons):
+            raise InvalidInput("a rejection or return needs a reason or a note", field="note")
+        return {"id": task_id, "status": outcome}
+
+    # contracts, disbursements
+    def get_contract(self, contract_id: str) -> dict[str, Any]:
+        self._record("get_contract", contract_id)
+        return self._get(self.contracts, "contract", contract_id)
+
+    def sign_contract(
+        self, contract_id: str, request: Any, *, actor: str, signer_role: str
+    ) -> dict[str, Any]:
+        self._record("sign_contract", contract_id, request, actor=actor, signer_role=signer_role)
+        return {**self.contracts[contract_id], "signed_by": signer_role}
+
+    def disburse(self, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("disburse", request, actor=actor, key=key)
+        if request.loan_id not in self.loans:
+            raise NotFound(f"no loan '{request.loan_id}'", field="loan_id")
+        return {
+            "id": f"dsb_{len(self.calls)}",
+            "loan_id": request.loan_id,
+            "payee_account": "6222021234567890123",
+        }
+
+    def disburse_batch(self, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("disburse_batch", request, actor=actor, key=key)
+        return {"results": [{"loan_id": i.loan_id, "ok": True} for i in request.items]}
+
+    # loans
+    def list_loans(self, *, customer_id: str | None, status: str | None) -> list[dict[str, Any]]:
+        self._record("list_loans", customer_id=customer_id, status=status)
+        return [
+            loan for loan in self.loans.values() if customer_id is None or loan["customer_id"] == customer_id
+        ]
+
+    def get_loan(self, loan_id: str) -> dict[str, Any]:
+        self._record("get_loan", loan_id)
+        return self._get(self.loans, "loan", loan_id)
+
+    def loan_schedule(self, loan_id: str) -> list[Any]:
+        self._record("loan_schedule", loan_id)
+        return []
+
+    def payoff_quote(self, loan_id: str, on: date | None) -> dict[str, Any]:
+        self._record("payoff_quote", loan_id, on)
+        return {"loan_id": loan_id, "total": "10000.00"}
+
+    def repay(self, loan_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("repay", loan_id, request, actor=actor, key=key)
+        if self.loans[loan_id]["status"] == "closed":
+            raise StateConflict("the loan is closed", field="loan_id", message_zh="贷款已结清")
+        return {"loan_id": loan_id, "paid": str(request.amount), "sequence": len(self.calls)}
+
+    def prepay(self, loan_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("prepay", loan_id, request, actor=actor, key=key)
+        return {"loan_id": loan_id, "mode": request.mode}
+
+    # end of day, products, reports, preferences
+    def run_eod(self, request: Any, *, actor: str) -> dict[str, Any]:
+        self._record("run_eod", request, actor=actor)
+        return {"business_date": request.business_date.isoformat(), "status": "done"}
+
+    def eod_status(self, business_date: date) -> dict[str, Any]:
+        self._record("eod_status", business_date)
+        return {"business_date": business_date.isoformat(), "status": "done"}
+
+    def set_product_status(self, code: str, status: str, *, actor: str, reason: str | None) -> dict[str, Any]:
+        self._record("set_product_status", code, status, actor=actor, reason=reason)
+        return {"code": code, "status": status}
+
+    def report(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self._record("report", name, params)
+        return {"report": name, "rows": []}
+
+    def get_preferences(self, customer_id: str) -> NotificationPreferences:
+        self._record("get_preferences", customer_id)
+        return self.preferences.get(customer_id, NotificationPreferences())
+
+    def set_preferences(self, customer_id: str, preferences: NotificationPreferences, *, actor: str) -> Any:
+        self._record("set_preferences", customer_id, preferences, actor=actor)
+        self.preferences[customer_id] = preferences
+        return preferences
+
+
+class ApiClient:
+    """A synchronous client over the ASGI app (httpx's ASGI transport, one event loop per call)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        role: Role | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if role is not None:
+            sent.setdefault("Authorization", f"Bearer {KEYS[role]}")
+
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                return await client.request(method, url, headers=sent, **kwargs)
+
+        return asyncio.run(go())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)

@@ -1,0 +1,139 @@
+"""Money-moving POSTs: an Idempotency-Key is required, and a retry gets the first response."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+from http_cases import CASES
+from http_fakes import KEYS, ApiClient, FakeBackend, authenticator
+
+from loanfactory.adapters.http import ROLE_TABLE, IdempotencyCache, Role, create_app
+
+MONEY = sorted(op for op, policy in ROLE_TABLE.items() if policy.money)
+
+
+@pytest.mark.parametrize("operation", MONEY)
+def test_money_moving_posts_need_a_key(client: ApiClient, operation: str) -> None:
+    case = CASES[operation]
+    role = sorted(ROLE_TABLE[operation].roles)[0]
+    response = client.request(case.method, case.path, role=role, json=case.json)
+    assert response.status_code == 428
+    assert response.json()["code"] == "idempotency-key-required"
+    blank = client.request(
+        case.method, case.path, role=role, json=case.json, headers={"Idempotency-Key": " "}
+    )
+    assert blank.status_code == 428
+
+
+def test_a_retry_replays_the_first_response(client: ApiClient, backend: FakeBackend) -> None:
+    headers = {"Idempotency-Key": "pay-2025-09-01"}
+    first = client.post(
+        "/v1/loans/loan_1/repayments", role=Role.customer, json={"amount": "100"}, headers=headers
+    )
+    again = client.post(
+        "/v1/loans/loan_1/repayments", role=Role.customer, json={"amount": "100"}, headers=headers
+    )
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert len(backend.called("repay")) == 1
+    assert backend.called("repay")[0][1]["key"] == "customer:customer-user:pay-2025-09-01"
+
+
+def test_the_same_key_with_another_body_is_refused(client: ApiClient, backend: FakeBackend) -> None:
+    headers = {"Idempotency-Key": "k-1"}
+    client.post("/v1/loans/loan_1/repayments", role=Role.customer, json={"amount": "100"}, headers=headers)
+    other = client.post(
+        "/v1/loans/loan_1/repayments", role=Role.customer, json={"amount": "200"}, headers=headers
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency-key-reused"
+    assert len(backend.called("repay")) == 1
+
+
+def test_keys_are_scoped_to_the_caller(client: ApiClient, backend: FakeBackend) -> None:
+    headers = {"Idempotency-Key": "shared"}
+    client.post("/v1/disbursements", role=Role.operations, json={"loan_id": "loan_1"}, headers=headers)
+    client.post("/v1/loans/loan_1/repayments", role=Role.customer, json={"amount": "1"}, headers=headers)
+    assert len(backend.called("disburse")) == 1
+    assert len(backend.called("repay")) == 1
+
+
+def test_domain_errors_are_replayed_too(client: ApiClient, backend: FakeBackend) -> None:
+    backend.loans["loan_1"]["status"] = "closed"
+    headers = {"Idempotency-Key": "late"}
+    first = client.post(
+        "/v1/loans/loan_1/repayments", role=Role.operations, json={"amount": "1"}, headers=headers
+    )
+    assert first.status_code == 409
+    backend.loans["loan_1"]["status"] = "active"
+    again = client.post(
+        "/v1/loans/loan_1/repayments", role=Role.operations, json={"amount": "1"}, headers=headers
+    )
+    assert again.status_code == 409
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_an_unexpected_failure_frees_the_key(client: ApiClient, backend: FakeBackend) -> None:
+    headers = {"Idempotency-Key": "boom"}
+    backend.fail_with = RuntimeError("gateway exploded")
+    assert (
+        client.post(
+            "/v1/disbursements", role=Role.operations, json={"loan_id": "loan_1"}, headers=headers
+        ).status_code
+        == 500
+    )
+    backend.fail_with = None
+    retry = client.post(
+        "/v1/disbursements", role=Role.operations, json={"loan_id": "loan_1"}, headers=headers
+    )
+    assert retry.status_code == 201
+
+
+class SlowBackend(FakeBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def disburse(self, request: object, *, actor: str, key: str) -> dict[str, object]:
+        self.entered.set()
+        self.release.wait(5)
+        return super().disburse(request, actor=actor, key=key)
+
+
+def test_a_concurrent_duplicate_is_told_the_key_is_in_use() -> None:
+    backend = SlowBackend()
+    app = create_app(backend, auth=authenticator())
+    headers = {"Authorization": f"Bearer {KEYS[Role.operations]}", "Idempotency-Key": "same"}
+
+    async def both() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(
+                client.post("/v1/disbursements", json={"loan_id": "loan_1"}, headers=headers)
+            )
+            while not backend.entered.is_set():
+                await asyncio.sleep(0.005)
+            second = await client.post("/v1/disbursements", json={"loan_id": "loan_1"}, headers=headers)
+            backend.release.set()
+            return [(await first).status_code, second.status_code]
+
+    assert asyncio.run(both()) == [201, 409]
+
+
+def test_stored_responses_expire() -> None:
+    now = [0.0]
+    cache = IdempotencyCache(ttl=10, now=lambda: now[0])
+    assert cache.begin("k", "f") is None
+    from loanfactory.adapters.http._limits import StoredResponse
+
+    cache.finish("k", StoredResponse(200, b"{}", "application/json", "f", 0))
+    assert isinstance(cache.begin("k", "f"), StoredResponse)
+    assert cache.begin("k", "g") == "mismatch"
+    now[0] = 11
+    assert cache.begin("k", "f") is None
