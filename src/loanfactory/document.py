@@ -54,7 +54,7 @@ class Document:
 
     file: str
     data: Any
-    marks: dict[PathKey, Any] = field(default_factory=dict)  # libyaml marks, 0-based
+    marks: dict[PathKey, Any] = field(default_factory=dict)  # 0-based (line << 32 | column), see _pack
     key_marks: dict[PathKey, Any] = field(default_factory=dict)
 
     def mark(self, path: Sequence[str | int], *, key: bool = False) -> Mark | None:
@@ -266,15 +266,44 @@ class _Builder:
             event: Any = parser.get_event()
             kind = type(event)
             if kind is scalar_t:
-                value: Any = self._scalar(event)
-                self._count(1, event.start_mark)
+                # the hot path (most events are scalars): plain and quoted text, list items and
+                # mapping keys/values handled inline; anchors, merges and errors go the long way
+                text: str = event.value
+                if not event.style and event.tag is None and len(text) <= MAX_SCALAR_CHARS:
+                    value: Any = resolve_plain(text)
+                else:
+                    value = self._scalar(event)
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self._count(0, event.start_mark)
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
                 if not stack:
                     root = value
+                    continue
+                frame = stack[-1]
+                frame.size += 1
+                holder = frame.container
+                if frame.merge_next or event.anchor:
+                    self._add(stack, value, _pack(event.start_mark), event)
+                elif isinstance(holder, list):
+                    self.marks[(*frame.path, len(holder))] = _pack(event.start_mark)
+                    holder.append(value)
+                elif frame.pending_key is None:
+                    if text in holder or (text == "<<" and not event.style):
+                        self._add(stack, value, _pack(event.start_mark), event)
+                    else:
+                        frame.pending_key = text
+                        frame.pending_key_mark = _pack(event.start_mark)
                 else:
-                    stack[-1].size += 1
-                    self._add(stack, value, event.start_mark, event)
+                    key = frame.pending_key
+                    if key not in holder:  # a duplicate key keeps the first one's position
+                        path = (*frame.path, key)
+                        self.key_marks[path] = frame.pending_key_mark
+                        self.marks[path] = _pack(event.start_mark)
+                    holder[key] = value
+                    frame.pending_key = None
+                    frame.pending_key_mark = None
             elif kind is mapping_t or kind is sequence_t:
                 self._check_tag(event)
                 if len(stack) >= MAX_DEPTH:
@@ -283,7 +312,7 @@ class _Builder:
                     raise _Stop
                 path = self._child_path(stack, event) if stack else ()
                 self._count(1, event.start_mark)
-                self.marks[path] = event.start_mark
+                self.marks[path] = _pack(event.start_mark)
                 container: dict[str, Any] | list[Any] = {} if kind is mapping_t else []
                 stack.append(_Frame(container, path, event.anchor))
             elif kind in ends:
@@ -313,7 +342,7 @@ class _Builder:
                     root = value
                 else:
                     stack[-1].size += size
-                    self._add(stack, value, event.start_mark)
+                    self._add(stack, value, _pack(event.start_mark))
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -372,7 +401,7 @@ class _Builder:
                 return
             if key in container:
                 first = self.key_marks.get((*frame.path, key))
-                first_line = first.line + 1 if first is not None else None
+                first_line = _to_mark(first).line if first is not None else None
                 where = f" (first at line {first_line})" if first_line else ""
                 self.error("duplicate-key", f"duplicate key '{key}'{where}", mark,
                            path=(*frame.path, key),
@@ -422,13 +451,17 @@ class _Builder:
 
 def resolve_plain(text: str) -> Any:
     """The value of a plain (unquoted) scalar under the strict YAML 1.2 core schema."""
-    if text in _NULLS:
+    if not text:
         return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
     first = text[0]
+    if first in "tTfFnN~":  # only these can start a null or a boolean
+        if text in _NULLS:
+            return None
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return text
     if first.isdigit() or first in "+-.":
         if _INT.match(text):
             try:
@@ -460,7 +493,14 @@ def _mark(event: Any) -> Mark:
     return _to_mark(event.start_mark)
 
 
+def _pack(raw: Any) -> int:
+    """A libyaml mark as one int, so that kept positions are not objects the cyclic GC scans."""
+    return int((raw.line << 32) | raw.column)
+
+
 def _to_mark(raw: Any) -> Mark:
+    if isinstance(raw, int):
+        return Mark((raw >> 32) + 1, (raw & 0xFFFFFFFF) + 1)
     return Mark(raw.line + 1, raw.column + 1)
 
 

@@ -85,7 +85,13 @@ class ResiduePlacement(StrEnum):
 def to_money(value: object, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
     """An exact amount from ``str``, ``int`` or ``Decimal`` (never ``float``), at most 2 decimals."""
     amount = to_decimal(value, field=field)
-    if amount != amount.quantize(CENT, rounding=decimal.ROUND_DOWN):
+    try:
+        fen = amount.quantize(CENT, rounding=decimal.ROUND_DOWN)
+    except decimal.InvalidOperation:  # more digits than the context holds: no amount is that large
+        raise InvalidInput(
+            f"{value!s} is too large for an amount", field=field, message_zh=f"{value!s} 超出金额范围"
+        ) from None
+    if amount != fen:
         raise InvalidInput(
             f"{value!s} has more than 2 decimal places",
             field=field,

@@ -1,13 +1,25 @@
-"""The product definition language: frozen pydantic models of a loan product.
+"""The product definition language: frozen pydantic models of a loan product, and their loader.
 
-Product managers write YAML; :mod:`loanfactory.spec` validates it into a :class:`ProductSpec`.
+Product managers write YAML; :func:`load_product` validates it into a :class:`ProductSpec` or
+returns located diagnostics (English and Chinese). Templates (``extends:``) and fragments
+(``use:``) are resolved by a :class:`Library`; :func:`product_json_schema` is the JSON Schema
+editors use. See ``docs/products.md`` (产品配置指南).
 """
 
 from __future__ import annotations
 
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel
+from loanfactory.spec._jsonschema import product_json_schema
 from loanfactory.spec.fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
 from loanfactory.spec.limits import AmountRange, TermRange
+from loanfactory.spec.loader import (
+    check_product,
+    load_product,
+    load_product_or_raise,
+    load_product_text,
+    product_from_document,
+    validate_product,
+)
 from loanfactory.spec.policies import (
     CollateralRule,
     CollateralType,
@@ -41,6 +53,7 @@ from loanfactory.spec.product import (
 )
 from loanfactory.spec.rate import FixedRate, FloatingRate, RateBand, RepricingRule
 from loanfactory.spec.repayment import Balloon, FirstPeriod, Grace, Repayment, ResiduePlacement, Rounding
+from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
 
 __all__ = [
     "AmountRange",
@@ -61,9 +74,11 @@ __all__ = [
     "FirstPeriod",
     "FixedRate",
     "FloatingRate",
+    "FragmentFile",
     "Grace",
     "GuaranteePolicy",
     "GuaranteeType",
+    "Library",
     "LocalizedText",
     "Milestone",
     "OverdueAction",
@@ -88,6 +103,15 @@ __all__ = [
     "Segment",
     "SpecModel",
     "Status",
+    "TemplateHeader",
     "TermRange",
+    "check_product",
+    "load_product",
+    "load_product_or_raise",
+    "load_product_text",
     "periods_for",
+    "product_from_document",
+    "product_json_schema",
+    "section_names",
+    "validate_product",
 ]

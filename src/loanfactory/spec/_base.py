@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 PathPart = str | int
 
@@ -33,7 +34,12 @@ class Problem:
     def under(self, *prefix: PathPart) -> Problem:
         """The same problem seen from an enclosing model."""
         return Problem(
-            (*prefix, *self.path), self.code, self.message, self.message_zh, self.hint, self.hint_zh,
+            (*prefix, *self.path),
+            self.code,
+            self.message,
+            self.message_zh,
+            self.hint,
+            self.hint_zh,
             self.severity,
         )
 
@@ -57,27 +63,52 @@ class SpecModel(BaseModel):
         return iter(())
 
 
+def _spelling(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
+@cache
+def _spellings(choices: type[Enum]) -> tuple[frozenset[Any], dict[str, Any]]:
+    values = frozenset(member.value for member in choices)
+    return values, {_spelling(str(member.value)): member.value for member in choices}
+
+
 def normalise_choice(value: Any, choices: type[Enum]) -> Any:
     """Map a spelling variant (case, ``-`` vs ``_``) onto the canonical enum value."""
     if not isinstance(value, str):
         return value
-    wanted = value.strip().lower().replace("_", "-")
-    for member in choices:
-        if str(member.value).lower().replace("_", "-") == wanted:
-            return member.value
-    return value
+    values, by_spelling = _spellings(choices)
+    if value in values:  # the common case: written as documented
+        return value
+    return by_spelling.get(_spelling(value), value)
 
 
 def lenient(choices: type[Enum]) -> BeforeValidator:
     """Validator metadata: ``Annotated[Frequency, lenient(Frequency)]`` accepts ``semi_annual``."""
-    return BeforeValidator(lambda value: normalise_choice(value, choices))
+    values, by_spelling = _spellings(choices)
+
+    def normalise(value: Any) -> Any:
+        # runs for every enum value of every product: the documented spelling returns at once
+        if value.__class__ is not str or value in values:
+            return value
+        return by_spelling.get(_spelling(value), value)
+
+    return BeforeValidator(normalise)
 
 
 class LocalizedText(SpecModel):
-    """A name or message in Chinese and English (中文/英文)."""
+    """A name or message in Chinese and English (中文/英文).
 
-    zh: Annotated[str, Field(min_length=1, max_length=200, description="中文")]
-    en: Annotated[str | None, Field(default=None, max_length=200, description="English")] = None
+    ``name: 个人消费贷`` is shorthand for ``name: {zh: 个人消费贷}``.
+    """
+
+    zh: Annotated[str, Field(min_length=1, max_length=1000, description="中文")]
+    en: Annotated[str | None, Field(default=None, max_length=1000, description="English")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return {"zh": value} if isinstance(value, str) else value
 
     def text(self, lang: str) -> str:
         return self.en if lang == "en" and self.en else self.zh

@@ -75,18 +75,37 @@ class Fee(SpecModel):
 
     def problems(self) -> Iterator[Problem]:
         if (self.percent is None) == (self.amount is None):
-            yield Problem((), "fee-value", "give exactly one of 'percent' or 'amount'",
-                          "'percent' 与 'amount' 必须且只能给一个")
+            yield Problem(
+                (),
+                "fee-value",
+                "give exactly one of 'percent' or 'amount'",
+                "'percent' 与 'amount' 必须且只能给一个",
+            )
         if self.timing is FeeTiming.on_event and self.event is None:
-            yield Problem(("event",), "missing-key", "an on-event fee needs 'event'", "事件触发的费用需要填写 'event'")
+            yield Problem(
+                ("event",), "missing-key", "an on-event fee needs 'event'", "事件触发的费用需要填写 'event'"
+            )
         if self.timing is not FeeTiming.on_event and self.event is not None:
-            yield Problem(("event",), "not-allowed", "'event' applies only to timing: on-event",
-                          "只有 timing 为 on-event 时才能填写 'event'")
+            yield Problem(
+                ("event",),
+                "not-allowed",
+                "'event' applies only to timing: on-event",
+                "只有 timing 为 on-event 时才能填写 'event'",
+            )
         if self.min is not None and self.max is not None and self.min > self.max:
             yield Problem(("min",), "min-gt-max", "min is above max", "单次下限大于上限")
         if self.amount is not None and self.basis is not FeeBasis.amount:
-            yield Problem(("basis",), "not-allowed", "a flat amount has no basis; drop 'basis'",
-                          "固定金额的费用没有计费基数，请删除 'basis'", severity="warning")
+            yield Problem(
+                ("basis",),
+                "not-allowed",
+                "a flat amount has no basis; drop 'basis'",
+                "固定金额的费用没有计费基数，请删除 'basis'",
+                severity="warning",
+            )
         if self.timing is FeeTiming.upfront and self.basis is FeeBasis.installment:
-            yield Problem(("basis",), "not-allowed", "an upfront fee cannot be a percent of the installment",
-                          "一次性费用不能按期供计费")
+            yield Problem(
+                ("basis",),
+                "not-allowed",
+                "an upfront fee cannot be a percent of the installment",
+                "一次性费用不能按期供计费",
+            )

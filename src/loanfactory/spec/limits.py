@@ -25,15 +25,22 @@ class AmountRange(SpecModel):
 
     def problems(self) -> Iterator[Problem]:
         if self.min > self.max:
-            yield Problem(("min",), "min-gt-max", f"min {self.min} is above max {self.max}",
-                          f"最低金额 {self.min} 大于最高金额 {self.max}")
+            yield Problem(
+                ("min",),
+                "min-gt-max",
+                f"min {self.min} is above max {self.max}",
+                f"最低金额 {self.min} 大于最高金额 {self.max}",
+            )
         if self.step <= 0:
             yield Problem(("step",), "bad-step", "step must be positive", "步长必须大于 0")
         elif self.max > self.min and (self.max - self.min) % self.step != 0:
-            yield Problem(("step",), "step-misfit",
-                          f"max {self.max} is not min plus a multiple of step {self.step}",
-                          f"最高金额 {self.max} 不是最低金额加步长 {self.step} 的整数倍",
-                          severity="warning")
+            yield Problem(
+                ("step",),
+                "step-misfit",
+                f"max {self.max} is not min plus a multiple of step {self.step}",
+                f"最高金额 {self.max} 不是最低金额加步长 {self.step} 的整数倍",
+                severity="warning",
+            )
         if self.max <= 0:
             yield Problem(("max",), "not-positive", "max must be positive", "最高金额必须大于 0")
 
@@ -45,12 +52,14 @@ class TermRange(SpecModel):
         TermUnit.months
     )
     allowed: Annotated[
-        tuple[Annotated[int, Field(gt=0, le=36500)], ...] | None,
+        tuple[Annotated[int, Field(strict=True, gt=0, le=36500)], ...] | None,
         Field(description="The allowed terms, e.g. [12, 24, 36] (可选期限)"),
     ] = None
-    min: Annotated[int | None, Field(gt=0, le=36500, description="Shortest term")] = None
-    max: Annotated[int | None, Field(gt=0, le=36500, description="Longest term")] = None
-    step: Annotated[int, Field(gt=0, description="Terms between min and max go by this step")] = 1
+    min: Annotated[int | None, Field(strict=True, gt=0, le=36500, description="Shortest term")] = None
+    max: Annotated[int | None, Field(strict=True, gt=0, le=36500, description="Longest term")] = None
+    step: Annotated[
+        int, Field(strict=True, gt=0, description="Terms between min and max go by this step")
+    ] = 1
 
     def values(self) -> tuple[int, ...]:
         """Every allowed term, ascending."""
@@ -79,13 +88,25 @@ class TermRange(SpecModel):
 
     def problems(self) -> Iterator[Problem]:
         if self.allowed is None and (self.min is None or self.max is None):
-            yield Problem((), "missing-terms", "give either 'allowed' terms or both 'min' and 'max'",
-                          "请给出可选期限 'allowed'，或同时给出 'min' 和 'max'")
+            yield Problem(
+                (),
+                "missing-terms",
+                "give either 'allowed' terms or both 'min' and 'max'",
+                "请给出可选期限 'allowed'，或同时给出 'min' 和 'max'",
+            )
         if self.allowed is not None and (self.min is not None or self.max is not None):
-            yield Problem(("allowed",), "terms-conflict", "give either 'allowed' or 'min'/'max', not both",
-                          "'allowed' 与 'min'/'max' 只能二选一")
+            yield Problem(
+                ("allowed",),
+                "terms-conflict",
+                "give either 'allowed' or 'min'/'max', not both",
+                "'allowed' 与 'min'/'max' 只能二选一",
+            )
         if self.allowed is not None and len(set(self.allowed)) != len(self.allowed):
             yield Problem(("allowed",), "duplicate-term", "a term is listed twice", "期限重复")
         if self.min is not None and self.max is not None and self.min > self.max:
-            yield Problem(("min",), "min-gt-max", f"min {self.min} is above max {self.max}",
-                          f"最短期限 {self.min} 大于最长期限 {self.max}")
+            yield Problem(
+                ("min",),
+                "min-gt-max",
+                f"min {self.min} is above max {self.max}",
+                f"最短期限 {self.min} 大于最长期限 {self.max}",
+            )

@@ -19,23 +19,37 @@ class Penalty(SpecModel):
     uplift: Annotated[
         Rate, Field(description="Penalty rate = contract rate x (1 + uplift), e.g. '50%' (上浮比例)")
     ] = Decimal("0.5")
-    compound: Annotated[bool, Field(strict=True, description="Charge compound interest on unpaid interest")] = (
-        True
-    )
-    day_basis: Annotated[int, Field(description="Days in the year for daily penalty: 360 or 365")] = 360
-    grace_days: Annotated[int, Field(ge=0, le=30, description="Days after the due date without penalty (宽限天数)")] = 3
+    compound: Annotated[
+        bool, Field(strict=True, description="Charge compound interest on unpaid interest")
+    ] = True
+    day_basis: Annotated[
+        int, Field(strict=True, description="Days in the year for daily penalty: 360 or 365")
+    ] = 360
+    grace_days: Annotated[
+        int, Field(strict=True, ge=0, le=30, description="Days after the due date without penalty (宽限天数)")
+    ] = 3
     grace_waives: Annotated[
         bool,
-        Field(strict=True, description="Paid within the grace days: no penalty at all (true), or penalty "
-              "from the due date once the grace is exceeded (false)"),
+        Field(
+            strict=True,
+            description="Paid within the grace days: no penalty at all (true), or penalty "
+            "from the due date once the grace is exceeded (false)",
+        ),
     ] = True
 
     def problems(self) -> Iterator[Problem]:
         if self.day_basis not in (360, 365):
-            yield Problem(("day_basis",), "bad-basis", "day_basis must be 360 or 365", "计息天数只能是 360 或 365")
+            yield Problem(
+                ("day_basis",), "bad-basis", "day_basis must be 360 or 365", "计息天数只能是 360 或 365"
+            )
         if self.uplift > 1:
-            yield Problem(("uplift",), "out-of-range", "an uplift above 100% is unusual; check the figure",
-                          "上浮比例超过 100%，请检查", severity="warning")
+            yield Problem(
+                ("uplift",),
+                "out-of-range",
+                "an uplift above 100% is unusual; check the figure",
+                "上浮比例超过 100%，请检查",
+                severity="warning",
+            )
 
 
 class PrepaymentPenaltyKind(StrEnum):
@@ -50,24 +64,37 @@ class PrepaymentPenalty(SpecModel):
     """One band of the prepayment penalty: applies to prepayments up to ``until_period``."""
 
     until_period: Annotated[
-        int | None, Field(gt=0, description="Applies while fewer than this many periods are repaid")
+        int | None,
+        Field(strict=True, gt=0, description="Applies while fewer than this many periods are repaid"),
     ] = None
     kind: Annotated[PrepaymentPenaltyKind, lenient(PrepaymentPenaltyKind)]
     percent: Rate | None = None
-    months: Annotated[int | None, Field(gt=0, le=12)] = None
+    months: Annotated[int | None, Field(strict=True, gt=0, le=12)] = None
     min: Money | None = None
     max: Money | None = None
 
     def problems(self) -> Iterator[Problem]:
         if self.kind is PrepaymentPenaltyKind.percent_of_prepaid and self.percent is None:
-            yield Problem(("percent",), "missing-key", "percent-of-prepaid needs 'percent'",
-                          "按提前还款金额比例收取违约金需要填写 'percent'")
+            yield Problem(
+                ("percent",),
+                "missing-key",
+                "percent-of-prepaid needs 'percent'",
+                "按提前还款金额比例收取违约金需要填写 'percent'",
+            )
         if self.kind is PrepaymentPenaltyKind.months_of_interest and self.months is None:
-            yield Problem(("months",), "missing-key", "months-of-interest needs 'months'",
-                          "按月利息收取违约金需要填写 'months'")
+            yield Problem(
+                ("months",),
+                "missing-key",
+                "months-of-interest needs 'months'",
+                "按月利息收取违约金需要填写 'months'",
+            )
         if self.kind is PrepaymentPenaltyKind.none and (self.percent is not None or self.months is not None):
-            yield Problem(("kind",), "not-allowed", "kind 'none' takes no percent or months",
-                          "kind 为 none 时不能填写 percent 或 months")
+            yield Problem(
+                ("kind",),
+                "not-allowed",
+                "kind 'none' takes no percent or months",
+                "kind 为 none 时不能填写 percent 或 months",
+            )
 
 
 class Reamortisation(StrEnum):
@@ -81,9 +108,11 @@ class Prepayment(SpecModel):
     """Prepayment policy (提前还款)."""
 
     allowed: Annotated[bool, Field(strict=True)] = True
-    allowed_after_periods: Annotated[int, Field(ge=0, description="Allowed once this many periods are repaid")] = 0
+    allowed_after_periods: Annotated[
+        int, Field(strict=True, ge=0, description="Allowed once this many periods are repaid")
+    ] = 0
     min_amount: Money | None = None
-    notice_days: Annotated[int, Field(ge=0, le=90)] = 0
+    notice_days: Annotated[int, Field(strict=True, ge=0, le=90)] = 0
     penalty: Annotated[
         tuple[PrepaymentPenalty, ...], Field(description="Bands by period, first matching band applies")
     ] = ()
@@ -104,9 +133,12 @@ class Prepayment(SpecModel):
         limits = [b.until_period for b in self.penalty]
         bounded = [x for x in limits if x is not None]
         if bounded != sorted(bounded) or (None in limits and limits.index(None) != len(limits) - 1):
-            yield Problem(("penalty",), "unordered",
-                          "penalty bands must go by increasing until_period, the open band last",
-                          "违约金分段须按 until_period 递增排列，不限期的一段放最后")
+            yield Problem(
+                ("penalty",),
+                "unordered",
+                "penalty bands must go by increasing until_period, the open band last",
+                "违约金分段须按 until_period 递增排列，不限期的一段放最后",
+            )
 
 
 class GuaranteeType(StrEnum):
@@ -137,15 +169,25 @@ class CollateralRule(SpecModel):
     type: Annotated[CollateralType, lenient(CollateralType)]
     max_ltv: Annotated[Rate, Field(description="Loan-to-value ceiling, e.g. '70%' (抵质押率上限)")]
     haircut: Annotated[Rate, Field(description="Value haircut before LTV (估值折扣)")] = Decimal(0)
-    revalue_months: Annotated[int | None, Field(gt=0, le=60, description="Revalue at least this often")] = None
+    revalue_months: Annotated[
+        int | None, Field(strict=True, gt=0, le=60, description="Revalue at least this often")
+    ] = None
 
     def problems(self) -> Iterator[Problem]:
         if not (0 < self.max_ltv <= 1):
-            yield Problem(("max_ltv",), "out-of-range", "max_ltv must be above 0% and at most 100%",
-                          "抵质押率须大于 0% 且不超过 100%")
+            yield Problem(
+                ("max_ltv",),
+                "out-of-range",
+                "max_ltv must be above 0% and at most 100%",
+                "抵质押率须大于 0% 且不超过 100%",
+            )
         if not (0 <= self.haircut < 1):
-            yield Problem(("haircut",), "out-of-range", "haircut must be from 0% to below 100%",
-                          "估值折扣须在 0% 与 100% 之间")
+            yield Problem(
+                ("haircut",),
+                "out-of-range",
+                "haircut must be from 0% to below 100%",
+                "估值折扣须在 0% 与 100% 之间",
+            )
 
 
 class GuaranteePolicy(SpecModel):
@@ -160,14 +202,21 @@ class GuaranteePolicy(SpecModel):
     def problems(self) -> Iterator[Problem]:
         secured = {GuaranteeType.mortgage, GuaranteeType.pledge} & set(self.types)
         if secured and not self.collateral:
-            yield Problem(("collateral",), "missing-key",
-                          "mortgage or pledge products must list accepted collateral",
-                          "抵押或质押产品需要列出可接受的押品")
+            yield Problem(
+                ("collateral",),
+                "missing-key",
+                "mortgage or pledge products must list accepted collateral",
+                "抵押或质押产品需要列出可接受的押品",
+            )
         seen: set[CollateralType] = set()
         for i, rule in enumerate(self.collateral):
             if rule.type in seen:
-                yield Problem(("collateral", i, "type"), "duplicate", f"collateral type '{rule.type}' listed twice",
-                              f"押品类型 '{rule.type}' 重复")
+                yield Problem(
+                    ("collateral", i, "type"),
+                    "duplicate",
+                    f"collateral type '{rule.type}' listed twice",
+                    f"押品类型 '{rule.type}' 重复",
+                )
             seen.add(rule.type)
             yield from (p.under("collateral", i) for p in rule.problems())
 
@@ -188,8 +237,10 @@ class OverdueAction(StrEnum):
 class OverdueTier(SpecModel):
     """Days-past-due band and its actions."""
 
-    from_day: Annotated[int, Field(ge=1)]
-    to_day: Annotated[int | None, Field(ge=1, description="Inclusive; empty = no upper bound")] = None
+    from_day: Annotated[int, Field(strict=True, ge=1)]
+    to_day: Annotated[
+        int | None, Field(strict=True, ge=1, description="Inclusive; empty = no upper bound")
+    ] = None
     name: LocalizedText | None = None
     actions: Annotated[tuple[Annotated[OverdueAction, lenient(OverdueAction)], ...], Field(min_length=1)]
 
@@ -212,16 +263,25 @@ class OverduePolicy(SpecModel):
         expected = 1
         for i, tier in enumerate(self.tiers):
             if tier.to_day is not None and tier.to_day < tier.from_day:
-                yield Problem(("tiers", i, "to_day"), "min-gt-max", "to_day is before from_day", "结束天数早于开始天数")
+                yield Problem(
+                    ("tiers", i, "to_day"), "min-gt-max", "to_day is before from_day", "结束天数早于开始天数"
+                )
             if tier.from_day != expected:
                 code = "tier-overlap" if tier.from_day < expected else "tier-gap"
-                yield Problem(("tiers", i, "from_day"), code,
-                              f"tier starts at day {tier.from_day}; the previous tier ends at day {expected - 1}",
-                              f"该档从第 {tier.from_day} 天开始，上一档止于第 {expected - 1} 天")
+                yield Problem(
+                    ("tiers", i, "from_day"),
+                    code,
+                    f"tier starts at day {tier.from_day}; the previous tier ends at day {expected - 1}",
+                    f"该档从第 {tier.from_day} 天开始，上一档止于第 {expected - 1} 天",
+                )
             if tier.to_day is None:
                 if i != len(self.tiers) - 1:
-                    yield Problem(("tiers", i, "to_day"), "open-tier-not-last",
-                                  "only the last tier may be open-ended", "只有最后一档可以不设结束天数")
+                    yield Problem(
+                        ("tiers", i, "to_day"),
+                        "open-tier-not-last",
+                        "only the last tier may be open-ended",
+                        "只有最后一档可以不设结束天数",
+                    )
                 expected = 10**9
             else:
                 expected = tier.to_day + 1
@@ -233,7 +293,9 @@ class Milestone(SpecModel):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     name: LocalizedText | None = None
     percent: Annotated[Rate, Field(description="Share of the loan released at this milestone")]
-    requires: Annotated[tuple[str, ...], Field(description="Evidence needed, e.g. invoice, progress_report")] = ()
+    requires: Annotated[
+        tuple[str, ...], Field(description="Evidence needed, e.g. invoice, progress_report")
+    ] = ()
 
 
 class PaymentUse(StrEnum):
@@ -280,16 +342,32 @@ class Disbursement(SpecModel):
     def problems(self) -> Iterator[Problem]:
         if self.mode is DisbursementMode.staged:
             if not self.milestones:
-                yield Problem(("milestones",), "missing-key", "staged disbursement needs milestones",
-                              "分阶段放款需要填写 milestones")
+                yield Problem(
+                    ("milestones",),
+                    "missing-key",
+                    "staged disbursement needs milestones",
+                    "分阶段放款需要填写 milestones",
+                )
             elif sum((m.percent for m in self.milestones), Decimal(0)) != 1:
-                yield Problem(("milestones",), "bad-total", "milestone percents must add up to 100%",
-                              "各阶段放款比例之和必须为 100%")
+                yield Problem(
+                    ("milestones",),
+                    "bad-total",
+                    "milestone percents must add up to 100%",
+                    "各阶段放款比例之和必须为 100%",
+                )
         elif self.milestones:
-            yield Problem(("milestones",), "not-allowed", "milestones need mode: staged",
-                          "只有分阶段放款（mode: staged）才能填写 milestones")
+            yield Problem(
+                ("milestones",),
+                "not-allowed",
+                "milestones need mode: staged",
+                "只有分阶段放款（mode: staged）才能填写 milestones",
+            )
         both = set(self.allowed_uses) & set(self.forbidden_uses)
         for i, use in enumerate(self.allowed_uses):
             if use in both:
-                yield Problem(("allowed_uses", i), "conflict", f"'{use}' is both allowed and forbidden",
-                              f"'{use}' 同时出现在允许和禁止的用途中")
+                yield Problem(
+                    ("allowed_uses", i),
+                    "conflict",
+                    f"'{use}' is both allowed and forbidden",
+                    f"'{use}' 同时出现在允许和禁止的用途中",
+                )

@@ -152,7 +152,7 @@ class ProductSpec(SpecModel):
     ] = ()
     name: LocalizedText
     description: LocalizedText | None = None
-    version: Annotated[int, Field(ge=1, description="Version number (版本号)")] = 1
+    version: Annotated[int, Field(strict=True, ge=1, description="Version number (版本号)")] = 1
     status: Annotated[Status, lenient(Status)] = Status.draft
     effective: Effective
     currency: Literal["CNY"] = "CNY"
@@ -215,21 +215,34 @@ class ProductSpec(SpecModel):
         seen: set[str] = set()
         for i, fee in enumerate(self.fees):
             if fee.id in seen:
-                yield Problem(("fees", i, "id"), "duplicate", f"fee id '{fee.id}' is used twice",
-                              f"费用编号 '{fee.id}' 重复")
+                yield Problem(
+                    ("fees", i, "id"),
+                    "duplicate",
+                    f"fee id '{fee.id}' is used twice",
+                    f"费用编号 '{fee.id}' 重复",
+                )
             seen.add(fee.id)
 
     def _identity(self) -> Iterator[Problem]:
         if self.effective.to is not None and self.effective.to < self.effective.from_:
-            yield Problem(("effective", "to"), "min-gt-max", "the product ends before it starts",
-                          "产品结束日期早于开始日期")
+            yield Problem(
+                ("effective", "to"),
+                "min-gt-max",
+                "the product ends before it starts",
+                "产品结束日期早于开始日期",
+            )
         for field_name in ("channels", "segments", "purposes"):
             values = getattr(self, field_name)
             if len(set(values)) != len(values):
                 yield Problem((field_name,), "duplicate", "a value is listed twice", "存在重复值")
         if Segment.enterprise not in self.segments and Purpose.supply_chain in self.purposes:
-            yield Problem(("purposes",), "segment-mismatch", "supply-chain loans are for enterprises",
-                          "供应链融资只面向企业客户", severity="warning")
+            yield Problem(
+                ("purposes",),
+                "segment-mismatch",
+                "supply-chain loans are for enterprises",
+                "供应链融资只面向企业客户",
+                severity="warning",
+            )
 
     def _terms_fit_repayment(self) -> Iterator[Problem]:
         """Terms must be whole numbers of repayment periods; day terms need a day-based plan."""
@@ -238,47 +251,73 @@ class ProductSpec(SpecModel):
         single_payment = methods <= {RepaymentMethod.bullet}
         if self.term.unit is TermUnit.days:
             if not single_payment and frequency.days is None:
-                yield Problem(("term", "unit"), "term-frequency",
-                              f"terms in days need bullet repayment or a daily/weekly frequency, not {frequency}",
-                              f"按天计的期限只能用到期一次还本付息或按日/周还款，不能用 {frequency}")
+                yield Problem(
+                    ("term", "unit"),
+                    "term-frequency",
+                    f"terms in days need bullet repayment or a daily/weekly frequency, not {frequency}",
+                    f"按天计的期限只能用到期一次还本付息或按日/周还款，不能用 {frequency}",
+                )
             elif frequency.days is not None and not single_payment:
                 for term in self.term.values():
                     if term % frequency.days:
-                        yield Problem(("term",), "term-frequency",
-                                      f"a term of {term} days is not a whole number of {frequency} periods",
-                                      f"{term} 天不是整数个还款周期")
+                        yield Problem(
+                            ("term",),
+                            "term-frequency",
+                            f"a term of {term} days is not a whole number of {frequency} periods",
+                            f"{term} 天不是整数个还款周期",
+                        )
                         break
             return
         months = frequency.months
         if months is None:
-            yield Problem(("repayment", "frequency"), "term-frequency",
-                          f"terms in months need a monthly-or-longer frequency, not {frequency}",
-                          f"按月计的期限需要按月或更长的还款频率，不能用 {frequency}")
+            yield Problem(
+                ("repayment", "frequency"),
+                "term-frequency",
+                f"terms in months need a monthly-or-longer frequency, not {frequency}",
+                f"按月计的期限需要按月或更长的还款频率，不能用 {frequency}",
+            )
             return
         for term in self.term.values():
             if term % months:
-                yield Problem(("term",), "term-frequency",
-                              f"a term of {term} months is not a whole number of {frequency} periods",
-                              f"{term} 个月不是整数个还款周期（{frequency}）")
+                yield Problem(
+                    ("term",),
+                    "term-frequency",
+                    f"a term of {term} months is not a whole number of {frequency} periods",
+                    f"{term} 个月不是整数个还款周期（{frequency}）",
+                )
                 break
         grace = self.repayment.grace
         shortest = self.term.shortest // months if self.term.values() else 0
         if shortest and grace.principal_periods + grace.interest_periods >= shortest and not single_payment:
-            yield Problem(("repayment", "grace"), "grace-too-long",
-                          "grace periods must be shorter than the shortest term",
-                          "宽限期必须短于最短期限")
-        if self.prepayment.allowed_after_periods and shortest and (
-            self.prepayment.allowed_after_periods >= self.term.longest // months
+            yield Problem(
+                ("repayment", "grace"),
+                "grace-too-long",
+                "grace periods must be shorter than the shortest term",
+                "宽限期必须短于最短期限",
+            )
+        if (
+            self.prepayment.allowed_after_periods
+            and shortest
+            and (self.prepayment.allowed_after_periods >= self.term.longest // months)
         ):
-            yield Problem(("prepayment", "allowed_after_periods"), "never-allowed",
-                          "prepayment would never be allowed within the longest term",
-                          "在最长期限内都不允许提前还款", severity="warning")
+            yield Problem(
+                ("prepayment", "allowed_after_periods"),
+                "never-allowed",
+                "prepayment would never be allowed within the longest term",
+                "在最长期限内都不允许提前还款",
+                severity="warning",
+            )
         for i, fee in enumerate(self.fees):
-            if fee.timing is FeeTiming.per_installment and RepaymentMethod.bullet in self.repayment.methods:
-                if len(self.repayment.methods) == 1:
-                    yield Problem(("fees", i, "timing"), "not-allowed",
-                                  "a bullet loan has one installment; a per-installment fee is charged once",
-                                  "到期一次还本付息只有一期，分期收取的费用只收一次", severity="warning")
+            if fee.timing is FeeTiming.per_installment and self.repayment.methods == (
+                RepaymentMethod.bullet,
+            ):
+                yield Problem(
+                    ("fees", i, "timing"),
+                    "not-allowed",
+                    "a bullet loan has one installment; a per-installment fee is charged once",
+                    "到期一次还本付息只有一期，分期收取的费用只收一次",
+                    severity="warning",
+                )
 
 
 def periods_for(term: int, unit: TermUnit, frequency: Frequency) -> int:

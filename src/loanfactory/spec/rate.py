@@ -31,8 +31,8 @@ class RepricingRule(StrEnum):
 class RateBand(SpecModel):
     """One row of a rate table: for terms (and amounts) in range, use this rate or spread."""
 
-    term_min: Annotated[int | None, Field(gt=0, description="Shortest term of the band")] = None
-    term_max: Annotated[int | None, Field(gt=0, description="Longest term of the band")] = None
+    term_min: Annotated[int | None, Field(strict=True, gt=0, description="Shortest term of the band")] = None
+    term_max: Annotated[int | None, Field(strict=True, gt=0, description="Longest term of the band")] = None
     amount_min: Money | None = None
     amount_max: Money | None = None
     annual: Annotated[Rate | None, Field(description="Fixed annual rate for the band")] = None
@@ -62,8 +62,12 @@ class _RateBase(SpecModel):
 
     def _bound_problems(self) -> Iterator[Problem]:
         if self.floor is not None and self.cap is not None and self.cap < self.floor:
-            yield Problem(("cap",), "cap-lt-floor", f"cap {format_rate(self.cap)} is below floor {format_rate(self.floor)}",
-                          "利率上限低于利率下限")
+            yield Problem(
+                ("cap",),
+                "cap-lt-floor",
+                f"cap {format_rate(self.cap)} is below floor {format_rate(self.floor)}",
+                "利率上限低于利率下限",
+            )
         for i, band in enumerate(self.table):
             for p in band.problems():
                 yield p.under("table", i)
@@ -79,14 +83,23 @@ class FixedRate(_RateBase):
         yield from self._bound_problems()
         for i, band in enumerate(self.table):
             if band.annual is None:
-                yield Problem(("table", i, "annual"), "missing-key", "a fixed-rate band needs 'annual'",
-                              "固定利率的利率表每行都需要 'annual'")
+                yield Problem(
+                    ("table", i, "annual"),
+                    "missing-key",
+                    "a fixed-rate band needs 'annual'",
+                    "固定利率的利率表每行都需要 'annual'",
+                )
             if band.spread is not None:
-                yield Problem(("table", i, "spread"), "not-allowed",
-                              "a fixed rate has no index, so a band cannot give a spread",
-                              "固定利率没有基准，利率表不能写点差 'spread'")
+                yield Problem(
+                    ("table", i, "spread"),
+                    "not-allowed",
+                    "a fixed rate has no index, so a band cannot give a spread",
+                    "固定利率没有基准，利率表不能写点差 'spread'",
+                )
         if self.floor is not None and self.annual < self.floor:
-            yield Problem(("annual",), "below-floor", "the annual rate is below the floor", "年利率低于利率下限")
+            yield Problem(
+                ("annual",), "below-floor", "the annual rate is below the floor", "年利率低于利率下限"
+            )
         if self.cap is not None and self.annual > self.cap:
             yield Problem(("annual",), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
 
@@ -111,12 +124,19 @@ class FloatingRate(_RateBase):
         yield from self._bound_problems()
         for i, band in enumerate(self.table):
             if band.spread is None:
-                yield Problem(("table", i, "spread"), "missing-key", "a floating-rate band needs 'spread'",
-                              "浮动利率的利率表每行都需要 'spread'")
+                yield Problem(
+                    ("table", i, "spread"),
+                    "missing-key",
+                    "a floating-rate band needs 'spread'",
+                    "浮动利率的利率表每行都需要 'spread'",
+                )
             if band.annual is not None:
-                yield Problem(("table", i, "annual"), "not-allowed",
-                              "a floating-rate band gives a spread, not an annual rate",
-                              "浮动利率的利率表写点差 'spread'，不写 'annual'")
+                yield Problem(
+                    ("table", i, "annual"),
+                    "not-allowed",
+                    "a floating-rate band gives a spread, not an annual rate",
+                    "浮动利率的利率表写点差 'spread'，不写 'annual'",
+                )
 
     def spread_for(self, term: int, amount: Decimal) -> Decimal:
         for band in self.table:
@@ -135,4 +155,3 @@ class FloatingRate(_RateBase):
 
 
 RateSpec = Annotated[FixedRate | FloatingRate, Field(discriminator="type")]
-

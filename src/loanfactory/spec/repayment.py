@@ -46,25 +46,39 @@ class Rounding(SpecModel):
 
     def problems(self) -> Iterator[Problem]:
         if self.unit not in (Decimal("0.01"), Decimal("0.1"), Decimal(1)):
-            yield Problem(("unit",), "bad-unit", "unit must be 0.01, 0.1 or 1", "舍入单位只能是 0.01、0.1 或 1")
+            yield Problem(
+                ("unit",), "bad-unit", "unit must be 0.01, 0.1 or 1", "舍入单位只能是 0.01、0.1 或 1"
+            )
         if self.installment_multiple < self.unit:
-            yield Problem(("installment_multiple",), "bad-multiple",
-                          "installment_multiple must be at least the rounding unit",
-                          "期供取整倍数不能小于舍入单位")
+            yield Problem(
+                ("installment_multiple",),
+                "bad-multiple",
+                "installment_multiple must be at least the rounding unit",
+                "期供取整倍数不能小于舍入单位",
+            )
         elif (self.installment_multiple / self.unit) % 1 != 0:
-            yield Problem(("installment_multiple",), "bad-multiple",
-                          "installment_multiple must be a multiple of the rounding unit",
-                          "期供取整倍数必须是舍入单位的整数倍")
+            yield Problem(
+                ("installment_multiple",),
+                "bad-multiple",
+                "installment_multiple must be a multiple of the rounding unit",
+                "期供取整倍数必须是舍入单位的整数倍",
+            )
 
 
 class Grace(SpecModel):
     """Grace periods (宽限期): interest-only periods, and periods whose interest is deferred."""
 
     principal_periods: Annotated[
-        int, Field(ge=0, le=120, description="Periods paying interest only (只还息不还本期数)")
+        int, Field(strict=True, ge=0, le=120, description="Periods paying interest only (只还息不还本期数)")
     ] = 0
     interest_periods: Annotated[
-        int, Field(ge=0, le=120, description="Periods whose interest is deferred, collected later (延付利息期数)")
+        int,
+        Field(
+            strict=True,
+            ge=0,
+            le=120,
+            description="Periods whose interest is deferred, collected later (延付利息期数)",
+        ),
     ] = 0
 
 
@@ -81,12 +95,18 @@ class Balloon(SpecModel):
     def problems(self) -> Iterator[Problem]:
         given = [x for x in (self.final_percent, self.principal_percent_per_period) if x is not None]
         if len(given) != 1:
-            yield Problem((), "balloon-shape", "give exactly one of final_percent or principal_percent_per_period",
-                          "final_percent 与 principal_percent_per_period 必须且只能给一个")
+            yield Problem(
+                (),
+                "balloon-shape",
+                "give exactly one of final_percent or principal_percent_per_period",
+                "final_percent 与 principal_percent_per_period 必须且只能给一个",
+            )
         for name in ("final_percent", "principal_percent_per_period"):
             value = getattr(self, name)
             if value is not None and not (0 < value < 1):
-                yield Problem((name,), "out-of-range", "must be above 0% and below 100%", "必须在 0% 与 100% 之间")
+                yield Problem(
+                    (name,), "out-of-range", "must be above 0% and below 100%", "必须在 0% 与 100% 之间"
+                )
 
 
 class Repayment(SpecModel):
@@ -104,7 +124,8 @@ class Repayment(SpecModel):
     day_count: Annotated[DayCount, lenient(DayCount)] = DayCount.act_360
     first_period: Annotated[FirstPeriod, lenient(FirstPeriod)] = FirstPeriod.actual_days
     due_day: Annotated[
-        int | None, Field(ge=1, le=31, description="Fixed day of month for due dates (固定还款日)")
+        int | None,
+        Field(strict=True, ge=1, le=31, description="Fixed day of month for due dates (固定还款日)"),
     ] = None
     grace: Grace = Grace()
     rounding: Rounding = Rounding()
@@ -119,16 +140,27 @@ class Repayment(SpecModel):
         if len(set(self.methods)) != len(self.methods):
             yield Problem(("methods",), "duplicate", "a method is listed twice", "还款方式重复")
         if self.default_method is not None and self.default_method not in self.methods:
-            yield Problem(("default_method",), "not-allowed",
-                          f"default_method '{self.default_method}' is not among methods",
-                          f"默认还款方式 '{self.default_method}' 不在可选还款方式中")
+            yield Problem(
+                ("default_method",),
+                "not-allowed",
+                f"default_method '{self.default_method}' is not among methods",
+                f"默认还款方式 '{self.default_method}' 不在可选还款方式中",
+            )
         if RepaymentMethod.balloon in self.methods and self.balloon is None:
-            yield Problem(("balloon",), "missing-key", "the balloon method needs a 'balloon' section",
-                          "气球贷需要填写 'balloon' 设置")
+            yield Problem(
+                ("balloon",),
+                "missing-key",
+                "the balloon method needs a 'balloon' section",
+                "气球贷需要填写 'balloon' 设置",
+            )
         if self.balloon is not None:
             for p in self.balloon.problems():
                 yield p.under("balloon")
         if self.due_day is not None and self.frequency.months is None:
-            yield Problem(("due_day",), "not-allowed", "due_day applies only to monthly-or-longer frequencies",
-                          "固定还款日只适用于按月及更长的还款频率")
+            yield Problem(
+                ("due_day",),
+                "not-allowed",
+                "due_day applies only to monthly-or-longer frequencies",
+                "固定还款日只适用于按月及更长的还款频率",
+            )
         yield from (p.under("rounding") for p in self.rounding.problems())
