@@ -193,6 +193,7 @@ _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _SPECIAL_FLOATS = frozenset({".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN"})
 _STR_TAGS = frozenset({"tag:yaml.org,2002:str", "!"})
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "!"})
 
 
 class _Stop(Exception):
@@ -356,9 +357,10 @@ class _Builder:
 
     def _check_tag(self, event: Any) -> None:
         tag = getattr(event, "tag", None)
-        if tag and tag not in _STR_TAGS and not tag.startswith("tag:yaml.org,2002:"):
-            self.error("unsupported-tag", f"YAML tags such as {tag} are not supported", event.start_mark,
-                       message_zh=f"不支持 YAML 标签 {tag}")
+        if tag and tag not in _COLLECTION_TAGS:
+            shown = _shown_tag(tag)
+            self.error("unsupported-tag", f"YAML tags such as {shown} are not supported", event.start_mark,
+                       message_zh=f"不支持 YAML 标签 {shown}")
             raise _Stop
 
     def _child_path(self, stack: list[_Frame], event: Any) -> PathKey:
@@ -441,8 +443,9 @@ class _Builder:
             raise _Stop
         tag = event.tag
         if tag is not None and tag not in _STR_TAGS:
-            self.error("unsupported-tag", f"YAML tags such as {tag} are not supported",
-                       event.start_mark, message_zh=f"不支持 YAML 标签 {tag}")
+            shown = _shown_tag(tag)
+            self.error("unsupported-tag", f"YAML tags such as {shown} are not supported",
+                       event.start_mark, message_zh=f"不支持 YAML 标签 {shown}")
             raise _Stop
         if event.style or tag is not None:  # quoted or block scalars are text
             return text
@@ -502,6 +505,11 @@ def _to_mark(raw: Any) -> Mark:
     if isinstance(raw, int):
         return Mark((raw >> 32) + 1, (raw & 0xFFFFFFFF) + 1)
     return Mark(raw.line + 1, raw.column + 1)
+
+
+def _shown_tag(tag: str) -> str:
+    """``tag:yaml.org,2002:python/name:x`` as the author wrote it: ``!!python/name:x``."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _syntax_hint(problem: str) -> str | None:

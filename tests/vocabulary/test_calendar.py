@@ -1,0 +1,60 @@
+"""Due dates and day counts, including month ends and leap years."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from loanfactory.calendar import DayCount, Frequency, add_months, days_30_360, due_dates
+
+
+def test_month_end_clamping_keeps_the_anchor_day() -> None:
+    dates = due_dates(date(2025, 1, 31), 4, Frequency.monthly)
+    assert dates == [date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31)]
+
+
+def test_leap_february() -> None:
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2023, 11, 30), 3) == date(2024, 2, 29)
+
+
+def test_explicit_first_due_date_sets_later_days() -> None:
+    dates = due_dates(date(2025, 7, 2), 3, Frequency.monthly, first_due=date(2025, 8, 20))
+    assert dates == [date(2025, 8, 20), date(2025, 9, 20), date(2025, 10, 20)]
+
+
+def test_first_due_must_follow_the_start() -> None:
+    with pytest.raises(ValueError):
+        due_dates(date(2025, 7, 2), 3, Frequency.monthly, first_due=date(2025, 7, 1))
+
+
+@pytest.mark.parametrize(
+    ("frequency", "second"),
+    [
+        (Frequency.weekly, date(2025, 1, 15)),
+        (Frequency.biweekly, date(2025, 1, 29)),
+        (Frequency.quarterly, date(2025, 7, 1)),
+        (Frequency.semi_annual, date(2026, 1, 1)),
+        (Frequency.annual, date(2027, 1, 1)),
+    ],
+)
+def test_other_frequencies(frequency: Frequency, second: date) -> None:
+    assert due_dates(date(2025, 1, 1), 2, frequency)[1] == second
+
+
+def test_day_counts() -> None:
+    start, end = date(2024, 1, 15), date(2024, 3, 15)
+    assert DayCount.act_360.days(start, end) == 60
+    assert DayCount.act_360.year_fraction(start, end) == Decimal(60) / 360
+    assert DayCount.act_365f.year_fraction(start, end) == Decimal(60) / 365
+    assert DayCount.thirty_360.days(start, end) == 60
+    # ACT/ACT splits by calendar year: 2023 has 365 days, 2024 has 366
+    fraction = DayCount.act_act.year_fraction(date(2023, 12, 1), date(2024, 2, 1))
+    assert fraction == Decimal(31) / 365 + Decimal(31) / 366
+
+
+def test_30_360_month_ends() -> None:
+    assert days_30_360(date(2025, 1, 31), date(2025, 2, 28)) == 28
+    assert days_30_360(date(2025, 1, 30), date(2025, 3, 31)) == 60
