@@ -18,14 +18,27 @@ import loanfactory
 
 SRC = Path(loanfactory.__file__).parent
 CORE = [
-    p
-    for p in SRC.rglob("*.py")
-    if not {"adapters", "cli", "__main__.py"} & set(p.relative_to(SRC).parts)
+    p for p in SRC.rglob("*.py") if not {"adapters", "cli", "__main__.py"} & set(p.relative_to(SRC).parts)
 ]
-FORBIDDEN = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "httpx", "psycopg", "dask",
-             "loanfactory.adapters", "loanfactory.cli")
-WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-              ("time", "time")}
+FORBIDDEN = (
+    "sqlalchemy",
+    "alembic",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "psycopg",
+    "dask",
+    "loanfactory.adapters",
+    "loanfactory.cli",
+)
+WALL_CLOCK = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+}
 
 
 def _imports(tree: ast.AST) -> list[tuple[int, str]]:

@@ -66,10 +66,9 @@ class Document:
         resolved: list[str | int] = []
         node = self.data
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-                resolved.append(part)
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            ):
                 node = node[part]
                 resolved.append(part)
         while True:
@@ -118,8 +117,14 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[str | None, li
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        return None, [Diagnostic("unreadable-file", f"cannot read the file: {reason}", file=name,
-                                 message_zh=f"无法读取文件：{reason}")]
+        return None, [
+            Diagnostic(
+                "unreadable-file",
+                f"cannot read the file: {reason}",
+                file=name,
+                message_zh=f"无法读取文件：{reason}",
+            )
+        ]
     if len(raw) > max_bytes:
         return None, [
             Diagnostic(
@@ -140,8 +145,14 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
     if b"\x00" in raw:
         line, column = _position(raw, raw.index(b"\x00"))
         return None, [
-            Diagnostic("binary-file", "the file is binary, not YAML text", file=name, line=line,
-                       column=column, message_zh="这是二进制文件，不是 YAML 文本")
+            Diagnostic(
+                "binary-file",
+                "the file is binary, not YAML text",
+                file=name,
+                line=line,
+                column=column,
+                message_zh="这是二进制文件，不是 YAML 文本",
+            )
         ]
     try:
         text = raw.decode("utf-8")
@@ -179,8 +190,9 @@ def load_document(source: Path | str, *, file: str | None = None) -> tuple[Docum
         name = file or "<string>"
         text = source
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return None, [Diagnostic("empty-file", "the file is empty", file=name, line=1, column=1,
-                                 message_zh="文件为空")]
+        return None, [
+            Diagnostic("empty-file", "the file is empty", file=name, line=1, column=1, message_zh="文件为空")
+        ]
     return _Builder(text, name).build()
 
 
@@ -224,14 +236,30 @@ class _Builder:
         self.problems: list[Diagnostic] = []
         self.nodes = 0
 
-    def error(self, code: str, message: str, raw_mark: Any, *, path: PathKey = (),
-              hint: str | None = None, message_zh: str | None = None,
-              hint_zh: str | None = None) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        raw_mark: Any,
+        *,
+        path: PathKey = (),
+        hint: str | None = None,
+        message_zh: str | None = None,
+        hint_zh: str | None = None,
+    ) -> None:
         mark = _to_mark(raw_mark) if raw_mark is not None else None
         self.problems.append(
-            Diagnostic(code, message, file=self.name, line=mark.line if mark else None,
-                       column=mark.column if mark else None, path=format_path(path), hint=hint,
-                       message_zh=message_zh, hint_zh=hint_zh)
+            Diagnostic(
+                code,
+                message,
+                file=self.name,
+                line=mark.line if mark else None,
+                column=mark.column if mark else None,
+                path=format_path(path),
+                hint=hint,
+                message_zh=message_zh,
+                hint_zh=hint_zh,
+            )
         )
 
     def build(self) -> tuple[Document | None, list[Diagnostic]]:
@@ -243,13 +271,17 @@ class _Builder:
             at = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
             context = f" {exc.context}" if exc.context and exc.problem else ""
-            self.error("yaml-syntax", f"YAML syntax error: {problem}{context}", at,
-                       message_zh=f"YAML 语法错误：{problem}{context}",
-                       hint=_syntax_hint(problem), hint_zh=_syntax_hint_zh(problem))
+            self.error(
+                "yaml-syntax",
+                f"YAML syntax error: {problem}{context}",
+                at,
+                message_zh=f"YAML 语法错误：{problem}{context}",
+                hint=_syntax_hint(problem),
+                hint_zh=_syntax_hint_zh(problem),
+            )
             return None, self.problems
         except yaml.YAMLError as exc:
-            self.error("yaml-syntax", f"YAML syntax error: {exc}", None,
-                       message_zh=f"YAML 语法错误：{exc}")
+            self.error("yaml-syntax", f"YAML syntax error: {exc}", None, message_zh=f"YAML 语法错误：{exc}")
             return None, self.problems
         if self.problems:
             return Document(self.name, data, self.marks, self.key_marks), self.problems
@@ -308,8 +340,12 @@ class _Builder:
             elif kind is mapping_t or kind is sequence_t:
                 self._check_tag(event)
                 if len(stack) >= MAX_DEPTH:
-                    self.error("too-deep", f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                               event.start_mark, message_zh=f"YAML 嵌套超过 {MAX_DEPTH} 层")
+                    self.error(
+                        "too-deep",
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                        event.start_mark,
+                        message_zh=f"YAML 嵌套超过 {MAX_DEPTH} 层",
+                    )
                     raise _Stop
                 path = self._child_path(stack, event) if stack else ()
                 self._count(1, event.start_mark)
@@ -334,8 +370,12 @@ class _Builder:
                     self._add(stack, value, None)
             elif kind is alias_t:
                 if event.anchor not in self.anchors:
-                    self.error("unknown-anchor", f"unknown alias *{event.anchor}", event.start_mark,
-                               message_zh=f"未定义的锚点 *{event.anchor}")
+                    self.error(
+                        "unknown-anchor",
+                        f"unknown alias *{event.anchor}",
+                        event.start_mark,
+                        message_zh=f"未定义的锚点 *{event.anchor}",
+                    )
                     raise _Stop
                 value, size = self.anchors[event.anchor]
                 self._count(size, event.start_mark)
@@ -347,9 +387,12 @@ class _Builder:
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    self.error("several-documents",
-                               "the file holds more than one YAML document (---); put one per file",
-                               event.start_mark, message_zh="一个文件只能有一个 YAML 文档（---）")
+                    self.error(
+                        "several-documents",
+                        "the file holds more than one YAML document (---); put one per file",
+                        event.start_mark,
+                        message_zh="一个文件只能有一个 YAML 文档（---）",
+                    )
                     raise _Stop
             elif event is None or kind is yaml.StreamEndEvent:
                 break
@@ -359,8 +402,12 @@ class _Builder:
         tag = getattr(event, "tag", None)
         if tag and tag not in _COLLECTION_TAGS:
             shown = _shown_tag(tag)
-            self.error("unsupported-tag", f"YAML tags such as {shown} are not supported", event.start_mark,
-                       message_zh=f"不支持 YAML 标签 {shown}")
+            self.error(
+                "unsupported-tag",
+                f"YAML tags such as {shown} are not supported",
+                event.start_mark,
+                message_zh=f"不支持 YAML 标签 {shown}",
+            )
             raise _Stop
 
     def _child_path(self, stack: list[_Frame], event: Any) -> PathKey:
@@ -370,17 +417,25 @@ class _Builder:
         if frame.merge_next:
             return (*frame.path, "<<")
         if frame.pending_key is None:
-            self.error("complex-key", "mapping keys must be plain words, not lists or mappings",
-                       event.start_mark, path=frame.path, message_zh="映射的键必须是普通文字")
+            self.error(
+                "complex-key",
+                "mapping keys must be plain words, not lists or mappings",
+                event.start_mark,
+                path=frame.path,
+                message_zh="映射的键必须是普通文字",
+            )
             raise _Stop
         return (*frame.path, frame.pending_key)
 
     def _count(self, size: int, mark: Any) -> None:
         self.nodes += size
         if self.nodes > MAX_NODES:
-            self.error("too-many-nodes",
-                       f"the document expands to more than {MAX_NODES:,} values (aliases that repeat "
-                       "aliases?)", mark, message_zh=f"文档展开后超过 {MAX_NODES} 个值（锚点被反复引用？）")
+            self.error(
+                "too-many-nodes",
+                f"the document expands to more than {MAX_NODES:,} values (aliases that repeat aliases?)",
+                mark,
+                message_zh=f"文档展开后超过 {MAX_NODES} 个值（锚点被反复引用？）",
+            )
             raise _Stop
 
     def _add(self, stack: list[_Frame], value: Any, mark: Any, event: Any = None) -> None:
@@ -394,8 +449,13 @@ class _Builder:
         if frame.pending_key is None and not frame.merge_next:
             # this value is a key
             if event is None:
-                self.error("complex-key", "mapping keys must be plain words, not lists or mappings",
-                           mark, path=frame.path, message_zh="映射的键必须是普通文字")
+                self.error(
+                    "complex-key",
+                    "mapping keys must be plain words, not lists or mappings",
+                    mark,
+                    path=frame.path,
+                    message_zh="映射的键必须是普通文字",
+                )
                 raise _Stop
             key = event.value
             if not event.style and event.value == "<<":
@@ -405,11 +465,16 @@ class _Builder:
                 first = self.key_marks.get((*frame.path, key))
                 first_line = _to_mark(first).line if first is not None else None
                 where = f" (first at line {first_line})" if first_line else ""
-                self.error("duplicate-key", f"duplicate key '{key}'{where}", mark,
-                           path=(*frame.path, key),
-                           hint="each key may appear once in a mapping; remove or rename one",
-                           message_zh=f"重复的键 '{key}'" + (f"（首次出现在第 {first_line} 行）" if first_line else ""),
-                           hint_zh="同一层级中每个键只能出现一次")
+                self.error(
+                    "duplicate-key",
+                    f"duplicate key '{key}'{where}",
+                    mark,
+                    path=(*frame.path, key),
+                    hint="each key may appear once in a mapping; remove or rename one",
+                    message_zh=f"重复的键 '{key}'"
+                    + (f"（首次出现在第 {first_line} 行）" if first_line else ""),
+                    hint_zh="同一层级中每个键只能出现一次",
+                )
             frame.pending_key = key
             frame.pending_key_mark = mark
             return
@@ -418,8 +483,13 @@ class _Builder:
             extras = value if isinstance(value, list) else [value]
             for extra in extras:
                 if not isinstance(extra, dict):
-                    self.error("bad-merge", "'<<' must merge a mapping or a list of mappings", mark,
-                               path=frame.path, message_zh="'<<' 只能合并映射")
+                    self.error(
+                        "bad-merge",
+                        "'<<' must merge a mapping or a list of mappings",
+                        mark,
+                        path=frame.path,
+                        message_zh="'<<' 只能合并映射",
+                    )
                     raise _Stop
                 frame.merges.append(extra)
             return
@@ -438,14 +508,22 @@ class _Builder:
     def _scalar(self, event: Any) -> Any:
         text: str = event.value
         if len(text) > MAX_SCALAR_CHARS:
-            self.error("value-too-long", f"a value is longer than {MAX_SCALAR_CHARS} characters",
-                       event.start_mark, message_zh=f"单个值超过 {MAX_SCALAR_CHARS} 个字符")
+            self.error(
+                "value-too-long",
+                f"a value is longer than {MAX_SCALAR_CHARS} characters",
+                event.start_mark,
+                message_zh=f"单个值超过 {MAX_SCALAR_CHARS} 个字符",
+            )
             raise _Stop
         tag = event.tag
         if tag is not None and tag not in _STR_TAGS:
             shown = _shown_tag(tag)
-            self.error("unsupported-tag", f"YAML tags such as {shown} are not supported",
-                       event.start_mark, message_zh=f"不支持 YAML 标签 {shown}")
+            self.error(
+                "unsupported-tag",
+                f"YAML tags such as {shown} are not supported",
+                event.start_mark,
+                message_zh=f"不支持 YAML 标签 {shown}",
+            )
             raise _Stop
         if event.style or tag is not None:  # quoted or block scalars are text
             return text
@@ -477,8 +555,12 @@ def resolve_plain(text: str) -> Any:
             except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
                 return text
         if text in _SPECIAL_FLOATS:
-            return Decimal(text.replace(".", "").replace("inf", "Infinity").replace("Inf", "Infinity")
-                           .replace("INF", "Infinity"))
+            return Decimal(
+                text.replace(".", "")
+                .replace("inf", "Infinity")
+                .replace("Inf", "Infinity")
+                .replace("INF", "Infinity")
+            )
         if _DATE.match(text):
             try:
                 return date.fromisoformat(text)

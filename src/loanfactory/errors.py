@@ -58,9 +58,7 @@ class Diagnostic:
             )
         return replace(self, message_zh=None, hint_zh=None)
 
-    def located(
-        self, file: str | None, line: int | None = None, column: int | None = None
-    ) -> Diagnostic:
+    def located(self, file: str | None, line: int | None = None, column: int | None = None) -> Diagnostic:
         """A copy placed at ``file:line:column`` (keeps a position it already has)."""
         return replace(
             self,

@@ -72,7 +72,8 @@ class LprSeries:
                 f"no LPR fixing on or before {on.isoformat()} (the series starts on "
                 f"{self.fixings[0].date.isoformat()})",
                 field="date",
-                message_zh=f"{on.isoformat()} 之前没有 LPR 报价（序列始于 {self.fixings[0].date.isoformat()}）",
+                message_zh=f"{on.isoformat()} 之前没有 LPR 报价"
+                f"（序列始于 {self.fixings[0].date.isoformat()}）",
             )
         return self.fixings[index]
 
@@ -125,7 +126,9 @@ def _from_document(document: Document) -> LprSeries:
     for i in range(1, len(dates)):
         if dates[i] <= dates[i - 1]:
             problems.append(
-                document.diagnostic(("fixings", i, "date"), "unordered", "fixings must be in increasing date order")
+                document.diagnostic(
+                    ("fixings", i, "date"), "unordered", "fixings must be in increasing date order"
+                )
             )
     if problems:
         raise SpecError(diagnostics=problems)

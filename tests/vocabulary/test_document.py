@@ -12,7 +12,8 @@ from loanfactory.document import MAX_DEPTH, load_document
 
 def test_scalars_are_strict_and_exact() -> None:
     doc, problems = load_document("a: no\nb: true\nc: 0.049\nd: 2025-07-02\ne: '12'\nf: 12\ng: ~\n")
-    assert not problems and doc is not None
+    assert not problems
+    assert doc is not None
     assert doc.data == {
         "a": "no",
         "b": True,
@@ -28,12 +29,15 @@ def test_positions_of_values_and_keys() -> None:
     doc, _ = load_document("top:\n  inner: [1, 2]\n")
     assert doc is not None
     at = doc.mark(("top", "inner", 1))
-    assert at is not None and (at.line, at.column) == (2, 14)
+    assert at is not None
+    assert (at.line, at.column) == (2, 14)
     key = doc.mark(("top", "inner"), key=True)
-    assert key is not None and (key.line, key.column) == (2, 3)
+    assert key is not None
+    assert (key.line, key.column) == (2, 3)
     # a path that goes beyond the data falls back to the nearest enclosing value
     deeper = doc.mark(("top", "inner", 1, "missing"))
-    assert deeper is not None and deeper.line == 2
+    assert deeper is not None
+    assert deeper.line == 2
 
 
 @pytest.mark.parametrize(
@@ -76,5 +80,6 @@ def test_deep_nesting_is_refused() -> None:
 
 def test_merge_keys_merge_with_local_keys_winning() -> None:
     doc, problems = load_document("base: &b {x: 1, y: 1}\nchild:\n  <<: *b\n  y: 2\n")
-    assert not problems and doc is not None
+    assert not problems
+    assert doc is not None
     assert doc.data["child"] == {"x": 1, "y": 2}

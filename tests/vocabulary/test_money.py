@@ -45,7 +45,7 @@ def test_ambiguous_or_unreadable_rates_are_refused(bad: object) -> None:
 
 
 def test_a_bare_percent_number_says_how_to_write_it() -> None:
-    with pytest.raises(InvalidInput, match="'4.9%'"):
+    with pytest.raises(InvalidInput, match=r"'4\.9%'"):
         parse_rate("4.9")
 
 

@@ -58,9 +58,7 @@ class Report:
         def tr(items: Sequence[Diagnostic]) -> list[Diagnostic]:
             return [d.in_language(lang) for d in sorted(items, key=Diagnostic.sort_key)]
 
-        cases = [
-            Case(c.name, c.classname, c.file, c.line, tr(c.diagnostics), c.seconds) for c in self.cases
-        ]
+        cases = [Case(c.name, c.classname, c.file, c.line, tr(c.diagnostics), c.seconds) for c in self.cases]
         return Report(self.tool, dict(self.counts), tr(self.diagnostics), cases, dict(self.extra))
 
 
@@ -136,8 +134,12 @@ def _github(d: Diagnostic) -> str:
 
 def _junit(report: Report) -> str:
     cases = report.cases or [
-        Case(name=file or "<input>", classname=report.tool, file=file,
-             diagnostics=[d for d in report.diagnostics if d.file == file])
+        Case(
+            name=file or "<input>",
+            classname=report.tool,
+            file=file,
+            diagnostics=[d for d in report.diagnostics if d.file == file],
+        )
         for file in sorted({d.file for d in report.diagnostics}, key=lambda f: f or "")
     ]
     failures = sum(1 for c in cases if any(d.severity == "error" for d in c.diagnostics))
@@ -150,7 +152,7 @@ def _junit(report: Report) -> str:
         f'errors="0" skipped="0" time="{total:.3f}">',
     ]
     for case in cases:
-        attrs = f"name={quoteattr(case.name)} classname={quoteattr(case.classname)} time=\"{case.seconds:.3f}\""
+        attrs = f'name={quoteattr(case.name)} classname={quoteattr(case.classname)} time="{case.seconds:.3f}"'
         if case.file:
             attrs += f" file={quoteattr(case.file)}"
         if case.line is not None:
