@@ -64,11 +64,11 @@ class Document:
         error) are skipped. With ``key`` the position of the mapping key is preferred.
         """
         resolved: list[str | int] = []
-        node = self.data
+        node: Any = self.data
         for part in path:
-            if (isinstance(node, dict) and part in node) or (
-                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-            ):
+            inside = isinstance(node, dict) and part in node
+            inside = inside or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+            if inside:
                 node = node[part]
                 resolved.append(part)
         while True:
