@@ -150,23 +150,59 @@ _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def month_series(start: date, months: int, count: int, anchor_day: int | None = None) -> list[date]:
-    """``[add_months(start, months * k, anchor_day) for k in 1..count]``, several times faster.
+    """``[add_months(start, months * k, anchor_day) for k in 1..count]``, several times faster."""
+    return month_series_with_days(start, months, count, anchor_day)[0]
 
-    Schedules of 360 monthly periods are built on hot paths; the stdlib ``monthrange`` call per
-    date dominated their cost.
+
+def month_series_with_days(
+    start: date, months: int, count: int, anchor_day: int | None = None
+) -> tuple[list[date], list[int]]:
+    """The dates of :func:`month_series` and the days from each one's predecessor (``start`` first).
+
+    Schedules of 360 monthly periods are built on hot paths, where a stdlib ``monthrange`` call
+    and a ``timedelta`` per date dominated the cost: this walks month lengths with integers.
     """
     day = anchor_day if anchor_day is not None else start.day
-    index = start.year * 12 + (start.month - 1)
-    out: list[date] = []
-    append = out.append
+    year, month = start.year, start.month - 1  # month 0-based
+    previous_day = start.day
+    ordinal = start.toordinal()
+    from_ordinal = date.fromordinal  # cheaper than date(y, m, d): the ordinal is known anyway
+    dates: list[date] = []
+    gaps: list[int] = []
+    add_date, add_gap = dates.append, gaps.append
     for _ in range(count):
-        index += months
-        year, m0 = divmod(index, 12)
-        last = _DAYS_IN_MONTH[m0]
-        if m0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-            last = 29
-        append(date(year, m0 + 1, day if day <= last else last))
-    return out
+        if months == 1:  # the common case, without the inner loop
+            elapsed = _DAYS_IN_MONTH[month]
+            if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+                elapsed = 29
+            month += 1
+            if month == 12:
+                month = 0
+                year += 1
+        else:
+            elapsed = 0  # days from the 1st of the previous date's month to the 1st of the new one
+            for _ in range(months):
+                length = _DAYS_IN_MONTH[month]
+                if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+                    length = 29
+                elapsed += length
+                month += 1
+                if month == 12:
+                    month = 0
+                    year += 1
+        if day <= 28:
+            dom = day
+        else:
+            last = _DAYS_IN_MONTH[month]
+            if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+                last = 29
+            dom = day if day <= last else last
+        gap = elapsed + dom - previous_day
+        ordinal += gap
+        add_date(from_ordinal(ordinal))
+        add_gap(gap)
+        previous_day = dom
+    return dates, gaps
 
 
 def advance(start: date, frequency: Frequency, periods: int, anchor_day: int | None = None) -> date:

@@ -1,0 +1,101 @@
+"""``loanfactory lint PATH... [--profile NAME|FILE] [--format text|json|github|junit|sarif]``.
+
+Checks every product under the paths against a regulatory profile: the worst-case APR over its
+allowed amounts, terms, methods and fees must stay under the profile's cap at the product's
+effective date (and, where the profile says so, penalty interest plus fees too). Without
+``--profile`` each product is checked against its own ``compliance.profile``. Same formats and exit
+codes as ``validate``: 0 nothing wrong, 1 any error (including files that do not load), 2 usage.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from loanfactory.cli import language
+from loanfactory.cli._output import FORMATS, Case, Report, render, summary
+from loanfactory.cli.schedule import OneLineCommand, OneLineError
+from loanfactory.errors import Diagnostic, LoanfactoryError
+
+
+@click.command(cls=OneLineCommand)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+@click.option(
+    "--profile",
+    default=None,
+    help="bank, consumer-finance, consumer-finance-new, micro-loan, private-lending, or a file "
+    "(default: each product's compliance.profile).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text, json, github, junit or sarif.",
+)
+@click.pass_context
+def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: str) -> None:
+    """Check products against a regulatory profile (APR caps)."""
+    from loanfactory.catalog import load_catalog
+    from loanfactory.compliance import CapProfile, lint_product, load_profile
+    from loanfactory.document import load_document
+
+    lang = language(ctx)
+    for path in paths:
+        if not path.exists():
+            raise OneLineError(f"no such file or directory: {path}", ctx)
+    chosen: CapProfile | None = None
+    if profile is not None:
+        try:
+            chosen = load_profile(profile)
+        except LoanfactoryError as exc:
+            raise OneLineError(exc.localized(lang).splitlines()[0], ctx) from None
+    catalog, diagnostics = load_catalog(paths)
+    found: list[Diagnostic] = list(diagnostics)
+    cases: list[Case] = []
+    for code, spec in sorted(catalog.products.items()):
+        file = catalog.product_files.get(code)
+        began = time.perf_counter()
+        document = load_document(Path(file))[0] if file else None
+        try:
+            used = chosen or load_profile(spec.compliance.profile)
+        except LoanfactoryError as exc:
+            problems = [
+                Diagnostic(
+                    "unknown-profile",
+                    exc.message,
+                    file=file,
+                    path="compliance.profile",
+                    message_zh=exc.message_zh,
+                )
+            ]
+            if document is not None:
+                problems = [
+                    document.diagnostic(
+                        ("compliance", "profile"), "unknown-profile", exc.message, message_zh=exc.message_zh
+                    )
+                ]
+        else:
+            problems = lint_product(spec, used, document=document, file=file)
+        found += problems
+        cases.append(
+            Case(
+                name=code,
+                classname="lint",
+                file=file,
+                diagnostics=problems,
+                seconds=time.perf_counter() - began,
+            )
+        )
+    report = Report(
+        tool="lint",
+        counts={"files": len(catalog.files), "products": len(catalog.products)},
+        diagnostics=found,
+        cases=cases,
+    )
+    click.echo(render(report, fmt, lang), nl=False)
+    click.echo(summary(report, lang), err=True)
+    ctx.exit(report.exit_code)

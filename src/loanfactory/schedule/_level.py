@@ -1,0 +1,254 @@
+"""Level-installment rows (等额类): annuity, flat and balloon with a final lump, and the PMT.
+
+The rows are built in segments of one rate (a rate change recomputes the installment from the
+balance over the remaining periods). Rows with a special rule — the principal grace, an irregular
+first period, the row that takes a moved residue, the last row — go through ``_special_row``; the
+rest through a tight loop (``_bulk_fast`` for posting at one per-period rate, ``_bulk_general``
+for daily factors, a fixed base or the display style).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import pairwise, repeat
+
+from loanfactory.conventions import InterestMode, RepaymentMethod
+from loanfactory.money import quantize
+from loanfactory.schedule._periods import Plan
+from loanfactory.schedule._result import Installment
+from loanfactory.schedule._terms import LevelPayment, LoanTerms
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+_new_row = tuple.__new__  # Installment(...) minus a Python-level call: rows are built on a hot path
+
+
+def level_rows(
+    terms: LoanTerms, p: Plan, posting: bool, first_extra: Decimal, override: Decimal | None = None
+) -> tuple[list[Installment], Decimal | None, Decimal | None]:
+    """Level-installment methods: annuity, flat, balloon with a final lump.
+
+    The rows are built in segments of one rate (a rate change recomputes the installment); rows
+    with a special rule — the principal grace, an irregular first period, the row that takes a
+    moved residue, the last row — go through :func:`_special_row`, the rest through a tight loop.
+    """
+    n, grace = terms.term, terms.grace_principal
+    rounder = _Rounder(terms, posting)
+    flat = terms.method is RepaymentMethod.flat
+    regular_first = p.irregular_first and terms.interest is InterestMode.per_period
+    principal = terms.principal
+    num, den, due, days = p.num, p.den, p.due, p.days
+    rows: list[Installment] = []
+    b = principal
+    for k in range(grace):
+        interest = rounder(principal * num[k] / den[k])
+        rows.append(_new_row(Installment, (k + 1, due[k], days[k], ZERO, interest, ZERO, interest, b, ZERO)))
+    level: Decimal | None = None
+    exact: Decimal | None = None
+    for lo, hi in _segments(terms, p):
+        exact_here = _level_amount(terms, p, lo, b)
+        if override is not None and level is None:
+            installment = override
+        elif terms.installment is not None or not posting:
+            installment = exact_here
+        else:
+            installment = _round_installment(terms, exact_here)
+        if level is None:
+            level, exact = installment, exact_here
+        k = lo
+        while k < hi and (k == n - 1 or (k == 0 and regular_first) or (k == grace and first_extra)):
+            b = _special_row(rows, terms, p, k, b, installment, rounder, first_extra, regular_first)
+            k += 1
+        stop = min(hi, n - 1)
+        if k < stop:
+            first_interest = rounder(b * p.num[k] / p.den[k])  # the largest of a one-rate segment
+            general = flat or terms.interest is InterestMode.daily or not rounder.fast
+            if general or installment < first_interest:
+                b = _bulk_general(rows, p, k, stop, b, installment, rounder, principal if flat else None)
+            else:
+                b = _bulk_fast(rows, p, k, stop, b, installment, rounder)
+        if hi == n and len(rows) < n:
+            b = _special_row(rows, terms, p, n - 1, b, installment, rounder, first_extra, regular_first)
+    return rows, level, exact
+
+
+class _Rounder:
+    """Rounds to the policy in the posting style; leaves values exact in the display style."""
+
+    __slots__ = ("fast", "mode", "policy", "posting", "unit")
+
+    def __init__(self, terms: LoanTerms, posting: bool) -> None:
+        self.posting = posting
+        self.policy = terms.rounding
+        self.unit = terms.rounding.unit
+        self.mode = terms.rounding.mode.decimal_rounding
+        self.fast = posting and self.unit.as_tuple().digits == (1,)
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if not self.posting:
+            return value
+        if self.fast:
+            return value.quantize(self.unit, self.mode)
+        return self.policy(value)
+
+
+def _segments(terms: LoanTerms, p: Plan) -> list[tuple[int, int]]:
+    """Ranges of amortising rows with one per-period rate (a rate change starts a new one)."""
+    n, start = terms.term, terms.grace_principal
+    if not terms.rate_changes:
+        return [(start, n)]
+    reg = p.regular_num
+    cuts = [start, *(k for k in range(start + 1, n) if reg[k] != reg[k - 1]), n]
+    return list(pairwise(cuts))
+
+
+def _special_row(
+    rows: list[Installment],
+    terms: LoanTerms,
+    p: Plan,
+    k: int,
+    b: Decimal,
+    installment: Decimal,
+    rounder: _Rounder,
+    first_extra: Decimal,
+    regular_first: bool,
+) -> Decimal:
+    base = terms.principal if terms.method is RepaymentMethod.flat else b
+    interest = rounder(base * p.num[k] / p.den[k])
+    if k == terms.term - 1:
+        part = b
+    else:
+        if k == 0 and regular_first:  # irregular first period: the principal of a regular one (G18)
+            part = installment - rounder(base * p.regular_num[0] / p.ppy)
+        else:
+            part = installment - interest
+        if k == terms.grace_principal:
+            part += first_extra
+        part = min(max(part, ZERO), b)
+    b -= part
+    rows.append(
+        _new_row(Installment, (k + 1, p.due[k], p.days[k], part, interest, ZERO, part + interest, b, ZERO))
+    )
+    return b
+
+
+def _bulk_fast(
+    rows: list[Installment], p: Plan, lo: int, hi: int, b: Decimal, installment: Decimal, rounder: _Rounder
+) -> Decimal:
+    """Posting rows at one per-period rate, interest on the balance: the hot loop.
+
+    Only the Decimal arithmetic runs in Python; the rows are assembled afterwards by ``map`` and
+    ``zip`` in C, which halves the cost of a 360-row schedule.
+    """
+    rate, per_year = p.num[lo], Decimal(p.den[lo])
+    unit, mode = rounder.unit, rounder.mode
+    interests: list[Decimal] = []
+    parts: list[Decimal] = []
+    balances: list[Decimal] = []
+    clamped: list[int] = []  # rows whose principal was kept within 0..balance (rare)
+    add_interest, add_part, add_balance = interests.append, parts.append, balances.append
+    # the caller checked that the installment covers the first (largest) interest of the segment,
+    # so principal is never negative here; it can only overshoot the balance near the end
+    for k in range(lo, hi):
+        interest = (b * rate / per_year).quantize(unit, mode)
+        part = installment - interest
+        if part > b:
+            part = b
+            clamped.append(k - lo)
+        b -= part
+        add_interest(interest)
+        add_part(part)
+        add_balance(b)
+    first = len(rows)
+    rows.extend(
+        map(
+            _new_row,
+            repeat(Installment),
+            zip(
+                range(lo + 1, hi + 1),
+                p.due[lo:hi],
+                p.days[lo:hi],
+                parts,
+                interests,
+                repeat(ZERO),
+                repeat(installment),
+                balances,
+                repeat(ZERO),
+            ),
+        )
+    )
+    for i in clamped:
+        row = rows[first + i]
+        rows[first + i] = row._replace(total=row.principal + row.interest)
+    return b
+
+
+def _bulk_general(
+    rows: list[Installment],
+    p: Plan,
+    lo: int,
+    hi: int,
+    b: Decimal,
+    installment: Decimal,
+    rounder: _Rounder,
+    fixed_base: Decimal | None,
+) -> Decimal:
+    """Rows whose interest factor varies by period (daily interest), or on a fixed base (flat)."""
+    num, den, due, days = p.num, p.den, p.due, p.days
+    append = rows.append
+    unit, mode, fast, posting = rounder.unit, rounder.mode, rounder.fast, rounder.posting
+    for k in range(lo, hi):
+        interest = (b if fixed_base is None else fixed_base) * num[k] / den[k]
+        if fast:
+            interest = interest.quantize(unit, mode)
+        elif posting:
+            interest = rounder(interest)
+        part = installment - interest
+        if part > b or part < ZERO:
+            part = min(max(part, ZERO), b)
+        b -= part
+        append(
+            _new_row(Installment, (k + 1, due[k], days[k], part, interest, ZERO, part + interest, b, ZERO))
+        )
+    return b
+
+
+def _round_installment(terms: LoanTerms, exact: Decimal) -> Decimal:
+    return quantize(exact, terms.installment_unit, terms.rounding.mode)
+
+
+def _level_amount(terms: LoanTerms, p: Plan, k: int, balance: Decimal) -> Decimal:
+    """The exact level installment from period ``k`` on (0-based), on ``balance``."""
+    if terms.installment is not None:
+        return terms.installment
+    m = terms.term - k
+    principal = terms.principal
+    if terms.method is RepaymentMethod.flat:
+        return balance / m + principal * p.regular_num[k] / p.ppy
+    final = ZERO
+    if terms.balloon is not None and terms.balloon.final is not None:
+        final = principal * terms.balloon.final
+    if terms.level_payment is LevelPayment.actual_days and terms.interest is InterestMode.daily:
+        return _pmt_actual(balance, final, p.num[k:], p.den[k:])
+    return pmt(balance, p.regular_num[k] / p.ppy, m, final)
+
+
+def pmt(balance: Decimal, rate: Decimal, periods: int, final: Decimal = ZERO) -> Decimal:
+    """The exact level payment that repays ``balance`` over ``periods`` at ``rate`` per period,
+    leaving ``final`` (a balloon) to be paid with the last installment: 等额本息月供."""
+    if periods <= 0:
+        raise ValueError("periods must be positive")
+    if rate == 0:
+        return (balance - final) / periods
+    growth = (ONE + rate) ** periods
+    return (balance * growth - final) * rate / (growth - ONE)
+
+
+def _pmt_actual(balance: Decimal, final: Decimal, num: list[Decimal], den: list[int]) -> Decimal:
+    """The level payment that amortises exactly under the actual period rates (Fineract progressive)."""
+    discount = ONE
+    annuity = ZERO
+    for a, d in zip(num, den, strict=True):
+        discount /= ONE + a / d
+        annuity += discount
+    return (balance - final * discount) / annuity

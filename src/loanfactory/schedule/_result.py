@@ -1,0 +1,158 @@
+"""The output of the schedule engine: typed rows, totals and the stated convention.
+
+A :class:`Schedule` says how it was computed (``convention``) so that no figure is printed without
+its convention: which style (posting or display), interest basis, day count, rounding and totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle, TotalsStyle
+from loanfactory.money import format_money
+from loanfactory.schedule._terms import LoanTerms
+
+
+class Installment(NamedTuple):
+    """One row of a schedule (还款计划的一期).
+
+    ``days`` are the calendar days of the period (算头不算尾; the day count may count others);
+    ``interest`` is the interest due in this row (deferred interest is collected in the first row
+    after the interest grace); ``deferred_interest`` is what is still deferred after this row;
+    ``balance`` is the principal outstanding after it.
+    """
+
+    number: int
+    due_date: date | None
+    days: int | None
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    total: Decimal
+    balance: Decimal
+    deferred_interest: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        """Money as decimal strings to the fen, dates ISO."""
+        return {
+            "number": self.number,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "days": self.days,
+            "principal": format_money(self.principal),
+            "interest": format_money(self.interest),
+            "fee": format_money(self.fee),
+            "total": format_money(self.total),
+            "balance": format_money(self.balance),
+            "deferred_interest": format_money(self.deferred_interest),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Column totals; ``total = principal + interest + fee`` (upfront fees are not included)."""
+
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    total: Decimal
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "principal": format_money(self.principal),
+            "interest": format_money(self.interest),
+            "fee": format_money(self.fee),
+            "total": format_money(self.total),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A repayment schedule (还款计划) and the convention that produced it.
+
+    ``level_installment`` is the installment as quoted (posting: rounded by the policy and the
+    installment multiple; display: the exact PMT rounded for display), None for methods without a
+    level installment; ``exact_installment`` is the unrounded PMT. ``upfront_fee`` is charged at
+    disbursement (it reduces the cash the borrower receives in the APR).
+    """
+
+    terms: LoanTerms
+    style: ScheduleStyle
+    installments: tuple[Installment, ...]
+    totals: Totals
+    level_installment: Decimal | None
+    exact_installment: Decimal | None
+    upfront_fee: Decimal
+    irregular_first_period: bool
+
+    @property
+    def maturity(self) -> date | None:
+        return self.installments[-1].due_date
+
+    @property
+    def convention(self) -> str:
+        """One sentence that states how every figure was computed."""
+        return describe(self.terms, self.style, self.irregular_first_period)
+
+    def as_json(self) -> dict[str, Any]:
+        """The schedule as JSON-ready data (money and rates as decimal strings)."""
+        body: dict[str, Any] = {
+            "installments": [row.as_json() for row in self.installments],
+            "totals": self.totals.as_json(),
+            "upfront_fee": format_money(self.upfront_fee),
+            "level_installment": format_money(self.level_installment)
+            if self.level_installment is not None
+            else None,
+            "style": str(self.style),
+            "convention": self.convention,
+        }
+        return body
+
+
+def describe(terms: LoanTerms, style: ScheduleStyle, irregular_first: bool) -> str:
+    """The convention in words, e.g. for the CLI and the documents."""
+    rounding = f"{terms.rounding.mode} to {terms.rounding.unit}"
+    parts = [
+        f"{terms.method} ({_METHOD_ZH[terms.method]})",
+        f"{terms.frequency} x{terms.every}" if terms.every > 1 else str(terms.frequency),
+    ]
+    if terms.interest is InterestMode.daily:
+        parts.append(f"interest daily by actual days, {terms.day_count}")
+        if terms.method in (RepaymentMethod.annuity, RepaymentMethod.flat, RepaymentMethod.balloon):
+            parts.append(
+                f"level installment = {terms.level_payment} PMT, last installment absorbs the difference"
+            )
+    else:
+        parts.append(f"interest per period = annual / {terms.periods_per_year.normalize()}")
+        if irregular_first:
+            parts.append(f"irregular first period: {terms.first_period} ({terms.day_count})")
+    if style is ScheduleStyle.posting:
+        multiple = (
+            f", installment in multiples of {terms.installment_multiple}"
+            if terms.installment_multiple
+            else ""
+        )
+        parts.append(
+            f"posting: interest rounded {rounding} per row{multiple}, principal = installment - interest, "
+            f"{terms.residue} row absorbs the residue"
+        )
+    else:
+        totals = "exact PMT x n" if terms.totals is TotalsStyle.exact else "rounded PMT x n"
+        parts.append(f"display: exact schedule, columns rounded {rounding}; totals {totals}")
+    if terms.grace_principal:
+        parts.append(f"{terms.grace_principal} interest-only periods")
+    if terms.grace_interest:
+        parts.append(f"interest of {terms.grace_interest} periods deferred to the next installment")
+    return "; ".join(parts)
+
+
+_METHOD_ZH = {
+    RepaymentMethod.annuity: "等额本息",
+    RepaymentMethod.equal_principal: "等额本金",
+    RepaymentMethod.interest_only: "先息后本",
+    RepaymentMethod.bullet: "到期还本付息",
+    RepaymentMethod.flat: "等本等息",
+    RepaymentMethod.balloon: "气球贷",
+}
