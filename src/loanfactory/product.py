@@ -1,0 +1,250 @@
+"""Executable products (可执行产品): a product spec with its rule sets resolved and compiled once.
+
+A :class:`Product` answers the two questions every channel asks of a product:
+
+- *what would it cost?* — :meth:`Product.quote`: schedule, fees and APR for an amount and term;
+- *what do the rules say about this applicant?* — :meth:`Product.decide`: each step of the
+  product's rules (eligibility → pre-review → scoring → routing → pricing → limit → tags) in
+  order, every step seeing the values set before it, and the route (approve, manual review,
+  reject).
+
+A :class:`ProductCatalog` loads product and rule files together (:func:`loanfactory.catalog.
+load_catalog`) and refuses to start when any file has an error, so a running system never holds
+a half-valid product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.conventions import RepaymentMethod, ScheduleStyle
+from loanfactory.document import Document
+from loanfactory.errors import InvalidInput, NotFound, SpecError, hint_for
+from loanfactory.facts import Facts
+from loanfactory.lpr import LprSeries
+from loanfactory.quote import Quote, quote
+from loanfactory.rules import (
+    FLOW_ORDER,
+    CompiledDefinition,
+    Decision,
+    Definition,
+    EngineName,
+    Outcome,
+    RuleLibrary,
+    compile_definition,
+    parse_definition,
+)
+from loanfactory.spec import ProductSpec
+
+ROUTES = (Outcome.reject, Outcome.manual_review)
+"""Outcomes that decide a route, strongest first; a flow where none occurs approves."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a product decision: its purpose, the rule definition and what it decided."""
+
+    purpose: str
+    definition: Definition
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDecision:
+    """Every step that ran, in order, the values they set, and the route."""
+
+    product: str
+    steps: tuple[Step, ...]
+    values: Mapping[str, Any]
+    route: Outcome
+
+    @property
+    def rejected(self) -> bool:
+        return self.route is Outcome.reject
+
+    @property
+    def reasons(self) -> tuple[Any, ...]:
+        """The reasons of the steps that decided the route (all of them for a rejection)."""
+        deciding = [s for s in self.steps if s.decision.outcome is self.route] or list(self.steps[-1:])
+        return tuple(r for s in deciding for r in s.decision.reasons)
+
+    def step(self, purpose: str) -> Step | None:
+        return next((s for s in self.steps if s.purpose == purpose), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "route": self.route.value,
+            "steps": [{"purpose": s.purpose, **s.decision.to_json()} for s in self.steps],
+        }
+
+
+class Product:
+    """A product ready to quote and decide; immutable, safe to share between threads."""
+
+    def __init__(
+        self,
+        spec: ProductSpec,
+        rules: Mapping[str, Definition],
+        *,
+        engine: EngineName = "compiled",
+        lpr: LprSeries | None = None,
+    ) -> None:
+        self.spec = spec
+        self.lpr = lpr or LprSeries.default()
+        self.engine: EngineName = engine
+        self.rules: Mapping[str, Definition] = dict(rules)
+        order = [p.value for p in FLOW_ORDER]
+        self._steps: tuple[tuple[str, CompiledDefinition], ...] = tuple(
+            (purpose, compile_definition(self.rules[purpose], engine=engine, lpr=self.lpr))
+            for purpose in order
+            if purpose in self.rules
+        )
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
+
+    def __repr__(self) -> str:
+        return f"<Product {self.spec.code} v{self.spec.version} {self.spec.status}>"
+
+    def compiled(self, purpose: str) -> CompiledDefinition | None:
+        """The compiled rules of one step (``"limit"``, ``"eligibility"`` ...), if the product has them."""
+        return next((c for p, c in self._steps if p == purpose), None)
+
+    def decide(self, facts: Facts, *, trace: bool = False, stop_on_reject: bool = True) -> ProductDecision:
+        """Run the product's rules on ``facts`` in flow order.
+
+        Each step sees the values set by the steps before it as ``vars``; a step that rejects
+        ends the flow (unless ``stop_on_reject`` is false, e.g. to collect every reason).
+        """
+        values: dict[str, Any] = dict(facts.vars) if facts.vars else {}
+        steps: list[Step] = []
+        for purpose, compiled in self._steps:
+            seen = facts.with_vars(values) if values else facts
+            decision = compiled.evaluate(seen, trace=trace)
+            values.update(decision.values)
+            steps.append(Step(purpose, compiled.definition, decision))
+            if stop_on_reject and decision.outcome is Outcome.reject:
+                break
+        outcomes = {s.decision.outcome for s in steps}
+        route = next((o for o in ROUTES if o in outcomes), Outcome.approve)
+        return ProductDecision(self.code, tuple(steps), values, route)
+
+    def quote(
+        self,
+        amount: Decimal,
+        term: int,
+        *,
+        method: RepaymentMethod | None = None,
+        start: date | None = None,
+        first_due: date | None = None,
+        style: ScheduleStyle = ScheduleStyle.posting,
+    ) -> Quote:
+        """Schedule, fees and APR for ``amount`` and ``term`` (in the product's term unit)."""
+        return quote(
+            self.spec,
+            amount,
+            term,
+            method=method,
+            start=start,
+            first_due=first_due,
+            lpr=self.lpr,
+            style=style,
+        )
+
+
+class ProductCatalog:
+    """Products by code, built from a loaded :class:`~loanfactory.catalog.Catalog`."""
+
+    def __init__(self, products: Mapping[str, Product], catalog: Catalog) -> None:
+        self._products = dict(sorted(products.items()))
+        self.catalog = catalog
+
+    @classmethod
+    def load(
+        cls,
+        paths: Sequence[Path | str],
+        *,
+        engine: EngineName = "compiled",
+        lpr: LprSeries | None = None,
+    ) -> ProductCatalog:
+        """Load product and rule files; raises :class:`SpecError` listing every error found."""
+        catalog, diagnostics = load_catalog(list(paths))
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if errors:
+            raise SpecError(diagnostics=errors)
+        return cls.from_catalog(catalog, engine=engine, lpr=lpr)
+
+    @classmethod
+    def from_catalog(
+        cls, catalog: Catalog, *, engine: EngineName = "compiled", lpr: LprSeries | None = None
+    ) -> ProductCatalog:
+        library = catalog.rules
+        products = {
+            code: Product(spec, _resolve_rules(spec, library), engine=engine, lpr=lpr)
+            for code, spec in catalog.products.items()
+        }
+        return cls(products, catalog)
+
+    @property
+    def products(self) -> Mapping[str, Product]:
+        return self._products
+
+    @property
+    def rules(self) -> RuleLibrary | None:
+        return self.catalog.rules
+
+    def product(self, code: str) -> Product:
+        """The product with ``code``; :class:`NotFound` with a did-you-mean when there is none."""
+        found = self._products.get(code)
+        if found is None:
+            hint, hint_zh = hint_for(code, self._products)
+            raise NotFound(
+                f"no product '{code}'" + (f"; {hint}" if hint else ""),
+                field="product",
+                message_zh=f"找不到产品 '{code}'" + (f"；{hint_zh}" if hint_zh else ""),
+            )
+        return found
+
+    def sellable(self, day: date) -> list[Product]:
+        """Products online and effective on ``day``."""
+        return [p for p in self._products.values() if p.spec.is_sellable(day)]
+
+    def __iter__(self) -> Iterator[Product]:
+        return iter(self._products.values())
+
+    def __len__(self) -> int:
+        return len(self._products)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._products
+
+
+def _resolve_rules(spec: ProductSpec, library: RuleLibrary | None) -> dict[str, Definition]:
+    """The definitions a product names: ids from the rule files, inline mappings parsed."""
+    resolved: dict[str, Definition] = {}
+    for purpose, ref in spec.rules.items():
+        if isinstance(ref, str):
+            if library is None or ref not in library.definitions:
+                raise InvalidInput(
+                    f"{spec.code}: rules.{purpose.value} names '{ref}', which no loaded rule file defines",
+                    field=f"rules.{purpose.value}",
+                    message_zh=f"{spec.code}：rules.{purpose.value} 引用的规则 '{ref}' 未在规则文件中定义",
+                )
+            resolved[purpose.value] = library.get(ref)
+            continue
+        # written inline: the catalog has checked it with positions; parse it again to use it
+        at = ("rules", purpose.value)
+        document = Document(f"<{spec.code}>", {"rules": {purpose.value: ref}})
+        definition, problems = parse_definition(ref, document, at, library=library)
+        if definition is None:
+            raise SpecError(diagnostics=problems)
+        resolved[purpose.value] = definition
+    return resolved

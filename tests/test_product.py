@@ -1,0 +1,134 @@
+"""Executable products: rules resolved and compiled once, decisions in flow order, quotes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from loanfactory.errors import InvalidInput, NotFound, SpecError
+from loanfactory.facts import Applicant, Application, BureauReport, Facts
+from loanfactory.product import ProductCatalog
+from loanfactory.rules import Outcome
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> ProductCatalog:
+    return ProductCatalog.load([ROOT / "products", ROOT / "rules"])
+
+
+def prime(**changes: object) -> Facts:
+    applicant = {
+        "age": 32,
+        "monthly_income": Decimal(15000),
+        "debt_to_income": Decimal("0.25"),
+        "region": "SH",
+        "employment_years": 6,
+        "education": "master",
+    }
+    applicant.update(changes)
+    return Facts(
+        as_of=date(2025, 7, 15),
+        applicant=Applicant.model_validate(applicant),
+        application=Application.model_validate(
+            {
+                "amount": Decimal(100000),
+                "term": 24,
+                "documents": [
+                    {"type": "id_card", "verified": True},
+                    {"type": "income_proof", "verified": True},
+                ],
+                "consents": [{"scope": "credit_inquiry"}, {"scope": "personal_info"}],
+            }
+        ),
+        bureau=BureauReport.model_validate(
+            {"credit_score": 760, "inquiries_3m": 1, "card_utilization": Decimal("0.3")}
+        ),
+    )
+
+
+def test_every_sample_product_loads_with_its_rules(catalog: ProductCatalog) -> None:
+    assert len(catalog) == 8
+    for product in catalog:
+        assert product.rules, f"{product.code} has no rules"
+        assert "eligibility" in product.rules
+
+
+def test_a_prime_applicant_goes_through_every_step(catalog: ProductCatalog) -> None:
+    decision = catalog.product("consumer_credit").decide(prime())
+    assert decision.route is Outcome.approve
+    assert [s.purpose for s in decision.steps] == [
+        "eligibility",
+        "pre_review",
+        "scoring",
+        "routing",
+        "pricing",
+        "limit",
+        "tags",
+    ]
+    assert decision.values["grade"] == "A"
+    assert decision.values["limit"] == Decimal(100000)
+    assert decision.to_json()["route"] == "approve"
+
+
+def test_a_rejection_stops_the_flow_and_gives_reasons(catalog: ProductCatalog) -> None:
+    decision = catalog.product("consumer_credit").decide(prime(age=65))
+    assert decision.rejected
+    assert [s.purpose for s in decision.steps] == ["eligibility"]
+    assert [r.code for r in decision.reasons] == ["AGE_OUT_OF_RANGE"]
+    every = catalog.product("consumer_credit").decide(prime(age=65), stop_on_reject=False)
+    assert len(every.steps) > 1
+    assert every.route is Outcome.reject
+
+
+def test_the_trace_says_what_each_rule_read(catalog: ProductCatalog) -> None:
+    decision = catalog.product("consumer_credit").decide(prime(), trace=True)
+    eligibility = decision.step("eligibility")
+    assert eligibility is not None
+    trace = eligibility.decision.trace
+    assert trace
+    assert any("applicant.age" in entry.reads for entry in trace)
+
+
+def test_quote_uses_the_products_terms(catalog: ProductCatalog) -> None:
+    quote = catalog.product("consumer_credit").quote(Decimal(50000), 12, start=date(2025, 7, 2))
+    principal = sum((row.principal for row in quote.schedule.installments), Decimal(0))
+    assert principal == Decimal(50000)
+    assert quote.apr.nominal > 0
+    with pytest.raises(InvalidInput) as info:
+        catalog.product("consumer_credit").quote(Decimal(50000), 13)
+    assert info.value.field == "term"
+
+
+def test_unknown_product_suggests_the_closest(catalog: ProductCatalog) -> None:
+    with pytest.raises(NotFound, match="consumer_credit"):
+        catalog.product("consumer_credt")
+
+
+def test_a_catalog_with_errors_refuses_to_start(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("code: bad\nrate: {type: fixed, annual: 4.9}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        ProductCatalog.load([tmp_path])
+    assert all(d.file for d in info.value.diagnostics)
+
+
+def test_inline_rules_in_a_product_are_compiled(tmp_path: Path) -> None:
+    source = (ROOT / "products" / "consumer_credit.yaml").read_text(encoding="utf-8")
+    inline = source.replace("code: consumer_credit", "code: inline_credit").replace(
+        "  eligibility: retail_eligibility\n",
+        "  eligibility:\n"
+        "    rules:\n"
+        "      - id: thirty_or_more\n"
+        "        when: not (applicant.age >= 30)\n"
+        "        then: {reject: AGE_OUT_OF_RANGE}\n",
+    )
+    assert inline != source
+    (tmp_path / "inline_credit.yaml").write_text(inline, encoding="utf-8")
+    catalog = ProductCatalog.load([tmp_path, ROOT / "products", ROOT / "rules"])
+    product = catalog.product("inline_credit")
+    assert product.decide(prime(age=29)).rejected
+    assert product.decide(prime(age=31)).route is Outcome.approve
