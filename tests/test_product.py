@@ -132,3 +132,12 @@ def test_inline_rules_in_a_product_are_compiled(tmp_path: Path) -> None:
     product = catalog.product("inline_credit")
     assert product.decide(prime(age=29)).rejected
     assert product.decide(prime(age=31)).route is Outcome.approve
+
+
+def test_products_without_their_rule_files_quote_but_do_not_decide() -> None:
+    catalog = ProductCatalog.load([ROOT / "products"])
+    product = catalog.product("consumer_credit")
+    assert product.quote(Decimal(50000), 12).apr.nominal > 0
+    with pytest.raises(InvalidInput, match="retail_eligibility") as info:
+        product.decide(prime())
+    assert info.value.field == "rules.eligibility"

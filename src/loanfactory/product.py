@@ -95,8 +95,10 @@ class Product:
         *,
         engine: EngineName = "compiled",
         lpr: LprSeries | None = None,
+        missing: Mapping[str, str] | None = None,
     ) -> None:
         self.spec = spec
+        self.missing: Mapping[str, str] = dict(missing or {})  # purpose -> rule id not loaded
         self.lpr = lpr or LprSeries.default()
         self.engine: EngineName = engine
         self.rules: Mapping[str, Definition] = dict(rules)
@@ -123,7 +125,16 @@ class Product:
 
         Each step sees the values set by the steps before it as ``vars``; a step that rejects
         ends the flow (unless ``stop_on_reject`` is false, e.g. to collect every reason).
+        Raises :class:`InvalidInput` when a rule set the product names was not loaded.
         """
+        if self.missing:
+            purpose, ident = next(iter(self.missing.items()))
+            raise InvalidInput(
+                f"{self.code}: rules.{purpose} names '{ident}', which no loaded rule file defines "
+                "(load the rules/ folder with the products)",
+                field=f"rules.{purpose}",
+                message_zh=f"{self.code}：rules.{purpose} 引用的规则 '{ident}' 未加载（请同时加载规则目录）",
+            )
         values: dict[str, Any] = dict(facts.vars) if facts.vars else {}
         steps: list[Step] = []
         for purpose, compiled in self._steps:
@@ -187,10 +198,10 @@ class ProductCatalog:
         cls, catalog: Catalog, *, engine: EngineName = "compiled", lpr: LprSeries | None = None
     ) -> ProductCatalog:
         library = catalog.rules
-        products = {
-            code: Product(spec, _resolve_rules(spec, library), engine=engine, lpr=lpr)
-            for code, spec in catalog.products.items()
-        }
+        products = {}
+        for code, spec in catalog.products.items():
+            rules, missing = _resolve_rules(spec, library)
+            products[code] = Product(spec, rules, engine=engine, lpr=lpr, missing=missing)
         return cls(products, catalog)
 
     @property
@@ -227,18 +238,19 @@ class ProductCatalog:
         return code in self._products
 
 
-def _resolve_rules(spec: ProductSpec, library: RuleLibrary | None) -> dict[str, Definition]:
-    """The definitions a product names: ids from the rule files, inline mappings parsed."""
+def _resolve_rules(
+    spec: ProductSpec, library: RuleLibrary | None
+) -> tuple[dict[str, Definition], dict[str, str]]:
+    """The definitions a product names (ids from the rule files, inline mappings parsed), and the
+    ids that no loaded rule file defines, by purpose."""
     resolved: dict[str, Definition] = {}
+    missing: dict[str, str] = {}
     for purpose, ref in spec.rules.items():
         if isinstance(ref, str):
             if library is None or ref not in library.definitions:
-                raise InvalidInput(
-                    f"{spec.code}: rules.{purpose.value} names '{ref}', which no loaded rule file defines",
-                    field=f"rules.{purpose.value}",
-                    message_zh=f"{spec.code}：rules.{purpose.value} 引用的规则 '{ref}' 未在规则文件中定义",
-                )
-            resolved[purpose.value] = library.get(ref)
+                missing[purpose.value] = ref
+            else:
+                resolved[purpose.value] = library.get(ref)
             continue
         # written inline: the catalog has checked it with positions; parse it again to use it
         at = ("rules", purpose.value)
@@ -247,4 +259,4 @@ def _resolve_rules(spec: ProductSpec, library: RuleLibrary | None) -> dict[str, 
         if definition is None:
             raise SpecError(diagnostics=problems)
         resolved[purpose.value] = definition
-    return resolved
+    return resolved, missing

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import text
+from store_support import Databases
 
-from conftest import Databases
 from loanfactory.adapters.sql import SqlStore, head, make_engine
 from loanfactory.cli import cli
 from loanfactory.entity import CST

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 from store_entities import Account, Line
+from store_support import START, Databases
 
-from conftest import START, Databases
 from loanfactory.adapters.sql import SqlStore, verify_audit
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import StateConflict

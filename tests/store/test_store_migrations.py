@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Integer, MetaData, String, inspect
+from store_support import Databases
 
 import loanfactory
-from conftest import Databases
 from loanfactory.adapters.sql import SqlStore, check, current, default_mappings, head, make_engine, upgrade
 from loanfactory.adapters.sql._migrate import alembic_config
 from loanfactory.entity import Entity

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_support import Databases
 
-from conftest import Databases
 from loanfactory.adapters.sql import SqlStore, default_mappings, verify_audit
 from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.entity import CST, SequentialIds

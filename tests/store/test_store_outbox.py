@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from store_entities import Widget
+from store_support import START, Databases
 
-from conftest import START, Databases
 from loanfactory.adapters.sql import DedupingNotifier, MemoryDedup, SqlInboxDedup, SqlStore, relay
 from loanfactory.entity import DomainEvent
 from loanfactory.ports import Channel, DeliveryReceipt, Notification, OutboxMessage, Store

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text, update
 from store_entities import Owner, Widget
+from store_support import START, Databases
 
-from conftest import START, Databases
 from loanfactory.adapters.sql import (
     ArchiveCategory,
     PiiCipher,

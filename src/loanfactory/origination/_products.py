@@ -5,8 +5,7 @@ its decision flow run on the facts of an application, and its quote. This module
 origination's own terms, what it reads of a decision (:class:`FlowResult`: one
 :class:`StepResult` per step, the route, and the values later steps use — score, grade, rule
 limit, grade spread, tags), and holds the one function that runs a product's rules
-(:func:`rules_decider`). When the lead's ``loanfactory.product.Product`` lands, only this
-module changes.
+(:class:`RulesDecider`, over :class:`loanfactory.product.Product`).
 """
 
 from __future__ import annotations
@@ -16,20 +15,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from loanfactory.catalog import Catalog
 from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.origination._values import Reason
 from loanfactory.origination.decision import DecisionStep, Outcome
+from loanfactory.product import Product, ProductCatalog
 from loanfactory.rules import (
     FLOW_ORDER,
     CompiledDefinition,
     Definition,
     EngineName,
-    RuleLibrary,
     RuleSet,
     Scorecard,
-    compile_definition,
 )
 from loanfactory.spec import ProductSpec
 
@@ -99,88 +98,65 @@ _STEPS = {purpose.value: DecisionStep(purpose.value) for purpose in FLOW_ORDER}
 
 
 class RulesDecider:
-    """A product's decision flow on the rules engine, step by step.
+    """A product's decision flow (:meth:`loanfactory.product.Product.decide`) in origination's terms.
 
-    Each purpose the product names (``spec.rules``) runs in :data:`loanfactory.rules.FLOW_ORDER`,
-    seeing the values of the steps before it as ``vars``, and is recorded as its own step with its
-    reasons, fired rules and trace. A step that rejects ends the flow. The route is the strongest
-    outcome of the steps (reject > manual review > approve); a flow where nothing objects approves.
-    Compiled definitions are cached by id.
+    Each step the product names runs in :data:`loanfactory.rules.FLOW_ORDER`, seeing the values of
+    the steps before it as ``vars``, and is recorded as its own step with its reasons, fired rules
+    and trace. A step that rejects ends the flow. The route is the strongest outcome of the steps
+    (reject > manual review > approve); a flow where nothing objects approves.
     """
 
-    def __init__(
-        self,
-        libraries: Sequence[RuleLibrary],
-        *,
-        engine: EngineName = "compiled",
-        lpr: LprSeries | None = None,
-        trace: bool = True,
-    ) -> None:
-        merged = RuleLibrary()
-        for library in libraries:
-            merged, _ = merged.merged(library)  # duplicate ids were reported when the catalog loaded
-        self.library = merged
-        self.engine: EngineName = engine
-        self.lpr = lpr
+    def __init__(self, products: Mapping[str, Product], *, trace: bool = True) -> None:
+        self.products = products
         self.trace = trace
-        self._compiled: dict[str, CompiledDefinition] = {}
 
-    def _definition(
-        self, spec: ProductSpec, purpose: str, ref: str | Mapping[str, Any]
-    ) -> CompiledDefinition:
-        if not isinstance(ref, str):
+    def product(self, spec: ProductSpec) -> Product:
+        found = self.products.get(spec.code)
+        if found is None:
             raise InvalidInput(
-                f"{spec.code}: inline rule sets ({purpose}) need the product layer; name a rule id",
-                field=f"rules.{purpose}",
-                message_zh=f"{spec.code}：内联规则集暂不支持，请引用规则编号",
+                f"no rules are loaded for product '{spec.code}'",
+                field="product_code",
+                message_zh=f"产品 '{spec.code}' 没有加载规则",
             )
-        compiled = self._compiled.get(ref)
-        if compiled is None:
-            compiled = compile_definition(self.library.get(ref), engine=self.engine, lpr=self.lpr)
-            self._compiled[ref] = compiled
-        return compiled
-
-    def steps(self, spec: ProductSpec) -> list[tuple[str, CompiledDefinition]]:
-        return [
-            (p.value, self._definition(spec, p.value, ref))
-            for p, ref in spec.rules.items()
-            if p.value in _STEPS
-        ]
+        return found
 
     def __call__(self, spec: ProductSpec, facts: Facts) -> FlowResult:
-        values: dict[str, Any] = {}
+        product = self.product(spec)
+        decision = product.decide(facts, trace=self.trace)
         results: list[StepResult] = []
         score: Any = None
         grade: Any = None
         tags: list[tuple[str, str]] = []
         line_limit: Decimal | None = None
-        for purpose, compiled in self.steps(spec):
-            if purpose == "limit":
-                line_limit = _line_limit(compiled, facts.with_vars(values), spec)
-            decision = compiled.evaluate(facts.with_vars(values) if values else facts, trace=self.trace)
-            values.update(decision.values)
-            definition = compiled.definition
+        before: dict[str, Any] = dict(facts.vars)
+        for step in decision.steps:
+            if step.purpose == "limit":
+                limit_rules = product.compiled("limit")
+                if limit_rules is not None:
+                    line_limit = _line_limit(limit_rules, facts.with_vars(before), spec)
+            outcome = step.decision
+            before.update(outcome.values)
+            definition = step.definition
             if isinstance(definition, Scorecard):
-                score = decision.values.get(definition.score_name, score)
-                grade = decision.values.get(definition.grade_name, grade)
-            if decision.tags:
-                tags += [(tag, _tagging_rule(definition, tag, decision.fired)) for tag in decision.tags]
+                score = outcome.values.get(definition.score_name, score)
+                grade = outcome.values.get(definition.grade_name, grade)
+            if outcome.tags:
+                tags += [(tag, _tagging_rule(definition, tag, outcome.fired)) for tag in outcome.tags]
             results.append(
                 StepResult(
-                    step=_STEPS[purpose],
-                    outcome=Outcome(decision.outcome.value),
-                    values=dict(decision.values),
+                    step=_STEPS[step.purpose],
+                    outcome=Outcome(outcome.outcome.value),
+                    values=dict(outcome.values),
                     reasons=tuple(
                         Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
-                        for r in decision.reasons
+                        for r in outcome.reasons
                     ),
-                    fired_rules=decision.fired,
-                    trace=tuple(t.to_json() for t in decision.trace or ()),
+                    fired_rules=outcome.fired,
+                    trace=tuple(t.to_json() for t in outcome.trace or ()),
                     rule_set=definition.id,
                 )
             )
-            if decision.outcome.value == Outcome.reject.value:
-                break
+        values = decision.values
         return FlowResult(
             steps=tuple(results),
             route=_route(results),
@@ -194,20 +170,16 @@ class RulesDecider:
 
     def screen(self, spec: ProductSpec, facts: Facts) -> tuple[Reason, ...]:
         """The eligibility reasons that do not depend on a bureau report (for recommendations)."""
-        out: list[Reason] = []
-        for purpose, compiled in self.steps(spec):
-            if purpose != "eligibility":
-                continue
-            decision = compiled.evaluate(facts, trace=True)
-            needs_bureau = {
-                t.rule for t in decision.trace or () if any(k.startswith("bureau.") for k in t.reads)
-            }
-            out += [
-                Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
-                for r in decision.reasons
-                if r.rule not in needs_bureau
-            ]
-        return tuple(out)
+        eligibility = self.product(spec).compiled("eligibility")
+        if eligibility is None:
+            return ()
+        decision = eligibility.evaluate(facts, trace=True)
+        needs_bureau = {t.rule for t in decision.trace or () if any(k.startswith("bureau.") for k in t.reads)}
+        return tuple(
+            Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
+            for r in decision.reasons
+            if r.rule not in needs_bureau
+        )
 
 
 def _line_limit(compiled: CompiledDefinition, facts: Facts, spec: ProductSpec) -> Decimal | None:
@@ -259,17 +231,27 @@ def _tagging_rule(definition: Definition, tag: str, fired: Sequence[str]) -> str
     return definition.id
 
 
-def catalog_libraries(catalog: Any) -> tuple[RuleLibrary, ...]:
-    return tuple(getattr(catalog, "rule_libraries", ()) or ())
+def catalog_products(
+    catalog: Any, *, engine: EngineName = "compiled", lpr: LprSeries | None = None
+) -> Mapping[str, Product]:
+    """Executable products of the catalog the service was given: a
+    :class:`~loanfactory.product.ProductCatalog` as it is, or a loaded
+    :class:`~loanfactory.catalog.Catalog` whose products are built with ``engine`` and ``lpr``."""
+    if isinstance(catalog, ProductCatalog):
+        return catalog.products
+    if isinstance(catalog, Catalog):
+        return ProductCatalog.from_catalog(catalog, engine=engine, lpr=lpr).products
+    products = getattr(catalog, "products", catalog)
+    return {code: p for code, p in products.items() if isinstance(p, Product)}
 
 
 def catalog_decider(
     catalog: Any, *, trace: bool = True, engine: EngineName = "compiled", lpr: LprSeries | None = None
 ) -> RulesDecider:
-    """The decision flow of the catalog's products on the rules engine (:class:`RulesDecider`)."""
-    return RulesDecider(catalog_libraries(catalog), trace=trace, engine=engine, lpr=lpr)
+    """The decision flow of the catalog's products (:class:`RulesDecider`)."""
+    return RulesDecider(catalog_products(catalog, engine=engine, lpr=lpr), trace=trace)
 
 
 def catalog_screener(catalog: Any) -> Screener:
     """The eligibility rules of the catalog's products, bureau-dependent reasons left out."""
-    return RulesDecider(catalog_libraries(catalog), trace=True).screen
+    return RulesDecider(catalog_products(catalog)).screen
