@@ -65,6 +65,10 @@ class ConcurrentUpdate(Exception):
     """An entity changed since it was read (optimistic locking); the command may be retried."""
 
 
+class ServiceUnavailable(Exception):
+    """A remote service behind a port (KYC vendor, credit bureau ...) did not answer; retry later."""
+
+
 class Repository(Protocol[E]):
     """Versioned entities of one kind."""
 
@@ -108,6 +112,7 @@ class LedgerEntryRecord(Message):
     interest: Decimal = Decimal(0)
     penalty: Decimal = Decimal(0)
     fee: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)  # change in money held for the borrower (溢缴款): + kept, - applied/refunded
     reverses: str | None = None
     idempotency_key: str | None = None
     memo: str = ""
@@ -326,7 +331,9 @@ class KycVerifier(Protocol):
 
     def verify_bank_card(self, id_number: str, name: str, card_number: str, phone: str) -> KycResult: ...
 
-    def verify_business_licence(self, credit_code: str, name: str, legal_representative: str) -> KycResult: ...
+    def verify_business_licence(
+        self, credit_code: str, name: str, legal_representative: str
+    ) -> KycResult: ...
 
 
 class BureauRecord(Message):
@@ -338,6 +345,9 @@ class BureauRecord(Message):
     overdue_months_24m: int = 0
     worst_status: str = "normal"  # normal, overdue, bad_debt, ...
     reported: date | None = None
+    credit_limit: Decimal | None = None  # card limit or loan amount granted (授信额度)
+    max_overdue_days_24m: int = 0  # longest overdue run in the last 24 months (最长逾期天数)
+    overdue_amount: Decimal = Decimal(0)  # currently overdue (当前逾期金额)
 
 
 class BureauQuery(Message):
@@ -358,6 +368,7 @@ class BureauReportData(Message):
     inquiries_3m: int = 0
     inquiries_12m: int = 0
     reference: str | None = None
+    inquiries_6m: int | None = None  # when the bureau reports it (近 6 个月查询次数)
 
 
 class CreditBureau(Protocol):
@@ -387,4 +398,3 @@ class SignatureProvider(Protocol):
     ) -> SignatureRecord: ...
 
     def verify(self, record: SignatureRecord) -> bool: ...
-

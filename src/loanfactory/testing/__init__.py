@@ -7,7 +7,33 @@ Embedding developers test their integration with these, without a database or ne
 
 from __future__ import annotations
 
-from loanfactory.testing.clock import FixedClock
-from loanfactory.testing.memory import MemoryStore
+from typing import Any
 
-__all__ = ["FixedClock", "MemoryStore"]
+from loanfactory.testing.bureau import SimulatedBureau
+from loanfactory.testing.clock import FixedClock
+from loanfactory.testing.kyc import SimulatedKyc
+from loanfactory.testing.memory import MemoryStore
+from loanfactory.testing.notify import RecordingNotifier
+from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing.signature import SimulatedSigner
+
+__all__ = [
+    "FixedClock",
+    "MemoryStore",
+    "RecordingNotifier",
+    "SimulatedBureau",
+    "SimulatedGateway",
+    "SimulatedKyc",
+    "SimulatedSigner",
+    "servicing_strategies",
+    "strategies",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # hypothesis is imported only by those who use the strategies
+    if name in ("strategies", "servicing_strategies"):
+        import importlib
+
+        return importlib.import_module(f"loanfactory.testing.{name}")
+    raise AttributeError(f"module 'loanfactory.testing' has no attribute {name!r}")

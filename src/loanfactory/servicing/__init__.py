@@ -1,0 +1,168 @@
+"""Servicing and post-loan management (贷后管理): contract → disbursement → ledger → repayment →
+overdue → end of day.
+
+Pure core: every effect goes through the ports of :mod:`loanfactory.ports` (store, ledger, outbox,
+audit log, payment gateway, signature provider); :mod:`loanfactory.testing` has simulated ones.
+See ``docs/servicing.md`` (developers) and ``docs/servicing-zh.md`` (operations and risk staff).
+"""
+
+from __future__ import annotations
+
+from loanfactory.servicing._allocation import Allocation, allocate, waterfall
+from loanfactory.servicing._contract import (
+    BASE_CLAUSES,
+    ContractRenderer,
+    LoanRequest,
+    RenderedContract,
+    required_clauses,
+    rmb_upper,
+)
+from loanfactory.servicing._core import CreditLines, ServicingConfig
+from loanfactory.servicing._eod import STEPS, SimulatedCrash
+from loanfactory.servicing._ledger import LedgerIdentityError, Postings
+from loanfactory.servicing._lines import LineCommands, OriginationCreditLines
+from loanfactory.servicing._loan import (
+    CATEGORIES,
+    AllocationPolicy,
+    Category,
+    Component,
+    Installment,
+    Loan,
+    LoanStatus,
+    ServicingTerms,
+)
+from loanfactory.servicing._monitor import DEFAULT_SIGNALS, RulesWarningMonitor
+from loanfactory.servicing._overdue import (
+    DEFAULT_RULES,
+    Assessment,
+    ClassificationRules,
+    LoanDay,
+    Override,
+    assess,
+    daily_penalty,
+    loan_day,
+    penalty_of,
+    tier_index,
+)
+from loanfactory.servicing._position import Due, EntryType, Position, expected_change, fold, owed_change
+from loanfactory.servicing._prepayment import PayoffQuote
+from loanfactory.servicing._records import (
+    CollectionTask,
+    Contract,
+    ContractStatus,
+    DebitOrder,
+    Disbursement,
+    EodCalendar,
+    EodRun,
+    EodStep,
+    NegotiatedPlan,
+    OrderStatus,
+    PlannedPayment,
+    PlanStatus,
+    RiskSignal,
+    RiskWarning,
+    RunStatus,
+    SignalKind,
+    StepStatus,
+    TaskStatus,
+    WarningKind,
+)
+from loanfactory.servicing._repayment import RepaymentResult
+from loanfactory.servicing._reversal import ReversalResult
+from loanfactory.servicing._service import Servicing
+from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
+from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of
+from loanfactory.servicing._warnings import DueDateMonitor, WarningMonitor, is_bad, misuse
+
+ENTITIES = (
+    Loan,
+    Contract,
+    Disbursement,
+    DebitOrder,
+    CollectionTask,
+    NegotiatedPlan,
+    RiskSignal,
+    RiskWarning,
+    EodRun,
+)
+"""Every entity kind servicing stores (for store mappings and round-trip tests)."""
+
+__all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py checks
+    "Allocation",
+    "AllocationPolicy",
+    "Assessment",
+    "BASE_CLAUSES",
+    "Book",
+    "BookAssessment",
+    "CATEGORIES",
+    "Category",
+    "ClassificationRules",
+    "CollectionTask",
+    "Component",
+    "Contract",
+    "ContractRenderer",
+    "ContractStatus",
+    "CreditLines",
+    "DEFAULT_RULES",
+    "DEFAULT_SIGNALS",
+    "DebitOrder",
+    "Disbursement",
+    "Due",
+    "DueDateMonitor",
+    "ENTITIES",
+    "EntryType",
+    "EodCalendar",
+    "EodRun",
+    "EodStep",
+    "Installment",
+    "InstallmentState",
+    "InstallmentStatus",
+    "LedgerIdentityError",
+    "LineCommands",
+    "Loan",
+    "LoanDay",
+    "LoanRequest",
+    "LoanStatus",
+    "NegotiatedPlan",
+    "OrderStatus",
+    "OriginationCreditLines",
+    "Override",
+    "PayoffQuote",
+    "PlanStatus",
+    "PlannedPayment",
+    "Position",
+    "Postings",
+    "RenderedContract",
+    "RepaymentResult",
+    "ReversalResult",
+    "RiskSignal",
+    "RiskWarning",
+    "RulesWarningMonitor",
+    "RunStatus",
+    "STEPS",
+    "Servicing",
+    "ServicingConfig",
+    "ServicingTerms",
+    "SignalKind",
+    "SimulatedCrash",
+    "StepStatus",
+    "TaskStatus",
+    "WarningKind",
+    "WarningMonitor",
+    "allocate",
+    "assess",
+    "assess_book",
+    "book_of",
+    "daily_penalty",
+    "expected_change",
+    "fold",
+    "is_bad",
+    "loan_day",
+    "misuse",
+    "owed_change",
+    "penalty_of",
+    "required_clauses",
+    "rmb_upper",
+    "tier_index",
+    "waterfall",
+]

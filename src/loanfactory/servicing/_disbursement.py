@@ -1,0 +1,328 @@
+"""Disbursement (放款管理): single and staged payouts through the payment gateway, idempotent by key.
+
+A payout is a :class:`~loanfactory.servicing.Disbursement` record plus a payment instruction in the
+outbox, written in one transaction together with the credit-line occupation. The relay
+(:meth:`PaymentOps.relay_payments`) submits instructions; answers — immediate, polled after a
+timeout, or delivered (possibly twice) by callback — all go through
+:meth:`DisbursementOps.apply_payment_result`, which acts on the first final answer only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from loanfactory.entity import CST
+from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
+from loanfactory.money import format_money
+from loanfactory.ports import (
+    Channel,
+    OutboxMessage,
+    PaymentDirection,
+    PaymentInstruction,
+    PaymentResult,
+    PaymentStatus,
+    Transaction,
+)
+from loanfactory.servicing._core import Core
+from loanfactory.servicing._ledger import Postings
+from loanfactory.servicing._loan import Component, Loan, LoanStatus
+from loanfactory.servicing._position import EntryType, Position
+from loanfactory.servicing._records import Disbursement, OrderStatus
+from loanfactory.servicing._terms import posting_rows, respread, schedule_for
+from loanfactory.spec import DisbursementMode, Milestone, ProductSpec
+
+
+class DisbursementOps(Core):
+    """Payouts of loans, in one amount or by milestone."""
+
+    def disburse(
+        self,
+        loan_id: str,
+        *,
+        key: str,
+        milestone: str | None = None,
+        evidence: tuple[str, ...] = (),
+        actor: str = "system",
+    ) -> Disbursement:
+        """Order the payout of a signed loan, or of its next tranche (放款申请)."""
+
+        def body(tx: Transaction) -> tuple[str, Disbursement]:
+            loan = self.loan_in(tx, loan_id, lock=True)
+            product = self.product(loan.product_code)
+            earlier = [
+                d for d in tx.repo(Disbursement).list(loan_id=loan_id) if d.status is not OrderStatus.failed
+            ]
+            amount, stage = _next_amount(product, loan, earlier, milestone, evidence)
+            _check_use(product, loan)
+            entrusted = product.disbursement.entrusted_payment_above
+            to_payee = loan.payee is not None and (entrusted is None or amount > entrusted)
+            if entrusted is not None and amount > entrusted and loan.payee is None:
+                raise StateConflict(
+                    f"payouts above {format_money(entrusted)} go to the seller (entrusted payment); "
+                    "the loan has no payee",
+                    field="payee",
+                    code="entrusted-payment",
+                    message_zh="超过受托支付起点的放款须支付给交易对手，贷款未指定收款人",
+                )
+            order = Disbursement(
+                id=self.ids.new("dsb"),
+                loan_id=loan_id,
+                tranche=len(earlier) + 1,
+                milestone=stage.id if stage else None,
+                evidence=evidence,
+                amount=amount,
+                payee=loan.payee if to_payee and loan.payee else loan.account_name,
+                payee_account=loan.payee_account if to_payee and loan.payee_account else loan.account,
+                payee_category=loan.payee_category,
+                idempotency_key=key,
+                requested_at=self.clock.now(),
+            )
+            stored = tx.repo(Disbursement).add(order)
+            if self.credit_lines is not None and loan.credit_line_id:
+                self.credit_lines.occupy(
+                    tx,
+                    line_id=loan.credit_line_id,
+                    loan_id=loan.id,
+                    product_code=loan.product_code,
+                    amount=amount,
+                    day=self.clock.today(),
+                    key=f"occupy:{order.id}",
+                )
+            instruction = PaymentInstruction(
+                id=order.id,
+                direction=PaymentDirection.payout,
+                loan_id=loan_id,
+                amount=amount,
+                account=order.payee_account,
+                account_name=order.payee,
+                payee_category=loan.payee_category,
+                idempotency_key=order.id,
+                requested_at=self.clock.now(),
+            )
+            self.queue_payment(tx, instruction)
+            return loan_id, stored
+
+        return self.run(
+            name="loan.disburse",
+            key=key,
+            arguments={"loan": loan_id, "milestone": milestone, "evidence": list(evidence)},
+            result_type=Disbursement,
+            body=body,
+            actor=actor,
+            audit=True,
+        )
+
+    def disburse_batch(
+        self, orders: Sequence[tuple[str, str]], *, actor: str = "system"
+    ) -> list[Disbursement | LoanfactoryError]:
+        """Order many payouts (批量放款): ``(loan_id, key)`` pairs, each in its own transaction, so
+        one refused loan does not stop the others; returns the order, or the refusal, of each."""
+        out: list[Disbursement | LoanfactoryError] = []
+        for loan_id, key in orders:
+            try:
+                out.append(self.disburse(loan_id, key=key, actor=actor))
+            except LoanfactoryError as exc:
+                out.append(exc)
+        return out
+
+    def queue_fee_debit(self, tx: Transaction, loan: Loan, day: date, amount: Decimal) -> None:
+        """Collect an upfront fee by a debit on the disbursement day (overridden by the payments group)."""
+        del tx, loan, day, amount
+
+    def queue_payment(self, tx: Transaction, instruction: PaymentInstruction) -> None:
+        tx.outbox.add(
+            OutboxMessage(
+                id=f"pay:{instruction.id}",
+                topic="payment",
+                dedup_key=f"pay:{instruction.id}",
+                payload=instruction.model_dump(mode="json"),
+                created_at=self.clock.now(),
+            )
+        )
+
+    def settle_disbursement(self, tx: Transaction, order: Disbursement, result: PaymentResult) -> None:
+        """Act on the final answer for a payout (inside the caller's transaction)."""
+        loan = self.loan_in(tx, order.loan_id, lock=True)
+        product = self.product(loan.product_code)
+        day = _settled_on(result, self.clock.today())
+        if result.status is PaymentStatus.failed:
+            tx.repo(Disbursement).update(order.evolve(status=OrderStatus.failed, reason=result.reason))
+            if self.credit_lines is not None and loan.credit_line_id:
+                self.credit_lines.release(
+                    tx,
+                    line_id=loan.credit_line_id,
+                    loan_id=loan.id,
+                    product_code=loan.product_code,
+                    amount=order.amount,
+                    day=day,
+                    key=f"release:{order.id}",
+                )
+            self.notify(
+                tx,
+                recipient=self.config.staff_role,
+                template="disbursement_failed",
+                body=f"贷款 {loan.id} 放款失败：{result.reason}",
+                dedup_key=f"dsb-failed:{order.id}",
+                channel=Channel.staff,
+            )
+            return
+        tx.repo(Disbursement).update(
+            order.evolve(status=OrderStatus.succeeded, settled_on=day, reference=result.reference)
+        )
+        postings = Postings(tx, loan.id, self.clock.now())
+        postings.post(
+            EntryType.disbursement,
+            day,
+            order.amount,
+            key=f"disbursement:{order.id}",
+            principal=order.amount,
+            memo=f"tranche {order.tranche}",
+            data={"disbursement": order.id, "reference": result.reference},
+        )
+        loan = _with_schedule(product, loan, order, day, self.position_in(tx, loan, day))
+        if order.tranche == 1:
+            upfront = schedule_for(
+                product,
+                amount=loan.amount,
+                term=loan.term,
+                annual_rate=loan.terms.annual_rate,
+                method=loan.method,
+                start=day,
+            ).upfront_fee
+            if upfront > 0:  # collected by a debit on the day, never taken out of the payout
+                postings.post(
+                    EntryType.fee, day, upfront, key=f"fee:{loan.id}:upfront", fee=upfront, memo="upfront fee"
+                )
+                self.queue_fee_debit(tx, loan, day, upfront)
+        attention = loan.next_attention(day)
+        if upfront_due(tx, loan.id):
+            attention = day + timedelta(days=1)
+        tx.repo(Loan).update(loan.evolve(attention_on=attention))
+        self.emit(tx, "loan.disbursed", loan.id, disbursement=order.id, amount=order.amount, on=day)
+        self.notify(
+            tx,
+            recipient=loan.customer_id,
+            template="disbursement_notice",
+            body=f"您的贷款 {format_money(order.amount)} 元已于 {day.isoformat()} 发放，首期还款日 "
+            f"{loan.schedule[0].due_date.isoformat()}。",
+            dedup_key=f"disbursed:{order.id}",
+            data={"loan_id": loan.id, "amount": format_money(order.amount)},
+        )
+
+
+def upfront_due(tx: Transaction, loan_id: str) -> bool:
+    return tx.ledger.by_key(f"fee:{loan_id}:upfront") is not None
+
+
+def _settled_on(result: PaymentResult, fallback: date) -> date:
+    return result.settled_at.astimezone(CST).date() if result.settled_at else fallback
+
+
+def _with_schedule(
+    product: ProductSpec, loan: Loan, order: Disbursement, day: date, position: Position
+) -> Loan:
+    """The loan after a payout: the first one fixes the value date and the schedule; a later
+    tranche re-spreads the principal not yet due over the remaining due dates (按剩余期限重新摊还)."""
+    if order.tranche == 1 or not loan.schedule or loan.start is None:
+        schedule = schedule_for(
+            product,
+            amount=order.amount,
+            term=loan.term,
+            annual_rate=loan.terms.annual_rate,
+            method=loan.method,
+            start=day,
+        )
+        return loan.evolve(
+            status=LoanStatus.active,
+            start=day,
+            schedule=posting_rows(schedule),
+            tail_start=day,
+            tail_from=1,
+            level_installment=schedule.level_installment,
+            schedule_version=loan.schedule_version + 1,
+        )
+    due_unpaid = sum((d.outstanding for d in position.dues if d.component is Component.principal), Decimal(0))
+    return respread(product, loan, on=day, principal=position.principal - due_unpaid).evolve(
+        status=LoanStatus.active
+    )
+
+
+def _next_amount(
+    product: ProductSpec,
+    loan: Loan,
+    earlier: list[Disbursement],
+    milestone: str | None,
+    evidence: tuple[str, ...],
+) -> tuple[Decimal, Milestone | None]:
+    policy = product.disbursement
+    if loan.status not in (LoanStatus.signed, LoanStatus.active):
+        raise StateConflict(
+            f"loan {loan.id} is {loan.status}; sign the contract first",
+            field="loan_id",
+            code="not-signed",
+            message_zh=f"贷款 {loan.id} 状态为 {loan.status}，请先签署合同",
+        )
+    if policy.mode is DisbursementMode.single:
+        if earlier:
+            raise StateConflict(
+                f"loan {loan.id} is paid out in one amount, already ordered",
+                field="loan_id",
+                code="already-disbursed",
+                message_zh="该贷款为一次性放款，已经发起过放款",
+            )
+        if milestone is not None:
+            raise InvalidInput(
+                "this product pays out in one amount; no milestone",
+                field="milestone",
+                message_zh="该产品一次性放款，不需要放款阶段",
+            )
+        return loan.amount, None
+    stages = policy.milestones
+    if len(earlier) >= len(stages):
+        raise StateConflict(
+            "every tranche has been ordered",
+            field="milestone",
+            code="already-disbursed",
+            message_zh="所有阶段均已放款",
+        )
+    stage = stages[len(earlier)]
+    if milestone != stage.id:
+        raise InvalidInput(
+            f"the next tranche is '{stage.id}', not '{milestone}'",
+            field="milestone",
+            message_zh=f"下一阶段应为 '{stage.id}'，而不是 '{milestone}'",
+        )
+    missing = [r for r in stage.requires if r not in evidence]
+    if missing:
+        raise StateConflict(
+            f"tranche '{stage.id}' needs evidence: {', '.join(missing)}",
+            field="evidence",
+            code="evidence-missing",
+            message_zh=f"阶段 '{stage.id}' 缺少证明材料：{'、'.join(missing)}",
+        )
+    if len(earlier) == len(stages) - 1:  # the last tranche takes the rounding residue
+        return loan.amount - sum((d.amount for d in earlier), Decimal(0)), stage
+    return product.repayment.rounding.policy(loan.amount * stage.percent), stage
+
+
+def _check_use(product: ProductSpec, loan: Loan) -> None:
+    category = loan.payee_category
+    if category is None:
+        return
+    policy = product.disbursement
+    if category in {u.value for u in policy.forbidden_uses}:
+        raise StateConflict(
+            f"loan funds may not go to '{category}'",
+            field="payee_category",
+            code="forbidden-use",
+            message_zh=f"贷款资金不得用于 '{category}'",
+        )
+    if policy.allowed_uses and category not in {u.value for u in policy.allowed_uses}:
+        raise StateConflict(
+            f"'{category}' is not an allowed use of this product",
+            field="payee_category",
+            code="use-not-allowed",
+            message_zh=f"'{category}' 不在该产品允许的资金用途内",
+        )

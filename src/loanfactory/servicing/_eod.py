@@ -1,0 +1,342 @@
+"""End of day (日终批处理): accrue, act on overdue tiers, classify, warn, queue auto-debits.
+
+One business date at a time. Each loan on the day's agenda goes through five steps:
+
+1. ``accrue``   — charge the interest and fees falling due, apply held credit (溢缴款), post the
+                  day's penalty and compound interest (key ``penalty:<loan>:<date>``);
+2. ``actions``  — the overdue tier's actions for the days past due; negotiated-plan checks;
+3. ``classify`` — days past due and the five-category class, cached on the loan;
+4. ``warnings`` — 72-hour due reminders and event rules (no payment 3 days after a due date);
+5. ``debits``   — the auto-debit order for what is due the next day, retries for overdue loans.
+
+The agenda is the loans whose ``attention_on`` is the date (see :meth:`Loan.next_attention`): a
+current loan is looked at only around its due dates, an overdue one every day. Loans go in id
+order, in batches of one transaction each; after each batch the run record's ``cursor`` holds the
+last loan done, so a crash loses at most the open batch and a resumed run starts after the cursor.
+Every posting, task, notification and order has a deterministic key, so nothing is doubled either
+way. A completed date is never run again; dates run in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from loanfactory.errors import InvalidInput, StateConflict
+from loanfactory.ports import Transaction
+from loanfactory.servicing._ledger import Postings
+from loanfactory.servicing._loan import Loan, LoanStatus
+from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules, LoanDay, assess, loan_day
+from loanfactory.servicing._position import CASH_IN, EntryType
+from loanfactory.servicing._records import EodCalendar, EodRun, EodStep, RunStatus, SignalKind, StepStatus
+from loanfactory.servicing._reversal import ReversalOps
+from loanfactory.servicing._vectorised import assess_book, book_of
+from loanfactory.servicing._warnings import WarningMonitor
+
+STEPS = ("accrue", "actions", "classify", "warnings", "debits")
+Engine = Literal["per-loan", "vectorised"]
+ZERO = Decimal(0)
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by ``run_eod(crash_after=n)`` to test that a crashed run resumes correctly."""
+
+
+class EodOps(ReversalOps):
+    """The end-of-day batch."""
+
+    rules: ClassificationRules = DEFAULT_RULES
+    monitor: WarningMonitor | None = None
+
+    def run_eod(
+        self,
+        business_date: date,
+        *,
+        engine: Engine = "per-loan",
+        crash_after: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> EodRun:
+        """Run (or resume) the end of day for ``business_date``; returns the completed run record.
+
+        ``crash_after=n`` raises :class:`SimulatedCrash` inside the batch holding the n-th loan
+        (for crash-resume tests); ``progress(done, agenda)`` is called after each batch.
+        """
+        if engine not in ("per-loan", "vectorised"):
+            raise InvalidInput(
+                f"unknown engine '{engine}'", field="engine", message_zh=f"未知的计算引擎 '{engine}'"
+            )
+        if business_date > self.clock.today():
+            raise StateConflict(
+                f"{business_date} has not begun yet (today is {self.clock.today()})",
+                field="business_date",
+                code="future-date",
+                message_zh="不能对未来日期执行日终",
+            )
+        run = self._open_run(business_date, engine)
+        if run.status is RunStatus.completed:
+            return run
+        agenda = self._agenda(business_date)
+        pending = [i for i in agenda if i > run.cursor]
+        size = max(1, self.config.eod_batch)
+        budget = crash_after
+        for start in range(0, len(pending), size):
+            batch = pending[start : start + size]
+            with self.store.transaction() as tx:
+                self.action_counts = {}
+                counts = self._batch(tx, batch, business_date, engine, budget)
+                current = tx.repo(EodRun).lock(run.id)
+                totals = dict(current.totals)
+                for action, n in self.action_counts.items():
+                    totals[f"action:{action}"] = str(int(totals.get(f"action:{action}", "0")) + n)
+                steps = tuple(
+                    s.model_copy(
+                        update={
+                            "status": StepStatus.running,
+                            "loans": s.loans + counts[s.name][0],
+                            "postings": s.postings + counts[s.name][1],
+                        }
+                    )
+                    for s in current.steps
+                )
+                run = tx.repo(EodRun).update(
+                    current.model_copy(
+                        update={"steps": steps, "cursor": batch[-1], "agenda": len(agenda), "totals": totals}
+                    )
+                )
+                self.action_counts = None
+            if budget is not None:
+                budget -= len(batch)
+            if progress is not None:
+                progress(start + len(batch), len(pending))
+        return self._close_run(run, business_date, len(agenda))
+
+    def _open_run(self, day: date, engine: Engine) -> EodRun:
+        run_id = f"eod:{day.isoformat()}"
+        with self.store.transaction() as tx:
+            existing = tx.repo(EodRun).find(run_id)
+            if existing is not None:
+                if existing.status is RunStatus.completed:
+                    return existing
+                return tx.repo(EodRun).update(existing.model_copy(update={"attempts": existing.attempts + 1}))
+            last = self.last_eod_date(tx)
+            if last is not None and last >= day:
+                raise StateConflict(
+                    f"the end of day has already run for {last}",
+                    field="business_date",
+                    code="date-passed",
+                    message_zh=f"{last} 的日终已执行，不能回到更早的日期",
+                )
+            if last is not None and last != day - timedelta(days=1):
+                raise StateConflict(
+                    f"run the end of day for {last + timedelta(days=1)} first",
+                    field="business_date",
+                    code="date-gap",
+                    message_zh=f"请先执行 {last + timedelta(days=1)} 的日终",
+                )
+            run = EodRun(
+                id=run_id,
+                business_date=day,
+                engine=engine,
+                steps=tuple(EodStep(name=s) for s in STEPS),
+                started_at=self.clock.now(),
+            )
+            return tx.repo(EodRun).add(run)
+
+    def _close_run(self, run: EodRun, day: date, agenda: int) -> EodRun:
+        with self.store.transaction() as tx:
+            current = tx.repo(EodRun).lock(run.id)
+            steps = tuple(s.model_copy(update={"status": StepStatus.done}) for s in current.steps)
+            done = current.model_copy(
+                update={
+                    "status": RunStatus.completed,
+                    "finished_at": self.clock.now(),
+                    "steps": steps,
+                    "agenda": agenda,
+                }
+            )
+            run = tx.repo(EodRun).update(done)
+            calendar = tx.repo(EodCalendar).find("eod")
+            if calendar is None:
+                tx.repo(EodCalendar).add(EodCalendar(id="eod", last_completed=day))
+            else:
+                tx.repo(EodCalendar).update(calendar.model_copy(update={"last_completed": day}))
+            self.emit(
+                tx,
+                "eod.completed",
+                run.id,
+                business_date=day,
+                agenda=agenda,
+                steps={s.name: s.postings for s in run.steps},
+            )
+        return run
+
+    def _agenda(self, day: date) -> list[str]:
+        """The loans to look at: attention date today, or yesterday (a command that came after
+        yesterday's run); on the very first run, every active loan. A loan's attention date moves
+        in the transaction that finishes it, so a resumed run still finds every loan after its
+        cursor."""
+        with self.store.transaction() as tx:
+            repo = tx.repo(Loan)
+            if self.last_eod_date(tx) is None:  # the first run looks at every loan once
+                found = repo.list(status=LoanStatus.active)
+            else:
+                found = repo.list(attention_on=day) + repo.list(attention_on=day - timedelta(days=1))
+        return sorted({loan.id for loan in found if loan.status is LoanStatus.active})
+
+    # --- one batch ------------------------------------------------------------------------------
+
+    def _batch(
+        self, tx: Transaction, ids: list[str], day: date, engine: Engine, budget: int | None
+    ) -> dict[str, list[int]]:
+        counts = {name: [0, 0] for name in STEPS}
+        loans = [
+            loan for loan in (self.loan_in(tx, i, lock=True) for i in ids) if loan.status is LoanStatus.active
+        ]
+        changed: set[str] = set()
+        penalties = self._accrue_batch(tx, loans, day, engine, counts, changed)
+        for index, loan in enumerate(loans):
+            if budget is not None and index + 1 >= budget:
+                raise SimulatedCrash("simulated crash in the middle of an end-of-day batch")
+            if loan.id in changed:  # applying credit may have settled it: read it again
+                loan = tx.repo(Loan).get(loan.id)
+            self._post_penalty(tx, loan, day, penalties.get(loan.id, ZERO), counts)
+            self._after_accrual(tx, loan, day, counts)
+        return counts
+
+    def _accrue_batch(
+        self,
+        tx: Transaction,
+        loans: list[Loan],
+        day: date,
+        engine: Engine,
+        counts: dict[str, list[int]],
+        changed: set[str],
+    ) -> dict[str, Decimal]:
+        """Charge dues and apply credit; the day's penalty of each loan, by the chosen engine."""
+        days: list[LoanDay] = []
+        for loan in loans:
+            postings = Postings(tx, loan.id, self.clock.now())
+            done = self.charge_due(tx, loan, day, postings)
+            if self.apply_credit(tx, loan, day, postings) > 0:
+                done += 1
+                changed.add(loan.id)
+            _tally(counts, "accrue", done)
+            days.append(loan_day(self.position_in(tx, loan, day), loan.terms, day, loan.overrides))
+        if not days:
+            return {}
+        if engine == "vectorised":
+            try:
+                results = assess_book(book_of(days, self.rules), self.rules)
+            except InvalidInput:  # a rate the integer path cannot hold exactly: this batch goes exact
+                pass
+            else:
+                return {loan.id: Decimal(int(results.penalty[i])) / 100 for i, loan in enumerate(loans)}
+        return {loan.id: assess(d, self.rules).penalty for loan, d in zip(loans, days, strict=True)}
+
+    def _post_penalty(
+        self, tx: Transaction, loan: Loan, day: date, amount: Decimal, counts: dict[str, list[int]]
+    ) -> None:
+        if amount <= 0:
+            return
+        postings = Postings(tx, loan.id, self.clock.now())
+        _, new = postings.post(
+            EntryType.penalty,
+            day,
+            amount,
+            penalty=amount,
+            key=f"penalty:{loan.id}:{day}",
+            memo="penalty and compound interest",
+        )
+        _tally(counts, "accrue", int(new))
+
+    def _after_accrual(self, tx: Transaction, loan: Loan, day: date, counts: dict[str, list[int]]) -> None:
+        position = self.position_in(tx, loan, day)
+        dpd = position.days_past_due(day)
+        product = self.product(loan.product_code)
+        # actions: the tier entered since yesterday's days past due (cached on the loan)
+        self.check_plans(tx, loan, day, position)
+        taken = self.fire_tier_actions(tx, loan, product, day, loan.days_past_due, dpd, position)
+        _tally(counts, "actions", taken)
+        if taken:
+            loan = tx.repo(Loan).get(loan.id)  # a tier action may have flagged it (litigation)
+        category = self.rules.classify(dpd, loan.overrides)
+        _tally(counts, "classify", int(dpd != loan.days_past_due or category is not loan.category))
+        _tally(counts, "warnings", self._warnings(tx, loan, day, dpd))
+        _tally(counts, "debits", self._debits(tx, loan, day, dpd))
+        aged = loan.model_copy(update={"days_past_due": dpd, "category": category})
+        attention = aged.next_attention(day, self.config.reminder_hours // 24)
+        if (dpd, category, attention) != (loan.days_past_due, loan.category, loan.attention_on):
+            tx.repo(Loan).update(aged.model_copy(update={"attention_on": attention}))
+
+    def _warnings(self, tx: Transaction, loan: Loan, day: date, dpd: int) -> int:
+        sent = self.send_due_reminders(tx, loan, day)
+        if self.monitor is not None:
+            for event in _events(tx, loan, day):
+                self.monitor.post(event)
+            for action in self.monitor.advance(day):
+                if action.get("loan_id") == loan.id:
+                    self.raise_signal(
+                        tx,
+                        loan,
+                        SignalKind(action["signal"]),
+                        day,
+                        action.get("details", {}),
+                        dedup=f"{action['signal']}_{day.isoformat()}",
+                    )
+                    sent += 1
+            return sent
+        watch = day - timedelta(days=3)  # no payment within 3 days after a due date
+        rows = [r for r in loan.schedule if r.due_date == watch]
+        if rows and dpd > 0:
+            paid = any(e.type in CASH_IN and e.business_date > watch for e in tx.ledger.entries(loan.id))
+            if not paid:
+                self.raise_signal(
+                    tx,
+                    loan,
+                    SignalKind.no_payment_after_due,
+                    day,
+                    {"due_date": watch.isoformat(), "installment": str(rows[0].number)},
+                    dedup=f"no-payment_{watch.isoformat()}",
+                    severity="medium",
+                )
+                sent += 1
+        return sent
+
+    def _debits(self, tx: Transaction, loan: Loan, day: date, dpd: int) -> int:
+        """Order tomorrow's auto-debit; retry overdue loans daily within the grace, then weekly."""
+        tomorrow = day + timedelta(days=1)
+        due_tomorrow = any(r.due_date == tomorrow for r in loan.schedule)
+        retry = dpd > 0 and (dpd <= loan.terms.grace_days or dpd % 7 == 0)
+        if not (due_tomorrow or retry):
+            return 0
+        position = self.position_in(tx, loan, tomorrow)
+        amount = position.due_now - position.credit
+        return int(amount > 0 and self.queue_debit(tx, loan, tomorrow, amount) is not None)
+
+
+def _tally(counts: dict[str, list[int]], step: str, done: int) -> None:
+    if done:
+        counts[step][0] += 1
+        counts[step][1] += done
+
+
+def _events(tx: Transaction, loan: Loan, day: date) -> Iterable[dict[str, object]]:
+    """The loan's events for a monitor: due dates three days ahead, today's payments."""
+    ahead = day + timedelta(days=3)
+    for row in loan.schedule:
+        if row.due_date == ahead:
+            yield {
+                "type": "due",
+                "loan_id": loan.id,
+                "on": ahead,
+                "installment": row.number,
+                "amount": row.total,
+            }
+    for entry in tx.ledger.entries(loan.id):
+        if entry.business_date == day and entry.type in CASH_IN:
+            yield {"type": "payment", "loan_id": loan.id, "on": day, "amount": entry.amount}
+
+
+__all__ = ["STEPS", "EodOps", "SimulatedCrash"]

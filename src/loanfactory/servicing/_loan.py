@@ -1,0 +1,203 @@
+"""The loan (贷款账户): its contract terms snapshot, posting schedule and servicing state.
+
+A :class:`Loan` is created when a contract is signed and lives until it is settled (结清) or
+written off (核销). Money owed is never stored here as the truth: balances are derived from the
+ledger (:mod:`loanfactory.servicing._ledger`). What the loan caches — days past due, category,
+overdue tier — is recomputed by every end-of-day run and reconciled with the ledger by tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from loanfactory.conventions import RepaymentMethod
+from loanfactory.entity import Entity
+from loanfactory.money import Money
+from loanfactory.schedule import penalty_rate
+
+
+class Value(BaseModel):
+    """Base of the frozen values stored inside servicing entities."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LoanStatus(StrEnum):
+    """Where a loan is in its life (贷款状态)."""
+
+    drafted = "drafted"  # contract drawn up, awaiting signatures (待签约)
+    signed = "signed"  # contract signed, nothing disbursed yet (待放款)
+    active = "active"  # money out, being repaid (还款中)
+    settled = "settled"  # everything repaid (已结清)
+    written_off = "written-off"  # 已核销
+    cancelled = "cancelled"  # never disbursed (已取消)
+
+
+class Category(StrEnum):
+    """Five-category loan classification (贷款五级分类, 2023 rules)."""
+
+    normal = "normal"  # 正常
+    special_mention = "special-mention"  # 关注
+    substandard = "substandard"  # 次级
+    doubtful = "doubtful"  # 可疑
+    loss = "loss"  # 损失
+
+    @property
+    def zh(self) -> str:
+        return _CATEGORY_ZH[self]
+
+    @property
+    def rank(self) -> int:
+        """0 (normal) .. 4 (loss): a worse category has a higher rank."""
+        return _CATEGORY_ORDER.index(self)
+
+
+_CATEGORY_ORDER = (
+    Category.normal,
+    Category.special_mention,
+    Category.substandard,
+    Category.doubtful,
+    Category.loss,
+)
+_CATEGORY_ZH = {
+    Category.normal: "正常",
+    Category.special_mention: "关注",
+    Category.substandard: "次级",
+    Category.doubtful: "可疑",
+    Category.loss: "损失",
+}
+CATEGORIES = _CATEGORY_ORDER
+
+
+class Component(StrEnum):
+    """A part of what a borrower owes (应还款项的组成部分)."""
+
+    penalty = "penalty"  # 罚息与复利
+    fee = "fee"  # 费用
+    interest = "interest"  # 利息
+    principal = "principal"  # 本金
+
+
+class AllocationPolicy(Value):
+    """The repayment allocation waterfall (还款冲销顺序).
+
+    ``order`` ranks the components. ``scope`` says how installments and components interleave:
+    ``installment`` settles the oldest installment's components in order before the next
+    installment (横向：逐期冲销); ``component`` settles one component across every due installment,
+    oldest first, before the next component (纵向：逐项冲销). Penalty is owed on the loan as a whole:
+    in ``installment`` scope it is paid before the installments when it comes before principal in
+    ``order``, else after them. Only money that is due is allocated; the rest is held as the
+    borrower's credit (溢缴款) and applied on the next due date, unless it is a prepayment.
+    """
+
+    order: tuple[Component, ...] = (Component.penalty, Component.fee, Component.interest, Component.principal)
+    scope: Literal["installment", "component"] = "installment"
+
+
+class ServicingTerms(Value):
+    """The contract's servicing terms, frozen at signing (合同约定的贷后条款)."""
+
+    annual_rate: Decimal
+    penalty_uplift: Decimal = Decimal("0.5")
+    compound: bool = True
+    day_basis: int = 360
+    grace_days: int = 3
+    grace_waives: bool = True
+    allocation: AllocationPolicy = AllocationPolicy()
+
+    @property
+    def penalty_rate(self) -> Decimal:
+        """Annual penalty rate = contract rate x (1 + uplift) (罚息利率)."""
+        return penalty_rate(self.annual_rate, self.penalty_uplift)
+
+
+class Installment(Value):
+    """One row of the posting schedule (还款计划的一期)."""
+
+    number: int
+    due_date: date
+    days: int = 0
+    principal: Money
+    interest: Money
+    fee: Money = Decimal(0)
+    total: Money
+    balance: Money
+
+
+class Loan(Entity):
+    """A loan account (贷款账户)."""
+
+    kind: ClassVar[str] = "loan"
+    indexes: ClassVar[tuple[str, ...]] = (
+        "customer_id",
+        "product_code",
+        "status",
+        "category",
+        "credit_line_id",
+        "attention_on",
+    )
+
+    customer_id: str
+    product_code: str
+    product_version: int = 1
+    contract_id: str | None = None
+    credit_line_id: str | None = None
+    offer_id: str | None = None
+    amount: Money
+    term: Annotated[int, Field(ge=1)]
+    method: RepaymentMethod = RepaymentMethod.annuity
+    terms: ServicingTerms
+    status: LoanStatus = LoanStatus.drafted
+    account: str = ""  # the borrower's repayment account (还款账户)
+    account_name: str = ""
+    purpose: str = ""
+    payee: str | None = None  # entrusted payment (受托支付): paid to this seller, not the borrower
+    payee_account: str | None = None
+    payee_category: str | None = None  # the declared use of funds (资金用途)
+    start: date | None = None  # value date of the first disbursement (起息日)
+    schedule: tuple[Installment, ...] = ()
+    schedule_version: int = 0
+    tail_start: date | None = None  # where the current stretch of the schedule was (re)computed from
+    tail_from: int = 1  # the number of its first row
+    level_installment: Money | None = None  # the level installment of that stretch (等额期供)
+    category: Category = Category.normal
+    days_past_due: int = 0
+    overrides: tuple[str, ...] = ()  # classification overrides: "restructured", "fund-misuse", ...
+    attention_on: date | None = None  # the next business date the end of day must look at it (日终关注日)
+    closed_on: date | None = None
+
+    @property
+    def maturity(self) -> date | None:
+        return self.schedule[-1].due_date if self.schedule else None
+
+    @property
+    def cohort(self) -> str:
+        """The disbursement month, ``YYYY-MM`` (放款批次), or ``""`` before disbursement."""
+        return self.start.strftime("%Y-%m") if self.start else ""
+
+    def next_attention(self, day: date, reminder_days: int = 3) -> date | None:
+        """The first date after ``day`` on which the end of day has work for this loan: every day
+        while it is overdue, else a due date's reminder day, its eve (auto-debit order), the due
+        date itself and the day after (is it paid?)."""
+        if self.status is not LoanStatus.active:
+            return None
+        tomorrow = day + timedelta(days=1)
+        if self.days_past_due > 0:
+            return tomorrow
+        for row in self.schedule:
+            for offset in (-reminder_days, -1, 0, 1):
+                moment = row.due_date + timedelta(days=offset)
+                if moment >= tomorrow:
+                    return moment
+        return tomorrow if self.schedule else None
+
+    def installment(self, number: int) -> Installment:
+        for row in self.schedule:
+            if row.number == number:
+                return row
+        raise KeyError(number)

@@ -1,0 +1,58 @@
+"""The servicing service (贷后服务): one object with every post-loan command.
+
+:class:`Servicing` is built from ports — a store, a clock, a payment gateway, a signature
+provider, optionally the credit lines and a warning monitor — and the products it services::
+
+    servicing = Servicing(store, clock, products=catalog, gateway=gateway, signer=signer)
+    contract = servicing.open_loan(request, key="offer-42")
+    servicing.sign_contract(contract.id, signer="c-1", role="borrower", method=..., key="sign-1")
+    servicing.sign_contract(contract.id, signer="bank", role="lender", method=..., key="sign-2")
+    servicing.disburse(contract.loan_id, key="disb-1")
+    servicing.relay_payments()
+    servicing.run_eod(date(2026, 1, 31))
+
+The commands are grouped by concern in the private modules (contracts, disbursement, payments,
+repayment, overdue and collection, warnings, reversal, end of day); this class only joins them.
+"""
+
+from __future__ import annotations
+
+from loanfactory.entity import IdFactory
+from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
+from loanfactory.servicing._core import CreditLines, ProductSource, ServicingConfig
+from loanfactory.servicing._eod import EodOps
+from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
+from loanfactory.servicing._signing import ContractOps
+from loanfactory.servicing._statement import StatementOps
+from loanfactory.servicing._warnings import WarningMonitor
+
+
+class Servicing(EodOps, ContractOps, StatementOps):
+    """Contracts, disbursement, ledger, repayment, overdue, warnings and end of day for loans."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        products: ProductSource,
+        gateway: PaymentGateway,
+        signer: SignatureProvider,
+        ids: IdFactory | None = None,
+        credit_lines: CreditLines | None = None,
+        config: ServicingConfig | None = None,
+        rules: ClassificationRules = DEFAULT_RULES,
+        monitor: WarningMonitor | None = None,
+    ) -> None:
+        super().__init__(
+            store,
+            clock,
+            products=products,
+            gateway=gateway,
+            signer=signer,
+            ids=ids,
+            credit_lines=credit_lines,
+            config=config,
+        )
+        self.rules = rules
+        self.monitor = monitor

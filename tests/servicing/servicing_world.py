@@ -1,0 +1,130 @@
+"""A servicing world for tests (imported as ``servicing_world``): products from products/, an
+in-memory store, a fixed clock, a simulated gateway and signer, and helpers to open, sign,
+disburse and age loans."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from loanfactory.conventions import RepaymentMethod
+from loanfactory.entity import SequentialIds
+from loanfactory.ports import LedgerEntryRecord, SignatureMethod
+from loanfactory.servicing import LoanRequest, Position, Servicing, ServicingConfig
+from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.testing import FixedClock, MemoryStore
+from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing.signature import SimulatedSigner
+
+PRODUCTS = Path(__file__).resolve().parents[2] / "products"
+_CACHE: dict[str, ProductSpec] = {}
+
+
+def product(code: str) -> ProductSpec:
+    if code not in _CACHE:
+        _CACHE[code] = load_product_or_raise(PRODUCTS / f"{code}.yaml")
+    return _CACHE[code]
+
+
+class World:
+    """Everything a servicing test needs, wired together."""
+
+    def __init__(
+        self,
+        *,
+        start: date = date(2026, 1, 5),
+        products: dict[str, ProductSpec] | None = None,
+        seed: int = 7,
+        failure_rate: float = 0.0,
+        timeout_rate: float = 0.0,
+        duplicate_rate: float = 0.0,
+        config: ServicingConfig | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.clock = FixedClock(start)
+        self.store = MemoryStore()
+        self.gateway = SimulatedGateway(
+            self.clock,
+            seed=seed,
+            failure_rate=failure_rate,
+            timeout_rate=timeout_rate,
+            duplicate_rate=duplicate_rate,
+        )
+        self.signer = SimulatedSigner()
+        self.products = products or {"consumer_credit": product("consumer_credit")}
+        self.servicing = Servicing(
+            self.store,
+            self.clock,
+            products=self.products,
+            gateway=self.gateway,
+            signer=self.signer,
+            ids=SequentialIds(),
+            config=config,
+            **kwargs,
+        )
+        self._keys = 0
+
+    def key(self, prefix: str = "k") -> str:
+        self._keys += 1
+        return f"{prefix}-{self._keys}"
+
+    def request(self, code: str = "consumer_credit", **changes: Any) -> LoanRequest:
+        data: dict[str, Any] = {
+            "customer_id": "cust-1",
+            "borrower_name": "张三",
+            "borrower_id_number": "110101199003078512",
+            "product_code": code,
+            "amount": Decimal("10000"),
+            "term": 12,
+            "annual_rate": Decimal("0.12"),
+            "apr": Decimal("0.1268"),
+            "method": RepaymentMethod.annuity,
+            "start": self.clock.today(),
+            "account": "6222020200112233",
+            "account_name": "张三",
+        }
+        data.update(changes)
+        return LoanRequest(**data)
+
+    def signed(self, code: str = "consumer_credit", **changes: Any) -> str:
+        contract = self.servicing.open_loan(self.request(code, **changes), key=self.key("open"))
+        for signer, role, method in (
+            ("cust-1", "borrower", SignatureMethod.sms_code),
+            ("bank", "lender", SignatureMethod.ca_certificate),
+        ):
+            self.servicing.sign_contract(
+                contract.id, signer=signer, role=role, method=method, key=self.key("sign")
+            )
+        return contract.loan_id
+
+    def active(self, code: str = "consumer_credit", **changes: Any) -> str:
+        loan_id = self.signed(code, **changes)
+        self.servicing.disburse(loan_id, key=self.key("disburse"))
+        self.servicing.relay_payments()
+        return loan_id
+
+    def deliver(self) -> None:
+        """Relay waiting payments, poll pending ones and feed the gateway's callbacks back."""
+        self.servicing.relay_payments()
+        self.servicing.poll_payments()
+        for result in self.gateway.callbacks():
+            self.servicing.apply_payment_result(result)
+
+    def advance(self, days: int, **eod: Any) -> None:
+        """Live ``days`` business days: payments in the morning, the end of day at night."""
+        for _ in range(days):
+            self.deliver()
+            self.servicing.run_eod(self.clock.today(), **eod)
+            self.clock.advance(timedelta(days=1))
+
+    def until(self, day: date, **eod: Any) -> None:
+        self.advance((day - self.clock.today()).days, **eod)
+
+    def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
+        with self.store.transaction() as tx:
+            return tx.ledger.entries(loan_id)
+
+    def position(self, loan_id: str, on: date | None = None) -> Position:
+        return self.servicing.position(loan_id, on)
