@@ -6,14 +6,16 @@ exception inside ``with store.transaction()`` discards them, so nothing is writt
 Optimistic version checks, unique idempotency keys, outbox dedup keys and the audit hash chain
 behave exactly as in :mod:`loanfactory.adapters.sql` — the store contract tests (``tests/store``)
 run on both. Stored values are copies: changing a dict inside an entity after saving it, or
-inside one read back, does not change what is stored (as with a database).
+inside one read back, does not change what is stored (as with a database). Only the parts that
+can change are copied (:mod:`loanfactory.testing._clone`), and indexed attributes are looked up
+through hash indexes, so a store holding a large book stays fast.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -32,6 +34,7 @@ from loanfactory.ports import (
     OutboxMessage,
     Transaction,
 )
+from loanfactory.testing._clone import clone
 
 _FEN = Decimal("0.01")
 _POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
@@ -42,11 +45,14 @@ E = TypeVar("E", bound=Entity)
 class _State:
     def __init__(self) -> None:
         self.entities: dict[str, dict[str, Entity]] = {}
+        # kind -> attribute -> value -> ids (for Repository.list on indexed attributes)
+        self.index: dict[str, dict[str, dict[Any, set[str]]]] = {}
         self.ledger: dict[str, list[LedgerEntryRecord]] = {}
         self.ledger_ids: set[str] = set()
         self.ledger_keys: dict[str, LedgerEntryRecord] = {}
         self.outbox: dict[str, OutboxMessage] = {}
         self.outbox_keys: set[str] = set()
+        self.undelivered: set[str] = set()
         self.audit: list[AuditRecord] = []
         self.events: list[DomainEvent] = []
         self.event_ids: set[str] = set()
@@ -106,9 +112,12 @@ class _Repo:
         self.committed = tx.state.entities.setdefault(kind.kind, {})
         self.pending = tx.pending.setdefault(kind.kind, {})
 
+    def _current(self, id: str) -> Entity | None:
+        return self.pending[id] if id in self.pending else self.committed.get(id)
+
     def find(self, id: str) -> Entity | None:
-        found = self.pending[id] if id in self.pending else self.committed.get(id)
-        return None if found is None else found.model_copy(deep=True)
+        found = self._current(id)
+        return None if found is None else clone(found)
 
     def get(self, id: str) -> Entity:
         found = self.find(id)
@@ -125,15 +134,15 @@ class _Repo:
 
     def add(self, entity: Entity) -> Entity:
         self._check_type(entity)
-        if self.find(entity.id) is not None:
+        if self._current(entity.id) is not None:
             raise StateConflict(
                 f"{self.kind.kind} '{entity.id}' already exists",
                 field="id",
                 message_zh=f"{self.kind.kind} '{entity.id}' 已存在",
             )
-        stored = entity.model_copy(update={"version": 1}, deep=True)
+        stored = clone(entity).model_copy(update={"version": 1})
         self.pending[entity.id] = stored
-        return stored.model_copy(deep=True)
+        return clone(stored)
 
     def _check_type(self, entity: Entity) -> None:
         if not isinstance(entity, self.kind):
@@ -141,15 +150,18 @@ class _Repo:
 
     def update(self, entity: Entity) -> Entity:
         self._check_type(entity)
-        current = self.get(entity.id)
+        current = self._current(entity.id)
+        if current is None:
+            self.get(entity.id)  # raises NotFound
+        assert current is not None
         if current.version != entity.version:
             raise ConcurrentUpdate(
                 f"{self.kind.kind} '{entity.id}' changed (read at version {entity.version}, "
                 f"now {current.version})"
             )
-        stored = entity.model_copy(update={"version": entity.version + 1}, deep=True)
+        stored = clone(entity).model_copy(update={"version": entity.version + 1})
         self.pending[entity.id] = stored
-        return stored.model_copy(deep=True)
+        return clone(stored)
 
     def list(self, **where: Any) -> list[Entity]:
         for key in where:
@@ -159,9 +171,40 @@ class _Repo:
                     field=key,
                     message_zh=f"{self.kind.kind} 没有按 '{key}' 建索引",
                 )
-        merged = {**self.committed, **self.pending}
-        found = [e for e in merged.values() if all(_attribute(e, k) == v for k, v in where.items())]
-        return [e.model_copy(deep=True) for e in sorted(found, key=lambda e: e.id)]
+        candidates = self._committed_candidates(where)
+        found = [
+            e
+            for e in (self._current(id) for id in candidates | self.pending.keys())
+            if e is not None and all(_attribute(e, k) == v for k, v in where.items())
+        ]
+        return [clone(e) for e in sorted(found, key=lambda e: e.id)]
+
+    def _committed_candidates(self, where: dict[str, Any]) -> set[str]:
+        """Ids of committed entities that may match (every id when no index can narrow it)."""
+        if "id" in where:
+            return {where["id"]} if where["id"] in self.committed else set()
+        indexes = self.tx.state.index.get(self.kind.kind, {})
+        best: set[str] | None = None
+        for key, value in where.items():
+            try:
+                ids = indexes.get(key, {}).get(value, set())
+            except TypeError:  # an unhashable value: no index for it
+                continue
+            best = ids if best is None or len(ids) < len(best) else best
+        return set(self.committed) if best is None else set(best)
+
+
+def _index_put(
+    state: _State, kind: str, attributes: tuple[str, ...], old: Entity | None, new: Entity
+) -> None:
+    table = state.index.setdefault(kind, {})
+    for attribute in attributes:
+        values = table.setdefault(attribute, {})
+        if old is not None:
+            with suppress(TypeError):
+                values.get(_attribute(old, attribute), set()).discard(old.id)
+        with suppress(TypeError):  # unhashable values are found by scanning
+            values.setdefault(_attribute(new, attribute), set()).add(new.id)
 
 
 def _attribute(entity: Entity, path: str) -> Any:
@@ -179,8 +222,7 @@ class _Ledger:
 
     def append(self, entry: LedgerEntryRecord) -> None:
         state, pending = self.tx.state, self.tx.pending_ledger
-        ids = state.ledger_ids | {e.id for e in pending}
-        if entry.id in ids:
+        if entry.id in state.ledger_ids or entry.id in self.tx.pending_ledger_ids:
             raise StateConflict(f"ledger entry '{entry.id}' already exists", field="id")
         if entry.idempotency_key is not None and self.by_key(entry.idempotency_key) is not None:
             raise StateConflict(
@@ -198,7 +240,11 @@ class _Ledger:
                     field=name,
                     message_zh=f"{value} 的小数位超过 2 位；记账金额精确到分",
                 )
-        pending.append(entry.model_copy(deep=True))
+        stored = clone(entry)
+        pending.append(stored)
+        self.tx.pending_ledger_ids.add(entry.id)
+        if entry.idempotency_key is not None:
+            self.tx.pending_ledger_keys[entry.idempotency_key] = stored
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         rows = self.tx.state.ledger.get(loan_id, []) + [
@@ -207,36 +253,39 @@ class _Ledger:
         return sorted(rows, key=lambda e: e.sequence)
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
-        for entry in self.tx.pending_ledger:
-            if entry.idempotency_key == idempotency_key:
-                return entry
-        return self.tx.state.ledger_keys.get(idempotency_key)
+        found = self.tx.pending_ledger_keys.get(idempotency_key)
+        return found if found is not None else self.tx.state.ledger_keys.get(idempotency_key)
 
 
 class _Outbox:
     def __init__(self, tx: _MemoryTransaction) -> None:
         self.tx = tx
 
+    def _find(self, id: str) -> OutboxMessage | None:
+        found = self.tx.pending_outbox.get(id)
+        return found if found is not None else self.tx.state.outbox.get(id)
+
     def add(self, message: OutboxMessage) -> None:
-        keys = self.tx.state.outbox_keys | {m.dedup_key for m in self.tx.pending_outbox.values()}
-        existing = self._all().get(message.id)
+        existing = self._find(message.id)
         if existing is not None and existing.dedup_key != message.dedup_key:
             raise StateConflict(
                 f"outbox message '{message.id}' already exists with another dedup key", field="id"
             )
-        if message.dedup_key in keys or existing is not None:
+        known = (
+            message.dedup_key in self.tx.state.outbox_keys or message.dedup_key in self.tx.pending_outbox_keys
+        )
+        if known or existing is not None:
             return
-        self.tx.pending_outbox[message.id] = message.model_copy(deep=True)
-
-    def _all(self) -> dict[str, OutboxMessage]:
-        return {**self.tx.state.outbox, **self.tx.pending_outbox}
+        self.tx.pending_outbox[message.id] = clone(message)
+        self.tx.pending_outbox_keys.add(message.dedup_key)
 
     def pending(self, limit: int = 100) -> list[OutboxMessage]:
-        waiting = [m for m in self._all().values() if m.delivered_at is None]
+        ids = self.tx.state.undelivered | self.tx.pending_outbox.keys()
+        waiting = [m for m in (self._find(i) for i in ids) if m is not None and m.delivered_at is None]
         return sorted(waiting, key=lambda m: (m.created_at, m.id))[:limit]
 
     def _get(self, id: str) -> OutboxMessage:
-        message = self._all().get(id)
+        message = self._find(id)
         if message is None:
             raise NotFound(f"no outbox message with id '{id}'", field="id")
         return message
@@ -290,15 +339,17 @@ class _Events:
                 field="idempotency_key",
                 message_zh=f"幂等键 '{event.idempotency_key}' 的指令已执行",
             )
-        if event.id in self.tx.state.event_ids or any(e.id == event.id for e in self.tx.pending_events):
+        if event.id in self.tx.state.event_ids or event.id in self.tx.pending_event_ids:
             raise StateConflict(f"event '{event.id}' already exists", field="id")
-        self.tx.pending_events.append(event.model_copy(deep=True))
+        stored = clone(event)
+        self.tx.pending_events.append(stored)
+        self.tx.pending_event_ids.add(event.id)
+        if event.idempotency_key is not None:
+            self.tx.pending_event_keys[event.idempotency_key] = stored
 
     def by_key(self, idempotency_key: str) -> DomainEvent | None:
-        for event in self.tx.pending_events:
-            if event.idempotency_key == idempotency_key:
-                return event
-        return self.tx.state.event_keys.get(idempotency_key)
+        found = self.tx.pending_event_keys.get(idempotency_key)
+        return found if found is not None else self.tx.state.event_keys.get(idempotency_key)
 
     def for_subject(self, subject: str) -> list[DomainEvent]:
         events = self.tx.state.events + self.tx.pending_events
@@ -310,9 +361,14 @@ class _MemoryTransaction:
         self.state = state
         self.pending: dict[str, dict[str, Entity]] = {}
         self.pending_ledger: list[LedgerEntryRecord] = []
+        self.pending_ledger_ids: set[str] = set()
+        self.pending_ledger_keys: dict[str, LedgerEntryRecord] = {}
         self.pending_outbox: dict[str, OutboxMessage] = {}
+        self.pending_outbox_keys: set[str] = set()
         self.pending_audit: list[AuditRecord] = []
         self.pending_events: list[DomainEvent] = []
+        self.pending_event_ids: set[str] = set()
+        self.pending_event_keys: dict[str, DomainEvent] = {}
         self.ledger: Ledger = _Ledger(self)
         self.outbox: Outbox = _Outbox(self)
         self.audit: AuditLog = _Audit(self)
@@ -328,7 +384,11 @@ class _MemoryTransaction:
     def commit(self) -> None:
         state = self.state
         for kind, entities in self.pending.items():
-            state.entities.setdefault(kind, {}).update(entities)
+            committed = state.entities.setdefault(kind, {})
+            attributes = self._repos[kind].kind.indexes if kind in self._repos else ()
+            for id, entity in entities.items():
+                _index_put(state, kind, attributes, committed.get(id), entity)
+                committed[id] = entity
         for entry in self.pending_ledger:
             state.ledger.setdefault(entry.loan_id, []).append(entry)
             state.ledger_ids.add(entry.id)
@@ -337,6 +397,10 @@ class _MemoryTransaction:
         for id, message in self.pending_outbox.items():
             state.outbox[id] = message
             state.outbox_keys.add(message.dedup_key)
+            if message.delivered_at is None:
+                state.undelivered.add(id)
+            else:
+                state.undelivered.discard(id)
         state.audit.extend(self.pending_audit)
         if self.pending_audit:
             state.audit_head = AuditHead(self.pending_audit[-1].sequence, self.pending_audit[-1].hash)
