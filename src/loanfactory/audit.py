@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from loanfactory.ports import AuditRecord
@@ -39,6 +40,28 @@ def _plain(value: Any) -> str:
     if hasattr(value, "model_dump"):
         return canonical_json(value.model_dump(mode="json"))
     raise TypeError(f"cannot serialise {type(value).__name__} in an audit record")
+
+
+def fingerprint(value: Any) -> str:
+    """SHA-256 of a command's arguments, by value: ``Decimal("80000")`` and ``Decimal("80000.00")``
+    are the same amount and give the same fingerprint (the audit hash, by contrast, keeps every
+    digit as written). Used to refuse an idempotency key reused for a different request."""
+    return hashlib.sha256(canonical_json(_by_value(value)).encode()).hexdigest()
+
+
+def _by_value(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return _by_value(value.model_dump(mode="python"))
+    if isinstance(value, dict):
+        return {str(k): _by_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_by_value(v) for v in value]
+        return sorted(items, key=canonical_json) if isinstance(value, set | frozenset) else items
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, Enum):
+        return _by_value(value.value)
+    return value
 
 
 def record_hash(

@@ -11,14 +11,13 @@ whole command, a bounded number of times.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from loanfactory.audit import canonical_json
+from loanfactory.audit import fingerprint
 from loanfactory.entity import DomainEvent, IdFactory
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination.decision import json_safe
@@ -53,8 +52,6 @@ class Command:
         return event
 
 
-def fingerprint(arguments: Any) -> str:
-    return hashlib.sha256(canonical_json(json_safe(arguments)).encode()).hexdigest()
 
 
 def check_key(key: object) -> str:

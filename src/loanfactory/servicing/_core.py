@@ -9,7 +9,6 @@ the same transaction, so they exist exactly when the state change does.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from loanfactory.audit import canonical_json
+from loanfactory.audit import fingerprint
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import (
@@ -280,8 +279,6 @@ def check_key(key: object) -> str:
     return key
 
 
-def fingerprint(arguments: Any) -> str:
-    return hashlib.sha256(canonical_json(_plain(arguments)).encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:

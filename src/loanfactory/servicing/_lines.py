@@ -1,9 +1,12 @@
 """Credit lines through origination (额度占用与释放): the :class:`CreditLines` servicing uses.
 
 A payout occupies the customer's line (reference: the loan id); principal repaid gives it back,
-occupation by occupation, oldest first. The calls are origination's own commands
-(``Origination.occupy`` / ``Origination.release``) run inside servicing's open transaction — both
-services must share one store, so the line and the ledger change together or not at all.
+occupation by occupation, oldest first. When origination already holds the amount since approval
+(``occupy_on=approval``, reference: the offer id), the payout hands that hold over to the loan in
+the same transaction, so the line is never counted twice nor left free in between. The calls are
+origination's own commands (``Origination.occupy`` / ``Origination.release``) run inside
+servicing's open transaction — both services must share one store, so the line and the ledger
+change together or not at all.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol
 
 from loanfactory.origination.credit_line import LineOccupation, OccupationStatus
 from loanfactory.ports import Transaction
+from loanfactory.servicing._loan import Loan
 
 
 class LineCommands(Protocol):
@@ -43,7 +47,12 @@ class OriginationCreditLines:
         day: date,
         key: str,
     ) -> None:
-        del tx, day  # origination's command joins the open transaction of the same store
+        del day  # origination's commands join the open transaction of the same store
+        loan = tx.repo(Loan).find(loan_id)
+        if loan is not None and loan.offer_id is not None:
+            held = tx.repo(LineOccupation).list(reference=loan.offer_id, status=OccupationStatus.active)
+            for found in sorted((o for o in held if o.line_id == line_id), key=lambda o: o.id):
+                self.origination.release(found.id, None, idempotency_key=f"{key}:handover:{found.id}")
         self.origination.occupy(line_id, product_code, loan_id, amount, idempotency_key=key)
 
     def release(
