@@ -66,6 +66,15 @@ _PURPOSES_ZH = {
 
 
 @dataclass(frozen=True, slots=True)
+class Payee:
+    """Whom the money goes to under entrusted payment (受托支付), and for what (资金用途)."""
+
+    name: str
+    account: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
 class EndOfDay:
     """What one business day's close did: the servicing run and the housekeeping of origination."""
 
@@ -129,16 +138,21 @@ class Lender:
         key: str,
         account: str | None = None,
         account_name: str | None = None,
+        payee: Payee | None = None,
         languages: tuple[str, ...] = (),
         actor: str = "system",
     ) -> Contract:
         """The borrower accepts an offer: the offer is closed and the contract drawn up (接受并生成合同).
 
-        ``account`` is where the money goes (default: the customer's first bank card, or the
-        enterprise's corporate account). Replaying ``key`` returns the same contract.
+        ``account`` is the borrower's account (default: the customer's first bank card, or the
+        enterprise's corporate account); ``payee`` is the seller paid directly under entrusted
+        payment (受托支付), which products require above a threshold. Replaying ``key`` returns
+        the same contract.
         """
         offer = self.origination.accept_offer(offer_id, idempotency_key=f"{key}:accept")
-        request = self.loan_request(offer, account=account, account_name=account_name, languages=languages)
+        request = self.loan_request(
+            offer, account=account, account_name=account_name, payee=payee, languages=languages
+        )
         return self.servicing.open_loan(request, key=f"{key}:contract", actor=actor)
 
     def loan_request(
@@ -147,6 +161,7 @@ class Lender:
         *,
         account: str | None = None,
         account_name: str | None = None,
+        payee: Payee | None = None,
         languages: tuple[str, ...] = (),
     ) -> LoanRequest:
         """What servicing needs from an accepted offer, the customer and the application."""
@@ -176,6 +191,9 @@ class Lender:
             purpose=_PURPOSES_ZH.get(purpose, purpose),
             credit_line_id=offer.credit_line_id,
             offer_id=offer.id,
+            payee=payee.name if payee else None,
+            payee_account=payee.account if payee else None,
+            payee_category=payee.category if payee else None,
             languages=languages,
         )
 
