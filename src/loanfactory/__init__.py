@@ -45,7 +45,34 @@ _EXPORTS: dict[str, str] = {
     "load_product": "loanfactory.spec",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Decision",
+    "DecisionFlow",
+    "Diagnostic",
+    "Facts",
+    "InvalidInput",
+    "Lender",
+    "LoanTerms",
+    "LoanfactoryError",
+    "LprSeries",
+    "NotFound",
+    "Origination",
+    "Product",
+    "ProductCatalog",
+    "ProductSpec",
+    "Quote",
+    "RoundingMode",
+    "RoundingPolicy",
+    "Schedule",
+    "Servicing",
+    "SpecError",
+    "StateConflict",
+    "__version__",
+    "annual_percentage_rate",
+    "build_schedule",
+    "load_catalog",
+    "load_product",
+]
 
 
 def __getattr__(name: str) -> Any:

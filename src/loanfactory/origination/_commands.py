@@ -52,8 +52,6 @@ class Command:
         return event
 
 
-
-
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise InvalidInput(

@@ -279,8 +279,6 @@ def check_key(key: object) -> str:
     return key
 
 
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
