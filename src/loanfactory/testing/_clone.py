@@ -64,10 +64,17 @@ def _may_change(tp: Any, seen: tuple[type, ...]) -> bool:
 
 
 def _copy(value: Any) -> Any:
+    # plain JSON-like data (decision traces, payloads) is the common case: copy it directly,
+    # without copy.deepcopy's memo bookkeeping; anything else falls back to deepcopy
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(_copy(v) for v in value)
+    if value is None or isinstance(value, _IMMUTABLE):
+        return value
     if isinstance(value, BaseModel):
         return clone(value)
-    if isinstance(value, tuple):
-        return tuple(_copy(item) for item in value)
-    if isinstance(value, _IMMUTABLE) or value is None:
-        return value
     return copy.deepcopy(value)
