@@ -17,6 +17,8 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/loanfactory demo
+	rm -f loanfactory-portfolio.db
+	$(BIN)/python examples/portfolio_simulation.py --short --db sqlite:///loanfactory-portfolio.db
 
 test: install
 	$(BIN)/python -m pytest -n 2 -p xdist --dist loadgroup
