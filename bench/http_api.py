@@ -5,11 +5,16 @@ an asyncio load generator over raw keep-alive sockets (cheap enough that the gen
 the bottleneck on 2 cores). Three runs in the same invocation:
 
 - ``baseline``: a bare FastAPI app with one ``POST /echo`` returning a small JSON body;
-- ``quote``: ``POST /v1/quotes`` (salary_loan, 50 000 yuan, 12 months, with the schedule);
-- ``apply``: ``POST /v1/applications`` on the embedded SQLite store (submit and assess).
+- ``quote``: ``POST /v1/quotes`` (salary_loan with its schedule), every request with its own
+  amount and term drawn from the product's range, so that no cache of identical requests could
+  hide the cost; the run counts the distinct response bodies it got back to show it;
+- ``apply``: ``POST /v1/applications`` on the embedded SQLite store (submitted and decided by the
+  product's rules), each request by another registered customer.
 
-Goals (issue 8): ≥ 1 000 quotes/s and p99 ≤ 20 ms on 2 cores. Access logs are off (as with
-``--log-level warning``). ``--json`` prints one JSON line last.
+The server is what ``loanfactory serve`` runs (``build_server``: the lender over SQLite, products
+and rules). Goals (issue 8): ≥ 1 000 quotes/s and p99 ≤ 20 ms on 2 cores. Access logs are off (as
+with ``--log-level warning``). The load average is printed when the run starts; ``--max-load``
+waits (up to ``--wait`` seconds) for a quieter machine first. ``--json`` prints one JSON line last.
 """
 
 import os
@@ -22,6 +27,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import random  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -30,11 +36,12 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_CUSTOMER = "lf_bench_customer_{}"  # one customer per connection: applies do not contend on one customer
+KEY_CUSTOMER = "lf_bench_customer_{}"  # one customer per application: no "already applied" refusals
 KEY_OPS = "lf_bench_ops"
-QUOTE = {"product_code": "salary_loan", "amount": "50000", "term": 12}
+CUSTOMERS = 768
+PRODUCT = "salary_loan"  # 5 000 - 300 000 yuan in steps of 1 000, 12 / 24 / 36 months
 APPLY = {
-    "product_code": "salary_loan",
+    "product_code": PRODUCT,
     "amount": "50000",
     "term": 12,
     "purpose": "consumer",
@@ -75,10 +82,16 @@ def serve(kind: str, port: int, db: str) -> None:
 
         environ = {"LOANFACTORY_API_KEYS": f"ops:operations:{KEY_OPS}"}
         settings = ServerSettings(
-            db=db, products=ROOT / "products", rate=1e9, burst=10**9, relay_interval=0, environ=environ
+            db=db,
+            products=ROOT / "products",
+            rules=ROOT / "rules",
+            rate=1e9,
+            burst=10**9,
+            relay_interval=0,
+            environ=environ,
         )
         server = build_server(settings)
-        for index in range(64):
+        for index in range(CUSTOMERS):
             profile = IndividualProfile(
                 id_number=_id_number(f"3101041988051{index:04d}"),
                 name="李娜",
@@ -118,30 +131,33 @@ def _request(path: str, body: dict[str, Any], key: str | None) -> bytes:
 
 async def _worker(
     port: int,
-    request: bytes,
+    requests: list[bytes],
     stop_at: float,
     warm_until: float,
     latencies: list[float],
     statuses: dict[int, int],
+    bodies: set[int],
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent = 0
     try:
         while True:
             started = time.perf_counter()
             if started >= stop_at:
                 return
-            writer.write(request)
+            writer.write(requests[sent % len(requests)])
+            sent += 1
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
             for line in head.split(b"\r\n"):
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
+            body = await reader.readexactly(length) if length else b""
             if started >= warm_until:
                 latencies.append(time.perf_counter() - started)
                 statuses[status] = statuses.get(status, 0) + 1
+                bodies.add(hash(body))
     finally:
         writer.close()
 
@@ -149,8 +165,10 @@ async def _worker(
 def load(
     port: int, requests: list[bytes], *, seconds: float, warmup: float, connections: int
 ) -> dict[str, Any]:
+    """Drive ``connections`` keep-alive connections; connection i sends requests i, i + n, ... in turn."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    bodies: set[int] = set()
 
     async def run() -> None:
         now = time.perf_counter()
@@ -158,11 +176,12 @@ def load(
             *(
                 _worker(
                     port,
-                    requests[i % len(requests)],
+                    requests[i::connections] or requests,
                     now + warmup + seconds,
                     now + warmup,
                     latencies,
                     statuses,
+                    bodies,
                 )
                 for i in range(connections)
             )
@@ -186,7 +205,52 @@ def load(
         "p50_ms": round(pct(0.50), 2),
         "p99_ms": round(pct(0.99), 2),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "distinct_requests": len(set(requests)),
+        "distinct_responses": len(bodies),
     }
+
+
+def quote_requests(count: int, keys: list[str], seed: int = 8) -> list[bytes]:
+    """``count`` quote requests, each with its own amount and term from the product's range."""
+    rng = random.Random(seed)
+    combinations = len(range(5_000, 300_001, 1_000)) * 3
+    seen: set[tuple[int, int]] = set()
+    out = []
+    while len(out) < count:
+        amount, term = rng.randrange(5_000, 300_001, 1_000), rng.choice((12, 24, 36))
+        if (amount, term) in seen:  # every combination once before any comes again
+            if len(seen) >= combinations:
+                seen.clear()
+            continue
+        seen.add((amount, term))
+        body = {"product_code": PRODUCT, "amount": str(amount), "term": term}
+        out.append(_request("/v1/quotes", body, keys[len(out) % len(keys)]))
+    return out
+
+
+def apply_requests(count: int, seed: int = 9) -> list[bytes]:
+    """One application per registered customer, amounts and terms drawn like the quotes'."""
+    rng = random.Random(seed)
+    out = []
+    for index in range(count):
+        body = {
+            **APPLY,
+            "amount": str(rng.randrange(5_000, 200_001, 1_000)),
+            "term": rng.choice((12, 24, 36)),
+        }
+        out.append(_request("/v1/applications", body, KEY_CUSTOMER.format(index)))
+    return out
+
+
+def wait_for_quiet(max_load: float, wait: float) -> float:
+    """The 1-minute load average once it is at most ``max_load`` (or ``wait`` seconds passed)."""
+    deadline = time.monotonic() + wait
+    load = os.getloadavg()[0]
+    while load > max_load and time.monotonic() < deadline:
+        print(f"load average {load:.2f} > {max_load}: waiting for a quieter machine", file=sys.stderr)
+        time.sleep(min(30.0, max(deadline - time.monotonic(), 0.0)))
+        load = os.getloadavg()[0]
+    return load
 
 
 def _free_port() -> int:
@@ -249,6 +313,10 @@ def main() -> None:
         metavar="1-8",
         help="server processes sharing the port (SO_REUSEPORT)",
     )
+    parser.add_argument(
+        "--max-load", type=float, default=1.5, help="wait for a 1-minute load average below this"
+    )
+    parser.add_argument("--wait", type=float, default=600.0, help="wait at most this long for it (seconds)")
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     parser.add_argument("--serve", choices=["baseline", "api"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -257,18 +325,23 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port, args.db)
         return
+    load_before = wait_for_quiet(args.max_load, args.wait)
+    print(f"load average {load_before:.2f} at the start", file=sys.stderr)
     results: dict[str, Any] = {
         "cores": os.cpu_count(),
         "connections": args.connections,
         "seconds": args.seconds,
+        "processes": args.processes,
+        "load_average_before": round(load_before, 2),
     }
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/bench.db"
-        customers = [KEY_CUSTOMER.format(i) for i in range(args.connections)]
+        customers = [KEY_CUSTOMER.format(i) for i in range(CUSTOMERS)]
+        echo = {"product_code": PRODUCT, "amount": "50000", "term": 12}
         runs = [
-            ("baseline", "baseline", [_request("/echo", QUOTE, None)]),
-            ("quote", "api", [_request("/v1/quotes", QUOTE, key) for key in customers]),
-            ("apply", "api", [_request("/v1/applications", APPLY, key) for key in customers]),
+            ("baseline", "baseline", [_request("/echo", echo, None)]),
+            ("quote", "api", quote_requests(4096, customers)),
+            ("apply", "api", apply_requests(CUSTOMERS)),
         ]
         servers: dict[str, tuple[list[subprocess.Popen[bytes]], int]] = {}
         try:
@@ -285,7 +358,8 @@ def main() -> None:
                 got = results[name]
                 print(
                     f"{name:<9} {got['rps']:>9.1f} req/s   p50 {got['p50_ms']:>7.2f} ms   "
-                    f"p99 {got['p99_ms']:>7.2f} ms   statuses {got['statuses']}",
+                    f"p99 {got['p99_ms']:>7.2f} ms   statuses {got['statuses']}   "
+                    f"distinct requests/responses {got['distinct_requests']}/{got['distinct_responses']}",
                     file=sys.stderr,
                 )
         finally:
@@ -293,6 +367,7 @@ def main() -> None:
                 for process in processes:
                     process.terminate()
                     process.wait(timeout=10)
+    results["load_average_after"] = round(os.getloadavg()[0], 2)
     quote, baseline = results["quote"], results["baseline"]
     results["quote_vs_baseline"] = round(quote["rps"] / baseline["rps"], 3) if baseline["rps"] else None
     results["goals"] = {"quotes_per_s>=1000": quote["rps"] >= 1000, "quote_p99_ms<=20": quote["p99_ms"] <= 20}

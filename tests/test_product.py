@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loanfactory.errors import InvalidInput, NotFound, SpecError
+from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict
 from loanfactory.facts import Applicant, Application, BureauReport, Facts
-from loanfactory.product import ProductCatalog
+from loanfactory.product import STATUS_MOVES, ProductCatalog, parse_status
 from loanfactory.rules import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,3 +141,57 @@ def test_products_without_their_rule_files_quote_but_do_not_decide() -> None:
     with pytest.raises(InvalidInput, match="retail_eligibility") as info:
         product.decide(prime())
     assert info.value.field == "rules.eligibility"
+
+
+def test_a_status_change_replaces_the_product_in_place_with_its_compiled_rules() -> None:
+    catalog = ProductCatalog.load([ROOT / "products", ROOT / "rules"])
+    live = catalog.products
+    before = catalog.product("salary_loan")
+    paused = catalog.set_status("salary_loan", "paused")
+    assert live["salary_loan"] is paused  # the mapping handed out earlier sees the change
+    assert paused.spec.status.value == "paused"
+    assert before.spec.status.value == "online"
+    assert paused.compiled("eligibility") is before.compiled("eligibility")
+    assert paused.spec.model_copy(update={"status": before.spec.status}) == before.spec
+    assert paused.quote(Decimal(50000), 12).schedule == before.quote(Decimal(50000), 12).schedule
+    assert catalog.set_status("salary_loan", "paused") is paused  # staying put changes nothing
+    assert [p.code for p in catalog.sellable(date(2025, 8, 1))].count("salary_loan") == 0
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused"),
+    [
+        (["paused", "online", "offline"], "online"),
+        (["offline"], "paused"),
+        (["paused"], "draft"),
+    ],
+)
+def test_status_moves_follow_the_table(moves: list[str], refused: str) -> None:
+    catalog = ProductCatalog.load([ROOT / "products", ROOT / "rules"])
+    for status in moves:
+        catalog.set_status("auto_loan", status)
+    with pytest.raises(StateConflict) as conflict:
+        catalog.set_status("auto_loan", refused)
+    assert conflict.value.field == "status"
+    assert conflict.value.message_zh
+    assert catalog.product("auto_loan").spec.status.value == moves[-1]
+    restored = catalog.set_status("auto_loan", refused, check=False)  # a recorded status is taken as is
+    assert restored.spec.status.value == refused
+
+
+def test_unknown_statuses_and_products_are_refused() -> None:
+    catalog = ProductCatalog.load([ROOT / "products", ROOT / "rules"])
+    with pytest.raises(InvalidInput) as bad:
+        catalog.set_status("auto_loan", "closed")
+    assert bad.value.field == "status"
+    with pytest.raises(NotFound):
+        catalog.check_status("auto_lone", "paused")
+    assert parse_status("online").value == "online"
+
+
+def test_the_moves_are_the_ones_the_sql_catalog_enforces() -> None:
+    from loanfactory.adapters.sql._catalog import ALLOWED_MOVES
+
+    assert {k.value: {v.value for v in vs} for k, vs in STATUS_MOVES.items()} == {
+        k.value: {v.value for v in vs} for k, vs in ALLOWED_MOVES.items()
+    }

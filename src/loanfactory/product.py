@@ -11,10 +11,17 @@ A :class:`Product` answers the two questions every channel asks of a product:
 A :class:`ProductCatalog` loads product and rule files together (:func:`loanfactory.catalog.
 load_catalog`) and refuses to start when any file has an error, so a running system never holds
 a half-valid product.
+
+A product's publication status (上线 / 暂停 / 下线) is the one thing that changes while the system
+runs: :meth:`ProductCatalog.set_status` replaces the product with :meth:`Product.with_status`
+(same compiled rules, new status) in place, following :data:`STATUS_MOVES`, so every service
+that reads the catalog's live :attr:`ProductCatalog.products` sees the change at once. Where the
+change is recorded (a store, an audit trail) is the caller's business.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +32,7 @@ from typing import Any
 from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.document import Document
-from loanfactory.errors import InvalidInput, NotFound, SpecError, hint_for
+from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.quote import Quote, quote
@@ -41,9 +48,19 @@ from loanfactory.rules import (
     parse_definition,
 )
 from loanfactory.spec import ProductSpec
+from loanfactory.spec.product import Status
 
 ROUTES = (Outcome.reject, Outcome.manual_review)
 """Outcomes that decide a route, strongest first; a flow where none occurs approves."""
+
+STATUS_MOVES: Mapping[Status, frozenset[Status]] = {
+    Status.draft: frozenset({Status.online, Status.offline}),
+    Status.online: frozenset({Status.paused, Status.offline}),
+    Status.paused: frozenset({Status.online, Status.offline}),
+    Status.offline: frozenset(),
+}
+"""Publication moves (产品状态流转): draft → online ⇄ paused → offline; a draft may be withdrawn
+straight to offline; offline is final (publish a new version instead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +133,12 @@ class Product:
     def __repr__(self) -> str:
         return f"<Product {self.spec.code} v{self.spec.version} {self.spec.status}>"
 
+    def with_status(self, status: Status) -> Product:
+        """The same product (and its compiled rules, shared, not compiled again) with ``status``."""
+        twin = copy.copy(self)
+        twin.spec = self.spec.model_copy(update={"status": Status(status)})
+        return twin
+
     def compiled(self, purpose: str) -> CompiledDefinition | None:
         """The compiled rules of one step (``"limit"``, ``"eligibility"`` ...), if the product has them."""
         return next((c for p, c in self._steps if p == purpose), None)
@@ -172,7 +195,11 @@ class Product:
 
 
 class ProductCatalog:
-    """Products by code, built from a loaded :class:`~loanfactory.catalog.Catalog`."""
+    """Products by code, built from a loaded :class:`~loanfactory.catalog.Catalog`.
+
+    :attr:`products` is live: a status change (:meth:`set_status`) replaces the product in the
+    same mapping. :attr:`catalog` keeps the specs as they were loaded from the files.
+    """
 
     def __init__(self, products: Mapping[str, Product], catalog: Catalog) -> None:
         self._products = dict(sorted(products.items()))
@@ -224,6 +251,42 @@ class ProductCatalog:
             )
         return found
 
+    def check_status(self, code: str, status: Status | str) -> Product:
+        """The product, if it may move to ``status`` now (:data:`STATUS_MOVES`; staying put is
+        allowed); :class:`NotFound`, :class:`InvalidInput` or :class:`StateConflict` otherwise."""
+        product = self.product(code)
+        target = parse_status(status)
+        current = product.spec.status
+        if target is not current and target not in STATUS_MOVES[current]:
+            allowed = ", ".join(sorted(s.value for s in STATUS_MOVES[current]))
+            raise StateConflict(
+                f"product {code} cannot go from {current.value} to {target.value} "
+                f"(allowed: {allowed or 'none, offline is final'})",
+                field="status",
+                message_zh=f"产品 {code} 不能从{_STATUS_ZH[current]}变为{_STATUS_ZH[target]}"
+                + (
+                    f"（可变为：{'、'.join(_STATUS_ZH[s] for s in sorted(STATUS_MOVES[current]))}）"
+                    if allowed
+                    else "（已下线的产品不能再变更，请发布新版本）"
+                ),
+            )
+        return product
+
+    def set_status(self, code: str, status: Status | str, *, check: bool = True) -> Product:
+        """Give product ``code`` a new publication status and return it.
+
+        With ``check`` (the default) the move must be allowed by :data:`STATUS_MOVES`; without it
+        the status is taken as given (restoring a status recorded earlier). The product is
+        replaced in place, reusing its compiled rules.
+        """
+        product = self.check_status(code, status) if check else self.product(code)
+        target = parse_status(status)
+        if product.spec.status is target:
+            return product
+        changed = product.with_status(target)
+        self._products[code] = changed  # one assignment: readers see the old or the new product
+        return changed
+
     def sellable(self, day: date) -> list[Product]:
         """Products online and effective on ``day``."""
         return [p for p in self._products.values() if p.spec.is_sellable(day)]
@@ -236,6 +299,21 @@ class ProductCatalog:
 
     def __contains__(self, code: object) -> bool:
         return code in self._products
+
+
+_STATUS_ZH = {Status.draft: "草稿", Status.online: "上线", Status.paused: "暂停", Status.offline: "下线"}
+
+
+def parse_status(value: Status | str) -> Status:
+    """A publication status from its name; :class:`InvalidInput` naming the choices otherwise."""
+    try:
+        return Status(value)
+    except ValueError:
+        raise InvalidInput(
+            f"'{value}' is not a product status: use draft, online, paused or offline",
+            field="status",
+            message_zh=f"'{value}' 不是产品状态：可选 draft、online、paused、offline",
+        ) from None
 
 
 def _resolve_rules(

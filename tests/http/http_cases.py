@@ -50,6 +50,10 @@ CASES: dict[str, Case] = {
     ),
     "applications.consents.add": Case("POST", "/v1/applications/app_1/consents", {"scope": "bureau-query"}),
     "applications.result": Case("GET", "/v1/applications/app_1/result"),
+    "offers.accept": Case(
+        "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
+    ),
+    "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
     "reviews.list": Case("GET", "/v1/review-tasks?stage=first"),
     "reviews.claim": Case("POST", "/v1/review-tasks/task_1/claim"),
     "reviews.approve": Case("POST", "/v1/review-tasks/task_1/approve", {}),

@@ -57,6 +57,10 @@ class FakeBackend:
             "ctr_1": {"id": "ctr_1", "customer_id": CUSTOMER, "status": "draft"},
             "ctr_2": {"id": "ctr_2", "customer_id": OTHER, "status": "draft"},
         }
+        self.offers = {
+            "off_1": {"id": "off_1", "customer_id": CUSTOMER, "status": "issued", "amount": "50000.00"},
+            "off_2": {"id": "off_2", "customer_id": OTHER, "status": "issued", "amount": "8000.00"},
+        }
         self.preferences: dict[str, NotificationPreferences] = {}
         self.fail_with: BaseException | None = None
 
@@ -129,6 +133,22 @@ class FakeBackend:
     def application_result(self, application_id: str) -> dict[str, Any]:
         self._record("application_result", application_id)
         return {"status": "offered", "reasons": [], "offer": None}
+
+    # offers
+    def get_offer(self, offer_id: str) -> dict[str, Any]:
+        self._record("get_offer", offer_id)
+        return self._get(self.offers, "offer", offer_id)
+
+    def accept_offer(self, offer_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("accept_offer", offer_id, request, actor=actor, key=key)
+        offer = self.offers[offer_id]
+        if offer["status"] != "issued":
+            raise StateConflict(f"offer {offer_id} is {offer['status']}", field="offer_id")
+        return {"id": f"ctr_{offer_id}", "customer_id": offer["customer_id"], "status": "draft"}
+
+    def decline_offer(self, offer_id: str, *, actor: str) -> dict[str, Any]:
+        self._record("decline_offer", offer_id, actor=actor)
+        return {**self.offers[offer_id], "status": "declined"}
 
     # reviews
     def list_review_tasks(self, *, stage: str | None, status: str | None, assignee: str | None) -> list[Any]:

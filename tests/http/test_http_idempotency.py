@@ -1,4 +1,5 @@
-"""Money-moving POSTs: an Idempotency-Key is required, and a retry gets the first response."""
+"""Money-moving POSTs (and accepting an offer): an Idempotency-Key is required, and a retry gets the
+first response."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from http_fakes import KEYS, ApiClient, FakeBackend, authenticator
 
 from loanfactory.adapters.http import ROLE_TABLE, IdempotencyCache, Role, create_app
 
-MONEY = sorted(op for op, policy in ROLE_TABLE.items() if policy.money)
+MONEY = sorted(op for op, policy in ROLE_TABLE.items() if policy.keyed)
+
+
+def test_every_money_moving_operation_needs_a_key_and_so_does_accepting_an_offer() -> None:
+    assert {op for op, policy in ROLE_TABLE.items() if policy.money} < set(MONEY)
+    assert "offers.accept" in MONEY
 
 
 @pytest.mark.parametrize("operation", MONEY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any
         f"sqlite:///{tmp_path / 'lf.db'}",
         "--products",
         str(ROOT / "products"),
+        "--rules",
+        str(ROOT / "rules"),
         "--relay-interval",
         "0",
     ]
@@ -46,6 +49,7 @@ def test_serve_prints_dev_keys_and_the_docs_address(tmp_path: Path, ran: dict[st
     assert "docs: http://127.0.0.1:8123/v1/docs" in result.output
     assert "development keys" in result.output
     assert all(role.value in result.output for role in Role)
+    assert "KYC, credit bureau, payments, e-signatures use the simulated providers" in result.output
     assert ran["host"] == "127.0.0.1"
     assert ran["port"] == 8123
 
@@ -65,6 +69,7 @@ def test_serve_takes_keys_from_a_file(tmp_path: Path, ran: dict[str, Any]) -> No
     ("args", "message"),
     [
         (["--products", "/nonexistent"], "is not a directory"),
+        (["--rules", "/nonexistent"], "--rules: '/nonexistent' is not a directory"),
         (["--port", "70000"], "70000"),
     ],
 )
@@ -81,3 +86,17 @@ def test_a_bad_key_in_the_environment_is_a_usage_error(tmp_path: Path, ran: dict
     result = _serve(tmp_path, env={"LOANFACTORY_API_KEYS": "just-a-key"})
     assert result.exit_code == 2
     assert "name:role:key" in result.output
+
+
+def test_a_rule_file_with_an_error_stops_the_server_with_every_problem(
+    tmp_path: Path, ran: dict[str, Any]
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    broken = rules / "scoring.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\nsurprise: [\n", encoding="utf-8")
+    result = _serve(tmp_path, "--rules", str(rules))
+    assert result.exit_code == 1, result.output
+    assert "scoring.yaml" in result.output
+    assert "app" not in ran
+    assert "Traceback" not in result.output

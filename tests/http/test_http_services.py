@@ -1,4 +1,4 @@
-"""The API over the real services (catalog, quote, origination, servicing) on SQLite, in process
+"""The API over the real lender (products with rules, origination, servicing) on SQLite, in process
 and through a real uvicorn server on loopback."""
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         ServerSettings(
             db=f"sqlite:///{db}",
             products=ROOT / "products",
+            rules=ROOT / "rules",
             relay_interval=0,
             environ={"LOANFACTORY_API_KEYS": KEYS},
         )

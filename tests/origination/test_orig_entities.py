@@ -7,6 +7,7 @@ indexed columns (``notes/entities-origination.md``).
 from __future__ import annotations
 
 import json
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,17 @@ from orig_samples import (
 
 from loanfactory.catalog import Catalog
 from loanfactory.entity import Entity, SequentialIds
-from loanfactory.origination import ENTITIES, CollateralInput, Valuation, ValuationSource
+from loanfactory.origination import (
+    ENTITIES,
+    ChannelChoice,
+    CollateralInput,
+    NotificationSettings,
+    Valuation,
+    ValuationSource,
+)
 from loanfactory.origination.campaign import CampaignInput
 from loanfactory.origination.service import Origination
+from loanfactory.ports import Channel
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 NOTE = ROOT / "notes" / "entities-origination.md"
@@ -89,6 +98,19 @@ def populated(catalog: Catalog, key: Keys) -> MemoryStore:
     )
     other = service.register_customer(individual(near, "周静"), idempotency_key=key())
     service.originate(request(other.id), idempotency_key=key())
+    with store.transaction() as tx:  # written by the notification adapters, not by a command here
+        tx.repo(NotificationSettings).add(
+            NotificationSettings(
+                id=NotificationSettings.id_for(person.id),
+                customer_id=person.id,
+                language="en",
+                channels=(ChannelChoice(kind="repayment_reminder", channels=(Channel.push,)),),
+                quiet_start=time(22),
+                quiet_end=time(8),
+                updated_at=NOW,
+                updated_by="alice-app",
+            )
+        )
     return store
 
 

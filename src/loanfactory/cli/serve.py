@@ -2,13 +2,14 @@
 
 ::
 
-    loanfactory serve                                   # sqlite:///loanfactory.db, ./products
+    loanfactory serve                                   # sqlite:///loanfactory.db, ./products, ./rules
     loanfactory serve --db postgresql://lf@db/lf --host 0.0.0.0 --port 8080 --keys keys.yaml
 
 API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, customer_id?}]}``),
 ``$LOANFACTORY_API_KEYS_FILE`` or ``$LOANFACTORY_API_KEYS`` (``name:role:key[:customer_id],...``);
 with none configured the server makes one key per role for development and prints them once.
-Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set.
+Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set. A product or rule file with
+an error stops the server before it listens (exit 1, every problem listed).
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ import click
     type=click.Path(path_type=Path),
     default=Path("products"),
     show_default=True,
-    help="Directory of product (and rule) files.",
+    help="Directory of product files.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(path_type=Path),
+    default=Path("rules"),
+    show_default=True,
+    help="Directory of rule files (rule sets, decision tables, scorecards).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -59,7 +67,7 @@ import click
     type=click.FloatRange(min=0),
     default=5.0,
     show_default=True,
-    help="Seconds between notification deliveries from the outbox (0: off).",
+    help="Seconds between background passes: notifications, payments, product statuses (0: off).",
 )
 @click.option(
     "--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True
@@ -67,6 +75,7 @@ import click
 def serve(
     db: str | None,
     products: Path,
+    rules: Path,
     host: str,
     port: int,
     keys_file: Path | None,
@@ -81,11 +90,13 @@ def serve(
     from loanfactory.adapters.http._wiring import ServerSettings, build_server
     from loanfactory.errors import LoanfactoryError, SpecError
 
-    if not products.is_dir():
-        raise click.UsageError(f"--products: '{products}' is not a directory")
+    for option, folder in (("--products", products), ("--rules", rules)):
+        if not folder.is_dir():
+            raise click.UsageError(f"{option}: '{folder}' is not a directory")
     settings = ServerSettings(
         db=db,
         products=products,
+        rules=rules,
         keys_file=keys_file,
         rate=rate_limit,
         burst=burst,

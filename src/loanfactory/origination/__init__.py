@@ -12,7 +12,7 @@ The embedding developer's entry point is :class:`Origination`, built with the po
     result = origination.originate(request, idempotency_key="app-1")
 
 Every entity it stores (customers, applications, decision records, review tasks, credit lines and
-their occupations, collateral, campaigns and coupons, offers) is exported here; see
+their occupations, collateral, campaigns and coupons, offers, notification settings) is exported here; see
 ``docs/origination.md``.
 """
 
@@ -78,6 +78,7 @@ from loanfactory.origination.identity import (
     parse_credit_code,
     parse_id_number,
 )
+from loanfactory.origination.notification_settings import ChannelChoice, NotificationSettings
 from loanfactory.origination.offer import (
     LimitComponent,
     LimitSource,
@@ -103,6 +104,7 @@ ENTITIES = (
     CustomerGroup,
     DecisionRecord,
     LineOccupation,
+    NotificationSettings,
     Offer,
     ReviewTask,
 )
@@ -117,6 +119,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Campaign",
     "CampaignInput",
     "CampaignStatus",
+    "ChannelChoice",
     "Collateral",
     "CollateralInput",
     "CollateralStatus",
@@ -152,6 +155,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "LineScope",
     "LineStatus",
     "Need",
+    "NotificationSettings",
     "OccupationStatus",
     "OccupyOn",
     "Offer",

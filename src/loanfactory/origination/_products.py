@@ -10,7 +10,7 @@ limit, grade spread, tags), and holds the one function that runs a product's rul
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -82,9 +82,37 @@ class Screener(Protocol):
     def __call__(self, spec: ProductSpec, facts: Facts) -> tuple[Reason, ...]: ...
 
 
+class LiveSpecs(Mapping[str, ProductSpec]):
+    """The specs of a :class:`~loanfactory.product.ProductCatalog` as they are now.
+
+    Each look-up reads the catalog's live product mapping, so a status change made with
+    :meth:`ProductCatalog.set_status` (a product paused or taken offline) takes effect on the
+    next application without rebuilding the service.
+    """
+
+    def __init__(self, products: Mapping[str, Product]) -> None:
+        self._products = products
+
+    def __getitem__(self, code: str) -> ProductSpec:
+        return self._products[code].spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._products)
+
+    def __len__(self) -> int:
+        return len(self._products)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._products
+
+
 def product_specs(catalog: Any) -> Mapping[str, ProductSpec]:
-    """The product specs of the catalog the service was given: a ``loanfactory.catalog.Catalog``,
-    a mapping of codes to specs, or of codes to products that carry a ``spec``."""
+    """The product specs of the catalog the service was given: a live view of a
+    :class:`~loanfactory.product.ProductCatalog` (:class:`LiveSpecs`), or a snapshot of a
+    ``loanfactory.catalog.Catalog``, a mapping of codes to specs, or of codes to products that
+    carry a ``spec``."""
+    if isinstance(catalog, ProductCatalog):
+        return LiveSpecs(catalog.products)
     products = getattr(catalog, "products", catalog)
     return {code: getattr(p, "spec", p) for code, p in products.items()}
 

@@ -52,7 +52,7 @@ class ServiceBase:
         self.clock = clock
         self.ids = ids or UuidIds()
         self.settings = settings or OriginationSettings()
-        self._specs = product_specs(catalog)
+        self._specs = product_specs(catalog)  # live for a ProductCatalog: status changes show at once
         self._profiles: dict[str, CapProfile] = {}
         self.desk = Desk(
             specs=self._specs,

@@ -1,10 +1,11 @@
 """The HTTP API (FastAPI) over the loanfactory services, versioned under ``/v1``.
 
-Build it with :func:`create_app`, passing the application facade (see :class:`Backend`) and an
+Build it with :func:`create_app`, passing the backend (:class:`ServiceBackend` over a
+:class:`~loanfactory.lender.Lender`, or anything implementing :class:`Backend`) and an
 :class:`Authenticator` holding API keys and a token signer::
 
     keys = KeyRing(); keys.add("ops-console", Role.operations, "lf_…")
-    app = create_app(facade, auth=Authenticator(keys, TokenSigner(secret)),
+    app = create_app(ServiceBackend(lender), auth=Authenticator(keys, TokenSigner(secret)),
                      rate_limit=RateLimiter(rate=50, burst=100))
 
 See ``docs/http-api.md`` for roles, errors, idempotency and examples.
@@ -25,6 +26,7 @@ from loanfactory.adapters.http._backend import Backend
 from loanfactory.adapters.http._limits import IdempotencyCache, RateLimiter
 from loanfactory.adapters.http._problems import PROBLEM_JSON, ApiProblem, Problem, negotiate_language
 from loanfactory.adapters.http._roles import ROLE_TABLE, Policy, Principal, Role
+from loanfactory.adapters.http._service_backend import ServiceBackend
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "ApiKey",
@@ -41,6 +43,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "ROLE_TABLE",
     "RateLimiter",
     "Role",
+    "ServiceBackend",
     "TokenSigner",
     "create_app",
     "key_digest",

@@ -38,6 +38,7 @@ TAGS = [
         "description": "Apply, upload document metadata, consent, follow the result (贷款申请)",
     },
     {"name": "reviews", "description": "Manual review with four-eyes (人工审批)"},
+    {"name": "offers", "description": "Accept or decline an offer; accepting draws up the contract (报价)"},
     {"name": "contracts", "description": "View and sign contracts (合同)"},
     {"name": "disbursements", "description": "Pay out loans, one or many (放款)"},
     {"name": "loans", "description": "Loans, schedules, payoff, repayment and prepayment (贷后)"},

@@ -2,7 +2,8 @@
 
 The API is a thin adapter: each handler checks who is calling, then calls exactly one method here
 and renders its result. The application facade implements :class:`Backend`; tests use a fake.
-Results are pydantic models (or lists of them) and are rendered with ``model_dump(mode="json")``.
+Results are pydantic models (or lists of them) and are rendered with ``model_dump(mode="json")``;
+a quote may come back already encoded (:class:`~loanfactory.adapters.http._views.JsonBytes`).
 Methods raise the core's exceptions (InvalidInput, NotFound, StateConflict ...), which the HTTP
 layer turns into problems. ``actor`` is the authenticated subject and ``key`` the caller's
 idempotency key, already scoped to the credential.
@@ -26,6 +27,7 @@ from loanfactory.adapters.http._models import (
     DisbursementRequest,
     DocumentIn,
     EodRequest,
+    OfferAcceptance,
     PrepaymentRequest,
     QuoteRequest,
     RecommendRequest,
@@ -33,9 +35,10 @@ from loanfactory.adapters.http._models import (
     ReviewDecision,
     SignRequest,
 )
+from loanfactory.adapters.http._views import JsonBytes
 from loanfactory.adapters.notify import NotificationPreferences
 
-Result = BaseModel | Sequence[BaseModel] | Mapping[str, Any]
+Result = BaseModel | Sequence[BaseModel] | Mapping[str, Any] | JsonBytes
 
 
 class Backend(Protocol):
@@ -55,6 +58,11 @@ class Backend(Protocol):
     def add_document(self, application_id: str, document: DocumentIn, *, actor: str) -> Result: ...
     def add_consent(self, application_id: str, consent: ConsentIn, *, actor: str) -> Result: ...
     def application_result(self, application_id: str) -> Result: ...
+
+    # offers
+    def get_offer(self, offer_id: str) -> Result: ...
+    def accept_offer(self, offer_id: str, request: OfferAcceptance, *, actor: str, key: str) -> Result: ...
+    def decline_offer(self, offer_id: str, *, actor: str) -> Result: ...
 
     # review tasks
     def list_review_tasks(self, *, stage: str | None, status: str | None, assignee: str | None) -> Result: ...

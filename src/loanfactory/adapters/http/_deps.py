@@ -30,6 +30,7 @@ from loanfactory.adapters.http._problems import (
     problem_body,
 )
 from loanfactory.adapters.http._roles import ROLE_TABLE, Principal, Role
+from loanfactory.adapters.http._views import JsonBytes
 from loanfactory.errors import Language, LoanfactoryError
 from loanfactory.pii import mask_bank_card, mask_id_number, mask_phone, mask_text
 
@@ -172,7 +173,10 @@ def _scrub(data: Any) -> Any:
 
 def render(result: Any, status: int = 200, *, public: bool = False) -> Response:
     """A JSON response; ``public`` data (catalog, quotes) is already JSON-safe and holds no
-    personal data, so it skips the conversion and masking walk (the quote path is hot)."""
+    personal data, so it skips the conversion and masking walk (the quote path is hot), and
+    public data the backend encoded already (:class:`JsonBytes`) is sent as it is."""
+    if public and type(result) is JsonBytes:
+        return Response(result, status_code=status, media_type="application/json")
     data = result if public and type(result) is dict else plain(result)
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=status, media_type="application/json")
@@ -219,8 +223,8 @@ async def idempotent(
         raise ApiProblem(
             428,
             "idempotency-key-required",
-            "money-moving requests need an 'Idempotency-Key' header",
-            "涉及资金的请求必须带 'Idempotency-Key' 请求头",
+            "this request needs an 'Idempotency-Key' header (it moves money or binds the customer)",
+            "该请求必须带 'Idempotency-Key' 请求头（涉及资金或对客户有约束力）",
         )
     if not _KEY.match(key):
         raise ApiProblem(

@@ -19,7 +19,7 @@ _COMMON = {
 def op(operation: str, summary: str, *, extra: dict[int, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for a route decorator."""
     described = {**_COMMON, **(extra or {})}
-    if ROLE_TABLE[operation].money:
+    if ROLE_TABLE[operation].keyed:
         described.update(
             {409: "A request with this key is still running", 428: "Idempotency-Key header missing"}
         )

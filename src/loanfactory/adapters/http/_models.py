@@ -166,3 +166,28 @@ class ProductStatusChange(Body):
     """Why a product is published, paused or taken offline (kept in the audit trail)."""
 
     reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class PayeeIn(Body):
+    """Whom the money goes to under entrusted payment (受托支付): the seller, their account, the use."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(examples=["上海精工设备制造有限公司"])
+    account: Annotated[str, Field(pattern=r"^[0-9]{8,34}$")] = Field(examples=["31001234567890123456"])
+    category: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$")] = Field(
+        examples=["equipment"]
+    )
+
+
+class OfferAcceptance(Body):
+    """Accept an offer (接受报价): the contract is drawn up next; all fields optional."""
+
+    account: Annotated[str | None, Field(pattern=r"^[0-9]{8,34}$")] = Field(
+        default=None, description="Account to pay out to; the customer's first bank card by default"
+    )
+    account_name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    payee: PayeeIn | None = Field(
+        default=None, description="The seller paid directly, where the product requires entrusted payment"
+    )
+    languages: list[Literal["zh", "en"]] = Field(
+        default_factory=list, max_length=2, description="Contract languages; the product's by default"
+    )

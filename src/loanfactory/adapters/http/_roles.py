@@ -43,12 +43,13 @@ class Policy:
     """The roles an operation admits; ``own`` means a customer only reaches their own records."""
 
     roles: frozenset[Role]
-    money: bool = False  # moves money: an Idempotency-Key header is required
+    money: bool = False  # moves money
     own: bool = False
+    keyed: bool = False  # an Idempotency-Key header is required (always when money moves)
 
 
-def _p(*roles: Role, money: bool = False, own: bool = False) -> Policy:
-    return Policy(frozenset(roles), money=money, own=own)
+def _p(*roles: Role, money: bool = False, own: bool = False, keyed: bool = False) -> Policy:
+    return Policy(frozenset(roles), money=money, own=own, keyed=keyed or money)
 
 
 R = Role
@@ -72,6 +73,9 @@ ROLE_TABLE: dict[str, Policy] = {
     "applications.documents.add": _p(R.customer, R.officer, own=True),
     "applications.consents.add": _p(R.customer, R.officer, own=True),
     "applications.result": _p(*READERS, own=True),
+    # offers (报价): the customer, or an officer on the customer's behalf, accepts or declines
+    "offers.accept": _p(R.customer, R.officer, own=True, keyed=True),
+    "offers.decline": _p(R.customer, R.officer, own=True),
     # review tasks (审批任务)
     "reviews.list": _p(*REVIEWERS, R.admin, R.auditor),
     "reviews.claim": _p(*REVIEWERS),
@@ -112,5 +116,5 @@ def roles_line(operation: str) -> str:
     policy = ROLE_TABLE[operation]
     names = ", ".join(r.value for r in Role if r in policy.roles)
     extra = " Customers reach only their own records." if policy.own and Role.customer in policy.roles else ""
-    money = " Requires an `Idempotency-Key` header." if policy.money else ""
+    money = " Requires an `Idempotency-Key` header." if policy.keyed else ""
     return f"**Roles:** {names}.{extra}{money}"

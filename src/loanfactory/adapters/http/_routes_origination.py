@@ -1,4 +1,5 @@
-"""Routes: applications (贷款申请), their documents and consents, results, and review tasks (审批)."""
+"""Routes: applications (贷款申请), their documents and consents, results, review tasks (审批) and
+offers (接受或放弃报价)."""
 
 # no "from __future__ import annotations": the routes made in functions need their annotations
 # evaluated where `operation` is in scope (FastAPI resolves string annotations in module globals)
@@ -10,7 +11,13 @@ from fastapi.responses import Response
 
 from loanfactory.adapters.http._deps import call, check_owner, customer_scope, guard, idempotent, render
 from loanfactory.adapters.http._doc import op
-from loanfactory.adapters.http._models import ApplicationCreate, ConsentIn, DocumentIn, ReviewDecision
+from loanfactory.adapters.http._models import (
+    ApplicationCreate,
+    ConsentIn,
+    DocumentIn,
+    OfferAcceptance,
+    ReviewDecision,
+)
 from loanfactory.adapters.http._problems import ApiProblem
 from loanfactory.adapters.http._roles import Principal
 
@@ -174,3 +181,51 @@ def _decision_route(outcome: str, operation: str, summary: str) -> None:
 _decision_route("approve", "reviews.approve", "Approve (通过)")
 _decision_route("reject", "reviews.reject", "Reject (拒绝)")
 _decision_route("return", "reviews.return", "Return for more documents (退回补件)")
+
+
+async def _own_offer(request: Request, principal: Principal, offer_id: str) -> object:
+    offer = await call(request, "get_offer", offer_id)
+    check_owner(principal, offer, "offer", offer_id)
+    return offer
+
+
+@router.post(
+    "/offers/{offer_id}/accept",
+    status_code=201,
+    tags=["offers"],
+    **op(
+        "offers.accept",
+        "Accept an offer: the contract is drawn up (接受报价并生成合同)",
+        extra={404: "No such offer", 409: "The offer is not open (accepted, declined or lapsed)"},
+    ),
+)
+async def accept_offer(
+    request: Request,
+    offer_id: IdPath,
+    principal: Annotated[Principal, guard("offers.accept")],
+    body: OfferAcceptance | None = None,
+    idempotency_key: IdemKey = None,
+) -> Response:
+    await _own_offer(request, principal, offer_id)
+    acceptance = body or OfferAcceptance()
+
+    async def run(key: str) -> object:
+        return await call(request, "accept_offer", offer_id, acceptance, actor=principal.subject, key=key)
+
+    return await idempotent(request, principal, idempotency_key, run, 201)
+
+
+@router.post(
+    "/offers/{offer_id}/decline",
+    tags=["offers"],
+    **op(
+        "offers.decline",
+        "Decline an offer; the credit line hold is released (放弃报价)",
+        extra={404: "No such offer", 409: "The offer is not open"},
+    ),
+)
+async def decline_offer(
+    request: Request, offer_id: IdPath, principal: Annotated[Principal, guard("offers.decline")]
+) -> Response:
+    await _own_offer(request, principal, offer_id)
+    return render(await call(request, "decline_offer", offer_id, actor=principal.subject))

@@ -1,12 +1,11 @@
-"""A :class:`Backend` over the library's own services: catalog, quote, origination and servicing.
+"""The :class:`Backend` over a :class:`~loanfactory.lender.Lender`: every method is one call of
+``lender.products``, ``lender.origination``, ``lender.servicing`` or the lender itself.
 
-This is wiring, not business logic: each method translates an HTTP request model into one call
-of :func:`loanfactory.quote.quote`, :class:`~loanfactory.origination.service.Origination` or
-:class:`~loanfactory.servicing.Servicing` and hands back what it returns. Parts whose service
-is not given (or not built yet) are simply absent, and the API answers 501 for them: product
-publication (waiting for the product registry) and reports (waiting for ``loanfactory.reporting``).
-Notification settings are kept in memory (no store table for them yet). When the
-application facade lands it replaces this class; until then ``loanfactory serve`` uses it.
+This is wiring, not business logic: each method translates an HTTP request model into a call of
+the library and hands back what it returns (or a JSON view of it, :mod:`._views`). Two things
+the lender does not keep itself are kept here, through the same store: customers' notification
+settings (:class:`~loanfactory.adapters.notify.StoredPreferences`) and products' publication
+status (:class:`._statuses.ProductStatuses`).
 """
 
 from __future__ import annotations
@@ -14,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
+    BatchDisbursementRequest,
     CompareRequest,
     ConsentIn,
     DisbursementRequest,
     DocumentIn,
     EodRequest,
+    OfferAcceptance,
     PrepaymentRequest,
     QuoteRequest,
     RecommendRequest,
@@ -30,113 +31,69 @@ from loanfactory.adapters.http._models import (
     ReviewDecision,
     SignRequest,
 )
-from loanfactory.adapters.notify import MemoryPreferences, NotificationPreferences
+from loanfactory.adapters.http._reports import Reports
+from loanfactory.adapters.http._statuses import ProductStatuses
+from loanfactory.adapters.http._views import JsonBytes, product_view, quote_json, quote_view
+from loanfactory.adapters.notify import NotificationPreferences, StoredPreferences
 from loanfactory.errors import LoanfactoryError, NotFound, hint_for
+from loanfactory.lender import Lender, Payee
 from loanfactory.money import format_money
-from loanfactory.ports import Clock
-from loanfactory.quote import Quote, quote
-from loanfactory.spec import ProductSpec
+from loanfactory.origination import (
+    Application,
+    Consent,
+    Customer,
+    Document,
+    Offer,
+    OfferStatus,
+    ReviewTask,
+)
+from loanfactory.ports import ConcurrentUpdate
+from loanfactory.product import Product
+from loanfactory.servicing import Contract, EodRun, Loan
+from loanfactory.spec import Reamortisation
 from loanfactory.spec.product import Status
 
 
-def quote_view(result: Quote, *, schedule: bool = True) -> dict[str, Any]:
-    """A quote as JSON-ready data: terms, totals, fees, APR and (optionally) the schedule."""
-    totals = result.schedule.totals
-    apr, effective = result.apr.disclosed()
-    rows = result.schedule.installments
-    view: dict[str, Any] = {
-        "product_code": result.product.code,
-        "product_version": result.product.version,
-        "amount": format_money(result.amount),
-        "term": result.term,
-        "repayment_method": result.terms.method.value,
-        "annual_rate": format(result.terms.annual_rate, "f"),
-        "apr": format(apr, "f"),
-        "effective_annual_rate": format(effective, "f"),
-        "installments": len(rows),
-        "first_payment": format_money(rows[0].total) if rows else "0.00",
-        "total_interest": format_money(totals.interest),
-        "total_fees": format_money(sum((f.amount for f in result.fees), Decimal(0))),
-        "total_repayment": format_money(totals.total),
-        "fees": [
-            {"name": f.name, "timing": f.timing, "amount": format_money(f.amount), "in_apr": f.in_apr}
-            for f in result.fees
-        ],
-    }
-    if schedule:
-        view["schedule"] = [
-            {
-                "number": r.number,
-                "due_date": r.due_date.isoformat() if r.due_date else None,
-                "principal": format_money(r.principal),
-                "interest": format_money(r.interest),
-                "fee": format_money(r.fee),
-                "total": format_money(r.total),
-                "balance": format_money(r.balance),
-            }
-            for r in rows
-        ]
-    return view
+class PreferenceStore(Protocol):
+    def preferences_for(self, recipient: str) -> NotificationPreferences | None: ...
 
-
-def product_view(spec: ProductSpec) -> dict[str, Any]:
-    """The public face of a product: what a customer may ask for (no rule internals)."""
-    return {
-        "code": spec.code,
-        "version": spec.version,
-        "name": spec.name.model_dump(mode="json") if hasattr(spec.name, "model_dump") else spec.name,
-        "status": spec.status.value,
-        "channels": [c.value for c in spec.channels],
-        "segments": [s.value for s in spec.segments],
-        "purposes": [p.value for p in spec.purposes],
-        "amount": spec.amount.model_dump(mode="json"),
-        "term": spec.term.model_dump(mode="json"),
-        "repayment_methods": [m.value for m in spec.repayment.methods],
-        "tags": list(spec.tags),
-    }
+    def set(
+        self, recipient: str, preferences: NotificationPreferences, *, actor: str = "system"
+    ) -> NotificationPreferences: ...
 
 
 class ServiceBackend:
-    """Implements the parts of :class:`Backend` that the given services provide."""
+    """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services."""
 
     def __init__(
         self,
-        products: Mapping[str, ProductSpec],
+        lender: Lender,
         *,
-        clock: Clock,
-        origination: Any | None = None,
-        servicing: Any | None = None,
-        preferences: MemoryPreferences | None = None,
+        preferences: PreferenceStore | None = None,
+        statuses: ProductStatuses | None = None,
     ) -> None:
-        self._products = dict(products)
-        self.preferences = preferences or MemoryPreferences()
-        self._clock = clock
-        self._origination = origination
-        self._servicing = servicing
-        # a part without its service is None, which the API answers with 501 not-configured
-        if origination is None:
-            for name in _ORIGINATION:
-                setattr(self, name, None)
-        if servicing is None:
-            for name in _SERVICING:
-                setattr(self, name, None)
+        self.lender = lender
+        self.preferences = preferences or StoredPreferences(lender.store, now=lender.clock.now)
+        self.statuses = statuses or ProductStatuses(lender.store, lender.products, now=lender.clock.now)
+        self.reports = Reports(lender)
 
-    # --- catalog and quotes ------------------------------------------------------------------
+    # --- catalog and quotes (pure: they run on the event loop) -------------------------------
 
-    def _spec(self, code: str) -> ProductSpec:
-        spec = self._products.get(code)
-        if spec is None:
-            hint, hint_zh = hint_for(code, self._products)
+    def _product(self, code: str) -> Product:
+        found = self.lender.products.products.get(code)
+        if found is None:
+            hint, hint_zh = hint_for(code, self.lender.products.products)
             raise NotFound(
                 f"no product '{code}'" + (f"; {hint}" if hint else ""),
                 field="product_code",
                 message_zh=f"找不到产品 '{code}'" + (f"；{hint_zh}" if hint_zh else ""),
             )
-        return spec
+        return found
 
     def list_products(self, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
-        for spec in sorted(self._products.values(), key=lambda s: s.code):
+        for product in self.lender.products:
+            spec = product.spec
             if "channel" in filters and filters["channel"] not in spec.channels:
                 continue
             if "segment" in filters and filters["segment"] not in spec.segments:
@@ -155,108 +112,105 @@ class ServiceBackend:
         return found
 
     def get_product(self, code: str) -> dict[str, Any]:
-        return product_view(self._spec(code))
+        return product_view(self._product(code).spec)
 
-    def _try_quote(self, spec: ProductSpec, amount: Decimal, term: int) -> dict[str, Any]:
+    def _try_quote(self, product: Product, amount: Decimal, term: int) -> dict[str, Any]:
         try:
-            return quote_view(quote(spec, amount, term, start=self._clock.today()), schedule=False)
+            return quote_view(product.quote(amount, term, start=self.lender.clock.today()), schedule=False)
         except LoanfactoryError as exc:  # this product does not offer that amount or term
             return {
-                "product_code": spec.code,
+                "product_code": product.code,
                 "error": {"code": exc.code, "field": exc.field, "message": exc.message},
             }
 
     def compare_products(self, request: CompareRequest) -> dict[str, Any]:
         """The products' quotes side by side for one amount and term (产品对比)."""
-        specs = [self._spec(code) for code in dict.fromkeys(request.codes)]
+        products = [self._product(code) for code in dict.fromkeys(request.codes)]
         return {
             "amount": format_money(request.amount),
             "term": request.term,
             "products": [
-                {**product_view(s), "quote": self._try_quote(s, request.amount, request.term)} for s in specs
+                {**product_view(p.spec), "quote": self._try_quote(p, request.amount, request.term)}
+                for p in products
             ],
         }
 
     def recommend_products(self, request: RecommendRequest, customer_id: str | None) -> list[dict[str, Any]]:
-        """Online products that fit the need, cheapest APR first (an interim ranking until
-        origination's recommendation lands; it does not look at the customer's profile yet)."""
+        """Products on sale that fit the need, cheapest APR first (the customer's profile is not
+        looked at here; origination's ``recommend`` does that for a stated purpose and channel)."""
         filters: dict[str, Any] = {"status": Status.online}
         for name in ("purpose", "segment", "channel", "amount", "term"):
             value = getattr(request, name)
             if value is not None:
                 filters[name] = value
+        today = self.lender.clock.today()
         ranked = []
         for view in self.list_products(filters):
-            spec = self._products[view["code"]]
-            amount = request.amount if request.amount is not None else spec.amount.min
-            term = request.term if request.term is not None else spec.term.values()[0]
-            offer = self._try_quote(spec, amount, term)
+            product = self._product(view["code"])
+            if not product.spec.is_sellable(today):
+                continue
+            amount = request.amount if request.amount is not None else product.spec.amount.min
+            term = request.term if request.term is not None else product.spec.term.values()[0]
+            offer = self._try_quote(product, amount, term)
             if "error" not in offer:
                 ranked.append({**view, "quote": offer})
         ranked.sort(key=lambda v: (Decimal(v["quote"]["apr"]), v["code"]))
         return ranked[: request.limit]
 
+    def quote(self, request: QuoteRequest) -> JsonBytes:
+        result = self._product(request.product_code).quote(
+            request.amount,
+            request.term,
+            method=request.repayment_method,
+            start=request.start_date or self.lender.clock.today(),
+        )
+        return quote_json(result, schedule=request.schedule)
+
+    # --- notification settings ----------------------------------------------------------------
+
     def get_preferences(self, customer_id: str) -> NotificationPreferences:
         return self.preferences.preferences_for(customer_id) or NotificationPreferences()
 
     def set_preferences(self, customer_id: str, preferences: NotificationPreferences, *, actor: str) -> Any:
-        self.preferences.set(customer_id, preferences)
-        return preferences
+        self.lender.origination.get(Customer, customer_id)  # NotFound for a customer never registered
+        return self.preferences.set(customer_id, preferences, actor=actor)
 
-    def quote(self, request: QuoteRequest) -> dict[str, Any]:
-        result = quote(
-            self._spec(request.product_code),
-            request.amount,
-            request.term,
-            method=request.repayment_method,
-            start=request.start_date or self._clock.today(),
-        )
-        return quote_view(result, schedule=request.schedule)
-
-    # --- applications and reviews (origination) ---------------------------------------------
+    # --- applications, reviews and offers (origination) ---------------------------------------
 
     def create_application(
         self, request: ApplicationCreate, *, customer_id: str, actor: str, key: str
     ) -> Any:
         data = request.model_dump(exclude_none=True, exclude={"customer_id"})
         data["customer_id"] = customer_id
-        now = self._clock.now()
+        now = self.lender.clock.now()
         data["documents"] = [{**d, "received_at": now} for d in data.get("documents", [])]
         data["consents"] = [{**c, "granted_at": now} for c in data.get("consents", [])]
-        service: Any = self._origination
-        application = service.submit_application(data, idempotency_key=f"{key}:submit")
-        try:
-            return service.assess(application.id, idempotency_key=f"{key}:assess")
-        except NotImplementedError:  # no decision flow wired for the product yet: stays submitted
-            return {"application": application.model_dump(mode="json"), "outcome": "submitted", "reasons": []}
+        return self.lender.origination.originate(data, idempotency_key=key)  # submitted and decided
 
     def list_applications(self, *, customer_id: str | None, status: str | None) -> list[Any]:
-        from loanfactory.origination.application import Application
-
         where = {k: v for k, v in (("customer_id", customer_id), ("status", status)) if v is not None}
-        return list(self._origination.list(Application, **where))  # type: ignore[union-attr]
+        return self.lender.origination.list(Application, **where)
 
     def get_application(self, application_id: str) -> Any:
-        from loanfactory.origination.application import Application
-
-        return self._origination.get(Application, application_id)  # type: ignore[union-attr]
+        return self.lender.origination.get(Application, application_id)
 
     def add_document(self, application_id: str, document: DocumentIn, *, actor: str) -> Any:
-        doc = {**document.model_dump(exclude_none=True), "received_at": self._clock.now()}
-        return self._origination.supply_information(  # type: ignore[union-attr]
+        doc = Document.model_validate(
+            {**document.model_dump(exclude_none=True), "received_at": self.lender.clock.now()}
+        )
+        return self.lender.origination.supply_information(
             application_id, (doc,), idempotency_key=f"{actor}:doc:{application_id}:{document.sha256}"
         )
 
     def add_consent(self, application_id: str, consent: ConsentIn, *, actor: str) -> Any:
-        given = {**consent.model_dump(exclude_none=True), "granted_at": self._clock.now()}
-        key = f"{actor}:consent:{application_id}:{consent.scope.value}:{self._clock.now().isoformat()}"
-        return self._origination.supply_information(application_id, (), (given,), idempotency_key=key)  # type: ignore[union-attr]
+        now = self.lender.clock.now()
+        given = Consent.model_validate({**consent.model_dump(exclude_none=True), "granted_at": now})
+        key = f"{actor}:consent:{application_id}:{consent.scope.value}:{now.isoformat()}"
+        return self.lender.origination.supply_information(application_id, (), (given,), idempotency_key=key)
 
     def application_result(self, application_id: str) -> dict[str, Any]:
-        from loanfactory.origination.offer import Offer
-
         application = self.get_application(application_id)
-        offer = self._origination.get(Offer, application.offer_id) if application.offer_id else None  # type: ignore[union-attr]
+        offer = self.get_offer(application.offer_id) if application.offer_id else None
         return {
             "application_id": application.id,
             "status": application.status.value,
@@ -265,23 +219,21 @@ class ServiceBackend:
         }
 
     def list_review_tasks(self, *, stage: str | None, status: str | None, assignee: str | None) -> list[Any]:
-        from loanfactory.origination.review import ReviewTask
-
         where = {
             k: v for k, v in (("stage", stage), ("status", status), ("assignee", assignee)) if v is not None
         }
-        return list(self._origination.list(ReviewTask, **where))  # type: ignore[union-attr]
+        return self.lender.origination.list(ReviewTask, **where)
 
     def claim_review(self, task_id: str, *, actor: str, role: str) -> Any:
-        return self._origination.claim_task(task_id, actor, idempotency_key=f"{actor}:claim:{task_id}")  # type: ignore[union-attr]
+        return self.lender.origination.claim_task(task_id, actor, idempotency_key=f"{actor}:claim:{task_id}")
 
     def decide_review(
         self, task_id: str, outcome: str, decision: ReviewDecision, *, actor: str, role: str
     ) -> Any:
-        service = self._origination
+        origination = self.lender.origination
         key = f"{actor}:{outcome}:{task_id}"
         if outcome == "approve":
-            return service.approve_task(  # type: ignore[union-attr]
+            return origination.approve_task(
                 task_id,
                 actor,
                 idempotency_key=key,
@@ -289,22 +241,50 @@ class ServiceBackend:
                 approved_amount=decision.approved_amount,
             )
         if outcome == "reject":
-            return service.reject_task(  # type: ignore[union-attr]
+            return origination.reject_task(
                 task_id, actor, reasons=tuple(decision.reasons), idempotency_key=key, note=decision.note
             )
         missing = tuple(m.value for m in decision.missing) or tuple(decision.reasons)
-        return service.return_task(task_id, actor, missing=missing, idempotency_key=key, note=decision.note)  # type: ignore[union-attr]
+        return origination.return_task(
+            task_id, actor, missing=missing, idempotency_key=key, note=decision.note
+        )
+
+    def get_offer(self, offer_id: str) -> Any:
+        return self.lender.origination.get(Offer, offer_id)
+
+    def accept_offer(self, offer_id: str, request: OfferAcceptance, *, actor: str, key: str) -> Contract:
+        """The offer is accepted and the contract drawn up (:meth:`Lender.accept_offer`).
+
+        What the contract needs from the request (the account to pay out to ...) is checked
+        first: the lender closes the offer before it draws up the contract, and an offer closed
+        without a contract could not be accepted again.
+        """
+        payee = request.payee
+        chosen: dict[str, Any] = {
+            "account": request.account,
+            "account_name": request.account_name,
+            "payee": Payee(name=payee.name, account=payee.account, category=payee.category)
+            if payee
+            else None,
+            "languages": tuple(request.languages),
+        }
+        offer = self.get_offer(offer_id)
+        if offer.status is OfferStatus.issued:  # a replay of an accepted offer goes straight through
+            self.lender.loan_request(offer, **chosen)
+        return self.lender.accept_offer(offer_id, key=key, actor=actor, **chosen)
+
+    def decline_offer(self, offer_id: str, *, actor: str) -> Any:
+        # one decline per offer: a repeat replays the first answer
+        return self.lender.origination.decline_offer(offer_id, idempotency_key=f"decline:{offer_id}")
 
     # --- contracts, disbursements, loans (servicing) ----------------------------------------
 
     def get_contract(self, contract_id: str) -> Any:
-        from loanfactory.servicing import Contract
-
-        with self._servicing.store.transaction() as tx:  # type: ignore[union-attr]
+        with self.lender.store.transaction() as tx:
             return tx.repo(Contract).get(contract_id)
 
     def sign_contract(self, contract_id: str, request: SignRequest, *, actor: str, signer_role: str) -> Any:
-        return self._servicing.sign_contract(  # type: ignore[union-attr]
+        return self.lender.servicing.sign_contract(
             contract_id,
             signer=actor,
             role=signer_role,
@@ -313,7 +293,7 @@ class ServiceBackend:
         )
 
     def disburse(self, request: DisbursementRequest, *, actor: str, key: str) -> Any:
-        return self._servicing.disburse(  # type: ignore[union-attr]
+        return self.lender.servicing.disburse(
             request.loan_id,
             key=key,
             milestone=request.milestone,
@@ -321,7 +301,8 @@ class ServiceBackend:
             actor=actor,
         )
 
-    def disburse_batch(self, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+    def disburse_batch(self, request: BatchDisbursementRequest, *, actor: str, key: str) -> dict[str, Any]:
+        """Each item in its own transaction: a refused loan is reported and the others go on."""
         results: list[dict[str, Any]] = []
         for index, item in enumerate(request.items):
             try:
@@ -329,9 +310,19 @@ class ServiceBackend:
                 results.append(
                     {"loan_id": item.loan_id, "ok": True, "disbursement": done.model_dump(mode="json")}
                 )
-            except Exception as exc:  # one bad item must not stop the batch; it is reported
-                code = getattr(exc, "code", "error")
-                results.append({"loan_id": item.loan_id, "ok": False, "code": code, "message": str(exc)})
+            except LoanfactoryError as exc:
+                results.append(
+                    {
+                        "loan_id": item.loan_id,
+                        "ok": False,
+                        "code": exc.code,
+                        "field": exc.field,
+                        "message": exc.message,
+                        "message_zh": exc.localized("zh"),
+                    }
+                )
+            except ConcurrentUpdate:  # changed meanwhile: this item may simply be retried
+                results.append({"loan_id": item.loan_id, "ok": False, "code": "concurrent-update"})
         return {
             "results": results,
             "succeeded": sum(r["ok"] for r in results),
@@ -339,28 +330,24 @@ class ServiceBackend:
         }
 
     def list_loans(self, *, customer_id: str | None, status: str | None) -> Sequence[Any]:
-        from loanfactory.servicing import Loan
-
         where = {k: v for k, v in (("customer_id", customer_id), ("status", status)) if v is not None}
-        with self._servicing.store.transaction() as tx:  # type: ignore[union-attr]
+        with self.lender.store.transaction() as tx:
             return list(tx.repo(Loan).list(**where))
 
     def get_loan(self, loan_id: str) -> Any:
-        return self._servicing.loan(loan_id)  # type: ignore[union-attr]
+        return self.lender.servicing.loan(loan_id)
 
     def loan_schedule(self, loan_id: str) -> Any:
-        return self._servicing.loan(loan_id).schedule  # type: ignore[union-attr]
+        return self.lender.servicing.loan(loan_id).schedule
 
     def payoff_quote(self, loan_id: str, on: date | None) -> Any:
-        return self._servicing.payoff_quote(loan_id, on=on)  # type: ignore[union-attr]
+        return self.lender.servicing.payoff_quote(loan_id, on=on)
 
     def repay(self, loan_id: str, request: RepaymentRequest, *, actor: str, key: str) -> Any:
-        return self._servicing.repay(loan_id, request.amount, key=key, actor=actor)  # type: ignore[union-attr]
+        return self.lender.servicing.repay(loan_id, request.amount, key=key, actor=actor)
 
     def prepay(self, loan_id: str, request: PrepaymentRequest, *, actor: str, key: str) -> Any:
-        from loanfactory.spec import Reamortisation
-
-        return self._servicing.prepay(  # type: ignore[union-attr]
+        return self.lender.servicing.prepay(
             loan_id,
             key=key,
             principal=request.amount,
@@ -368,42 +355,20 @@ class ServiceBackend:
             actor=actor,
         )
 
-    def run_eod(self, request: EodRequest, *, actor: str) -> Any:
-        return self._servicing.run_eod(request.business_date)  # type: ignore[union-attr]
+    # --- end of day, products, reports ---------------------------------------------------------
+
+    def run_eod(self, request: EodRequest, *, actor: str) -> dict[str, Any]:
+        """Servicing's end of day, then the offers and lines that lapsed (:meth:`Lender.end_of_day`)."""
+        done = self.lender.end_of_day(request.business_date)
+        extra = {"offers_expired": done.offers_expired, "lines_expired": done.lines_expired}
+        return {**done.eod.model_dump(mode="json"), **extra}
 
     def eod_status(self, business_date: date) -> Any:
-        from loanfactory.servicing import EodRun
-
-        with self._servicing.store.transaction() as tx:  # type: ignore[union-attr]
+        with self.lender.store.transaction() as tx:
             return tx.repo(EodRun).get(f"eod:{business_date.isoformat()}")
 
+    def set_product_status(self, code: str, status: str, *, actor: str, reason: str | None) -> dict[str, Any]:
+        return product_view(self.statuses.change(code, status, actor=actor, reason=reason).spec)
 
-_ORIGINATION = frozenset(
-    {
-        "create_application",
-        "list_applications",
-        "get_application",
-        "add_document",
-        "add_consent",
-        "application_result",
-        "list_review_tasks",
-        "claim_review",
-        "decide_review",
-    }
-)
-_SERVICING = frozenset(
-    {
-        "get_contract",
-        "sign_contract",
-        "disburse",
-        "disburse_batch",
-        "list_loans",
-        "get_loan",
-        "loan_schedule",
-        "payoff_quote",
-        "repay",
-        "prepay",
-        "run_eod",
-        "eod_status",
-    }
-)
+    def report(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return self.reports.run(name, params)

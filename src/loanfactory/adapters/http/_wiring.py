@@ -1,8 +1,18 @@
-"""Assembling a runnable API from settings: store, products, services, keys and the relay thread.
+"""Assembling a runnable API from settings: products, store, lender, keys and the background worker.
 
-Used by ``loanfactory serve`` and the benchmark. The embedded default is SQLite
-(``sqlite:///loanfactory.db``); KYC, bureau, payments and signatures use the simulated providers
-of :mod:`loanfactory.testing` until a bank plugs in its own (the server says so on start).
+Used by ``loanfactory serve`` and the benchmark. One :class:`~loanfactory.product.ProductCatalog`
+(products and rules folders; any error refuses to start) and one
+:class:`~loanfactory.lender.Lender` over the store (embedded SQLite by default). KYC, bureau,
+payments and signatures are the simulated providers of :mod:`loanfactory.testing` unless given
+(the server says so on start). On start the product statuses recorded in the store are applied.
+
+A :class:`Worker` does what no request does, every ``relay_interval`` seconds on a daemon thread:
+
+- sends queued notifications through the *one* notification path of the server,
+  :class:`~loanfactory.adapters.notify.NotificationRelay` (see ``docs/notifications.md`` for why
+  not origination's ``relay_outbox``), with customers' stored settings applied;
+- submits queued payment orders and applies the gateway's answers (disbursements and debits);
+- applies product statuses recorded by other server processes.
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -21,8 +32,9 @@ from loanfactory.adapters.http._auth import Authenticator, KeyRing, TokenSigner,
 from loanfactory.adapters.http._limits import RateLimiter
 from loanfactory.adapters.http._roles import Role
 from loanfactory.adapters.http._service_backend import ServiceBackend
-from loanfactory.errors import SpecError
-from loanfactory.ports import Clock, Store
+from loanfactory.adapters.http._statuses import ProductStatuses
+from loanfactory.lender import Lender
+from loanfactory.ports import Clock, CreditBureau, KycVerifier, PaymentGateway, SignatureProvider, Store
 
 log = logging.getLogger("loanfactory.http")
 
@@ -35,23 +47,46 @@ ENV_TOKEN_SECRET = "LOANFACTORY_TOKEN_SECRET"
 class ServerSettings:
     db: str | None = None
     products: Path = Path("products")
+    rules: Path = Path("rules")
     keys_file: Path | None = None
     token_secret: str | None = None
     rate: float = 100.0
     burst: int = 200
-    relay_interval: float = 5.0  # seconds between notification relay passes; 0 disables it
+    relay_interval: float = 5.0  # seconds between background passes; 0 disables the thread
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass
+class Providers:
+    """The outside services; None: the simulated provider of :mod:`loanfactory.testing`."""
+
+    kyc: KycVerifier | None = None
+    bureau: CreditBureau | None = None
+    gateway: PaymentGateway | None = None
+    signer: SignatureProvider | None = None
 
 
 @dataclass
 class Server:
     app: FastAPI
-    store: Store
+    lender: Lender
+    backend: ServiceBackend
+    worker: Worker
     generated_keys: dict[Role, str]
     notes: list[str]
     stop: threading.Event
-    origination: Any = None
-    servicing: Any = None
+
+    @property
+    def store(self) -> Store:
+        return self.lender.store
+
+    @property
+    def origination(self) -> Any:
+        return self.lender.origination
+
+    @property
+    def servicing(self) -> Any:
+        return self.lender.servicing
 
 
 def key_ring(settings: ServerSettings) -> tuple[KeyRing, dict[Role, str]]:
@@ -76,78 +111,119 @@ def key_ring(settings: ServerSettings) -> tuple[KeyRing, dict[Role, str]]:
 
 
 def build_server(
-    settings: ServerSettings, *, clock: Clock | None = None, store: Store | None = None
+    settings: ServerSettings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    providers: Providers | None = None,
 ) -> Server:
-    """The API over the embedded (or given) store and the products directory."""
+    """The API over one lender: the products and rules folders, the embedded (or given) store.
+
+    Raises :class:`~loanfactory.errors.SpecError` listing every problem when a product or rule
+    file has an error: a running server never holds a half-valid product.
+    """
     from loanfactory.adapters.clock import SystemClock
-    from loanfactory.catalog import load_catalog
-    from loanfactory.origination.service import Origination
-    from loanfactory.servicing import Servicing
+    from loanfactory.adapters.notify import StoredPreferences
+    from loanfactory.product import ProductCatalog
     from loanfactory.testing import SimulatedBureau, SimulatedKyc
     from loanfactory.testing.payments import SimulatedGateway
     from loanfactory.testing.signature import SimulatedSigner
 
     clock = clock or SystemClock()
-    notes = ["KYC, credit bureau, payments and e-signatures use the simulated providers"]
-    catalog, problems = load_catalog([settings.products])
-    errors = [d for d in problems if d.severity == "error"]
-    if errors and not catalog.products:
-        raise SpecError(diagnostics=tuple(errors))
-    if errors:
-        notes.append(f"{len(errors)} problem(s) in {settings.products}; products that loaded are served")
+    given = providers or Providers()
+    simulated = [
+        name
+        for name, value in (
+            ("KYC", given.kyc),
+            ("credit bureau", given.bureau),
+            ("payments", given.gateway),
+            ("e-signatures", given.signer),
+        )
+        if value is None
+    ]
+    notes = [f"{', '.join(simulated)} use the simulated providers"] if simulated else []
+    products = ProductCatalog.load([settings.products, settings.rules])
     if store is None:
         from loanfactory.adapters.sql import SqlStore
 
         store = cast(Store, SqlStore(settings.db, clock=clock))
-    from loanfactory.adapters.notify import MemoryPreferences
-
-    preferences = MemoryPreferences()
-    notifications = _outbox_notifier(clock, preferences)
-    origination = Origination(
+    preferences = StoredPreferences(store, now=clock.now)
+    notifier = _notifier(clock, preferences)
+    gateway = given.gateway or SimulatedGateway(clock=clock)
+    lender = Lender(
         store=store,
-        catalog=catalog,
-        kyc=SimulatedKyc(),
-        bureau=SimulatedBureau(),
-        notifier=notifications,
+        products=products,
         clock=clock,
+        kyc=given.kyc or SimulatedKyc(),
+        bureau=given.bureau or SimulatedBureau(),
+        notifier=notifier,
+        gateway=gateway,
+        signer=given.signer or SimulatedSigner(),
     )
-    servicing = Servicing(
-        store,
-        clock,
-        products=dict(catalog.products),
-        gateway=SimulatedGateway(clock=clock),
-        signer=SimulatedSigner(),
-    )
-    backend = ServiceBackend(
-        catalog.products, clock=clock, origination=origination, servicing=servicing, preferences=preferences
-    )
+    statuses = ProductStatuses(store, products, now=clock.now)
+    restored = statuses.restore()
+    notes += [f"product status from the store: {line}" for line in restored.changed]
+    notes += restored.warnings
+    backend = ServiceBackend(lender, preferences=preferences, statuses=statuses)
     ring, generated = key_ring(settings)
     secret = settings.token_secret or settings.environ.get(ENV_TOKEN_SECRET)
     auth = Authenticator(ring, TokenSigner(secret) if secret else None)
     app = create_app(backend, auth=auth, rate_limit=RateLimiter(settings.rate, settings.burst))
+    worker = Worker(lender, notifier, statuses, gateway)
     stop = threading.Event()
     if settings.relay_interval > 0:
-        _start_relay(store, notifications, clock, settings.relay_interval, stop)
-    return Server(app, store, generated, notes, stop, origination, servicing)
+        worker.start(settings.relay_interval, stop)
+    return Server(app, lender, backend, worker, generated, notes, stop)
 
 
-def _outbox_notifier(clock: Clock, preferences: Any) -> Any:
+def _notifier(clock: Clock, preferences: Any) -> Any:
     from loanfactory.adapters.notify import ConsoleNotifier, DedupNotifier, PreferenceNotifier, TemplateBook
 
     book = TemplateBook.default()
     return DedupNotifier(PreferenceNotifier(ConsoleNotifier(), preferences, now=clock.now, templates=book))
 
 
-def _start_relay(store: Store, notifier: Any, clock: Clock, interval: float, stop: threading.Event) -> None:
-    from loanfactory.adapters.notify import NotificationRelay, TemplateBook
+class Worker:
+    """The server's background passes: notifications, payments, product statuses."""
 
-    relay = NotificationRelay(store, notifier, templates=TemplateBook.default(), now=clock.now)
+    def __init__(self, lender: Lender, notifier: Any, statuses: ProductStatuses, gateway: Any) -> None:
+        from loanfactory.adapters.notify import NotificationRelay, TemplateBook
 
-    def loop() -> None:
-        while not stop.wait(interval):
+        self.lender = lender
+        self.statuses = statuses
+        self.gateway = gateway
+        self.relay = NotificationRelay(
+            lender.store, notifier, templates=TemplateBook.default(), now=lender.clock.now
+        )
+
+    def run_once(self) -> dict[str, Any]:
+        """One pass of each part; a part that fails is logged and the others still run."""
+        done: dict[str, Any] = {}
+        parts: list[tuple[str, Callable[[], Any]]] = [
+            ("payments", self._payments),
+            ("notifications", self.relay.run_once),
+            ("product_statuses", lambda: self.statuses.restore().changed),
+        ]
+        for name, part in parts:
             try:
-                relay.run_once()
-            except Exception:  # the relay must outlive a bad pass; the next one tries again
-                log.exception("notification relay pass failed")
+                done[name] = part()
+            except Exception:  # the worker must outlive a bad pass; the next one tries again
+                log.exception("background pass failed: %s", name)
+        return done
 
-    threading.Thread(target=loop, name="loanfactory-notify-relay", daemon=True).start()
+    def _payments(self) -> int:
+        servicing = self.lender.servicing
+        moved = servicing.relay_payments() + servicing.poll_payments()
+        callbacks = getattr(self.gateway, "callbacks", None)  # the simulated gateway's answers
+        if callbacks is not None:
+            moved += sum(servicing.apply_payment_result(result) for result in callbacks())
+        return moved
+
+    def start(self, interval: float, stop: threading.Event) -> threading.Thread:
+        def loop() -> None:
+            while not stop.wait(interval):
+                self.run_once()
+
+        thread = threading.Thread(target=loop, name="loanfactory-worker", daemon=True)
+        thread.start()
+        return thread

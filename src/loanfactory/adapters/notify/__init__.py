@@ -7,11 +7,12 @@ Build a notifier by composing small pieces, outermost first::
             ChannelRouter({Channel.sms: SmsNotifier(provider, contacts),
                            Channel.webhook: WebhookNotifier(url, secret)},
                           default=ConsoleNotifier()),
-            preferences, now=clock.now, templates=book),
+            StoredPreferences(store, now=clock.now), now=clock.now, templates=book),
         SqliteSentLog("sent.db"))
     NotificationRelay(store, notifier, templates=book, now=clock.now).run_once()
 
-See ``docs/notifications.md``.
+:class:`StoredPreferences` keeps customers' settings in the store (they survive a restart);
+:class:`MemoryPreferences` keeps them in a dictionary (tests). See ``docs/notifications.md``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from loanfactory.adapters.notify._preferences import (
     deferred_until,
 )
 from loanfactory.adapters.notify._relay import NotificationRelay, RelayReport
+from loanfactory.adapters.notify._stored import StoredPreferences
 from loanfactory.adapters.notify._templates import KINDS, Kind, Rendered, TemplateBook, normalize_language
 from loanfactory.adapters.notify._webhook import (
     DELIVERY_HEADER,
@@ -89,6 +91,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "SmsNotifier",
     "SmsProvider",
     "SqliteSentLog",
+    "StoredPreferences",
     "TemplateBook",
     "WebhookNotifier",
     "deferred_until",

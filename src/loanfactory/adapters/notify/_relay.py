@@ -12,7 +12,8 @@ Sending happens outside the store's transaction (a slow SMS gateway must not hol
 result is written afterwards. A crash between the two sends the message again on the next run,
 which is why the notifier in front should be a :class:`DedupNotifier`. Deferred messages (quiet
 hours) are skipped until their time without counting an attempt; a message that failed
-``max_attempts`` times stays in the outbox for an operator and is not retried.
+``max_attempts`` times stays in the outbox for an operator and is not retried; a notifier that
+raises counts as a failed attempt of that message, and the pass goes on with the next one.
 """
 
 from __future__ import annotations
@@ -96,7 +97,12 @@ class NotificationRelay:
                 self._fail(message, f"cannot build the notification: {exc}")
                 report.failed.append(message.id)
                 continue
-            receipt = self._notifier.send(notification)
+            try:
+                receipt = self._notifier.send(notification)
+            except Exception as exc:  # a channel's bug must not stop the pass: recorded, retried
+                self._fail(message, f"{type(exc).__name__}: {exc}")
+                report.failed.append(message.id)
+                continue
             later = deferred_until(receipt)
             if later is not None:
                 self._not_before[message.id] = later

@@ -16,6 +16,7 @@ from loanfactory.origination.collateral import Collateral
 from loanfactory.origination.credit_line import CreditLine, LineOccupation
 from loanfactory.origination.customer import Customer, CustomerGroup
 from loanfactory.origination.decision import DecisionRecord
+from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
 from loanfactory.servicing import (
@@ -59,6 +60,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
     map_entity(Campaign, columns=_money("budget", "reserved", "spent")),
     map_entity(Coupon, columns=_money("subsidy")),
     map_entity(Offer, columns=_money("amount", "limit")),
+    map_entity(NotificationSettings),
 )
 
 SERVICING: tuple[EntityMapping, ...] = (
