@@ -185,6 +185,12 @@ class SqlEvents:
         return [DomainEvent.model_validate(decode(body)) for body in rows]
 
 
+_AUDIT_INSERT = insert(AuditRow)  # statements built once, values bound on execution
+_HEAD_UPDATE = update(AuditHeadRow).where(AuditHeadRow.id == 1)
+_HEAD_READ = select(AuditHeadRow.sequence, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
+_HEAD_LOCK = _HEAD_READ.with_for_update()
+
+
 class SqlAudit:
     """Appends lock the head row, so links are written one after another across processes."""
 
@@ -207,12 +213,8 @@ class SqlAudit:
             head, at=at, actor=actor, action=action, subject=subject, before=before, after=after
         )
         connection = self._tx.connection
-        connection.execute(insert(AuditRow).values(**record_values(record)))
-        connection.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.id == 1)
-            .values(sequence=record.sequence, hash=record.hash)
-        )
+        connection.execute(_AUDIT_INSERT, record_values(record))
+        connection.execute(_HEAD_UPDATE, {"sequence": record.sequence, "hash": record.hash})
         self._head = AuditHead(record.sequence, record.hash)
         return record
 
@@ -235,9 +237,7 @@ class SqlAudit:
         return AuditHead(row.sequence, row.hash)
 
     def _lock_head(self) -> AuditHead:
-        query = select(AuditHeadRow.sequence, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
-        if self._tx.dialect == "postgresql":
-            query = query.with_for_update()
+        query = _HEAD_LOCK if self._tx.dialect == "postgresql" else _HEAD_READ
         row = self._tx.connection.execute(query).first()
         if row is None:
             raise StateConflict(

@@ -9,9 +9,11 @@ already holds the write lock.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from loanfactory.adapters.sql._mapping import EntityMapping
 from loanfactory.entity import Entity
@@ -22,6 +24,30 @@ if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The statements of one table, built once: building a statement with its values inlined
+    costs more than running it on SQLite, so the values are bound when it is executed."""
+
+    find: Select[Any]
+    lock: Select[Any]
+    update: Update  # SET from the parameters given; WHERE id = :b_id AND version = :b_version
+    version: Select[Any]
+
+
+@functools.cache
+def _statements(table: Table) -> _Statements:
+    find = select(table.c.version, table.c.body).where(table.c.id == bindparam("b_id"))
+    return _Statements(
+        find=find,
+        lock=find.with_for_update(),
+        update=update(table).where(
+            table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version")
+        ),
+        version=select(table.c.version).where(table.c.id == bindparam("b_id")),
+    )
+
+
 class SqlRepository:
     """:class:`loanfactory.ports.Repository` over one entity table."""
 
@@ -29,12 +55,13 @@ class SqlRepository:
         self._tx = tx
         self._mapping = mapping
         self._table = mapping.table
+        self._sql = _statements(mapping.table)
 
     def __repr__(self) -> str:
         return f"SqlRepository({self._mapping.kind!r})"
 
     def find(self, id: str) -> Entity | None:
-        return self._one(select(self._table.c.version, self._table.c.body).where(self._table.c.id == id))
+        return self._one(self._sql.find, id)
 
     def get(self, id: str) -> Entity:
         found = self.find(id)
@@ -43,10 +70,7 @@ class SqlRepository:
         return found
 
     def lock(self, id: str) -> Entity:
-        query = select(self._table.c.version, self._table.c.body).where(self._table.c.id == id)
-        if self._tx.dialect == "postgresql":
-            query = query.with_for_update()
-        found = self._one(query)
+        found = self._one(self._sql.lock if self._tx.dialect == "postgresql" else self._sql.find, id)
         if found is None:
             raise _not_found(self._mapping.kind, id)
         return found
@@ -74,20 +98,18 @@ class SqlRepository:
     def update(self, entity: Entity) -> Entity:
         self._check_type(entity)
         stored = entity.model_copy(update={"version": entity.version + 1})
-        table = self._table
-        statement = (
-            update(table)
-            .where(table.c.id == entity.id, table.c.version == entity.version)
-            .values(
-                version=stored.version,
-                updated_at=self._tx.now(),
-                body=self._mapping.dump(stored, self._tx.cipher),
-                **self._mapping.typed_values(stored, self._tx.cipher),
-            )
-        )
-        if self._tx.connection.execute(statement).rowcount == 1:
+        values = {
+            "b_id": entity.id,
+            "b_version": entity.version,
+            "version": stored.version,
+            "updated_at": self._tx.now(),
+            "body": self._mapping.dump(stored, self._tx.cipher),
+            **self._mapping.typed_values(stored, self._tx.cipher),
+        }
+        connection = self._tx.connection
+        if connection.execute(self._sql.update, values).rowcount == 1:
             return stored
-        current = self._tx.connection.execute(select(table.c.version).where(table.c.id == entity.id)).scalar()
+        current = connection.execute(self._sql.version, {"b_id": entity.id}).scalar()
         if current is None:
             raise _not_found(self._mapping.kind, entity.id)
         raise ConcurrentUpdate(
@@ -115,8 +137,8 @@ class SqlRepository:
         rows = self._tx.connection.execute(query.order_by(order)).all()
         return [self._mapping.load(row.body, row.version, self._tx.cipher) for row in rows]
 
-    def _one(self, query: Select[Any]) -> Entity | None:
-        row = self._tx.connection.execute(query).first()
+    def _one(self, query: Select[Any], id: str) -> Entity | None:
+        row = self._tx.connection.execute(query, {"b_id": id}).first()
         if row is None:
             return None
         return self._mapping.load(row.body, row.version, self._tx.cipher)
