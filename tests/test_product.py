@@ -10,7 +10,7 @@ import pytest
 
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict
 from loanfactory.facts import Applicant, Application, BureauReport, Facts
-from loanfactory.product import STATUS_MOVES, ProductCatalog, parse_status
+from loanfactory.product import ProductCatalog, parse_status
 from loanfactory.rules import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,11 +187,3 @@ def test_unknown_statuses_and_products_are_refused() -> None:
     with pytest.raises(NotFound):
         catalog.check_status("auto_lone", "paused")
     assert parse_status("online").value == "online"
-
-
-def test_the_moves_are_the_ones_the_sql_catalog_enforces() -> None:
-    from loanfactory.adapters.sql._catalog import ALLOWED_MOVES
-
-    assert {k.value: {v.value for v in vs} for k, vs in STATUS_MOVES.items()} == {
-        k.value: {v.value for v in vs} for k, vs in ALLOWED_MOVES.items()
-    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -19,24 +18,15 @@ from sqlalchemy import insert, select, update
 
 from loanfactory.adapters.sql._schema import ProductStatusRow, ProductVersionRow, table_of
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
+from loanfactory.product import STATUS_MOVES, parse_status
+from loanfactory.spec.product import Status
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 
-class ProductStatus(StrEnum):
-    draft = "draft"  # 草稿
-    online = "online"  # 上架
-    paused = "paused"  # 暂停
-    offline = "offline"  # 下架
-
-
-ALLOWED_MOVES: dict[ProductStatus, frozenset[ProductStatus]] = {
-    ProductStatus.draft: frozenset({ProductStatus.online, ProductStatus.offline}),
-    ProductStatus.online: frozenset({ProductStatus.paused, ProductStatus.offline}),
-    ProductStatus.paused: frozenset({ProductStatus.online, ProductStatus.offline}),
-    ProductStatus.offline: frozenset(),
-}
+ProductStatus = Status  # the spec's publication status; the moves are the product module's
+ALLOWED_MOVES = STATUS_MOVES
 
 
 class ProductVersion(BaseModel):
@@ -123,7 +113,7 @@ class ProductCatalog:
         reason: str = "",
         at: datetime | None = None,
     ) -> ProductVersion:
-        target = _status(status)
+        target = parse_status(status)
         at = at or self._tx.now()
         query = select(ProductVersionRow).where(
             ProductVersionRow.code == code, ProductVersionRow.version == version
@@ -172,7 +162,7 @@ class ProductCatalog:
     def versions(self, code: str, *, status: ProductStatus | str | None = None) -> list[ProductVersion]:
         query = select(ProductVersionRow).where(ProductVersionRow.code == code)
         if status is not None:
-            query = query.where(ProductVersionRow.status == _status(status).value)
+            query = query.where(ProductVersionRow.status == parse_status(status).value)
         rows = self._tx.connection.execute(
             query.order_by(ProductVersionRow.created_at, ProductVersionRow.version)
         )
@@ -223,17 +213,6 @@ class ProductCatalog:
                 reason=reason,
             )
         )
-
-
-def _status(value: ProductStatus | str) -> ProductStatus:
-    try:
-        return ProductStatus(value)
-    except ValueError:
-        raise InvalidInput(
-            f"'{value}' is not a product status: use draft, online, paused or offline",
-            field="status",
-            message_zh=f"'{value}' 不是产品状态：可选 draft、online、paused、offline",
-        ) from None
 
 
 def _version(row: Any) -> ProductVersion:
