@@ -1,12 +1,12 @@
 """Idempotent commands: one transaction, one keyed event, the first result on replay.
 
-Every origination command runs through :func:`run_command`. Inside one ``store.transaction()`` it
-looks up the caller's idempotency key; when the command already ran, it returns the stored result
-(after checking the key was used for the same command with the same arguments) and changes
-nothing. Otherwise it runs the body, then appends the keyed event with the result, any further
-events of the command, and an audit record per event. An exception anywhere discards everything.
-A :class:`~loanfactory.ports.ConcurrentUpdate` (another writer changed a row first) reruns the
-whole command, a bounded number of times.
+Every origination command runs through :func:`run_command` (built on :mod:`loanfactory.command`).
+Inside one ``store.transaction()`` it looks up the caller's idempotency key; when the command
+already ran, it returns the stored result (after checking the key was used for the same command
+with the same arguments) and changes nothing. Otherwise it runs the body, then appends the keyed
+event with the result, any further events of the command, and an audit record per event. An
+exception anywhere discards everything. A :class:`~loanfactory.ports.ConcurrentUpdate` (another
+writer changed a row first) reruns the whole command, a bounded number of times.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from loanfactory.audit import fingerprint
+from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
 from loanfactory.entity import DomainEvent, IdFactory
-from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination.decision import json_safe
-from loanfactory.ports import Clock, ConcurrentUpdate, Store, Transaction
+from loanfactory.ports import Clock, Store, Transaction
 
 R = TypeVar("R", bound=BaseModel)
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -52,16 +51,6 @@ class Command:
         return event
 
 
-def check_key(key: object) -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > 200:
-        raise InvalidInput(
-            "an idempotency key (1-200 characters) is required",
-            field="idempotency_key",
-            message_zh="需要幂等键（1-200 个字符）",
-        )
-    return key
-
-
 def run_command(
     store: Store,
     clock: Clock,
@@ -83,51 +72,36 @@ def run_command(
     """
     key = check_key(key)
     digest = fingerprint(arguments)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.transaction() as tx:
-                done = tx.events.by_key(key)
-                if done is not None:
-                    _check_same(done, name, digest)
-                    if reload is not None:
-                        return reload(tx, done.subject)
-                    return result_type.model_validate(done.payload["result"])
-                command = Command(tx=tx, clock=clock, ids=ids, key=key, actor=actor)
-                subject, result = body(command)
-                payload: dict[str, Any] = {"command": name, "fingerprint": digest}
-                if reload is None:
-                    payload["result"] = result.model_dump(mode="json")
-                keyed = DomainEvent(
-                    id=ids.new("evt"),
-                    type=event_type,
-                    subject=subject,
-                    at=clock.now(),
-                    actor=actor,
-                    idempotency_key=key,
-                    payload=payload,
+
+    def attempt() -> R:
+        with store.transaction() as tx:
+            done = find_done(tx, key, name, digest)
+            if done is not None:
+                if reload is not None:
+                    return reload(tx, done.subject)
+                return result_type.model_validate(done.payload["result"])
+            command = Command(tx=tx, clock=clock, ids=ids, key=key, actor=actor)
+            subject, result = body(command)
+            keyed = keyed_event(
+                ids,
+                clock,
+                event_type=event_type,
+                subject=subject,
+                actor=actor,
+                key=key,
+                name=name,
+                digest=digest,
+                result=None if reload is not None else result.model_dump(mode="json"),
+            )
+            for event in (keyed, *command.events):
+                tx.events.append(event)
+                tx.audit.append(
+                    actor=event.actor,
+                    action=event.type,
+                    subject=event.subject,
+                    at=event.at,
+                    after={k: v for k, v in event.payload.items() if k != "result"} or None,
                 )
-                for event in (keyed, *command.events):
-                    tx.events.append(event)
-                    tx.audit.append(
-                        actor=event.actor,
-                        action=event.type,
-                        subject=event.subject,
-                        at=event.at,
-                        after={k: v for k, v in event.payload.items() if k != "result"} or None,
-                    )
-                return result
-        except ConcurrentUpdate:
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+            return result
 
-
-def _check_same(event: DomainEvent, name: str, digest: str) -> None:
-    if event.payload.get("command") != name or event.payload.get("fingerprint") != digest:
-        raise StateConflict(
-            f"idempotency key '{event.idempotency_key}' was already used for a different request "
-            f"({event.payload.get('command')})",
-            field="idempotency_key",
-            code="key-reused",
-            message_zh=f"幂等键 '{event.idempotency_key}' 已用于另一个请求",
-        )
+    return retry_conflicts(attempt)

@@ -18,12 +18,12 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, TypeAdapter
 
 from loanfactory.audit import fingerprint
+from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
-from loanfactory.errors import InvalidInput, NotFound, StateConflict
+from loanfactory.errors import NotFound
 from loanfactory.ports import (
     Channel,
     Clock,
-    ConcurrentUpdate,
     Notification,
     OutboxMessage,
     PaymentGateway,
@@ -37,7 +37,6 @@ from loanfactory.servicing._records import EodCalendar
 from loanfactory.spec import ProductSpec
 
 R = TypeVar("R")
-MAX_ATTEMPTS = 5
 
 
 class CreditLines(Protocol):
@@ -177,48 +176,37 @@ class Core:
         key = check_key(key)
         digest = fingerprint(arguments)
         adapter: TypeAdapter[Any] = TypeAdapter(result_type)
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                with self.store.transaction() as tx:
-                    done = tx.events.by_key(key)
-                    if done is not None:
-                        if done.payload.get("command") != name or done.payload.get("fingerprint") != digest:
-                            raise StateConflict(
-                                f"idempotency key '{key}' was already used for a different request",
-                                field="idempotency_key",
-                                code="key-reused",
-                                message_zh=f"幂等键 '{key}' 已用于另一个请求",
-                            )
-                        result: R = adapter.validate_python(done.payload["result"])
-                        return result
-                    subject, result = body(tx)
-                    event = DomainEvent(
-                        id=self.ids.new("evt"),
-                        type=name,
-                        subject=subject,
-                        at=self.clock.now(),
+
+        def attempt() -> R:
+            with self.store.transaction() as tx:
+                done = find_done(tx, key, name, digest)
+                if done is not None:
+                    replayed: R = adapter.validate_python(done.payload["result"])
+                    return replayed
+                subject, result = body(tx)
+                event = keyed_event(
+                    self.ids,
+                    self.clock,
+                    event_type=name,
+                    subject=subject,
+                    actor=actor,
+                    key=key,
+                    name=name,
+                    digest=digest,
+                    result=adapter.dump_python(result, mode="json"),
+                )
+                tx.events.append(event)
+                if audit:
+                    tx.audit.append(
                         actor=actor,
-                        idempotency_key=key,
-                        payload={
-                            "command": name,
-                            "fingerprint": digest,
-                            "result": adapter.dump_python(result, mode="json"),
-                        },
+                        action=name,
+                        subject=subject,
+                        at=event.at,
+                        after={"key": key, "arguments": _plain(arguments)},
                     )
-                    tx.events.append(event)
-                    if audit:
-                        tx.audit.append(
-                            actor=actor,
-                            action=name,
-                            subject=subject,
-                            at=event.at,
-                            after={"key": key, "arguments": _plain(arguments)},
-                        )
-                    return result
-            except ConcurrentUpdate:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                return result
+
+        return retry_conflicts(attempt)
 
     # --- outbox ---------------------------------------------------------------------------------
 
@@ -267,16 +255,6 @@ class Core:
                 payload=_plain(payload),
             )
         )
-
-
-def check_key(key: object) -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > 200:
-        raise InvalidInput(
-            "an idempotency key (1-200 characters) is required",
-            field="idempotency_key",
-            message_zh="需要幂等键（1-200 个字符）",
-        )
-    return key
 
 
 def _plain(value: Any) -> Any:
