@@ -202,10 +202,14 @@ class EventLog(Protocol):
 class Transaction(Protocol):
     """One unit of work: everything in it commits together or not at all."""
 
-    ledger: Ledger
-    outbox: Outbox
-    audit: AuditLog
-    events: EventLog
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def events(self) -> EventLog: ...
 
     def repo(self, kind: type[E]) -> Repository[E]: ...
 

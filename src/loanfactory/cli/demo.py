@@ -85,7 +85,7 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
     gateway = SimulatedGateway(clock=clock)
     store = SqlStore(db, clock=clock)
     lender = Lender(
-        store=store,  # type: ignore[arg-type]
+        store=store,
         products=products,
         clock=clock,
         kyc=SimulatedKyc(),

@@ -20,13 +20,13 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import click
 
 from loanfactory.cli import language
 from loanfactory.errors import LoanfactoryError, StateConflict
-from loanfactory.ports import PaymentInstruction, PaymentResult, SignatureMethod, SignatureRecord, Store
+from loanfactory.ports import PaymentInstruction, PaymentResult, SignatureMethod, SignatureRecord
 
 
 class _RelayedPayments:
@@ -95,9 +95,7 @@ def eod(
     except Exception as exc:  # the driver's own errors: unreachable, bad URL
         raise click.UsageError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
     # SqlStore implements the Store port; mypy does not yet see its transaction type as one (reported)
-    servicing = Servicing(
-        cast(Store, store), clock, products=products, gateway=_RelayedPayments(), signer=_NoSigner()
-    )
+    servicing = Servicing(store, clock, products=products, gateway=_RelayedPayments(), signer=_NoSigner())
     try:
         run = servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
     except StateConflict as exc:

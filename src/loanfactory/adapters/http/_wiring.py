@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -146,7 +146,7 @@ def build_server(
     if store is None:
         from loanfactory.adapters.sql import SqlStore
 
-        store = cast(Store, SqlStore(settings.db, clock=clock))
+        store = SqlStore(settings.db, clock=clock)
     preferences = StoredPreferences(store, now=clock.now)
     notifier = _notifier(clock, preferences)
     gateway = given.gateway or SimulatedGateway(clock=clock)
