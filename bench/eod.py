@@ -25,63 +25,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from loanfactory.servicing import DEFAULT_RULES, Book, LoanDay, assess, assess_book
-from loanfactory.servicing._vectorised import NONE, RATE_SCALE
+from loanfactory.servicing import DEFAULT_RULES, assess, assess_book
+from loanfactory.servicing._vectorised import NONE
+from loanfactory.testing.books import loan_days, synthetic_book
 
 DAY = date(2026, 6, 30)
 TIERS = (1, 31, 91)
-
-
-def synthetic_book(n: int, seed: int = 6) -> Book:
-    """Arrays of a book: what a database would hand over (sums per loan) for one date."""
-    rng = np.random.default_rng(seed)
-    overdue = rng.random(n) < 0.15
-    principal = rng.integers(100_000, 100_000_000, n)  # 1 000 to 1 000 000 yuan, in fen
-    base_principal = np.where(overdue, (principal * rng.random(n) * 0.3).astype(np.int64), 0)
-    base_interest = np.where(overdue, rng.integers(0, 500_000, n), 0)
-    leaving_grace = overdue & (rng.random(n) < 0.05)
-    rate_bp = rng.choice(np.array([390, 420, 450, 720, 1080, 1440], dtype=np.int64), n)
-    uplift = rng.choice(np.array([30, 40, 50], dtype=np.int64), n)
-    days = rng.integers(1, 900, n)
-    flags = rng.random(n)
-    return Book(
-        day=DAY,
-        rate=rate_bp * (100 + uplift) * (RATE_SCALE // 1_000_000),  # bp x (1 + uplift%) in 1e-8
-        basis=rng.choice(np.array([360, 365], dtype=np.int64), n),
-        compound=rng.random(n) < 0.8,
-        principal=principal.astype(np.int64),
-        base_principal=base_principal.astype(np.int64),
-        base_interest=base_interest.astype(np.int64),
-        back_principal=np.where(leaving_grace, base_principal * 3, 0).astype(np.int64),
-        back_interest=np.where(leaving_grace, base_interest * 3, 0).astype(np.int64),
-        oldest_unpaid=np.where(overdue, DAY.toordinal() - days, NONE).astype(np.int64),
-        floor=np.where(flags < 0.01, 1, np.where(flags < 0.015, 2, 0)).astype(np.int64),
-    )
-
-
-def loan_days(book: Book, indexes: np.ndarray) -> list[LoanDay]:
-    """The same loans as the exact path takes them."""
-    flags = {0: (), 1: ("fund-misuse",), 2: ("litigation",)}
-    out = []
-    for i in indexes.tolist():
-        oldest = int(book.oldest_unpaid[i])
-        out.append(
-            LoanDay(
-                loan_id=str(i),
-                day=book.day,
-                penalty_rate=Decimal(int(book.rate[i])) / RATE_SCALE,
-                day_basis=int(book.basis[i]),
-                compound=bool(book.compound[i]),
-                principal=Decimal(int(book.principal[i])) / 100,
-                base_principal=Decimal(int(book.base_principal[i])) / 100,
-                base_interest=Decimal(int(book.base_interest[i])) / 100,
-                back_principal=Decimal(int(book.back_principal[i])) / 100,
-                back_interest=Decimal(int(book.back_interest[i])) / 100,
-                oldest_unpaid=date.fromordinal(oldest) if oldest != NONE else None,
-                flags=flags[int(book.floor[i])],
-            )
-        )
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    book = synthetic_book(args.loans)
+    book = synthetic_book(args.loans, DAY)
     rng = np.random.default_rng(1)
     sample = np.sort(rng.choice(args.loans, size=min(args.sample, args.loans), replace=False))
     days = loan_days(book, sample)

@@ -21,6 +21,7 @@ BENCHES = [
     "decision.py",
     "origination.py",
     "eod.py",
+    "batch_dask.py",
     "persistence.py",
     "http_api.py",
 ]
