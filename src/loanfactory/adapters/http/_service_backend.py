@@ -43,8 +43,10 @@ from loanfactory.origination import (
     Consent,
     Customer,
     Document,
+    Need,
     Offer,
     OfferStatus,
+    Recommendation,
     ReviewTask,
 )
 from loanfactory.ports import ConcurrentUpdate
@@ -136,14 +138,20 @@ class ServiceBackend:
         }
 
     def recommend_products(self, request: RecommendRequest, customer_id: str | None) -> list[dict[str, Any]]:
-        """Products on sale that fit the need, cheapest APR first (the customer's profile is not
-        looked at here; origination's ``recommend`` does that for a stated purpose and channel)."""
+        """Products on sale that fit the need, each with its quote, cheapest APR first.
+
+        For a customer (their own key, or a customer named by staff) who states the whole need
+        (amount, term, purpose, channel), origination's ``recommend`` also screens every product
+        with the customer's profile and the product's eligibility rules: each item then says
+        ``eligible`` and why not, and the eligible ones come first. Otherwise ``eligible`` is null.
+        """
         filters: dict[str, Any] = {"status": Status.online}
         for name in ("purpose", "segment", "channel", "amount", "term"):
             value = getattr(request, name)
             if value is not None:
                 filters[name] = value
         today = self.lender.clock.today()
+        verdicts = self._screened(request, customer_id)
         ranked = []
         for view in self.list_products(filters):
             product = self._product(view["code"])
@@ -152,10 +160,29 @@ class ServiceBackend:
             amount = request.amount if request.amount is not None else product.spec.amount.min
             term = request.term if request.term is not None else product.spec.term.values()[0]
             offer = self._try_quote(product, amount, term)
-            if "error" not in offer:
-                ranked.append({**view, "quote": offer})
-        ranked.sort(key=lambda v: (Decimal(v["quote"]["apr"]), v["code"]))
+            if "error" in offer:
+                continue
+            verdict = verdicts.get(view["code"]) if verdicts is not None else None
+            ranked.append(
+                {
+                    **view,
+                    "quote": offer,
+                    "eligible": None if verdicts is None else verdict is not None and verdict.eligible,
+                    "reasons": []
+                    if verdict is None
+                    else [r.model_dump(mode="json") for r in verdict.reasons],
+                }
+            )
+        ranked.sort(key=lambda v: (v["eligible"] is False, Decimal(v["quote"]["apr"]), v["code"]))
         return ranked[: request.limit]
+
+    def _screened(self, request: RecommendRequest, customer: str | None) -> dict[str, Recommendation] | None:
+        """Origination's verdict per product for this customer and need, when both are known."""
+        amount, term, purpose, channel = request.amount, request.term, request.purpose, request.channel
+        if customer is None or amount is None or term is None or purpose is None or channel is None:
+            return None
+        need = Need(amount=amount, term=term, purpose=purpose, channel=channel)
+        return {r.code: r for r in self.lender.origination.recommend(customer, need)}
 
     def quote(self, request: QuoteRequest) -> JsonBytes:
         result = self._product(request.product_code).quote(
