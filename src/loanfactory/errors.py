@@ -149,6 +149,15 @@ class InvalidInput(LoanfactoryError):
     code = "invalid-input"
 
 
+class FieldError(ValueError):
+    """Raised inside a pydantic validator to carry a bilingual :class:`LoanfactoryError` out of it
+    (pydantic keeps it as the error's ``ctx["error"]``; the message stays the English one)."""
+
+    def __init__(self, error: LoanfactoryError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class NotFound(LoanfactoryError):
     """An id that does not exist."""
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-from loanfactory.errors import InvalidInput
+from loanfactory.errors import FieldError, InvalidInput
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -187,21 +187,21 @@ def _rate_validator(value: Any) -> Decimal:
     try:
         return parse_rate(value)
     except InvalidInput as exc:
-        raise ValueError(exc.message) from None
+        raise FieldError(exc) from None
 
 
 def _spread_validator(value: Any) -> Decimal:
     try:
         return parse_rate(value, signed=True)
     except InvalidInput as exc:
-        raise ValueError(exc.message) from None
+        raise FieldError(exc) from None
 
 
 def _money_validator(value: Any) -> Decimal:
     try:
         return to_money(value)
     except InvalidInput as exc:
-        raise ValueError(exc.message) from None
+        raise FieldError(exc) from None
 
 
 _RATE_SCHEMA = {

@@ -172,3 +172,21 @@ def test_a_streamed_oversized_body_is_413_too(client: ApiClient) -> None:
     )
     assert response.status_code == 413
     assert _problem(response)["code"] == "request-too-large"
+
+
+@pytest.mark.parametrize(
+    ("amount", "en", "zh"),
+    [
+        ("-5", "must not be negative, got -5", "不能为负数：-5"),
+        ("abc", "'abc' is not a number", "'abc' 不是数字"),
+        ("1.234", "1.234 has more than 2 decimal places", "1.234 的小数位超过 2 位（金额精确到分）"),
+    ],
+)
+def test_our_field_parsers_answer_in_the_callers_language(
+    client: ApiClient, amount: str, en: str, zh: str
+) -> None:
+    body = {"product_code": "salary_loan", "amount": amount, "term": 12}
+    for lang, text in (("en", en), ("zh", zh)):
+        response = client.post("/v1/quotes", role=Role.customer, json=body, headers={"Accept-Language": lang})
+        assert response.status_code == 422
+        assert response.json()["errors"] == [{"loc": ["body", "amount"], "msg": text, "type": "value_error"}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from http_live import Live, live_server, person
@@ -12,8 +13,8 @@ NEED = {"amount": "80000", "term": 12, "purpose": "consumer", "channel": "app"}
 
 
 @pytest.fixture
-def live() -> Iterator[Live]:
-    running = live_server(None)
+def live(tmp_path: Path) -> Iterator[Live]:
+    running = live_server(f"sqlite:///{tmp_path / 'recommend.db'}")
     yield running
     running.server.stop.set()
 

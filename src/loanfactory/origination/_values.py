@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from loanfactory.errors import InvalidInput, LoanfactoryError, format_path
+from loanfactory.errors import FieldError, InvalidInput, format_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,14 +38,6 @@ class Reason(Value):
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
-
-
-class FieldError(ValueError):
-    """Raised inside a pydantic validator to carry a bilingual :class:`InvalidInput` out of it."""
-
-    def __init__(self, error: LoanfactoryError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 def _aware(value: datetime) -> datetime:

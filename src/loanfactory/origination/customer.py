@@ -17,9 +17,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from loanfactory.entity import Entity
-from loanfactory.errors import InvalidInput
+from loanfactory.errors import FieldError, InvalidInput
 from loanfactory.money import Money
-from loanfactory.origination._values import AwareDatetime, ExactDecimal, FieldError, Value
+from loanfactory.origination._values import AwareDatetime, ExactDecimal, Value
 from loanfactory.origination.identity import (
     mask_account,
     mask_credit_code,

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from loanfactory.errors import Language, LoanfactoryError, SpecError
+from loanfactory.errors import FieldError, Language, LoanfactoryError, SpecError
 from loanfactory.pii import mask_text
 
 PROBLEM_JSON = "application/problem+json"
@@ -220,7 +220,10 @@ def from_validation_errors(raw: Sequence[Any], lang: Language) -> list[FieldProb
     for error in raw:
         kind = str(error.get("type", "invalid"))
         message = str(error.get("msg", "invalid value"))
-        if lang == "zh":
+        ours = (error.get("ctx") or {}).get("error")
+        if isinstance(ours, FieldError):  # our own parsers (money, rates...) say it in both languages
+            message = ours.error.localized(lang)
+        elif lang == "zh":
             zh = _ZH_BY_TYPE.get(kind, "取值不合法")
             message = zh if kind in ("missing", "extra_forbidden", "json_invalid") else f"{zh}（{message}）"
         loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
