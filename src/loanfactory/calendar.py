@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from itertools import accumulate, repeat
+from operator import add, sub
 
 
 class Frequency(StrEnum):
@@ -146,9 +148,6 @@ def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
     return date(year, month, min(day, days_in_month(year, month)))
 
 
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
 def month_series(start: date, months: int, count: int, anchor_day: int | None = None) -> list[date]:
     """``[add_months(start, months * k, anchor_day) for k in 1..count]``, several times faster."""
     return month_series_with_days(start, months, count, anchor_day)[0]
@@ -159,50 +158,50 @@ def month_series_with_days(
 ) -> tuple[list[date], list[int]]:
     """The dates of :func:`month_series` and the days from each one's predecessor (``start`` first).
 
-    Schedules of 360 monthly periods are built on hot paths, where a stdlib ``monthrange`` call
-    and a ``timedelta`` per date dominated the cost: this walks month lengths with integers.
+    Schedules of 360 monthly periods are built on hot paths, where a ``monthrange`` call and a
+    ``timedelta`` per date dominated the cost: this slices tables of month starts and lengths over
+    one 400-year Gregorian cycle and builds the dates with ``map`` (no Python-level loop).
     """
     day = anchor_day if anchor_day is not None else start.day
-    year, month = start.year, start.month - 1  # month 0-based
-    previous_day = start.day
-    ordinal = start.toordinal()
-    from_ordinal = date.fromordinal  # cheaper than date(y, m, d): the ordinal is known anyway
-    dates: list[date] = []
-    gaps: list[int] = []
-    add_date, add_gap = dates.append, gaps.append
-    for _ in range(count):
-        if months == 1:  # the common case, without the inner loop
-            elapsed = _DAYS_IN_MONTH[month]
-            if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-                elapsed = 29
-            month += 1
-            if month == 12:
-                month = 0
-                year += 1
-        else:
-            elapsed = 0  # days from the 1st of the previous date's month to the 1st of the new one
-            for _ in range(months):
-                length = _DAYS_IN_MONTH[month]
-                if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-                    length = 29
-                elapsed += length
-                month += 1
-                if month == 12:
-                    month = 0
-                    year += 1
-        if day <= 28:
-            dom = day
-        else:
-            last = _DAYS_IN_MONTH[month]
-            if month == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-                last = 29
-            dom = day if day <= last else last
-        gap = elapsed + dom - previous_day
-        ordinal += gap
-        add_date(from_ordinal(ordinal))
-        add_gap(gap)
-        previous_day = dom
-    return dates, gaps
+    if count <= 0:
+        return [], []
+    cycles, first = divmod((start.year - _CYCLE_YEAR) * 12 + start.month - 1, _CYCLE_MONTHS)
+    last = first + months * count
+    if months < 1 or not 1 <= day <= 31 or last >= len(_MONTH_LENGTH):
+        return _month_series_loop(start, months, count, day)
+    base = _CYCLE_ORDINAL + cycles * _CYCLE_DAYS - 1
+    starts = _MONTH_START[first + months : last + 1 : months]
+    if day <= 28:
+        ordinals = list(map(add, starts, repeat(base + day)))
+    else:
+        days = map(min, _MONTH_LENGTH[first + months : last + 1 : months], repeat(day))
+        ordinals = list(map(add, map(add, starts, repeat(base)), days))
+    gaps = list(map(sub, ordinals, [start.toordinal(), *ordinals[:-1]]))
+    return list(map(date.fromordinal, ordinals)), gaps
+
+
+def _month_series_loop(start: date, months: int, count: int, day: int) -> tuple[list[date], list[int]]:
+    """:func:`month_series_with_days` one month at a time (far dates beyond the tables)."""
+    dates = [add_months(start, months * k, day) for k in range(1, count + 1)]
+    return dates, [(b - a).days for a, b in zip([start, *dates[:-1]], dates, strict=True)]
+
+
+_CYCLE_YEAR = 2000  # a 400-year Gregorian cycle starts here (leap years repeat every 400 years)
+_CYCLE_MONTHS = 400 * 12
+_CYCLE_DAYS = 146_097
+_CYCLE_ORDINAL = date(_CYCLE_YEAR, 1, 1).toordinal()
+
+
+def _month_tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Day offsets of the 1st of each month from 2000-01-01, and month lengths, over two cycles."""
+    lengths = [
+        _stdlib_calendar.monthrange(_CYCLE_YEAR + i // 12, i % 12 + 1)[1] for i in range(2 * _CYCLE_MONTHS)
+    ]
+    starts = [0, *accumulate(lengths)][:-1]
+    return tuple(starts), tuple(lengths)
+
+
+_MONTH_START, _MONTH_LENGTH = _month_tables()
 
 
 def advance(start: date, frequency: Frequency, periods: int, anchor_day: int | None = None) -> date:

@@ -6,8 +6,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from loanfactory.calendar import DayCount, Frequency, add_months, days_30_360, due_dates
+from loanfactory.calendar import (
+    DayCount,
+    Frequency,
+    add_months,
+    days_30_360,
+    due_dates,
+    month_series_with_days,
+)
 
 
 def test_month_end_clamping_keeps_the_anchor_day() -> None:
@@ -58,3 +67,18 @@ def test_day_counts() -> None:
 def test_30_360_month_ends() -> None:
     assert days_30_360(date(2025, 1, 31), date(2025, 2, 28)) == 28
     assert days_30_360(date(2025, 1, 30), date(2025, 3, 31)) == 60
+
+
+@given(
+    start=st.dates(min_value=date(1, 1, 1), max_value=date(9000, 12, 31)),
+    months=st.integers(1, 24),
+    count=st.integers(0, 480),
+    anchor=st.one_of(st.none(), st.integers(1, 31)),
+)
+def test_month_series_is_add_months_step_by_step(
+    start: date, months: int, count: int, anchor: int | None
+) -> None:
+    dates, gaps = month_series_with_days(start, months, count, anchor)
+    expected = [add_months(start, months * k, anchor) for k in range(1, count + 1)]
+    assert dates == expected
+    assert gaps == [(b - a).days for a, b in zip([start, *expected], expected, strict=False)]
