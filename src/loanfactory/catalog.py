@@ -24,6 +24,7 @@ from typing import Any
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
 from loanfactory.rules import RuleLibrary, load_rule_document, load_scenario_document
+from loanfactory.spec._pricingrefs import check_pricing
 from loanfactory.spec._rulerefs import check_rule_references, merge_libraries
 from loanfactory.spec.loader import check_product
 from loanfactory.spec.product import ProductSpec
@@ -264,7 +265,11 @@ class _Builder:
     def cross_checks(self) -> list[Diagnostic]:
         libraries = [lib for lib in self.others.get("rules", []) if isinstance(lib, RuleLibrary)]
         self.rules, clashes = merge_libraries(libraries)
-        return [*clashes, *check_rule_references(self.products, self.product_locators, self.rules)]
+        return [
+            *clashes,
+            *check_rule_references(self.products, self.product_locators, self.rules),
+            *check_pricing(self.products, self.product_locators, self.rules),
+        ]
 
     def catalog(self, files: tuple[str, ...]) -> Catalog:
         templates = {

@@ -3,10 +3,14 @@
 A :class:`Product` answers the two questions every channel asks of a product:
 
 - *what would it cost?* — :meth:`Product.quote`: schedule, fees and APR for an amount and term;
-- *what do the rules say about this applicant?* — :meth:`Product.decide`: each step of the
-  product's rules (eligibility → pre-review → scoring → routing → pricing → limit → tags) in
-  order, every step seeing the values set before it, and the route (approve, manual review,
-  reject).
+- *what do the rules say about this applicant?* — :meth:`Product.decide`: the product's
+  :class:`~loanfactory.rules.DecisionFlow` (eligibility → pre-review → scoring → routing →
+  pricing → limit → tags), every step seeing the values set before it, and the route (approve,
+  manual review, reject).
+
+:func:`product_facts` is what rules read of the product (``product.base_rate`` for the term and
+amount, ``max_ltv``, the LPR tenor ...): the one builder of those facts, used by origination, the
+scenario runner, ``lint`` and ``explain`` alike.
 
 A :class:`ProductCatalog` loads product and rule files together (:func:`loanfactory.catalog.
 load_catalog`) and refuses to start when any file has an error, so a running system never holds
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,25 +36,21 @@ from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.document import Document
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
-from loanfactory.facts import Facts
+from loanfactory.facts import Facts, ProductFacts
 from loanfactory.lpr import LprSeries
 from loanfactory.quote import Quote, quote
 from loanfactory.rules import (
-    FLOW_ORDER,
     CompiledDefinition,
-    Decision,
+    DecisionFlow,
     Definition,
     EngineName,
-    Outcome,
+    FlowDecision,
+    FlowStep,
     RuleLibrary,
-    compile_definition,
     parse_definition,
 )
-from loanfactory.spec import ProductSpec
+from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
 from loanfactory.spec.product import Status
-
-ROUTES = (Outcome.reject, Outcome.manual_review)
-"""Outcomes that decide a route, strongest first; a flow where none occurs approves."""
 
 STATUS_MOVES: Mapping[Status, frozenset[Status]] = {
     Status.draft: frozenset({Status.online, Status.offline}),
@@ -63,43 +62,11 @@ STATUS_MOVES: Mapping[Status, frozenset[Status]] = {
 straight to offline; offline is final (publish a new version instead)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of a product decision: its purpose, the rule definition and what it decided."""
-
-    purpose: str
-    definition: Definition
-    decision: Decision
-
-
-@dataclass(frozen=True, slots=True)
-class ProductDecision:
-    """Every step that ran, in order, the values they set, and the route."""
-
-    product: str
-    steps: tuple[Step, ...]
-    values: Mapping[str, Any]
-    route: Outcome
-
-    @property
-    def rejected(self) -> bool:
-        return self.route is Outcome.reject
-
-    @property
-    def reasons(self) -> tuple[Any, ...]:
-        """The reasons of the steps that decided the route (all of them for a rejection)."""
-        deciding = [s for s in self.steps if s.decision.outcome is self.route] or list(self.steps[-1:])
-        return tuple(r for s in deciding for r in s.decision.reasons)
-
-    def step(self, purpose: str) -> Step | None:
-        return next((s for s in self.steps if s.purpose == purpose), None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "product": self.product,
-            "route": self.route.value,
-            "steps": [{"purpose": s.purpose, **s.decision.to_json()} for s in self.steps],
-        }
+ProductDecision = FlowDecision
+"""What a product's rules decided: every step, the values they set and the route
+(:class:`loanfactory.rules.FlowDecision`, named after the product)."""
+Step = FlowStep
+"""One step of a product decision (:class:`loanfactory.rules.FlowStep`)."""
 
 
 class Product:
@@ -119,12 +86,7 @@ class Product:
         self.lpr = lpr or LprSeries.default()
         self.engine: EngineName = engine
         self.rules: Mapping[str, Definition] = dict(rules)
-        order = [p.value for p in FLOW_ORDER]
-        self._steps: tuple[tuple[str, CompiledDefinition], ...] = tuple(
-            (purpose, compile_definition(self.rules[purpose], engine=engine, lpr=self.lpr))
-            for purpose in order
-            if purpose in self.rules
-        )
+        self.flow = DecisionFlow(self.rules, engine=engine, lpr=self.lpr, id=spec.code)
 
     @property
     def code(self) -> str:
@@ -141,10 +103,10 @@ class Product:
 
     def compiled(self, purpose: str) -> CompiledDefinition | None:
         """The compiled rules of one step (``"limit"``, ``"eligibility"`` ...), if the product has them."""
-        return next((c for p, c in self._steps if p == purpose), None)
+        return self.flow.compiled(purpose)
 
     def decide(self, facts: Facts, *, trace: bool = False, stop_on_reject: bool = True) -> ProductDecision:
-        """Run the product's rules on ``facts`` in flow order.
+        """Run the product's rules on ``facts`` (its :class:`~loanfactory.rules.DecisionFlow`).
 
         Each step sees the values set by the steps before it as ``vars``; a step that rejects
         ends the flow (unless ``stop_on_reject`` is false, e.g. to collect every reason).
@@ -158,18 +120,7 @@ class Product:
                 field=f"rules.{purpose}",
                 message_zh=f"{self.code}：rules.{purpose} 引用的规则 '{ident}' 未加载（请同时加载规则目录）",
             )
-        values: dict[str, Any] = dict(facts.vars) if facts.vars else {}
-        steps: list[Step] = []
-        for purpose, compiled in self._steps:
-            seen = facts.with_vars(values) if values else facts
-            decision = compiled.evaluate(seen, trace=trace)
-            values.update(decision.values)
-            steps.append(Step(purpose, compiled.definition, decision))
-            if stop_on_reject and decision.outcome is Outcome.reject:
-                break
-        outcomes = {s.decision.outcome for s in steps}
-        route = next((o for o in ROUTES if o in outcomes), Outcome.approve)
-        return ProductDecision(self.code, tuple(steps), values, route)
+        return self.flow.run(facts, trace=trace, stop_on_reject=stop_on_reject)
 
     def quote(
         self,
@@ -314,6 +265,44 @@ def parse_status(value: Status | str) -> Status:
             field="status",
             message_zh=f"'{value}' 不是产品状态：可选 draft、online、paused、offline",
         ) from None
+
+
+def base_rate(
+    spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date
+) -> tuple[Decimal, list[tuple[str, Decimal]]]:
+    """The product's own rate for this term and amount on ``day``, and its parts (index and
+    spread, or fixed)."""
+    if isinstance(spec.rate, FixedRate):
+        rate = spec.rate.annual_rate(term, amount)
+        return rate, [("fixed", rate)]
+    assert isinstance(spec.rate, FloatingRate)
+    index = lpr.rate(spec.rate.tenor, day)
+    spread = spec.rate.spread_for(term, amount)
+    return index + spread, [(f"lpr-{spec.rate.tenor.value}", index), ("product-spread", spread)]
+
+
+def product_facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date) -> ProductFacts:
+    """What rules may read of ``spec`` for an application of ``amount`` over ``term`` on ``day``."""
+    rate, _ = base_rate(spec, term, amount, lpr, day)
+    ltvs = [c.max_ltv for c in spec.guarantee.collateral]
+    tenor = spec.rate.tenor if isinstance(spec.rate, FloatingRate) else None
+    extra: dict[str, Any] = {"lpr_tenor": tenor} if tenor is not None else {}
+    return ProductFacts(
+        code=spec.code,
+        kind=spec.segments[0].value,
+        min_amount=spec.amount.min,
+        max_amount=spec.amount.max,
+        min_term=spec.term.shortest,
+        max_term=spec.term.longest,
+        term_unit=spec.term.unit,
+        base_rate=rate,
+        rate_floor=spec.rate.floor,
+        rate_cap=spec.rate.cap,
+        max_ltv=max(ltvs) if ltvs else None,
+        channels=tuple(c.value for c in spec.channels),
+        segments=tuple(s.value for s in spec.segments),
+        **extra,
+    )
 
 
 def _resolve_rules(

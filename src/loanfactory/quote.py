@@ -9,11 +9,16 @@ origination offers.
 
 Floating (LPR) products are priced from the LPR in force on the start date — without a start date,
 the latest fixing — and repriced by the product's rule; future repricing assumes the latest fixing.
+
+With a :class:`~loanfactory.pricing.PricingDecision` (what the product's pricing rules decided)
+the rate is the rule's rate, or the product's rate plus the rule's spread, held within the
+product's floor and cap (:func:`with_rate`); a floating loan's later resets move by the same
+adjustment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +28,7 @@ from loanfactory.conventions import RepaymentMethod, ScheduleStyle, TermUnit
 from loanfactory.errors import InvalidInput, SpecError
 from loanfactory.lpr import LprSeries
 from loanfactory.money import ResiduePlacement
+from loanfactory.pricing import PricingDecision
 from loanfactory.schedule import (
     Apr,
     Balloon,
@@ -95,8 +101,10 @@ def terms_for(
     start: date | None = None,
     first_due: date | None = None,
     lpr: LprSeries | None = None,
+    pricing: PricingDecision | None = None,
 ) -> LoanTerms:
-    """The loan terms of ``product`` for ``amount`` and ``term`` (in the product's term unit).
+    """The loan terms of ``product`` for ``amount`` and ``term`` (in the product's term unit),
+    priced by ``pricing`` when given (:func:`with_rate`).
 
     Raises :class:`InvalidInput` (field ``amount``, ``term`` or ``method``) when the product does
     not allow them.
@@ -114,7 +122,7 @@ def terms_for(
             final=repayment.balloon.final_percent, per_period=repayment.balloon.principal_percent_per_period
         )
     single = chosen is RepaymentMethod.bullet
-    return LoanTerms(
+    terms = LoanTerms(
         principal=amount,
         annual_rate=annual,
         term=periods,
@@ -138,6 +146,28 @@ def terms_for(
         fees=tuple(f for f in (_schedule_fee(fee) for fee in product.fees) if f is not None),
         rate_changes=changes,
     )
+    if pricing is None:
+        return terms
+    return with_rate(product, terms, pricing.applied_to(terms.annual_rate))
+
+
+def bounded(product: ProductSpec, rate: Decimal) -> Decimal:
+    """``rate`` held within the product's floor and cap."""
+    if product.rate.floor is not None:
+        rate = max(rate, product.rate.floor)
+    if product.rate.cap is not None:
+        rate = min(rate, product.rate.cap)
+    return rate
+
+
+def with_rate(product: ProductSpec, terms: LoanTerms, rate: Decimal) -> LoanTerms:
+    """``terms`` (the product's own) at ``rate`` held within the product's floor and cap; a
+    floating loan's later resets move by the same adjustment, each held within the bounds."""
+    adjustment = bounded(product, rate) - terms.annual_rate
+    if not adjustment:
+        return terms
+    changes = tuple(replace(c, annual=bounded(product, c.annual + adjustment)) for c in terms.rate_changes)
+    return terms.with_(annual_rate=bounded(product, terms.annual_rate + adjustment), rate_changes=changes)
 
 
 def quote(
@@ -150,9 +180,12 @@ def quote(
     first_due: date | None = None,
     lpr: LprSeries | None = None,
     style: ScheduleStyle = ScheduleStyle.posting,
+    pricing: PricingDecision | None = None,
 ) -> Quote:
-    """Schedule, fees and APR of ``product`` for ``amount`` and ``term``."""
-    terms = terms_for(product, amount, term, method=method, start=start, first_due=first_due, lpr=lpr)
+    """Schedule, fees and APR of ``product`` for ``amount`` and ``term`` (priced by ``pricing``)."""
+    terms = terms_for(
+        product, amount, term, method=method, start=start, first_due=first_due, lpr=lpr, pricing=pricing
+    )
     schedule = build_schedule(terms, style)
     totals = fees_by_name(schedule)
     lines = tuple(FeeLine(f.name, f.timing, totals.get(f.name, Decimal(0)), f.in_apr) for f in terms.fees)
@@ -268,4 +301,4 @@ def _schedule_fee(fee: Fee) -> ScheduleFee | None:
     )
 
 
-__all__ = ["FeeLine", "Quote", "quote", "quote_product", "terms_for"]
+__all__ = ["FeeLine", "Quote", "bounded", "quote", "quote_product", "terms_for", "with_rate"]

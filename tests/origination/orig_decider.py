@@ -12,6 +12,7 @@ from loanfactory.facts import Facts
 from loanfactory.origination._products import FlowResult, StepResult
 from loanfactory.origination._values import Reason
 from loanfactory.origination.decision import DecisionStep, Outcome
+from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 
 
@@ -67,6 +68,6 @@ def scripted(spec: ProductSpec, facts: Facts) -> FlowResult:
         score=score,
         grade=grade,
         rule_limit=limit,
-        grade_spread=spread,
+        pricing=PricingDecision(spread=spread),
         tags=tags,
     )

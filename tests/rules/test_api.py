@@ -19,6 +19,8 @@ def test_public_names() -> None:
         "EventMonitor",
         "EventRules",
         "Flow",
+        "FlowDecision",
+        "FlowStep",
         "HitPolicy",
         "Outcome",
         "Purpose",
@@ -87,4 +89,5 @@ def test_decision_flow_from_library(library: rules.RuleLibrary) -> None:
         assert d.outcome.value == "approve"
         assert d.values["grade"] == "A"
         assert d.values["limit"] == Decimal(150000)
-        assert d.values["rate"] == Decimal("0.035")
+        assert d.values["spread"] == Decimal("0.005")  # grade A: 0.5 % on the product's rate
+        assert "rate" not in d.values

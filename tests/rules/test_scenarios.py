@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from loanfactory.cli import cli
 from loanfactory.document import load_document
-from loanfactory.rules import RuleLibrary, load_scenario_document, run_scenario_paths
+from loanfactory.origination import run_scenario_paths
+from loanfactory.rules import RuleLibrary, load_scenario_document
 
 from .conftest import ROOT, RULES
 

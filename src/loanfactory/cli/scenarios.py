@@ -1,5 +1,8 @@
 """``loanfactory test``: run YAML scenario files against rule definitions and products.
 
+Product scenarios run what production runs — origination's facts builder, the product's flow,
+the offer's limit and price (:mod:`loanfactory.origination.scenarios`) — and may assert the offer.
+
 Exit codes as for ``validate``: 0 every scenario passed, 1 a scenario failed or a file did not
 load, 2 usage error. Each scenario (per engine) is one junit test case.
 """
@@ -43,11 +46,11 @@ def test(
     ctx: click.Context, paths: tuple[Path, ...], fmt: str, engine: str | None, rules: tuple[Path, ...]
 ) -> None:
     """Run the scenario files (kind: scenarios) under PATHS."""
-    from loanfactory.rules._runner import run_paths
+    from loanfactory.origination.scenarios import run_scenario_paths
 
     lang = language(ctx)
     engines = None if engine is None else (["compiled", "durable"] if engine == "both" else [engine])
-    run = run_paths(paths, engines=engines, rules=rules)
+    run = run_scenario_paths(paths, engines=engines, rules=rules)
     report = Report("test")
     report.diagnostics.extend(run.diagnostics)
     for result in run.results:

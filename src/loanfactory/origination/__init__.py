@@ -91,6 +91,7 @@ from loanfactory.origination.offer import (
 from loanfactory.origination.prereview import DocumentPolicy
 from loanfactory.origination.review import REVIEW_REASONS, ReviewNote, ReviewStage, ReviewTask, TaskStatus
 from loanfactory.origination.review_flow import ReviewOutcome
+from loanfactory.origination.scenarios import ProductScenarios, run_scenario_paths
 from loanfactory.origination.service import Origination
 from loanfactory.origination.settings import OccupyOn, OriginationSettings
 
@@ -165,6 +166,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "OriginationSettings",
     "Outcome",
     "ProductFilter",
+    "ProductScenarios",
     "ProductSummary",
     "ProfileTag",
     "REVIEW_REASONS",
@@ -189,4 +191,5 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "parse_credit_code",
     "parse_id_number",
     "relay_outbox",
+    "run_scenario_paths",
 ]

@@ -1,27 +1,30 @@
 """The seam between origination and the product layer (rules and decision flow).
 
 Origination needs two things of a product besides its :class:`~loanfactory.spec.ProductSpec`:
-its decision flow run on the facts of an application, and its quote. This module states, in
-origination's own terms, what it reads of a decision (:class:`FlowResult`: one
+its decision flow run on the facts of an application, and its quote. The flow runs in one place,
+:meth:`loanfactory.product.Product.decide`; this module only states, in origination's own terms,
+what origination reads of that decision (:func:`flow_result` gives a :class:`FlowResult`: one
 :class:`StepResult` per step, the route, and the values later steps use — score, grade, rule
-limit, grade spread, tags), and holds the one function that runs a product's rules
-(:class:`RulesDecider`, over :class:`loanfactory.product.Product`).
+limit, the pricing decision, tags). :class:`RulesDecider` is the :class:`Decider` over a
+catalog's products; ``loanfactory test`` scenarios use the same view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Protocol
 
 from loanfactory.catalog import Catalog
 from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
+from loanfactory.money import CENT
 from loanfactory.origination._values import Reason
 from loanfactory.origination.decision import DecisionStep, Outcome
-from loanfactory.product import Product, ProductCatalog
+from loanfactory.pricing import PricingDecision, read_pricing
+from loanfactory.product import Product, ProductCatalog, ProductDecision
 from loanfactory.rules import (
     FLOW_ORDER,
     CompiledDefinition,
@@ -58,7 +61,7 @@ class FlowResult:
     line_limit: Decimal | None = (
         None  # the same rules for the product's maximum: the line to grant (授信额度)
     )
-    grade_spread: Decimal = Decimal(0)  # 评级加点 (signed)
+    pricing: PricingDecision = field(default_factory=PricingDecision)  # rate or spread (定价结果)
     tags: tuple[tuple[str, str], ...] = ()  # (tag, rule id)
 
     @property
@@ -119,20 +122,13 @@ def product_specs(catalog: Any) -> Mapping[str, ProductSpec]:
 
 LIMIT_VALUES = ("limit", "credit_limit", "max_limit")
 """Names under which a product's limit rules give the rule-computed limit (first found wins)."""
-SPREAD_VALUES = ("spread", "grade_spread", "rate_spread")
-"""Names under which a product's pricing rules give the spread added for the grade (signed)."""
 
 _STEPS = {purpose.value: DecisionStep(purpose.value) for purpose in FLOW_ORDER}
 
 
 class RulesDecider:
-    """A product's decision flow (:meth:`loanfactory.product.Product.decide`) in origination's terms.
-
-    Each step the product names runs in :data:`loanfactory.rules.FLOW_ORDER`, seeing the values of
-    the steps before it as ``vars``, and is recorded as its own step with its reasons, fired rules
-    and trace. A step that rejects ends the flow. The route is the strongest outcome of the steps
-    (reject > manual review > approve); a flow where nothing objects approves.
-    """
+    """A catalog's products as origination's :class:`Decider`: each application's flow runs in
+    :meth:`loanfactory.product.Product.decide` and is read by :func:`flow_result`."""
 
     def __init__(self, products: Mapping[str, Product], *, trace: bool = True) -> None:
         self.products = products
@@ -150,51 +146,7 @@ class RulesDecider:
 
     def __call__(self, spec: ProductSpec, facts: Facts) -> FlowResult:
         product = self.product(spec)
-        decision = product.decide(facts, trace=self.trace)
-        results: list[StepResult] = []
-        score: Any = None
-        grade: Any = None
-        tags: list[tuple[str, str]] = []
-        line_limit: Decimal | None = None
-        before: dict[str, Any] = dict(facts.vars)
-        for step in decision.steps:
-            if step.purpose == "limit":
-                limit_rules = product.compiled("limit")
-                if limit_rules is not None:
-                    line_limit = _line_limit(limit_rules, facts.with_vars(before), spec)
-            outcome = step.decision
-            before.update(outcome.values)
-            definition = step.definition
-            if isinstance(definition, Scorecard):
-                score = outcome.values.get(definition.score_name, score)
-                grade = outcome.values.get(definition.grade_name, grade)
-            if outcome.tags:
-                tags += [(tag, _tagging_rule(definition, tag, outcome.fired)) for tag in outcome.tags]
-            results.append(
-                StepResult(
-                    step=_STEPS[step.purpose],
-                    outcome=Outcome(outcome.outcome.value),
-                    values=dict(outcome.values),
-                    reasons=tuple(
-                        Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
-                        for r in outcome.reasons
-                    ),
-                    fired_rules=outcome.fired,
-                    trace=tuple(t.to_json() for t in outcome.trace or ()),
-                    rule_set=definition.id,
-                )
-            )
-        values = decision.values
-        return FlowResult(
-            steps=tuple(results),
-            route=_route(results),
-            score=_int(score),
-            grade=None if grade is None else str(grade),
-            rule_limit=_first(values, LIMIT_VALUES),
-            line_limit=line_limit,
-            grade_spread=_first(values, SPREAD_VALUES) or Decimal(0),
-            tags=tuple(tags),
-        )
+        return flow_result(product, facts, product.decide(facts, trace=self.trace))
 
     def screen(self, spec: ProductSpec, facts: Facts) -> tuple[Reason, ...]:
         """The eligibility reasons that do not depend on a bureau report (for recommendations)."""
@@ -208,6 +160,57 @@ class RulesDecider:
             for r in decision.reasons
             if r.rule not in needs_bureau
         )
+
+
+def flow_result(product: Product, facts: Facts, decision: ProductDecision) -> FlowResult:
+    """What origination reads of a product's decision on ``facts``: each step with its reasons,
+    fired rules and trace, the route, score and grade, the rule limit (and the line the same
+    rules allow at the product's maximum), the pricing decision and the tags set."""
+    spec = product.spec
+    results: list[StepResult] = []
+    score: Any = None
+    grade: Any = None
+    tags: list[tuple[str, str]] = []
+    line_limit: Decimal | None = None
+    before: dict[str, Any] = dict(facts.vars)
+    for step in decision.steps:
+        if step.purpose == "limit":
+            limit_rules = product.compiled("limit")
+            if limit_rules is not None:
+                line_limit = _line_limit(limit_rules, facts.with_vars(before), spec)
+        outcome = step.decision
+        before.update(outcome.values)
+        definition = step.definition
+        if isinstance(definition, Scorecard):
+            score = outcome.values.get(definition.score_name, score)
+            grade = outcome.values.get(definition.grade_name, grade)
+        if outcome.tags:
+            tags += [(tag, _tagging_rule(definition, tag, outcome.fired)) for tag in outcome.tags]
+        results.append(
+            StepResult(
+                step=_STEPS[step.purpose],
+                outcome=Outcome(outcome.outcome.value),
+                values=dict(outcome.values),
+                reasons=tuple(
+                    Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule) for r in outcome.reasons
+                ),
+                fired_rules=outcome.fired,
+                trace=tuple(t.to_json() for t in outcome.trace or ()),
+                rule_set=definition.id,
+            )
+        )
+    values = decision.values
+    pricing_step = decision.step("pricing")
+    return FlowResult(
+        steps=tuple(results),
+        route=Outcome(decision.route.value),
+        score=_int(score),
+        grade=None if grade is None else str(grade),
+        rule_limit=_first(values, LIMIT_VALUES),
+        line_limit=line_limit,
+        pricing=read_pricing(values, rule=pricing_step.definition.id if pricing_step else None),
+        tags=tuple(tags),
+    )
 
 
 def _line_limit(compiled: CompiledDefinition, facts: Facts, spec: ProductSpec) -> Decimal | None:
@@ -228,12 +231,9 @@ def _line_limit(compiled: CompiledDefinition, facts: Facts, spec: ProductSpec) -
     return _first(decision.values, LIMIT_VALUES)
 
 
-def _route(results: Sequence[StepResult]) -> Outcome:
-    outcomes = {r.outcome for r in results}
-    for strongest in (Outcome.reject, Outcome.manual_review):
-        if strongest in outcomes:
-            return strongest
-    return Outcome.approve
+def limit_money(value: Decimal | None) -> Decimal | None:
+    """A rule-computed limit as origination keeps it: never negative, rounded down to the fen."""
+    return None if value is None else max(value, Decimal(0)).quantize(CENT, ROUND_DOWN)
 
 
 def _int(value: Any) -> int | None:

@@ -19,6 +19,7 @@ from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import Entity
 from loanfactory.money import Money
 from loanfactory.origination._values import AwareDatetime, ExactDecimal, Reason, Value
+from loanfactory.pricing import PricingDecision
 from loanfactory.spec import Channel, Purpose
 from loanfactory.spec._base import lenient
 
@@ -160,12 +161,20 @@ class Application(Entity):
     rule_limit: Money | None = None  # limit computed by the product's limit rules (规则测算额度)
     line_limit: Money | None = None  # the line the rules support at the product's maximum (授信额度)
     grade_spread: ExactDecimal = Decimal(0)  # spread added by the pricing rules (评级加点)
+    pricing_rate: ExactDecimal | None = None  # the rate the pricing rules set instead (规则定价利率)
     reasons: tuple[Reason, ...] = ()  # the reasons of the latest decision
     offer_id: str | None = None
     review_round: int = 0  # how many times it went back for more information
     returned_by: str | None = None  # "pre_review" or "manual_review" while info is requested
     submitted_at: AwareDatetime
     decided_at: AwareDatetime | None = None
+
+    @property
+    def pricing(self) -> PricingDecision:
+        """What the pricing rules decided at the latest assessment: a rate, or a spread."""
+        if self.pricing_rate is not None:
+            return PricingDecision(rate=self.pricing_rate)
+        return PricingDecision(spread=self.grade_spread)
 
     def consent(
         self, scope: ConsentScope, moment: datetime, purpose: str = "loan_approval"

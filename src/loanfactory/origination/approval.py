@@ -34,6 +34,7 @@ from loanfactory.origination.pricing import Priced, price
 from loanfactory.origination.settings import OccupyOn
 from loanfactory.origination.submission import find_spec
 from loanfactory.origination.valuation import link
+from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 
 
@@ -78,11 +79,11 @@ def record(
 
 
 def assessed_values(app: Application) -> dict[str, Any]:
-    """What the latest assessment decided for the offer: rule limit, grade spread, grade, score."""
+    """What the latest assessment decided for the offer: rule limit, pricing, grade, score."""
     return {
         "rule_limit": app.rule_limit,
         "line_limit": app.line_limit,
-        "grade_spread": app.grade_spread,
+        "pricing": app.pricing,
         "grade": app.grade,
         "score": app.score,
     }
@@ -110,7 +111,7 @@ def approve(
     app: Application,
     *,
     rule_limit: Decimal | None,
-    grade_spread: Decimal,
+    pricing: PricingDecision,
     line_limit: Decimal | None = None,
     grade: str | None,
     score: int | None,
@@ -146,9 +147,9 @@ def approve(
         return None
     coupon = _usable_coupon(cmd, app)
     # priced as if disbursed on the business date of the decision
-    priced = _price(desk, spec, app, sized.amount, coupon, grade_spread, day)
+    priced = _price(desk, spec, app, sized.amount, coupon, pricing, day)
     coupon, priced, coupon_reasons = _hold_budget(
-        cmd, desk, spec, app, sized.amount, coupon, priced, grade_spread, day
+        cmd, desk, spec, app, sized.amount, coupon, priced, pricing, day
     )
     record(
         cmd,
@@ -232,7 +233,7 @@ def _price(
     app: Application,
     amount: Decimal,
     coupon: Coupon | None,
-    grade_spread: Decimal,
+    pricing: PricingDecision,
     day: date,
 ) -> Priced:
     return price(
@@ -242,7 +243,7 @@ def _price(
         method=app.repayment_method,
         start=day,
         lpr=desk.settings.lpr,
-        grade_spread=grade_spread,
+        pricing=pricing,
         coupon=coupon,
         caps=desk.caps,
     )
@@ -256,7 +257,7 @@ def _hold_budget(
     amount: Decimal,
     coupon: Coupon | None,
     priced: Priced,
-    grade_spread: Decimal,
+    pricing: PricingDecision,
     day: date,
 ) -> tuple[Coupon | None, Priced, tuple[Reason, ...]]:
     """Reserve the coupon's subsidy from its campaign; without budget, price without the coupon."""
@@ -270,7 +271,7 @@ def _hold_budget(
         reason = Reason(
             code="campaign.budget", rule="campaign", en=exc.message, zh=exc.message_zh or exc.message
         )
-        return None, _price(desk, spec, app, amount, None, grade_spread, day), (reason,)
+        return None, _price(desk, spec, app, amount, None, pricing, day), (reason,)
     return coupon, priced, ()
 
 

@@ -16,16 +16,15 @@ For a submitted application, in one transaction:
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from loanfactory.errors import NotFound, StateConflict
-from loanfactory.money import CENT
 from loanfactory.origination._commands import Command
 from loanfactory.origination._desk import Desk
-from loanfactory.origination._products import FlowResult
+from loanfactory.origination._products import FlowResult, limit_money
 from loanfactory.origination._values import Reason
 from loanfactory.origination.application import Application, ApplicationStatus, ConsentScope
 from loanfactory.origination.approval import approve, record, reject
@@ -121,9 +120,10 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
         update={
             "score": flow.score,
             "grade": flow.grade,
-            "grade_spread": flow.grade_spread,
-            "rule_limit": _money(flow.rule_limit),
-            "line_limit": _money(flow.line_limit),
+            "grade_spread": flow.pricing.spread or Decimal(0),
+            "pricing_rate": flow.pricing.rate,
+            "rule_limit": limit_money(flow.rule_limit),
+            "line_limit": limit_money(flow.line_limit),
         }
     )
     route = flow.route
@@ -143,7 +143,7 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
         app,
         rule_limit=app.rule_limit,
         line_limit=app.line_limit,
-        grade_spread=app.grade_spread,
+        pricing=app.pricing,
         grade=app.grade,
         score=app.score,
     )
@@ -151,10 +151,6 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
     if offer is None:
         return Assessment(application=final, outcome="rejected", reasons=final.reasons)
     return Assessment(application=final, outcome="approved", reasons=offer.reasons, offer=offer)
-
-
-def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else max(value, Decimal(0)).quantize(CENT, ROUND_DOWN)
 
 
 def _bureau_report(cmd: Command, desk: Desk, customer: Customer, app: Application) -> BureauReportData:
@@ -222,7 +218,8 @@ def _record_flow(
                     "grade": flow.grade,
                     "rule_limit": flow.rule_limit,
                     "line_limit": flow.line_limit,
-                    "grade_spread": flow.grade_spread,
+                    "grade_spread": flow.pricing.spread,
+                    "pricing_rate": flow.pricing.rate,
                     "flags": [f.code for f in flags],
                 }
             ),

@@ -25,7 +25,7 @@ from loanfactory.errors import InvalidInput, LoanfactoryError
 from loanfactory.lpr import LprSeries
 from loanfactory.money import ZERO, Money, format_money, format_rate
 from loanfactory.origination._values import Reason
-from loanfactory.origination.factsheet import base_rate
+from loanfactory.product import base_rate
 from loanfactory.quote import quote
 from loanfactory.spec import Channel, ProductSpec, Purpose, Segment
 

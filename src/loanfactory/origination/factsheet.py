@@ -13,19 +13,22 @@ floating product on the business date).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from loanfactory import facts as f
+from loanfactory.entity import CST
+from loanfactory.errors import InvalidInput
 from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT, ZERO
 from loanfactory.origination.application import Application, ConsentScope, DocumentKind, DocumentSource
-from loanfactory.origination.collateral import Collateral
+from loanfactory.origination.collateral import Collateral, Valuation, ValuationSource
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.identity import parse_id_number
 from loanfactory.ports import BureauReportData, KycCheck
-from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
+from loanfactory.product import product_facts
+from loanfactory.spec import CollateralType, ProductSpec
 
 PROVINCES = {
     "11": "BJ",
@@ -250,42 +253,6 @@ def collateral_facts(pieces: Sequence[Collateral], day: date) -> tuple[f.Collate
     )
 
 
-def base_rate(
-    spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date
-) -> tuple[Decimal, list[tuple[str, Decimal]]]:
-    """The product's own rate for this term and amount, and its parts (index and spread, or fixed)."""
-    if isinstance(spec.rate, FixedRate):
-        rate = spec.rate.annual_rate(term, amount)
-        return rate, [("fixed", rate)]
-    assert isinstance(spec.rate, FloatingRate)
-    index = lpr.rate(spec.rate.tenor, day)
-    spread = spec.rate.spread_for(term, amount)
-    return index + spread, [(f"lpr-{spec.rate.tenor.value}", index), ("product-spread", spread)]
-
-
-def product_facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date) -> f.ProductFacts:
-    rate, _ = base_rate(spec, term, amount, lpr, day)
-    ltvs = [c.max_ltv for c in spec.guarantee.collateral]
-    tenor = spec.rate.tenor if isinstance(spec.rate, FloatingRate) else None
-    extra: dict[str, Any] = {"lpr_tenor": tenor} if tenor is not None else {}
-    return f.ProductFacts(
-        code=spec.code,
-        kind=spec.segments[0].value,
-        min_amount=spec.amount.min,
-        max_amount=spec.amount.max,
-        min_term=spec.term.shortest,
-        max_term=spec.term.longest,
-        term_unit=spec.term.unit,
-        base_rate=rate,
-        rate_floor=spec.rate.floor,
-        rate_cap=spec.rate.cap,
-        max_ltv=max(ltvs) if ltvs else None,
-        channels=tuple(c.value for c in spec.channels),
-        segments=tuple(s.value for s in spec.segments),
-        **extra,
-    )
-
-
 def build_facts(
     *,
     customer: Customer,
@@ -327,3 +294,87 @@ def need_facts(customer: Customer, spec: ProductSpec, need: Any, lpr: LprSeries,
         application=application,
         product=product_facts(spec, term, amount, lpr, day),
     )
+
+
+def completed_facts(facts: f.Facts, spec: ProductSpec, lpr: LprSeries) -> f.Facts:
+    """Facts written at fact level (a scenario's ``given``) completed as :func:`build_facts`
+    completes an application's: the application's term unit and guarantee type from the product,
+    its method the product's default when none is stated, and the product's facts for the
+    application's term and amount on ``as_of``. ``facts.application`` must be given."""
+    assert facts.application is not None
+    stated = facts.application
+    guarantee = (
+        stated.guarantee_type
+        if "guarantee_type" in stated.model_fields_set
+        and stated.guarantee_type in {g.value for g in spec.guarantee.types}
+        else spec.guarantee.types[0].value
+    )
+    application = stated.model_copy(
+        update={
+            "term_unit": spec.term.unit,
+            "guarantee_type": guarantee,
+            "repayment_method": stated.repayment_method or spec.repayment.method,
+        }
+    )
+    return facts.model_copy(
+        update={
+            "application": application,
+            "product": product_facts(spec, stated.term, stated.amount, lpr, facts.as_of),
+        }
+    )
+
+
+REAL_ESTATE_SUBTYPES = frozenset({"first_home", "second_home", "commercial_property"})
+"""Finer real-estate types that rules name (``collateral_facts`` passes a piece's ``subtype``)."""
+
+
+def collateral_kind(fact_type: str) -> CollateralType | None:
+    """The kind of collateral a collateral fact's ``type`` names (the inverse of
+    :func:`collateral_facts`): a kind (``vehicle``, ``real_estate``), a name rules use
+    (``shares``), or a real-estate subtype (``first_home``); None when it names none."""
+    if fact_type in REAL_ESTATE_SUBTYPES:
+        return CollateralType.real_estate
+    named = {v: k for k, v in COLLATERAL_TYPES.items()}.get(fact_type, fact_type.replace("_", "-"))
+    try:
+        return CollateralType(named)
+    except ValueError:
+        return None
+
+
+def collateral_pieces(facts: Sequence[f.Collateral], day: date) -> list[Collateral]:
+    """Collateral records for collateral stated as facts (a scenario's ``given.collateral``), each
+    valued once at its fact value; raises :class:`InvalidInput` for a type that names no kind."""
+    at = datetime.combine(day, datetime.min.time(), tzinfo=CST)
+    pieces = []
+    for i, c in enumerate(facts):
+        kind = collateral_kind(c.type)
+        if kind is None:
+            choices = ", ".join(sorted({*(t.value.replace("-", "_") for t in CollateralType), "shares"}))
+            raise InvalidInput(
+                f"collateral[{i}].type '{c.type}' names no kind of collateral ({choices}, "
+                f"or {', '.join(sorted(REAL_ESTATE_SUBTYPES))})",
+                field=f"collateral[{i}].type",
+                message_zh=f"collateral[{i}].type '{c.type}' 不是押品类型",
+            )
+        subtype = c.type if c.type in REAL_ESTATE_SUBTYPES else None
+        pieces.append(
+            Collateral(
+                id=f"collateral-{i + 1}",
+                customer_id="scenario",
+                type=kind,
+                subtype=subtype,
+                description=c.type,
+                identifier=f"collateral-{i + 1}",
+                owner_name=c.owner,
+                first_lien=c.first_lien,
+                valuations=(
+                    Valuation(
+                        value=c.value,
+                        valued_on=c.valuation_date or day,
+                        source=ValuationSource.appraiser,
+                    ),
+                ),
+                registered_at=at,
+            )
+        )
+    return pieces

@@ -4,7 +4,8 @@ The rate is built in steps, each kept as a :class:`~loanfactory.origination.offe
 
 1. base — the product's fixed rate for the term and amount, or the LPR in force on the start date
    plus the product's spread (``quote.terms_for`` builds it, with the product's repricing);
-2. grade spread — what the product's pricing rules add for the applicant's grade (signed);
+2. the pricing rules — their absolute rate, or the spread they add for the applicant's grade
+   (signed; :class:`~loanfactory.pricing.PricingDecision`);
 3. campaign — a coupon's discount in basis points;
 4. floor and cap — the product's bounds (a coupon cannot push the rate below the floor).
 
@@ -29,7 +30,8 @@ from loanfactory.money import CENT, ZERO, format_rate
 from loanfactory.origination._values import Reason
 from loanfactory.origination.campaign import Coupon
 from loanfactory.origination.offer import OfferFee, RateComponent
-from loanfactory.quote import terms_for
+from loanfactory.pricing import PricingDecision
+from loanfactory.quote import bounded, terms_for, with_rate
 from loanfactory.schedule import (
     Apr,
     Installment,
@@ -89,21 +91,6 @@ def _base(
     return parts
 
 
-def _bounded(spec: ProductSpec, rate: Decimal) -> Decimal:
-    if spec.rate.floor is not None:
-        rate = max(rate, spec.rate.floor)
-    if spec.rate.cap is not None:
-        rate = min(rate, spec.rate.cap)
-    return rate
-
-
-def _adjusted(spec: ProductSpec, terms: LoanTerms, adjustment: Decimal) -> LoanTerms:
-    if not adjustment:
-        return terms
-    changes = tuple(replace(c, annual=_bounded(spec, c.annual + adjustment)) for c in terms.rate_changes)
-    return terms.with_(annual_rate=_bounded(spec, terms.annual_rate + adjustment), rate_changes=changes)
-
-
 def waive_interest(schedule: Schedule, amount: Decimal) -> Schedule:
     """``schedule`` with ``amount`` of interest taken off its first installments (免息)."""
     left = amount
@@ -126,20 +113,23 @@ def price(
     method: RepaymentMethod,
     start: date,
     lpr: LprSeries,
-    grade_spread: Decimal,
+    pricing: PricingDecision,
     coupon: Coupon | None,
     caps: CapSource,
 ) -> Priced:
     terms = terms_for(spec, amount, term, method=method, start=start, lpr=lpr)
     components = _base(spec, terms, amount, term, lpr, start)
     reasons: list[Reason] = []
-    wanted = terms.annual_rate + grade_spread
-    if grade_spread:
-        components.append(_component("grade-spread", grade_spread, "from the product's pricing rules"))
+    wanted = pricing.applied_to(terms.annual_rate)
+    if pricing.rate is not None:
+        note = f"{pricing.describe()}, from the pricing rules"
+        components.append(_component("rule-rate", wanted - terms.annual_rate, note))
+    elif pricing.spread:
+        components.append(_component("grade-spread", pricing.spread, "from the product's pricing rules"))
     discount = coupon.rate_discount if coupon is not None else ZERO
     if discount:
         components.append(_component("campaign", -discount, f"coupon {coupon.id}" if coupon else ""))
-    rate = _bounded(spec, wanted - discount)
+    rate = bounded(spec, wanted - discount)
     if rate != wanted - discount:
         components.append(
             _component(
@@ -156,11 +146,11 @@ def price(
                 zh=f"利率按产品上下限执行 {format_rate(rate)}",
             )
         )
-    final = _adjusted(spec, terms, rate - terms.annual_rate)
+    final = with_rate(spec, terms, rate)
     schedule = build_schedule(final, ScheduleStyle.posting)
     subsidy = ZERO
     if discount:
-        before = build_schedule(_adjusted(spec, terms, _bounded(spec, wanted) - terms.annual_rate))
+        before = build_schedule(with_rate(spec, terms, wanted))
         subsidy = max(before.totals.interest - schedule.totals.interest, ZERO)
     if coupon is not None and coupon.interest_free_days:
         free = (amount * rate * coupon.interest_free_days / 360).quantize(CENT, rounding=ROUND_HALF_UP)

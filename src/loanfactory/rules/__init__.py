@@ -6,8 +6,9 @@
 - :func:`compile_definition` compiles a definition for the ``compiled`` engine (default, plain
   Python) or the ``durable`` engine (durable_rules, Rete); ``.evaluate(facts)`` gives a
   :class:`Decision` with outcome, values, reasons, fired rules and an optional trace.
-- :class:`DecisionFlow` runs a product's definitions in the fixed order eligibility → pre_review →
-  scoring → routing → pricing → limit → tags.
+- :class:`DecisionFlow` is the one runner of a product's definitions, in the fixed order
+  eligibility → pre_review → scoring → routing → pricing → limit → tags; it gives a
+  :class:`FlowDecision` (each step's decision, the values, the route).
 - :class:`EventMonitor` runs event rules (sequences, absences, time windows) on an injected clock.
 - Scenario files (``kind: scenarios``) test all of it in CI: :func:`load_scenario_document`,
   :func:`run_scenario_paths`, and ``loanfactory test``.
@@ -22,7 +23,7 @@ from loanfactory.rules._durable import DurableRuntime
 from loanfactory.rules._engine import ENGINES as ENGINES
 from loanfactory.rules._engine import CompiledDefinition, EngineName, compile_definition, evaluate
 from loanfactory.rules._events import EmittedAction, Event, EventMonitor, EventRules
-from loanfactory.rules._flow import DecisionFlow
+from loanfactory.rules._flow import DecisionFlow, FlowDecision, FlowStep
 from loanfactory.rules._library import FUNCTIONS as FUNCTIONS
 from loanfactory.rules._loader import (
     RuleLibrary,
@@ -62,6 +63,8 @@ __all__ = [
     "EventMonitor",
     "EventRules",
     "Flow",
+    "FlowDecision",
+    "FlowStep",
     "HitPolicy",
     "Outcome",
     "Purpose",

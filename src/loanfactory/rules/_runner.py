@@ -1,18 +1,22 @@
-"""Running scenario files against rule definitions and products (what ``loanfactory test`` does)."""
+"""Running scenario files against rule definitions and products (what ``loanfactory test`` does).
+
+Scenarios that target a rule definition are evaluated here. Scenarios that target a product run
+what production runs — origination's facts builder, the product's flow, the offer's limit and
+price — so their evaluator comes from origination (``products``, given by
+``loanfactory.origination.run_scenario_paths`` and ``loanfactory test``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loanfactory.document import Document, load_document
-from loanfactory.errors import Diagnostic, LoanfactoryError
-from loanfactory.facts import Facts, ProductFacts
+from loanfactory.errors import Diagnostic
 from loanfactory.rules._engine import CompiledDefinition, EngineName, compile_definition
-from loanfactory.rules._flow import DecisionFlow
-from loanfactory.rules._loader import RuleLibrary, load_rule_files, parse_definition
+from loanfactory.rules._loader import RuleLibrary, load_rule_files
 from loanfactory.rules._scenarios import (
     Evaluator,
     Scenario,
@@ -62,13 +66,19 @@ def _kind(path: Path) -> Any:
     return None
 
 
+ProductEvaluators = Callable[[Scenario, Path, EngineName, RuleLibrary], tuple[Evaluator | None, str | None]]
+"""Gives the evaluator of a product scenario (or why there is none): ``(scenario, scenario file,
+engine, the rule library found for the file)``."""
+
+
 class _Resolver:
     """Finds and compiles what scenarios target, caching per folder and engine."""
 
-    def __init__(self, extra_rules: Sequence[Path]) -> None:
+    def __init__(self, extra_rules: Sequence[Path], products: ProductEvaluators | None = None) -> None:
         self.extra_rules = list(extra_rules)
+        self.products = products
         self.libraries: dict[tuple[Path, ...], tuple[RuleLibrary | None, list[Diagnostic]]] = {}
-        self.compiled: dict[tuple[int, str], CompiledDefinition | DecisionFlow] = {}
+        self.compiled: dict[tuple[int, str], CompiledDefinition] = {}
 
     def library(self, scenario_file: Path) -> tuple[RuleLibrary | None, list[Diagnostic]]:
         here = scenario_file.resolve().parent
@@ -101,82 +111,24 @@ class _Resolver:
             if key not in self.compiled:
                 self.compiled[key] = compile_definition(definition, engine=engine)
             return self.compiled[key].evaluate, None
-        return self._product(scenario, file, library, engine)
-
-    def _product(
-        self, scenario: Scenario, file: Path, library: RuleLibrary, engine: EngineName
-    ) -> tuple[Evaluator | None, str | None]:
-        products = find_upwards(file.resolve().parent, "products")
-        path = products / f"{scenario.target}.yaml" if products else None
-        if path is None or not path.exists():
-            return None, f"no product file {scenario.target}.yaml in a products/ folder above {file.parent}"
-        try:
-            from loanfactory.spec import load_product
-        except ImportError:  # pragma: no cover - the product loader ships with loanfactory
-            return None, "the product loader is not available"
-        spec, problems = load_product(path)
-        if spec is None:
-            return None, f"product {scenario.target} did not load: " + "; ".join(
-                d.format() for d in problems[:3]
+        if self.products is None:
+            return None, (
+                "a product scenario runs with loanfactory test or loanfactory.origination."
+                "run_scenario_paths, which price the offer as origination does"
             )
-        document, _ = load_document(path)
-        steps: dict[str, Any] = {}
-        for purpose, ref in spec.rules.items():
-            name = getattr(purpose, "value", str(purpose))
-            if isinstance(ref, str):
-                if ref not in library.definitions:
-                    return (
-                        None,
-                        f"product {scenario.target} names rule '{ref}' for {name}, "
-                        "which no rule file defines",
-                    )
-                steps[name] = library.definitions[ref]
-            elif document is not None:
-                definition, diags = parse_definition(ref, document, ("rules", name), library=library)
-                if definition is None:
-                    return None, "; ".join(d.format() for d in diags[:3])
-                steps[name] = definition
-        key = (hash((scenario.target, str(path))), engine)
-        if key not in self.compiled:
-            self.compiled[key] = DecisionFlow(steps, engine=engine, id=scenario.target)
-        flow = self.compiled[key]
-        facts_product = product_facts(spec)
-
-        def run(facts: Facts) -> Any:
-            if facts.product is None and facts_product is not None:
-                facts = facts.model_copy(update={"product": facts_product})
-            return flow.evaluate(facts)
-
-        return run, None
-
-
-def product_facts(spec: Any) -> ProductFacts | None:
-    """What rules may read of a product spec (best effort over the spec's optional parts)."""
-    try:
-        amount, term, rate = spec.amount, spec.term, spec.rate
-        allowed = getattr(term, "allowed", None) or ()
-        return ProductFacts(
-            code=spec.code,
-            min_amount=getattr(amount, "min", None),
-            max_amount=getattr(amount, "max", None),
-            min_term=getattr(term, "min", None) or (min(allowed) if allowed else None),
-            max_term=getattr(term, "max", None) or (max(allowed) if allowed else None),
-            base_rate=getattr(rate, "annual", None),
-            rate_floor=getattr(rate, "floor", None),
-            rate_cap=getattr(rate, "cap", None),
-            channels=tuple(str(getattr(c, "value", c)) for c in getattr(spec, "channels", ())),
-            segments=tuple(str(getattr(s, "value", s)) for s in getattr(spec, "segments", ())),
-        )
-    except (LoanfactoryError, ValueError, TypeError, AttributeError):
-        return None
+        return self.products(scenario, file, engine, library)
 
 
 def run_paths(
-    paths: Iterable[Path | str], *, engines: Sequence[str] | None = None, rules: Sequence[Path | str] = ()
+    paths: Iterable[Path | str],
+    *,
+    engines: Sequence[str] | None = None,
+    rules: Sequence[Path | str] = (),
+    products: ProductEvaluators | None = None,
 ) -> ScenarioRun:
-    """Load and run every scenario file under ``paths``."""
+    """Load and run every scenario file under ``paths`` (product scenarios with ``products``)."""
     run = ScenarioRun()
-    resolver = _Resolver([Path(r) for r in rules])
+    resolver = _Resolver([Path(r) for r in rules], products)
     for path in scenario_files(paths):
         run.files += 1
         document, problems = load_document(path)

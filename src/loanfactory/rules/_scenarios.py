@@ -15,6 +15,13 @@
 ``fired`` and ``actions`` (action names). Rule ids are looked up in the rule files next to the
 scenario file and one folder up (``rules/scenarios/x.yaml`` sees ``rules/*.yaml``); products in
 the nearest ``products/`` folder above it.
+
+A product scenario may also assert the offer production makes (``expect.offer``: ``rate``,
+``amount``, ``term``, ``apr`` as disclosed to 0.01 %, ``first_installment``, ``method``, or
+``none: true`` when no offer may be made). Its product facts come from the product file, never
+from the scenario (``given.product`` is an error there). The runner of product scenarios lives
+with origination, which prices the offer (``loanfactory.origination.run_scenario_paths``); the
+evaluator it gives returns an :class:`Answer`.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from loanfactory.rules._context import Context, PathT
 from loanfactory.rules._decision import Decision
 from loanfactory.rules._parse import _PERCENT
 
-EXPECT_KEYS = ("outcome", "reasons", "reasons_include", "values", "tags", "fired", "actions")
+EXPECT_KEYS = ("outcome", "reasons", "reasons_include", "values", "tags", "fired", "actions", "offer")
+OFFER_KEYS = ("rate", "amount", "term", "apr", "first_installment", "method", "none")
 FILE_KEYS = ("kind", "description", "target", "engines", "defaults", "scenarios")
 SCENARIO_KEYS = ("name", "target", "rules", "product", "given", "expect", "engines")
 
@@ -60,6 +68,17 @@ class ScenarioFile:
     scenarios: tuple[Scenario, ...]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a product scenario's evaluator gives: the flow as one decision, and the offer's figures
+    (``rate``, ``amount``, ``term``, ``apr``, ``first_installment``, ``method``) or why there is
+    none."""
+
+    decision: Decision
+    offer: Mapping[str, Any] | None = None
+    no_offer: str = ""
+
+
 @dataclass
 class ScenarioResult:
     scenario: Scenario
@@ -67,6 +86,7 @@ class ScenarioResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
     decision: Decision | None = None
+    offer: Mapping[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -134,6 +154,10 @@ def load_scenario_document(document: Document) -> tuple[ScenarioFile | None, lis
             if not isinstance(expect, dict):
                 ctx.error((*path, "expect"), "wrong-type", "'expect' is a mapping", "expect 应为映射")
             continue
+        if target[0] == "product" and not _product_facts_ok(ctx, merged, given, path):
+            continue
+        if "offer" in expect and not _offer_ok(ctx, expect["offer"], (*path, "expect", "offer"), target[0]):
+            continue
         item_engines = _engines(ctx, item["engines"], (*path, "engines")) if "engines" in item else engines
         mark = document.mark(path)
         if facts is not None:
@@ -153,6 +177,52 @@ def load_scenario_document(document: Document) -> tuple[ScenarioFile | None, lis
     if ctx.diagnostics_errors():
         return None, ctx.diagnostics
     return ScenarioFile(document.file, document, tuple(scenarios)), ctx.diagnostics
+
+
+def _product_facts_ok(ctx: Context, merged: Any, given: Any, path: PathT) -> bool:
+    """A product scenario takes its product facts from the product file, as production does."""
+    if not isinstance(merged, dict) or "product" not in merged:
+        return True
+    where = (*path, "given", "product") if isinstance(given, dict) and "product" in given else ("defaults",)
+    ctx.error(
+        where,
+        "product-facts",
+        "a product scenario reads its product facts (base_rate, max_ltv ...) from the product file; "
+        "change the product instead of stating them here",
+        "产品场景的产品要素（base_rate、max_ltv 等）取自产品文件，不能在场景中另行设定；请修改产品文件",
+        key=True,
+    )
+    return False
+
+
+def _offer_ok(ctx: Context, offer: Any, path: PathT, target_kind: str) -> bool:
+    if target_kind != "product":
+        ctx.error(
+            path,
+            "offer-needs-product",
+            "an offer is asserted only in a product scenario (target {product: <code>})",
+            "只有产品场景（target {product: <产品代码>}）可以断言报价",
+        )
+        return False
+    if not isinstance(offer, dict) or not offer:
+        ctx.error(
+            path,
+            "wrong-type",
+            f"'offer' maps some of {', '.join(OFFER_KEYS)} to the expected figures",
+            f"offer 应为 {', '.join(OFFER_KEYS)} 中若干项到期望值的映射",
+        )
+        return False
+    if not ctx.check_keys(offer, path, OFFER_KEYS):
+        return False
+    if "none" in offer and (offer["none"] is not True or len(offer) > 1):
+        ctx.error(
+            (*path, "none"),
+            "wrong-type",
+            "'none: true' says no offer may be made, and stands alone",
+            "'none: true' 表示不应给出报价，且不能与其他项同时出现",
+        )
+        return False
+    return True
 
 
 def _target(ctx: Context, spec: Any, path: PathT) -> tuple[str, str] | None:
@@ -237,7 +307,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 # running -----------------------------------------------------------------------------------------
-Evaluator = Callable[[Facts], Decision]
+Evaluator = Callable[[Facts], Decision | Answer]
 
 
 def run_scenario(scenario: Scenario, evaluate: Evaluator, engine: str, document: Document) -> ScenarioResult:
@@ -245,7 +315,7 @@ def run_scenario(scenario: Scenario, evaluate: Evaluator, engine: str, document:
     result = ScenarioResult(scenario, engine)
     started = time.perf_counter()
     try:
-        decision = evaluate(scenario.facts)
+        answer = evaluate(scenario.facts)
     except Exception as exc:  # a rule error is a failed scenario, never a crash of the runner
         result.diagnostics.append(
             document.diagnostic(
@@ -255,9 +325,13 @@ def run_scenario(scenario: Scenario, evaluate: Evaluator, engine: str, document:
         result.seconds = time.perf_counter() - started
         return result
     result.seconds = time.perf_counter() - started
+    if not isinstance(answer, Answer):
+        answer = Answer(answer)
+    decision = answer.decision
     result.decision = decision
+    result.offer = answer.offer
     for key, want in scenario.expect.items():
-        problem = _compare(key, want, decision)
+        problem = _compare_offer(want, answer) if key == "offer" else _compare(key, want, decision)
         if problem:
             result.diagnostics.append(
                 document.diagnostic(
@@ -309,6 +383,28 @@ def _compare(key: str, want: Any, d: Decision) -> str | None:
             if not _same(expected, d.values[name]):
                 return f"expected {name} = {expected}, got {d.values[name]}"
     return None
+
+
+def _compare_offer(want: Mapping[str, Any], answer: Answer) -> str | None:
+    offer = answer.offer
+    if want.get("none") is True:
+        return None if offer is None else f"expected no offer, got {_shown(offer)}"
+    if offer is None:
+        return f"expected an offer, but there is none: {answer.no_offer}"
+    wrong = [
+        f"{name} {_plain(expected)} (got {_plain(offer.get(name))})"
+        for name, expected in want.items()
+        if not _same(expected, offer.get(name))
+    ]
+    return None if not wrong else f"the offer differs: expected {'; '.join(wrong)}; offer: {_shown(offer)}"
+
+
+def _shown(offer: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} {_plain(v)}" for k, v in offer.items())
+
+
+def _plain(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _same(expected: Any, got: Any) -> bool:
