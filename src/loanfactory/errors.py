@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""``note``: a finding that is not a problem (lint's worst-case APR of every product)."""
 Language = Literal["en", "zh"]
 
 

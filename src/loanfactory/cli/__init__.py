@@ -35,6 +35,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("loanfactory.cli.serve", "serve", "Serve the HTTP API."),
     "db": ("loanfactory.cli.db", "db", "Manage the database (migrate, check)."),
     "eod": ("loanfactory.cli.eod", "eod", "Run the end-of-day batch for a business date."),
+    "explain": (
+        "loanfactory.cli.explain",
+        "explain",
+        "Show a product's effective rule flow and its rate per grade, term and amount.",
+    ),
 }
 
 

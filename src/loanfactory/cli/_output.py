@@ -51,6 +51,11 @@ class Report:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     @property
+    def notes(self) -> list[Diagnostic]:
+        """Findings that are not problems (lint's worst-case APR of each product)."""
+        return [d for d in self.diagnostics if d.severity == "note"]
+
+    @property
     def exit_code(self) -> int:
         return 1 if self.errors else 0
 
@@ -106,6 +111,8 @@ def _json(report: Report) -> str:
     body: dict[str, Any] = dict(report.counts)
     body["errors"] = [diagnostic_json(d) for d in report.errors]
     body["warnings"] = [diagnostic_json(d) for d in report.warnings]
+    if report.notes:
+        body["notes"] = [diagnostic_json(d) for d in report.notes]
     body.update(report.extra)
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
@@ -118,7 +125,7 @@ def _gh_escape(text: str, *, prop: bool = False) -> str:
 
 
 def _github(d: Diagnostic) -> str:
-    kind = "error" if d.severity == "error" else "warning"
+    kind = {"error": "error", "note": "notice"}.get(d.severity, "warning")
     props = []
     if d.file:
         props.append(f"file={_gh_escape(d.file, prop=True)}")
@@ -186,7 +193,7 @@ def _sarif(report: Report) -> str:
         result: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": codes.index(d.code),
-            "level": "error" if d.severity == "error" else "warning",
+            "level": {"error": "error", "note": "note"}.get(d.severity, "warning"),
             "message": {"text": f"{d.path}: {text}" if d.path else text},
             "locations": [{"physicalLocation": location}],
         }

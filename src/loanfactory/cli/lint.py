@@ -1,15 +1,19 @@
 """``loanfactory lint PATH... [--profile NAME|FILE] [--format text|json|github|junit|sarif]``.
 
-Checks every product under the paths against a regulatory profile: the worst-case APR over its
-allowed amounts, terms, methods and fees must stay under the profile's cap at the product's
-effective date (and, where the profile says so, penalty interest plus fees too). Without
-``--profile`` each product is checked against its own ``compliance.profile``. Same formats and exit
-codes as ``validate``: 0 nothing wrong, 1 any error (including files that do not load), 2 usage.
+Checks every product under the paths (give the rule files too: ``lint products/ rules/``) against
+a regulatory profile: the true worst-case APR — over every pricing outcome its rules can reach,
+its allowed amounts, terms, methods and fees — must stay under the profile's cap at the product's
+effective date and under the product's own ``compliance.apr_limit`` (and, where the profile says
+so, penalty and compound interest plus fees too). Every product's worst case and the path that
+reaches it is reported as a note, passing or not. Without ``--profile`` each product is checked
+against its own ``compliance.profile``. Same formats and exit codes as ``validate``: 0 nothing
+wrong, 1 any error (including files that do not load), 2 usage.
 """
 
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -40,8 +44,9 @@ from loanfactory.errors import Diagnostic, LoanfactoryError
 def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: str) -> None:
     """Check products against a regulatory profile (APR caps)."""
     from loanfactory.catalog import load_catalog
-    from loanfactory.compliance import CapProfile, lint_product, load_profile
+    from loanfactory.compliance import CapProfile, lint, load_profile
     from loanfactory.document import load_document
+    from loanfactory.product import ProductCatalog
 
     lang = language(ctx)
     for path in paths:
@@ -56,6 +61,8 @@ def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: 
     catalog, diagnostics = load_catalog(paths)
     found: list[Diagnostic] = list(diagnostics)
     cases: list[Case] = []
+    products = ProductCatalog.from_catalog(catalog).products if catalog.products else {}
+    worst: list[dict[str, str | None]] = []
     for code, spec in sorted(catalog.products.items()):
         file = catalog.product_files.get(code)
         began = time.perf_counter()
@@ -79,7 +86,19 @@ def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: 
                     )
                 ]
         else:
-            problems = lint_product(spec, used, document=document, file=file)
+            result = lint(products[code], used, document=document, file=file)
+            problems = result.diagnostics
+            if result.worst is not None:
+                worst.append(
+                    {
+                        "product": code,
+                        "apr": str(result.worst.apr.quantize(Decimal("0.0001"))),
+                        "limit": str(result.limit),
+                        "path": result.worst.describe(),
+                        "overdue_cost": str(result.worst.overdue_cost.quantize(Decimal("0.0001"))),
+                        "overdue_path": result.worst.overdue_path,
+                    }
+                )
         found += problems
         cases.append(
             Case(
@@ -95,6 +114,7 @@ def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: 
         counts={"files": len(catalog.files), "products": len(catalog.products)},
         diagnostics=found,
         cases=cases,
+        extra={"worst_cases": worst},
     )
     click.echo(render(report, fmt, lang), nl=False)
     click.echo(summary(report, lang), err=True)

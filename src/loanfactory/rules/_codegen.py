@@ -154,6 +154,9 @@ class Generator:
             self.flow(d, prefix)
 
     def flow(self, d: m.Flow, prefix: str) -> None:
+        for name, node in d.vars:  # the flow's own values, unless the facts carry them already
+            self.emit(f"values[{name!r}] = fv[{name!r}] if {name!r} in fv else {self.py.value(node)}")
+            self.maybe_set.add(name)
         opened = 0
         for i, step in enumerate(d.steps):
             if i and d.stop_on_reject:

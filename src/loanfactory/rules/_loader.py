@@ -23,8 +23,9 @@ from typing import Any
 
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
+from loanfactory.rules import _ir as ir
 from loanfactory.rules import _model as m
-from loanfactory.rules._context import Context, PathT
+from loanfactory.rules._context import VAR_TYPES, Context, PathT
 from loanfactory.rules._parse import TYPES, header, infer_type, parse_ruleset
 from loanfactory.rules._parse_tables import parse_scorecard, parse_table
 from loanfactory.rules._types import ANY, DECIMAL, STR, Type
@@ -308,6 +309,7 @@ def output_types(definition: m.Definition) -> dict[str, Type]:
         out[definition.score_name] = DECIMAL
         out[definition.grade_name] = STR
     else:
+        out.update({name: node.type for name, node in definition.vars})
         for step in definition.steps:
             out.update(output_types(step))
     return {k: v.maybe_missing() for k, v in out.items()}
@@ -344,8 +346,64 @@ def _parse_flow(
     if depth > MAX_FLOW_DEPTH:
         ctx.error(path, "too-deep", "flows are nested too deeply", "流程嵌套过深")
         return None
+    outer = dict(ctx.vars)  # the flow's names are readable inside it only
+    try:
+        initial = _flow_vars(ctx, data.get("vars"), (*path, "vars"))
+        steps = _flow_steps(ctx, steps_raw, path, known, depth)
+    finally:
+        ctx.vars.clear()
+        ctx.vars.update(outer)
+    stop = data.get("stop_on_reject", True)
+    if not isinstance(stop, bool):
+        ctx.error(
+            (*path, "stop_on_reject"),
+            "wrong-type",
+            "stop_on_reject is true or false",
+            "stop_on_reject 应为 true/false",
+        )
+    if head is None or ctx.diagnostics_errors(before):
+        return None
+    return m.Flow(
+        head[0], head[1], tuple(steps), bool(stop), head[2], head[3], ctx.where(path), tuple(initial)
+    )
+
+
+def _flow_vars(ctx: Context, raw: Any, path: PathT) -> list[tuple[str, ir.Node]]:
+    """A flow's ``vars``: each name is declared with a type (``decimal``) or given an initial value
+    (``0``, ``3.5%``, ``'"A"'``, ``lpr("1y", as_of)``); either way it is readable in the flow."""
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        ctx.error(
+            path,
+            "wrong-type",
+            "a flow's 'vars' maps names to a type (decimal, int, text ...) or an initial value",
+            "流程的 vars 应为 名称 -> 类型 或 初始值",
+        )
+        return []
+    initial: list[tuple[str, ir.Node]] = []
+    for name, value in raw.items():
+        where = (*path, name)
+        if not isinstance(name, str) or not name.isidentifier() or name in ("outcome", "reason"):
+            ctx.error(where, "bad-name", f"'{name}' cannot name a value", f"'{name}' 不能用作名称", key=True)
+            continue
+        if isinstance(value, str) and value in VAR_TYPES:
+            ctx.vars[name] = VAR_TYPES[value]
+            continue
+        node = ctx.expression(value, where, condition=False)
+        if node is not None:
+            initial.append((name, node))
+            ctx.vars[name] = node.type
+    return initial
+
+
+def _flow_steps(
+    ctx: Context, steps_raw: list[Any], path: PathT, known: Mapping[str, m.Definition], depth: int
+) -> list[m.Definition]:
+    """The steps of a flow; each step reads what the flow's vars and the steps before it set."""
     steps: list[m.Definition] = []
     for i, step in enumerate(steps_raw):
+        done = len(steps)
         spath = (*path, "steps", i)
         if isinstance(step, str):
             found = known.get(step)
@@ -368,14 +426,6 @@ def _parse_flow(
             inner_any = _parse_any(ctx, step, spath)
             if isinstance(inner_any, m.RuleSet | m.Table | m.Scorecard):
                 steps.append(inner_any)
-    stop = data.get("stop_on_reject", True)
-    if not isinstance(stop, bool):
-        ctx.error(
-            (*path, "stop_on_reject"),
-            "wrong-type",
-            "stop_on_reject is true or false",
-            "stop_on_reject 应为 true/false",
-        )
-    if head is None or ctx.diagnostics_errors(before):
-        return None
-    return m.Flow(head[0], head[1], tuple(steps), bool(stop), head[2], head[3], ctx.where(path))
+        if len(steps) > done:
+            ctx.vars.update(output_types(steps[-1]))
+    return steps

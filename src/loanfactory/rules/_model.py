@@ -192,7 +192,11 @@ class Scorecard:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """Steps run in order, each seeing the values set by the steps before it."""
+    """Steps run in order, each seeing the values set by the steps before it.
+
+    ``vars`` are the flow's own values with their initial expressions, set when the flow starts
+    (unless the facts already carry a value of that name) and readable as ``vars.<name>``.
+    """
 
     id: str
     purpose: Purpose
@@ -201,6 +205,7 @@ class Flow:
     version: str = "1"
     description: str = ""
     where: Where = field(default_factory=Where)
+    vars: tuple[tuple[str, ir.Node], ...] = ()
 
 
 Definition = RuleSet | Table | Scorecard | Flow
@@ -215,7 +220,7 @@ def outputs_of(definition: Definition) -> tuple[str, ...]:
     elif isinstance(definition, Scorecard):
         names = [definition.score_name, definition.grade_name]
     else:
-        names = [n for s in definition.steps for n in outputs_of(s)]
+        names = [name for name, _ in definition.vars] + [n for s in definition.steps for n in outputs_of(s)]
     return tuple(dict.fromkeys(names))
 
 
@@ -240,6 +245,7 @@ def reads_of(definition: Definition) -> list[ir.Node]:
             out.append(ch.value)
             out.extend(b.test for b in ch.bins)
     else:
+        out.extend(node for _, node in definition.vars)
         for step in definition.steps:
             out.extend(reads_of(step))
     return out
