@@ -25,7 +25,7 @@ from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
 from loanfactory.rules import _ir as ir
 from loanfactory.rules import _model as m
-from loanfactory.rules._context import VAR_TYPES, Context, PathT
+from loanfactory.rules._context import VAR_TYPES, Context, PathT, fact_roots
 from loanfactory.rules._parse import TYPES, header, infer_type, parse_ruleset
 from loanfactory.rules._parse_tables import parse_scorecard, parse_table
 from loanfactory.rules._types import ANY, DECIMAL, STR, Type
@@ -309,7 +309,7 @@ def output_types(definition: m.Definition) -> dict[str, Type]:
         out[definition.score_name] = DECIMAL
         out[definition.grade_name] = STR
     else:
-        out.update({name: node.type for name, node in definition.vars})
+        out.update({name: _var_type(node) for name, node in definition.vars})
         for step in definition.steps:
             out.update(output_types(step))
     return {k: v.maybe_missing() for k, v in out.items()}
@@ -390,11 +390,20 @@ def _flow_vars(ctx: Context, raw: Any, path: PathT) -> list[tuple[str, ir.Node]]
         if isinstance(value, str) and value in VAR_TYPES:
             ctx.vars[name] = VAR_TYPES[value]
             continue
+        hint = hint_for(value, list(VAR_TYPES)) if isinstance(value, str) and value.isidentifier() else None
+        if hint is not None and hint[0] is not None and value not in fact_roots():
+            ctx.error(where, "unknown-type", f"unknown type '{value}'", f"未知的类型 '{value}'", hint)
+            continue
         node = ctx.expression(value, where, condition=False)
         if node is not None:
             initial.append((name, node))
-            ctx.vars[name] = node.type
+            ctx.vars[name] = _var_type(node)
     return initial
+
+
+def _var_type(node: ir.Node) -> Type:
+    """A flow var's type: its initial value's, a number of any kind (the facts may give a decimal)."""
+    return DECIMAL if node.type.numeric else node.type
 
 
 def _flow_steps(

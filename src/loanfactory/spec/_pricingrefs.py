@@ -9,7 +9,10 @@ A pricing outcome sets an absolute ``rate`` or a ``spread`` on the product's rat
   decision rule that cannot be meant (``spread: -0.2`` is −20 %; ``rate: 4.5`` is 450 %) or that
   is unusual enough to double-check (:func:`loanfactory.pricing.implausible`);
 - ``inherited-pricing`` (warning): pricing rules a product takes from a template without naming
-  them itself — they change the rate its file states, so the product says so in its own file.
+  them itself — they change the rate its file states, so the product says so in its own file;
+- ``suspicious-rate`` (warning): a product's own rate, floor or cap above 24 %, a spread of 10
+  points or more, an upfront or event fee above 10 % or a per-installment fee above 2 % (a
+  typo such as ``"0.6%"`` meant as ``"0.06%"`` is common).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from loanfactory.rules import _ir as ir
 from loanfactory.rules._model import FLOW_ORDER, Purpose, Where, outputs_of
 from loanfactory.spec._merge import MergedDocument
 from loanfactory.spec.product import ProductSpec
+from loanfactory.spec.rate import FloatingRate
 
 DECISION_PURPOSES = frozenset({*(p.value for p in FLOW_ORDER), Purpose.decision.value})
 """Purposes whose values a product's decision flow reads (overdue and warning rules do not price)."""
@@ -131,7 +135,58 @@ def _product(spec: ProductSpec, document: Document, library: RuleLibrary | None)
             )
         )
     out.extend(_inherited(spec, document))
+    out.extend(_magnitudes(spec, document))
     return out
+
+
+PRODUCT_RATE_WARNING = Decimal("0.24")
+"""A product rate, floor or cap above this is beyond what courts uphold."""
+PRODUCT_SPREAD_WARNING = Decimal("0.1")
+"""A spread over the LPR of 10 points or more either way."""
+UPFRONT_FEE_WARNING = Decimal("0.1")
+"""An upfront or event fee above 10 % of its basis."""
+INSTALLMENT_FEE_WARNING = Decimal("0.02")
+"""A fee above 2 % of its basis at every installment (above 24 % a year on a monthly loan)."""
+
+
+def _magnitudes(spec: ProductSpec, document: Document) -> list[Diagnostic]:
+    """Warnings for a product's rates, spreads and fee percents of suspicious size."""
+    rate = spec.rate
+    found: list[tuple[tuple[str | int, ...], Decimal, Decimal]] = [
+        (("rate", name), value, PRODUCT_RATE_WARNING)
+        for name in ("annual", "floor", "cap")
+        if (value := getattr(rate, name, None)) is not None
+    ]
+    if isinstance(rate, FloatingRate):
+        found.append((("rate", "spread"), rate.spread, PRODUCT_SPREAD_WARNING))
+    for i, band in enumerate(rate.table):
+        if band.annual is not None:
+            found.append((("rate", "table", i, "annual"), band.annual, PRODUCT_RATE_WARNING))
+        if band.spread is not None:
+            found.append((("rate", "table", i, "spread"), band.spread, PRODUCT_SPREAD_WARNING))
+    for i, fee in enumerate(spec.fees):
+        if fee.percent is not None:
+            bound = INSTALLMENT_FEE_WARNING if fee.timing.value == "per-installment" else UPFRONT_FEE_WARNING
+            found.append((("fees", i, "percent"), fee.percent, bound))
+    return [
+        document.diagnostic(
+            path,
+            "suspicious-rate",
+            f"{_dotted(path)} is {_pct(value)}, above {_pct(bound)}: is it a typo?",
+            message_zh=f"{_dotted(path)} 为 {_pct(value)}，超过 {_pct(bound)}，请确认是否写错",
+            severity="warning",
+        )
+        for path, value, bound in found
+        if abs(value) > bound or (bound is PRODUCT_SPREAD_WARNING and abs(value) == bound)
+    ]
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{format((value * 100).normalize(), 'f')}%"
 
 
 def _inherited(spec: ProductSpec, document: Document) -> list[Diagnostic]:
