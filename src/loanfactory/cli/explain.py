@@ -16,6 +16,7 @@ Exit codes: 0 shown, 1 the files have errors, 2 usage (an unknown product, a bad
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -195,6 +196,13 @@ _TEXT = {
         "other": "other conditions",
         "column": "rate",
         "spread": "spread",
+        "floor": "floor",
+        "cap": "cap",
+        "colon": ": ",
+        "sep": "; ",
+        "comma": ", ",
+        "open": "(",
+        "close": ")",
     },
     "zh": {
         "flow": "规则流程（按运行顺序）：",
@@ -210,6 +218,13 @@ _TEXT = {
         "other": "其他条件",
         "column": "利率",
         "spread": "加点",
+        "floor": "下限",
+        "cap": "上限",
+        "colon": "：",
+        "sep": "；",
+        "comma": "，",
+        "open": "（",
+        "close": "）",
     },
 }
 
@@ -219,7 +234,8 @@ def render_text(shown: dict[str, Any], lang: Language) -> str:
     t = _TEXT[lang]
     lines = [f"{shown['product']} {shown['name']} v{shown['version']} — {shown['on']}", "", t["flow"]]
     for step in shown["steps"]:
-        tail = f"  ({t['named']} {step['named']}{', ' + t['inherited'] if step['inherited'] else ''})"
+        inherited = t["comma"] + t["inherited"] if step["inherited"] else ""
+        tail = f"  {t['open']}{t['named']} {step['named']}{inherited}{t['close']}"
         kept = "" if step["runs"] else f"  [{t['kept']}]"
         named = tail if step["named"] else ""
         lines.append(f"  {step['purpose']:<12}{step['id']:<24}{step['defined']}{named}{kept}")
@@ -230,17 +246,15 @@ def render_text(shown: dict[str, Any], lang: Language) -> str:
         head = rate["annual"]
     else:
         head = f"{rate['index']} {rate['index_rate']} + {t['spread']} {rate['spread']} ({rate['repricing']})"
-    bands = "; ".join(
+    bands = [
         f"{t['term']} {b['terms']}"
         + (f" {t['amount']} {b['amounts']}" if b["amounts"] != "all" else "")
-        + f": {b.get('rate') or b.get('spread')}"
+        + f"{t['colon']}{b.get('rate') or b.get('spread')}"
         for b in rate["bands"]
-    )
-    bounds = ", ".join(f"{k} {rate[k]}" for k in ("floor", "cap") if rate[k])
-    lines += [
-        "",
-        f"{t['rate']}: {head}" + (f"; {bands}" if bands else "") + (f"; {bounds}" if bounds else ""),
     ]
+    bounds = t["comma"].join(f"{t[k]} {rate[k]}" for k in ("floor", "cap") if rate[k])
+    parts = [head, *bands, *([bounds] if bounds else [])]
+    lines += ["", t["rate"] + t["colon"] + t["sep"].join(parts)]
     lines += ["", t["card"] if shown["grades"] else t["no_pricing"]]
     lines += _table(shown["cases"], t)
     return "\n".join(lines) + "\n"
@@ -274,15 +288,25 @@ def _table(cases: Sequence[dict[str, Any]], t: dict[str, str]) -> list[str]:
         for first, last, bands in groups
         for amount, row in bands
     ]
-    width_term = max(len(t["term"]), *(len(r[0]) for r in rows))
-    width_amount = max(len(t["amount"]), *(len(r[1]) for r in rows))
-    cols = [max(len(col), 6) for col in columns]
+    width_term = max(_width(t["term"]), *(_width(r[0]) for r in rows))
+    width_amount = max(_width(t["amount"]), *(_width(r[1]) for r in rows))
+    cols = [max(_width(col), 6) for col in columns]
 
     def line(term: str, amount: str, values: Sequence[str]) -> str:
-        cells = "  ".join(f"{v:>{w}}" for v, w in zip(values, cols, strict=True))
-        return f"  {term:<{width_term}}  {amount:<{width_amount}}  {cells}".rstrip()
+        cells = "  ".join(_pad(v, w, right=True) for v, w in zip(values, cols, strict=True))
+        return f"  {_pad(term, width_term)}  {_pad(amount, width_amount)}  {cells}".rstrip()
 
     return [line(t["term"], t["amount"], columns), *(line(*r) for r in rows)]
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
 
 
 def _label(case: dict[str, Any], t: dict[str, str]) -> str:
