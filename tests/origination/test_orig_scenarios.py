@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -300,3 +301,18 @@ def test_one_runner_gives_origination_and_scenarios_the_same_decision(products: 
     assert whole.outcome is Outcome.approve
     assert whole.values == decision.values
     assert all("/" in f for f in whole.fired)
+
+
+def test_the_rules_guide_product_scenario_passes(tmp_path: Path) -> None:
+    import re
+
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "offer:" in b)
+    shutil.copytree(ROOT / "products", tmp_path / "products")
+    folder = tmp_path / "rules" / "scenarios"
+    folder.mkdir(parents=True)
+    target = folder / "doc_example.yaml"
+    target.write_text(block, encoding="utf-8")
+    run = run_scenario_paths([target], rules=[ROOT / "rules"])
+    assert run.results
+    assert run.failed == []

@@ -152,3 +152,17 @@ def test_inline_flow_in_a_product_keeps_its_vars() -> None:
     for engine in ENGINES:
         compiled = compile_definition(definition, engine=engine)  # type: ignore[arg-type]
         assert compiled.evaluate(facts()).values["spread"] == D("0.005")
+
+
+def test_the_rules_guide_flow_vars_example_runs() -> None:
+    import re
+
+    from .conftest import ROOT
+
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "capped_pricing" in b)
+    library, problems = load_text("kind: rules\ndefinitions:\n" + block)
+    assert library is not None, [d.format() for d in problems]
+    for engine in ENGINES:
+        compiled = compile_definition(library.get("capped_pricing"), engine=engine)  # type: ignore[arg-type]
+        assert compiled.evaluate(facts()).values["rate"] == D("0.03") + D("0.015")

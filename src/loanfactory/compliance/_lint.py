@@ -55,7 +55,7 @@ class WorstCase:
 
     @property
     def fee_cost(self) -> Decimal:
-        return self.apr - self.nominal_rate
+        return max(self.apr - self.nominal_rate, Decimal(0))
 
     def describe(self, lang: str = "en") -> str:
         """The path to the worst case in one phrase: pricing, term, amount and method."""
@@ -98,10 +98,10 @@ def worst_case_apr(product: Product | ProductSpec, lpr: LprSeries | None = None)
             q = quote(
                 spec, case.amount, case.term, method=method, start=day, lpr=series, pricing=case.pricing
             )
-            apr = q.apr.nominal
+            apr = q.apr.disclosed()[0]  # as the borrower is told (0.01 %): equal APRs tie
             priced[key] = apr
             cost = _overdue_cost(spec, max([q.terms.annual_rate, *(c.annual for c in q.terms.rate_changes)]))
-            cost += max(Decimal(0), apr - q.terms.annual_rate)
+            cost += max(Decimal(0), q.apr.nominal - q.terms.annual_rate)
             if cost > overdue:
                 overdue, overdue_path = cost, f"{_path(case)}, term {case.term}, amount {case.amount}, {method}"
             if worst is None or apr > worst.apr:
