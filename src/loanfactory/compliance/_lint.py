@@ -103,7 +103,8 @@ def worst_case_apr(product: Product | ProductSpec, lpr: LprSeries | None = None)
             cost = _overdue_cost(spec, max([q.terms.annual_rate, *(c.annual for c in q.terms.rate_changes)]))
             cost += max(Decimal(0), q.apr.nominal - q.terms.annual_rate)
             if cost > overdue:
-                overdue, overdue_path = cost, f"{_path(case)}, term {case.term}, amount {case.amount}, {method}"
+                overdue = cost
+                overdue_path = f"{_path(case)}, term {case.term}, amount {case.amount}, {method}"
             if worst is None or apr > worst.apr:
                 worst = WorstCase(
                     apr, q.terms.annual_rate, case.amount, case.term, method, Decimal(0), _path(case), day=day
