@@ -11,9 +11,12 @@ from typing import Any
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
+from loanfactory.lpr import LprSeries
+from loanfactory.pricing import PricingDecision
 from loanfactory.ports import LedgerEntryRecord, SignatureMethod
 from loanfactory.servicing import LoanRequest, Position, Servicing, ServicingConfig
 from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.terms import Concession, contract_terms
 from loanfactory.testing import FixedClock, MemoryStore
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
@@ -41,6 +44,7 @@ class World:
         timeout_rate: float = 0.0,
         duplicate_rate: float = 0.0,
         config: ServicingConfig | None = None,
+        lpr: LprSeries | None = None,
         **kwargs: Any,
     ) -> None:
         self.clock = FixedClock(start)
@@ -54,6 +58,7 @@ class World:
         )
         self.signer = SimulatedSigner()
         self.products = products or {"consumer_credit": product("consumer_credit")}
+        self.lpr = lpr or LprSeries.default()
         self.servicing = Servicing(
             self.store,
             self.clock,
@@ -62,6 +67,7 @@ class World:
             signer=self.signer,
             ids=SequentialIds(),
             config=config,
+            lpr=self.lpr,
             **kwargs,
         )
         self._keys = 0
@@ -70,18 +76,36 @@ class World:
         self._keys += 1
         return f"{prefix}-{self._keys}"
 
-    def request(self, code: str = "consumer_credit", **changes: Any) -> LoanRequest:
+    def request(
+        self,
+        code: str = "consumer_credit",
+        *,
+        amount: Decimal = Decimal("10000"),
+        term: int = 12,
+        annual_rate: Decimal = Decimal("0.12"),
+        method: RepaymentMethod = RepaymentMethod.annuity,
+        start: date | None = None,
+        interest_free_days: int = 0,
+        **changes: Any,
+    ) -> LoanRequest:
+        """A loan request on the product's contract terms, priced at ``annual_rate`` (a pricing
+        decision setting the rate, as origination's rules may)."""
+        terms = contract_terms(
+            self.products[code],
+            amount,
+            term,
+            method=method,
+            start=start or self.clock.today(),
+            pricing=PricingDecision(rate=annual_rate),
+            concession=Concession(interest_free_days=interest_free_days),
+            lpr=self.lpr,
+        )
         data: dict[str, Any] = {
             "customer_id": "cust-1",
             "borrower_name": "张三",
             "borrower_id_number": "110101199003078512",
-            "product_code": code,
-            "amount": Decimal("10000"),
-            "term": 12,
-            "annual_rate": Decimal("0.12"),
+            "terms": terms,
             "apr": Decimal("0.1268"),
-            "method": RepaymentMethod.annuity,
-            "start": self.clock.today(),
             "account": "6222020200112233",
             "account_name": "张三",
         }

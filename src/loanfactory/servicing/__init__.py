@@ -29,7 +29,6 @@ from loanfactory.servicing._loan import (
     Installment,
     Loan,
     LoanStatus,
-    ServicingTerms,
 )
 from loanfactory.servicing._monitor import DEFAULT_SIGNALS, RulesWarningMonitor
 from loanfactory.servicing._overdue import (
@@ -142,7 +141,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "STEPS",
     "Servicing",
     "ServicingConfig",
-    "ServicingTerms",
     "SignalKind",
     "SimulatedCrash",
     "StepStatus",

@@ -26,8 +26,9 @@ from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import format_money, format_rate
 from loanfactory.schedule import Schedule
-from loanfactory.servicing._loan import Installment, ServicingTerms, Value
-from loanfactory.spec import PrepaymentPenaltyKind, ProductSpec
+from loanfactory.servicing._loan import Installment, Value
+from loanfactory.spec import ProductSpec
+from loanfactory.terms import ContractTerms
 
 BASE_CLAUSES = ("parties", "amount", "rate", "repayment", "penalty", "prepayment", "dispute")
 """Clauses every loan contract has; a product's ``contract.required_clauses`` adds to these."""
@@ -36,18 +37,18 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
 class LoanRequest(Value):
-    """What servicing needs from an accepted offer to draw up the contract and open the loan."""
+    """What servicing needs from an accepted offer to draw up the contract and open the loan.
+
+    ``terms`` are the offer's contract terms (:func:`loanfactory.terms.contract_terms`): rate and
+    its repricing, fees, interest-free days, penalty and prepayment — the loan is booked on them,
+    not on the product as it is at booking time.
+    """
 
     customer_id: str
     borrower_name: str
     borrower_id_number: str
-    product_code: str
-    amount: Decimal
-    term: int
-    annual_rate: Decimal
+    terms: ContractTerms
     apr: Decimal
-    method: RepaymentMethod = RepaymentMethod.annuity
-    start: date
     account: str
     account_name: str
     purpose: str = "个人消费"
@@ -57,6 +58,34 @@ class LoanRequest(Value):
     payee_account: str | None = None
     payee_category: str | None = None
     languages: tuple[str, ...] = ()  # default: the product's contract languages
+
+    @property
+    def product_code(self) -> str:
+        return self.terms.product_code
+
+    @property
+    def amount(self) -> Decimal:
+        return self.terms.amount
+
+    @property
+    def term(self) -> int:
+        return self.terms.term
+
+    @property
+    def method(self) -> RepaymentMethod:
+        return self.terms.method
+
+    @property
+    def annual_rate(self) -> Decimal:
+        return self.terms.annual_rate
+
+    @property
+    def start(self) -> date:
+        if self.terms.start is None:
+            raise InvalidInput(
+                "the contract terms need a start date", field="terms.start", message_zh="合同条款需要起息日"
+            )
+        return self.terms.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +193,7 @@ def contract_context(
     request: LoanRequest,
     schedule: Schedule,
     rows: Sequence[Installment],
-    terms: ServicingTerms,
+    terms: ContractTerms,
     *,
     contract_no: str,
     drafted_on: date,
@@ -188,7 +217,8 @@ def contract_context(
         "start": request.start.isoformat(),
         "maturity": rows[-1].due_date.isoformat(),
         "purpose": request.purpose,
-        "rate": format_rate(request.annual_rate),
+        "rate": format_rate(terms.annual_rate),
+        "rate_rule": _rate_text(terms, zh),
         "apr": format_rate(request.apr, places=2),
         "interest_basis": _interest_text(product, zh) if zh else schedule.convention,
         "method": _METHOD_ZH[request.method] if zh else request.method.value,
@@ -215,19 +245,20 @@ def contract_context(
             {"name": f.name.text(language) if f.name else f.id, "description": _fee_text(f, zh)}
             for f in product.fees
         ],
+        "interest_free_days": terms.interest_free_days,
         "penalty": {
-            "grace_days": terms.grace_days,
-            "grace_waives": terms.grace_waives,
-            "uplift": format_rate(terms.penalty_uplift),
+            "grace_days": terms.penalty.grace_days,
+            "grace_waives": terms.penalty.grace_waives,
+            "uplift": format_rate(terms.penalty.uplift),
             "rate": format_rate(terms.penalty_rate),
-            "day_basis": terms.day_basis,
-            "compound": terms.compound,
+            "day_basis": terms.penalty.day_basis,
+            "compound": terms.penalty.compound,
         },
         "overdue_actions": _overdue_text(product, zh),
         "allocation": (" → " if zh else " -> ").join(
             (_COMPONENT_ZH[c.value] if zh else c.value) for c in terms.allocation.order
         ),
-        "prepayment": _prepayment_text(product, zh),
+        "prepayment": _prepayment_text(terms, zh),
         "dispute": dispute
         or (
             "任何一方可向贷款人住所地有管辖权的人民法院提起诉讼"
@@ -360,13 +391,42 @@ def _overdue_text(product: ProductSpec, zh: bool) -> str:
     return ("；" if zh else "; ").join(parts)
 
 
-def _prepayment_text(product: ProductSpec, zh: bool) -> dict[str, Any]:
-    policy = product.prepayment
+def _rate_text(terms: ContractTerms, zh: bool) -> str:
+    """How the rate is set (利率条款): fixed, or the LPR plus the spread, reset by the rule."""
+    rate = terms.rate
+    if rate.tenor is None or rate.spread is None:
+        return "固定利率" if zh else "fixed"
+    tenor = "一年期" if rate.tenor.value == "1y" else "五年期以上"
+    sign = "加" if rate.spread >= 0 else "减"
+    points = abs(rate.spread * 10000).normalize()
+    rule_zh = {
+        "none": "合同期内不调整",
+        "january-first": "每年 1 月 1 日按当日 LPR 调整",
+        "anniversary": "每满一年按放款对应日 LPR 调整",
+        "monthly": "每月按对应日 LPR 调整",
+        "quarterly": "每季度按对应日 LPR 调整",
+    }[rate.repricing]
+    bounds = []
+    if rate.floor is not None:
+        bounds.append(("不低于 " if zh else "at least ") + format_rate(rate.floor))
+    if rate.cap is not None:
+        bounds.append(("不高于 " if zh else "at most ") + format_rate(rate.cap))
+    if zh:
+        text = f"{tenor} LPR {sign} {points} 个基点，{rule_zh}"
+        return text + ("，" + "、".join(bounds) if bounds else "")
+    text = (
+        f"{rate.tenor.value} LPR {'+' if rate.spread >= 0 else '-'} {points} bp, repriced: {rate.repricing}"
+    )
+    return text + ("; " + ", ".join(bounds) if bounds else "")
+
+
+def _prepayment_text(terms: ContractTerms, zh: bool) -> dict[str, Any]:
+    policy = terms.prepayment
     bands = []
     for band in policy.penalty:
-        if band.kind is PrepaymentPenaltyKind.none:
+        if band.kind == "none":
             text = "不收取" if zh else "none"
-        elif band.kind is PrepaymentPenaltyKind.percent_of_prepaid:
+        elif band.kind == "percent-of-prepaid":
             assert band.percent is not None
             text = (
                 f"提前还款本金的 {format_rate(band.percent)}"
@@ -377,9 +437,9 @@ def _prepayment_text(product: ProductSpec, zh: bool) -> dict[str, Any]:
             text = f"{band.months} 个月利息" if zh else f"{band.months} months' interest"
         if band.until_period:
             text = (
-                f"已还不足 {band.until_period} 期的，{text}"
+                f"自放款起已到期不足 {band.until_period} 期的，{text}"
                 if zh
-                else f"{text} while fewer than {band.until_period} installments are repaid"
+                else f"{text} while fewer than {band.until_period} installments since disbursement are due"
             )
         bands.append(text)
     options = {
@@ -391,7 +451,5 @@ def _prepayment_text(product: ProductSpec, zh: bool) -> dict[str, Any]:
         "allowed_after_periods": policy.allowed_after_periods,
         "notice_days": policy.notice_days,
         "penalty": ("；" if zh else "; ").join(bands) if bands else ("不收取" if zh else "none"),
-        "options": ("或" if zh else " or ").join(
-            options[r.value][0 if zh else 1] for r in policy.reamortisation
-        ),
+        "options": ("或" if zh else " or ").join(options[r][0 if zh else 1] for r in policy.reamortisation),
     }

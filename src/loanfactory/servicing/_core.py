@@ -21,6 +21,7 @@ from loanfactory.audit import fingerprint
 from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
 from loanfactory.errors import NotFound
+from loanfactory.lpr import LprSeries
 from loanfactory.ports import (
     Channel,
     Clock,
@@ -71,6 +72,8 @@ class CreditLines(Protocol):
 
 
 ProductSource = Mapping[str, ProductSpec] | Callable[[str], ProductSpec]
+LprSource = LprSeries | Callable[[], LprSeries]
+"""The LPR series, or a callable giving the fixings published so far (a bank's feed)."""
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Core:
         ids: IdFactory | None = None,
         credit_lines: CreditLines | None = None,
         config: ServicingConfig | None = None,
+        lpr: LprSource | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -111,6 +115,7 @@ class Core:
         self.credit_lines = credit_lines
         self.config = config or ServicingConfig()
         self._products = products
+        self._lpr = lpr
 
     # --- look-ups -------------------------------------------------------------------------------
 
@@ -122,6 +127,14 @@ class Core:
             raise NotFound(
                 f"no product '{code}'", field="product_code", message_zh=f"找不到产品 '{code}'"
             ) from None
+
+    def lpr(self) -> LprSeries:
+        """The LPR fixings known now (for repricing floating loans): the series given, the one its
+        source returns now, or the series shipped with loanfactory."""
+        source = self._lpr
+        if source is None:
+            return LprSeries.default()
+        return source if isinstance(source, LprSeries) else source()
 
     def today(self, on: date | None = None) -> date:
         return on if on is not None else self.clock.today()

@@ -1,7 +1,7 @@
 """Prepayment (提前还款): payoff quotes and partial or full prepayment with re-amortisation.
 
 The schedule engine (:func:`loanfactory.schedule.prepay`) gives the interest to the day (Civil Code
-art. 677), the product's prepayment penalty and the re-amortised rest; servicing posts them, pays
+art. 677), the contract's prepayment penalty and the re-amortised rest; servicing posts them, pays
 what is due first, and replaces the schedule's remaining rows.
 """
 
@@ -21,7 +21,7 @@ from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType
 from loanfactory.servicing._repayment import RepaymentOps, RepaymentResult, _components, _positive, _result
 from loanfactory.servicing._terms import posting_rows, tail_schedule
-from loanfactory.spec import ProductSpec, Reamortisation
+from loanfactory.spec import Reamortisation
 
 ZERO = Decimal(0)
 
@@ -59,7 +59,6 @@ class PrepaymentOps(RepaymentOps):
         principal: Decimal | None,
         reamortisation: Reamortisation = Reamortisation.keep_term,
     ) -> tuple[PayoffQuote, Prepayment | None]:
-        product = self.product(loan.product_code)
         position = self.position_in(tx, loan, day)
         due_principal = sum(
             (d.outstanding for d in position.dues if d.component is Component.principal), ZERO
@@ -76,11 +75,12 @@ class PrepaymentOps(RepaymentOps):
         accrued = fee = ZERO
         if wanted > 0 and any(r.due_date > day for r in loan.schedule):
             engine = engine_prepay(
-                tail_schedule(product, loan),
+                tail_schedule(loan),
                 None if principal is None else wanted,
                 on=day,
                 reamortise=reamortisation.value,
-                penalty=product.prepayment.penalty,
+                penalty=loan.terms.prepayment.penalty,
+                repaid_before=loan.tail_from - 1,  # the penalty window counts from disbursement
             )
             if engine.balance_before != not_due:
                 raise LedgerIdentityError(
@@ -125,8 +125,7 @@ class PrepaymentOps(RepaymentOps):
 
         def body(tx: Transaction) -> tuple[str, RepaymentResult]:
             loan = self.loan_in(tx, loan_id, lock=True)
-            product = self.product(loan.product_code)
-            _check_prepayment(product, loan, day, principal, reamortisation)
+            _check_prepayment(loan, day, principal, reamortisation)
             postings = Postings(tx, loan.id, self.clock.now())
             self.charge_due(tx, loan, day, postings)
             quote, engine = self._quote(tx, loan, day, principal, reamortisation)
@@ -202,9 +201,11 @@ class PrepaymentOps(RepaymentOps):
 
 
 def _check_prepayment(
-    product: ProductSpec, loan: Loan, day: date, principal: Decimal | None, reamortisation: Reamortisation
+    loan: Loan, day: date, principal: Decimal | None, reamortisation: Reamortisation
 ) -> None:
-    policy = product.prepayment
+    """The contract's prepayment terms allow this prepayment (提前还款条件)."""
+    policy = loan.terms.prepayment
+    code = loan.product_code
     if loan.status is not LoanStatus.active:
         raise StateConflict(
             f"loan {loan.id} is {loan.status}",
@@ -213,10 +214,10 @@ def _check_prepayment(
         )
     if not policy.allowed:
         raise StateConflict(
-            f"{product.code} does not allow prepayment",
+            f"{code} does not allow prepayment",
             field="loan_id",
             code="prepayment-not-allowed",
-            message_zh=f"产品 {product.code} 不允许提前还款",
+            message_zh=f"产品 {code} 不允许提前还款",
         )
     periods = sum(1 for r in loan.schedule if r.due_date <= day)
     if periods < policy.allowed_after_periods:
@@ -232,9 +233,9 @@ def _check_prepayment(
             field="principal",
             message_zh=f"部分提前还款金额不得低于 {format_money(policy.min_amount)} 元",
         )
-    if principal is not None and reamortisation not in policy.reamortisation:
+    if principal is not None and reamortisation.value not in policy.reamortisation:
         raise InvalidInput(
-            f"{product.code} does not offer {reamortisation}",
+            f"{code} does not offer {reamortisation}",
             field="reamortisation",
-            message_zh=f"产品 {product.code} 不支持 {reamortisation}",
+            message_zh=f"产品 {code} 不支持 {reamortisation}",
         )
