@@ -50,6 +50,7 @@ from loanfactory.servicing import (
     Servicing,
     ServicingConfig,
 )
+from loanfactory.servicing._core import LprSource
 from loanfactory.servicing._warnings import WarningMonitor
 from loanfactory.terms import Concession, ContractTerms, contract_terms
 
@@ -87,7 +88,11 @@ class EndOfDay:
 
 
 class Lender:
-    """Every service of the lending system over one store, clock and id factory."""
+    """Every service of the lending system over one store, clock and id factory.
+
+    ``lpr`` is what servicing reprices floating loans on: an LPR series, or a callable giving the
+    fixings published so far (a bank's feed); by default origination's series.
+    """
 
     def __init__(
         self,
@@ -104,6 +109,7 @@ class Lender:
         origination_settings: OriginationSettings | None = None,
         servicing_config: ServicingConfig | None = None,
         monitor: WarningMonitor | None = None,
+        lpr: LprSource | None = None,
     ) -> None:
         self.store = store
         self.products = products
@@ -131,7 +137,7 @@ class Lender:
             credit_lines=OriginationCreditLines(self.origination),
             config=servicing_config,
             monitor=monitor,
-            lpr=settings.lpr,
+            lpr=lpr or settings.lpr,
         )
 
     def accept_offer(

@@ -12,8 +12,8 @@ from typing import Any
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
 from loanfactory.lpr import LprSeries
-from loanfactory.pricing import PricingDecision
 from loanfactory.ports import LedgerEntryRecord, SignatureMethod
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, Position, Servicing, ServicingConfig
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import Concession, contract_terms

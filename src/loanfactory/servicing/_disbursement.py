@@ -31,9 +31,9 @@ from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus
 from loanfactory.servicing._position import EntryType, Position
 from loanfactory.servicing._records import Disbursement, OrderStatus
-from loanfactory.servicing._terms import posting_rows, respread
+from loanfactory.servicing._terms import contract_rows, respread
 from loanfactory.spec import DisbursementMode, Milestone, ProductSpec
-from loanfactory.terms import contract_schedule, dated
+from loanfactory.terms import dated
 
 
 class DisbursementOps(Core):
@@ -184,7 +184,7 @@ class DisbursementOps(Core):
         )
         loan = _with_schedule(loan, order, day, self.position_in(tx, loan, day), self.lpr())
         if order.tranche == 1:
-            upfront = contract_schedule(loan.terms).upfront_fee  # on the whole amount, whatever the tranche
+            upfront = contract_rows(loan.terms)[0].upfront_fee  # on the whole amount, whatever the tranche
             if upfront > 0:  # collected by a debit on the day, never taken out of the payout
                 postings.post(
                     EntryType.fee, day, upfront, key=f"fee:{loan.id}:upfront", fee=upfront, memo="upfront fee"
@@ -220,13 +220,12 @@ def _with_schedule(loan: Loan, order: Disbursement, day: date, position: Positio
     due over the remaining due dates (按剩余期限重新摊还)."""
     if order.tranche == 1 or not loan.schedule or loan.start is None:
         terms = dated(loan.terms, day, lpr)
-        paid_out = terms if order.amount == terms.amount else terms.evolve(amount=order.amount)
-        schedule = contract_schedule(paid_out)
+        schedule, rows = contract_rows(terms, order.amount)
         return loan.evolve(
             status=LoanStatus.active,
             start=day,
             terms=terms,
-            schedule=posting_rows(schedule),
+            schedule=rows,
             tail_start=day,
             tail_from=1,
             level_installment=schedule.level_installment,

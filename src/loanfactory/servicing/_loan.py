@@ -89,6 +89,7 @@ class Installment(Value):
     fee: Money = Decimal(0)
     total: Money
     balance: Money
+    waived: Money = Decimal(0)  # interest taken off by interest-free days (免息抵扣)
 
 
 class Loan(Entity):

@@ -20,7 +20,7 @@ from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType
 from loanfactory.servicing._repayment import RepaymentOps, RepaymentResult, _components, _positive, _result
-from loanfactory.servicing._terms import posting_rows, tail_schedule
+from loanfactory.servicing._terms import posting_rows, tail_schedule, waiver_left, with_waiver
 from loanfactory.spec import Reamortisation
 
 ZERO = Decimal(0)
@@ -87,7 +87,8 @@ class PrepaymentOps(RepaymentOps):
                     f"loan {loan.id}: the schedule's balance {engine.balance_before} differs from "
                     f"the ledger's principal not yet due {not_due}"
                 )
-            accrued = engine.accrued_interest + engine.deferred_interest
+            free = min(waiver_left(loan, day), engine.accrued_interest)  # interest-free days not used yet
+            accrued = engine.accrued_interest - free + engine.deferred_interest
             fee = engine.penalty + engine.fee
         due = position.due_now  # dues come from the schedule, charged or not yet
         total = due + accrued + fee + wanted
@@ -168,7 +169,10 @@ class PrepaymentOps(RepaymentOps):
             after = self.position_in(tx, loan, day)
             past = tuple(r for r in loan.schedule if r.due_date <= day)
             if engine is not None and engine.remaining is not None:
-                rows = posting_rows(engine.remaining, first_number=loan.tail_from)
+                used = engine.accrued_interest + engine.deferred_interest - quote.accrued_interest
+                rows = with_waiver(
+                    posting_rows(engine.remaining, first_number=loan.tail_from), waiver_left(loan, day) - used
+                )
                 loan = loan.evolve(
                     schedule=past + rows,
                     tail_start=day,

@@ -19,9 +19,9 @@ from loanfactory.servicing._contract import (
 from loanfactory.servicing._core import Core
 from loanfactory.servicing._loan import AllocationPolicy, Loan, LoanStatus
 from loanfactory.servicing._records import Contract, ContractStatus
-from loanfactory.servicing._terms import posting_rows
+from loanfactory.servicing._terms import contract_rows
 from loanfactory.spec import ProductSpec
-from loanfactory.terms import check_allowed, contract_schedule
+from loanfactory.terms import check_allowed
 
 
 class ContractOps(Core):
@@ -44,8 +44,7 @@ class ContractOps(Core):
         product = self.product(request.product_code)
         _check_request(product, request)
         terms = request.terms.evolve(allocation=self.allocation_for(product.code))
-        schedule = contract_schedule(terms)
-        rows = posting_rows(schedule)
+        schedule, rows = contract_rows(terms)
 
         def body(tx: Transaction) -> tuple[str, Contract]:
             loan_id = self.ids.new("loan")

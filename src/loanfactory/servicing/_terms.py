@@ -4,7 +4,8 @@ Servicing never translates a product into terms: the loan carries its contract t
 (:class:`~loanfactory.terms.ContractTerms`, built by :func:`loanfactory.terms.contract_terms`), and
 the schedule engine computes from them. This module keeps what is servicing's own:
 
-- :func:`posting_rows` — the engine's rows as stored on a loan;
+- :func:`posting_rows`, :func:`contract_rows` — the engine's rows as stored on a loan, with the
+  interest the interest-free days take off each (:func:`with_waiver`, :func:`waiver_left`);
 - :func:`stretch_terms`, :func:`tail_schedule` — the current stretch of the schedule (from the value
   date, or from the last re-amortisation) as the engine's terms and schedule;
 - :func:`respread` — the principal not yet due spread again over the remaining due dates;
@@ -22,7 +23,14 @@ from loanfactory.lpr import LprSeries
 from loanfactory.schedule import Installment as EngineInstallment
 from loanfactory.schedule import LoanTerms, RateChange, Schedule, Totals, build_schedule
 from loanfactory.servicing._loan import Installment, Loan
-from loanfactory.terms import ContractTerms, contract_schedule, repriced, schedule_terms
+from loanfactory.terms import (
+    ContractTerms,
+    interest_cuts,
+    interest_free_amount,
+    repriced,
+    schedule_terms,
+    waive_interest,
+)
 
 ZERO = Decimal(0)
 
@@ -47,6 +55,37 @@ def posting_rows(schedule: Schedule, *, first_number: int = 1) -> tuple[Installm
             )
         )
     return tuple(rows)
+
+
+def contract_rows(
+    terms: ContractTerms, paid_out: Decimal | None = None
+) -> tuple[Schedule, tuple[Installment, ...]]:
+    """The contract's schedule (interest-free days waived) and its rows as a loan stores them,
+    each with the interest its interest-free days took off. ``paid_out`` is the principal of a
+    first tranche when it is not the whole amount (the interest-free amount stays the contract's)."""
+    amount = terms.amount if paid_out is None else paid_out
+    engine = build_schedule(schedule_terms(terms if amount == terms.amount else terms.evolve(amount=amount)))
+    free = interest_free_amount(terms)
+    return waive_interest(engine, free), with_waiver(posting_rows(engine), free)
+
+
+def with_waiver(rows: tuple[Installment, ...], amount: Decimal) -> tuple[Installment, ...]:
+    """``rows`` with an interest-free ``amount`` taken off their interest, first rows first."""
+    if amount <= 0:
+        return rows
+    cuts = interest_cuts([r.interest for r in rows], amount)
+    return tuple(
+        r.model_copy(update={"interest": r.interest - c, "total": r.total - c, "waived": r.waived + c})
+        if c
+        else r
+        for r, c in zip(rows, cuts, strict=True)
+    )
+
+
+def waiver_left(loan: Loan, on: date) -> Decimal:
+    """The interest-free amount the rows due after ``on`` may still take (免息余额)."""
+    used = sum((r.waived for r in loan.schedule if r.due_date <= on), ZERO)
+    return max(interest_free_amount(loan.terms) - used, ZERO)
 
 
 def _original(loan: Loan) -> bool:
@@ -158,7 +197,7 @@ def respread(loan: Loan, *, on: date, principal: Decimal) -> Loan:
     )
     schedule = build_schedule(terms)
     return loan.evolve(
-        schedule=past + posting_rows(schedule, first_number=number),
+        schedule=past + with_waiver(posting_rows(schedule, first_number=number), waiver_left(loan, on)),
         schedule_version=loan.schedule_version + 1,
         tail_start=on,
         tail_from=number,
@@ -181,14 +220,14 @@ def reprice(loan: Loan, series: LprSeries, day: date) -> Loan:
         return done
     kept = tuple(r for r in loan.schedule if r.due_date <= day)
     if _original(loan):
-        rebuilt = contract_schedule(terms)
+        fresh = contract_rows(terms)[1]
+        future = tuple(r for r in fresh if r.due_date > day)
     else:
         stretch = stretch_terms(loan)
         assert stretch.start is not None
         changes = tuple(RateChange(r.on, r.annual) for r in terms.rate.resets if r.on > stretch.start)
-        rebuilt = build_schedule(stretch.with_(rate_changes=changes))
-    fresh = posting_rows(rebuilt, first_number=loan.tail_from)
-    future = tuple(r for r in fresh if r.due_date > day)
+        fresh = posting_rows(build_schedule(stretch.with_(rate_changes=changes)), first_number=loan.tail_from)
+        future = with_waiver(tuple(r for r in fresh if r.due_date > day), waiver_left(loan, day))
     last = kept[-1] if kept else None
     balances = {r.number: r.balance for r in fresh}
     follows = bool(future) and future[0].number == (last.number + 1 if last else 1)

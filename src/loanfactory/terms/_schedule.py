@@ -3,13 +3,15 @@
 - :func:`schedule_terms` — the schedule engine's input (:class:`~loanfactory.schedule.LoanTerms`);
 - :func:`contract_schedule` — the schedule of the contract, interest-free days waived;
 - :func:`contract_apr` — the APR on the borrower's real cash flows under the contract;
-- :func:`interest_free_amount` — the interest the interest-free days waive (by the day count);
+- :func:`interest_free_amount` — the interest the interest-free days waive (by the day count),
+  taken off the first installments' interest in order (:func:`interest_cuts`);
 - :func:`repriced` — the terms with their LPR resets taken from a series (重定价);
 - :func:`dated` — the terms moved to another value date (放款日不同于报价日).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +23,6 @@ from loanfactory.money import ResiduePlacement
 from loanfactory.schedule import (
     Apr,
     Balloon,
-    Installment,
     LoanTerms,
     RateChange,
     Schedule,
@@ -121,15 +122,26 @@ def interest_free_amount(terms: ContractTerms) -> Decimal:
     return terms.rounding.policy(exact)
 
 
+def interest_cuts(interest: Sequence[Decimal], amount: Decimal) -> list[Decimal]:
+    """How much of an interest-free ``amount`` each interest figure takes, in order: the first
+    installments' interest first, each at most its own interest (免息抵扣顺序)."""
+    left = amount
+    cuts = []
+    for value in interest:
+        cut = min(left, max(value, ZERO))
+        left -= cut
+        cuts.append(cut)
+    return cuts
+
+
 def waive_interest(schedule: Schedule, amount: Decimal) -> Schedule:
     """``schedule`` with ``amount`` of interest taken off its first installments (免息)."""
-    left = amount
-    rows: list[Installment] = []
-    for row in schedule.installments:
-        cut = min(left, row.interest)
-        left -= cut
-        rows.append(row._replace(interest=row.interest - cut, total=row.total - cut) if cut else row)
-    waived = amount - left
+    cuts = interest_cuts([r.interest for r in schedule.installments], amount)
+    rows = [
+        row._replace(interest=row.interest - cut, total=row.total - cut) if cut else row
+        for row, cut in zip(schedule.installments, cuts, strict=True)
+    ]
+    waived = sum(cuts, ZERO)
     t = schedule.totals
     totals = Totals(principal=t.principal, interest=t.interest - waived, fee=t.fee, total=t.total - waived)
     return replace(schedule, installments=tuple(rows), totals=totals)
