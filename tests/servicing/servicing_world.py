@@ -4,6 +4,7 @@ disburse and age loans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +45,7 @@ class World:
         timeout_rate: float = 0.0,
         duplicate_rate: float = 0.0,
         config: ServicingConfig | None = None,
-        lpr: LprSeries | None = None,
+        lpr: LprSeries | Callable[[], LprSeries] | None = None,
         **kwargs: Any,
     ) -> None:
         self.clock = FixedClock(start)
@@ -58,7 +59,7 @@ class World:
         )
         self.signer = SimulatedSigner()
         self.products = products or {"consumer_credit": product("consumer_credit")}
-        self.lpr = lpr or LprSeries.default()
+        self.lpr_source = lpr or LprSeries.default()
         self.servicing = Servicing(
             self.store,
             self.clock,
@@ -67,10 +68,15 @@ class World:
             signer=self.signer,
             ids=SequentialIds(),
             config=config,
-            lpr=self.lpr,
+            lpr=self.lpr_source,
             **kwargs,
         )
         self._keys = 0
+
+    def lpr(self) -> LprSeries:
+        """The LPR fixings known today (a fixed series, or what a feed has published so far)."""
+        source = self.lpr_source
+        return source if isinstance(source, LprSeries) else source()
 
     def key(self, prefix: str = "k") -> str:
         self._keys += 1
@@ -98,7 +104,7 @@ class World:
             start=start or self.clock.today(),
             pricing=PricingDecision(rate=annual_rate),
             concession=Concession(interest_free_days=interest_free_days),
-            lpr=self.lpr,
+            lpr=self.lpr(),
         )
         data: dict[str, Any] = {
             "customer_id": "cust-1",
