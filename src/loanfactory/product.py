@@ -38,6 +38,7 @@ from loanfactory.document import Document
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
 from loanfactory.facts import Facts, ProductFacts
 from loanfactory.lpr import LprSeries
+from loanfactory.pricing import PricingDecision
 from loanfactory.quote import Quote, quote
 from loanfactory.rules import (
     CompiledDefinition,
@@ -51,6 +52,7 @@ from loanfactory.rules import (
 )
 from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
 from loanfactory.spec.product import Status
+from loanfactory.terms import Concession
 
 STATUS_MOVES: Mapping[Status, frozenset[Status]] = {
     Status.draft: frozenset({Status.online, Status.offline}),
@@ -131,8 +133,11 @@ class Product:
         start: date | None = None,
         first_due: date | None = None,
         style: ScheduleStyle = ScheduleStyle.posting,
+        pricing: PricingDecision | None = None,
+        concession: Concession | None = None,
     ) -> Quote:
-        """Schedule, fees and APR for ``amount`` and ``term`` (in the product's term unit)."""
+        """Schedule, fees and APR for ``amount`` and ``term`` (in the product's term unit), priced
+        by ``pricing`` (default: the product's own rate) with a coupon's ``concession``."""
         return quote(
             self.spec,
             amount,
@@ -142,6 +147,8 @@ class Product:
             first_due=first_due,
             lpr=self.lpr,
             style=style,
+            pricing=pricing,
+            concession=concession,
         )
 
 
