@@ -218,14 +218,8 @@ class ContractOps(Core):
 
 
 def _check_request(product: ProductSpec, request: LoanRequest) -> None:
-    """The request's terms are terms of this product, for what it offers, with a value date."""
+    """The request's terms are for what the product offers, with a value date."""
     terms = request.terms
-    if terms.product_code != product.code:
-        raise InvalidInput(
-            f"the terms are for product {terms.product_code}, not {product.code}",
-            field="terms.product_code",
-            message_zh=f"合同条款属于产品 {terms.product_code}，而不是 {product.code}",
-        )
     check_allowed(product, terms.amount, terms.term, terms.method)
     if terms.start is None:
         raise InvalidInput(

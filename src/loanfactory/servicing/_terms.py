@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loanfactory.calendar import Frequency
+from loanfactory.calendar import FirstPeriod, Frequency
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.lpr import LprSeries
 from loanfactory.schedule import Installment as EngineInstallment
@@ -114,6 +114,7 @@ def tail_terms(
         "grace_principal": max(0, base.grace_principal - (first - 1)),
         "grace_interest": 0 if first > 1 else base.grace_interest,
         "fees": tuple(f for f in base.fees if f.timing == "per-installment"),
+        "first_period": FirstPeriod.actual_days,  # a stretch begun mid-period pays that stub by its days
     }
     if terms.method is RepaymentMethod.bullet and first_due is not None:
         return base.with_(term=(first_due - start).days, frequency=Frequency.daily, first_due=None, **common)
