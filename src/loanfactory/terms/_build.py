@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from loanfactory.calendar import FirstPeriod, Frequency
 from loanfactory.conventions import RepaymentMethod, TermUnit
@@ -111,7 +114,8 @@ def contract_terms(
         interest=repayment.interest,
         day_count=repayment.day_count,
         first_period=FirstPeriod(repayment.first_period.value),  # the spec keeps its own copy of the enum
-        rounding=RoundingTerms(
+        rounding=trusted(
+            RoundingTerms,
             mode=rounding.mode,
             unit=rounding.unit,
             installment_multiple=None
@@ -132,9 +136,19 @@ def contract_terms(
         concession=concession.id,
         penalty=_penalty(product),
         prepayment=_prepayment(product),
-        allocation=allocation or AllocationPolicy(),
+        allocation=allocation or DEFAULT_ALLOCATION,
     )
     return repriced(terms, series) if terms.rate.floating and start is not None else terms
+
+
+DEFAULT_ALLOCATION = AllocationPolicy()
+V = TypeVar("V", bound=BaseModel)
+
+
+def trusted(model: type[V], **values: Any) -> V:
+    """A part of the terms made of a validated product spec's values, built without validating
+    them again (the spec's loader did; quotes and offers build terms on a hot path)."""
+    return model.model_construct(**values)
 
 
 def product_rate(
@@ -242,7 +256,8 @@ def periods_of(product: ProductSpec, term: int, method: RepaymentMethod) -> tupl
 
 
 def _fee(fee: Fee) -> FeeTerms:
-    return FeeTerms(
+    return trusted(
+        FeeTerms,
         id=fee.id,
         kind=fee.kind.value,
         timing=fee.timing.value,
@@ -259,7 +274,8 @@ def _fee(fee: Fee) -> FeeTerms:
 
 def _penalty(product: ProductSpec) -> PenaltyTerms:
     p = product.penalty
-    return PenaltyTerms(
+    return trusted(
+        PenaltyTerms,
         uplift=p.uplift,
         compound=p.compound,
         day_basis=365 if p.day_basis == 365 else 360,
@@ -270,13 +286,15 @@ def _penalty(product: ProductSpec) -> PenaltyTerms:
 
 def _prepayment(product: ProductSpec) -> PrepaymentTerms:
     p = product.prepayment
-    return PrepaymentTerms(
+    return trusted(
+        PrepaymentTerms,
         allowed=p.allowed,
         allowed_after_periods=p.allowed_after_periods,
         min_amount=p.min_amount,
         notice_days=p.notice_days,
         penalty=tuple(
-            PrepaymentBand(
+            trusted(
+                PrepaymentBand,
                 until_period=b.until_period,
                 kind=b.kind.value,
                 percent=b.percent,

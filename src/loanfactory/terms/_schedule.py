@@ -161,9 +161,13 @@ def repriced(terms: ContractTerms, series: LprSeries) -> ContractTerms:
     rate is the LPR in force that day plus the contract spread, held within floor and cap; dates
     after the last fixing assume it. Fixed-rate or undated terms are returned as they are."""
     rate = terms.rate
-    end = maturity(terms)
-    if rate.tenor is None or rate.spread is None or terms.start is None or end is None:
+    if rate.tenor is None or rate.spread is None or terms.start is None:
         return terms
+    fixed_on = rate.fixed_on or terms.start
+    if not any(f.date > fixed_on for f in series.fixings):  # no later fixing: every reset keeps the rate
+        return terms if not rate.resets else terms.evolve(rate=rate.model_copy(update={"resets": ()}))
+    end = maturity(terms)
+    assert end is not None
     spread, floor, cap = rate.spread, rate.floor, rate.cap
 
     def price(index: Decimal) -> Decimal:

@@ -15,21 +15,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, LprTenor, RepaymentMethod, TermUnit, TotalsStyle
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy
 from loanfactory.schedule import penalty_rate
 
-
-def _finite(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise ValueError("must be a finite number")
-    return value
-
-
-Exact = Annotated[Decimal, AfterValidator(_finite)]
+Exact = Annotated[Decimal, Field(allow_inf_nan=False)]
 """A money amount or rate kept exactly (rates are fractions of one); JSON keeps every digit."""
 
 
