@@ -93,7 +93,7 @@ def _quote(spec: ProductSpec, life: Life, lpr: LprSeries) -> Quote:
         method=offer.repayment_method,
         start=offer.start_date,
         lpr=lpr,
-        pricing=application.pricing_decision,
+        pricing=application.pricing,
         concession=coupon,
     )
 

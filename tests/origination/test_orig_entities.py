@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -37,11 +36,9 @@ from loanfactory.origination import (
     Valuation,
     ValuationSource,
 )
-from loanfactory.origination.application import Application
 from loanfactory.origination.campaign import CampaignInput
 from loanfactory.origination.service import Origination
 from loanfactory.ports import Channel
-from loanfactory.pricing import PricingDecision
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 NOTE = ROOT / "notes" / "entities-origination.md"
@@ -135,24 +132,3 @@ def test_entities_declare_kind_and_indexes_listed_in_the_note(kind: type[Entity]
     for index in kind.indexes:
         assert index in kind.model_fields, f"{kind.kind} indexes unknown field {index}"
         assert f"`{index}`" in row, f"{index} of {kind.kind} missing from the note"
-
-
-def test_an_application_stored_with_a_grade_spread_still_loads() -> None:
-    stored = {
-        "id": "app_000001",
-        "customer_id": "cus_000001",
-        "product_code": "consumer_credit",
-        "product_version": 1,
-        "amount": "50000",
-        "term": 12,
-        "purpose": "consumer",
-        "channel": "app",
-        "repayment_method": "annuity",
-        "grade_spread": "0.012",
-        "submitted_at": "2025-08-01T09:00:00+08:00",
-    }
-    app = Application.model_validate(stored)
-    assert app.pricing_decision == PricingDecision(spread=Decimal("0.012"))
-    assert Application.model_validate({**stored, "grade_spread": "0"}).pricing_decision == PricingDecision()
-    again = Application.model_validate(app.model_dump(mode="json"))
-    assert again.pricing == app.pricing

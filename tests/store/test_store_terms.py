@@ -71,11 +71,11 @@ def test_an_application_keeps_its_pricing_decision(store: Store) -> None:
         purpose="consumer",
         channel="app",
         repayment_method="annuity",
-        pricing=PricingDecision(rate=D("0.055"), rule="grade_table"),
+        pricing_rate=D("0.055"),
         submitted_at=datetime(2025, 8, 1, tzinfo=UTC) - timedelta(hours=1),
     )
     with store.transaction() as tx:
         tx.repo(Application).add(app)
     with store.transaction() as tx:
         back = tx.repo(Application).get(app.id)
-    assert back.pricing == PricingDecision(rate=D("0.055"), rule="grade_table")
+    assert back.pricing == PricingDecision(rate=D("0.055"))

@@ -107,7 +107,7 @@ def test_origination_prices_on_the_decision_and_builds_the_rate_step_by_step() -
     )
     assert priced.annual_rate == D("0.055")
     assert sum(c.value for c in priced.components) == D("0.055")
-    assert [c.name for c in priced.components] == ["fixed", "pricing-rate"]
+    assert [c.name for c in priced.components] == ["fixed", "rule-rate"]
     assert priced.schedule.installments[0].total == annuity_rows(D("80000"), D("0.055"), 12)[0][2]
 
 

@@ -34,8 +34,9 @@ from loanfactory.origination._values import Reason
 from loanfactory.origination.campaign import Coupon
 from loanfactory.origination.offer import OfferFee, RateComponent
 from loanfactory.pricing import PricingDecision
+from loanfactory.product import base_rate
 from loanfactory.schedule import Apr, Schedule, fees_by_name
-from loanfactory.spec import FloatingRate, ProductSpec
+from loanfactory.spec import ProductSpec
 from loanfactory.terms import (
     Concession,
     ContractTerms,
@@ -43,8 +44,6 @@ from loanfactory.terms import (
     contract_schedule,
     contract_terms,
     interest_free_amount,
-    lpr_on,
-    product_rate,
 )
 
 CapSource = Callable[[str], CapProfile]
@@ -170,22 +169,19 @@ def _components(
     coupon: Coupon | None,
 ) -> tuple[list[RateComponent], list[Reason]]:
     """How the rate was built, step by step (they add up to the contract rate)."""
-    base = product_rate(spec, amount, term, start, lpr)
-    if isinstance(spec.rate, FloatingRate):
-        index = lpr_on(lpr, spec.rate, start)
-        parts = [
-            RateComponent(
-                name=f"lpr-{spec.rate.tenor.value}", value=index, note=f"LPR in force on {start.isoformat()}"
-            ),
-            RateComponent(name="product-spread", value=base - index),
-        ]
-    else:
-        parts = [RateComponent(name="fixed", value=base, note="product rate for this term and amount")]
+    base, steps = base_rate(spec, term, amount, lpr, start)
+    notes = {"fixed": "product rate for this term and amount", "product-spread": ""}
+    parts = [
+        RateComponent(name=name, value=value, note=notes.get(name, f"LPR in force on {start.isoformat()}"))
+        for name, value in steps
+    ]
     rule = f" ({pricing.rule})" if pricing.rule else ""
     if pricing.rate is not None:
         parts.append(
             RateComponent(
-                name="rule-rate", value=pricing.rate - base, note=f"{pricing.describe()}, from the pricing rules{rule}"
+                name="rule-rate",
+                value=pricing.rate - base,
+                note=f"{pricing.describe()}, from the pricing rules{rule}",
             )
         )
     elif pricing.spread:
