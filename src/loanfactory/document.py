@@ -562,11 +562,20 @@ def number_problem(value: Decimal | int) -> tuple[str, str] | None:
     if isinstance(value, int):
         if -MAX_NUMBER < value < MAX_NUMBER:
             return None
-        return f"is too large (at most {MAX_NUMBER - 1} in magnitude)", f"数值过大（绝对值须小于 {MAX_NUMBER}）"
+        return (
+            f"is too large (at most {MAX_NUMBER - 1} in magnitude)",
+            f"数值过大（绝对值须小于 {MAX_NUMBER}）",
+        )
     if not value.is_finite():
-        return "is not a finite number (NaN and infinity are not allowed)", "不是有限数值（不允许 NaN 与无穷大）"
+        return (
+            "is not a finite number (NaN and infinity are not allowed)",
+            "不是有限数值（不允许 NaN 与无穷大）",
+        )
     if value.adjusted() >= 18:
-        return f"is too large (at most {MAX_NUMBER - 1} in magnitude)", f"数值过大（绝对值须小于 {MAX_NUMBER}）"
+        return (
+            f"is too large (at most {MAX_NUMBER - 1} in magnitude)",
+            f"数值过大（绝对值须小于 {MAX_NUMBER}）",
+        )
     if len(value.as_tuple().digits) > MAX_NUMBER_DIGITS or value.as_tuple().exponent < -MAX_NUMBER_DIGITS:  # type: ignore[operator]
         return (
             f"has more than {MAX_NUMBER_DIGITS} significant digits or decimal places",

@@ -438,7 +438,5 @@ class _Translator:
         return lambda c: f"_rank({c}, {keys})"
 
 
-
-
 def _negate_op(op: str) -> str:
     return {"in": "notin", "notin": "in"}.get(op) or _NEGATE[op]

@@ -189,7 +189,9 @@ def _one(part: str, subject: ir.Node, scope: Scope) -> tuple[ir.Node | None, Dom
     return _test("==", subject, operand)
 
 
-def _test(op: str, subject: ir.Node, operand: ir.Node) -> tuple[ir.Node | None, Domain | None, list[ExprError]]:
+def _test(
+    op: str, subject: ir.Node, operand: ir.Node
+) -> tuple[ir.Node | None, Domain | None, list[ExprError]]:
     """``subject <op> operand``; a list operand means membership, a null one missing."""
     pos = subject.pos
     if op in ("==", "!=") and isinstance(operand, ir.Const) and operand.value is None:
@@ -201,7 +203,11 @@ def _test(op: str, subject: ir.Node, operand: ir.Node) -> tuple[ir.Node | None, 
         return (
             None,
             None,
-            [ExprError("expr-type", f"'{op}' cannot compare with a list", message_zh=f"'{op}' 不能与列表比较")],
+            [
+                ExprError(
+                    "expr-type", f"'{op}' cannot compare with a list", message_zh=f"'{op}' 不能与列表比较"
+                )
+            ],
         )
     node = ir.Compare(BOOL, pos, (op,), (subject, operand))
     return node, _domain_of(op, operand, subject.type), []
