@@ -205,13 +205,13 @@ class Context:
         text = self._text_lines()
         raw = text[line - 1] if text and 0 < line <= len(text) else ""
         start = raw[column - 1] if 0 < column <= len(raw) else ""
-        if start in "|>":  # block scalar: the text starts on the next line
+        if start and start in "|>":  # block scalar: the text starts on the next line
             body_line = line + pos[0]
             body = text[body_line - 1] if body_line <= len(text) else ""
             return body_line, len(body) - len(body.lstrip()) + pos[1] + 1
         if pos[0] > 1:
             return line + pos[0] - 1, pos[1] + 1
-        shift = 1 if start in "\"'" else 0
+        shift = 1 if start and start in "\"'" else 0
         return line, column + shift + pos[1]
 
     def _text_lines(self) -> list[str]:
