@@ -224,13 +224,13 @@ def test_temporal_helpers_by_hand() -> None:
 BAD = [
     ("x: '\"a\" + 1'", "expr-type"),
     ("x: as_of + 1", "expr-type"),
-    ("x: as_of - duration(\"P1Q\")", "expr-type"),
+    ('x: as_of - duration("P1Q")', "expr-type"),
     ("x: 2 ** 100000", "expr-too-large"),
     ("x: '{grade: 1}.grde'", "unknown-field"),
     ("x: as_of.yaer", "unknown-field"),
     ("x: annuity(1, 2, 3)", "expr-unknown-function"),
     ("x: duration(applicant.region)", "expr-type"),
-    ("x: date(\"2025-02-30\")", "expr-type"),
+    ('x: date("2025-02-30")', "expr-type"),
     ("x: '\"x\" * 3'", "expr-type"),
 ]
 
@@ -285,3 +285,36 @@ definitions:
     assert (9, "duplicate-id") in by_line  # 'min' is a library function
     assert (13, "expr-unknown-function") in by_line  # no recursion
     assert (19, "bad-name") in by_line  # a function's table cannot decide an outcome
+
+
+def nest(function: str, times: int, inner: str) -> str:
+    return f"{function}(" * times + inner + ")" * times
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_and_lists_grown_past_their_bounds_are_missing(engine: str) -> None:
+    long = '"' + "x" * 1000 + '"'
+    text = f"""kind: rules
+functions:
+  - {{name: twice, params: {{t: text}}, body: t + t}}
+  - {{name: both, params: {{xs: list of number}}, body: 'concatenate(xs, xs)'}}
+definitions:
+  - id: grow
+    purpose: tags
+    rules:
+      - id: r
+        when: true
+        then:
+          set:
+            fits: 'string_length({nest("twice", 6, long)})'
+            too_long: '{nest("twice", 7, long)}'
+            many: 'count({nest("both", 13, "[1]")})'
+            too_many: '{nest("both", 14, "[1]")} is None'
+"""
+    library, problems = load_text(text)
+    assert library is not None, [p.format() for p in problems]
+    values = compile_definition(library.get("grow"), engine=engine).evaluate(facts()).values  # type: ignore[arg-type]
+    assert values["fits"] == 64_000  # 1000 characters doubled six times
+    assert values["too_long"] is None  # 128,000 characters would pass the 100,000 bound
+    assert values["many"] == 8192  # one item doubled 13 times
+    assert values["too_many"] is True  # 16,384 items would pass the 10,000 bound

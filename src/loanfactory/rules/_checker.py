@@ -113,7 +113,13 @@ class Checker(CallChecker):
             except InvalidOperation:
                 self.fail(node, "expr-syntax", f"'{segment}' is not a number", f"'{segment}' 不是数字")
                 return None
-            if not number.is_finite() or len(number.as_tuple().digits) > MAX_DIGITS or abs(number) > MAX_INT:
+            shape = number.as_tuple()
+            if (
+                not number.is_finite()
+                or len(shape.digits) > MAX_DIGITS
+                or int(shape.exponent) < -MAX_DIGITS
+                or number.copy_abs() > MAX_INT  # copy_abs never rounds, so 1e999999999 cannot overflow
+            ):
                 self.fail(node, "expr-too-large", "the number is too large or too long", "数值过大或位数过多")
                 return None
             return ir.Const(DECIMAL, pos, number / 100 if percent else number)

@@ -227,10 +227,12 @@ def _has_question(text: str) -> bool:
 
 def _operand(text: str, subject: ir.Node, scope: Scope) -> tuple[ir.Node | None, list[ExprError]]:
     if subject.type.kind == "str" and _BARE.match(text) and text not in ("true", "false", "None"):
-        return ir.Const(Type("str"), subject.pos, text), []
-    node, errors = parse_expression(text, scope, condition=False)
-    if node is None:
-        return None, errors
+        node: ir.Node | None = ir.Const(Type("str"), subject.pos, text)
+    else:
+        node, errors = parse_expression(text, scope, condition=False)
+        if node is None:
+            return None, errors
+    assert node is not None
     compared = node.type.item if node.type.kind == "list" and subject.type.kind != "list" else node.type
     compared = compared or node.type
     kinds = (compared.kind, subject.type.kind)
