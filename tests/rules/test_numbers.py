@@ -36,7 +36,8 @@ def test_yaml_numbers_that_cannot_be_used_are_located(literal: str) -> None:
 )
 def test_ordinary_numbers_still_read(literal: str) -> None:
     document, problems = load_document(f"rate: {literal}\n", file="x.yaml")
-    assert document is not None and not problems
+    assert document is not None
+    assert not problems
     assert document.data["rate"] == Decimal(literal)
 
 
@@ -61,7 +62,8 @@ def test_huge_numbers_in_rules_are_located(literal: str) -> None:
     library, problems = load_text(text)
     assert library is None
     found = errors(problems)
-    assert found and found[0].line == 6, [p.format() for p in problems]
+    assert found, [p.format() for p in problems]
+    assert found[0].line == 6
     assert found[0].code.startswith("expr-")
 
 

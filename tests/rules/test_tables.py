@@ -256,7 +256,8 @@ definitions:
     assert library is None
     (problem,) = [p for p in problems if p.severity == "error"]
     assert (problem.code, problem.line) == ("unknown-key", 9)
-    assert problem.hint and "spread" in problem.hint
+    assert problem.hint
+    assert "spread" in problem.hint
 
 
 ALLOWED = """kind: rules
@@ -298,7 +299,8 @@ def test_cells_outside_the_allowed_values_are_located() -> None:
     (problem,) = [p for p in problems if p.severity == "error"]
     assert problem.code == "unknown-choice"
     assert problem.line == 12
-    assert problem.hint and "self_employed" in problem.hint
+    assert problem.hint
+    assert "self_employed" in problem.hint
     gaps = load_text(ALLOWED.replace('      - ["-", "< 600", slow]\n', ""))[1]
     (gap,) = [p for p in gaps if p.code == "table-gap"]
     assert "bureau.credit_score = 300" in gap.message  # the range starts at the allowed minimum
