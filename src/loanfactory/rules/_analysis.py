@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -190,6 +190,10 @@ def _describe(table: m.Table, case: tuple[Any, ...]) -> str:
             shown = "any other value"
         elif node.type.kind == "date" and isinstance(value, Decimal):
             shown = date.fromordinal(int(value)).isoformat()
+        elif node.type.kind == "duration" and isinstance(value, Decimal):
+            from loanfactory.rules._temporal import duration_text
+
+            shown = duration_text(timedelta(microseconds=int(value)))
         elif isinstance(value, Decimal):
             shown = format(value.normalize(), "f")
         else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -71,8 +71,21 @@ ANY_DOMAIN = Domain("any")
 
 
 def ordinal(value: Any) -> Any:
-    """Dates compare as day numbers in domains."""
-    return Decimal(value.toordinal()) if isinstance(value, date) else value
+    """Dates compare as day numbers in domains, durations as microseconds (days and time) or
+    months (years and months), times of day as seconds; a date and time has no domain (None)."""
+    from loanfactory.rules._temporal import YearsMonths
+
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return Decimal(value.toordinal())
+    if isinstance(value, timedelta):
+        return Decimal(value // timedelta(microseconds=1))
+    if isinstance(value, YearsMonths):
+        return Decimal(value.months)
+    if isinstance(value, time):
+        return None if value.tzinfo else Decimal(value.hour * 3600 + value.minute * 60 + value.second)
+    return value
 
 
 def parse_unary(
@@ -270,7 +283,8 @@ def _literal(value: Any, pos: ir.Pos) -> ir.Const:
 
 def _number(node: ir.Node) -> Decimal | None:
     if isinstance(node, ir.Const) and not isinstance(node.value, bool | str) and node.value is not None:
-        return Decimal(ordinal(node.value))
+        found = ordinal(node.value)
+        return Decimal(found) if isinstance(found, int | Decimal) else None
     return None
 
 
@@ -308,7 +322,10 @@ def _domain_of(op: str, operand: ir.Node, subject: Type) -> Domain | None:
 def _set_or_point(subject: Type, values: list[Any]) -> Domain | None:
     if subject.kind in ("str", "bool"):
         return Domain("set", values=frozenset(values))
-    points = [Decimal(ordinal(v)) for v in values if not isinstance(v, bool | str)]
+    found = [ordinal(v) for v in values if not isinstance(v, bool | str)]
+    if any(p is None for p in found):
+        return None
+    points = [Decimal(p) for p in found]
     return Domain("intervals", tuple(Interval(p, p) for p in points)) if points else None
 
 
