@@ -92,13 +92,19 @@ def test_every_shipped_definition_is_covered(library: RuleLibrary) -> None:
 def test_language_definitions_agree_on_a_few_facts() -> None:
     """A quick run of the same check (the full one is marked slow)."""
     language = language_library()
-    for ident in LANGUAGE:
-        compiled = compile_definition(language.get(ident))
-        durable = compile_definition(language.get(ident), engine="durable")
+    pairs = [
+        (
+            ident,
+            compile_definition(language.get(ident)),
+            compile_definition(language.get(ident), engine="durable"),
+        )
+        for ident in LANGUAGE
+    ]
 
-        @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-        @given(facts)
-        def agree(f: Facts) -> None:
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(facts)
+    def agree(f: Facts) -> None:
+        for ident, compiled, durable in pairs:
             assert outcome(compiled, f) == outcome(durable, f), ident
 
-        agree()
+    agree()

@@ -73,8 +73,14 @@ def decide(library: RuleLibrary, ident: str, engine: str, values: dict[str, Any]
 def check_order_inputs(rng: random.Random) -> dict[str, Any]:
     status = rng.choice(["bronze", "silver", "gold", "platinum", None])
     amount = rng.choice(
-        [Decimal(999), Decimal(1000), Decimal("999.999999999999999"), Decimal("1E+3"), None]
-        + [Decimal(rng.randint(0, 3000)) / rng.choice([1, 10, 100])]
+        [
+            Decimal(999),
+            Decimal(1000),
+            Decimal("999.999999999999999"),
+            Decimal("1E+3"),
+            None,
+            Decimal(rng.randint(0, 3000)) / rng.choice([1, 10, 100]),
+        ]
     )
     return {"status": status, "sum": amount}
 
