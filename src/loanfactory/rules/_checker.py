@@ -230,6 +230,8 @@ class Checker(CallChecker):
             return ir.Attr(ftype, base.pos, base, attr)
         if btype.kind == "record":
             return self._field(node, base, attr)
+        if btype.kind == "any":  # a value of unknown kind (an undeclared record): read at run time
+            return ir.Attr(Type("any", nullable=True), base.pos, base, attr)
         if btype.kind in PROPERTIES:
             known = PROPERTIES[btype.kind]
             if attr not in known:

@@ -70,7 +70,7 @@ class PyEmitter:
         if isinstance(node, ir.Attr):
             base = self.value(node.base)
             kind = node.base.type.kind
-            if kind == "record":
+            if kind in ("record", "any"):
                 return f"_field({base}, {node.name!r})"
             if kind != "model":
                 return f"_prop({base}, {node.name!r})"

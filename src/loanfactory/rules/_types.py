@@ -261,6 +261,9 @@ def arith_type(op: str, a: Type, b: Type) -> Type | None:
     """The type of ``a <op> b`` (op one of ``+ - * / **``), or None when it makes no sense."""
     nullable = a.nullable or b.nullable
     ka, kb = a.kind, b.kind
+    if "null" in (ka, kb):  # FEEL: anything combined with null is null
+        other = b if ka == "null" else a
+        return other.maybe_missing() if other.kind != "null" else Type("any", nullable=True)
     if (a.numeric or ka == "any") and (b.numeric or kb == "any"):
         if op in ("/", "**"):
             return DECIMAL.maybe_missing()
