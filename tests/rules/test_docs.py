@@ -78,7 +78,8 @@ def test_chinese_product_rules_example_decides_as_described(engine: str) -> None
     # 64 at maturity (65 only on 2055-03-31): not rejected; at 2056-04-01 the applicant is 66
     assert run("age_at_maturity").outcome.value == "pass"
     older = facts.model_copy(update={"loan": Loan(maturity_date=date(2056, 4, 1))})
-    assert compile_definition(library.get("age_at_maturity"), engine=engine).evaluate(older).outcome.value == "reject"  # type: ignore[arg-type]
+    maturity_rule = compile_definition(library.get("age_at_maturity"), engine=engine)  # type: ignore[arg-type]
+    assert maturity_rule.evaluate(older).outcome.value == "reject"
     # 100000 * r / (1 - (1 + r)^-36) with r = 0.0435 / 12, by hand with 34 digits
     with localcontext() as ctx:
         ctx.prec = 34

@@ -34,9 +34,13 @@ def divide(a: Any, b: Any) -> Decimal | None:
     return Decimal(a) / Decimal(b)
 
 
+_QUANTA = tuple(Decimal(1).scaleb(-d) for d in range(MAX_ROUND_DIGITS + 1))
+
+
 def round_half_up(value: Any, digits: int = 0) -> Decimal:
     """Round half up (四舍五入) to ``digits`` decimals."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    number = value if type(value) is Decimal else Decimal(value)
+    return number.quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
 
 
 def floor_(value: Any) -> int:
@@ -100,13 +104,19 @@ def power(base: Any, exponent: Any) -> Decimal | None:
     if base is None or exponent is None:
         return None
     try:
-        b, e = Decimal(base), Decimal(exponent)
-        if abs(e) > MAX_EXPONENT:
-            return None
-        result = _POWER.power(b, int(e)) if e == e.to_integral_value() else _POWER.power(b, e)
+        b = base if type(base) is Decimal else Decimal(base)
+        if type(exponent) is int:  # the common case (a term in months): exact, no conversion
+            if not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+                return None
+            result = _POWER.power(b, exponent)
+        else:
+            e = Decimal(exponent)
+            if e.copy_abs() > MAX_EXPONENT:
+                return None
+            result = _POWER.power(b, int(e)) if e == e.to_integral_value() else _POWER.power(b, e)
     except (DecimalException, ValueError):
         return None
-    if not result.is_finite() or abs(result) >= MAX_POWER:
+    if not result.is_finite() or result.copy_abs() >= MAX_POWER:
         return None
     return Decimal(0) if result.adjusted() < -34 else result
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from loanfactory.rules import _ir as ir
@@ -73,7 +74,7 @@ class PyEmitter:
             if kind in ("record", "any"):
                 return f"_field({base}, {node.name!r})"
             if kind != "model":
-                return f"_prop({base}, {node.name!r})"
+                return self._property(node, base)
             if node.base.type.nullable:
                 t = self.temp()
                 return f"(None if ({t} := {base}) is None else {t}.{node.name})"
@@ -100,11 +101,26 @@ class PyEmitter:
             return self._comp(node)
         return self.cond(node)
 
+    def _property(self, node: ir.Attr, base: str) -> str:
+        """``as_of.year``, ``d.years``: plain attribute reads where Python's meaning is FEEL's."""
+        kind, name = node.base.type.kind, node.name
+        if kind == "duration":  # signed components: the helper
+            return f"_prop({base}, {name!r})"
+        read = {"weekday": ".isoweekday()", "months": ".month_part"}.get(name, f".{name}")
+        if kind != "ym_duration" and name == "months":
+            read = ".month"
+        if not node.base.type.nullable:
+            return f"{base}{read}"
+        t = self.temp()
+        return f"(None if ({t} := {base}) is None else {t}{read})"
+
     def _arith(self, node: ir.Arith) -> str:
         left, right = self.value(node.left), self.value(node.right)
         kinds = {node.left.type.kind, node.right.type.kind}
         if node.op == "**":
             return f"_pow({left}, {right})"
+        if node.op == "-" and node.left.type.kind == node.right.type.kind == "date":  # never fails
+            return self._guarded([node.left, node.right], lambda a: f"({a[0]} - {a[1]})")
         if (
             kinds & set(TEMPORAL)
             or node.type.kind in TEMPORAL
@@ -115,6 +131,10 @@ class PyEmitter:
         if "str" in kinds:
             return f"_concat({left}, {right})"
         if node.op == "/":
+            divisor = node.right
+            if isinstance(divisor, ir.Const) and divisor.value and not isinstance(divisor.value, bool):
+                constant = self.const(Decimal(divisor.value))  # int / Decimal and Decimal / Decimal: Decimal
+                return self._guarded([node.left], lambda a: f"({a[0]} / {constant})")
             return f"_div({left}, {right})"
         return self._guarded([node.left, node.right], lambda a: f"({a[0]} {node.op} {a[1]})")
 

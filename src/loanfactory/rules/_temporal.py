@@ -243,6 +243,8 @@ def prop(value: Any, name: str) -> Any:
     """A property of a date, time or duration (see :data:`PROPERTIES`); missing stays missing."""
     if value is None:
         return None
+    if type(value) is timedelta and name == "days" and not value.seconds and not value.microseconds:
+        return value.days  # whole days (a difference of two dates): the common case
     if isinstance(value, YearsMonths):
         return value.years if name == "years" else value.month_part
     if isinstance(value, timedelta):
@@ -325,8 +327,8 @@ def years_and_months(start: Any, end: Any) -> YearsMonths | None:
     """Whole months from ``start`` to ``end`` as a years-and-months duration (FEEL)."""
     if start is None or end is None:
         return None
-    a = start.date() if isinstance(start, datetime) else start
-    b = end.date() if isinstance(end, datetime) else end
+    a = start if type(start) is date else start.date()
+    b = end if type(end) is date else end.date()
     if b < a:
         inverse = years_and_months(end, start)
         return None if inverse is None else -inverse
