@@ -6,8 +6,8 @@ and nothing recurses on the Python stack. Scalars are resolved strictly (YAML 1.
 
 - ``true``/``false`` are booleans; ``yes``/``no``/``on``/``off`` stay strings;
 - plain numbers with a point are ``Decimal`` exactly as written (``0.049`` is not a float);
-  ``.nan``, ``.inf`` and numbers of :data:`MAX_NUMBER` or more (``1e999999999``) are located
-  errors, as are numbers with more than :data:`MAX_NUMBER_DIGITS` significant digits;
+  ``.nan``, ``.inf``, exponents beyond ±:data:`MAX_EXPONENT` (``1e999999999``) and numbers
+  of more than :data:`MAX_NUMBER_DIGITS` digits are located errors (``bad-number``);
 - ``2025-07-02`` is a ``date``; quoted scalars are always strings;
 - duplicate keys, custom tags, several documents in one file, non-UTF-8 bytes, binary junk,
   oversized files, nesting deeper than :data:`MAX_DEPTH` and alias "bombs" are diagnostics.
@@ -40,10 +40,10 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_SCALAR_CHARS = 100_000
-MAX_NUMBER = 10**18
-"""Plain numbers must be smaller than this in magnitude (amounts, counts and rates all are)."""
-MAX_NUMBER_DIGITS = 28
-"""At most this many significant digits (Decimal's default precision: arithmetic stays exact)."""
+MAX_EXPONENT = 999
+"""A plain number's decimal exponent stays within ±this (``1e999999999`` would overflow Decimal)."""
+MAX_NUMBER_DIGITS = 100
+"""A plain number has at most this many digits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,29 +558,28 @@ class _Builder:
 
 
 def number_problem(value: Decimal | int) -> tuple[str, str] | None:
-    """Why a number read from a file cannot be used (en, zh), or None when it can."""
+    """Why a number read from a file cannot be used by anything (en, zh), or None.
+
+    Only what no reader could handle is refused here (NaN, infinity, exponents beyond
+    :data:`MAX_EXPONENT`, more than :data:`MAX_NUMBER_DIGITS` digits); each kind of file then
+    checks its own ranges (an amount, a rate, a rule literal) with its own located error.
+    """
     if isinstance(value, int):
-        if -MAX_NUMBER < value < MAX_NUMBER:
+        if len(str(abs(value))) <= MAX_NUMBER_DIGITS:
             return None
-        return (
-            f"is too large (at most {MAX_NUMBER - 1} in magnitude)",
-            f"数值过大（绝对值须小于 {MAX_NUMBER}）",
-        )
+        return f"has more than {MAX_NUMBER_DIGITS} digits", f"位数超过 {MAX_NUMBER_DIGITS} 位"
     if not value.is_finite():
         return (
             "is not a finite number (NaN and infinity are not allowed)",
             "不是有限数值（不允许 NaN 与无穷大）",
         )
-    if value.adjusted() >= 18:
+    if abs(value.adjusted()) > MAX_EXPONENT:
         return (
-            f"is too large (at most {MAX_NUMBER - 1} in magnitude)",
-            f"数值过大（绝对值须小于 {MAX_NUMBER}）",
+            f"is too large or too small (beyond 1e±{MAX_EXPONENT})",
+            f"数值过大或过小（超出 1e±{MAX_EXPONENT}）",
         )
-    if len(value.as_tuple().digits) > MAX_NUMBER_DIGITS or value.as_tuple().exponent < -MAX_NUMBER_DIGITS:  # type: ignore[operator]
-        return (
-            f"has more than {MAX_NUMBER_DIGITS} significant digits or decimal places",
-            f"有效数字或小数位超过 {MAX_NUMBER_DIGITS} 位",
-        )
+    if len(value.as_tuple().digits) > MAX_NUMBER_DIGITS:
+        return f"has more than {MAX_NUMBER_DIGITS} digits", f"位数超过 {MAX_NUMBER_DIGITS} 位"
     return None
 
 

@@ -18,7 +18,7 @@ from loanfactory.rules import compile_definition
 
 from .conftest import ROOT, errors, load_text
 
-HOSTILE = [".nan", ".NaN", ".inf", "-.inf", "+.inf", "1e999999999", "-1e999999999", "1e18", "1e-40"]
+HOSTILE = [".nan", ".NaN", ".inf", "-.inf", "+.inf", "1e999999999", "-1e999999999", "1e-999999999", "1" * 101]
 
 
 @pytest.mark.parametrize("literal", HOSTILE)
@@ -38,7 +38,7 @@ def test_ordinary_numbers_still_read(literal: str) -> None:
     document, problems = load_document(f"rate: {literal}\n", file="x.yaml")
     assert document is not None
     assert not problems
-    assert document.data["rate"] == Decimal(literal)
+    assert document.data["rate"] == Decimal(literal)  # its range is the reader's to check
 
 
 @pytest.mark.parametrize("literal", HOSTILE)
@@ -75,6 +75,10 @@ def test_huge_number_as_a_table_cell_or_output_is_located() -> None:
     document, problems = load_document(text, file="t.yaml")
     assert document is None
     assert (problems[0].code, problems[0].line) == ("bad-number", 9)
+    for row in ("[1e40, 1]", "['-', 1e40]", "['-', 0.1234567890123456789012345678901]"):
+        library, found = load_text(text.replace("['-', 1e999999999]", row))
+        assert library is None
+        assert [(p.code, p.line) for p in errors(found)] == [("expr-too-large", 9)], row
 
 
 THRESHOLDS = """kind: rules
