@@ -52,7 +52,7 @@ def test_author_guide_yaml_blocks_load() -> None:
         assert document is not None
         library, problems = load_rule_document(document)
         assert library is not None, [p.format() for p in problems]
-    assert kinds == {"rules": 2, "item": 3, "scenarios": 1}
+    assert kinds == {"rules": 2, "item": 4, "scenarios": 2}
 
 
 @pytest.mark.parametrize("engine", ["compiled", "durable"])
