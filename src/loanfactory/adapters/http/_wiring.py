@@ -52,6 +52,8 @@ class ServerSettings:
     token_secret: str | None = None
     rate: float = 100.0
     burst: int = 200
+    auth_failure_rate: float = 0.2  # failed authentications per second an address gets back
+    auth_failure_burst: int = 20  # failed authentications an address may make in a row
     relay_interval: float = 5.0  # seconds between background passes; 0 disables the thread
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -168,7 +170,12 @@ def build_server(
     ring, generated = key_ring(settings)
     secret = settings.token_secret or settings.environ.get(ENV_TOKEN_SECRET)
     auth = Authenticator(ring, TokenSigner(secret) if secret else None)
-    app = create_app(backend, auth=auth, rate_limit=RateLimiter(settings.rate, settings.burst))
+    app = create_app(
+        backend,
+        auth=auth,
+        rate_limit=RateLimiter(settings.rate, settings.burst),
+        auth_failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst),
+    )
     worker = Worker(lender, notifier, statuses, gateway)
     stop = threading.Event()
     if settings.relay_interval > 0:
