@@ -67,7 +67,9 @@ _SEPARATOR = (
 )
 _GROUP = rf"{_DIGIT}+{_CHECK}?"
 # the look-ahead skips short runs (most digits in a log line) without a call per run
-_CANDIDATE = re.compile(rf"(?=[\d%])(?=(?:{_DIGIT}|{_SEPARATOR}){{{_SHORTEST}}}){_GROUP}(?:{_SEPARATOR}{_GROUP})*")
+_CANDIDATE = re.compile(
+    rf"(?=[\d%])(?=(?:{_DIGIT}|{_SEPARATOR}){{{_SHORTEST}}}){_GROUP}(?:{_SEPARATOR}{_GROUP})*"
+)
 _SPLIT = re.compile(_SEPARATOR)
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _ID = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[0-9X]", re.ASCII)
