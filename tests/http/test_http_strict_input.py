@@ -196,7 +196,7 @@ def test_a_key_given_twice_is_refused_and_located(
     assert [name for name, _, _ in backend.calls] == []
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999", "-1.5E+400"])
 def test_nan_and_infinity_are_not_json(client: ApiClient, backend: FakeBackend, constant: str) -> None:
     answer = _raw(client, "/v1/loans/loan_1/repayments", f'{{"amount": {constant}}}')
     assert answer.status_code == 422  # type: ignore[attr-defined]
@@ -207,7 +207,11 @@ def test_nan_and_infinity_are_not_json(client: ApiClient, backend: FakeBackend, 
 
 @pytest.mark.parametrize(
     ("body", "kind"),
-    [("[" * 100_000 + "]" * 100_000, "too_deep"), ('{"amount": ' + "9" * 5000 + "}", "number_too_long")],
+    [
+        ("[" * 100_000 + "]" * 100_000, "too_deep"),
+        ('{"amount": ' + "9" * 5000 + "}", "number_too_long"),
+        ('{"amount": ' + "9" * 101 + "}", "number_too_long"),
+    ],
 )
 def test_absurd_documents_are_refused_not_crashed_on(client: ApiClient, body: str, kind: str) -> None:
     answer = _raw(client, "/v1/loans/loan_1/repayments", body)
@@ -244,3 +248,15 @@ def test_a_body_in_several_chunks_is_checked_whole(client: ApiClient, backend: F
     )
     assert fine.status_code == 200, fine.text
     assert backend.called("repay")[0][0][1].amount == Decimal(9)
+
+
+def test_a_body_that_is_not_utf8_is_a_problem_not_a_crash(client: ApiClient, backend: FakeBackend) -> None:
+    answer = client.post(
+        "/v1/quotes",
+        role=Role.customer,
+        content=b'\xff\xfe{"amount": 1}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert 400 <= answer.status_code < 500
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert backend.calls == []

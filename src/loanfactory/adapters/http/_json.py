@@ -1,16 +1,18 @@
 """JSON request bodies read strictly: a key given twice, ``NaN``/``Infinity`` and absurd documents
 are refused at the edge, before any handler sees the body.
 
-Python's ``json`` (which FastAPI uses) keeps the last of two equal keys and reads ``NaN`` and
-``Infinity``, which JSON does not have: ``{"amount": "1", "amount": "100000"}`` would be an
-amount of 100000 that a reviewer of the request log reads as 1. :func:`body_problem` parses the
-body once with hooks that notice both, and names where: ``["body", "items", 0, "amount"]``.
+Python's ``json`` (which FastAPI uses) keeps the last of two equal keys and reads ``NaN``,
+``Infinity`` and ``1e999`` (as infinity), which are not JSON numbers: ``{"amount": "1",
+"amount": "100000"}`` would be an amount of 100000 that a reviewer of the request log reads
+as 1. :func:`body_problem` parses the body once with hooks that notice these, and names where:
+``["body", "items", 0, "amount"]``.
 A body that is not JSON at all is left to the request validation, which reports its position.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,13 @@ class _NotJson(ValueError):
         self.constant = constant
 
 
+class _TooLong(ValueError):
+    pass
+
+
+MAX_INTEGER_DIGITS = 100  # no integer of the API comes near; Python's own limit is 4300
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object(pairs)
     if len(obj) != len(pairs):
@@ -48,6 +57,19 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
 
 def _constant(name: str) -> Any:
     raise _NotJson(name)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 reads as infinity
+        raise _NotJson(text[:20])
+    return value
+
+
+def _integer(text: str) -> int:
+    if len(text) > MAX_INTEGER_DIGITS:
+        raise _TooLong(text[:20])
+    return int(text)
 
 
 def is_json(content_type: str | None) -> bool:
@@ -63,7 +85,9 @@ def body_problem(body: bytes) -> BodyProblem | None:
     if not body.strip():
         return None
     try:
-        document = json.loads(body, object_pairs_hook=_pairs, parse_constant=_constant)
+        document = json.loads(
+            body, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_integer, parse_float=_float
+        )
     except _NotJson as exc:
         return BodyProblem(
             "invalid-json",
@@ -76,12 +100,12 @@ def body_problem(body: bytes) -> BodyProblem | None:
         return BodyProblem(
             "invalid-json", "too_deep", ("body",), "the JSON is nested too deeply", "JSON 嵌套层数过多"
         )
-    except json.JSONDecodeError:
-        return None  # the request validation reports it with its position
-    except ValueError:  # an integer with more digits than Python converts
+    except _TooLong:
         return BodyProblem(
             "invalid-json", "number_too_long", ("body",), "a number has too many digits", "数字位数过多"
         )
+    except ValueError:  # not JSON, or not UTF-8: the request validation reports it
+        return None
     return _first_repeat(document, ("body",))
 
 
