@@ -192,3 +192,25 @@ def test_the_schedule_query_shows_each_installment_with_its_payments(world: Worl
     assert rows[1].paid == D("300") - penalty
     assert rows[1].outstanding == D("888.49") - rows[1].paid
     assert sum(r.principal for r in rows) == D("10000")
+
+
+def test_a_payoff_quote_or_prepayment_before_the_value_date_is_refused(world: World) -> None:
+    loan_id = world.active()  # value date 2026-01-05
+    start = world.servicing.loan(loan_id).start
+    assert start == date(2026, 1, 5)
+    for attempt in (
+        lambda: world.servicing.payoff_quote(loan_id, on=date(2026, 1, 4)),
+        lambda: world.servicing.payoff_quote(loan_id, on=date(1970, 1, 1), principal=D("100")),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            attempt()
+        assert refused.value.code == "before-value-date"
+        assert refused.value.field == "on"
+        assert "2026-01-05" in (refused.value.message_zh or "")
+    with pytest.raises((InvalidInput, StateConflict)):
+        world.servicing.prepay(loan_id, key="early", on=date(2026, 1, 4))
+    on_the_day = world.servicing.payoff_quote(loan_id, on=start)
+    amount = world.servicing.loan(loan_id).amount
+    assert on_the_day.principal == amount  # settling on the value date repays the principal ...
+    assert on_the_day.accrued_interest == 0  # ... with no interest yet (算头不算尾: 0 days)
+    assert world.position(loan_id).principal == amount  # nothing moved

@@ -87,6 +87,7 @@ class ServicingConfig:
     staff_role: str = "collections"
     risk_role: str = "risk-officer"
     eod_batch: int = 200
+    eod_max_gap_days: int = 31  # a first end of day further behind today needs allow_gap (日终日期校验)
     allocation: Any = None  # an AllocationPolicy default for every product (see ask in the report)
     allocation_by_product: dict[str, Any] = field(default_factory=dict)
 

@@ -29,6 +29,7 @@ from typing import Literal
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
+from loanfactory.servicing._eod_guard import check_business_date
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._overdue import (
@@ -70,8 +71,12 @@ class EodOps(ReversalOps):
         engine: Engine = "per-loan",
         crash_after: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        allow_gap: bool = False,
     ) -> EodRun:
         """Run (or resume) the end of day for ``business_date``; returns the completed run record.
+
+        A date that would skip dates, or a first date far in the past, is refused unless
+        ``allow_gap`` (see :mod:`loanfactory.servicing._eod_guard`).
 
         ``crash_after=n`` raises :class:`SimulatedCrash` inside the batch holding the n-th loan
         (for crash-resume tests); ``progress(done, agenda)`` is called after each batch.
@@ -87,7 +92,7 @@ class EodOps(ReversalOps):
                 code="future-date",
                 message_zh="不能对未来日期执行日终",
             )
-        run = self._open_run(business_date, engine)
+        run = self._open_run(business_date, engine, allow_gap)
         if run.status is RunStatus.completed:
             return run
         agenda = self._agenda(business_date)
@@ -125,7 +130,7 @@ class EodOps(ReversalOps):
                 progress(start + len(batch), len(pending))
         return self._close_run(run, business_date, len(agenda))
 
-    def _open_run(self, day: date, engine: Engine) -> EodRun:
+    def _open_run(self, day: date, engine: Engine, allow_gap: bool = False) -> EodRun:
         run_id = f"eod:{day.isoformat()}"
         with self.store.transaction() as tx:
             existing = tx.repo(EodRun).find(run_id)
@@ -133,21 +138,14 @@ class EodOps(ReversalOps):
                 if existing.status is RunStatus.completed:
                     return existing
                 return tx.repo(EodRun).update(existing.model_copy(update={"attempts": existing.attempts + 1}))
-            last = self.last_eod_date(tx)
-            if last is not None and last >= day:
-                raise StateConflict(
-                    f"the end of day has already run for {last}",
-                    field="business_date",
-                    code="date-passed",
-                    message_zh=f"{last} 的日终已执行，不能回到更早的日期",
-                )
-            if last is not None and last != day - timedelta(days=1):
-                raise StateConflict(
-                    f"run the end of day for {last + timedelta(days=1)} first",
-                    field="business_date",
-                    code="date-gap",
-                    message_zh=f"请先执行 {last + timedelta(days=1)} 的日终",
-                )
+            check_business_date(
+                tx,
+                day,
+                last=self.last_eod_date(tx),
+                today=self.clock.today(),
+                max_gap_days=self.config.eod_max_gap_days,
+                allow_gap=allow_gap,
+            )
             run = EodRun(
                 id=run_id,
                 business_date=day,

@@ -59,6 +59,13 @@ class PrepaymentOps(RepaymentOps):
         principal: Decimal | None,
         reamortisation: Reamortisation = Reamortisation.keep_term,
     ) -> tuple[PayoffQuote, Prepayment | None]:
+        if loan.start is not None and day < loan.start:  # nothing is owed before the money went out
+            raise InvalidInput(
+                f"{day} is before the loan's value date {loan.start}",
+                field="on",
+                code="before-value-date",
+                message_zh=f"{day} 早于贷款起息日 {loan.start}",
+            )
         position = self.position_in(tx, loan, day)
         due_principal = sum(
             (d.outstanding for d in position.dues if d.component is Component.principal), ZERO
