@@ -23,7 +23,14 @@ SMALL = {
     "eod.py": ["--loans", "3000", "--sample", "300"],
     "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
     "persistence.py": ["--count", "5"],
-    "http_api.py": ["--seconds", "0.3", "--warmup", "0.1", "--max-load", "1000"],
+    "http_api.py": [
+        "--seconds",
+        "3",
+        "--warmup",
+        "0.5",
+        "--max-load",
+        "1000",
+    ],  # long enough to answer under load,
 }
 
 
