@@ -64,7 +64,9 @@ def test_a_channel_switched_off_for_a_kind_is_suppressed_not_retried(book: Templ
     assert receipt.delivered
     assert receipt.provider_reference == SUPPRESSED
     assert notifier.send(_note(book, "repayment_reminder", Channel.push)).provider_reference == "ok"
-    assert notifier.send(_note(book, "loan_settled", Channel.sms)).provider_reference == "ok"  # not listed
+    assert (
+        notifier.send(_note(book, "settlement_notice", Channel.sms)).provider_reference == "ok"
+    )  # not listed
     assert [n.channel for n in inner.sent] == [Channel.push, Channel.sms]
 
 
@@ -136,7 +138,7 @@ def test_a_preferred_language_renders_the_notification_again(book: TemplateBook)
     notifier, inner = _setup(book, NotificationPreferences(language="en"), NOON)
     notifier.send(_note(book, "repayment_reminder"))
     assert inner.sent[0].language == "en"
-    assert inner.sent[0].body.startswith("[示例银行] CNY 4,333.33 is due on 2025-09-01")
+    assert inner.sent[0].body.startswith("[示例银行] Installment 3: CNY 4,333.33 is due on 2025-09-01")
 
 
 def test_staff_notifications_ignore_customer_settings(book: TemplateBook) -> None:

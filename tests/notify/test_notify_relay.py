@@ -21,6 +21,7 @@ from loanfactory.adapters.notify import (
     TemplateBook,
 )
 from loanfactory.entity import CST
+from loanfactory.notices import notice
 from loanfactory.ports import Channel, DeliveryReceipt, Notification, OutboxMessage
 from loanfactory.testing import FixedClock, MemoryStore
 
@@ -53,14 +54,18 @@ def test_template_requests_and_rendered_notifications_are_both_delivered(book: T
     notifier, provider = _sms()
     _queue(store, "a", _request())
     rendered = book.compose(
-        "loan_settled", recipient="cus_1", channel=Channel.sms, data=SAMPLES["loan_settled"], dedup_key="b"
+        "settlement_notice",
+        recipient="cus_1",
+        channel=Channel.sms,
+        data=SAMPLES["settlement_notice"],
+        dedup_key="b",
     )
     _queue(store, "b", rendered.model_dump(mode="json"))
     _queue(store, "c", {"instruction": "pay"}, topic="payment")
     report = NotificationRelay(store, notifier, templates=book, now=clock.now).run_once()
     assert report.sent == ["out_a", "out_b"]
     assert [m.topic for m in _pending(store)] == ["payment"]
-    assert provider.sent[0].text.startswith("【示例银行】您的贷款本期应还4,333.33元")
+    assert provider.sent[0].text.startswith("【示例银行】您的贷款第3期应还4,333.33元")
     assert provider.sent[1].text == rendered.body
 
 
@@ -134,3 +139,32 @@ def test_quiet_hours_defer_without_counting_an_attempt(book: TemplateBook) -> No
     clock.set(datetime(2025, 7, 2, 8, 0, tzinfo=CST))
     assert relay.run_once().sent == ["out_a"]
     assert len(provider.sent) == 1
+
+
+def test_what_the_core_queues_is_worded_by_the_templates_in_its_language(book: TemplateBook) -> None:
+    store, clock = MemoryStore(), FixedClock(START)
+    notifier, provider = _sms()
+    core = notice(
+        "overdue_notice",
+        id="ntf_1",
+        recipient="cus_1",
+        channel=Channel.sms,
+        data=SAMPLES["overdue_notice"],
+        dedup_key="a",
+        body="the core's plain text",
+        language="en",
+    )
+    own = Notification(
+        id="ntf_2",
+        recipient="cus_1",
+        channel=Channel.sms,
+        template="birthday",
+        body="Happy birthday",
+        dedup_key="b",
+    )
+    _queue(store, "a", core.model_dump(mode="json"))
+    _queue(store, "b", own.model_dump(mode="json"))
+    report = NotificationRelay(store, notifier, templates=book, now=clock.now).run_once()
+    assert report.sent == ["out_a", "out_b"]
+    assert provider.sent[0].text == book.render("overdue_notice", "en", SAMPLES["overdue_notice"]).short
+    assert provider.sent[1].text == "Happy birthday"  # a kind the registry does not know: as written

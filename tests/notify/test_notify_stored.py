@@ -63,7 +63,7 @@ def test_settings_survive_a_new_process_on_sqlite(tmp_path: Path) -> None:
         assert row.updated_by == "alice-app"
         assert row.updated_at == NOON
         assert row.channels_for("approval_result") == ()
-        assert row.channels_for("loan_settled") is None
+        assert row.channels_for("settlement_notice") is None
         assert (audit.actor, audit.action, audit.before) == (
             "alice-app",
             "notification_settings.change",
@@ -160,10 +160,10 @@ def test_a_notifier_that_raises_fails_that_message_and_the_pass_goes_on(book: Te
                     dedup_key=key,
                     created_at=NOON,
                     payload={
-                        "template": "loan_settled",
+                        "template": "settlement_notice",
                         "recipient": "cus_1",
                         "channel": "sms",
-                        "data": SAMPLES["loan_settled"],
+                        "data": SAMPLES["settlement_notice"],
                     },
                 )
             )

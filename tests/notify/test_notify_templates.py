@@ -9,16 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from notify_samples import SAMPLES
 
-from loanfactory.adapters.notify import KINDS, TemplateBook, normalize_language
+from loanfactory.adapters.notify import TemplateBook, normalize_language
 from loanfactory.errors import InvalidInput, SpecError
+from loanfactory.notices import NOTICE_KINDS
 from loanfactory.ports import Channel
 
 
-def test_samples_cover_every_builtin_kind(book: TemplateBook) -> None:
-    assert set(SAMPLES) == set(KINDS) == set(book.kinds)
+def test_the_builtin_templates_are_exactly_the_registered_kinds(book: TemplateBook) -> None:
+    assert set(book.kinds) == set(NOTICE_KINDS)
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(NOTICE_KINDS))
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_kind_renders_without_gaps(book: TemplateBook, kind: str, language: str) -> None:
     rendered = book.render(kind, language, SAMPLES[kind])
@@ -27,10 +28,11 @@ def test_every_kind_renders_without_gaps(book: TemplateBook, kind: str, language
         assert "{{" not in text
         assert "{%" not in text
         assert "None" not in text
-    assert "示例银行" in rendered.short
+    if NOTICE_KINDS[kind].audience == "customer":
+        assert "示例银行" in rendered.short
 
 
-@pytest.mark.parametrize("kind", sorted(k for k, v in KINDS.items() if v.audience == "customer"))
+@pytest.mark.parametrize("kind", sorted(k for k, v in NOTICE_KINDS.items() if v.audience == "customer"))
 def test_chinese_sms_fits_in_one_or_two_segments(book: TemplateBook, kind: str) -> None:
     assert len(book.render(kind, "zh", SAMPLES[kind]).short) <= 134
 
@@ -38,14 +40,17 @@ def test_chinese_sms_fits_in_one_or_two_segments(book: TemplateBook, kind: str) 
 def test_filters_format_money_rate_date_and_card_tail(book: TemplateBook) -> None:
     zh = book.render("approval_result", "zh", SAMPLES["approval_result"])
     assert "50,000.00 元" in zh.body
-    assert "7.25%" in zh.body
+    assert "年利率 7.25%" in zh.body
+    assert "年化利率（APR）7.51%" in zh.body
+    assert "期限 12 个月" in zh.body
     assert "2025年8月1日" in zh.body
     en = book.render("approval_result", "en", SAMPLES["approval_result"])
-    assert "CNY 50,000.00" in en.body
+    assert "CNY 50,000.00 for 12 months" in en.body
     assert "2025-08-01" in en.body
-    done = book.render("disbursement_done", "zh", SAMPLES["disbursement_done"])
-    assert "尾号 0123" in done.body
-    assert "6222021234567890123" not in done.body
+    days = book.render(
+        "approval_result", "zh", {**SAMPLES["approval_result"], "term": 90, "term_unit": "days"}
+    )
+    assert "期限 90 天" in days.body
 
 
 def test_rejection_lists_reasons_or_none(book: TemplateBook) -> None:
@@ -88,7 +93,7 @@ def test_language_tags_are_normalised(given_: str | None, expected: str) -> None
 
 def test_an_unsupported_language_is_refused(book: TemplateBook) -> None:
     with pytest.raises(InvalidInput) as caught:
-        book.render("loan_settled", "fr", SAMPLES["loan_settled"])
+        book.render("settlement_notice", "fr", SAMPLES["settlement_notice"])
     assert caught.value.field == "language"
 
 
@@ -103,6 +108,7 @@ def test_compose_uses_short_text_for_sms_and_push_and_body_elsewhere(book: Templ
     assert sms.data == data
     english = book.rerender(sms, language="en")
     assert english.body.startswith("[示例银行] Your loan is 5 days overdue")
+    assert english.data == sms.data
     assert english.dedup_key == "k1"
 
 
@@ -136,12 +142,12 @@ def test_overrides_replace_builtin_text_and_add_kinds(tmp_path: Path) -> None:
 
 def test_an_override_with_a_misspelt_variable_is_refused_with_a_hint(tmp_path: Path) -> None:
     (tmp_path / "zh.yaml").write_text(
-        "overdue_notice:\n  short: '逾期{{ days_overdeu }}天'\n  bodyy: x\n", encoding="utf-8"
+        "overdue_notice:\n  short: '逾期{{ days_past_deu }}天'\n  bodyy: x\n", encoding="utf-8"
     )
     with pytest.raises(SpecError) as caught:
         TemplateBook.load(tmp_path)
     problems = {d.code: d for d in caught.value.diagnostics}
-    assert problems["unknown-variable"].hint == "did you mean 'days_overdue'?"
+    assert problems["unknown-variable"].hint == "did you mean 'days_past_due'?"
     assert problems["unknown-key"].hint == "did you mean 'body'?"
     assert problems["unknown-key"].line == 3
     assert problems["unknown-key"].file == str(tmp_path / "zh.yaml")
@@ -152,6 +158,19 @@ def test_a_kind_in_one_language_only_or_broken_syntax_is_refused(tmp_path: Path)
     with pytest.raises(SpecError) as caught:
         TemplateBook.load(tmp_path)
     assert {d.code for d in caught.value.diagnostics} == {"template-syntax", "missing-language"}
+
+
+def test_a_registered_kind_without_its_templates_is_refused_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from loanfactory import notices
+    from loanfactory.adapters.notify import _templates
+
+    extra = notices.NoticeKind("card_expiring", "servicing", "银行卡到期", "card expiring", (notices.LOAN,))
+    monkeypatch.setattr(_templates, "NOTICE_KINDS", {**NOTICE_KINDS, "card_expiring": extra})
+    with pytest.raises(SpecError) as caught:
+        TemplateBook.default()
+    missing = [d for d in caught.value.diagnostics if d.code == "missing-template"]
+    assert [d.path for d in missing] == ["card_expiring", "card_expiring"]
+    assert "has no zh template" in missing[0].message
 
 
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
@@ -174,3 +193,13 @@ def test_any_text_in_the_data_renders_verbatim(name: str, reasons: list[str], am
     assert name.strip() in body or not name.strip()
     approved = book.render("approval_result", "en", {**SAMPLES["approval_result"], "amount": amount})
     assert "{{" not in approved.body
+
+
+def test_the_notifications_page_lists_every_registered_kind_with_its_fields() -> None:
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text(encoding="utf-8")
+    rows = {m[0]: m[1] for m in re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \| `([^`]*)` \|", page, re.M)}
+    assert set(rows) == set(NOTICE_KINDS)
+    for name, kind in NOTICE_KINDS.items():
+        assert rows[name].split() == [f"{f.name}:{f.type}" for f in kind.fields], name

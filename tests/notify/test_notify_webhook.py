@@ -63,10 +63,10 @@ def receiver() -> Iterator[Receiver]:
 
 def _note(book: TemplateBook) -> Notification:
     return book.compose(
-        "risk_warning",
+        "risk_notice",
         recipient="risk-team",
         channel=Channel.webhook,
-        data=SAMPLES["risk_warning"],
+        data=SAMPLES["risk_notice"],
         dedup_key="w1",
     )
 

@@ -70,7 +70,6 @@ def test_decision_flow_from_library(library: rules.RuleLibrary) -> None:
         "routing": "grade_routing",
         "pricing": "lpr_grade_pricing",
         "limit": "retail_limit",
-        "overdue": "overdue_tiers",
     }
     f = Facts(
         as_of=date(2025, 6, 1),
@@ -86,7 +85,7 @@ def test_decision_flow_from_library(library: rules.RuleLibrary) -> None:
     )
     for engine in ("compiled", "durable"):
         flow = rules.DecisionFlow.from_library(library, refs, engine=engine)
-        assert set(flow.others) == {"overdue"}
+        assert flow.others == {}
         d = flow.evaluate(f)
         assert d.outcome.value == "approve"
         assert d.values["grade"] == "A"

@@ -29,7 +29,6 @@ IDS = [
     "enterprise_limit",
     "retail_tags",
     "enterprise_tags",
-    "overdue_tiers",
     "standard_decision",
 ]
 EXAMPLES = 5000

@@ -62,11 +62,11 @@ def _failing(tmp_path: Path) -> Path:
 
 def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(cli, ["test", str(RULES / "scenarios" / "overdue.yaml"), "--format", "json"])
+    ok = runner.invoke(cli, ["test", str(RULES / "scenarios" / "pre_review.yaml"), "--format", "json"])
     assert ok.exit_code == 0, ok.output
     body = json.loads(ok.stdout)
     assert body["failed"] == 0
-    assert body["scenarios"] == 12
+    assert body["scenarios"] == 16  # 8 scenarios on both engines
     bad = runner.invoke(cli, ["test", str(_failing(tmp_path)), "--format", "github", "--engine", "durable"])
     assert bad.exit_code == 1
     assert "::error file=" in bad.stdout

@@ -135,7 +135,7 @@ def test_the_durable_event_rules_drive_the_warnings() -> None:
     from loanfactory.rules import EventMonitor, load_rule_file
     from loanfactory.servicing import RulesWarningMonitor
 
-    library, problems = load_rule_file(Path(__file__).resolve().parents[2] / "rules" / "overdue.yaml")
+    library, problems = load_rule_file(Path(__file__).resolve().parents[2] / "rules" / "warnings.yaml")
     assert library is not None, problems
     start = datetime(2026, 1, 5, tzinfo=CST)
     with EventMonitor(library.events["servicing_warnings"], start=start) as events:

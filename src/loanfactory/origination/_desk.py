@@ -105,6 +105,12 @@ class Desk:
             subject=f"{task.stage.zh}任务：申请 {task.application_id}",
             body=f"申请 {task.application_id}（产品 {task.product_code}）待{task.stage.zh}。原因：{reasons}",
             dedup_key=f"review_task:{task.id}",
-            data={"task_id": task.id, "application_id": task.application_id, "stage": task.stage.value},
+            data={
+                "task_id": task.id,
+                "application_id": task.application_id,
+                "product_code": task.product_code,
+                "stage": task.stage.value,
+                "reasons": [r.zh for r in task.reasons],
+            },
         )
         queue(cmd.tx, cmd.ids, notice, cmd.clock.now())

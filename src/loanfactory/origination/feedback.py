@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from loanfactory.entity import IdFactory
 from loanfactory.money import format_money, format_rate
+from loanfactory.notices import notice
 from loanfactory.origination._values import Reason
 from loanfactory.ports import Channel, Clock, Notification, Notifier, OutboxMessage, Store, Transaction
 
@@ -50,14 +50,13 @@ def approval_notice(
     channel: Channel = Channel.sms,
 ) -> Notification:
     """Approved: amount, term, rate, APR, first payment, valid until (kind ``approval_result``)."""
-    months = offer.term if offer.term_unit.value == "months" else None
     apr, rate = format_rate(offer.apr, 2), format_rate(offer.annual_rate)
     amount, first, expires = (
         format_money(offer.amount),
         format_money(offer.first_payment),
         offer.expires_at.date(),
     )
-    unit_zh = "个月" if months is not None else "天"
+    unit_zh = "个月" if offer.term_unit.value == "months" else "天"
     if lang == "zh":
         subject = f"{product_name}审批通过"
         body = (
@@ -71,26 +70,23 @@ def approval_notice(
             f"{offer.term_unit.value} at {rate} a year, APR {apr}, first payment {first} yuan. "
             f"Please accept by {expires.isoformat()}."
         )
-    # the variables of the adapters' "approval_result" template, so a bank may re-render it
-    data = {
-        "outcome": "approved",
+    data = {  # the fields of the registered kind (loanfactory.notices)
         "application_id": offer.application_id,
         "offer_id": offer.id,
         "product_name": product_name,
         "amount": amount,
-        "annual_rate": format(offer.apr, "f"),
-        "nominal_rate": format(offer.annual_rate, "f"),
         "term": offer.term,
         "term_unit": offer.term_unit.value,
-        "term_months": months if months is not None else format(Decimal(offer.term) / 30, ".1f"),
+        "nominal_rate": format(offer.annual_rate, "f"),
+        "apr": format(offer.apr, "f"),
         "first_payment": first,
         "offer_expires": expires.isoformat(),
     }
-    return Notification(
+    return notice(
+        "approval_result",
         id=ids.new("ntf"),
         recipient=recipient,
         channel=channel,
-        template="approval_result",
         language=lang,
         subject=subject,
         body=body,
@@ -117,17 +113,15 @@ def rejection_notice(
         subject = f"{product_name}: not approved"
         body = f"We are sorry: your {product_name} application was not approved. Reasons: {text}."
     data = {
-        "outcome": "rejected",
         "application_id": application_id,
         "product_name": product_name,
         "reasons": [r.text(lang) for r in reasons],
-        "reason_details": [r.model_dump(mode="json") for r in reasons],
     }
-    return Notification(
+    return notice(
+        "rejection",
         id=ids.new("ntf"),
         recipient=recipient,
         channel=channel,
-        template="rejection",
         language=lang,
         subject=subject,
         body=body,
@@ -152,15 +146,15 @@ def pending_notice(
     else:
         subject = f"{product_name}: under review"
         body = f"Your {product_name} application is being reviewed by our staff; we will let you know soon."
-    return Notification(
+    return notice(
+        "application_pending",
         id=ids.new("ntf"),
         recipient=recipient,
         channel=channel,
-        template="application_pending",
         language=lang,
         subject=subject,
         body=body,
-        data={"outcome": "manual_review", "application_id": application_id, "product_name": product_name},
+        data={"application_id": application_id, "product_name": product_name},
         dedup_key=f"application_pending:{application_id}:{round}",
     )
 
@@ -183,20 +177,15 @@ def info_request_notice(
     else:
         subject = f"{product_name}: more information needed"
         body = f"Your {product_name} application needs more information: {items}."
-    return Notification(
+    return notice(
+        "returned",
         id=ids.new("ntf"),
         recipient=recipient,
         channel=channel,
-        template="returned",
         language=lang,
         subject=subject,
         body=body,
-        data={
-            "outcome": "info_requested",
-            "application_id": application_id,
-            "product_name": product_name,
-            "missing": list(missing),
-        },
+        data={"application_id": application_id, "product_name": product_name, "missing": list(missing)},
         dedup_key=f"returned:{application_id}:{round}",
     )
 
@@ -205,11 +194,11 @@ def staff_notice(
     ids: IdFactory, *, role: str, template: str, subject: str, body: str, dedup_key: str, data: dict[str, Any]
 ) -> Notification:
     """A task or alert for bank staff (Chinese; staff tools render it)."""
-    return Notification(
+    return notice(
+        template,
         id=ids.new("ntf"),
         recipient=role,
         channel=Channel.staff,
-        template=template,
         language="zh",
         subject=subject,
         body=body,

@@ -1,22 +1,26 @@
 """Overdue handling (逾期处置): the product's tiered actions, collection tasks, negotiated plans.
 
-Each end of day, a loan whose days past due enter a tier of the product's overdue policy gets
-that tier's actions, once per delinquency episode (the episode is the oldest unpaid due date):
-reminders (repeated every few days while in the tier), penalty notices, staff collection tasks,
-negotiated-plan offers, outsourced collection, litigation and collateral disposal (tasks plus an
-outbox message for the agency or legal system), and credit-bureau reports. Every action is a
-recorded event. While a negotiated plan is active, only reminders go out; a missed promise breaks
-the plan and raises a signal. A loan that is current again closes its open tasks.
+Each end of day, a loan whose days past due enter a tier of the product's ``overdue.tiers`` gets
+that tier's actions, once per delinquency episode (the episode is the oldest unpaid due date).
+What an action does is registered in :mod:`loanfactory.overdue_actions` as effects, and carried
+out here without any per-action code: a notice to the borrower, a collection task in a work queue
+(with a staff notice), a referral message for an outside party (agency, court, credit bureau), a
+classification flag on the loan. Actions marked ``repeats`` (reminders) go out again every few
+days while the loan stays in the tier; while a negotiated plan is active only ``during_plan``
+actions run. Every action taken is a recorded ``overdue.action`` event. A loan that is current
+again closes its open tasks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import format_money
+from loanfactory.overdue_actions import ActionType, FlagLoan, OpenTask, Refer, SendNotice, action_type
 from loanfactory.ports import Channel, OutboxMessage, Transaction
 from loanfactory.servicing._allocation import allocate
 from loanfactory.servicing._ledger import Postings
@@ -32,23 +36,38 @@ from loanfactory.servicing._records import (
     TaskStatus,
 )
 from loanfactory.servicing._warnings import WarningOps
-from loanfactory.spec import OverdueAction, ProductSpec
+from loanfactory.spec import GuaranteeType, ProductSpec
 
 ZERO = Decimal(0)
-_TASKS = {
-    OverdueAction.manual_collection: "collections",
-    OverdueAction.negotiated_plan: "collections",
-    OverdueAction.outsourced_collection: "collection-agency",
-    OverdueAction.litigation: "legal",
-    OverdueAction.collateral_disposal: "collateral",
-}
-_EXTERNAL = frozenset(
-    {OverdueAction.outsourced_collection, OverdueAction.litigation, OverdueAction.collateral_disposal}
-)
+SECURED = frozenset({GuaranteeType.mortgage, GuaranteeType.pledge})
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One loan's delinquency on one end-of-day date, as the actions see it."""
+
+    loan: Loan
+    tier: int
+    day: date
+    dpd: int
+    overdue: Decimal  # the amount past due
+    key: str  # the oldest unpaid due date: the episode's identity
+
+    @property
+    def facts(self) -> dict[str, object]:
+        return {
+            "loan_id": self.loan.id,
+            "customer_id": self.loan.customer_id,
+            "days_past_due": self.dpd,
+            "overdue_amount": format_money(self.overdue),
+            "on": self.day.isoformat(),
+        }
 
 
 class CollectionOps(WarningOps):
     """Tier actions, tasks and negotiated plans."""
+
+    action_counts: dict[str, int] | None = None
 
     def fire_tier_actions(
         self,
@@ -72,136 +91,126 @@ class CollectionOps(WarningOps):
         tier = policy.tiers[index]
         entered = tier_index(policy, previous_dpd) != index
         oldest = position.oldest_unpaid()
-        episode = oldest.isoformat() if oldest else day.isoformat()
+        episode = Episode(
+            loan, index, day, dpd, position.overdue(day), oldest.isoformat() if oldest else day.isoformat()
+        )
         planned = bool(tx.repo(NegotiatedPlan).list(loan_id=loan.id, status=PlanStatus.active))
-        overdue = position.overdue(day)
+        secured = bool(SECURED & set(product.guarantee.types))
         taken = 0
         for action in tier.actions:
-            if action is OverdueAction.reminder:
-                every = max(1, self.config.reminder_every_days)
-                if entered or (dpd - tier.from_day) % every == 0:
-                    self.notify(
-                        tx,
-                        recipient=loan.customer_id,
-                        template="overdue_notice",
-                        body=f"您的贷款已逾期 {dpd} 天，逾期金额 {format_money(overdue)} 元，请尽快还款。",
-                        dedup_key=f"overdue-reminder:{loan.id}:{episode}:{dpd}",
-                        data={"loan_id": loan.id, "days_past_due": dpd, "amount": format_money(overdue)},
-                    )
-                    taken += self._record(tx, loan, action, index, day, dpd, episode, repeat=str(dpd))
+            kind = action_type(action)
+            if kind.secured_only and not secured:
+                continue  # validate refuses this; a product changed under a running loan skips it
+            again = kind.repeats and (dpd - tier.from_day) % max(1, self.config.reminder_every_days) == 0
+            if not (entered or again) or (planned and not kind.during_plan):
                 continue
-            if not entered or planned:
-                continue
-            if action is OverdueAction.penalty:
-                self.notify(
-                    tx,
-                    recipient=loan.customer_id,
-                    template="penalty_notice",
-                    body=f"您的贷款逾期超过宽限期，自 {day.isoformat()} 起按合同计收罚息"
-                    f"（年利率 {loan.terms.penalty_rate_on(day) * 100:.4f}%）。",
-                    dedup_key=f"penalty-notice:{loan.id}:{episode}",
-                )
-            elif action is OverdueAction.credit_report:
-                tx.outbox.add(
-                    OutboxMessage(
-                        id=self.ids.new("msg"),
-                        topic="bureau",
-                        dedup_key=f"bureau:{loan.id}:{episode}",
-                        created_at=self.clock.now(),
-                        payload={
-                            "loan_id": loan.id,
-                            "customer_id": loan.customer_id,
-                            "days_past_due": dpd,
-                            "overdue": format_money(overdue),
-                            "on": day.isoformat(),
-                        },
-                    )
-                )
-            else:
-                self._open_task(tx, loan, action, index, day, dpd, overdue, episode)
-            taken += self._record(tx, loan, action, index, day, dpd, episode)
+            repeat = str(dpd) if kind.repeats else ""
+            for effect in kind.effects:
+                if isinstance(effect, SendNotice):
+                    self._send_notice(tx, episode, kind, effect, repeat)
+                elif isinstance(effect, OpenTask):
+                    self._open_task(tx, episode, kind, effect)
+                elif isinstance(effect, Refer):
+                    self._refer(tx, episode, kind, effect)
+                elif isinstance(effect, FlagLoan):
+                    self._flag(tx, loan, effect.flag)
+            taken += self._record(tx, episode, kind, repeat)
         return taken
 
-    def _open_task(
-        self,
-        tx: Transaction,
-        loan: Loan,
-        action: OverdueAction,
-        tier: int,
-        day: date,
-        dpd: int,
-        overdue: Decimal,
-        episode: str,
+    def _send_notice(
+        self, tx: Transaction, episode: Episode, kind: ActionType, effect: SendNotice, repeat: str
     ) -> None:
-        task_id = f"task_{loan.id}_{episode}_{action.value}"
+        loan = episode.loan
+        data: dict[str, object] = {"loan_id": loan.id}
+        if effect.kind == "penalty_notice":
+            data |= {
+                "penalty_from": episode.day.isoformat(),
+                "penalty_rate": loan.terms.penalty_rate_on(episode.day),
+            }
+            body = (
+                f"您的贷款逾期超过宽限期，自 {episode.day.isoformat()} 起按合同计收罚息"
+                f"（年利率 {loan.terms.penalty_rate_on(episode.day) * 100:.4f}%）。"
+            )
+        else:
+            data |= {"days_past_due": episode.dpd, "overdue_amount": format_money(episode.overdue)}
+            body = (
+                f"您的贷款已逾期 {episode.dpd} 天，逾期金额 {format_money(episode.overdue)} 元，请尽快还款。"
+            )
+        self.notify(
+            tx,
+            template=effect.kind,
+            recipient=loan.customer_id,
+            body=body,
+            dedup_key=f"{kind.action.value}:{loan.id}:{episode.key}" + (f":{repeat}" if repeat else ""),
+            data=data,
+        )
+
+    def _open_task(self, tx: Transaction, episode: Episode, kind: ActionType, effect: OpenTask) -> None:
+        loan = episode.loan
+        task_id = _task_id(episode, kind)
         if tx.repo(CollectionTask).find(task_id) is not None:
             return
-        assignee = self.config.staff_role if _TASKS[action] == "collections" else _TASKS[action]
+        assignee = effect.queue or self.config.staff_role
         tx.repo(CollectionTask).add(
             CollectionTask(
                 id=task_id,
                 loan_id=loan.id,
-                action=action,
-                tier=tier,
-                opened_on=day,
-                days_past_due=dpd,
-                amount_overdue=overdue,
+                action=kind.action,
+                tier=episode.tier,
+                opened_on=episode.day,
+                days_past_due=episode.dpd,
+                amount_overdue=episode.overdue,
                 assignee=assignee,
             )
         )
-        if action in _EXTERNAL:
-            tx.outbox.add(
-                OutboxMessage(
-                    id=self.ids.new("msg"),
-                    topic="collection",
-                    dedup_key=f"collection:{task_id}",
-                    created_at=self.clock.now(),
-                    payload={
-                        "task_id": task_id,
-                        "loan_id": loan.id,
-                        "action": action.value,
-                        "days_past_due": dpd,
-                        "overdue": format_money(overdue),
-                    },
-                )
-            )
-        if action is OverdueAction.litigation and "litigation" not in loan.overrides:
-            current = self.loan_in(tx, loan.id)
-            tx.repo(Loan).update(current.evolve(overrides=(*current.overrides, "litigation")))
         self.notify(
             tx,
-            recipient=assignee,
             template="collection_task",
+            recipient=assignee,
             channel=Channel.staff,
-            body=f"新催收任务：贷款 {loan.id} 逾期 {dpd} 天，逾期金额 {format_money(overdue)} 元，"
-            f"措施：{action.value}。",
+            body=f"新催收任务：贷款 {loan.id} 逾期 {episode.dpd} 天，"
+            f"逾期金额 {format_money(episode.overdue)} 元，措施：{kind.title_zh}。",
             dedup_key=f"task:{task_id}",
+            data={
+                "task_id": task_id,
+                "loan_id": loan.id,
+                "action": kind.action.value,
+                "days_past_due": episode.dpd,
+                "overdue_amount": format_money(episode.overdue),
+            },
         )
 
-    action_counts: dict[str, int] | None = None
+    def _refer(self, tx: Transaction, episode: Episode, kind: ActionType, effect: Refer) -> None:
+        opens_task = any(isinstance(e, OpenTask) for e in kind.effects)
+        task = {"task_id": _task_id(episode, kind)} if opens_task else {}
+        tx.outbox.add(
+            OutboxMessage(
+                id=self.ids.new("msg"),
+                topic=effect.topic,
+                dedup_key=f"{effect.topic}:{episode.loan.id}:{episode.key}:{kind.action.value}",
+                created_at=self.clock.now(),
+                payload={**episode.facts, **task, "action": kind.action.value},
+            )
+        )
 
-    def _record(
-        self,
-        tx: Transaction,
-        loan: Loan,
-        action: OverdueAction,
-        tier: int,
-        day: date,
-        dpd: int,
-        episode: str,
-        repeat: str = "",
-    ) -> int:
+    def _flag(self, tx: Transaction, loan: Loan, flag: str) -> None:
+        current = self.loan_in(tx, loan.id)
+        if flag not in current.overrides:
+            tx.repo(Loan).update(current.evolve(overrides=(*current.overrides, flag)))
+
+    def _record(self, tx: Transaction, episode: Episode, kind: ActionType, repeat: str) -> int:
+        action = kind.action.value
         if self.action_counts is not None:
-            self.action_counts[action.value] = self.action_counts.get(action.value, 0) + 1
+            self.action_counts[action] = self.action_counts.get(action, 0) + 1
         self.emit(
             tx,
             "overdue.action",
-            loan.id,
-            action=action.value,
-            tier=tier,
-            on=day,
-            days_past_due=dpd,
-            episode=episode,
+            episode.loan.id,
+            action=action,
+            tier=episode.tier,
+            on=episode.day,
+            days_past_due=episode.dpd,
+            episode=episode.key,
             repeat=repeat,
         )
         return 1
@@ -316,3 +325,7 @@ class CollectionOps(WarningOps):
             else:
                 if paid >= promised:
                     tx.repo(NegotiatedPlan).update(plan.evolve(status=PlanStatus.kept))
+
+
+def _task_id(episode: Episode, kind: ActionType) -> str:
+    return f"task_{episode.loan.id}_{episode.key}_{kind.action.value}"

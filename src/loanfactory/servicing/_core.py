@@ -22,10 +22,10 @@ from loanfactory.command import check_key, find_done, keyed_event, retry_conflic
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
 from loanfactory.errors import NotFound
 from loanfactory.lpr import LprSeries
+from loanfactory.notices import notice
 from loanfactory.ports import (
     Channel,
     Clock,
-    Notification,
     OutboxMessage,
     PaymentGateway,
     SignatureProvider,
@@ -237,12 +237,13 @@ class Core:
         data: dict[str, Any] | None = None,
         language: str = "zh",
     ) -> None:
-        """Queue a notification in the outbox (delivered later by the notification relay)."""
-        note = Notification(
+        """Queue a notification of a registered kind (:mod:`loanfactory.notices`) in the outbox;
+        ``data`` must fit the kind. The notification relay delivers it later."""
+        note = notice(
+            template,
             id=self.ids.new("ntf"),
             recipient=recipient,
             channel=channel,
-            template=template,
             language=language,
             subject=subject,
             body=body,

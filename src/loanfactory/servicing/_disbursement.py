@@ -167,6 +167,11 @@ class DisbursementOps(Core):
                 body=f"贷款 {loan.id} 放款失败：{result.reason}",
                 dedup_key=f"dsb-failed:{order.id}",
                 channel=Channel.staff,
+                data={
+                    "loan_id": loan.id,
+                    "amount": format_money(order.amount),
+                    "reason": result.reason or "-",
+                },
             )
             return
         tx.repo(Disbursement).update(
@@ -202,7 +207,12 @@ class DisbursementOps(Core):
             body=f"您的贷款 {format_money(order.amount)} 元已于 {day.isoformat()} 发放，首期还款日 "
             f"{loan.schedule[0].due_date.isoformat()}。",
             dedup_key=f"disbursed:{order.id}",
-            data={"loan_id": loan.id, "amount": format_money(order.amount)},
+            data={
+                "loan_id": loan.id,
+                "amount": format_money(order.amount),
+                "disbursed_on": day.isoformat(),
+                "first_due_date": loan.schedule[0].due_date.isoformat(),
+            },
         )
 
 

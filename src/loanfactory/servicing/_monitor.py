@@ -3,7 +3,7 @@ durable-rules :class:`~loanfactory.rules.EventMonitor`.
 
 The end of day posts each loan's events — ``due`` (three days ahead, at the due date),
 ``payment`` (each day's cash received) — and moves the monitor's clock to the end of the business
-date; the actions the rules emit (``rules/overdue.yaml``, ``servicing_warnings``) become risk
+date; the actions the rules emit (``rules/warnings.yaml``, ``servicing_warnings``) become risk
 signals: ``overdue_warning`` → no payment after a due date, ``risk_warning`` → a bad bureau record.
 Reminders 72 hours ahead are sent by the end of day itself, so ``due_reminder`` is not mapped.
 

@@ -144,7 +144,11 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
                 body=f"自动扣款 {format_money(order.amount)} 元未成功（{result.reason}），"
                 "请及时存入足额资金或主动还款。",
                 dedup_key=f"debit-failed:{order.id}",
-                data={"loan_id": loan.id},
+                data={
+                    "loan_id": loan.id,
+                    "amount": format_money(order.amount),
+                    "reason": result.reason or "-",
+                },
             )
             return
         tx.repo(DebitOrder).update(
@@ -219,6 +223,7 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
                 channel=Channel.sms,
                 body=f"溢缴款 {format_money(position.credit)} 元将退回您的还款账户。",
                 dedup_key=f"refund:{key}",
+                data={"loan_id": loan.id, "amount": format_money(position.credit)},
             )
             return loan_id, stored
 

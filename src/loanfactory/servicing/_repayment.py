@@ -139,7 +139,11 @@ class RepaymentOps(Core):
             body=f"已收到您的还款 {format_money(amount)} 元。"
             + (f"其中 {format_money(split.rest)} 元作为溢缴款留存，将用于下期还款。" if split.rest else ""),
             dedup_key=f"receipt:{entry.id}",
-            data={"loan_id": loan.id, "amount": format_money(amount)},
+            data={
+                "loan_id": loan.id,
+                "amount": format_money(amount),
+                "held_credit": format_money(split.rest),
+            },
         )
         return _result(loan, entry.id, amount, split, after)
 
@@ -169,6 +173,7 @@ class RepaymentOps(Core):
                 template="settlement_notice",
                 body=f"您的贷款 {loan.id} 已于 {day.isoformat()} 结清。",
                 dedup_key=f"settled:{loan.id}",
+                data={"loan_id": loan.id, "settled_on": day.isoformat()},
             )
         return loan
 

@@ -140,13 +140,18 @@ class WarningOps(Core):
             channel=Channel.staff,
             body=staff,
             dedup_key=f"risk-staff:{signal_id}",
-            data={"loan_id": loan.id, "signal": signal.value},
+            data={
+                "loan_id": loan.id,
+                "customer_id": loan.customer_id,
+                "signal": signal.value,
+                "details": _details(details),
+            },
         )
         if customer:
             self.notify(
                 tx,
                 recipient=loan.customer_id,
-                template="risk_warning",
+                template="risk_notice",
                 body=customer,
                 dedup_key=f"risk-customer:{signal_id}",
                 data={"loan_id": loan.id, "signal": signal.value},
@@ -244,7 +249,12 @@ class WarningOps(Core):
                     body=f"温馨提示：您的贷款第 {row.number} 期应还 {format_money(row.total)} 元将于 "
                     f"{row.due_date.isoformat()} 到期，请确保还款账户余额充足。",
                     dedup_key=f"due-reminder:{loan.id}:{row.number}:{loan.schedule_version}",
-                    data={"loan_id": loan.id, "installment": row.number, "amount": format_money(row.total)},
+                    data={
+                        "loan_id": loan.id,
+                        "installment": row.number,
+                        "amount_due": format_money(row.total),
+                        "due_date": row.due_date.isoformat(),
+                    },
                 )
                 sent += 1
         return sent

@@ -8,6 +8,7 @@ editors use. See ``docs/products.md`` (产品配置指南).
 
 from __future__ import annotations
 
+from loanfactory.overdue_actions import OverdueAction
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel
 from loanfactory.spec._jsonschema import product_json_schema
 from loanfactory.spec.fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
@@ -28,7 +29,6 @@ from loanfactory.spec.policies import (
     GuaranteePolicy,
     GuaranteeType,
     Milestone,
-    OverdueAction,
     OverduePolicy,
     OverdueTier,
     PaymentUse,

@@ -30,6 +30,7 @@ class Problem:
     hint: str | None = None
     hint_zh: str | None = None
     severity: str = "error"
+    key: bool = False  # placed at the key rather than its value
 
     def under(self, *prefix: PathPart) -> Problem:
         """The same problem seen from an enclosing model."""
@@ -41,6 +42,7 @@ class Problem:
             self.hint,
             self.hint_zh,
             self.severity,
+            self.key,
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from loanfactory.errors import InvalidInput, format_path, hint_for
 from loanfactory.money import parse_rate, to_money
 from loanfactory.spec import _types
+from loanfactory.spec._reading import RETIRED
 from loanfactory.spec._wording import (
     CHINESE_KEYS,
     CODE_PATTERN_EN,
@@ -52,6 +53,9 @@ def _missing(error: Mapping[str, Any], step: _types.Walk) -> Explanation:
 
 def _extra(error: Mapping[str, Any], step: _types.Walk) -> Explanation:
     key = str(step.path[-1]) if step.path else "?"
+    retired = RETIRED.get(tuple(str(p) for p in step.path if not isinstance(p, int)))
+    if retired is not None:
+        return Explanation(step.path, "retired-key", retired[0], retired[1], key=True)
     allowed = _types.keys_of(step.parent) if step.parent is not None else ()
     hint, hint_zh = _key_hint(key, allowed)
     return Explanation(

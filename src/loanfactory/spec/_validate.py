@@ -105,6 +105,7 @@ def placed(problems: Iterable[Problem], document: Document, at: PathKey = ()) ->
             message_zh=p.message_zh,
             hint_zh=p.hint_zh,
             severity=p.severity,
+            key=p.key,
         )
         for p in problems
     ]

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, SpecError
+from loanfactory.spec._reading import unread
 from loanfactory.spec._validate import explained, placed, section_problems, validate_model
 from loanfactory.spec.product import ProductSpec
 from loanfactory.spec.templates import Library
@@ -116,7 +117,7 @@ def validate_product(data: Any, document: Document) -> tuple[ProductSpec | None,
         return None, diagnostics
     except Exception:  # a validator's bug: validate_model turns it into a located diagnostic
         return validate_model(ProductSpec, data, document)
-    diagnostics = placed(spec.problems(), document)
+    diagnostics = placed([*spec.problems(), *unread(spec)], document)
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics
     return spec, diagnostics

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from loanfactory.money import Money, Rate
+from loanfactory.overdue_actions import OverdueAction
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
 
 
@@ -221,19 +222,6 @@ class GuaranteePolicy(SpecModel):
             yield from (p.under("collateral", i) for p in rule.problems())
 
 
-class OverdueAction(StrEnum):
-    """What is done at an overdue tier (逾期处置动作)."""
-
-    reminder = "reminder"  # SMS/phone reminders (短信电话提醒)
-    penalty = "penalty"  # penalty interest (罚息)
-    manual_collection = "manual-collection"  # staff collection task (人工催收)
-    negotiated_plan = "negotiated-plan"  # negotiated repayment plan (协商还款)
-    outsourced_collection = "outsourced-collection"  # third-party collection (委外催收)
-    litigation = "litigation"  # 诉讼
-    collateral_disposal = "collateral-disposal"  # 处置押品
-    credit_report = "credit-report"  # report to the credit bureau (报送征信)
-
-
 class OverdueTier(SpecModel):
     """Days-past-due band and its actions."""
 
@@ -242,7 +230,22 @@ class OverdueTier(SpecModel):
         int | None, Field(strict=True, ge=1, description="Inclusive; empty = no upper bound")
     ] = None
     name: LocalizedText | None = None
-    actions: Annotated[tuple[Annotated[OverdueAction, lenient(OverdueAction)], ...], Field(min_length=1)]
+    actions: Annotated[
+        tuple[Annotated[OverdueAction, lenient(OverdueAction)], ...],
+        Field(min_length=1, description="Registered overdue actions (see loanfactory.overdue_actions)"),
+    ]
+
+    def problems(self) -> Iterator[Problem]:
+        seen: set[OverdueAction] = set()
+        for i, action in enumerate(self.actions):
+            if action in seen:
+                yield Problem(
+                    ("actions", i),
+                    "duplicate",
+                    f"action '{action}' is listed twice in this tier",
+                    f"该档重复列出了动作 '{action}'",
+                )
+            seen.add(action)
 
 
 class OverduePolicy(SpecModel):
@@ -262,6 +265,7 @@ class OverduePolicy(SpecModel):
     def problems(self) -> Iterator[Problem]:
         expected = 1
         for i, tier in enumerate(self.tiers):
+            yield from (p.under("tiers", i) for p in tier.problems())
             if tier.to_day is not None and tier.to_day < tier.from_day:
                 yield Problem(
                     ("tiers", i, "to_day"), "min-gt-max", "to_day is before from_day", "结束天数早于开始天数"

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from loanfactory.calendar import Frequency
 from loanfactory.conventions import RepaymentMethod, TermUnit
 from loanfactory.money import Rate
+from loanfactory.overdue_actions import action_type
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
 from loanfactory.spec.fees import Fee, FeeTiming
 from loanfactory.spec.limits import AmountRange, TermRange
@@ -85,7 +86,6 @@ class RulePurpose(StrEnum):
     routing = "routing"  # 审批路由
     pricing = "pricing"  # 定价
     limit = "limit"  # 额度
-    overdue = "overdue"  # 逾期
     tags = "tags"  # 客户画像标签
 
 
@@ -104,7 +104,6 @@ class RuleRefs(SpecModel):
     routing: RuleRef | None = None
     pricing: RuleRef | None = None
     limit: RuleRef | None = None
-    overdue: RuleRef | None = None
     tags: RuleRef | None = None
 
     def items(self) -> Iterator[tuple[RulePurpose, str | dict[str, Any]]]:
@@ -209,6 +208,7 @@ class ProductSpec(SpecModel):
             yield from (p.under("fees", i) for p in fee.problems())
         yield from self._fee_ids()
         yield from self._identity()
+        yield from self._overdue_actions()
         yield from self._terms_fit_repayment()
 
     def _fee_ids(self) -> Iterator[Problem]:
@@ -222,6 +222,22 @@ class ProductSpec(SpecModel):
                     f"费用编号 '{fee.id}' 重复",
                 )
             seen.add(fee.id)
+
+    def _overdue_actions(self) -> Iterator[Problem]:
+        """An action that needs collateral never applies to a product that takes none."""
+        if self.overdue is None or {GuaranteeType.mortgage, GuaranteeType.pledge} & set(self.guarantee.types):
+            return
+        for i, tier in enumerate(self.overdue.tiers):
+            for j, action in enumerate(tier.actions):
+                if action_type(action).secured_only:
+                    yield Problem(
+                        ("overdue", "tiers", i, "actions", j),
+                        "never-applies",
+                        f"'{action}' needs collateral, but the product takes no mortgage or pledge",
+                        f"'{action}' 需要押品，但本产品不接受抵押或质押",
+                        hint="remove it, or add mortgage or pledge to guarantee.types",
+                        hint_zh="请删除该动作，或在 guarantee.types 中加入 mortgage 或 pledge",
+                    )
 
     def _identity(self) -> Iterator[Problem]:
         if self.effective.to is not None and self.effective.to < self.effective.from_:

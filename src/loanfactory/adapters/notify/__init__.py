@@ -50,7 +50,7 @@ from loanfactory.adapters.notify._preferences import (
 )
 from loanfactory.adapters.notify._relay import NotificationRelay, RelayReport
 from loanfactory.adapters.notify._stored import StoredPreferences
-from loanfactory.adapters.notify._templates import KINDS, Kind, Rendered, TemplateBook, normalize_language
+from loanfactory.adapters.notify._templates import Rendered, TemplateBook, normalize_language
 from loanfactory.adapters.notify._webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -68,8 +68,6 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "DELIVERY_HEADER",
     "DedupNotifier",
     "FileNotifier",
-    "KINDS",
-    "Kind",
     "MemoryContacts",
     "MemoryPreferences",
     "MemorySentLog",

@@ -25,9 +25,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from loanfactory.adapters.notify._templates import KINDS, TemplateBook
+from loanfactory.adapters.notify._templates import TemplateBook
 from loanfactory.entity import CST
 from loanfactory.errors import Language, LoanfactoryError, hint_for
+from loanfactory.notices import NOTICE_KINDS
 from loanfactory.ports import Channel, DeliveryReceipt, Notification, Notifier
 
 SUPPRESSED = "suppressed:preferences"
@@ -81,9 +82,9 @@ class NotificationPreferences(BaseModel):
     @classmethod
     def _known_kinds(cls, value: dict[str, list[Channel]]) -> dict[str, list[Channel]]:
         for kind, channels in value.items():
-            known = KINDS.get(kind)
+            known = NOTICE_KINDS.get(kind)
             if known is None:
-                hint, _ = hint_for(kind, KINDS)
+                hint, _ = hint_for(kind, NOTICE_KINDS)
                 raise ValueError(f"unknown notification kind '{kind}'" + (f"; {hint}" if hint else ""))
             if known.audience != "customer":
                 raise ValueError(f"'{kind}' goes to staff, not to customers")
@@ -130,8 +131,8 @@ class PreferenceNotifier:
         self._templates = templates
 
     def send(self, notification: Notification) -> DeliveryReceipt:
-        kind = KINDS.get(notification.template)
-        if kind is not None and kind.audience == "staff":
+        kind = NOTICE_KINDS.get(notification.template)
+        if notification.channel is Channel.staff or (kind is not None and kind.audience == "staff"):
             return self._inner.send(notification)
         mandatory = kind is not None and kind.mandatory
         preferences = self._source.preferences_for(notification.recipient)

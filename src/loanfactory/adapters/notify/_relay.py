@@ -2,11 +2,16 @@
 
 The core writes a notification into the outbox in the same transaction as the state change that
 caused it. :class:`NotificationRelay` reads the ``notification`` topic and sends each message. A
-payload is either a rendered :class:`~loanfactory.ports.Notification` (it has a ``body``) or a
-request to render one::
+payload is either a :class:`~loanfactory.ports.Notification` as the core queues it (it has a
+``body``) or a request to render one::
 
     {"template": "repayment_reminder", "recipient": "cus_1", "channel": "sms",
-     "language": "zh", "data": {"loan_id": "...", "due_date": "2025-08-20", ...}}
+     "language": "zh", "data": {"loan_id": "...", "installment": 3, "amount_due": "4333.33", ...}}
+
+Either way, a registered kind (:mod:`loanfactory.notices`) is rendered from the template book in
+the notification's language and for its channel: the templates are the words customers read, and
+the core's own ``body`` is only the plain text for embedders without this package. A kind the
+registry does not know (a bank's own) is sent as written when it has a body.
 
 Sending happens outside the store's transaction (a slow SMS gateway must not hold a lock); the
 result is written afterwards. A crash between the two sends the message again on the next run,
@@ -27,6 +32,7 @@ from pydantic import ValidationError
 from loanfactory.adapters.notify._preferences import deferred_until
 from loanfactory.adapters.notify._templates import TemplateBook
 from loanfactory.errors import LoanfactoryError
+from loanfactory.notices import NOTICE_KINDS
 from loanfactory.ports import Channel, Notification, Notifier, OutboxMessage, Store
 
 TOPIC = "notification"
@@ -67,7 +73,10 @@ class NotificationRelay:
         """The notification an outbox message stands for (rendered from its template if needed)."""
         payload = message.payload
         if "body" in payload:
-            return Notification.model_validate(payload)
+            written = Notification.model_validate(payload)
+            if written.template not in NOTICE_KINDS:
+                return written
+            return self._templates.rerender(written)
         return self._templates.compose(
             str(payload.get("template", "")),
             recipient=str(payload.get("recipient", "")),

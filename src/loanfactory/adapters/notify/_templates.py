@@ -6,8 +6,10 @@ a ``body`` (in-app, email, webhook) and a ``short`` text (SMS, push). Rendering 
 variable the data does not give is an :class:`~loanfactory.errors.InvalidInput` naming it, never
 an empty gap in a message sent to a customer. Templates run in Jinja's immutable sandbox.
 
-The built-in kinds and the variables each one needs are in :data:`KINDS`; an override file that
-uses a variable a built-in kind does not provide is refused at load time with a did-you-mean hint.
+The kinds the core sends and their fields are registered in :mod:`loanfactory.notices`. A book
+refuses to be built (:class:`~loanfactory.errors.SpecError`, every problem located) when a
+registered kind lacks its Chinese or English template, or a template uses a variable its kind
+does not register (with a did-you-mean hint): a server never starts with a notice it cannot send.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import jinja2.meta
 from loanfactory.adapters.notify._filters import environment as _environment
 from loanfactory.document import load_document
 from loanfactory.errors import Diagnostic, InvalidInput, Language, SpecError, hint_for
+from loanfactory.notices import NOTICE_KINDS
 from loanfactory.ports import Channel, Notification
 
 BUILTIN_DIR = Path(__file__).with_name("templates")
@@ -30,45 +33,6 @@ LANGUAGES: tuple[Language, ...] = ("zh", "en")
 PARTS = ("subject", "body", "short")
 SHORT_CHANNELS = frozenset({Channel.sms, Channel.push})
 
-
-@dataclass(frozen=True, slots=True)
-class Kind:
-    """One kind of notification: the variables its data must hold and who it is for."""
-
-    name: str
-    variables: frozenset[str]
-    audience: str  # "customer" or "staff"
-    mandatory: bool  # a customer cannot switch it off (quiet hours still apply)
-    title_zh: str
-
-
-def _kind(
-    name: str, variables: str, title_zh: str, *, audience: str = "customer", mandatory: bool = False
-) -> Kind:
-    return Kind(name, frozenset(variables.split()), audience, mandatory, title_zh)
-
-
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        _kind(
-            "approval_result",
-            "application_id product_name amount annual_rate term_months offer_expires",
-            "审批结果反馈（通过）",
-        ),
-        _kind("application_pending", "application_id product_name", "审批结果反馈（人工审核中）"),
-        _kind("rejection", "application_id product_name reasons", "审批结果反馈（拒绝）"),
-        _kind("returned", "application_id missing", "补件通知"),
-        _kind("contract_ready", "contract_id amount sign_by", "合同待签署"),
-        _kind("disbursement_done", "loan_id amount account_tail first_due_date", "放款成功"),
-        _kind("repayment_reminder", "loan_id due_date amount_due account_tail", "还款提醒"),
-        _kind("repayment_received", "loan_id amount outstanding", "还款成功"),
-        _kind("overdue_notice", "loan_id days_overdue overdue_amount", "逾期提醒", mandatory=True),
-        _kind("risk_warning", "loan_id signal detail", "预警", audience="staff", mandatory=True),
-        _kind("loan_settled", "loan_id settled_on", "结清通知"),
-    )
-}
-"""The built-in kinds; a template may use ``brand`` and these variables, and nothing else."""
 
 GLOBALS = frozenset({"brand"})
 
@@ -145,6 +109,18 @@ class TemplateBook:
                 self._compiled[(kind, lang)] = compiled
                 where = (origins or {}).get((lang, kind, "")) or (None, None)
                 problems[start:] = [_place(d, lang, kind, origins, where) for d in problems[start:]]
+        for kind in sorted(NOTICE_KINDS.keys() - {k for k, _ in self._compiled}):
+            problems += [
+                Diagnostic(
+                    "missing-template",
+                    f"the registered notice kind '{kind}' has no {lang} template",
+                    path=kind,
+                    message_zh=f"已登记的通知类型 '{kind}' 缺少 {lang} 模板",
+                    hint=f"add '{kind}:' with subject, body and short to {lang}.yaml",
+                    hint_zh=f"请在 {lang}.yaml 中添加 '{kind}:'（含 subject、body、short）",
+                )
+                for lang in LANGUAGES
+            ]
         for kind in {k for k, _ in self._compiled}:
             for lang in LANGUAGES:
                 if (kind, lang) not in self._compiled:
@@ -266,11 +242,11 @@ class TemplateBook:
 
 
 def _check_variables(env: jinja2.Environment, kind: str, part: str, text: str, lang: str) -> list[Diagnostic]:
-    known = KINDS.get(kind)
+    known = NOTICE_KINDS.get(kind)
     if known is None:  # a bank's own kind: its variables are its own business
         return []
     used = jinja2.meta.find_undeclared_variables(env.parse(text))
-    allowed = known.variables | GLOBALS
+    allowed = known.field_names | GLOBALS
     problems = []
     for name in sorted(used - allowed):
         hint, hint_zh = hint_for(name, allowed)
