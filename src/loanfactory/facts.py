@@ -1,10 +1,11 @@
 """The facts rules can read (规则可读取的事实模型).
 
 Every rule expression reads a path of :class:`Facts`: ``applicant.age``, ``bureau.credit_score``,
-``application.amount``, ``collateral`` (a list), ``loan.dpd``, ``product.max_amount``, ``as_of``
-and ``vars.<name>`` (values set by earlier steps of a decision flow, e.g. ``vars.grade``). The rule
-loader type-checks each path against these models, so a misspelt field fails at ``validate`` with a
-did-you-mean, and a comparison of a text field with a number is refused before anything runs.
+``application.amount``, ``collateral`` (a list), ``customer.first_loan`` (the history with us),
+``loan.dpd``, ``product.max_amount``, ``as_of`` and ``vars.<name>`` (values set by earlier steps
+of a decision flow, e.g. ``vars.grade``). The rule loader type-checks each path against these
+models, so a misspelt field fails at ``validate`` with a did-you-mean, and a comparison of a text
+field with a number is refused before anything runs.
 
 Conventions: amounts are :data:`~loanfactory.money.Money` (yuan, Decimal, at most two decimals);
 ratios such as debt-to-income are fractions of one (``0.45`` is 45 %); rates are
@@ -38,7 +39,7 @@ Years = Annotated[Decimal, Field(ge=0, le=200)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 """A non-negative count."""
 
-CustomerKind = Literal["individual", "enterprise"]
+CustomerKind = Literal["individual", "sole_proprietor", "enterprise"]
 GuaranteeType = Literal["credit", "guarantee", "mortgage", "pledge"]
 LoanClass = Literal["normal", "special_mention", "substandard", "doubtful", "loss"]
 
@@ -50,11 +51,12 @@ class FactModel(BaseModel):
 
 
 class Applicant(FactModel):
-    """The applicant or customer (申请人 / 客户), an individual (个人) or an enterprise (企业).
+    """The applicant (申请人): an individual (个人), a sole proprietor (个体工商户) or an enterprise (企业).
 
     Individual fields are ``None`` for an enterprise and the reverse; rules on the wrong kind
-    simply see missing values. ``region`` is a province-level code such as ``BJ``, ``SH``, ``GD``
-    (省级行政区代码), ``city`` a city name or code.
+    simply see missing values. A sole proprietor has both: the operator's individual fields (age,
+    income ...) and the business's (industry, years in business, annual revenue). ``region`` is a
+    province-level code such as ``BJ``, ``SH``, ``GD`` (省级行政区代码), ``city`` a city name or code.
     """
 
     kind: CustomerKind = "individual"  # 客户类型
@@ -178,6 +180,27 @@ class Collateral(FactModel):
     owner: str | None = None  # 所有权人
 
 
+class CustomerHistory(FactModel):
+    """The customer's history with us (与本行的往来), for first-loan offers and loyalty rules.
+
+    Counted over the loans this lender disbursed to the customer (a cancelled contract is no loan).
+    ``first_loan`` is true when there is none: write ``previous_loans: 0`` in a scenario.
+    """
+
+    previous_loans: Count = 0  # 在本行已放款的贷款笔数
+    active_loans: Count = 0  # 其中未结清的笔数
+    settled_loans: Count = 0  # 其中已结清的笔数
+    written_off_loans: Count = 0  # 其中已核销的笔数
+    max_dpd: Count = 0  # 在本行的历史最长逾期天数
+    current_dpd: Count = 0  # 当前最长逾期天数
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def first_loan(self) -> bool:
+        """No loan with us yet (首贷)."""
+        return self.previous_loans == 0
+
+
 class Loan(FactModel):
     """A disbursed loan as servicing sees it (贷款账户), for overdue and warning rules."""
 
@@ -231,6 +254,7 @@ class Facts(FactModel):
     application: Application | None = None
     bureau: BureauReport | None = None
     collateral: tuple[Collateral, ...] = ()
+    customer: CustomerHistory | None = None
     loan: Loan | None = None
     product: ProductFacts | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
@@ -249,6 +273,7 @@ __all__ = [
     "BureauReport",
     "Collateral",
     "Consent",
+    "CustomerHistory",
     "CustomerKind",
     "FactModel",
     "Facts",

@@ -45,6 +45,7 @@ from loanfactory.pricing import PricingDecision
 from loanfactory.product import ProductCatalog
 from loanfactory.servicing import (
     Contract,
+    LoanBook,
     LoanRequest,
     OriginationCreditLines,
     Servicing,
@@ -126,6 +127,7 @@ class Lender:
             clock=clock,
             ids=self.ids,
             settings=settings,
+            history=LoanBook(),
         )
         self.servicing = Servicing(
             store,

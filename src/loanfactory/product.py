@@ -36,7 +36,7 @@ from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.document import Document
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
-from loanfactory.facts import Facts, ProductFacts
+from loanfactory.facts import CustomerKind, Facts, ProductFacts
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PricingDecision
 from loanfactory.quote import Quote, quote
@@ -50,7 +50,7 @@ from loanfactory.rules import (
     RuleLibrary,
     parse_definition,
 )
-from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
+from loanfactory.spec import FixedRate, FloatingRate, ProductSpec, Segment
 from loanfactory.spec.product import Status
 from loanfactory.terms import Concession, lpr_on, product_rate
 
@@ -287,6 +287,14 @@ def base_rate(
     return rate, [(f"lpr-{spec.rate.tenor.value}", index), ("product-spread", rate - index)]
 
 
+CUSTOMER_KINDS: dict[Segment, CustomerKind] = {
+    Segment.individual: "individual",
+    Segment.sole_proprietor: "sole_proprietor",
+    Segment.enterprise: "enterprise",
+}
+"""A product's first segment as the rules' ``product.kind``."""
+
+
 def product_facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date) -> ProductFacts:
     """What rules may read of ``spec`` for an application of ``amount`` over ``term`` on ``day``."""
     rate, _ = base_rate(spec, term, amount, lpr, day)
@@ -295,7 +303,7 @@ def product_facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries,
     extra: dict[str, Any] = {"lpr_tenor": tenor} if tenor is not None else {}
     return ProductFacts(
         code=spec.code,
-        kind=spec.segments[0].value,
+        kind=CUSTOMER_KINDS[spec.segments[0]],
         min_amount=spec.amount.min,
         max_amount=spec.amount.max,
         min_term=spec.term.shortest,

@@ -14,7 +14,7 @@ from loanfactory.origination._commands import Command
 from loanfactory.origination._products import Decider
 from loanfactory.origination._values import Reason
 from loanfactory.origination.application import Application
-from loanfactory.origination.customer import Customer
+from loanfactory.origination.customer import Customer, LoanHistory
 from loanfactory.origination.feedback import (
     approval_notice,
     info_request_notice,
@@ -38,6 +38,7 @@ class Desk:
     bureau: CreditBureau
     settings: OriginationSettings
     caps: CapSource
+    history: LoanHistory | None = None
 
     def product_name(self, code: str, lang: str) -> str:
         spec = self.specs.get(code)

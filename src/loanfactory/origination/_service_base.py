@@ -19,6 +19,7 @@ from loanfactory.origination._products import (
     product_specs,
 )
 from loanfactory.origination.credit_line import CreditLine
+from loanfactory.origination.customer import LoanHistory
 from loanfactory.origination.feedback import RelayReport, relay_outbox
 from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import Clock, CreditBureau, KycVerifier, Notifier, Store, Transaction
@@ -43,6 +44,7 @@ class ServiceBase:
         settings: OriginationSettings | None = None,
         decider: Decider | None = None,
         screener: Screener | None = None,
+        history: LoanHistory | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -63,6 +65,7 @@ class ServiceBase:
             bureau=bureau,
             settings=self.settings,
             caps=self._cap_profile,
+            history=history,
         )
         self.screener = screener or catalog_screener(catalog)
 

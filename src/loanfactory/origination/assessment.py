@@ -111,6 +111,7 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
         lpr=desk.settings.lpr,
         day=cmd.clock.today(),
         existing=customer.accepted_offers > 0,
+        history=desk.history.history(cmd.tx, customer.id) if desk.history is not None else None,
     )
     flow = desk.decider(spec, facts)
     _record_flow(cmd, app, flow, checked.flags, report)

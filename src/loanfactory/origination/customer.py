@@ -1,4 +1,8 @@
-"""Customers (用户管理): individuals and enterprises, their verification and profile tags.
+"""Customers (用户管理): individuals, sole proprietors and enterprises, their verification and tags.
+
+A sole proprietor (个体工商户) is an individual who runs a registered business and answers for its
+debts personally: the customer holds the operator's :class:`IndividualProfile` (经营者) and the
+business licence (:class:`BusinessLicence`, 营业执照, whose credit code starts with ``92``).
 
 A :class:`Customer` keeps the identity number it was registered with (banks must), but never as an
 index: stores look customers up by ``identity_hash``. Reprs mask every identity, phone and
@@ -12,12 +16,13 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import ConfigDict, Field, field_validator
 
 from loanfactory.entity import Entity
 from loanfactory.errors import FieldError, InvalidInput
+from loanfactory.facts import CustomerHistory
 from loanfactory.money import Money
 from loanfactory.origination._values import AwareDatetime, ExactDecimal, Value
 from loanfactory.origination.identity import (
@@ -30,7 +35,7 @@ from loanfactory.origination.identity import (
     parse_id_number,
     parse_phone,
 )
-from loanfactory.ports import KycCheck
+from loanfactory.ports import KycCheck, Transaction
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -45,6 +50,7 @@ def _check(parse: Any, value: Any, field: str) -> Any:
 
 class CustomerType(StrEnum):
     individual = "individual"  # 个人
+    sole_proprietor = "sole-proprietor"  # 个体工商户
     enterprise = "enterprise"  # 企业
 
 
@@ -216,6 +222,55 @@ class EnterpriseProfile(Value):
         yield from ((k, v) for k, v in super().__repr_args__() if k != "credit_code")
 
 
+class BusinessLicence(Value):
+    """A sole proprietor's business licence (个体工商户营业执照)."""
+
+    credit_code: Annotated[
+        str,
+        Field(description="Unified social credit code of the business, starting with 92 (统一社会信用代码)"),
+    ]
+    name: Annotated[Name, Field(description="The business's registered name (字号名称)")]
+    established_on: Annotated[date, Field(description="Date of registration (注册日期)")]
+    industry: Name
+    annual_revenue: Annotated[Money, Field(description="Last year's turnover, yuan (年营业额)")]
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    address: Annotated[str | None, Field(max_length=200, description="Place of business (经营场所)")] = None
+
+    @field_validator("credit_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        code = str(_check(parse_credit_code, value, "credit_code"))
+        if not code.startswith("92"):
+            raise FieldError(
+                InvalidInput(
+                    "a sole proprietor's credit code starts with 92 (registrar 9, kind 2)",
+                    field="credit_code",
+                    code="not-a-sole-proprietor",
+                    message_zh="个体工商户的统一社会信用代码以 92 开头",
+                )
+            )
+        return code
+
+    def years_in_business(self, day: date) -> int:
+        years = day.year - self.established_on.year
+        return years - ((day.month, day.day) < (self.established_on.month, self.established_on.day))
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "credit_code", mask_credit_code(self.credit_code)
+        yield from ((k, v) for k, v in super().__repr_args__() if k != "credit_code")
+
+
+class SoleProprietorProfile(Value):
+    """A sole proprietor applying (个体工商户): the operator (经营者) and the business licence."""
+
+    operator: IndividualProfile
+    business: BusinessLicence
+
+
+Profile = IndividualProfile | SoleProprietorProfile | EnterpriseProfile
+"""What a customer registers with."""
+
+
 class KycRecord(Value):
     """The outcome of one verification (核验记录)."""
 
@@ -237,7 +292,9 @@ class ProfileTag(Value):
 
 
 class Customer(Entity):
-    """An individual or enterprise customer (客户)."""
+    """An individual, sole-proprietor or enterprise customer (客户).
+
+    A sole proprietor has both ``individual`` (the operator) and ``business`` (the licence)."""
 
     model_config = ConfigDict(hide_input_in_errors=True)  # errors never echo an ID number
 
@@ -247,6 +304,7 @@ class Customer(Entity):
     type: CustomerType
     identity_hash: Sha256
     individual: IndividualProfile | None = None
+    business: BusinessLicence | None = None  # a sole proprietor's licence
     enterprise: EnterpriseProfile | None = None
     status: CustomerStatus = CustomerStatus.active
     kyc: tuple[KycRecord, ...] = ()
@@ -304,3 +362,11 @@ class CustomerGroup(Entity):
     name: Name
     members: tuple[str, ...] = ()  # customer ids
     created_at: AwareDatetime
+
+
+class LoanHistory(Protocol):
+    """Where the customer's history with this lender comes from (与本行的往来): the facts rules read
+    as ``customer.*`` (``customer.first_loan``). Servicing keeps the loans, so the lender wires
+    :class:`loanfactory.servicing.LoanBook` in; origination alone has no history to give."""
+
+    def history(self, tx: Transaction, customer_id: str) -> CustomerHistory: ...

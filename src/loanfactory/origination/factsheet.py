@@ -116,11 +116,12 @@ def applicant_facts(customer: Customer, day: date, *, existing: bool) -> f.Appli
         person = customer.individual
         monthly = (person.annual_income / 12).quantize(CENT, rounding=ROUND_HALF_UP)
         kind = person.employment.kind.value.replace("-", "_")
+        business = customer.business  # a sole proprietor's licence (个体工商户)
         return f.Applicant(
-            kind="individual",
+            kind="individual" if business is None else "sole_proprietor",
             id=customer.id,
-            name=person.name,
-            segment=kind,
+            name=person.name if business is None else business.name,
+            segment=kind if business is None else "sole_proprietor",
             region=PROVINCES.get(person.id_number[:2]),
             city=person.city,
             age=person.age_on(day),
@@ -135,6 +136,10 @@ def applicant_facts(customer: Customer, day: date, *, existing: bool) -> f.Appli
             debt_to_income=_ratio(person.monthly_debt_payments, monthly),
             existing_customer=existing,
             blacklisted=blocked,
+            industry=business.industry if business else None,
+            years_in_business=_years(business.established_on, day) if business else None,
+            annual_revenue=business.annual_revenue if business else None,
+            employees=business.employees if business else None,
         )
     assert customer.enterprise is not None
     firm = customer.enterprise
@@ -263,14 +268,17 @@ def build_facts(
     lpr: LprSeries,
     day: date,
     existing: bool,
+    history: f.CustomerHistory | None = None,
 ) -> f.Facts:
-    """The facts of one decision on ``application`` on business date ``day``."""
+    """The facts of one decision on ``application`` on business date ``day``; ``history`` is the
+    customer's history with us (``customer.*``), when the lender keeps one."""
     return f.Facts(
         as_of=day,
         applicant=applicant_facts(customer, day, existing=existing),
         application=application_facts(application, spec, customer),
         bureau=bureau_facts(report) if report is not None else None,
         collateral=collateral_facts(collateral, day),
+        customer=history,
         product=product_facts(spec, application.term, application.amount, lpr, day),
     )
 

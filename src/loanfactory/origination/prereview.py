@@ -57,6 +57,11 @@ class DocumentPolicy:
     by_segment: Mapping[CustomerType, tuple[DocumentKind, ...]] = field(
         default_factory=lambda: {
             CustomerType.individual: (DocumentKind.id_card_front, DocumentKind.id_card_back),
+            CustomerType.sole_proprietor: (  # the operator's ID and the business licence
+                DocumentKind.id_card_front,
+                DocumentKind.id_card_back,
+                DocumentKind.business_licence,
+            ),
             CustomerType.enterprise: (
                 DocumentKind.business_licence,
                 DocumentKind.legal_rep_id,
@@ -146,13 +151,16 @@ def pre_review(
 
 def _identity(customer: Customer, application: Application, result: PreReview) -> None:
     needed: list[tuple[KycCheck, str, str]] = []
-    if customer.type is CustomerType.individual:
+    if customer.type is CustomerType.sole_proprietor:
+        needed.append(
+            (KycCheck.business_licence, "business licence verification failed", "营业执照核验未通过")
+        )
+    if customer.individual is not None:  # a person, or a sole proprietor's operator
         needed.append((KycCheck.id_card, "identity card verification failed", "身份证核验未通过"))
         if application.channel in ONLINE_CHANNELS:
             needed.append(
                 (KycCheck.face_match, "face verification failed or missing", "人脸识别未通过或未进行")
             )
-        assert customer.individual is not None
         if not any(card.verified for card in customer.individual.bank_cards):
             result.reasons.append(
                 _reason(

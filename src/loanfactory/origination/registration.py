@@ -3,7 +3,8 @@
 Registering checks the identity (checksums, a birth date not in the future), refuses a second
 customer with the same identity, and runs the KYC checks that apply through the
 :class:`~loanfactory.ports.KycVerifier` port: ID card, face match and bank-card four elements for
-individuals; business licence and the legal representative's ID for enterprises. Every result is
+individuals; the same for a sole proprietor's operator plus the business licence (个体工商户营业执照);
+business licence and the legal representative's ID for enterprises. Every result is
 kept on the customer; a failed check does not stop registration — pre-review refuses the
 customer's applications, with the failed check as the reason. An unreachable vendor stops it
 (nothing is stored; retry with the same idempotency key).
@@ -20,20 +21,33 @@ from loanfactory.origination.customer import (
     EnterpriseProfile,
     IndividualProfile,
     KycRecord,
+    Profile,
+    SoleProprietorProfile,
 )
 from loanfactory.origination.identity import identity_hash, parse_id_number
 from loanfactory.ports import KycResult, KycVerifier, ServiceUnavailable
 
 
-def identity_key(profile: IndividualProfile | EnterpriseProfile, hash_key: bytes | None) -> str:
+def identity_key(profile: Profile, hash_key: bytes | None) -> str:
+    """A sole proprietor is known by the licence (the operator may also bank as a private person)."""
     if isinstance(profile, IndividualProfile):
         return identity_hash("id", profile.id_number, key=hash_key)
+    if isinstance(profile, SoleProprietorProfile):
+        return identity_hash("uscc", profile.business.credit_code, key=hash_key)
     return identity_hash("uscc", profile.credit_code, key=hash_key)
+
+
+def _type_of(profile: Profile) -> CustomerType:
+    if isinstance(profile, IndividualProfile):
+        return CustomerType.individual
+    if isinstance(profile, SoleProprietorProfile):
+        return CustomerType.sole_proprietor
+    return CustomerType.enterprise
 
 
 def register(
     cmd: Command,
-    profile: IndividualProfile | EnterpriseProfile,
+    profile: Profile,
     *,
     kyc: KycVerifier,
     hash_key: bytes | None,
@@ -43,6 +57,14 @@ def register(
     today = cmd.clock.today()
     if isinstance(profile, IndividualProfile):
         parse_id_number(profile.id_number, as_of=today)
+    elif isinstance(profile, SoleProprietorProfile):
+        parse_id_number(profile.operator.id_number, field="operator.id_number", as_of=today)
+        if profile.business.established_on > today:
+            raise InvalidInput(
+                "the business cannot be registered in the future",
+                field="business.established_on",
+                message_zh="注册日期不能晚于今天",
+            )
     else:
         parse_id_number(
             profile.legal_representative.id_number, field="legal_representative.id_number", as_of=today
@@ -78,9 +100,10 @@ def register(
         ) from None
     customer = Customer(
         id=cmd.ids.new("cus"),
-        type=CustomerType.individual if isinstance(profile, IndividualProfile) else CustomerType.enterprise,
+        type=_type_of(profile),
         identity_hash=key,
-        individual=profile if isinstance(profile, IndividualProfile) else None,
+        individual=profile.operator if isinstance(profile, SoleProprietorProfile) else _individual(profile),
+        business=profile.business if isinstance(profile, SoleProprietorProfile) else None,
         enterprise=profile if isinstance(profile, EnterpriseProfile) else None,
         kyc=records,
         channel=channel,
@@ -97,6 +120,10 @@ def register(
     return stored
 
 
+def _individual(profile: Profile) -> IndividualProfile | None:
+    return profile if isinstance(profile, IndividualProfile) else None
+
+
 def _record(result: KycResult, cmd: Command) -> KycRecord:
     return KycRecord(
         check=result.check,
@@ -108,10 +135,16 @@ def _record(result: KycResult, cmd: Command) -> KycRecord:
     )
 
 
-def _verify(
-    cmd: Command, profile: IndividualProfile | EnterpriseProfile, kyc: KycVerifier
-) -> tuple[tuple[KycRecord, ...], IndividualProfile | EnterpriseProfile]:
+def _verify(cmd: Command, profile: Profile, kyc: KycVerifier) -> tuple[tuple[KycRecord, ...], Profile]:
     records: list[KycRecord] = []
+    if isinstance(profile, SoleProprietorProfile):
+        operator = profile.operator
+        licence = kyc.verify_business_licence(
+            profile.business.credit_code, profile.business.name, operator.name
+        )
+        person, checked = _verify(cmd, operator, kyc)
+        assert isinstance(checked, IndividualProfile)
+        return (_record(licence, cmd), *person), profile.model_copy(update={"operator": checked})
     if isinstance(profile, IndividualProfile):
         records.append(_record(kyc.verify_id_card(profile.id_number, profile.name), cmd))
         if profile.face_image_sha256 is not None:

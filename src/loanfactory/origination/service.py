@@ -37,7 +37,14 @@ from loanfactory.origination._product_queries import ProductQueries
 from loanfactory.origination._values import parse_input
 from loanfactory.origination.application import Application, ApplicationRequest, Consent, Document
 from loanfactory.origination.assessment import Assessment
-from loanfactory.origination.customer import Customer, CustomerGroup, EnterpriseProfile, IndividualProfile
+from loanfactory.origination.customer import (
+    Customer,
+    CustomerGroup,
+    EnterpriseProfile,
+    IndividualProfile,
+    Profile,
+    SoleProprietorProfile,
+)
 from loanfactory.origination.identity import identity_hash, parse_credit_code, parse_id_number
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
@@ -52,16 +59,18 @@ class Origination(LineCommands, ProductQueries):
 
     def register_customer(
         self,
-        profile: IndividualProfile | EnterpriseProfile | Mapping[str, Any],
+        profile: Profile | Mapping[str, Any],
         *,
         idempotency_key: str,
         channel: str | None = None,
         language: str = "zh",
     ) -> Customer:
-        """Register and verify an individual or enterprise (开户与核验)."""
-        parsed: IndividualProfile | EnterpriseProfile
-        if isinstance(profile, IndividualProfile | EnterpriseProfile):
+        """Register and verify an individual, a sole proprietor or an enterprise (开户与核验)."""
+        parsed: Profile
+        if isinstance(profile, IndividualProfile | SoleProprietorProfile | EnterpriseProfile):
             parsed = profile
+        elif "operator" in profile:
+            parsed = parse_input(SoleProprietorProfile, profile, field="profile")
         elif "credit_code" in profile:
             parsed = parse_input(EnterpriseProfile, profile, field="profile")
         else:

@@ -35,6 +35,9 @@ _OPEN = (
 )
 
 
+_SEGMENT_ZH = {Segment.individual: "个人", Segment.sole_proprietor: "个体工商户", Segment.enterprise: "企业"}
+
+
 def find_spec(specs: Mapping[str, ProductSpec], code: str) -> ProductSpec:
     spec = specs.get(code)
     if spec is None:
@@ -71,7 +74,7 @@ def check_request(
             f"{spec.code} is not offered to {segment.value} customers",
             field="customer_id",
             code="segment",
-            message_zh=f"产品 {spec.code} 不面向{'个人' if segment is Segment.individual else '企业'}客户",
+            message_zh=f"产品 {spec.code} 不面向{_SEGMENT_ZH[segment]}客户",
         )
     if request.channel not in spec.channels:
         raise InvalidInput(

@@ -19,6 +19,7 @@ from loanfactory.servicing._contract import (
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._eod import STEPS, SimulatedCrash
+from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._lines import LineCommands, OriginationCreditLines
 from loanfactory.servicing._loan import (
@@ -119,6 +120,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "LedgerIdentityError",
     "LineCommands",
     "Loan",
+    "LoanBook",
     "LoanDay",
     "LoanRequest",
     "LoanStatus",

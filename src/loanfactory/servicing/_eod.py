@@ -321,9 +321,17 @@ class EodOps(ReversalOps):
         _tally(counts, "classify", int(dpd != loan.days_past_due or category is not loan.category))
         _tally(counts, "warnings", self._warnings(tx, loan, day, dpd))
         _tally(counts, "debits", self._debits(tx, loan, day, dpd))
-        aged = loan.model_copy(update={"days_past_due": dpd, "category": category})
+        worst = max(loan.max_days_past_due, dpd)
+        aged = loan.model_copy(
+            update={"days_past_due": dpd, "category": category, "max_days_past_due": worst}
+        )
         attention = aged.next_attention(day, self.config.reminder_hours // 24)
-        if (dpd, category, attention) != (loan.days_past_due, loan.category, loan.attention_on):
+        if (dpd, category, attention, worst) != (
+            loan.days_past_due,
+            loan.category,
+            loan.attention_on,
+            loan.max_days_past_due,
+        ):
             tx.repo(Loan).update(aged.model_copy(update={"attention_on": attention}))
 
     def _warnings(self, tx: Transaction, loan: Loan, day: date, dpd: int) -> int:

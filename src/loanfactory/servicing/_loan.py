@@ -131,6 +131,7 @@ class Loan(Entity):
     repriced_on: date | None = None  # the last LPR repricing date applied (最近一次重定价日)
     category: Category = Category.normal
     days_past_due: int = 0
+    max_days_past_due: int = 0  # the worst days past due in the loan's life (历史最长逾期天数)
     overrides: tuple[str, ...] = ()  # classification overrides: "restructured", "fund-misuse", ...
     attention_on: date | None = None  # the next business date the end of day must look at it (日终关注日)
     closed_on: date | None = None

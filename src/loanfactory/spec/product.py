@@ -59,6 +59,7 @@ class Segment(StrEnum):
     """Customer segment (客群)."""
 
     individual = "individual"  # 个人
+    sole_proprietor = "sole-proprietor"  # 个体工商户
     enterprise = "enterprise"  # 企业
 
 
