@@ -29,6 +29,8 @@ from functools import cache
 from pathlib import Path
 
 from loanfactory.calendar import add_months
+from loanfactory.cli import default_language
+from loanfactory.cli.progress import Progress
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import LoanfactoryError
@@ -73,24 +75,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--short", action="store_true", help="150 loans over 6 months")
     parser.add_argument("--engine", choices=["per-loan", "vectorised"], default="per-loan")
-    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
+    parser.add_argument("--lang", choices=["zh", "en"], default=default_language())
     parser.add_argument("--db", default=None, help="a database URL (SQLite, PostgreSQL); default: in memory")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(argv)
     if args.short:
         args.loans, args.months = 150, 6
     if args.loans < 1 or args.months < 1:
         parser.error("--loans and --months must be positive")
     started = time.perf_counter()
-    report = simulate(args.loans, args.months, args.seed, args.engine, args.lang, args.db)
+    report = simulate(args.loans, args.months, args.seed, args.engine, args.lang, args.db, quiet=args.quiet)
     print(report, end="")
+    seconds = time.perf_counter() - started
     print(
-        f"simulated {args.loans} loans over {args.months} months in {time.perf_counter() - started:.1f} s",
+        f"模拟 {args.loans} 笔贷款 {args.months} 个月，用时 {seconds:.1f} 秒"
+        if args.lang == "zh"
+        else f"simulated {args.loans} loans over {args.months} months in {seconds:.1f} s",
         file=sys.stderr,
     )
     return 0
 
 
-def simulate(loans: int, months: int, seed: int, engine: str, lang: str, db: str | None = None) -> str:
+def simulate(
+    loans: int, months: int, seed: int, engine: str, lang: str, db: str | None = None, *, quiet: bool = True
+) -> str:
     rng = random.Random(seed)
     product = load_product_or_raise(PRODUCTS / "consumer_credit.yaml")
     clock = FixedClock(START)
@@ -113,19 +121,28 @@ def simulate(loans: int, months: int, seed: int, engine: str, lang: str, db: str
     opening = {b.index: START + timedelta(days=rng.randrange(0, 90)) for b in borrowers}
     end = add_months(START, months)
     day = START
-    while day < end:
-        clock.set(day)
-        for borrower in borrowers:
-            if opening[borrower.index] == day:
-                borrower.loan_id = _open(servicing, product, borrower, rng, day)
-        _deliver(servicing, gateway)
-        for borrower in borrowers:
-            if borrower.loan_id:
-                _behave(servicing, gateway, borrower, rng, day)
-        servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
-        if day.day == 1:
-            print(f"  {day}  {_active(store)} active loans", file=sys.stderr)
-        day += timedelta(days=1)
+    label = "模拟贷后" if lang == "zh" else "simulating"
+    with Progress(label, total=(end - day).days, quiet=quiet) as progress:
+        while day < end:
+            clock.set(day)
+            for borrower in borrowers:
+                if opening[borrower.index] == day:
+                    borrower.loan_id = _open(servicing, product, borrower, rng, day)
+            _deliver(servicing, gateway)
+            for borrower in borrowers:
+                if borrower.loan_id:
+                    _behave(servicing, gateway, borrower, rng, day)
+            servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
+            if day.day == 1:
+                active = _active(store)
+                progress.advance(
+                    0,
+                    label=f"{label} {day}：{active} 笔在贷"
+                    if lang == "zh"
+                    else f"{label} {day}: {active} active loans",
+                )
+            progress.advance()
+            day += timedelta(days=1)
     _deliver(servicing, gateway)
     last = end - timedelta(days=1)
     report = portfolio_report(store, {product.code: product}, last)

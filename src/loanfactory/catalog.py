@@ -23,6 +23,7 @@ from typing import Any
 
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
+from loanfactory.project import project_from_document
 from loanfactory.rules import RuleLibrary, load_rule_document, load_scenario_document
 from loanfactory.spec._pricingrefs import check_pricing
 from loanfactory.spec._rulerefs import check_rule_references, merge_libraries
@@ -72,8 +73,13 @@ class Catalog:
 
 
 def default_handlers() -> dict[str, KindHandler]:
-    """The rules engine's loaders for ``kind: rules`` and ``kind: scenarios`` files."""
-    return {"rules": load_rule_document, "scenarios": load_scenario_document}
+    """The rules engine's loaders for ``kind: rules`` and ``kind: scenarios`` files, and the project
+    file's (``kind: project``, :mod:`loanfactory.project`)."""
+    return {
+        "rules": load_rule_document,
+        "scenarios": load_scenario_document,
+        "project": project_from_document,
+    }
 
 
 def find_files(

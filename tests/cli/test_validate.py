@@ -166,7 +166,6 @@ def test_several_paths_and_the_broken_set_in_one_run() -> None:
             "loanfactory validate: Invalid value for '--format': 'xml' is not one of "
             "'text', 'json', 'github', 'junit', 'sarif'.",
         ),
-        (["validate"], "loanfactory validate: Missing argument 'PATH...'."),
         (["validate", "products", "--bogus"], "loanfactory validate: No such option '--bogus'."),
     ],
 )

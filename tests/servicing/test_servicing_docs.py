@@ -44,6 +44,8 @@ def test_the_chinese_guide_quotes_the_example_output() -> None:
             "4",
             "--seed",
             "7",
+            "--lang",
+            "zh",
         ],
         capture_output=True,
         text=True,

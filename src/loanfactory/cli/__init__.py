@@ -9,6 +9,9 @@ validate`` does not pay for the HTTP server's imports. Exit codes are a contract
 - ``3`` an internal error (a bug in loanfactory: please report it).
 
 Machine output (json, csv, sarif ...) goes to stdout; human summaries and progress to stderr.
+
+The project file ``loanfactory.yaml`` (found in the working folder or a parent, see
+:mod:`loanfactory.project`) gives every command its folders and database as defaults; flags win.
 """
 
 from __future__ import annotations
@@ -86,9 +89,30 @@ def default_language() -> Language:
 )
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None) -> None:
-    """loanfactory — loan products as data: validate, price, schedule and service them."""
+    """loanfactory — loan products as data: validate, price, schedule and service them.
+
+    Run inside a project (a folder with loanfactory.yaml, or with products/ and rules/) and the
+    commands find its products and rules without paths; flags override the project file.
+    """
     ctx.ensure_object(dict)
     ctx.obj["lang"] = lang or default_language()
+    if ctx.resilient_parsing or ctx.invoked_subcommand is None:
+        return
+    from pathlib import Path
+
+    from loanfactory.cli._project import defaults
+    from loanfactory.errors import SpecError
+    from loanfactory.project import find_project
+
+    try:
+        project = find_project(Path.cwd())
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(diagnostic.in_language(ctx.obj["lang"]).format(), err=True)
+        click.echo("loanfactory: the project file loanfactory.yaml has errors", err=True)
+        ctx.exit(2)
+    ctx.obj["project"] = project
+    ctx.default_map = {**defaults(project), **(ctx.default_map or {})}
 
 
 def language(ctx: click.Context) -> Language:

@@ -20,9 +20,10 @@ from loanfactory.errors import LoanfactoryError
 DB_OPTION = click.option(
     "--db",
     "url",
+    envvar="LOANFACTORY_DB",
     default=None,
     metavar="URL",
-    help="Database URL (default: $LOANFACTORY_DB or sqlite:///loanfactory.db).",
+    help="Database URL (default: $LOANFACTORY_DB, the project file's db, or sqlite:///loanfactory.db).",
 )
 
 

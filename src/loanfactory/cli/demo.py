@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from loanfactory.cli import language
+from loanfactory.cli.progress import Progress
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import Language, LoanfactoryError
 from loanfactory.money import format_money, format_rate
@@ -40,21 +41,37 @@ SHORT_OF_MONEY = "刘洋"  # this borrower's account runs dry for 40 days after 
 @click.option("--products", "products_dir", default="products", show_default=True, type=click.Path())
 @click.option("--rules", "rules_dir", default="rules", show_default=True, type=click.Path())
 @click.option("--months", default=6, show_default=True, type=click.IntRange(1, 36), help="Months to run.")
+@click.option(
+    "--lang",
+    "demo_lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="The demo's one language (default: the global --lang, LOANFACTORY_LANG or LANG).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
 @click.pass_context
-def demo(ctx: click.Context, db: str, products_dir: str, rules_dir: str, months: int) -> None:
+def demo(
+    ctx: click.Context,
+    db: str,
+    products_dir: str,
+    rules_dir: str,
+    months: int,
+    demo_lang: str | None,
+    quiet: bool,
+) -> None:
     """Run the demo: products, a quote, origination and servicing on the embedded SQLite store."""
-    lang = language(ctx)
+    lang: Language = "zh" if (demo_lang or language(ctx)) == "zh" else "en"
     for folder in (products_dir, rules_dir):
         if not Path(folder).is_dir():
             raise click.UsageError(f"no folder '{folder}': run the demo from the project's root folder")
     try:
-        _run(db, Path(products_dir), Path(rules_dir), months, lang)
+        _run(db, Path(products_dir), Path(rules_dir), months, lang, quiet)
     except LoanfactoryError as exc:
         click.echo(f"loanfactory demo: {exc.localized(lang)}", err=True)
         sys.exit(1)
 
 
-def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Language) -> None:
+def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Language, quiet: bool) -> None:
     from loanfactory.adapters.sql import SqlStore
     from loanfactory.catalog import load_catalog
     from loanfactory.lender import Lender, Payee
@@ -114,7 +131,9 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
         )
     for name, result in results:
         _decision(name, result, lang)
-    click.echo("\n人工审核（初审 + 复审）之后：" if zh else "\nAfter manual review (初审 + 复审):")
+    click.echo(
+        "\n人工审核（初审 + 复审）之后：" if zh else "\nAfter manual review (first and second review):"
+    )
     reviewed = sample_book.review_queue(lender.origination, results)
     for name, outcome in reviewed:
         if any(n == name and r.outcome == "manual_review" for n, r in results):
@@ -152,18 +171,19 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
     end = _add_months(START.date(), months)
     day = START.date()
     worst = 0  # the late borrower's worst days past due
-    while day < end:
-        if day > clock.today():
-            clock.set(day)
-        if late_account is not None and late_from is not None and late_until is not None:
-            gateway.fund(late_account, Decimal(0) if late_from <= day < late_until else Decimal(10**9))
-        _deliver(lender, gateway)
-        lender.end_of_day(day)
-        if SHORT_OF_MONEY in loans and late_from is not None and late_from <= day <= (late_until or day):
-            worst = max(worst, lender.servicing.loan(loans[SHORT_OF_MONEY]).days_past_due)
-        if day.day == 1:
-            click.echo(f"  {day}  " + ("日终完成" if zh else "end of day done"), err=True)
-        day += timedelta(days=1)
+    label = "日终" if zh else "end of day"
+    with Progress(label, total=(end - day).days, quiet=quiet) as progress:
+        while day < end:
+            if day > clock.today():
+                clock.set(day)
+            if late_account is not None and late_from is not None and late_until is not None:
+                gateway.fund(late_account, Decimal(0) if late_from <= day < late_until else Decimal(10**9))
+            _deliver(lender, gateway)
+            lender.end_of_day(day)
+            if SHORT_OF_MONEY in loans and late_from is not None and late_from <= day <= (late_until or day):
+                worst = max(worst, lender.servicing.loan(loans[SHORT_OF_MONEY]).days_past_due)
+            progress.advance(label=f"{label} {day}")
+            day += timedelta(days=1)
     _deliver(lender, gateway)
     if SHORT_OF_MONEY in loans and late_from is not None:
         penalty = _penalty_charged(lender, loans[SHORT_OF_MONEY])
@@ -210,7 +230,7 @@ def _products(products: Any, lang: Language) -> None:
             if rate.type == "fixed"
             else f"LPR {rate.tenor} {'+' if rate.spread >= 0 else ''}{format_rate(rate.spread)}"
         )
-        methods = ",".join(str(m) for m in spec.repayment.methods)
+        methods = ("、" if lang == "zh" else ",").join(_method(m, lang) for m in spec.repayment.methods)
         amount = f"{format_money(spec.amount.min)}–{format_money(spec.amount.max)}"
         click.echo(
             f"  {_pad(spec.code, 22)}{_pad(spec.name.text(lang), width)}{amount:>24}  "
@@ -226,7 +246,7 @@ def _quote(quote: Any, lang: Language) -> None:
             "个人消费贷 50000 元 × 12 期，{method}，年利率 {rate}"
             if zh
             else "consumer_credit 50000 x 12, {method}, rate {rate}"
-        ).format(method=quote.terms.method, rate=format_rate(quote.terms.annual_rate))
+        ).format(method=_method(quote.terms.method, lang), rate=format_rate(quote.terms.annual_rate))
     )
     rows = list(schedule.installments)
     for row in [*rows[:3], rows[-1]]:
@@ -262,9 +282,27 @@ def _decision(name: str, result: Any, lang: Language) -> None:
         click.echo(f"  ✔ {_pad(name, 30)} {text}")
         return
     application = result.application
-    reasons = "; ".join(r.text(lang) for r in application.reasons) or "-"
-    mark = {"manual-review": "…", "info-requested": "?"}.get(application.status.value, "✘")
-    click.echo(f"  {mark} {_pad(name, 30)} {application.status.value}: {reasons}")
+    status = application.status.value
+    reasons = ("；" if lang == "zh" else "; ").join(r.text(lang) for r in application.reasons) or "-"
+    mark = {"manual-review": "…", "info-requested": "?"}.get(status, "✘")
+    shown = _STATUS_ZH.get(status, status) if lang == "zh" else status
+    click.echo(f"  {mark} {_pad(name, 30)} {shown}{'：' if lang == 'zh' else ': '}{reasons}")
+
+
+_STATUS_ZH = {"manual-review": "转人工审核", "info-requested": "待补件", "rejected": "拒绝"}
+_METHOD_ZH = {
+    "annuity": "等额本息",
+    "equal_principal": "等额本金",
+    "interest_only": "先息后本",
+    "bullet": "到期还本付息",
+    "flat": "等本等息",
+    "balloon": "气球贷",
+}
+
+
+def _method(method: Any, lang: Language) -> str:
+    value = str(getattr(method, "value", method))
+    return _METHOD_ZH.get(value, value) if lang == "zh" else value
 
 
 def _signature_method() -> Any:

@@ -4,9 +4,11 @@
 
     loanfactory eod --date 2026-01-31 [--db URL] [--products DIR] [--engine vectorised] [--format json]
 
-The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``; the
-products are read from ``--products`` (default ``products/``). The run only writes the ledger, the
-loans and the outbox: auto-debit instructions and notifications are delivered later by the relays.
+The database is ``--db URL``, else ``$LOANFACTORY_DB``, else the project file's ``db``, else
+``sqlite:///loanfactory.db``; the products are read from ``--products`` (default: the project's, or
+``products/``). A progress bar shows on stderr when it is a terminal (``--quiet``: none). The run
+only writes the ledger, the loans and the outbox: auto-debit instructions and notifications are
+delivered later by the relays.
 Running a completed date again changes nothing; a run that stopped midway resumes after its
 checkpoint.
 
@@ -31,6 +33,7 @@ from typing import Any
 import click
 
 from loanfactory.cli import language
+from loanfactory.cli.progress import Progress
 from loanfactory.errors import LoanfactoryError, StateConflict
 from loanfactory.ports import PaymentInstruction, PaymentResult, SignatureMethod, SignatureRecord
 
@@ -62,9 +65,10 @@ class _NoSigner:
 @click.option(
     "--db",
     "url",
+    envvar="LOANFACTORY_DB",
     default=None,
     metavar="URL",
-    help="Database URL (default: $LOANFACTORY_DB or sqlite:///loanfactory.db).",
+    help="Database URL (default: $LOANFACTORY_DB, the project file's db, or sqlite:///loanfactory.db).",
 )
 @click.option(
     "--products",
@@ -90,6 +94,7 @@ class _NoSigner:
     show_default=True,
     help="How far behind today a first date may be without --allow-gap.",
 )
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
 @click.pass_context
 def eod(
     ctx: click.Context,
@@ -100,6 +105,7 @@ def eod(
     fmt: str,
     allow_gap: bool,
     max_gap_days: int,
+    quiet: bool,
 ) -> None:
     """Run the end-of-day batch for a business date: accrue, age, classify, act, warn, order debits."""
     lang = language(ctx)
@@ -128,8 +134,15 @@ def eod(
         signer=_NoSigner(),
         config=ServicingConfig(eod_max_gap_days=max_gap_days),
     )
+    label = f"日终 {day}" if lang == "zh" else f"end of day {day}"
     try:
-        run = servicing.run_eod(day, engine=engine, allow_gap=allow_gap)  # type: ignore[arg-type]
+        with Progress(label, quiet=quiet) as progress:
+            run = servicing.run_eod(
+                day,
+                engine=engine,  # type: ignore[arg-type]
+                allow_gap=allow_gap,
+                progress=progress.update,
+            )
     except StateConflict as exc:
         click.echo(f"loanfactory eod: {exc.localized(lang)}", err=True)
         sys.exit(1)

@@ -20,6 +20,7 @@ import click
 
 from loanfactory.cli import language
 from loanfactory.cli._output import FORMATS, Case, Report, render, summary
+from loanfactory.cli._project import profile_name
 from loanfactory.cli.schedule import OneLineCommand, OneLineError
 from loanfactory.errors import Diagnostic, LoanfactoryError
 
@@ -55,7 +56,7 @@ def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: 
     chosen: CapProfile | None = None
     if profile is not None:
         try:
-            chosen = load_profile(profile)
+            chosen = load_profile(profile_name(ctx, profile))
         except LoanfactoryError as exc:
             raise OneLineError(exc.localized(lang).splitlines()[0], ctx) from None
     catalog, diagnostics = load_catalog(paths)
@@ -68,7 +69,7 @@ def lint(ctx: click.Context, paths: tuple[Path, ...], profile: str | None, fmt: 
         began = time.perf_counter()
         document = load_document(Path(file))[0] if file else None
         try:
-            used = chosen or load_profile(spec.compliance.profile)
+            used = chosen or load_profile(profile_name(ctx, spec.compliance.profile))
         except LoanfactoryError as exc:
             problems = [
                 Diagnostic(

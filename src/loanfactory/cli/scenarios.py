@@ -16,6 +16,8 @@ import click
 
 from loanfactory.cli import language
 from loanfactory.cli._output import FORMATS, Case, Report, render, summary
+from loanfactory.cli._project import project_of
+from loanfactory.lpr import LprSeries
 
 
 @click.command("test")
@@ -41,16 +43,35 @@ from loanfactory.cli._output import FORMATS, Case, Report, render, summary
     type=click.Path(exists=True, path_type=Path),
     help="Extra rule files to load (repeatable).",
 )
+@click.option(
+    "--products",
+    "products",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folders of the product files scenarios target (default: the project's).",
+)
 @click.pass_context
 def test(
-    ctx: click.Context, paths: tuple[Path, ...], fmt: str, engine: str | None, rules: tuple[Path, ...]
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    engine: str | None,
+    rules: tuple[Path, ...],
+    products: tuple[Path, ...],
 ) -> None:
     """Run the scenario files (kind: scenarios) under PATHS."""
     from loanfactory.origination.scenarios import run_scenario_paths
 
     lang = language(ctx)
     engines = None if engine is None else (["compiled", "durable"] if engine == "both" else [engine])
-    run = run_scenario_paths(paths, engines=engines, rules=rules)
+    project = project_of(ctx)
+    run = run_scenario_paths(
+        paths,
+        engines=engines,
+        rules=rules,
+        products=products,
+        lpr=LprSeries.from_file(project.lpr) if project.lpr is not None else None,
+    )
     report = Report("test")
     report.diagnostics.extend(run.diagnostics)
     for result in run.results:

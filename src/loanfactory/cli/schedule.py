@@ -7,9 +7,12 @@
         [--rounding half-up --unit 0.01 --installment-multiple 1] [--style posting|display] \\
         [--format table|json|csv]
     loanfactory schedule --product products/x.yaml --amount 50000 --term 12
-    loanfactory quote --product products/x.yaml --amount 50000 --term 12
+    loanfactory quote --product consumer_credit --amount 50000 --term 12
 
-Money and rates print as decimal strings. A bad flag exits 2 with a one-line reason.
+``--product`` is a product file, or a product code of the project (``loanfactory.yaml``). With a
+product, the loan starts today unless ``--start`` says otherwise, and the output shows the start
+and first due dates. Money and rates print as decimal strings. A bad flag exits 2 with a one-line
+reason.
 """
 
 from __future__ import annotations
@@ -19,15 +22,19 @@ import io
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.cli import language
+from loanfactory.cli._project import project_of
 from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle, TotalsStyle
 from loanfactory.errors import InvalidInput, Language, LoanfactoryError, hint_for
+from loanfactory.lpr import LprSeries
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy, parse_rate, to_decimal, to_money
+from loanfactory.project import Project
 from loanfactory.schedule import (
     Balloon,
     LevelPayment,
@@ -86,13 +93,15 @@ _TERMS_FLAGS = (
 
 def _common(func: Any) -> Any:
     options = [
-        click.option("--product", help="A product file: its terms, fees and conventions."),
+        click.option(
+            "--product", help="A product file, or a product code of the project: its terms and fees."
+        ),
         click.option("--amount", help="Loan amount with --product (yuan)."),
         click.option(
             "--term", help="Number of installments (with --product: the term in the product's unit)."
         ),
         click.option("--method", help="annuity, equal_principal, interest_only, bullet, flat, balloon."),
-        click.option("--start", help="Disbursement date YYYY-MM-DD (放款日)."),
+        click.option("--start", help="Disbursement date YYYY-MM-DD (放款日); with --product: today."),
         click.option("--first-due", "first_due", help="First due date YYYY-MM-DD (首期还款日)."),
         click.option("--style", default="posting", show_default=True, help="posting (ledger) or display."),
         click.option("--format", "fmt", default="table", show_default=True, help="table, json or csv."),
@@ -140,7 +149,7 @@ def schedule(ctx: click.Context, /, **flags: Any) -> None:
     style, fmt = _style(ctx, flags["style"]), _fmt(ctx, flags["fmt"])
     if flags["product"]:
         the_quote = _product_quote(ctx, flags, style)
-        result, extra = the_quote.schedule, {"product": the_quote.product.code}
+        result, extra = the_quote.schedule, {"product": the_quote.product.code, **_dates(the_quote)}
     else:
         result, extra = _run(ctx, lambda: build_schedule(terms_from_flags(flags), style)), {}
     click.echo(render_schedule(result, fmt, lang, extra), nl=False)
@@ -158,6 +167,7 @@ def quote(ctx: click.Context, /, **flags: Any) -> None:
     the_quote = _product_quote(ctx, flags, style)
     extra: dict[str, Any] = {
         "product": the_quote.product.code,
+        **_dates(the_quote),
         "annual_rate": str(the_quote.terms.annual_rate),
         "fees": [{"name": f.name, "timing": f.timing, "amount": str(f.amount)} for f in the_quote.fees],
     }
@@ -175,18 +185,52 @@ def _product_quote(ctx: click.Context, flags: dict[str, Any], style: ScheduleSty
     for name in ("amount", "term"):
         if not flags[name]:
             raise OneLineError(f"--product needs --{name}", ctx)
+    project = project_of(ctx)
     return _run(
         ctx,
         lambda: quote_product(
-            flags["product"],
+            product_file(project, flags["product"]),
             amount=to_money(flags["amount"], field="amount"),
             term=_int(flags["term"], "term"),
             method=_enum(RepaymentMethod, flags["method"], "method") if flags["method"] else None,
-            start=_date(flags["start"], "start") if flags["start"] else None,
+            start=_date(flags["start"], "start") if flags["start"] else _today(),
             first_due=_date(flags["first_due"], "first_due") if flags["first_due"] else None,
+            lpr=LprSeries.from_file(project.lpr) if project.lpr is not None else None,
             style=style,
         ),
     )
+
+
+def _today() -> date:
+    from loanfactory.adapters.clock import SystemClock  # the edge reads the wall clock, in China time
+
+    return SystemClock().today()
+
+
+def product_file(project: Project, given: str) -> str:
+    """``--product`` as a file: a path as given, or the file of a product code in the project."""
+    if Path(given).exists() or given.endswith((".yaml", ".yml")) or not project.products:
+        return given
+    from loanfactory.catalog import load_catalog
+
+    catalog, _ = load_catalog(project.products)
+    found = catalog.product_files.get(given)
+    if found is None:
+        hint, hint_zh = hint_for(given, catalog.products)
+        raise InvalidInput(
+            f"no product file or product code '{given}' in {', '.join(map(str, project.products))}"
+            + (f"; {hint}" if hint else ""),
+            field="product",
+            message_zh=f"找不到产品文件或产品编码 '{given}'" + (f"；{hint_zh}" if hint_zh else ""),
+        )
+    return found
+
+
+def _dates(the_quote: Any) -> dict[str, str]:
+    rows = the_quote.schedule.installments
+    start = the_quote.terms.start
+    first = rows[0].due_date if rows else None
+    return {"start": start.isoformat() if start else "", "first_due": first.isoformat() if first else ""}
 
 
 def _run(ctx: click.Context, action: Any) -> Any:
@@ -386,4 +430,8 @@ def _table(body: dict[str, Any], lang: Language) -> str:
     if body.get("upfront_fee") not in (None, "0.00"):
         lines.append(f"{'放款时收取费用' if zh else 'Upfront fee'}: {body['upfront_fee']}")
     lines.append(f"{'口径' if zh else 'Convention'}: {body['convention']}")
+    if body.get("start"):
+        label = "放款日" if zh else "Start"
+        first = "首期还款日" if zh else "first due"
+        lines.insert(0, f"{label}: {body['start']}  {first}: {body['first_due']}")
     return "\n".join(lines) + "\n"

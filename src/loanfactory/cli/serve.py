@@ -2,7 +2,8 @@
 
 ::
 
-    loanfactory serve                                   # sqlite:///loanfactory.db, ./products, ./rules
+    loanfactory serve                                   # the project's folders (loanfactory.yaml), or
+                                                        # sqlite:///loanfactory.db, ./products, ./rules
     loanfactory serve --db postgresql://lf@db/lf --host 0.0.0.0 --port 8080 --keys keys.yaml
 
 API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, customer_id?}]}``),
@@ -46,6 +47,16 @@ import click
     default=Path("rules"),
     show_default=True,
     help="Directory of rule files (rule sets, decision tables, scorecards).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of notification template overrides (zh.yaml, en.yaml); every notice kind must "
+    "have its templates or the server does not start.",
+)
+@click.option(
+    "--lpr", type=click.Path(dir_okay=False, path_type=Path), default=None, help="LPR fixings file."
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -101,6 +112,8 @@ def serve(
     db: str | None,
     products: Path,
     rules: Path,
+    templates: Path | None,
+    lpr: Path | None,
     host: str,
     port: int,
     keys_file: Path | None,
@@ -134,6 +147,8 @@ def serve(
         relay_interval=relay_interval,
         environ=dict(os.environ),
         dev=dev,
+        templates=templates,
+        lpr=lpr,
     )
     try:
         server = build_server(settings)

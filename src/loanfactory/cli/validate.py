@@ -1,7 +1,8 @@
-"""``loanfactory validate PATH... [--format text|json|github|junit|sarif]``.
+"""``loanfactory validate [PATH...] [--format text|json|github|junit|sarif]``.
 
-Loads every product, template, fragment, rule and scenario file under the paths and reports every
-problem of every file in one run. The report goes to stdout in the chosen format; a one-line
+Loads every product, template, fragment, rule and scenario file under the paths (by default the
+project's folders, see :mod:`loanfactory.project`) and reports every problem of every file in one
+run. The report goes to stdout in the chosen format; a one-line
 human summary goes to stderr. Exit codes: ``0`` nothing wrong (warnings allowed), ``1`` any
 error, ``2`` a usage error (a path that does not exist, an unknown format) with a one-line reason.
 """
@@ -39,7 +40,7 @@ class OneLineUsageCommand(click.Command):
 
 
 @click.command(cls=OneLineUsageCommand)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH...]")
 @click.option(
     "--format",
     "fmt",
@@ -52,9 +53,16 @@ class OneLineUsageCommand(click.Command):
 def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     """Check product, template, fragment, rule and scenario files; list every mistake.
 
-    PATH may be files or folders (searched recursively for *.yaml and *.yml).
+    PATH may be files or folders (searched recursively for *.yaml and *.yml); without PATH, the
+    project's products and rules (loanfactory.yaml, or products/ and rules/ here).
     """
     lang = language(ctx)
+    if not paths:
+        raise OneLineUsageError(
+            "no PATH given and no project here: pass the folders to check, or add loanfactory.yaml "
+            "(see docs/cli.md)",
+            ctx,
+        )
     for path in paths:
         if not path.exists():
             raise OneLineUsageError(f"no such file or directory: {path}", ctx)

@@ -44,22 +44,24 @@ from loanfactory.rules._scenarios import Answer, Evaluator, find_upwards
 class ProductScenarios:
     """Evaluators for product scenarios: products loaded once per folder, rule files and engine."""
 
-    def __init__(self, *, lpr: LprSeries | None = None) -> None:
+    def __init__(self, *, lpr: LprSeries | None = None, products: Sequence[Path] = ()) -> None:
         self.lpr = lpr or LprSeries.default()
-        self._catalogs: dict[tuple[Path, tuple[str, ...], str], ProductCatalog | str] = {}
+        self.products = tuple(products)  # the project's product folders; else products/ above the file
+        self._catalogs: dict[tuple[tuple[Path, ...], tuple[str, ...], str], ProductCatalog | str] = {}
         self._profiles: dict[str, CapProfile] = {}
 
     def __call__(
         self, scenario: Scenario, file: Path, engine: EngineName, library: RuleLibrary
     ) -> tuple[Evaluator | None, str | None]:
-        folder = find_upwards(file.resolve().parent, "products")
-        if folder is None:
+        found = find_upwards(file.resolve().parent, "products")
+        folders = self.products or ((found,) if found is not None else ())
+        if not folders:
             return None, f"no products/ folder above {file.parent}"
-        catalog = self._catalog(folder, library, engine)
+        catalog = self._catalog(folders, library, engine)
         if isinstance(catalog, str):
             return None, catalog
         if scenario.target not in catalog:
-            return None, f"no product '{scenario.target}' in {folder}"
+            return None, f"no product '{scenario.target}' in {', '.join(map(str, folders))}"
         product = catalog.product(scenario.target)
         return (lambda facts: self.answer(product, facts)), None
 
@@ -116,13 +118,16 @@ class ProductScenarios:
             "method": method.value,
         }, ""
 
-    def _catalog(self, folder: Path, library: RuleLibrary, engine: EngineName) -> ProductCatalog | str:
-        key = (folder, library.files, engine)
+    def _catalog(
+        self, folders: tuple[Path, ...], library: RuleLibrary, engine: EngineName
+    ) -> ProductCatalog | str:
+        key = (folders, library.files, engine)
         if key not in self._catalogs:
-            catalog, problems = load_catalog([folder, *library.files])
+            catalog, problems = load_catalog([*folders, *library.files])
             errors = [d for d in problems if d.severity == "error"]
             self._catalogs[key] = (
-                f"the products in {folder} did not load: " + "; ".join(d.format() for d in errors[:3])
+                f"the products in {', '.join(map(str, folders))} did not load: "
+                + "; ".join(d.format() for d in errors[:3])
                 if errors
                 else ProductCatalog.from_catalog(catalog, engine=engine, lpr=self.lpr)
             )
@@ -140,10 +145,14 @@ def run_scenario_paths(
     engines: Sequence[str] | None = None,
     rules: Sequence[Path | str] = (),
     lpr: LprSeries | None = None,
+    products: Sequence[Path] = (),
 ) -> ScenarioRun:
     """Load and run every scenario file under ``paths``: rule scenarios on the rules, product
-    scenarios as production runs them (:class:`ProductScenarios`)."""
-    return run_paths(paths, engines=engines, rules=rules, products=ProductScenarios(lpr=lpr))
+    scenarios as production runs them (:class:`ProductScenarios`; ``products`` are the folders of
+    their products, by default the ``products/`` folder above each scenario file)."""
+    return run_paths(
+        paths, engines=engines, rules=rules, products=ProductScenarios(lpr=lpr, products=products)
+    )
 
 
 __all__ = ["ProductScenarios", "run_scenario_paths"]

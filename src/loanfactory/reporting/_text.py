@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from loanfactory.money import format_money
+from loanfactory.overdue_actions import ACTIONS
 from loanfactory.reporting._portfolio import Metrics, PortfolioReport
 from loanfactory.servicing import CATEGORIES
 
@@ -76,10 +77,21 @@ def render_report(report: PortfolioReport, lang: str = "zh") -> str:
             f"{report.total.count_by_category[category]:>8}"
         )
     lines += ["", t["actions"]]
-    lines += [f"  {action:<24}{count:>8}" for action, count in report.actions.items()] or [f"  {t['none']}"]
+    lines += [
+        f"  {_action_title(action, lang):<24}{count:>8}" for action, count in report.actions.items()
+    ] or [f"  {t['none']}"]
     lines += ["", t["flags"]]
     lines += [
         f"  {t['flag'].format(code=f.product_code, rate=percent(f.overdue_rate), line=percent(f.threshold))}"
         for f in report.flags
     ] or [f"  {t['none']}"]
     return "\n".join(lines) + "\n"
+
+
+def _action_title(action: str, lang: str) -> str:
+    """A registered overdue action by its title in ``lang`` (its code when it is not registered)."""
+    known = {a.value: a for a in ACTIONS}
+    if action not in known:
+        return action
+    kind = ACTIONS[known[action]]
+    return kind.title_zh if lang == "zh" else kind.title_en

@@ -86,9 +86,9 @@ class _Resolver:
         rules_dir = find_upwards(here, "rules")
         if rules_dir is not None:
             folders.append(rules_dir)
-        files = sorted(
-            {f for d in folders for f in d.glob("*.y*ml") if _kind(f) == "rules"} | set(self.extra_rules)
-        )
+        folders += [r.resolve() for r in self.extra_rules if r.is_dir()]
+        extra = {r.resolve() for r in self.extra_rules if not r.is_dir()}
+        files = sorted({f for d in folders for f in d.glob("*.y*ml") if _kind(f) == "rules"} | extra)
         key = tuple(files)
         if key not in self.libraries:
             self.libraries[key] = load_rule_files(files)

@@ -58,6 +58,8 @@ class ServerSettings:
     relay_interval: float = 5.0  # seconds between background passes; 0 disables the thread
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     dev: bool = False  # development: personal data may be stored in clear (no LOANFACTORY_PII_KEY)
+    templates: Path | None = None  # notification template overrides (zh.yaml, en.yaml)
+    lpr: Path | None = None  # an LPR fixings file (default: the series shipped with loanfactory)
 
 
 @dataclass
@@ -148,7 +150,12 @@ def build_server(
         if value is None
     ]
     notes = [f"{', '.join(simulated)} use the simulated providers"] if simulated else []
-    products = ProductCatalog.load([settings.products, settings.rules])
+    from loanfactory.adapters.notify import TemplateBook
+    from loanfactory.lpr import LprSeries
+
+    book = TemplateBook.load(settings.templates)  # refuses a registered notice kind without templates
+    lpr = LprSeries.from_file(settings.lpr) if settings.lpr is not None else None
+    products = ProductCatalog.load([settings.products, settings.rules], lpr=lpr)
     if store is None:
         from loanfactory.adapters.sql import PiiCipher, SqlStore
 
@@ -166,7 +173,7 @@ def build_server(
             notes.append("WARNING --dev: no LOANFACTORY_PII_KEY, personal data is stored in clear")
         store = SqlStore(settings.db, clock=clock, cipher=cipher)
     preferences = StoredPreferences(store, now=clock.now)
-    notifier = _notifier(clock, preferences)
+    notifier = _notifier(clock, preferences, book)
     gateway = given.gateway or SimulatedGateway(clock=clock)
     lender = Lender(
         store=store,
@@ -192,32 +199,31 @@ def build_server(
         rate_limit=RateLimiter(settings.rate, settings.burst),
         auth_failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst),
     )
-    worker = Worker(lender, notifier, statuses, gateway)
+    worker = Worker(lender, notifier, statuses, gateway, book)
     stop = threading.Event()
     if settings.relay_interval > 0:
         worker.start(settings.relay_interval, stop)
     return Server(app, lender, backend, worker, generated, notes, stop)
 
 
-def _notifier(clock: Clock, preferences: Any) -> Any:
-    from loanfactory.adapters.notify import ConsoleNotifier, DedupNotifier, PreferenceNotifier, TemplateBook
+def _notifier(clock: Clock, preferences: Any, book: Any) -> Any:
+    from loanfactory.adapters.notify import ConsoleNotifier, DedupNotifier, PreferenceNotifier
 
-    book = TemplateBook.default()
     return DedupNotifier(PreferenceNotifier(ConsoleNotifier(), preferences, now=clock.now, templates=book))
 
 
 class Worker:
     """The server's background passes: notifications, payments, product statuses."""
 
-    def __init__(self, lender: Lender, notifier: Any, statuses: ProductStatuses, gateway: Any) -> None:
-        from loanfactory.adapters.notify import NotificationRelay, TemplateBook
+    def __init__(
+        self, lender: Lender, notifier: Any, statuses: ProductStatuses, gateway: Any, book: Any
+    ) -> None:
+        from loanfactory.adapters.notify import NotificationRelay
 
         self.lender = lender
         self.statuses = statuses
         self.gateway = gateway
-        self.relay = NotificationRelay(
-            lender.store, notifier, templates=TemplateBook.default(), now=lender.clock.now
-        )
+        self.relay = NotificationRelay(lender.store, notifier, templates=book, now=lender.clock.now)
 
     def run_once(self) -> dict[str, Any]:
         """One pass of each part; a part that fails is logged and the others still run."""

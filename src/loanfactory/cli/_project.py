@@ -1,0 +1,67 @@
+"""The project file as the commands' defaults (see :mod:`loanfactory.project` and ``docs/cli.md``).
+
+The ``loanfactory`` group finds the project around the working folder once and turns it into
+click's ``default_map``: every command's folders, files and database default to the project's, and
+a flag given on the command line (or an environment variable) still wins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loanfactory.project import Project
+
+
+def defaults(project: Project) -> dict[str, Any]:
+    """click ``default_map`` entries for every command that reads the project."""
+    catalog = [str(p) for p in project.catalog_paths]
+    out: dict[str, dict[str, Any]] = {}
+    if catalog:
+        for command in ("validate", "lint", "explain"):
+            out[command] = {"paths": catalog}
+    if project.test_paths:
+        out["test"] = {
+            "paths": [str(p) for p in project.test_paths],
+            "rules": [str(p) for p in project.rules],
+            "products": [str(p) for p in project.products],
+        }
+    products = str(project.products[0]) if project.products else None
+    rules = str(project.rules[0]) if project.rules else None
+    serve = {
+        "products": products,
+        "rules": rules,
+        "db": project.db,
+        "templates": _text(project.notices),
+        "lpr": _text(project.lpr),
+    }
+    out["serve"] = {k: v for k, v in serve.items() if v is not None}
+    eod = {"products_dir": products, "url": project.db}
+    out["eod"] = {k: v for k, v in eod.items() if v is not None}
+    demo = {"products_dir": products, "rules_dir": rules}
+    out["demo"] = {k: v for k, v in demo.items() if v is not None}
+    if project.db is not None:
+        out["db"] = {name: {"url": project.db} for name in ("upgrade", "check", "current", "verify-audit")}
+    return {k: v for k, v in out.items() if v}
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def project_of(ctx: click.Context) -> Project:
+    """The project this invocation runs in (found by the ``loanfactory`` group)."""
+    obj: Any = ctx.find_root().obj or {}
+    project = obj.get("project")
+    if isinstance(project, Project):
+        return project
+    from loanfactory.project import find_project
+
+    return find_project(Path.cwd())
+
+
+def profile_name(ctx: click.Context, name: str) -> str:
+    """A regulatory profile name resolved through the project's ``compliance`` folder."""
+    return project_of(ctx).profile(name)
