@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from loanfactory.errors import InvalidInput, hint_for
 from loanfactory.project import Project
 
 
@@ -65,3 +66,22 @@ def project_of(ctx: click.Context) -> Project:
 def profile_name(ctx: click.Context, name: str) -> str:
     """A regulatory profile name resolved through the project's ``compliance`` folder."""
     return project_of(ctx).profile(name)
+
+
+def product_file(project: Project, given: str) -> str:
+    """``--product`` as a file: a path as given, or the file of a product code in the project."""
+    if Path(given).exists() or given.endswith((".yaml", ".yml")) or not project.products:
+        return given
+    from loanfactory.catalog import load_catalog
+
+    catalog, _ = load_catalog(project.products)
+    found = catalog.product_files.get(given)
+    if found is None:
+        hint, hint_zh = hint_for(given, catalog.products)
+        raise InvalidInput(
+            f"no product file or product code '{given}' in {', '.join(map(str, project.products))}"
+            + (f"; {hint}" if hint else ""),
+            field="product",
+            message_zh=f"找不到产品文件或产品编码 '{given}'" + (f"；{hint_zh}" if hint_zh else ""),
+        )
+    return found

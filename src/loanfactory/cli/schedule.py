@@ -22,19 +22,17 @@ import io
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.cli import language
-from loanfactory.cli._project import project_of
+from loanfactory.cli._project import product_file, project_of
 from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle, TotalsStyle
 from loanfactory.errors import InvalidInput, Language, LoanfactoryError, hint_for
 from loanfactory.lpr import LprSeries
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy, parse_rate, to_decimal, to_money
-from loanfactory.project import Project
 from loanfactory.schedule import (
     Balloon,
     LevelPayment,
@@ -205,25 +203,6 @@ def _today() -> date:
     from loanfactory.adapters.clock import SystemClock  # the edge reads the wall clock, in China time
 
     return SystemClock().today()
-
-
-def product_file(project: Project, given: str) -> str:
-    """``--product`` as a file: a path as given, or the file of a product code in the project."""
-    if Path(given).exists() or given.endswith((".yaml", ".yml")) or not project.products:
-        return given
-    from loanfactory.catalog import load_catalog
-
-    catalog, _ = load_catalog(project.products)
-    found = catalog.product_files.get(given)
-    if found is None:
-        hint, hint_zh = hint_for(given, catalog.products)
-        raise InvalidInput(
-            f"no product file or product code '{given}' in {', '.join(map(str, project.products))}"
-            + (f"; {hint}" if hint else ""),
-            field="product",
-            message_zh=f"找不到产品文件或产品编码 '{given}'" + (f"；{hint_zh}" if hint_zh else ""),
-        )
-    return found
 
 
 def _dates(the_quote: Any) -> dict[str, str]:
