@@ -24,11 +24,7 @@ def defaults(project: Project) -> dict[str, Any]:
         for command in ("validate", "lint", "explain"):
             out[command] = {"paths": catalog}
     if project.test_paths:
-        out["test"] = {
-            "paths": [str(p) for p in project.test_paths],
-            "rules": [str(p) for p in project.rules],
-            "products": [str(p) for p in project.products],
-        }
+        out["test"] = {"paths": [str(p) for p in project.test_paths]}
     products = str(project.products[0]) if project.products else None
     rules = str(project.rules[0]) if project.rules else None
     serve = {
@@ -85,3 +81,14 @@ def product_file(project: Project, given: str) -> str:
             message_zh=f"找不到产品文件或产品编码 '{given}'" + (f"；{hint_zh}" if hint_zh else ""),
         )
     return found
+
+
+def scenario_folders(ctx: click.Context) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """The project's rule and product folders for ``loanfactory test`` — only when the scenario
+    paths came from the project too: scenarios named on the command line bring their own."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source("paths") is not ParameterSource.DEFAULT_MAP:
+        return (), ()
+    project = project_of(ctx)
+    return project.rules, project.products

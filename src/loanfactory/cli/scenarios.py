@@ -16,7 +16,7 @@ import click
 
 from loanfactory.cli import language
 from loanfactory.cli._output import FORMATS, Case, Report, render, summary
-from loanfactory.cli._project import project_of
+from loanfactory.cli._project import project_of, scenario_folders
 from loanfactory.lpr import LprSeries
 
 
@@ -64,12 +64,13 @@ def test(
 
     lang = language(ctx)
     engines = None if engine is None else (["compiled", "durable"] if engine == "both" else [engine])
+    more_rules, more_products = scenario_folders(ctx)
     project = project_of(ctx)
     run = run_scenario_paths(
         paths,
         engines=engines,
-        rules=rules,
-        products=products,
+        rules=(*rules, *more_rules),
+        products=(*products, *more_products),
         lpr=LprSeries.from_file(project.lpr) if project.lpr is not None else None,
     )
     report = Report("test")
