@@ -7,8 +7,9 @@ a flag given on the command line (or an environment variable) still wins.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import click
 
@@ -17,16 +18,17 @@ from loanfactory.project import Project
 
 
 def defaults(project: Project) -> dict[str, Any]:
-    """click ``default_map`` entries for every command that reads the project."""
-    catalog = [str(p) for p in project.catalog_paths]
+    """click ``default_map`` entries for every command that reads the project (paths relative to the
+    working folder, so messages name files as a person would type them)."""
+    catalog = [_text(p) for p in project.catalog_paths]
     out: dict[str, dict[str, Any]] = {}
     if catalog:
         for command in ("validate", "lint", "explain"):
             out[command] = {"paths": catalog}
     if project.test_paths:
-        out["test"] = {"paths": [str(p) for p in project.test_paths]}
-    products = str(project.products[0]) if project.products else None
-    rules = str(project.rules[0]) if project.rules else None
+        out["test"] = {"paths": [_text(p) for p in project.test_paths]}
+    products = _text(project.products[0]) if project.products else None
+    rules = _text(project.rules[0]) if project.rules else None
     serve = {
         "products": products,
         "rules": rules,
@@ -44,8 +46,17 @@ def defaults(project: Project) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v}
 
 
+@overload
+def _text(path: Path) -> str: ...
+@overload
+def _text(path: None) -> None: ...
 def _text(path: Path | None) -> str | None:
-    return None if path is None else str(path)
+    if path is None:
+        return None
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows): keep it absolute
+        return str(path)
 
 
 def project_of(ctx: click.Context) -> Project:
