@@ -171,6 +171,12 @@ class StateConflict(LoanfactoryError):
     code = "state-conflict"
 
 
+class NotPermitted(LoanfactoryError):
+    """The caller's role or duties do not allow the command (e.g. four-eyes: 双人复核)."""
+
+    code = "not-permitted"
+
+
 @dataclass(eq=False)
 class SpecError(LoanfactoryError):
     """A product, rule or scenario file did not load; ``diagnostics`` lists every problem."""

@@ -86,6 +86,8 @@ class ServicingConfig:
     eod_batch: int = 200
     allocation: Any = None  # an AllocationPolicy default for every product (see ask in the report)
     allocation_by_product: dict[str, Any] = field(default_factory=dict)
+    operations_roles: tuple[str, ...] = ("operations",)  # who posts offline payments and reversals (运营)
+    four_eyes_above: Decimal = Decimal("50000.00")  # manual postings above this need a second user (双人复核)
 
 
 class Core:

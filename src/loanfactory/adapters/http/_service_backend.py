@@ -371,10 +371,10 @@ class ServiceBackend:
         return self.lender.servicing.payoff_quote(loan_id, on=on)
 
     def repay(self, loan_id: str, request: RepaymentRequest, *, actor: str, key: str) -> Any:
-        return self.lender.servicing.repay(loan_id, request.amount, key=key, actor=actor)
+        return self.lender.servicing.request_repayment(loan_id, request.amount, key=key, actor=actor)
 
     def prepay(self, loan_id: str, request: PrepaymentRequest, *, actor: str, key: str) -> Any:
-        return self.lender.servicing.prepay(
+        return self.lender.servicing.request_prepayment(
             loan_id,
             key=key,
             principal=request.amount,
