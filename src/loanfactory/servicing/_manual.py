@@ -26,7 +26,8 @@ from decimal import Decimal
 
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
-from loanfactory.ports import Channel, PaymentChannel, PaymentConfirmation, Transaction
+from loanfactory.ports import Channel, LedgerEntryRecord, PaymentChannel, PaymentConfirmation, Transaction
+from loanfactory.servicing._ledger import reversed_ids
 from loanfactory.servicing._records import CollectionPurpose, ManualKind, ManualPosting, ManualStatus
 from loanfactory.servicing._repayment import _positive
 from loanfactory.servicing._reversal import ReversalOps, reversible
@@ -293,13 +294,22 @@ class ManualOps(ReversalOps):
             record = record.evolve(order_id=order.id, entry_id=result.entry_id)
         else:
             assert record.entry_id is not None
-            reversal = self.reverse_in(
-                tx, record.loan_id, record.entry_id, key=record.id, reason=record.reason
-            )
+            entry_id = current(tx.ledger.entries(record.loan_id), record.entry_id)
+            reversal = self.reverse_in(tx, record.loan_id, entry_id, key=record.id, reason=record.reason)
             record = record.evolve(reversal=reversal)
         return tx.repo(ManualPosting).update(
             record.evolve(status=ManualStatus.posted, checker=checker, decided_at=self.clock.now())
         )
+
+
+def current(entries: list[LedgerEntryRecord], entry_id: str) -> str:
+    """The live posting of a payment: itself, or — when a reversal of an earlier payment replayed
+    it while this reversal waited for approval — the posting that replays it."""
+    replays = {e.data["replays"]: e.id for e in entries if e.data.get("replays")}
+    gone = reversed_ids(entries)
+    while entry_id in gone and entry_id in replays:
+        entry_id = replays[entry_id]
+    return entry_id
 
 
 def manual_id(kind: ManualKind, channel: PaymentChannel, reference: str) -> str:
