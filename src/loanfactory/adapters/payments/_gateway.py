@@ -110,6 +110,12 @@ class HttpPaymentGateway:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> HttpPaymentGateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response | None:
         signed = {**headers, **self.signer.headers(body)}
         try:
