@@ -27,6 +27,7 @@ from loanfactory.servicing import (
     OrderStatus,
     ServicingConfig,
 )
+from loanfactory.testing.payments import SimulatedGateway
 
 D = Decimal
 ACCOUNT = "6222020200112233"
@@ -427,3 +428,34 @@ def _requeue(world: World, order_id: str) -> OutboxMessage:
         payload=instruction.model_dump(mode="json"),
         created_at=world.clock.now(),
     )
+
+
+class Overpaying:
+    """A payment system that confirms one order for more than it asked."""
+
+    def __init__(self, inner: SimulatedGateway, order_id: str) -> None:
+        self.inner, self.order_id = inner, order_id
+
+    def submit(self, instruction: PaymentInstruction) -> PaymentResult:
+        result = self.inner.submit(instruction)
+        if instruction.id == self.order_id:
+            return result.model_copy(update={"amount": result.amount + D("1")})
+        return result
+
+    def status(self, instruction_id: str) -> PaymentResult:
+        return self.inner.status(instruction_id)
+
+
+def test_a_refused_answer_keeps_its_instruction_queued_and_the_others_go_on(world: World) -> None:
+    loan_id = world.active()
+    odd = world.servicing.request_repayment(loan_id, D("10"), key="odd")
+    fine = world.servicing.request_repayment(loan_id, D("20"), key="fine")
+    world.servicing.gateway = Overpaying(world.gateway, odd.id)
+    assert world.servicing.relay_payments() == 1
+    assert world.order(odd.id).status is OrderStatus.requested
+    assert world.order(fine.id).status is OrderStatus.succeeded
+    with world.store.transaction() as tx:
+        [waiting] = [m for m in tx.outbox.pending(limit=100) if m.topic == "payment"]
+    assert waiting.payload["id"] == odd.id
+    assert "10.00" in (waiting.last_error or "")
+    assert cash_in(world, loan_id) == [D("20")]

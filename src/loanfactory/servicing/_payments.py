@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from loanfactory.command import retry_conflicts
 from loanfactory.entity import DomainEvent
-from loanfactory.errors import InvalidInput, NotFound, StateConflict
+from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, StateConflict
 from loanfactory.money import format_money
 from loanfactory.ports import (
     Channel,
@@ -49,7 +49,8 @@ class PaymentOps(DisbursementOps, ReceiptOps):
     def relay_payments(self, limit: int = 1000) -> int:
         """Submit waiting payment instructions; returns how many were answered.
 
-        An instruction whose outcome the gateway could not tell stays queued for the next pass.
+        An instruction whose outcome the gateway could not tell, or whose answer was refused,
+        stays queued for the next pass with the error (``OutboxMessage.last_error``).
         """
         with self.store.transaction() as tx:
             waiting = [m for m in tx.outbox.pending(limit=1_000_000) if m.topic == "payment"][:limit]
@@ -58,11 +59,13 @@ class PaymentOps(DisbursementOps, ReceiptOps):
             instruction = PaymentInstruction.model_validate(message.payload)
             try:
                 result = self.gateway.submit(instruction)
-            except ServiceUnavailable as exc:
+                self.apply_payment_result(result, delivered=message.id)
+            except (ServiceUnavailable, LoanfactoryError) as exc:
+                # unknown outcome, or an answer refused (e.g. more confirmed than asked): the
+                # message stays queued with the error, and the other instructions go on
                 with self.store.transaction() as tx:
                     tx.outbox.mark_failed(message.id, str(exc)[:500])
                 continue
-            self.apply_payment_result(result, delivered=message.id)
             answered += 1
         return answered
 
@@ -95,10 +98,10 @@ class PaymentOps(DisbursementOps, ReceiptOps):
         for order_id in ids:
             try:
                 result = self.gateway.status(order_id)
-            except ServiceUnavailable:
-                continue  # asked again on the next pass
-            if result.status is not PaymentStatus.pending and self.apply_payment_result(result):
-                applied += 1
+                if result.status is not PaymentStatus.pending and self.apply_payment_result(result):
+                    applied += 1
+            except (ServiceUnavailable, LoanfactoryError):
+                continue  # asked again on the next pass; a refused answer changes nothing
         return applied
 
     def _claim_message(self, tx: Transaction, message_id: str, result: PaymentResult) -> None:
