@@ -278,7 +278,7 @@ class ReceiptOps(PrepaymentOps):
                 body=f"已收到您的款项 {format_money(confirmation.amount)} 元，但未能办理提前还款，"
                 "款项已用于归还到期款项，余额作为溢缴款留存。",
                 dedup_key=f"prepayment-short:{order.id}",
-                data={"loan_id": loan.id, "reason": why},
+                data={"loan_id": loan.id, "amount": format_money(confirmation.amount), "reason": why},
             )
             return self.take_payment(
                 tx, loan, confirmation.amount, day, key=key, source="prepayment-short", evidence=evidence

@@ -202,10 +202,10 @@ def from_domain_error(
         status = 422
     elif isinstance(exc, NotFound):
         status = 404
+    elif isinstance(exc, NotPermitted):  # before StateConflict, which it refines
+        status = 403
     elif isinstance(exc, StateConflict):
         status = 409
-    elif isinstance(exc, NotPermitted):
-        status = 403
     else:
         status = 400
     errors = []
