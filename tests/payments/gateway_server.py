@@ -13,6 +13,7 @@ Faults are set per test with ``POST /_control/faults`` (a seeded random draw dec
 - ``delay_rate``/``delay``: answer only after ``delay`` seconds (past the lender's timeout);
 - ``pending_rate``: answer ``pending``; the final outcome comes by callback or enquiry;
 - ``decline_rate``, ``partial_rate``: fail a payment, or collect only part of a debit;
+  ``decline_every``, ``partial_every``: the same for every n-th payment (or debit), for certain;
 - ``callback_url``; ``callback_delay``: each callback waits up to this many seconds (so they
   arrive late and out of order); ``duplicate_rate``: a callback is sent twice;
 - ``forge_rate``: a callback is followed by a forged one (a bad signature, a tampered amount, a
@@ -59,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "pending_rate": 0.0,
     "decline_rate": 0.0,
     "partial_rate": 0.0,
+    "decline_every": 0,
+    "partial_every": 0,
     "callback_url": None,
     "callback_delay": 0.0,
     "duplicate_rate": 0.0,
@@ -76,6 +79,7 @@ class State:
         self.tasks: set[asyncio.Task[None]] = set()
         self.callbacks: Counter[str] = Counter()  # "genuine:200", "forged:401", ...
         self.refused_requests = 0
+        self.executed: Counter[str] = Counter()  # payments executed, and debits among them
 
 
 STATE = State()
@@ -119,14 +123,23 @@ def _draw(name: str) -> bool:
     return STATE.rng.random() < float(STATE.faults[name])
 
 
+def _every(name: str, count: int) -> bool:
+    every = int(STATE.faults[name])
+    return every > 0 and count % every == 0
+
+
 def _execute(instruction: dict[str, Any]) -> dict[str, Any]:
     asked = Decimal(instruction["amount"])
     settled_at = instruction["requested_at"]  # the lender's business time, so that dates agree
     base = {"instruction_id": instruction["id"], "settled_at": settled_at}
-    if _draw("decline_rate"):
+    STATE.executed["all"] += 1
+    if _draw("decline_rate") or _every("decline_every", STATE.executed["all"]):
         return {**base, "status": "failed", "amount": "0.00", "reason": "declined", "reference": None}
     amount = asked
-    if instruction["direction"] == "debit" and _draw("partial_rate"):
+    if instruction["direction"] == "debit":
+        STATE.executed["debit"] += 1
+    partial = _draw("partial_rate") or _every("partial_every", STATE.executed["debit"])
+    if instruction["direction"] == "debit" and partial:
         amount = (asked * Decimal("0.4")).quantize(Decimal("0.01"), rounding=ROUND_DOWN) or Decimal("0.01")
     reference = f"PS{STATE.rng.getrandbits(48):015d}"
     return {**base, "status": "succeeded", "amount": format(amount, "f"), "reference": reference}

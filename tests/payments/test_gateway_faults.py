@@ -52,6 +52,8 @@ FAULTS = {
     "pending_rate": 0.3,
     "decline_rate": 0.1,
     "partial_rate": 0.25,
+    "decline_every": 9,  # besides the random ones, so that each run has declines and partial debits
+    "partial_every": 5,
     "callback_delay": 1.0,
     "duplicate_rate": 0.4,
     "forge_rate": 0.5,
