@@ -7,7 +7,10 @@ Variants, all on the same random applicants:
 - ``durable``: the same definition on the durable engine;
 - ``raw_durable``: durable_rules used directly (own host, same conditions written by hand, one
   ``assert_fact`` + ``delete_state`` per decision, Python computing grade, rate and limit);
-- ``zen``: zen-engine (GoRules) with the same decision as a JDM graph, when installed.
+- ``zen``: zen-engine (GoRules) with the same decision as a JDM graph, when installed;
+- ``dated_*``: a second decision (``bench/dated_decision.yaml``) on dates, durations and a rule-file
+  function (age at maturity, months on book, an annuity payment), against its own hand-written
+  Python baseline.
 
 Goals: compiled ≤ 1.5 × handwritten; durable ≤ 1.2 × raw durable_rules. ``--json`` prints one JSON
 line last. Every variant's decisions are checked against the handwritten ones before timing.
@@ -23,11 +26,11 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
-from loanfactory.facts import Applicant, Application, BureauReport, Facts
+from loanfactory.facts import Applicant, Application, BureauReport, Facts, Loan
 from loanfactory.rules import Decision, Outcome, Reason, compile_definition, load_rule_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,6 +310,83 @@ def zen() -> Callable[[Facts], Any] | None:
     return decide
 
 
+DATED = {
+    "old": Reason("DATED_OLD", "Older than 65 at maturity", "到期时年龄超过 65 周岁", "old_at_maturity"),
+    "new": Reason("DATED_NEW", "Less than 6 months on book", "账龄不足 6 个月", "new_on_book"),
+    "poor": Reason(
+        "DATED_UNAFFORDABLE", "The payment is above half the income", "月供超过月收入的一半", "unaffordable"
+    ),
+}
+DATED_OUTCOMES = (Outcome.passed, Outcome.approve, Outcome.manual_review, Outcome.reject)
+MONTHLY = Decimal("0.0435") / 12
+CENT = Decimal("0.01")
+POWER = Context(prec=34)  # the power is taken to 34 digits, as FEEL's decimal128
+
+
+def dated_applicants(n: int, seed: int = 11) -> list[Facts]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        disbursed = date(2023, 1, 1).fromordinal(date(2023, 1, 1).toordinal() + rng.randint(0, 880))
+        out.append(
+            Facts(
+                as_of=date(2025, 6, 1),
+                applicant=Applicant(
+                    birth_date=date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                    monthly_income=Decimal(rng.randint(1500, 40000)),
+                ),
+                application=Application(
+                    amount=Decimal(rng.randint(10, 500) * 1000), term=rng.choice((12, 24, 36, 60))
+                ),
+                loan=Loan(
+                    disbursed_on=disbursed,
+                    maturity_date=date(rng.randint(2026, 2060), rng.randint(1, 12), rng.randint(1, 28)),
+                ),
+            )
+        )
+    return out
+
+
+def _months(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if end.day < start.day else months
+
+
+def dated_handwritten(f: Facts) -> Decision:
+    """The dated decision written by hand (same output as bench/dated_decision.yaml)."""
+    a, app, loan = f.applicant, f.application, f.loan
+    assert a is not None
+    assert app is not None
+    assert loan is not None
+    birth, maturity, disbursed = a.birth_date, loan.maturity_date, loan.disbursed_on
+    assert birth is not None
+    assert maturity is not None
+    assert disbursed is not None
+    fired: list[str] = []
+    reasons: list[Reason] = []
+    rank = 0
+    if _months(birth, maturity) // 12 > 65:
+        fired.append("old_at_maturity")
+        reasons.append(DATED["old"])
+        rank = 3
+    if _months(disbursed, f.as_of) < 6:
+        fired.append("new_on_book")
+        reasons.append(DATED["new"])
+        rank = max(rank, 2)
+    payment = app.amount * MONTHLY / (1 - POWER.power(1 + MONTHLY, -app.term))
+    payment = payment.quantize(CENT, rounding=ROUND_HALF_UP)
+    fired.append("payment")
+    values = {"payment": payment, "days_on_book": (f.as_of - disbursed).days}
+    income = a.monthly_income
+    if income is not None and payment > income / 2:
+        fired.append("unaffordable")
+        reasons.append(DATED["poor"])
+        rank = 3
+    return Decision(
+        "dated_decision", DATED_OUTCOMES[rank], values, tuple(reasons), tuple(fired), (), (), None
+    )
+
+
 def timed(variants: dict[str, tuple[Callable[[Facts], Any], list[Facts]]], repeat: int) -> dict[str, float]:
     """Best of ``repeat`` rounds, µs per decision; each round runs every variant in turn, so a
     busy moment on the machine does not favour one variant."""
@@ -346,6 +426,22 @@ def main(argv: list[str] | None = None) -> int:
             if got != want:
                 print(f"{name} disagrees with the handwritten decision:\n{got}\n{want}", file=sys.stderr)
                 return 1
+    dated_library, problems = load_rule_file(ROOT / "bench" / "dated_decision.yaml")
+    if dated_library is None:
+        print("\n".join(d.format() for d in problems), file=sys.stderr)
+        return 1
+    dated_compiled = compile_definition(dated_library.get("dated_decision"))
+    dated_durable = compile_definition(dated_library.get("dated_decision"), engine="durable")
+    dated = dated_applicants(args.n)
+    for f in dated[:500]:
+        want = dated_handwritten(f)
+        for name, got in (
+            ("dated compiled", dated_compiled.evaluate(f)),
+            ("dated durable", dated_durable.evaluate(f)),
+        ):
+            if got != want:
+                print(f"{name} disagrees with the handwritten decision:\n{got}\n{want}", file=sys.stderr)
+                return 1
     zen_fn = zen()
     slow = facts[: max(args.n // 2, 200)]
     variants: dict[str, tuple[Callable[[Facts], Any], list[Facts]]] = {
@@ -354,18 +450,25 @@ def main(argv: list[str] | None = None) -> int:
         "compiled_trace_us": (lambda f: compiled.evaluate(f, trace=True), facts),
         "durable_us": (durable.evaluate, slow),
         "raw_durable_us": (raw, slow),
+        "dated_handwritten_us": (dated_handwritten, dated),
+        "dated_compiled_us": (dated_compiled.evaluate, dated),
+        "dated_durable_us": (dated_durable.evaluate, dated[: max(args.n // 2, 200)]),
     }
     if zen_fn is not None:
         variants["zen_us"] = (zen_fn, slow)
     measured = timed(variants, args.repeat)
     results: dict[str, float | None] = {k: measured.get(k) for k in (*variants, "zen_us")}
     h, r = results["handwritten_us"], results["raw_durable_us"]
+    dh = results["dated_handwritten_us"]
     assert h is not None
     assert r is not None
+    assert dh is not None
     for key, value in results.items():
         ratio = ""
         if value is not None and key.startswith("compiled"):
             ratio = f"  ({value / h:.2f}x handwritten)"
+        elif value is not None and key in ("dated_compiled_us", "dated_durable_us"):
+            ratio = f"  ({value / dh:.2f}x dated handwritten)"
         elif value is not None and key == "durable_us":
             ratio = f"  ({value / r:.2f}x raw durable_rules)"
         shown = "not installed" if value is None else f"{value:9.2f} µs"

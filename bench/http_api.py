@@ -63,6 +63,9 @@ def _id_number(first17: str) -> str:
     return first17 + "10X98765432"[total % 11]
 
 
+PII_KEY = "42" * 32  # one key for every server process on the bench database (64 hex digits)
+
+
 def serve(kind: str, port: int, db: str) -> None:
     import uvicorn
 
@@ -80,7 +83,11 @@ def serve(kind: str, port: int, db: str) -> None:
         from loanfactory.adapters.http._wiring import ServerSettings, build_server
         from loanfactory.origination.customer import Employment, EmploymentKind, IndividualProfile
 
-        environ = {"LOANFACTORY_API_KEYS": f"ops:operations:{KEY_OPS}"}
+        # personal data encrypted at rest, as a bank runs it (serve refuses to start without a key)
+        environ = {
+            "LOANFACTORY_API_KEYS": f"ops:operations:{KEY_OPS}",
+            "LOANFACTORY_PII_KEY": PII_KEY,
+        }
         settings = ServerSettings(
             db=db,
             products=ROOT / "products",

@@ -40,10 +40,12 @@ from loanfactory.ports import (
     SignatureMethod,
     Store,
 )
+from loanfactory.pricing import PricingDecision
 from loanfactory.reporting import portfolio_report, render_report
 from loanfactory.schedule import LoanTerms, annual_percentage_rate, build_schedule
 from loanfactory.servicing import Loan, LoanRequest, LoanStatus, Servicing, ServicingConfig
 from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.terms import contract_terms
 from loanfactory.testing import FixedClock, MemoryStore, SimulatedGateway, SimulatedSigner
 
 PRODUCTS = Path(__file__).resolve().parents[1] / "products"
@@ -162,17 +164,20 @@ def _open(
 ) -> str:
     term = rng.choice([12, 24, 36])
     rate = Decimal(rng.choice(["0.039", "0.042", "0.045", "0.072", "0.108"]))
+    terms = contract_terms(  # as origination prices it: the pricing rules set the rate
+        product,
+        Decimal(rng.randrange(10, 1000)) * 100,
+        term,
+        method=RepaymentMethod.annuity,
+        start=day,
+        pricing=PricingDecision(rate=rate),
+    )
     request = LoanRequest(
         customer_id=f"cust-{borrower.index:05d}",
         borrower_name=f"客户{borrower.index}",
         borrower_id_number=f"11010119900101{borrower.index % 10000:04d}",
-        product_code=product.code,
-        amount=Decimal(rng.randrange(10, 1000)) * 100,
-        term=term,
-        annual_rate=rate,
+        terms=terms,
         apr=apr(rate, term),
-        method=RepaymentMethod.annuity,
-        start=day,
         account=borrower.account,
         account_name=f"客户{borrower.index}",
         payee_category="consumption",

@@ -4,7 +4,7 @@ one store, both services, and the credit line handed from the offer to the loan.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from loanfactory.origination import (
     IndividualProfile,
 )
 from loanfactory.origination.credit_line import LineOccupation
+from loanfactory.origination.offer import Offer
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
@@ -47,7 +48,7 @@ def lender() -> Lender:
     )
 
 
-def approved_offer(lender: Lender) -> tuple[str, str]:
+def approved_offer(lender: Lender, coupon: str | None = None) -> tuple[str, str]:
     customer = lender.origination.register_customer(
         IndividualProfile(
             id_number=ID_NUMBER,
@@ -62,6 +63,9 @@ def approved_offer(lender: Lender) -> tuple[str, str]:
         idempotency_key="reg-1",
     )
     now = lender.clock.now()
+    coupon_id = None
+    if coupon is not None:
+        coupon_id = lender.origination.issue_coupon(coupon, customer.id, idempotency_key="coupon-1").id
     result = lender.origination.originate(
         ApplicationRequest(
             customer_id=customer.id,
@@ -79,6 +83,7 @@ def approved_offer(lender: Lender) -> tuple[str, str]:
                 Consent(scope=ConsentScope.bureau_query, granted_at=now),
                 Consent(scope=ConsentScope.data_use, granted_at=now),
             ],
+            coupon_id=coupon_id,
         ),
         idempotency_key="app-1",
     )
@@ -136,3 +141,44 @@ def test_declining_gives_the_hold_back(lender: Lender) -> None:
     line = lender.origination.line_of(customer_id)
     assert line is not None
     assert line.occupied == Decimal(0)
+
+
+def test_a_coupon_is_booked_as_it_was_offered(lender: Lender) -> None:
+    """A 7-day interest-free coupon: the loan is charged what the offer disclosed, to the fen."""
+    lender.origination.launch_campaign(
+        {
+            "code": "welcome",
+            "name": {"zh": "新客免息", "en": "Welcome"},
+            "interest_free_days": 7,
+            "valid_from": date(2025, 8, 1),
+            "valid_to": date(2025, 8, 31),
+        },
+        idempotency_key="campaign",
+    )
+    customer_id, offer_id = approved_offer(lender, coupon="welcome")
+    offer = lender.origination.get(Offer, offer_id)
+    assert offer.interest_free_days == 7
+    assert offer.terms is not None
+    free = (offer.amount * offer.annual_rate * 7 / 360).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    contract = lender.accept_offer(offer_id, key="accept-1")
+    for role, signer in (("borrower", customer_id), ("lender", "bank")):
+        lender.servicing.sign_contract(
+            contract.id, signer=signer, role=role, method=SignatureMethod.face, key=f"sign-{role}"
+        )
+    lender.servicing.disburse(contract.loan_id, key="disburse-1")
+    lender.servicing.relay_payments()
+    loan = lender.servicing.loan(contract.loan_id)
+    assert loan.terms.interest_free_days == 7
+    assert loan.schedule[0].waived == free
+    assert loan.schedule[0].total == offer.first_payment
+    assert sum(r.interest for r in loan.schedule) == offer.total_interest
+
+
+def test_an_offer_stored_before_offers_kept_their_terms_is_booked_on_its_rate(lender: Lender) -> None:
+    _, offer_id = approved_offer(lender)
+    offer = lender.origination.get(Offer, offer_id)
+    legacy = offer.model_copy(update={"terms": None})
+    rebuilt = lender.offered_terms(legacy)
+    assert rebuilt.annual_rate == offer.annual_rate
+    assert offer.terms is not None
+    assert rebuilt.model_copy(update={"concession": offer.terms.concession}) == offer.terms

@@ -4,6 +4,9 @@ Chinese banks count the first day and not the last (算头不算尾): the intere
 from ``start`` to ``end`` are ``(end - start).days``. Month arithmetic clamps to the month's end
 (a loan disbursed on 31 January is due on 28/29 February, then on 31 March again: the anchor day
 is kept, not the clamped one).
+
+Dates end on 9999-12-31: arithmetic that would pass it raises :class:`InvalidInput` with the
+code ``date-out-of-range`` (a schedule starting in 9990 is a request to refuse, not a crash).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from enum import StrEnum
 from fractions import Fraction
 from itertools import accumulate, repeat
 from operator import add, sub
+
+from loanfactory.errors import InvalidInput
 
 
 class Frequency(StrEnum):
@@ -139,12 +144,24 @@ def days_in_month(year: int, month: int) -> int:
     return _stdlib_calendar.monthrange(year, month)[1]
 
 
+def out_of_range(start: date) -> InvalidInput:
+    """The error of date arithmetic from ``start`` that passes the last (or first) date there is."""
+    return InvalidInput(
+        f"the dates from {start} on run past {date.max}, the last date there is",
+        code="date-out-of-range",
+        field="start",
+        message_zh=f"从 {start} 起推算的日期超过了 {date.max}（可表示的最后一天）",
+    )
+
+
 def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
     """``start`` moved by ``months``, on ``anchor_day`` (default start's day) clamped to month end."""
     day = anchor_day if anchor_day is not None else start.day
     index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
+    if not date.min.year <= year <= date.max.year:
+        raise out_of_range(start)
     return date(year, month, min(day, days_in_month(year, month)))
 
 
@@ -176,6 +193,8 @@ def month_series_with_days(
     else:
         days = map(min, _MONTH_LENGTH[first + months : last + 1 : months], repeat(day))
         ordinals = list(map(add, map(add, starts, repeat(base)), days))
+    if ordinals[-1] > _LAST_ORDINAL:
+        raise out_of_range(start)
     gaps = list(map(sub, ordinals, [start.toordinal(), *ordinals[:-1]]))
     return list(map(date.fromordinal, ordinals)), gaps
 
@@ -190,6 +209,7 @@ _CYCLE_YEAR = 2000  # a 400-year Gregorian cycle starts here (leap years repeat 
 _CYCLE_MONTHS = 400 * 12
 _CYCLE_DAYS = 146_097
 _CYCLE_ORDINAL = date(_CYCLE_YEAR, 1, 1).toordinal()
+_LAST_ORDINAL = date.max.toordinal()
 
 
 def _month_tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -211,7 +231,10 @@ def advance(start: date, frequency: Frequency, periods: int, anchor_day: int | N
         return add_months(start, months * periods, anchor_day)
     step = frequency.days
     assert step is not None
-    return start + timedelta(days=step * periods)
+    try:
+        return start + timedelta(days=step * periods)
+    except OverflowError:
+        raise out_of_range(start) from None
 
 
 def due_dates(

@@ -6,6 +6,8 @@ and nothing recurses on the Python stack. Scalars are resolved strictly (YAML 1.
 
 - ``true``/``false`` are booleans; ``yes``/``no``/``on``/``off`` stay strings;
 - plain numbers with a point are ``Decimal`` exactly as written (``0.049`` is not a float);
+  ``.nan``, ``.inf``, exponents beyond ±:data:`MAX_EXPONENT` (``1e999999999``) and numbers
+  of more than :data:`MAX_NUMBER_DIGITS` digits are located errors (``bad-number``);
 - ``2025-07-02`` is a ``date``; quoted scalars are always strings;
 - duplicate keys, custom tags, several documents in one file, non-UTF-8 bytes, binary junk,
   oversized files, nesting deeper than :data:`MAX_DEPTH` and alias "bombs" are diagnostics.
@@ -38,6 +40,10 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_SCALAR_CHARS = 100_000
+MAX_EXPONENT = 999
+"""A plain number's decimal exponent stays within ±this (``1e999999999`` would overflow Decimal)."""
+MAX_NUMBER_DIGITS = 100
+"""A plain number has at most this many digits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +310,8 @@ class _Builder:
                 text: str = event.value
                 if not event.style and event.tag is None and len(text) <= MAX_SCALAR_CHARS:
                     value: Any = resolve_plain(text)
+                    if value.__class__ is Decimal or value.__class__ is int:
+                        self._check_number(value, event)
                 else:
                     value = self._scalar(event)
                 self.nodes += 1
@@ -505,6 +513,22 @@ class _Builder:
         frame.pending_key = None
         frame.pending_key_mark = None
 
+    def _check_number(self, value: Decimal | int, event: Any) -> None:
+        """Non-finite, huge and over-precise numbers stop the document with a located error."""
+        problem = number_problem(value)
+        if problem is None:
+            return
+        en, zh = problem
+        self.error(
+            "bad-number",
+            f"'{event.value}' {en}",
+            event.start_mark,
+            hint="write an ordinary number such as 0.049 or 200000, or quote it to keep it as text",
+            message_zh=f"'{event.value}' {zh}",
+            hint_zh="请写普通数字（如 0.049、200000），或加引号作为文本",
+        )
+        raise _Stop
+
     def _scalar(self, event: Any) -> Any:
         text: str = event.value
         if len(text) > MAX_SCALAR_CHARS:
@@ -527,7 +551,36 @@ class _Builder:
             raise _Stop
         if event.style or tag is not None:  # quoted or block scalars are text
             return text
-        return resolve_plain(text)
+        value = resolve_plain(text)
+        if value.__class__ is Decimal or value.__class__ is int:
+            self._check_number(value, event)
+        return value
+
+
+def number_problem(value: Decimal | int) -> tuple[str, str] | None:
+    """Why a number read from a file cannot be used by anything (en, zh), or None.
+
+    Only what no reader could handle is refused here (NaN, infinity, exponents beyond
+    :data:`MAX_EXPONENT`, more than :data:`MAX_NUMBER_DIGITS` digits); each kind of file then
+    checks its own ranges (an amount, a rate, a rule literal) with its own located error.
+    """
+    if isinstance(value, int):
+        if len(str(abs(value))) <= MAX_NUMBER_DIGITS:
+            return None
+        return f"has more than {MAX_NUMBER_DIGITS} digits", f"位数超过 {MAX_NUMBER_DIGITS} 位"
+    if not value.is_finite():
+        return (
+            "is not a finite number (NaN and infinity are not allowed)",
+            "不是有限数值（不允许 NaN 与无穷大）",
+        )
+    if abs(value.adjusted()) > MAX_EXPONENT:
+        return (
+            f"is too large or too small (beyond 1e±{MAX_EXPONENT})",
+            f"数值过大或过小（超出 1e±{MAX_EXPONENT}）",
+        )
+    if len(value.as_tuple().digits) > MAX_NUMBER_DIGITS:
+        return f"has more than {MAX_NUMBER_DIGITS} digits", f"位数超过 {MAX_NUMBER_DIGITS} 位"
+    return None
 
 
 def resolve_plain(text: str) -> Any:
@@ -555,12 +608,9 @@ def resolve_plain(text: str) -> Any:
             except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
                 return text
         if text in _SPECIAL_FLOATS:
-            return Decimal(
-                text.replace(".", "")
-                .replace("inf", "Infinity")
-                .replace("Inf", "Infinity")
-                .replace("INF", "Infinity")
-            )
+            if text.lower().endswith("nan"):
+                return Decimal("NaN")
+            return Decimal("-Infinity" if text.startswith("-") else "Infinity")
         if _DATE.match(text):
             try:
                 return date.fromisoformat(text)

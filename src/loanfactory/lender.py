@@ -41,6 +41,7 @@ from loanfactory.ports import (
     SignatureProvider,
     Store,
 )
+from loanfactory.pricing import PricingDecision
 from loanfactory.product import ProductCatalog
 from loanfactory.servicing import (
     Contract,
@@ -49,7 +50,9 @@ from loanfactory.servicing import (
     Servicing,
     ServicingConfig,
 )
+from loanfactory.servicing._core import LprSource
 from loanfactory.servicing._warnings import WarningMonitor
+from loanfactory.terms import Concession, ContractTerms, contract_terms
 
 _PURPOSES_ZH = {
     "consumer": "个人消费",
@@ -85,7 +88,11 @@ class EndOfDay:
 
 
 class Lender:
-    """Every service of the lending system over one store, clock and id factory."""
+    """Every service of the lending system over one store, clock and id factory.
+
+    ``lpr`` is what servicing reprices floating loans on: an LPR series, or a callable giving the
+    fixings published so far (a bank's feed); by default origination's series.
+    """
 
     def __init__(
         self,
@@ -102,6 +109,7 @@ class Lender:
         origination_settings: OriginationSettings | None = None,
         servicing_config: ServicingConfig | None = None,
         monitor: WarningMonitor | None = None,
+        lpr: LprSource | None = None,
     ) -> None:
         self.store = store
         self.products = products
@@ -129,6 +137,7 @@ class Lender:
             credit_lines=OriginationCreditLines(self.origination),
             config=servicing_config,
             monitor=monitor,
+            lpr=lpr or settings.lpr,
         )
 
     def accept_offer(
@@ -179,13 +188,8 @@ class Lender:
             customer_id=customer.id,
             borrower_name=customer.name,
             borrower_id_number=identity,
-            product_code=offer.product_code,
-            amount=offer.amount,
-            term=offer.term,
-            annual_rate=offer.annual_rate,
+            terms=self.offered_terms(offer),
             apr=offer.apr,
-            method=offer.repayment_method,
-            start=offer.start_date,
             account=payout_account,
             account_name=payout_name,
             purpose=_PURPOSES_ZH.get(purpose, purpose),
@@ -195,6 +199,23 @@ class Lender:
             payee_account=payee.account if payee else None,
             payee_category=payee.category if payee else None,
             languages=languages,
+        )
+
+    def offered_terms(self, offer: Offer) -> ContractTerms:
+        """The contract terms of an offer: the ones it was priced on; for an offer stored before
+        offers kept them, rebuilt from its rate and interest-free days."""
+        if offer.terms is not None:
+            return offer.terms
+        product = self.products.product(offer.product_code)
+        return contract_terms(
+            product.spec,
+            offer.amount,
+            offer.term,
+            method=offer.repayment_method,
+            start=offer.start_date,
+            pricing=PricingDecision(rate=offer.annual_rate),
+            concession=Concession(interest_free_days=offer.interest_free_days, id=offer.coupon_id),
+            lpr=product.lpr,
         )
 
     def end_of_day(

@@ -133,6 +133,81 @@ def to_decimal(value: object, *, field: str = "value") -> Decimal:
     return result
 
 
+_AMOUNT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+MAX_AMOUNT_DIGITS = 15  # digits before the point: a quadrillion yuan is a typo, not a loan
+
+
+def parse_amount(value: object, *, field: str = "amount") -> Decimal:
+    """An amount as a client writes it (HTTP bodies, command-line flags), read strictly.
+
+    A string of ASCII digits with at most one ``.`` (``"4333.33"``), or an integer. Refused, each
+    with the reason: signs, spaces, thousands separators (``"1,000"``, ``"1_000"``), digits of other
+    scripts (``"１００"``, ``"١٠٠"``), exponents (``"1e4"``), floats, more than 15 digits before
+    the point. Then :func:`to_money` (at most two decimals). Product files keep :func:`to_money`.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, Decimal) and value.is_finite():
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, float):
+        raise _bad_amount(
+            value,
+            field,
+            'floats are inexact: send the amount as a string such as "4333.33"',
+            '浮点数不精确：请以字符串发送金额，例如 "4333.33"',
+        )
+    else:
+        raise _bad_amount(value, field, 'expected an amount such as "4333.33"', '应为金额，例如 "4333.33"')
+    if not _AMOUNT_TEXT.fullmatch(text):
+        raise _bad_amount(value, field, *_why_not_an_amount(text))
+    if len(text.partition(".")[0].lstrip("0")) > MAX_AMOUNT_DIGITS:
+        raise _bad_amount(
+            value,
+            field,
+            f"more than {MAX_AMOUNT_DIGITS} digits before the point",
+            f"整数部分超过 {MAX_AMOUNT_DIGITS} 位",
+        )
+    return to_money(text, field=field)
+
+
+def _why_not_an_amount(text: str) -> tuple[str, str]:
+    """Why ``text`` is not written as an amount, in English and Chinese."""
+    if not text.strip():
+        return "an amount is empty", "金额为空"
+    if text[0] in "+-＋－":
+        return "amounts are written without a sign", "金额不带正负号"
+    if any(c.isspace() for c in text):
+        return "amounts are written without spaces", "金额中不能有空格"
+    if any(c in ",_'，、·" for c in text):
+        return (
+            "amounts are written without thousands separators (1000, not 1,000)",
+            "金额不使用千位分隔符（写 1000，而非 1,000）",
+        )
+    if any(c.isdigit() and not c.isascii() for c in text):
+        return "amounts use the ASCII digits 0-9 only", "金额只能使用半角数字 0-9"
+    if any(c in "eE" for c in text) and any(c.isdigit() for c in text):
+        return (
+            "amounts are written without an exponent (10000, not 1e4)",
+            "金额不使用科学计数法（写 10000，而非 1e4）",
+        )
+    if text.count(".") > 1 or text.startswith(".") or text.endswith("."):
+        return (
+            "an amount has digits on both sides of at most one decimal point",
+            "金额最多一个小数点，且小数点两侧都要有数字",
+        )
+    return (
+        "not an amount: ASCII digits with at most one decimal point",
+        "不是金额：应为半角数字，最多一个小数点",
+    )
+
+
+def _bad_amount(value: object, field: str, message: str, message_zh: str) -> InvalidInput:
+    shown = str(value)[:40]
+    return InvalidInput(f"'{shown}': {message}", field=field, message_zh=f"'{shown}'：{message_zh}")
+
+
 _RATE_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(%|‰|bp|bps)\s*$", re.IGNORECASE)
 MAX_RATE = Decimal(10)  # 1000 % a year: anything above is a typo, not a product
 
@@ -204,6 +279,13 @@ def _money_validator(value: Any) -> Decimal:
         raise FieldError(exc) from None
 
 
+def _strict_money_validator(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except InvalidInput as exc:
+        raise FieldError(exc) from None
+
+
 _RATE_SCHEMA = {
     "anyOf": [
         {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*(%|‰|bp|bps)\s*$"},
@@ -243,3 +325,20 @@ Money = Annotated[
     WithJsonSchema(_MONEY_SCHEMA),
 ]
 """A non-negative amount in yuan with at most two decimals."""
+
+StrictMoney = Annotated[
+    Decimal,
+    BeforeValidator(_strict_money_validator),
+    PlainSerializer(format_money, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": rf"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(\.[0-9]{{1,2}})?$"},
+                {"type": "integer", "minimum": 0, "maximum": 10**MAX_AMOUNT_DIGITS - 1},
+            ],
+            "description": "An amount in yuan: ASCII digits, at most two decimals, no separators (精确到分).",
+            "examples": ["4333.33"],
+        }
+    ),
+]
+"""A non-negative amount written strictly (see :func:`parse_amount`): what the HTTP API accepts."""

@@ -38,6 +38,7 @@ from loanfactory.document import Document
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
 from loanfactory.facts import Facts, ProductFacts
 from loanfactory.lpr import LprSeries
+from loanfactory.pricing import PricingDecision
 from loanfactory.quote import Quote, quote
 from loanfactory.rules import (
     CompiledDefinition,
@@ -51,6 +52,7 @@ from loanfactory.rules import (
 )
 from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
 from loanfactory.spec.product import Status
+from loanfactory.terms import Concession, lpr_on, product_rate
 
 STATUS_MOVES: Mapping[Status, frozenset[Status]] = {
     Status.draft: frozenset({Status.online, Status.offline}),
@@ -131,8 +133,11 @@ class Product:
         start: date | None = None,
         first_due: date | None = None,
         style: ScheduleStyle = ScheduleStyle.posting,
+        pricing: PricingDecision | None = None,
+        concession: Concession | None = None,
     ) -> Quote:
-        """Schedule, fees and APR for ``amount`` and ``term`` (in the product's term unit)."""
+        """Schedule, fees and APR for ``amount`` and ``term`` (in the product's term unit), priced
+        by ``pricing`` (default: the product's own rate) with a coupon's ``concession``."""
         return quote(
             self.spec,
             amount,
@@ -142,6 +147,8 @@ class Product:
             first_due=first_due,
             lpr=self.lpr,
             style=style,
+            pricing=pricing,
+            concession=concession,
         )
 
 
@@ -270,15 +277,14 @@ def parse_status(value: Status | str) -> Status:
 def base_rate(
     spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date
 ) -> tuple[Decimal, list[tuple[str, Decimal]]]:
-    """The product's own rate for this term and amount on ``day``, and its parts (index and
-    spread, or fixed)."""
+    """The product's own rate for this term and amount on ``day`` (the one the loan-terms builder
+    starts from, :func:`loanfactory.terms.product_rate`), and its parts (index and spread, or fixed)."""
+    rate = product_rate(spec, amount, term, day, lpr)
     if isinstance(spec.rate, FixedRate):
-        rate = spec.rate.annual_rate(term, amount)
         return rate, [("fixed", rate)]
     assert isinstance(spec.rate, FloatingRate)
-    index = lpr.rate(spec.rate.tenor, day)
-    spread = spec.rate.spread_for(term, amount)
-    return index + spread, [(f"lpr-{spec.rate.tenor.value}", index), ("product-spread", spread)]
+    index = lpr_on(lpr, spec.rate, day)
+    return rate, [(f"lpr-{spec.rate.tenor.value}", index), ("product-spread", rate - index)]
 
 
 def product_facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date) -> ProductFacts:

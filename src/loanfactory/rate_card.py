@@ -10,7 +10,7 @@ Rates or spreads the rules set only under conditions no enumeration reaches (a r
 applicant's age, a first-loan rule) are added as cases of their own, marked *other conditions*.
 
 Each outcome is read as a :class:`~loanfactory.pricing.PricingDecision` and priced by the loan-terms
-builder (:func:`loanfactory.quote.terms_for`): the rule's rate, or the product's rate plus the
+builder (:func:`loanfactory.terms.contract_terms`): the rule's rate, or the product's rate plus the
 spread, within the product's floor and cap. ``loanfactory explain`` prints the card; ``lint`` runs
 its worst case over the same cases.
 """
@@ -27,11 +27,11 @@ from loanfactory.facts import Application, Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, PricingDecision, read_pricing
 from loanfactory.product import Product, product_facts
-from loanfactory.quote import terms_for
 from loanfactory.rules import Definition, Flow, RuleSet, Scorecard, Table
 from loanfactory.rules import _ir as ir
 from loanfactory.spec import ProductSpec
 from loanfactory.spec._pricingrefs import pricing_constants
+from loanfactory.terms import contract_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ def _case(
     lpr: LprSeries,
     day: date,
 ) -> PricingCase:
-    terms = terms_for(spec, amount, term, start=day, lpr=lpr, pricing=decision)
+    terms = contract_terms(spec, amount, term, start=day, lpr=lpr, pricing=decision)
     return PricingCase(grade, term, amount, decision, path, terms.annual_rate)
 
 

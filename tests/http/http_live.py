@@ -73,7 +73,7 @@ def live_server(
             products=folders[0],
             rules=folders[1],
             relay_interval=0,
-            environ={"LOANFACTORY_API_KEYS": keys},
+            environ={"LOANFACTORY_API_KEYS": keys, "LOANFACTORY_PII_KEY": bytes(range(32)).hex()},
         ),
         clock=clock,
         store=store,

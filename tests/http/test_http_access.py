@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import httpx
 import pytest
 from http_fakes import CUSTOMER, KEYS, SECRET, ApiClient, FakeBackend, authenticator
 
@@ -187,3 +189,88 @@ def test_rate_limiter_refills_and_bounds_memory() -> None:
     assert limiter.take("a") == 0  # evicted, so a full bucket again
     with pytest.raises(ValueError):
         RateLimiter(rate=0, burst=1)
+
+
+# --- failed authentication, limited by client address -------------------------------------------
+
+
+def _from(app: object, address: str, path: str = "/v1/me", **headers: str) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get(path, headers=headers)
+
+    return asyncio.run(go())
+
+
+def _limited_app(now: list[float]) -> object:
+    failures = RateLimiter(rate=0.5, burst=3, now=lambda: now[0])
+    return create_app(FakeBackend(), auth=authenticator(), auth_failures=failures)
+
+
+def test_fresh_bogus_keys_from_one_address_hit_429() -> None:
+    now = [0.0]
+    app = _limited_app(now)
+    statuses = [
+        _from(app, "203.0.113.9", Authorization=f"Bearer {new_api_key()}").status_code for _ in range(6)
+    ]
+    assert statuses == [401, 401, 401, 429, 429, 429]
+    limited = _from(app, "203.0.113.9", Authorization=f"Bearer {new_api_key()}", **{"Accept-Language": "zh"})
+    assert limited.json()["code"] == "auth-failures"
+    assert limited.json()["title"] == "请求过于频繁"
+    assert limited.headers["retry-after"] == "2"
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    # bogus tokens and missing credentials count the same
+    other = "198.51.100.7"
+    assert _from(app, other, Authorization="Bearer lf1.e30.AAAA").status_code == 401
+    assert _from(app, other).status_code == 401
+    assert _from(app, other, **{"X-API-Key": "nope"}).status_code == 401
+    assert _from(app, other, Authorization="Bearer lf1.e30.AAAA").status_code == 429
+    now[0] += 2.0  # one failure's worth of time: one more attempt, then blocked again
+    assert _from(app, "203.0.113.9", Authorization=f"Bearer {new_api_key()}").status_code == 401
+    assert _from(app, "203.0.113.9", Authorization=f"Bearer {new_api_key()}").status_code == 429
+
+
+def test_a_blocked_address_is_blocked_for_valid_keys_too_and_others_are_not() -> None:
+    now = [0.0]
+    app = _limited_app(now)
+    for _ in range(3):
+        _from(app, "203.0.113.9", Authorization="Bearer lf_wrong")
+    assert _from(app, "203.0.113.9", Authorization=f"Bearer {KEYS[Role.customer]}").status_code == 429
+    assert _from(app, "192.0.2.1", Authorization=f"Bearer {KEYS[Role.customer]}").status_code == 200
+    assert _from(app, "192.0.2.1", Authorization="Bearer lf_wrong").status_code == 401
+
+
+def test_successful_requests_cost_no_failure_tokens() -> None:
+    now = [0.0]
+    app = _limited_app(now)
+    for _ in range(20):
+        assert _from(app, "192.0.2.1", Authorization=f"Bearer {KEYS[Role.officer]}").status_code == 200
+    assert _from(app, "192.0.2.1", Authorization="Bearer lf_wrong").status_code == 401
+
+
+def test_the_server_limits_failed_authentications_by_default() -> None:
+    from pathlib import Path
+
+    from loanfactory.adapters.http._wiring import ServerSettings, build_server
+    from loanfactory.testing import MemoryStore
+
+    root = Path(__file__).resolve().parents[2]
+    server = build_server(
+        ServerSettings(products=root / "products", rules=root / "rules", relay_interval=0, environ={}),
+        store=MemoryStore(),
+    )
+    statuses = [
+        _from(server.app, "203.0.113.50", Authorization=f"Bearer {new_api_key()}").status_code
+        for _ in range(40)
+    ]
+    assert statuses[0] == 401
+    assert statuses[-1] == 429
+
+
+def test_waiting_takes_no_token() -> None:
+    limiter = RateLimiter(rate=1, burst=1, now=lambda: 0.0)
+    assert limiter.wait("a") == 0
+    assert limiter.wait("a") == 0
+    assert limiter.take("a") == 0
+    assert limiter.wait("a") == pytest.approx(1.0)

@@ -4,7 +4,7 @@ both parties sign → operations disburses → the loan and its schedule → rep
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -125,6 +125,10 @@ def test_a_customer_journey_from_quote_to_payoff(live: Live) -> None:
     schedule = live.ok(live.client.get(f"/v1/loans/{loan_id}/schedule", headers=me))
     assert len(schedule) == 24
     assert sum(Decimal(row["principal"]) for row in schedule) == Decimal(60000)
+    before = (date.fromisoformat(loan["start"]) - timedelta(days=1)).isoformat()  # nothing is owed yet
+    early = live.client.get(f"/v1/loans/{loan_id}/payoff-quote", headers=me, params={"on": before})
+    assert early.status_code == 422
+    assert early.json()["code"] == "before-value-date"
 
     # the first due date: the customer repays the installment, then asks what settles the rest
     first_due = schedule[0]["due_date"]

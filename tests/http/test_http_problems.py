@@ -177,8 +177,12 @@ def test_a_streamed_oversized_body_is_413_too(client: ApiClient) -> None:
 @pytest.mark.parametrize(
     ("amount", "en", "zh"),
     [
-        ("-5", "must not be negative, got -5", "不能为负数：-5"),
-        ("abc", "'abc' is not a number", "'abc' 不是数字"),
+        ("-5", "'-5': amounts are written without a sign", "'-5'：金额不带正负号"),
+        (
+            "abc",
+            "'abc': not an amount: ASCII digits with at most one decimal point",
+            "'abc'：不是金额：应为半角数字，最多一个小数点",
+        ),
         ("1.234", "1.234 has more than 2 decimal places", "1.234 的小数位超过 2 位（金额精确到分）"),
     ],
 )

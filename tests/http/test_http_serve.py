@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from loanfactory.adapters.http import Role, key_digest
 from loanfactory.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
+PII_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 @pytest.fixture
@@ -40,7 +42,8 @@ def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any
         "--relay-interval",
         "0",
     ]
-    return CliRunner().invoke(cli, [*base, *args], env={"LOANFACTORY_API_KEYS": "", **(env or {})})
+    environ = {"LOANFACTORY_API_KEYS": "", "LOANFACTORY_PII_KEY": PII_KEY, **(env or {})}
+    return CliRunner().invoke(cli, [*base, *args], env=environ)
 
 
 def test_serve_prints_dev_keys_and_the_docs_address(tmp_path: Path, ran: dict[str, Any]) -> None:
@@ -100,3 +103,63 @@ def test_a_rule_file_with_an_error_stops_the_server_with_every_problem(
     assert "scoring.yaml" in result.output
     assert "app" not in ran
     assert "Traceback" not in result.output
+
+
+def test_without_a_pii_key_the_server_does_not_start(tmp_path: Path, ran: dict[str, Any]) -> None:
+    result = _serve(tmp_path, env={"LOANFACTORY_PII_KEY": ""})
+    assert result.exit_code == 2, result.output
+    assert "LOANFACTORY_PII_KEY is not set" in result.output
+    assert "--dev" in result.output
+    assert "app" not in ran
+    assert not (tmp_path / "lf.db").exists()  # nothing written
+    zh = CliRunner().invoke(
+        cli,
+        [
+            "--lang",
+            "zh",
+            "serve",
+            "--db",
+            f"sqlite:///{tmp_path / 'lf.db'}",
+            "--products",
+            str(ROOT / "products"),
+            "--rules",
+            str(ROOT / "rules"),
+            "--relay-interval",
+            "0",
+        ],
+        env={"LOANFACTORY_PII_KEY": "", "LOANFACTORY_API_KEYS": ""},
+    )
+    assert zh.exit_code == 2
+    assert "个人信息将以明文存储" in zh.output
+
+
+def test_dev_starts_without_a_key_and_says_personal_data_is_in_clear(
+    tmp_path: Path, ran: dict[str, Any]
+) -> None:
+    result = _serve(tmp_path, "--dev", env={"LOANFACTORY_PII_KEY": ""})
+    assert result.exit_code == 0, result.output
+    assert "personal data is stored in clear" in result.output
+    assert ran["app"] is not None
+
+
+def test_with_a_key_personal_data_is_encrypted_and_nothing_is_said(
+    tmp_path: Path, ran: dict[str, Any]
+) -> None:
+    result = _serve(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "in clear" not in result.output
+    store = ran["app"].state.loanfactory.backend.lender.store
+    assert store.cipher is not None
+
+
+def test_a_malformed_pii_key_is_a_usage_error(tmp_path: Path, ran: dict[str, Any]) -> None:
+    result = _serve(tmp_path, env={"LOANFACTORY_PII_KEY": "not-a-key!"})
+    assert result.exit_code == 2
+    assert "neither base64 nor 64 hex digits" in result.output
+
+
+def test_failed_authentication_limits_are_options(tmp_path: Path, ran: dict[str, Any]) -> None:
+    result = _serve(tmp_path, "--auth-failure-burst", "2", "--auth-failure-rate", "0.01")
+    assert result.exit_code == 0, result.output
+    bad = _serve(tmp_path, "--auth-failure-burst", "0")
+    assert bad.exit_code == 2

@@ -49,7 +49,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             products=ROOT / "products",
             rules=ROOT / "rules",
             relay_interval=0,
-            environ={"LOANFACTORY_API_KEYS": KEYS},
+            environ={"LOANFACTORY_API_KEYS": KEYS, "LOANFACTORY_PII_KEY": bytes(range(32)).hex()},
         )
     )
     customer = server.origination.register_customer(individual(), idempotency_key="reg-alice").id
@@ -94,6 +94,20 @@ def test_a_quote_the_product_refuses_names_the_field_in_chinese(live: Live) -> N
     problem = response.json()
     assert problem["errors"][0]["loc"] == ["body", "term"]
     assert "期限" in problem["detail"]
+
+
+@pytest.mark.parametrize("start", ["9999-01-01", "9999-06-01", "9999-12-31"])
+def test_a_quote_whose_schedule_passes_9999_names_the_start_date(live: Live, start: str) -> None:
+    body = {"product_code": "salary_loan", "amount": "50000", "term": 12, "start_date": start}
+    for lang, words in (("en", "run past 9999-12-31"), ("zh", "超过了 9999-12-31")):
+        answer = live.client.post(
+            "/v1/quotes", headers={**_auth("lf_alice"), "Accept-Language": lang}, json=body
+        )
+        assert answer.status_code == 422, answer.text
+        problem = answer.json()
+        assert problem["code"] == "date-out-of-range"
+        assert problem["errors"][0]["loc"] == ["body", "start_date"]
+        assert words in problem["errors"][0]["msg"]
 
 
 def test_a_customer_applies_and_follows_the_application(live: Live) -> None:

@@ -28,7 +28,9 @@ from loanfactory.adapters.payments import Ed25519Key, HmacKey, HttpPaymentGatewa
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import CST
 from loanfactory.ports import PaymentGateway, SignatureMethod, Store
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest
+from loanfactory.terms import contract_terms
 from loanfactory.testing import FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,7 +190,7 @@ def lender_server(
             products=ROOT / "products",
             rules=ROOT / "rules",
             relay_interval=0,
-            environ={"LOANFACTORY_API_KEYS": api_keys},
+            environ={"LOANFACTORY_API_KEYS": api_keys, "LOANFACTORY_PII_KEY": secrets.token_bytes(32).hex()},
         ),
         clock=clock,
         store=store,
@@ -199,6 +201,7 @@ def lender_server(
 def signed_loans(server: Server, count: int, *, amount: Decimal = Decimal("10000")) -> list[tuple[str, str]]:
     """``count`` signed loans of consumer_credit, each with its customer's API key."""
     servicing = server.lender.servicing
+    product = servicing.product("consumer_credit")
     ring = server.app.state.loanfactory.auth.keys
     loans = []
     for n in range(count):
@@ -207,13 +210,15 @@ def signed_loans(server: Server, count: int, *, amount: Decimal = Decimal("10000
             customer_id=customer,
             borrower_name="张三",
             borrower_id_number="110101199003078512",
-            product_code="consumer_credit",
-            amount=amount,
-            term=12,
-            annual_rate=Decimal("0.12"),
+            terms=contract_terms(
+                product,
+                amount,
+                12,
+                method=RepaymentMethod.annuity,
+                start=server.lender.clock.today(),
+                pricing=PricingDecision(rate=Decimal("0.12")),
+            ),
             apr=Decimal("0.1268"),
-            method=RepaymentMethod.annuity,
-            start=server.lender.clock.today(),
             account=f"62220202{n:08d}",
             account_name="张三",
         )

@@ -149,6 +149,22 @@ def test_forged_callbacks_are_refused_and_change_nothing(bank: Bank) -> None:
     assert bank.cash_in() == [D("300.00")]
 
 
+def test_a_signed_callback_naming_a_key_twice_is_refused_whatever_its_content_type(bank: Bank) -> None:
+    order = repayment(bank, "300.00", "r1")
+    body = (
+        f'{{"instruction_id": "{order["id"]}", "status": "succeeded", "amount": "3.00", '
+        f'"amount": "300.00", "reference": "PS-1", "settled_at": "{START.isoformat()}"}}'
+    ).encode()
+    for content_type in ("application/json", "text/plain"):
+        headers = {**bank.keys.gateway_signer().headers(body), "Content-Type": content_type}
+        answer = bank.client.post("/v1/payments/callbacks", content=body, headers=headers)
+        assert (answer.status_code, answer.json()["code"]) == (422, "duplicate-key"), answer.text
+    assert bank.cash_in() == []
+    assert bank.order(order["id"]).status is OrderStatus.pending
+    assert bank.callback(bank.succeeded(order["id"], "300.00", "PS-1")).json()["applied"] is True
+    assert bank.cash_in() == [D("300.00")]
+
+
 def test_callbacks_duplicated_replayed_reordered_and_late(bank: Bank) -> None:
     first = repayment(bank, "200.00", "r1")
     second = repayment(bank, "150.00", "r2")

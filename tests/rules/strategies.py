@@ -28,16 +28,31 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 def money(*anchors: int) -> st.SearchStrategy[Decimal]:
     near = [Decimal(a) + d for a in anchors for d in (Decimal("-0.01"), Decimal(0), Decimal("0.01"))]
+    exponent_form = [Decimal("3E+3"), Decimal("5.0E+3"), Decimal("2.0E+5"), Decimal("5E+4"), Decimal("1E+6")]
     return st.one_of(
         st.sampled_from(near),
+        st.sampled_from(exponent_form),
         st.integers(0, 3_000_000).map(Decimal),
         st.decimals(0, 100000, places=2, allow_nan=False, allow_infinity=False),
     )
 
 
+def adversarial(*anchors: str) -> list[Decimal]:
+    """Values at each threshold, a hair either side (beyond a double's precision) and the same
+    values written in exponent form (``55E-2``, ``1E-7``), which durable_rules once choked on."""
+    out: list[Decimal] = []
+    for a in anchors:
+        x = Decimal(a)
+        out += [x, x + Decimal("1E-17"), x - Decimal("1E-17"), x + Decimal("1E-27"), x.scaleb(-9).scaleb(9)]
+    out += [Decimal("1E-7"), Decimal("5.5E-8"), Decimal("0E-5"), Decimal("9.99999999999999999E-1")]
+    return [v for v in out if v >= 0]
+
+
 def ratio(*anchors: str) -> st.SearchStrategy[Decimal]:
     return st.one_of(
-        st.sampled_from([Decimal(a) for a in anchors]), st.integers(0, 100).map(lambda x: Decimal(x) / 100)
+        st.sampled_from([Decimal(a) for a in anchors]),
+        st.sampled_from(adversarial(*anchors)),
+        st.integers(0, 100).map(lambda x: Decimal(x) / 100),
     )
 
 
@@ -125,7 +140,10 @@ products = st.builds(
 )
 
 loans = st.builds(
-    Loan, dpd=st.one_of(st.sampled_from([0, 1, 30, 31, 90, 91, 270, 271, 360, 361]), st.integers(0, 500))
+    Loan,
+    dpd=st.one_of(st.sampled_from([0, 1, 30, 31, 90, 91, 270, 271, 360, 361]), st.integers(0, 500)),
+    disbursed_on=maybe(st.dates(date(2019, 1, 1), date(2026, 12, 31))),
+    maturity_date=maybe(st.dates(date(2025, 1, 1), date(2060, 12, 31))),
 )
 
 variables = st.fixed_dictionaries(
@@ -134,6 +152,7 @@ variables = st.fixed_dictionaries(
         "grade": st.sampled_from(["A", "B", "C", "D", "E"]),
         "limit": money(50000),
         "spread": st.sampled_from([Decimal("0.005"), Decimal("0.04")]),
+        "cut": st.sampled_from(adversarial("0.5", "0.55")),
     },
 )
 

@@ -42,7 +42,9 @@ def test_public_names() -> None:
         "load_rule_files",
         "load_scenario_document",
         "parse_definition",
+        "read_dmn",
         "run_scenario_paths",
+        "write_dmn",
     ]
     assert rules.ENGINES == ("compiled", "durable")
     assert [p.value for p in rules.FLOW_ORDER] == [

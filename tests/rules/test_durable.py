@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import date
 from decimal import Decimal
@@ -85,5 +86,12 @@ def test_first_hit_rows_become_disjoint_ranges(library: RuleLibrary) -> None:
     (name,) = runtime._registered
     rules = runtime.host.get_ruleset(name).get_definition()
     text = json.dumps(rules, default=str)
-    assert '{"$gte": {"bureau__credit_score": 700}}' in text
-    assert '{"$lt": {"bureau__credit_score": 750}}' in text
+    # [700..750), [650..700) and [550..650) are each one range of ranks (constants 550 < 650 <
+    # 700 < 750 have ranks 1, 3, 5, 7), not "row and not the rows before"
+    ranges = re.findall(
+        r'\{"\$and": \[\{"\$gte": \{"bureau__credit_score": (\d+)\}\}, '
+        r'\{"\$lt": \{"bureau__credit_score": (\d+)\}\}\]\}',
+        text,
+    )
+    assert sorted((int(a), int(b)) for a, b in ranges) == [(1, 3), (3, 5), (5, 7)]
+    assert '{"$gte": {"bureau__credit_score": 7}}' in text

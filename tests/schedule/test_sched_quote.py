@@ -1,4 +1,4 @@
-"""Product glue: LoanTerms for a product, and quotes (schedule, fees, APR)."""
+"""Product glue: the engine's view of a product's contract terms, and quotes (schedule, fees, APR)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from loanfactory.calendar import FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, RepaymentMethod
 from loanfactory.errors import InvalidInput, SpecError
 from loanfactory.money import ResiduePlacement
-from loanfactory.quote import quote, quote_product, terms_for
+from loanfactory.quote import quote, quote_product
+from loanfactory.schedule import LoanTerms
 from loanfactory.spec import ProductSpec, load_product, load_product_text
+from loanfactory.terms import contract_terms, schedule_terms
 
 D = Decimal
 PRODUCTS = Path(__file__).parents[2] / "products"
@@ -38,6 +40,10 @@ fees:
   - {id: arrangement, kind: arrangement, timing: upfront, amount: 100}
   - {id: late, kind: late-payment, timing: on-event, event: overdue, amount: 50}
 """
+
+
+def terms_for(spec: ProductSpec, amount: Decimal, term: int, **choices: object) -> LoanTerms:
+    return schedule_terms(contract_terms(spec, amount, term, **choices))  # type: ignore[arg-type]
 
 
 def product(text: str = PRODUCT) -> ProductSpec:

@@ -4,6 +4,7 @@ disburse and age loans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,11 +12,15 @@ from typing import Any
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
+from loanfactory.lpr import LprSeries
 from loanfactory.ports import LedgerEntryRecord, PaymentChannel, PaymentConfirmation, SignatureMethod
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import (
     DebitOrder,
+    EntryType,
     LoanRequest,
     Operator,
+    OrderStatus,
     Position,
     RepaymentResult,
     ReversalResult,
@@ -23,6 +28,7 @@ from loanfactory.servicing import (
     ServicingConfig,
 )
 from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.terms import Concession, contract_terms
 from loanfactory.testing import FixedClock, MemoryStore
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
@@ -53,6 +59,7 @@ class World:
         duplicate_rate: float = 0.0,
         partial: bool = False,
         config: ServicingConfig | None = None,
+        lpr: LprSeries | Callable[[], LprSeries] | None = None,
         **kwargs: Any,
     ) -> None:
         self.clock = FixedClock(start)
@@ -67,6 +74,7 @@ class World:
         )
         self.signer = SimulatedSigner()
         self.products = products or {"consumer_credit": product("consumer_credit")}
+        self.lpr_source = lpr or LprSeries.default()
         self.servicing = Servicing(
             self.store,
             self.clock,
@@ -75,26 +83,50 @@ class World:
             signer=self.signer,
             ids=SequentialIds(),
             config=config,
+            lpr=self.lpr_source,
             **kwargs,
         )
         self._keys = 0
+
+    def lpr(self) -> LprSeries:
+        """The LPR fixings known today (a fixed series, or what a feed has published so far)."""
+        source = self.lpr_source
+        return source if isinstance(source, LprSeries) else source()
 
     def key(self, prefix: str = "k") -> str:
         self._keys += 1
         return f"{prefix}-{self._keys}"
 
-    def request(self, code: str = "consumer_credit", **changes: Any) -> LoanRequest:
+    def request(
+        self,
+        code: str = "consumer_credit",
+        *,
+        amount: Decimal = Decimal("10000"),
+        term: int = 12,
+        annual_rate: Decimal = Decimal("0.12"),
+        method: RepaymentMethod = RepaymentMethod.annuity,
+        start: date | None = None,
+        interest_free_days: int = 0,
+        **changes: Any,
+    ) -> LoanRequest:
+        """A loan request on the product's contract terms, priced at ``annual_rate`` (a pricing
+        decision setting the rate, as origination's rules may)."""
+        terms = contract_terms(
+            self.products[code],
+            amount,
+            term,
+            method=method,
+            start=start or self.clock.today(),
+            pricing=PricingDecision(rate=annual_rate),
+            concession=Concession(interest_free_days=interest_free_days),
+            lpr=self.lpr(),
+        )
         data: dict[str, Any] = {
             "customer_id": "cust-1",
             "borrower_name": "张三",
             "borrower_id_number": "110101199003078512",
-            "product_code": code,
-            "amount": Decimal("10000"),
-            "term": 12,
-            "annual_rate": Decimal("0.12"),
+            "terms": terms,
             "apr": Decimal("0.1268"),
-            "method": RepaymentMethod.annuity,
-            "start": self.clock.today(),
             "account": "6222020200112233",
             "account_name": "张三",
         }
@@ -145,6 +177,17 @@ class World:
         order = self.servicing.request_repayment(loan_id, amount, key=key or self.key("collect"))
         self.deliver()
         return self.order(order.id)
+
+    def prepaid(self, loan_id: str, key: str, **kwargs: Any) -> tuple[DebitOrder, LedgerEntryRecord]:
+        """The borrower asks to prepay (``request_prepayment``); the gateway collects the quote and
+        the confirmed money makes the prepayment. The order and its prepayment posting."""
+        order = self.servicing.request_prepayment(loan_id, key=key, **kwargs)
+        self.deliver()
+        done = self.order(order.id)
+        assert done.status is OrderStatus.succeeded, done
+        entry = next(e for e in self.entries(loan_id) if e.id == done.entry_id)
+        assert entry.type == EntryType.prepayment, entry
+        return done, entry
 
     def reverse(self, loan_id: str, entry_id: str, *, key: str, reason: str = "bounced") -> ReversalResult:
         """Operations reverse a payment (below the four-eyes amount, so at once)."""

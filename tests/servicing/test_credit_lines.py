@@ -14,7 +14,9 @@ from loanfactory.entity import CST, SequentialIds
 from loanfactory.origination.credit_line import CreditLine
 from loanfactory.origination.service import Origination
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, SignatureMethod
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, OriginationCreditLines, Servicing
+from loanfactory.terms import contract_terms
 from loanfactory.testing import (
     FixedClock,
     MemoryStore,
@@ -70,12 +72,14 @@ def test_the_line_is_occupied_at_payout_and_released_as_principal_comes_back(cat
         customer_id=person.id,
         borrower_name="李娜",
         borrower_id_number="110101199003078512",
-        product_code="consumer_credit",
-        amount=D("10000"),
-        term=12,
-        annual_rate=D("0.12"),
+        terms=contract_terms(
+            catalog.products["consumer_credit"],
+            D("10000"),
+            12,
+            start=date(2026, 1, 5),
+            pricing=PricingDecision(rate=D("0.12")),
+        ),
         apr=D("0.1268"),
-        start=date(2026, 1, 5),
         account="6222021234567890123",
         account_name="李娜",
         credit_line_id=line.id,

@@ -175,3 +175,63 @@ def test_a_rate_the_integer_path_cannot_hold_falls_back_to_the_exact_path() -> N
     fast.until(date(2026, 3, 1), engine="vectorised")
     assert _snapshot(fast, loans[:1]) == _snapshot(exact, loans[:1])
     assert any(e.type == "penalty" for e in fast.entries(loans[1]))
+
+
+# --- the calendar guard: a wrong date must not pin the calendar ---------------------------------
+
+
+def _eod_count(world: World) -> int:
+    with world.store.transaction() as tx:
+        return len(tx.repo(EodRun).list())
+
+
+def test_a_first_run_before_the_books_first_loan_is_refused_unless_meant() -> None:
+    world = _world()
+    world.active()  # value date START
+    for day, code in (
+        (START - timedelta(days=1), "before-first-loan"),
+        (date(1970, 1, 1), "before-first-loan"),
+    ):
+        with pytest.raises(StateConflict) as caught:
+            world.servicing.run_eod(day)
+        assert caught.value.code == code
+        assert "--allow-gap" in caught.value.message
+        assert "--allow-gap" in (caught.value.message_zh or "")
+    assert _eod_count(world) == 0  # nothing written
+    assert world.servicing.run_eod(START).status is RunStatus.completed
+
+
+def test_a_first_run_far_behind_today_on_an_empty_book_is_refused() -> None:
+    world = World(config=ServicingConfig(eod_max_gap_days=10))
+    with pytest.raises(StateConflict) as caught:
+        world.servicing.run_eod(START - timedelta(days=11))
+    assert caught.value.code == "date-far-behind"
+    assert "11 days before today" in caught.value.message
+    assert world.servicing.run_eod(START - timedelta(days=10)).status is RunStatus.completed
+
+
+def test_allow_gap_runs_a_meant_date_and_bridges_a_pinned_calendar() -> None:
+    world = _world()
+    loan = world.active()
+    world.servicing.run_eod(date(1970, 1, 1), allow_gap=True)
+    with pytest.raises(StateConflict) as caught:
+        world.servicing.run_eod(START)
+    assert caught.value.code == "date-gap"
+    assert "1970-01-02" in caught.value.message
+    assert "days behind" in caught.value.message
+    assert "--allow-gap" in caught.value.message
+    run = world.servicing.run_eod(START, allow_gap=True)
+    assert run.status is RunStatus.completed
+    world.clock.advance(timedelta(days=1))
+    assert world.servicing.run_eod(START + timedelta(days=1)).status is RunStatus.completed
+    assert world.position(loan).principal > 0
+
+
+def test_a_short_gap_asks_for_the_missing_dates_without_suggesting_the_flag() -> None:
+    world = _world()
+    world.active()
+    world.servicing.run_eod(START)
+    world.clock.advance(timedelta(days=5))
+    with pytest.raises(StateConflict) as caught:
+        world.servicing.run_eod(START + timedelta(days=5))
+    assert caught.value.message == f"run the end of day for {START + timedelta(days=1)} first"

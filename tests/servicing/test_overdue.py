@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from servicing_world import World, product
@@ -21,7 +21,6 @@ from loanfactory.servicing import (
     RiskSignal,
     SignalKind,
     TaskStatus,
-    daily_penalty,
     tier_index,
 )
 from loanfactory.spec import OverdueAction
@@ -41,8 +40,8 @@ def test_penalty_starts_after_the_grace_days_and_compounds_on_interest(world: Wo
     penalties = _penalties(world, loan_id)
     assert min(penalties) == date(2026, 2, 9)  # due 02-05, grace 3 days: 06, 07, 08 are free
     rate = D("0.12") * D("1.5")
-    expected = daily_penalty(D("788.49"), rate, 360) + daily_penalty(D("100.00"), rate, 360)
-    assert penalties[date(2026, 2, 9)] == expected == D("0.44")
+    exact = (D("788.49") + D("100.00")) * rate / 360  # principal 788.49 and interest 100.00 overdue
+    assert penalties[date(2026, 2, 9)] == exact.quantize(D("0.01"), ROUND_HALF_UP) == D("0.44")
 
 
 def test_paying_within_the_grace_costs_no_penalty(world: World) -> None:
@@ -64,11 +63,12 @@ def test_without_the_waiver_the_grace_days_are_charged_once_exceeded() -> None:
     world.gateway.fund(ACCOUNT, D(0))
     world.until(date(2026, 2, 11))
     penalties = _penalties(world, loan_id)
-    rate = D("0.18")
-    day = daily_penalty(D("788.49"), rate, 360) + daily_penalty(D("100.00"), rate, 360)
-    back = daily_penalty(D("788.49") * 3, rate, 360) + daily_penalty(D("100.00") * 3, rate, 360)
-    assert penalties[date(2026, 2, 9)] == day + back
-    assert penalties[date(2026, 2, 10)] == day
+    daily = (D("788.49") + D("100.00")) * D("0.18") / 360
+    # the first day past the grace charges it and the three grace days: 4 days, rounded once
+    first = (daily * 4).quantize(D("0.01"), ROUND_HALF_UP)
+    assert penalties[date(2026, 2, 9)] == first == D("1.78")
+    # then the cumulative figure minus what was posted: 5 days' worth less 1.78
+    assert penalties[date(2026, 2, 10)] == (daily * 5).quantize(D("0.01"), ROUND_HALF_UP) - first
 
 
 def test_days_past_due_and_category_follow_the_oldest_unpaid_installment(world: World) -> None:

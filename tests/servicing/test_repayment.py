@@ -10,22 +10,10 @@ from pydantic import ValidationError
 from servicing_world import World, product
 
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.ports import LedgerEntryRecord
 from loanfactory.servicing import DebitOrder, EntryType, LoanStatus, OrderStatus
 from loanfactory.spec import Reamortisation
 
 D = Decimal
-
-
-def prepaid(world: World, loan_id: str, key: str, **kwargs: object) -> tuple[DebitOrder, LedgerEntryRecord]:
-    """The borrower asks to prepay; the gateway collects the quote; the prepayment posting."""
-    order = world.servicing.request_prepayment(loan_id, key=key, **kwargs)  # type: ignore[arg-type]
-    world.deliver()
-    done = world.order(order.id)
-    assert done.status is OrderStatus.succeeded
-    entry = next(e for e in world.entries(loan_id) if e.id == done.entry_id)
-    assert entry.type == EntryType.prepayment
-    return done, entry
 
 
 def test_a_partial_payment_settles_the_oldest_dues_first(world: World) -> None:
@@ -65,7 +53,7 @@ def test_prepayment_keep_term_lowers_the_installment(world: World) -> None:
     assert quote.due == 0
     assert quote.prepayment_fee == 0
     assert quote.accrued_interest > 0
-    order, entry = prepaid(world, loan_id, "pp", principal=D("3000"), reamortisation=Reamortisation.keep_term)
+    order, entry = world.prepaid(loan_id, "pp", principal=D("3000"), reamortisation=Reamortisation.keep_term)
     assert order.amount == order.collected == entry.amount == quote.total
     assert -entry.principal == D("3000")
     loan = world.servicing.loan(loan_id)
@@ -80,7 +68,7 @@ def test_prepayment_keep_term_lowers_the_installment(world: World) -> None:
 def test_prepayment_keep_installment_shortens_the_term(world: World) -> None:
     loan_id = world.active()
     world.until(date(2026, 4, 20))
-    prepaid(world, loan_id, "pp", principal=D("3000"), reamortisation=Reamortisation.keep_installment)
+    world.prepaid(loan_id, "pp", principal=D("3000"), reamortisation=Reamortisation.keep_installment)
     future = [r for r in world.servicing.loan(loan_id).schedule if r.due_date > date(2026, 4, 20)]
     assert len(future) < 9
     assert all(r.total <= D("888.49") for r in future[:-1])
@@ -91,7 +79,7 @@ def test_paying_off_settles_the_loan_and_frees_the_schedule(world: World) -> Non
     loan_id = world.active()
     world.until(date(2026, 4, 20))
     quote = world.servicing.payoff_quote(loan_id)
-    order, _ = prepaid(world, loan_id, "off")
+    order, _ = world.prepaid(loan_id, "off")
     assert order.collected == quote.total
     assert world.servicing.loan(loan_id).status is LoanStatus.settled
     position = world.position(loan_id)
@@ -129,7 +117,7 @@ def test_a_mortgage_prepayment_in_the_first_year_pays_the_penalty() -> None:
     assert world.products["home_mortgage"].prepayment.allowed_after_periods == 0
     quote = world.servicing.payoff_quote(loan_id, principal=D("100000"))
     assert quote.prepayment_fee == D("1000.00")  # 1 % of the amount prepaid within the first year
-    order, entry = prepaid(world, loan_id, "pp", principal=D("100000"))
+    order, entry = world.prepaid(loan_id, "pp", principal=D("100000"))
     fee = next(e for e in world.entries(loan_id) if e.idempotency_key == f"prepay-fee:{order.id}")
     assert fee.amount == D("1000.00") == -entry.fee
     assert order.collected == entry.amount == quote.total
@@ -141,7 +129,7 @@ def test_the_borrowers_credit_is_used_first_in_a_payoff(world: World) -> None:
     world.repay(loan_id, D("200"))  # nothing due: all credit
     quote = world.servicing.payoff_quote(loan_id)
     assert quote.credit == D("200")
-    order, entry = prepaid(world, loan_id, "off")
+    order, entry = world.prepaid(loan_id, "off")
     assert order.amount == entry.amount == quote.total  # only what the credit does not cover
     assert world.position(loan_id).credit == 0
 
@@ -149,7 +137,7 @@ def test_the_borrowers_credit_is_used_first_in_a_payoff(world: World) -> None:
 def test_leftover_credit_is_refunded_through_the_gateway(world: World) -> None:
     loan_id = world.active()
     world.until(date(2026, 4, 20))
-    prepaid(world, loan_id, "off")
+    world.prepaid(loan_id, "off")
     world.repay(loan_id, D("50"))  # a late transfer arrives after the loan is settled
     assert world.position(loan_id).credit == D("50")
     order = world.servicing.refund_credit(loan_id, key="rf")
@@ -209,3 +197,28 @@ def test_the_schedule_query_shows_each_installment_with_its_payments(world: Worl
     assert rows[1].paid == D("300") - penalty
     assert rows[1].outstanding == D("888.49") - rows[1].paid
     assert sum(r.principal for r in rows) == D("10000")
+
+
+def test_a_payoff_quote_or_prepayment_before_the_value_date_is_refused(world: World) -> None:
+    loan_id = world.active()  # value date 2026-01-05
+    start = world.servicing.loan(loan_id).start
+    assert start == date(2026, 1, 5)
+    for attempt in (
+        lambda: world.servicing.payoff_quote(loan_id, on=date(2026, 1, 4)),
+        lambda: world.servicing.payoff_quote(loan_id, on=date(1970, 1, 1), principal=D("100")),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            attempt()
+        assert refused.value.code == "before-value-date"
+        assert refused.value.field == "on"
+        assert "2026-01-05" in (refused.value.message_zh or "")
+    early = world.confirmed(D("10000"), on=date(2026, 1, 4))  # money dated before the value date
+    with pytest.raises(InvalidInput) as refused:
+        world.servicing.prepay(loan_id, key="early", confirmation=early)
+    assert refused.value.code == "before-value-date"
+    assert refused.value.field == "settled_on"
+    on_the_day = world.servicing.payoff_quote(loan_id, on=start)
+    amount = world.servicing.loan(loan_id).amount
+    assert on_the_day.principal == amount  # settling on the value date repays the principal ...
+    assert on_the_day.accrued_interest == 0  # ... with no interest yet (算头不算尾: 0 days)
+    assert world.position(loan_id).principal == amount  # nothing moved

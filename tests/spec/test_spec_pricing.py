@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,9 @@ from loanfactory.catalog import load_catalog
 from loanfactory.errors import InvalidInput
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PricingDecision, implausible, read_pricing
-from loanfactory.quote import terms_for
-from loanfactory.spec import load_product_text
+from loanfactory.schedule import LoanTerms
+from loanfactory.spec import ProductSpec, load_product_text
+from loanfactory.terms import contract_terms, schedule_terms
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +172,11 @@ def spec(rate: str) -> object:
     loaded, problems = load_product_text(PRODUCT.format(code="pp", rate=rate, extra=""))
     assert loaded is not None, [p.format() for p in problems]
     return loaded
+
+
+def terms_for(product: ProductSpec, amount: Decimal, term: int, **choices: Any) -> LoanTerms:
+    """The schedule engine's view of the product's contract terms (the one builder)."""
+    return schedule_terms(contract_terms(product, amount, term, **choices))
 
 
 def test_the_terms_builder_applies_a_rate_or_a_spread_within_floor_and_cap() -> None:

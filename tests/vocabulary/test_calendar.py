@@ -82,3 +82,22 @@ def test_month_series_is_add_months_step_by_step(
     expected = [add_months(start, months * k, anchor) for k in range(1, count + 1)]
     assert dates == expected
     assert gaps == [(b - a).days for a, b in zip([start, *expected], expected, strict=False)]
+
+
+def test_dates_past_9999_are_a_located_error_not_a_crash() -> None:
+    from loanfactory.calendar import Frequency, add_months, advance, due_dates, month_series_with_days
+    from loanfactory.errors import InvalidInput
+
+    last = date(9999, 6, 30)
+    for attempt in (
+        lambda: add_months(last, 12),
+        lambda: month_series_with_days(last, 1, 12),
+        lambda: month_series_with_days(date(9000, 1, 31), 12, 1200, 31),
+        lambda: advance(last, Frequency.weekly, 100),
+        lambda: due_dates(last, 12, Frequency.monthly),
+    ):
+        with pytest.raises(InvalidInput) as info:
+            attempt()
+        assert info.value.code == "date-out-of-range"
+        assert info.value.message_zh
+    assert month_series_with_days(last, 6, 1)[0] == [date(9999, 12, 30)]  # up to the last day is fine

@@ -14,6 +14,7 @@ from loanfactory.money import (
     RoundingPolicy,
     format_money,
     format_rate,
+    parse_amount,
     parse_rate,
     quantize,
     to_money,
@@ -94,3 +95,35 @@ def test_formatting() -> None:
     assert format_rate(Decimal("0.049")) == "4.9%"
     assert format_rate(Decimal("0.12")) == "12%"
     assert format_money(Decimal("1234.5")) == "1234.50"
+
+
+# --- amounts written by clients (parse_amount) --------------------------------------------------
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("999999999999999.99"), places=2))
+def test_a_plainly_written_amount_reads_back_exactly(amount: Decimal) -> None:
+    assert parse_amount(format(amount, "f")) == amount
+    assert parse_amount(amount) == amount
+
+
+@given(
+    st.integers(0, 10**12),
+    st.sampled_from(
+        ["{:,}", "{:_}", "+{}", "-{}", "{}e0", " {}", "{} ", "{}.", ".{}", "０{}", "{}٠", "{}.1.2"]
+    ),
+)
+def test_an_amount_written_with_anything_else_is_refused(number: int, form: str) -> None:
+    text = form.format(number)
+    if text.isascii() and text.isdigit():  # "{:,}" of a small number has no separator
+        return
+    with pytest.raises(InvalidInput) as info:
+        parse_amount(text, field="principal")
+    assert info.value.field == "principal"
+    assert info.value.message_zh
+
+
+def test_parse_amount_and_to_money_agree_on_the_value() -> None:
+    for text in ("0", "12.5", "4333.33", "100000000"):
+        assert parse_amount(text) == to_money(text)
+    with pytest.raises(InvalidInput, match="more than 2 decimal places"):
+        parse_amount("1.234")

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "explain",
         "Show a product's effective rule flow and its rate per grade, term and amount.",
     ),
+    "rules": ("loanfactory.cli.rules", "rules", "Import and export rules as DMN XML."),
 }
 
 

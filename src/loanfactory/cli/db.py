@@ -2,7 +2,8 @@
 
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``.
 Exit codes: 0 fine, 1 the check found a problem (schema not at head or drifted, audit chain
-broken), 2 a usage error (bad URL, database unreachable).
+broken, personal data left under an older PII key), 2 a usage error (bad URL, database
+unreachable, no PII key).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ DB_OPTION = click.option(
 
 @click.group()
 def db() -> None:
-    """Manage the database: upgrade, check, current, verify-audit."""
+    """Manage the database: upgrade, check, current, verify-audit, rotate-pii-key."""
 
 
 def _engine(ctx: click.Context, url: str | None) -> Any:
@@ -132,3 +133,40 @@ def verify_audit(ctx: click.Context, url: str | None, anchor: str | None) -> Non
         click.echo(json.dumps({"intact": False, "sequence": broken.sequence, "reason": broken.reason}))
         sys.exit(1)
     click.echo(json.dumps({"intact": True, "head": f"{head.sequence}:{head.hash}"}))
+
+
+@db.command("rotate-pii-key")
+@DB_OPTION
+@click.option("--dry-run", is_flag=True, help="Only count the personal values by the key that sealed them.")
+@click.pass_context
+def rotate_pii_key(ctx: click.Context, url: str | None, dry_run: bool) -> None:
+    """Re-encrypt personal data under the newest key of $LOANFACTORY_PII_KEY (keys newest first).
+
+    Prints what was found and rewritten as JSON; exit 1 when values remain under an older key
+    (a dry run that found some, or rows changed meanwhile: run it again).
+    """
+    from loanfactory.adapters.sql import SqlStore
+    from loanfactory.adapters.sql import rotate_pii_key as rotate
+
+    _engine(ctx, url).dispose()
+    try:
+        store = SqlStore(url, migrate=False)
+        if store.cipher is None:
+            store.dispose()
+            raise click.UsageError(
+                "没有个人信息密钥：请设置 LOANFACTORY_PII_KEY（新密钥在前，逗号分隔）"
+                if language(ctx) == "zh"
+                else "no PII key: set LOANFACTORY_PII_KEY to the keys, newest first, comma-separated"
+            )
+    except LoanfactoryError as exc:
+        raise click.UsageError(exc.localized(language(ctx))) from None
+    try:
+        report = rotate(store, dry_run=dry_run)
+    except LoanfactoryError as exc:
+        click.echo(f"loanfactory db rotate-pii-key: {exc.localized(language(ctx))}", err=True)
+        sys.exit(1)
+    finally:
+        store.dispose()
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    if report.changed_meanwhile or (dry_run and report.left_behind):
+        sys.exit(1)

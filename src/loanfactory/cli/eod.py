@@ -10,8 +10,14 @@ loans and the outbox: auto-debit instructions and notifications are delivered la
 Running a completed date again changes nothing; a run that stopped midway resumes after its
 checkpoint.
 
+The first date ever run fixes the calendar (dates then run one after the other), so a date that
+would pin it is refused unless ``--allow-gap`` says it is meant: a first date before the book's
+first loan, or more than ``--max-gap-days`` (31) before today, and a date that skips dates after
+the last run (the skipped dates are then not run).
+
 Exit codes: 0 the date is completed; 1 the run was refused (a date before the last run, a gap, a
-date not begun yet); 2 a usage error (bad date, unreadable products, database unreachable).
+date not begun yet, a first date before the book or far behind today); 2 a usage error (bad
+date, unreadable products, database unreachable).
 """
 
 from __future__ import annotations
@@ -72,9 +78,28 @@ class _NoSigner:
     "--engine", type=click.Choice(["per-loan", "vectorised"]), default="per-loan", show_default=True
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--allow-gap",
+    is_flag=True,
+    help="Run this date although it skips dates, or is a first date before the book or far behind today.",
+)
+@click.option(
+    "--max-gap-days",
+    type=click.IntRange(min=0),
+    default=31,
+    show_default=True,
+    help="How far behind today a first date may be without --allow-gap.",
+)
 @click.pass_context
 def eod(
-    ctx: click.Context, business_date: str, url: str | None, products_dir: str, engine: str, fmt: str
+    ctx: click.Context,
+    business_date: str,
+    url: str | None,
+    products_dir: str,
+    engine: str,
+    fmt: str,
+    allow_gap: bool,
+    max_gap_days: int,
 ) -> None:
     """Run the end-of-day batch for a business date: accrue, age, classify, act, warn, order debits."""
     lang = language(ctx)
@@ -85,7 +110,7 @@ def eod(
     products = _products(Path(products_dir))
     from loanfactory.adapters.clock import SystemClock
     from loanfactory.adapters.sql import SqlStore
-    from loanfactory.servicing import Servicing
+    from loanfactory.servicing import Servicing, ServicingConfig
 
     try:
         clock = SystemClock()
@@ -95,9 +120,16 @@ def eod(
     except Exception as exc:  # the driver's own errors: unreachable, bad URL
         raise click.UsageError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
     # SqlStore implements the Store port; mypy does not yet see its transaction type as one (reported)
-    servicing = Servicing(store, clock, products=products, gateway=_RelayedPayments(), signer=_NoSigner())
+    servicing = Servicing(
+        store,
+        clock,
+        products=products,
+        gateway=_RelayedPayments(),
+        signer=_NoSigner(),
+        config=ServicingConfig(eod_max_gap_days=max_gap_days),
+    )
     try:
-        run = servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
+        run = servicing.run_eod(day, engine=engine, allow_gap=allow_gap)  # type: ignore[arg-type]
     except StateConflict as exc:
         click.echo(f"loanfactory eod: {exc.localized(lang)}", err=True)
         sys.exit(1)

@@ -10,6 +10,10 @@ API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, c
 with none configured the server makes one key per role for development and prints them once.
 Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set. A product or rule file with
 an error stops the server before it listens (exit 1, every problem listed).
+
+Personal data is encrypted at rest with ``$LOANFACTORY_PII_KEY`` (keys newest first, see
+``loanfactory db rotate-pii-key``); without it the server refuses to start (exit 2) unless
+``--dev`` says that storing personal data in clear is intended.
 """
 
 from __future__ import annotations
@@ -63,6 +67,20 @@ import click
     "--burst", type=click.IntRange(min=1), default=200, show_default=True, help="Bucket size per key."
 )
 @click.option(
+    "--auth-failure-rate",
+    type=click.FloatRange(min=0.001),
+    default=0.2,
+    show_default=True,
+    help="Failed authentications per second a client address gets back.",
+)
+@click.option(
+    "--auth-failure-burst",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Failed authentications a client address may make in a row before 429.",
+)
+@click.option(
     "--relay-interval",
     type=click.FloatRange(min=0),
     default=5.0,
@@ -72,7 +90,14 @@ import click
 @click.option(
     "--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True
 )
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Development: start without $LOANFACTORY_PII_KEY (personal data stored in clear).",
+)
+@click.pass_context
 def serve(
+    ctx: click.Context,
     db: str | None,
     products: Path,
     rules: Path,
@@ -81,13 +106,17 @@ def serve(
     keys_file: Path | None,
     rate_limit: float,
     burst: int,
+    auth_failure_rate: float,
+    auth_failure_burst: int,
     relay_interval: float,
     log_level: str,
+    dev: bool,
 ) -> None:
     """Serve the HTTP API (docs at /v1/docs)."""
     import uvicorn
 
     from loanfactory.adapters.http._wiring import ServerSettings, build_server
+    from loanfactory.cli import language
     from loanfactory.errors import LoanfactoryError, SpecError
 
     for option, folder in (("--products", products), ("--rules", rules)):
@@ -100,8 +129,11 @@ def serve(
         keys_file=keys_file,
         rate=rate_limit,
         burst=burst,
+        auth_failure_rate=auth_failure_rate,
+        auth_failure_burst=auth_failure_burst,
         relay_interval=relay_interval,
         environ=dict(os.environ),
+        dev=dev,
     )
     try:
         server = build_server(settings)
@@ -109,7 +141,9 @@ def serve(
         for diagnostic in exc.diagnostics:
             click.echo(diagnostic.format(), err=True)
         raise SystemExit(1) from None
-    except (LoanfactoryError, ValueError, OSError) as exc:
+    except LoanfactoryError as exc:
+        raise click.UsageError(exc.localized(language(ctx))) from None
+    except (ValueError, OSError) as exc:
         raise click.UsageError(str(exc)) from None
     for note in server.notes:
         click.echo(f"note: {note}", err=True)

@@ -358,6 +358,7 @@ def _offer(
         term_unit=spec.term.unit,
         repayment_method=app.repayment_method,
         start_date=cmd.clock.today(),
+        terms=priced.terms,
         annual_rate=priced.annual_rate,
         rate_breakdown=tuple(priced.components),
         apr=priced.apr.nominal.quantize(Decimal("1e-8")),

@@ -4,7 +4,9 @@ An :class:`Offer` is what an approved application turns into. It says how its li
 (product maximum, rule-computed limit, collateral lending value, the credit line's available
 amount: the smallest wins), how its rate was built (base, grade spread, campaign discount, floor
 and cap), and what the borrower pays (APR per PBOC 2021 No. 3, fees, first installments and
-totals). It is valid until ``expires_at``; accepting it is the step to the contract.
+totals). It keeps the contract terms it was priced on (:class:`~loanfactory.terms.ContractTerms`),
+so the loan booked from it is charged exactly what was offered. It is valid until ``expires_at``;
+accepting it is the step to the contract.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from loanfactory.origination.campaign import Campaign, Coupon, CouponStatus, set
 from loanfactory.origination.credit_line import LineOccupation, OccupationStatus
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.occupation import give_back
+from loanfactory.terms import ContractTerms
 
 
 class LimitSource(StrEnum):
@@ -99,6 +102,9 @@ class Offer(Entity):
     term_unit: TermUnit
     repayment_method: RepaymentMethod
     start_date: date
+    terms: ContractTerms | None = (
+        None  # the contract terms offered (None: an offer stored before they were kept)
+    )
     annual_rate: ExactDecimal
     rate_breakdown: tuple[RateComponent, ...]
     apr: ExactDecimal  # nominal APR (年化利率, IRR x periods per year)

@@ -12,6 +12,8 @@
 - :class:`EventMonitor` runs event rules (sequences, absences, time windows) on an injected clock.
 - Scenario files (``kind: scenarios``) test all of it in CI: :func:`load_scenario_document`,
   :func:`run_scenario_paths`, and ``loanfactory test``.
+- :func:`read_dmn` imports DMN 1.1–1.5 XML (decision tables, literal expressions, business
+  knowledge models) as a rule file; :func:`write_dmn` exports tables and functions as DMN 1.3.
 
 See ``docs/rules.md`` (rule authors) and ``docs/rules-engines.md`` (developers).
 """
@@ -19,6 +21,8 @@ See ``docs/rules.md`` (rule authors) and ``docs/rules-engines.md`` (developers).
 from __future__ import annotations
 
 from loanfactory.rules._decision import Action, Decision, Outcome, Reason, RuleEvaluationError, TraceEntry
+from loanfactory.rules._dmn_read import read_dmn
+from loanfactory.rules._dmn_write import write_dmn
 from loanfactory.rules._durable import DurableRuntime
 from loanfactory.rules._engine import ENGINES as ENGINES
 from loanfactory.rules._engine import CompiledDefinition, EngineName, compile_definition, evaluate
@@ -86,5 +90,7 @@ __all__ = [
     "load_rule_files",
     "load_scenario_document",
     "parse_definition",
+    "read_dmn",
     "run_scenario_paths",
+    "write_dmn",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +76,17 @@ def check_table(table: m.Table, document: Document, path: tuple[str | int, ...])
             )
         )
     has_default = any(o.default is not None for o in table.outputs)
-    if gaps and not has_default and policy not in (m.HitPolicy.collect, m.HitPolicy.rule_order):
+    if not gaps and has_default and not any(node.type.nullable for node in table.inputs):
+        out.append(
+            document.diagnostic(
+                (*path, "outputs"),
+                "table-default-unused",
+                "the default is never used: some row matches every case",
+                message_zh="default 永远不会被使用：每种情况都有行命中",
+                severity="warning",
+            )
+        )
+    if gaps and not has_default and not policy.multiple:
         more = f" (and {len(gaps) - 3} more cases)" if len(gaps) > 3 else ""
         listed = "; ".join(gaps[:3])
         out.append(
@@ -107,9 +117,9 @@ def check_table(table: m.Table, document: Document, path: tuple[str | int, ...])
 def _winner(table: m.Table, hits: list[int]) -> int:
     if table.hit_policy is m.HitPolicy.first:
         return hits[0]
-    from loanfactory.rules._codegen import _priority_order
+    from loanfactory.rules._table_code import priority_order
 
-    order = _priority_order(table)
+    order = priority_order(table)
     return min(hits, key=order.index)
 
 
@@ -180,6 +190,10 @@ def _describe(table: m.Table, case: tuple[Any, ...]) -> str:
             shown = "any other value"
         elif node.type.kind == "date" and isinstance(value, Decimal):
             shown = date.fromordinal(int(value)).isoformat()
+        elif node.type.kind == "duration" and isinstance(value, Decimal):
+            from loanfactory.rules._temporal import duration_text
+
+            shown = duration_text(timedelta(microseconds=int(value)))
         elif isinstance(value, Decimal):
             shown = format(value.normalize(), "f")
         else:

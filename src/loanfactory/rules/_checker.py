@@ -1,17 +1,18 @@
 """The node-by-node whitelist and type checker behind :func:`._expr.parse_expression`.
 
 Each allowed ``ast`` node type has a method that checks it and returns the typed node of
-:mod:`._ir`; any other node type is refused with a located error naming the construct.
+:mod:`._ir`; any other node type is refused with a located error naming the construct. Calls
+and generators are checked by :class:`._calls.CallChecker`, which this class extends.
 """
 
 from __future__ import annotations
 
 import ast
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from loanfactory.errors import hint_for
 from loanfactory.rules import _ir as ir
+from loanfactory.rules._calls import CallChecker
 from loanfactory.rules._expr import (
     _ARITH,
     _COMPARE,
@@ -21,27 +22,31 @@ from loanfactory.rules._expr import (
     MAX_INT,
     MAX_LIST,
     MAX_TEXT,
+    QUESTION,
     ExprError,
     Scope,
     _fold,
     _join,
 )
-from loanfactory.rules._library import FUNCTIONS, MAX_ROUND_DIGITS
+from loanfactory.rules._library import MAX_EXPONENT
+from loanfactory.rules._temporal import PROPERTIES
 from loanfactory.rules._types import (
     BOOL,
-    DATE,
     DECIMAL,
     INT,
     NULL,
     STR,
     Type,
+    arith_type,
     comparable,
     fields_of,
-    numeric_result,
+    type_of_value,
 )
 
+ORDERED = ("any", "date", "datetime", "time", "duration", "ym_duration")
 
-class Checker:
+
+class Checker(CallChecker):
     def __init__(self, source: str, scope: Scope, percents: set[tuple[int, int]]) -> None:
         self.source = source
         self.lines = source.splitlines() or [""]
@@ -108,7 +113,13 @@ class Checker:
             except InvalidOperation:
                 self.fail(node, "expr-syntax", f"'{segment}' is not a number", f"'{segment}' 不是数字")
                 return None
-            if not number.is_finite() or len(number.as_tuple().digits) > MAX_DIGITS or abs(number) > MAX_INT:
+            shape = number.as_tuple()
+            if (
+                not number.is_finite()
+                or len(shape.digits) > MAX_DIGITS
+                or int(shape.exponent) < -MAX_DIGITS
+                or number.copy_abs() > MAX_INT  # copy_abs never rounds, so 1e999999999 cannot overflow
+            ):
                 self.fail(node, "expr-too-large", "the number is too large or too long", "数值过大或位数过多")
                 return None
             return ir.Const(DECIMAL, pos, number / 100 if percent else number)
@@ -139,6 +150,16 @@ class Checker:
                 f"不允许使用以 '_' 开头的名称（'{name}'）",
             )
             return None
+        if name == QUESTION:
+            if self.scope.subject is None:
+                self.fail(
+                    node,
+                    "expr-not-allowed",
+                    "'?' stands for the input, only in a decision-table cell",
+                    "'?' 表示输入值，只能用于决策表单元格",
+                )
+                return None
+            return self.scope.subject
         if name in self.scope.locals:
             return ir.Local(self.scope.locals[name], pos, name)
         if name == "vars":
@@ -207,6 +228,17 @@ class Checker:
             if isinstance(base, ir.Slot):
                 return ir.Slot(ftype, base.pos, (*base.path, attr))
             return ir.Attr(ftype, base.pos, base, attr)
+        if btype.kind == "record":
+            return self._field(node, base, attr)
+        if btype.kind == "any":  # a value of unknown kind (an undeclared record): read at run time
+            return ir.Attr(Type("any", nullable=True), base.pos, base, attr)
+        if btype.kind in PROPERTIES:
+            known = PROPERTIES[btype.kind]
+            if attr not in known:
+                self._unknown_field(node, attr, btype.describe(), list(known))
+                return None
+            ptype = known[attr].maybe_missing() if btype.nullable else known[attr]
+            return ir.Attr(ptype, base.pos, base, attr)
         if btype.kind == "list":
             self.fail(
                 node,
@@ -223,6 +255,55 @@ class Checker:
             f"{btype.describe()} 没有字段 '{attr}'",
         )
         return None
+
+    def _field(self, node: ast.Attribute, base: ir.Node, attr: str) -> ir.Node | None:
+        ftype = base.type.field(attr)
+        if ftype is None:
+            names = [n for n, _ in base.type.fields or ()]
+            self._unknown_field(node, attr, "the record", names)
+            return None
+        return ir.Attr(ftype.maybe_missing() if base.type.nullable else ftype, base.pos, base, attr)
+
+    def _unknown_field(self, node: ast.Attribute, attr: str, where: str, names: list[str]) -> None:
+        at = (getattr(node, "end_lineno", 1) or 1, self._end_col(node) - len(attr))
+        hint, hint_zh = hint_for(attr, names)
+        self.errors.append(
+            ExprError(
+                "unknown-field",
+                f"unknown field '{attr}' of {where}",
+                at,
+                hint,
+                f"{where} 没有字段 '{attr}'",
+                hint_zh,
+            )
+        )
+
+    def _Dict(self, node: ast.Dict) -> ir.Node | None:
+        if len(node.keys) > MAX_LIST:
+            self.fail(node, "expr-too-large", f"a record may hold at most {MAX_LIST} fields", "记录字段过多")
+            return None
+        fields: list[tuple[str, ir.Node]] = []
+        for key, raw in zip(node.keys, node.values, strict=True):
+            name = key.id if isinstance(key, ast.Name) else None  # FEEL style: {grade: "A"}
+            if name is None or name.startswith("_") or name == QUESTION:
+                self.fail(
+                    key or node,
+                    "expr-not-allowed",
+                    'a record field is a name such as {grade: "A", rate: 4.5%}',
+                    '记录的字段名应为名称，如 {grade: "A", rate: 4.5%}',
+                )
+                return None
+            if any(name == n for n, _ in fields):
+                self.fail(
+                    key or node, "duplicate-key", f"field '{name}' is given twice", f"字段 '{name}' 重复"
+                )
+                return None
+            value = self.convert(raw)
+            if value is None:
+                return None
+            fields.append((name, value))
+        rtype = Type("record", fields=tuple((n, v.type) for n, v in fields))
+        return ir.Record(rtype, self.pos(node), tuple(fields))
 
     def _Compare(self, node: ast.Compare) -> ir.Node | None:
         pos = self.pos(node)
@@ -275,9 +356,7 @@ class Checker:
             items = right.items if isinstance(right, ir.ListOf) else ()
             return all(self._check_choice(node, left, i) for i in items)
         if op in ("<", "<=", ">", ">="):
-            ok = (lt.numeric or lt.kind in ("any", "date", "datetime")) and (
-                rt.numeric or rt.kind in ("any", "date", "datetime")
-            )
+            ok = (lt.numeric or lt.kind in ORDERED) and (rt.numeric or rt.kind in ORDERED)
             if not ok or not comparable(lt, rt):
                 self.fail(
                     node,
@@ -345,11 +424,11 @@ class Checker:
                 )
                 return None
             return ir.Not(BOOL, self.pos(node), operand)
-        if not (operand.type.numeric or operand.type.kind == "any"):
+        if not (operand.type.numeric or operand.type.kind in ("any", "duration", "ym_duration")):
             self.fail(
                 node,
                 "expr-type",
-                f"a sign needs a number, got a {operand.type.describe()}",
+                f"a sign needs a number or a duration, got a {operand.type.describe()}",
                 "正负号只能用于数字",
             )
             return None
@@ -373,22 +452,38 @@ class Checker:
         left, right = self.convert(node.left), self.convert(node.right)
         if left is None or right is None:
             return None
-        for side in (left, right):
-            if not (side.type.numeric or side.type.kind == "any"):
+        rtype = arith_type(op, left.type, right.type)
+        if rtype is None:
+            self.fail(
+                node,
+                "expr-type",
+                f"cannot apply '{op}' to a {left.type.describe()} and a {right.type.describe()}",
+                f"不能对 {left.type.describe()} 与 {right.type.describe()} 使用 '{op}'",
+            )
+            return None
+        if op == "**" and isinstance(right, ir.Const) and abs(right.value) > MAX_EXPONENT:
+            self.fail(
+                node.right,
+                "expr-too-large",
+                f"the exponent must be within ±{MAX_EXPONENT}",
+                f"指数须在 ±{MAX_EXPONENT} 以内",
+            )
+            return None
+        foldable = (int, Decimal, str)
+        if (
+            isinstance(left, ir.Const)
+            and isinstance(right, ir.Const)
+            and type(left.value) in foldable
+            and type(right.value) in foldable
+        ):
+            folded = _fold(op, left.value, right.value)
+            if folded is None and (op == "**" or isinstance(left.value, str)):
                 self.fail(
-                    node,
-                    "expr-type",
-                    f"'{op}' needs numbers, got a {side.type.describe()}",
-                    f"'{op}' 只能用于数字",
+                    node, "expr-too-large", "the result is too large or not a number", "结果过大或无意义"
                 )
                 return None
-        rtype = numeric_result(left.type, right.type)
-        if op == "/":
-            rtype = DECIMAL.maybe_missing()
-        if isinstance(left, ir.Const) and isinstance(right, ir.Const):
-            folded = _fold(op, left.value, right.value)
             if folded is not None:
-                return ir.Const(INT if isinstance(folded, int) else DECIMAL, self.pos(node), folded)
+                return ir.Const(type_of_value(folded), self.pos(node), folded)
         return ir.Arith(rtype, self.pos(node), op, left, right)
 
     def _IfExp(self, node: ast.IfExp) -> ir.Node | None:
@@ -433,149 +528,3 @@ class Checker:
         return ir.ListOf(Type("list", item=item_type), self.pos(node), kept)
 
     _Tuple = _List
-
-    def _Call(self, node: ast.Call) -> ir.Node | None:
-        if not isinstance(node.func, ast.Name):
-            self.fail(
-                node,
-                "expr-not-allowed",
-                "only library functions may be called (min, max, round, ...)",
-                "只能调用函数库中的函数",
-            )
-            return None
-        name = node.func.id
-        function = FUNCTIONS.get(name)
-        if function is None or name.startswith("_"):
-            self.fail(
-                node,
-                "expr-unknown-function",
-                f"unknown function '{name}'",
-                f"未知的函数 '{name}'",
-                hint_for(name, list(FUNCTIONS)),
-            )
-            return None
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            self.fail(
-                node, "expr-not-allowed", f"{name}() takes plain arguments only", f"{name}() 只接受普通参数"
-            )
-            return None
-        low, high = function.arity
-        if not (low <= len(node.args) and (high < 0 or len(node.args) <= high)):
-            self.fail(
-                node,
-                "expr-arity",
-                f"{name}() takes {low}{'+' if high < 0 else '' if low == high else f'-{high}'} "
-                f"arguments, got {len(node.args)}",
-                f"{name}() 参数个数不对",
-            )
-            return None
-        if len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp):
-            return self._comprehension(name, node, node.args[0])
-        args = [self.convert(a) for a in node.args]
-        if any(a is None for a in args):
-            return None
-        kept = tuple(a for a in args if a is not None)
-        return self._finish_call(name, node, kept)
-
-    def _finish_call(self, name: str, node: ast.Call, args: tuple[ir.Node, ...]) -> ir.Node | None:
-        function = FUNCTIONS[name]
-        result = function.check([a.type for a in args])
-        if isinstance(result, str):
-            self.fail(node, "expr-type", f"{name}() {result}", f"{name}() 参数类型不对")
-            return None
-        pos = self.pos(node)
-        if name == "date":
-            return self._date_literal(node, args[0])
-        if name == "lpr" and isinstance(args[0], ir.Const) and args[0].value not in ("1y", "5y+"):
-            self.fail(
-                node, "unknown-choice", "the LPR tenor is '1y' or '5y+'", "LPR 期限只能是 '1y' 或 '5y+'"
-            )
-            return None
-        if (
-            name == "round"
-            and len(args) == 2
-            and not (isinstance(args[1], ir.Const) and 0 <= args[1].value <= MAX_ROUND_DIGITS)
-        ):
-            self.fail(
-                node,
-                "expr-type",
-                f"round() digits must be a whole number 0-{MAX_ROUND_DIGITS}",
-                f"round() 的位数必须是 0-{MAX_ROUND_DIGITS} 的整数",
-            )
-            return None
-        if function.strict and any(a.type.nullable for a in args):
-            result = result.maybe_missing()
-        return ir.Call(result, pos, name, args)
-
-    def _date_literal(self, node: ast.AST, arg: ir.Node) -> ir.Node | None:
-        if not isinstance(arg, ir.Const):
-            self.fail(
-                node, "expr-type", "date() takes a literal such as date('2025-05-20')", "date() 只接受字面量"
-            )
-            return None
-        try:
-            return ir.Const(DATE, self.pos(node), date.fromisoformat(arg.value))
-        except ValueError:
-            self.fail(node, "expr-type", f"'{arg.value}' is not a date YYYY-MM-DD", f"'{arg.value}' 不是日期")
-            return None
-
-    def _comprehension(self, name: str, call: ast.Call, gen: ast.GeneratorExp) -> ir.Node | None:
-        if name not in ("any", "all", "sum", "min", "max") or len(gen.generators) != 1:
-            self.fail(
-                gen,
-                "expr-not-allowed",
-                "a generator is allowed only as the single argument of any/all/sum/min/max, with one 'for'",
-                "生成器只能作为 any/all/sum/min/max 的唯一参数",
-            )
-            return None
-        comp = gen.generators[0]
-        if comp.is_async or len(comp.ifs) > 1 or not isinstance(comp.target, ast.Name):
-            self.fail(
-                gen,
-                "expr-not-allowed",
-                "use one 'for name in list' and at most one 'if'",
-                "只能有一个 'for 名称 in 列表' 和至多一个 'if'",
-            )
-            return None
-        var = comp.target.id
-        if var.startswith("_") or var in self.scope.roots or var == "vars":
-            self.fail(
-                comp.target,
-                "expr-forbidden-name",
-                f"'{var}' cannot be a loop variable",
-                f"'{var}' 不能作为循环变量",
-            )
-            return None
-        iterable = self.convert(comp.iter)
-        if iterable is None:
-            return None
-        if iterable.type.kind != "list" or iterable.type.item is None:
-            self.fail(
-                comp.iter,
-                "expr-type",
-                f"'for ... in' needs a list, got a {iterable.type.describe()}",
-                "'for ... in' 后必须是列表",
-            )
-            return None
-        outer = dict(self.scope.locals)
-        self.scope.locals[var] = iterable.type.item
-        try:
-            element = self.convert(gen.elt)
-            cond = self.convert(comp.ifs[0]) if comp.ifs else None
-        finally:
-            self.scope.locals = outer
-        if element is None or (comp.ifs and cond is None):
-            return None
-        if cond is not None and cond.type.kind not in ("bool", "any"):
-            self.fail(
-                comp.ifs[0],
-                "expr-type",
-                "the 'if' of a generator must be a condition",
-                "生成器的 if 必须是条件",
-            )
-            return None
-        result = FUNCTIONS[name].check([Type("list", item=element.type)])
-        if isinstance(result, str):
-            self.fail(call, "expr-type", f"{name}() {result}", f"{name}() 参数类型不对")
-            return None
-        return ir.Comp(result, self.pos(call), name, element, var, iterable, cond)

@@ -32,8 +32,10 @@ from loanfactory.rules._decision import (
     TraceEntry,
 )
 from loanfactory.rules._disjoint import by_negation, first_hit
+from loanfactory.rules._functions import function_source
 from loanfactory.rules._library import RUNTIME
 from loanfactory.rules._pycode import PyEmitter
+from loanfactory.rules._table_code import emit_table, input_local
 from loanfactory.rules._types import BOOL, Type, fields_of
 
 
@@ -79,10 +81,9 @@ class Generator:
                 "_TE": TraceEntry,
                 "_Action": Action,
                 "_RuleError": RuleEvaluationError,
-                "_ID": self.definition.id,
             }
         )
-        self.py = PyEmitter(slot_name, self.var_code, self.ns)
+        self.py = PyEmitter(slot_name, self.var_code, self.ns, self.invoke)
 
     # helpers -----------------------------------------------------------------------------------
     def emit(self, line: str) -> None:
@@ -138,7 +139,7 @@ class Generator:
         self.unit(self.definition, "")
         tr = "tuple(tr)" if self.trace else "None"
         self.emit(
-            "return _Decision(_ID, _OUT[rk], values, tuple(reasons), tuple(fired), "
+            f"return _Decision({self.definition.id!r}, _OUT[rk], values, tuple(reasons), tuple(fired), "
             f"tuple(dict.fromkeys(tags)), tuple(actions), {tr})"
         )
         return "def _decide(f):\n" + "\n".join(self.lines) + "\n"
@@ -196,133 +197,17 @@ class Generator:
 
     # tables ------------------------------------------------------------------------------------
     def table(self, d: m.Table, prefix: str) -> None:
-        labels: dict[str, str] = {}
-        for i, node in enumerate(d.inputs):
-            local = f"in{i}"
-            labels[local] = d.input_labels[i]
-            if not isinstance(node, ir.Slot):
-                self.emit(f"_l_{local} = {self.py.value(node)}")
-        rows = [_row_condition(row) for row in d.rows]
-        policy = d.hit_policy
-        order = _priority_order(d) if policy is m.HitPolicy.priority else list(range(len(d.rows)))
-        first = policy in (m.HitPolicy.first, m.HitPolicy.priority)
-        conditions = [rows[i] for i in order]
-        if first and self.matcher.first_hit_disjoint:
-            conditions = _disjoint_rows(d, order, conditions)
-        keyed = [(prefix + d.rows[i].id, c) for i, c in zip(order, conditions, strict=True)]
-        self.matcher.begin_stage(self, keyed)
-        reads = self.reads_code(list(d.inputs), labels) if self.trace else ""
-        if first:
-            for n, ((key, cond), i) in enumerate(zip(keyed, order, strict=True)):
-                if n:
-                    self.emit("else:")
-                    self.indent += 1
-                self.branch(key, cond, key, reads)
-                self.indent += 1
-                self.apply_row(d, i, key)
-                self.indent -= 1
-            self.emit("else:" if keyed else "if True:")
-            self.indent += 1
-            self.apply_defaults(d)
-            self.indent -= 1 + max(len(keyed) - 1, 0)
-            return
-        hits = self.fresh("h")
-        self.emit(f"{hits} = []")
-        for (key, cond), i in zip(keyed, order, strict=True):
-            self.branch(key, cond, key, reads)
-            self.indent += 1
-            self.emit(f"{hits}.append({i})")
-            self.indent -= 1
-        self.hits(d, hits, prefix)
+        emit_table(self, d, prefix)
 
-    def hits(self, d: m.Table, hits: str, prefix: str) -> None:
-        policy = d.hit_policy
-        if policy in (m.HitPolicy.unique, m.HitPolicy.any):
-            outs = self.fresh("o")
-            self.emit(
-                f"{outs} = {{{', '.join(self._row_outputs(d, i, prefix) for i in range(len(d.rows)))}}}"
-            )
-            if policy is m.HitPolicy.unique:
-                self.emit(
-                    f"if len({hits}) > 1: raise _RuleError({d.id!r} + ': rows ' + "
-                    f"', '.join({outs}[i][0] for i in {hits}) + ' all match a UNIQUE table', "
-                    f"code='hit-policy-violation')"
-                )
-            else:
-                self.emit(
-                    f"if len({{repr({outs}[i][1]) for i in {hits}}}) > 1: raise _RuleError({d.id!r} + "
-                    "': rows of an ANY table match with different outputs', code='hit-policy-violation')"
-                )
-            self.emit(f"if {hits}:")
-            self.indent += 1
-            self.emit(f"_i = {hits}[0]")
-            for n, row in enumerate(d.rows):
-                self.emit(f"{'if' if n == 0 else 'elif'} _i == {n}:")
-                self.indent += 1
-                self.apply_row(d, n, prefix + row.id)
-                self.indent -= 1
-            self.indent -= 1
-            self.emit("else:")
-            self.indent += 1
-            self.apply_defaults(d)
-            self.indent -= 1
-            return
-        # COLLECT / RULE ORDER: lists of outputs in row order, or an aggregate of the one output
-        for n, row in enumerate(d.rows):
-            self.emit(f"if {n} in {hits}:")
-            self.indent += 1
-            self.emit(f"fired.append({prefix + row.id!r})")
-            self.special_outputs(d, n, prefix + row.id)
-            self.indent -= 1
-        for k, out in enumerate(d.outputs):
-            if out.name in ("outcome", "reason"):
-                continue
-            items = ", ".join(f"({self.py.value(row.outputs[k])}, {n})" for n, row in enumerate(d.rows))
-            listed = f"[_v for _v, _n in ({items},) if _n in {hits}]"
-            agg = d.aggregation
-            if agg == "COUNT":
-                self.emit(f"values[{out.name!r}] = len({hits})")
-            elif agg == "SUM":
-                self.emit(f"values[{out.name!r}] = _sum_of({listed})")
-            elif agg in ("MIN", "MAX"):
-                self.emit(f"values[{out.name!r}] = _{agg.lower()}_of({listed})")
-            else:
-                self.emit(f"values[{out.name!r}] = {listed}")
-            self.maybe_set.add(out.name)
-
-    def _row_outputs(self, d: m.Table, n: int, prefix: str) -> str:
-        outs = ", ".join(self.py.value(v) for v in d.rows[n].outputs)
-        return f"{n}: ({prefix + d.rows[n].id!r}, ({outs},))"
-
-    def apply_row(self, d: m.Table, n: int, rid: str) -> None:
-        self.emit(f"fired.append({rid!r})")
-        self.special_outputs(d, n, rid)
-        for out, node in zip(d.outputs, d.rows[n].outputs, strict=True):
-            if out.name not in ("outcome", "reason"):
-                self.emit(f"values[{out.name!r}] = {self.py.value(node)}")
-                self.maybe_set.add(out.name)
-
-    def special_outputs(self, d: m.Table, n: int, rid: str) -> None:
-        for out, node in zip(d.outputs, d.rows[n].outputs, strict=True):
-            if not isinstance(node, ir.Const) or node.value is None:
-                continue
-            if out.name == "outcome":
-                self.raise_outcome(Outcome(node.value))
-            elif out.name == "reason":
-                text = d.reasons.get(str(node.value)) or m.ReasonText(
-                    str(node.value), str(node.value), str(node.value)
-                )
-                self.emit(f"reasons.append({self.reason(text, rid)})")
-
-    def apply_defaults(self, d: m.Table) -> None:
-        wrote = False
-        for out in d.outputs:
-            if out.default is not None and out.name not in ("outcome", "reason"):
-                self.emit(f"values[{out.name!r}] = {self.py.value(out.default)}")
-                self.maybe_set.add(out.name)
-                wrote = True
-        if not wrote:
-            self.emit("pass")
+    # rule-file functions -------------------------------------------------------------------------
+    def invoke(self, function: ir.UserFunction) -> str:
+        """The generated name of a rule-file function, compiling it into the namespace once."""
+        name = f"_fn_{function.name}"
+        if self.ns.get(name + "__def") is not function:
+            source = function_source(self, function, name)
+            exec(compile(source, f"<rules function {function.name}>", "exec"), self.ns)
+            self.ns[name + "__def"] = function
+        return name
 
     # scorecards --------------------------------------------------------------------------------
     def scorecard(self, d: m.Scorecard, prefix: str) -> None:
@@ -332,17 +217,17 @@ class Generator:
         plans: list[tuple[m.Characteristic, list[tuple[str, ir.Node]]]] = []
         for k, ch in enumerate(d.characteristics):
             if not isinstance(ch.value, ir.Slot):
-                self.emit(f"_l_ch{k} = {self.py.value(ch.value)}")
+                self.emit(f"_l__ch{k} = {self.py.value(ch.value)}")
             conds = [b.test for b in ch.bins]
             if self.matcher.first_hit_disjoint:
-                subject = _subject(ch.value, f"ch{k}")
+                subject = _subject(ch.value, f"_ch{k}")
                 conds = first_hit(subject, [b.domain for b in ch.bins]) or by_negation(conds)
             keyed = [(f"{prefix}{ch.name}:{n + 1}", c) for n, c in enumerate(conds)]
             keyed_all.extend(keyed)
             plans.append((ch, keyed))
         self.matcher.begin_stage(self, keyed_all)
         for k, (ch, keyed) in enumerate(plans):
-            reads = self.reads_code([ch.value], {f"ch{k}": ch.label}) if self.trace else ""
+            reads = self.reads_code([ch.value], {f"_ch{k}": ch.label}) if self.trace else ""
             for n, (key, cond) in enumerate(keyed):
                 if n:
                     self.emit("else:")
@@ -360,7 +245,7 @@ class Generator:
             self.indent -= (1 if keyed else 0) + max(len(keyed) - 1, 0)
         self.emit(f"values[{d.score_name!r}] = {pts}")
         self.maybe_set.add(d.score_name)
-        score = ir.Local(Type("decimal"), (1, 0), pts.lstrip("_"))
+        score = ir.Local(Type("decimal"), (1, 0), pts)
         self.emit(f"_l_{score.name} = {pts}")
         band_conds: list[ir.Node] = [
             ir.Compare(BOOL, (1, 0), (">=",), (score, ir.Const(Type("decimal"), (1, 0), b.min)))
@@ -436,33 +321,14 @@ def _stages(rules: tuple[m.Rule, ...]) -> list[list[m.Rule]]:
     return [s for s in stages if s]
 
 
-def _row_condition(row: m.Row) -> ir.Node:
-    tests = [c.test for c in row.cells if not (isinstance(c.test, ir.Const) and c.test.value is True)]
-    if not tests:
-        return ir.Const(BOOL, (1, 0), True)
-    return tests[0] if len(tests) == 1 else ir.BoolOp(BOOL, tests[0].pos, "and", tuple(tests))
-
-
-def _priority_order(d: m.Table) -> list[int]:
-    def rank(n: int) -> tuple[int, ...]:
-        out: list[int] = []
-        for k, o in enumerate(d.outputs):
-            if o.priority:
-                node = d.rows[n].outputs[k]
-                value = node.value if isinstance(node, ir.Const) else None
-                out.append(o.priority.index(value) if value in o.priority else len(o.priority))
-        return (*out, n)
-
-    return sorted(range(len(d.rows)), key=rank)
-
-
 def _subject(node: ir.Node, local: str) -> ir.Node:
     return node if isinstance(node, ir.Slot) else ir.Local(node.type, node.pos, local)
 
 
-def _disjoint_rows(d: m.Table, order: list[int], conditions: list[ir.Node]) -> list[ir.Node]:
+def disjoint_rows(d: m.Table, order: list[int], conditions: list[ir.Node]) -> list[ir.Node]:
+    """First-hit rows as conditions of which at most one holds (for the durable engine)."""
     if len(d.inputs) == 1:
-        subject = _subject(d.inputs[0], "in0")
+        subject = _subject(d.inputs[0], input_local(0))
         exact = first_hit(subject, [d.rows[i].cells[0].domain for i in order])
         if exact is not None:
             return exact

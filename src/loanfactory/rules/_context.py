@@ -18,7 +18,21 @@ from loanfactory.facts import Facts
 from loanfactory.rules import _ir as ir
 from loanfactory.rules._expr import ExprError, Scope, parse_expression
 from loanfactory.rules._model import ReasonText, Where
-from loanfactory.rules._types import ANY, BOOL, DATE, DECIMAL, INT, STR, Type, fields_of
+from loanfactory.rules._types import (
+    ANY,
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DURATION,
+    INT,
+    RECORD,
+    STR,
+    TIME,
+    YM_DURATION,
+    Type,
+    fields_of,
+)
 
 PathT = tuple[str | int, ...]
 
@@ -33,9 +47,26 @@ VAR_TYPES: dict[str, Type] = {
     "text": STR,
     "bool": BOOL,
     "date": DATE,
+    "datetime": DATETIME,
+    "date_and_time": DATETIME,
+    "time": TIME,
+    "duration": DURATION,
+    "days_and_time_duration": DURATION,
+    "years_and_months_duration": YM_DURATION,
+    "record": RECORD,
     "list": Type("list", item=ANY),
     "any": ANY,
 }
+"""Type names for ``vars:`` and function parameters; ``list of <type>`` is a list of that type."""
+
+
+def var_type(text: str) -> Type | None:
+    """The type a ``vars:`` or parameter declaration names, or None."""
+    if text.startswith("list of "):
+        item = VAR_TYPES.get(text[len("list of ") :].strip())
+        return None if item is None else Type("list", item=item)
+    return VAR_TYPES.get(text)
+
 
 WELL_KNOWN_VARS: dict[str, Type] = {
     "score": DECIMAL,
@@ -57,6 +88,7 @@ class Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reasons: dict[str, ReasonText] = field(default_factory=dict)
     vars: dict[str, Type] = field(default_factory=lambda: dict(WELL_KNOWN_VARS))
+    functions: dict[str, ir.UserFunction] = field(default_factory=dict)
     _lines: list[str] | None = None
 
     # diagnostics -------------------------------------------------------------------------------
@@ -122,7 +154,7 @@ class Context:
         known = dict(self.vars)
         if extra_vars:
             known.update(extra_vars)
-        return Scope(fact_roots(), known)
+        return Scope(fact_roots(), known, functions=self.functions)
 
     def expression(
         self, text: Any, path: PathT, *, condition: bool, scope: Scope | None = None
@@ -173,13 +205,13 @@ class Context:
         text = self._text_lines()
         raw = text[line - 1] if text and 0 < line <= len(text) else ""
         start = raw[column - 1] if 0 < column <= len(raw) else ""
-        if start in "|>":  # block scalar: the text starts on the next line
+        if start and start in "|>":  # block scalar: the text starts on the next line
             body_line = line + pos[0]
             body = text[body_line - 1] if body_line <= len(text) else ""
             return body_line, len(body) - len(body.lstrip()) + pos[1] + 1
         if pos[0] > 1:
             return line + pos[0] - 1, pos[1] + 1
-        shift = 1 if start in "\"'" else 0
+        shift = 1 if start and start in "\"'" else 0
         return line, column + shift + pos[1]
 
     def _text_lines(self) -> list[str]:
@@ -254,12 +286,12 @@ class Context:
             self.error(
                 path,
                 "wrong-type",
-                "'vars' maps names to types (decimal, int, text, bool, date)",
+                "'vars' maps names to types (number, int, text, bool, date, duration, record, list of ...)",
                 "vars 应为 名称 -> 类型",
             )
             return out
         for name, kind in data.items():
-            t = VAR_TYPES.get(str(kind))
+            t = var_type(str(kind))
             if t is None:
                 self.error(
                     (*path, name),

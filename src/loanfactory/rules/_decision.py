@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -124,13 +124,20 @@ class Decision:
 
 
 def to_plain(value: Any) -> Any:
-    """JSON-ready form of a rule value: Decimal as string, dates ISO, models as dicts."""
+    """JSON-ready form of a rule value: Decimal as string, dates, times and durations in ISO 8601,
+    records and models as dicts, lists as lists."""
     if isinstance(value, bool) or value is None or isinstance(value, int | str):
         return value.value if isinstance(value, StrEnum) else value
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        from loanfactory.rules._temporal import duration_text
+
+        return duration_text(value)
+    if hasattr(value, "isoformat") and type(value).__name__ == "YearsMonths":
+        return str(value.isoformat())
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, list | tuple):

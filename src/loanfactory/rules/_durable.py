@@ -15,9 +15,13 @@ How the traps of durable_rules 2.0.28 are handled (see ``docs/rules-engines.md``
 - No FIRST hit policy: first-hit rows arrive here as disjoint conditions (:mod:`._disjoint`).
 - A rule whose ``$or`` has several true branches fires once per branch: fired rules are a set.
 
-Numbers go to durable_rules as doubles and dates as day numbers; values with more than 15
-significant digits could compare differently there than in Decimal (amounts to the fen and rates
-in basis points are far below that).
+Values reach durable_rules as *ranks*, never as doubles: for each field, the constants the rules
+compare it with are sorted, constant ``i`` becomes ``2i + 1`` and a value becomes ``2i + 1`` when
+it equals constant ``i`` or ``2i`` when it lies between constants ``i - 1`` and ``i``. Comparing
+ranks is exactly comparing the Decimal (or date, text, duration) values, so the engines agree
+at every threshold and on values written like ``1E-7`` (which durable_rules' JSON reader cannot
+parse). A value computed by an expression (``age_on(...)``, a function call) is computed in
+Python and ranked the same way; conditions on dates and times of day are decided in Python.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from bisect import bisect_left
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +46,23 @@ _SID = "lf"
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
-_NATIVE_KINDS = ("int", "decimal", "str", "bool", "date")
+_NATIVE_KINDS = ("int", "decimal", "str", "bool", "date", "duration", "ym_duration")
+
+
+def rank(value: Any, keys: tuple[Any, ...]) -> int:
+    """``2i + 1`` when ``value`` is ``keys[i]``, ``2i`` when it lies just below ``keys[i]``."""
+    i = bisect_left(keys, value)
+    return 2 * i + 1 if i < len(keys) and keys[i] == value else 2 * i
+
+
+class _Rank:
+    """A constant of a condition, replaced by its rank once every constant of the field is known."""
+
+    __slots__ = ("field", "value")
+
+    def __init__(self, field: str, value: Any) -> None:
+        self.field = field
+        self.value = value
 
 
 class _QuietHost(Host):  # type: ignore[misc]
@@ -203,6 +224,7 @@ class DurableMatcher:
                 continue  # a condition that is always false: no rule at all
             rules[f"r{i}"] = translator.top(node)
             keys[f"r{i}"] = key
+        rules = translator.ranked(rules)
         if not rules:
             gen.emit(f"{self.current} = _EMPTY")
             return
@@ -211,7 +233,7 @@ class DurableMatcher:
         self.names.append(name)
         stage_fn = f"_stage{index}"
         gen.ns[stage_fn] = partial(self.runtime.fire, name)
-        gen.ns.setdefault("_float", float)
+        gen.ns.setdefault("_rank", rank)
         fact = gen.fresh("x")
         gen.emit(f"{fact} = {{'__': 1}}")
         for line in translator.fact_lines(fact):
@@ -245,6 +267,31 @@ class _Translator:
         self.fields: dict[str, tuple[str, str, bool]] = {}  # name -> (python code, kind, nullable)
         self.markers: set[str] = set()
         self.lifted: dict[str, str] = {}  # name -> python condition code
+        self.constants: dict[str, set[Any]] = {}  # field -> the constants it is compared with
+        self.computed: dict[int, str] = {}  # id(node) -> field holding its value
+        self.keys: dict[str, tuple[Any, ...]] = {}
+
+    def ranked(self, rules: dict[str, Any]) -> dict[str, Any]:
+        """The rules with every constant replaced by its rank among its field's constants."""
+        for name, values in self.constants.items():
+            self.keys[name] = tuple(sorted(values))
+
+        def walk(value: Any) -> Any:
+            if isinstance(value, _Rank):
+                return rank(value.value, self.keys[value.field])
+            if isinstance(value, dict):
+                return {k: walk(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v) for v in value]
+            return value
+
+        return {k: walk(v) for k, v in rules.items()}
+
+    def const(self, name: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        self.constants.setdefault(name, set()).add(value)
+        return _Rank(name, value)
 
     def top(self, node: ir.Node) -> Any:
         if isinstance(node, ir.Const) and node.value is True:
@@ -269,9 +316,17 @@ class _Translator:
         elif isinstance(node, ir.Var):
             name, code = f"vars__{node.name}", self.gen.var_code(node.name)
         elif isinstance(node, ir.Local):
-            name, code = f"l__{node.name}", f"_l_{node.name}"
-        else:
+            name, code = f"l_{node.name}", f"_l_{node.name}"
+        elif isinstance(node, ir.Const | ir.ListOf):
             return None
+        else:  # a computed value: computed in Python, compared by durable_rules
+            known = self.computed.get(id(node))
+            if known is not None:
+                return known
+            name = f"e__{len(self.computed)}"
+            self.computed[id(node)] = name
+            self.fields[name] = (self.gen.py.value(node), kind, True)
+            return name
         self.fields[name] = (code, kind, node.type.nullable)
         return name
 
@@ -344,7 +399,7 @@ class _Translator:
             name = self.field(a)
             if name is None or not isinstance(b, ir.ListOf) or not ir.is_constant(b) or not b.items:
                 return None
-            values = [json_value(i.value) for i in b.items if isinstance(i, ir.Const)]
+            values = [self.const(name, i.value) for i in b.items if isinstance(i, ir.Const)]
             if op == "in":
                 tests = [{name: v} for v in values]
                 return tests[0] if len(tests) == 1 else {"$or": tests}
@@ -357,13 +412,13 @@ class _Translator:
         name = self.field(a)
         if name is None:
             return None
-        value = json_value(b.value)
+        value = self.const(name, b.value)
         return {name: value} if op == "==" else {_DURABLE_OP[op]: {name: value}}
 
     def fact_lines(self, fact: str) -> list[str]:
         lines: list[str] = []
         for name, (code, kind, nullable) in self.fields.items():
-            convert = _converter(kind)
+            convert = self._converter(name, kind)
             if not nullable:
                 lines.append(f"{fact}[{name!r}] = {convert(code)}")
                 continue
@@ -376,13 +431,11 @@ class _Translator:
             lines.append(f"{fact}[{name!r}] = {code}")
         return lines
 
-
-def _converter(kind: str) -> Callable[[str], str]:
-    if kind == "decimal":
-        return lambda c: f"_float({c})"
-    if kind == "date":
-        return lambda c: f"{c}.toordinal()"
-    return lambda c: c
+    def _converter(self, name: str, kind: str) -> Callable[[str], str]:
+        if kind == "bool":
+            return lambda c: c
+        keys = self.gen.py.const(self.keys.get(name, ()))
+        return lambda c: f"_rank({c}, {keys})"
 
 
 def _negate_op(op: str) -> str:

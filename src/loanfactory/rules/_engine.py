@@ -16,7 +16,7 @@ from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.rules import _model as m
 from loanfactory.rules._codegen import CompiledMatcher, Generator, Matcher
-from loanfactory.rules._decision import Decision
+from loanfactory.rules._decision import Decision, RuleEvaluationError
 
 EngineName = Literal["compiled", "durable"]
 ENGINES: tuple[str, ...] = ("compiled", "durable")
@@ -79,11 +79,18 @@ class CompiledDefinition:
                 field="facts",
                 message_zh="facts 必须是 loanfactory.facts.Facts",
             )
-        if trace:
-            if self._traced is None:
-                self._traced = self._build(trace=True)
-            return self._traced(facts)
-        return self._fast(facts)
+        try:
+            if trace:
+                if self._traced is None:
+                    self._traced = self._build(trace=True)
+                return self._traced(facts)
+            return self._fast(facts)
+        except (TypeError, ArithmeticError) as exc:  # a vars value of the wrong kind, an overflow
+            raise RuleEvaluationError(
+                f"{self.definition.id}: a value could not be used ({exc})",
+                code="bad-value",
+                message_zh=f"{self.definition.id}：某个值无法参与计算（{exc}）",
+            ) from exc
 
     __call__ = evaluate
 

@@ -5,11 +5,14 @@ names and fields are resolved against the fact models (did-you-mean on a typo), 
 and the result is the typed form of :mod:`._ir`, which the engines compile once.
 
 Allowed: literals (whole numbers, decimals ``0.55``, percentages ``3.45%``, text, true/false,
-``None``, lists), fact paths (``applicant.age``), ``vars.<name>``, comparisons and chains
-(``18 <= applicant.age <= 60``), ``in`` / ``not in``, ``is None`` / ``is not None``,
-``and``/``or``/``not``, ``+ - * /``, ``x if c else y``, calls to the function library, and
-generator expressions inside ``any``/``all``/``sum``/``min``/``max``. Everything else — indexing,
-lambdas, comprehensions that build lists, f-strings, ``**``, names beginning with ``_`` — is refused
+``None``, lists, records ``{grade: "A", spread: 0.5%}``), fact paths (``applicant.age``),
+``vars.<name>``, comparisons and chains (``18 <= applicant.age <= 60``), ``in`` / ``not in``,
+``is None`` / ``is not None``, ``and``/``or``/``not``, ``+ - * /`` and ``**`` (bounded exponent),
+text joined with ``+``, date/time/duration arithmetic, properties (``as_of.year``,
+``d.days``), ``x if c else y``, calls to the function library and to the rule file's own
+functions, and generator expressions inside ``any``/``all``/``sum``/``min``/``max``/``count``/
+``sort``/``list`` .... Everything else — indexing, lambdas, comprehensions that build lists,
+f-strings, ``%``, ``//``, bit operations, method calls, names beginning with ``_`` — is refused
 with a located error.
 """
 
@@ -49,7 +52,7 @@ _COMPARE = {
     ast.In: "in",
     ast.NotIn: "notin",
 }
-_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _FORBIDDEN = {
     "Subscript": "indexing ([...])",
     "Lambda": "lambda",
@@ -57,7 +60,6 @@ _FORBIDDEN = {
     "ListComp": "list comprehensions",
     "SetComp": "set comprehensions",
     "DictComp": "dict comprehensions",
-    "Dict": "dict literals",
     "Set": "set literals",
     "JoinedStr": "f-strings",
     "FormattedValue": "f-strings",
@@ -68,7 +70,6 @@ _FORBIDDEN = {
     "Slice": "slices",
 }
 _OP_NAMES = {
-    "Pow": "'**'",
     "Mod": "'%' as modulo",
     "FloorDiv": "'//'",
     "BitAnd": "'&'",
@@ -93,13 +94,21 @@ class ExprError:
     hint_zh: str | None = None
 
 
+QUESTION = "\u0294"
+"""What ``?`` (the input of a decision-table cell, as in DMN) is read as: one letter, so that
+positions in the text do not move."""
+
+
 @dataclass(slots=True)
 class Scope:
-    """What names mean: fact roots, known ``vars`` and loop variables."""
+    """What names mean: fact roots, known ``vars``, loop variables and function parameters,
+    the rule file's functions, and the input a table cell tests (``?``)."""
 
     roots: Mapping[str, Type]
     vars: Mapping[str, Type]
     locals: dict[str, Type] = field(default_factory=dict)
+    functions: Mapping[str, ir.UserFunction] = field(default_factory=dict)
+    subject: ir.Node | None = None
 
 
 def parse_expression(text: str, scope: Scope, *, condition: bool) -> tuple[ir.Node | None, list[ExprError]]:
@@ -114,7 +123,7 @@ def parse_expression(text: str, scope: Scope, *, condition: bool) -> tuple[ir.No
                 message_zh=f"表达式超过 {MAX_CHARS} 个字符",
             )
         ]
-    source, percents = _mark_percentages(text)
+    source, percents = _mark_percentages(_mark_question(text))
     try:
         tree = ast.parse(source.strip("\n"), mode="eval")
     except SyntaxError as exc:
@@ -155,6 +164,23 @@ def parse_expression(text: str, scope: Scope, *, condition: bool) -> tuple[ir.No
     return (node if not checker.errors else None), checker.errors
 
 
+def _mark_question(text: str) -> str:
+    """``?`` outside quoted text -> :data:`QUESTION`, an identifier of the same length."""
+    if "?" not in text:
+        return text
+    out: list[str] = []
+    quote: str | None = None
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "?":
+            ch = QUESTION
+        out.append(ch)
+    return "".join(out)
+
+
 def _mark_percentages(text: str) -> tuple[str, set[tuple[int, int]]]:
     """``3.45%`` -> ``3.45j`` (same length, so positions hold); returns the marked positions."""
     lines = text.splitlines(keepends=True)
@@ -191,6 +217,12 @@ def _join(a: Type, b: Type) -> Type | None:
 
 
 def _fold(op: str, a: Any, b: Any) -> Any:
+    if op == "**":
+        from loanfactory.rules._library import power
+
+        return power(a, b)
+    if isinstance(a, str) or isinstance(b, str):
+        return a + b if len(a) + len(b) <= MAX_TEXT else None
     if op == "+":
         return a + b
     if op == "-":

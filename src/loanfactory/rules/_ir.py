@@ -103,7 +103,7 @@ class Not(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Arith(Node):
-    op: str  # + - * /
+    op: str  # + - * / **
     left: Node
     right: Node
 
@@ -147,8 +147,43 @@ class ListOf(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Record(Node):
+    """A record literal ``{grade: "A", spread: 0.5%}`` (FEEL context)."""
+
+    fields: tuple[tuple[str, Node], ...]
+
+    def children(self) -> tuple[Node, ...]:
+        return tuple(v for _, v in self.fields)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UserFunction:
+    """A function of the rule file (DMN business knowledge model, 业务知识模型): parameters and
+    either an expression ``body`` or a decision ``table`` (a :class:`~._model.Table`)."""
+
+    name: str
+    params: tuple[tuple[str, Type], ...]
+    result: Type
+    body: Node | None = None
+    table: Any = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Invoke(Node):
+    """A call of a rule-file function: ``grade_from_score(bureau.credit_score)``."""
+
+    function: UserFunction
+    args: tuple[Node, ...]
+
+    def children(self) -> tuple[Node, ...]:
+        return self.args
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Comp(Node):
-    """``func(element for var in iterable if cond)`` with func any/all/sum/min/max."""
+    """``func(element for var in iterable if cond)`` with a library function that takes a
+    generator (any, all, sum, min, max, count, mean, sort, list ...)."""
 
     func: str
     element: Node

@@ -2,21 +2,29 @@
 
 Only these names may be called from a rule. Every function treats a missing argument as making
 its result missing, except ``coalesce`` (which exists to supply a default) and the aggregates
-``sum``/``min``/``max`` over a list, which skip missing items.
+``sum``/``min``/``max`` over a list, which skip missing items. This module holds numbers and
+aggregates; text, lists and dates live in :mod:`._text`, :mod:`._lists` and :mod:`._temporal`,
+and :data:`FUNCTIONS` / :data:`RUNTIME` join them all.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DecimalException
 from typing import Any
 
-from loanfactory.rules._types import BOOL, DATE, DECIMAL, INT, Type
+from loanfactory.rules import _lists, _temporal, _text
+from loanfactory.rules._signature import Function, numbers
+from loanfactory.rules._types import BOOL, DECIMAL, INT, Type
 
 MAX_ROUND_DIGITS = 12
+MAX_EXPONENT = 1000
+"""``x ** n`` with ``|n|`` above this is refused in a literal and missing at run time."""
+MAX_POWER = Decimal("1e30")
+"""A power at least this large is missing (so a result never grows without bound)."""
+_POWER = Context(prec=34, Emax=999_999, Emin=-999_999)
 
 
 def divide(a: Any, b: Any) -> Decimal | None:
@@ -26,9 +34,13 @@ def divide(a: Any, b: Any) -> Decimal | None:
     return Decimal(a) / Decimal(b)
 
 
+_QUANTA = tuple(Decimal(1).scaleb(-d) for d in range(MAX_ROUND_DIGITS + 1))
+
+
 def round_half_up(value: Any, digits: int = 0) -> Decimal:
     """Round half up (四舍五入) to ``digits`` decimals."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    number = value if type(value) is Decimal else Decimal(value)
+    return number.quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
 
 
 def floor_(value: Any) -> int:
@@ -86,28 +98,60 @@ def coalesce(*values: Any) -> Any:
     return None
 
 
-def startswith(text: str, prefix: str) -> bool:
-    return text.startswith(prefix)
+def power(base: Any, exponent: Any) -> Decimal | None:
+    """``base ** exponent`` in 34-digit Decimal; missing when either is missing, the exponent
+    is beyond :data:`MAX_EXPONENT`, the result is not a real number or reaches :data:`MAX_POWER`."""
+    if base is None or exponent is None:
+        return None
+    try:
+        b = base if type(base) is Decimal else Decimal(base)
+        if type(exponent) is int:  # the common case (a term in months): exact, no conversion
+            if not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+                return None
+            result = _POWER.power(b, exponent)
+        else:
+            e = Decimal(exponent)
+            if e.copy_abs() > MAX_EXPONENT:
+                return None
+            result = _POWER.power(b, int(e)) if e == e.to_integral_value() else _POWER.power(b, e)
+    except (DecimalException, ValueError):
+        return None
+    if not result.is_finite() or result.copy_abs() >= MAX_POWER:
+        return None
+    return Decimal(0) if result.adjusted() < -34 else result
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
-    """A library function: how many arguments, their kinds, the result, and whether a missing
-    argument makes the result missing (``strict``)."""
-
-    name: str
-    arity: tuple[int, int]  # min, max (-1: any)
-    check: Callable[[list[Type]], Type | str]
-    runtime: str  # name of the callable in generated code
-    strict: bool = True
-    summary: str = ""
+def modulo(dividend: Any, divisor: Any) -> Any:
+    """FEEL ``modulo``: the remainder takes the divisor's sign; missing for a zero divisor."""
+    if divisor == 0:
+        return None
+    return dividend - divisor * math.floor(Decimal(dividend) / Decimal(divisor))
 
 
-def _numeric_args(types: list[Type]) -> Type | str:
-    if not all(t.numeric or t.kind == "any" for t in types):
-        return "expects numbers"
-    kind = "int" if all(t.kind == "int" for t in types) else "decimal"
-    return INT if kind == "int" else DECIMAL
+def sqrt(value: Any) -> Decimal | None:
+    if value < 0:
+        return None
+    return Decimal(value).sqrt(_POWER)
+
+
+def decimal_scale(value: Any, scale: Any) -> Decimal | None:
+    """FEEL ``decimal``: rounded half even to ``scale`` decimals (-12 to 12)."""
+    if not -MAX_ROUND_DIGITS <= scale <= MAX_ROUND_DIGITS:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-int(scale)), rounding=ROUND_HALF_EVEN)
+
+
+def field_of(record: Any, name: str) -> Any:
+    """A record's field; missing when the record (or the field) is missing."""
+    return record.get(name) if isinstance(record, dict) else None
+
+
+def odd(value: Any) -> bool | None:
+    return None if value != int(value) else int(value) % 2 == 1
+
+
+def even(value: Any) -> bool | None:
+    return None if value != int(value) else int(value) % 2 == 0
 
 
 def _min_max(types: list[Type]) -> Type | str:
@@ -116,13 +160,14 @@ def _min_max(types: list[Type]) -> Type | str:
         if only.kind == "list" and only.item is not None:
             return only.item.maybe_missing()
         return "expects two or more values, or one list"
-    if all(t.kind == "date" for t in types):
-        return DATE
-    return _numeric_args(types)
+    kinds = {t.kind for t in types}
+    if len(kinds) == 1 and kinds & {"date", "datetime", "time", "duration", "ym_duration"}:
+        return types[0].present()
+    return numbers(types)
 
 
 def _one_number(types: list[Type]) -> Type | str:
-    return _numeric_args(types[:1])
+    return numbers(types[:1])
 
 
 def _round(types: list[Type]) -> Type | str:
@@ -165,10 +210,6 @@ def _lpr(types: list[Type]) -> Type | str:
     return DECIMAL
 
 
-def _date(types: list[Type]) -> Type | str:
-    return DATE if types[0].kind == "str" else "expects a text date such as date('2025-05-20')"
-
-
 def _coalesce(types: list[Type]) -> Type | str:
     first = types[0]
     nullable = all(t.nullable for t in types)
@@ -182,24 +223,52 @@ def _coalesce(types: list[Type]) -> Type | str:
     return base.maybe_missing() if nullable else base.present()
 
 
-def _startswith(types: list[Type]) -> Type | str:
-    return BOOL if all(t.kind in ("str", "any") for t in types) else "expects two texts"
+def _two_numbers(result: Type | None) -> Any:
+    def check(types: list[Type]) -> Type | str:
+        found = numbers(types)
+        return found if result is None or isinstance(found, str) else result
+
+    return check
 
 
-FUNCTIONS: dict[str, Function] = {
+def _one_decimal(types: list[Type]) -> Type | str:
+    found = numbers(types)
+    return found if isinstance(found, str) else DECIMAL
+
+
+def _parity(types: list[Type]) -> Type | str:
+    found = numbers(types)
+    return found if isinstance(found, str) else BOOL
+
+
+_CORE: dict[str, Function] = {
     f.name: f
     for f in (
-        Function("min", (1, -1), _min_max, "_min", summary="smallest of numbers or dates, or of a list"),
-        Function("max", (1, -1), _min_max, "_max", summary="largest of numbers or dates, or of a list"),
+        Function(
+            "min",
+            (1, -1),
+            _min_max,
+            "_min",
+            generator=True,
+            summary="smallest of numbers or dates, or of a list",
+        ),
+        Function(
+            "max",
+            (1, -1),
+            _min_max,
+            "_max",
+            generator=True,
+            summary="largest of numbers or dates, or of a list",
+        ),
         Function("abs", (1, 1), _one_number, "abs", summary="absolute value"),
         Function("round", (1, 2), _round, "_round", summary="round half up to N decimals (default 0)"),
         Function("floor", (1, 1), _to_int, "_floor", summary="largest whole number not above"),
         Function("ceil", (1, 1), _to_int, "_ceil", summary="smallest whole number not below"),
         Function("len", (1, 1), _len, "len", summary="number of items in a list"),
-        Function("any", (1, 1), _bools, "any", summary="true when any item is true"),
-        Function("all", (1, 1), _bools, "all", summary="true when every item is true"),
+        Function("any", (1, 1), _bools, "any", generator=True, summary="true when any item is true"),
+        Function("all", (1, 1), _bools, "all", generator=True, summary="true when every item is true"),
         Function(
-            "sum", (1, 1), _sum, "_sum_of", strict=False, summary="sum of a list, missing items skipped"
+            "sum", (1, 1), _sum, "_sum_of", strict=False, generator=True, summary="sum, missing items skipped"
         ),
         Function(
             "days_between",
@@ -213,15 +282,29 @@ FUNCTIONS: dict[str, Function] = {
         ),
         Function("age_on", (2, 2), _two_dates, "_age_on", summary="age in whole years on a date"),
         Function("lpr", (2, 2), _lpr, "_lpr", summary="the LPR of a tenor ('1y', '5y+') in force on a date"),
-        Function("date", (1, 1), _date, "_date", summary="a date written as text, date('2025-05-20')"),
         Function(
             "coalesce", (2, -1), _coalesce, "_coalesce", strict=False, summary="the first value present"
         ),
+        Function("ceiling", (1, 1), _to_int, "_ceil", summary="the same as ceil"),
         Function(
-            "startswith", (2, 2), _startswith, "_startswith", summary="whether text starts with a prefix"
+            "modulo", (2, 2), _two_numbers(None), "_modulo", summary="remainder, with the divisor's sign"
         ),
+        Function("sqrt", (1, 1), _one_decimal, "_sqrt", summary="square root (missing below zero)"),
+        Function(
+            "decimal", (2, 2), _two_numbers(DECIMAL), "_decimal", summary="rounded half even to N decimals"
+        ),
+        Function("odd", (1, 1), _parity, "_odd", summary="whether a whole number is odd"),
+        Function("even", (1, 1), _parity, "_even", summary="whether a whole number is even"),
     )
 }
+
+FUNCTIONS: dict[str, Function] = {
+    **_CORE,
+    **{f.name: f for f in _text.FUNCTIONS},
+    **{f.name: f for f in _lists.FUNCTIONS},
+    **{f.name: f for f in _temporal.FUNCTIONS},
+}
+"""Every function a rule may call, by name."""
 
 RUNTIME: dict[str, Any] = {
     "_min": min,
@@ -236,7 +319,16 @@ RUNTIME: dict[str, Any] = {
     "_months_between": months_between,
     "_age_on": age_on,
     "_coalesce": coalesce,
-    "_startswith": startswith,
     "_div": divide,
+    "_pow": power,
+    "_field": field_of,
+    "_modulo": modulo,
+    "_sqrt": sqrt,
+    "_decimal": decimal_scale,
+    "_odd": odd,
+    "_even": even,
     "_D": Decimal,
+    **_text.RUNTIME,
+    **_lists.RUNTIME,
+    **_temporal.RUNTIME,
 }

@@ -6,6 +6,7 @@ A rule file::
     reasons:                       # optional catalogue: code -> messages
       AGE_OUT_OF_RANGE: {en: Age must be 18-60, zh: 年龄须在 18–60 周岁之间}
     vars: {segment_score: decimal} # optional: values other definitions set, readable as vars.<name>
+    functions: [...]               # optional: reusable functions (see ``._functions``)
     definitions:
       - id: retail_eligibility
         purpose: eligibility
@@ -25,12 +26,14 @@ from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
 from loanfactory.rules import _ir as ir
 from loanfactory.rules import _model as m
-from loanfactory.rules._context import VAR_TYPES, Context, PathT, fact_roots
+from loanfactory.rules._context import VAR_TYPES, Context, PathT, fact_roots, var_type
+from loanfactory.rules._functions import parse_functions
 from loanfactory.rules._parse import TYPES, header, infer_type, parse_ruleset
-from loanfactory.rules._parse_tables import parse_scorecard, parse_table
+from loanfactory.rules._parse_scorecard import parse_scorecard
+from loanfactory.rules._parse_tables import parse_table
 from loanfactory.rules._types import ANY, DECIMAL, STR, Type
 
-FILE_KEYS = ("kind", "description", "reasons", "vars", "definitions")
+FILE_KEYS = ("kind", "description", "reasons", "vars", "functions", "definitions")
 MAX_FLOW_DEPTH = 8
 
 
@@ -41,6 +44,7 @@ class RuleLibrary:
     definitions: Mapping[str, m.Definition] = field(default_factory=dict)
     events: Mapping[str, Any] = field(default_factory=dict)  # id -> EventRules
     files: tuple[str, ...] = ()
+    functions: Mapping[str, ir.UserFunction] = field(default_factory=dict)
 
     def __contains__(self, ident: object) -> bool:
         return ident in self.definitions or ident in self.events
@@ -89,7 +93,20 @@ class RuleLibrary:
                 definitions[ident] = d
             else:
                 events[ident] = d
-        return RuleLibrary(definitions, events, (*self.files, *other.files)), problems
+        functions = dict(self.functions)
+        for name, function in other.functions.items():
+            if name in functions and functions[name] is not function:
+                problems.append(
+                    Diagnostic(
+                        "duplicate-id",
+                        f"function '{name}' is defined in more than one file",
+                        file=other.files[0] if other.files else None,
+                        message_zh=f"函数 '{name}' 在多个文件中定义",
+                    )
+                )
+                continue
+            functions[name] = function
+        return RuleLibrary(definitions, events, (*self.files, *other.files), functions), problems
 
 
 def load_rule_document(document: Document) -> tuple[RuleLibrary | None, list[Diagnostic]]:
@@ -111,6 +128,7 @@ def load_rule_document(document: Document) -> tuple[RuleLibrary | None, list[Dia
         )
     ctx.load_reasons(data.get("reasons"), ("reasons",))
     ctx.vars.update(ctx.declared_vars(data.get("vars"), ("vars",)))
+    parse_functions(ctx, data.get("functions"), ("functions",))
     raw = data.get("definitions")
     if not isinstance(raw, list) or not raw:
         ctx.error(
@@ -137,7 +155,7 @@ def load_rule_document(document: Document) -> tuple[RuleLibrary | None, list[Dia
         _store(ctx, parsed, path, definitions, events)
     if ctx.diagnostics_errors():
         return None, ctx.diagnostics
-    return RuleLibrary(definitions, events, (document.file,)), ctx.diagnostics
+    return RuleLibrary(definitions, events, (document.file,), dict(ctx.functions)), ctx.diagnostics
 
 
 def parse_definition(
@@ -152,6 +170,7 @@ def parse_definition(
         # written under a product's ``rules: {<purpose>: ...}``: the key gives the purpose
         data = {"purpose": str(path[-1]), "id": f"inline_{path[-1]}", **data}
     if library is not None:
+        ctx.functions.update(library.functions)
         for d in library.definitions.values():
             for name in m.outputs_of(d):
                 ctx.vars.setdefault(name, ANY)
@@ -228,7 +247,9 @@ def _predeclare_outputs(ctx: Context, raw: list[Any]) -> None:
                     for k in (rule["then"].get("set") or {})
                     if isinstance(rule["then"].get("set"), dict)
                 )
-        for out in item.get("outputs") or []:
+        if isinstance(item.get("result"), str):
+            names.append(item["result"])
+        for out in item.get("outputs") or [] if "result" not in item else []:
             names.append(str(out.get("name") if isinstance(out, dict) else out))
         if "characteristics" in item:
             names += [str(item.get("score_name", "score")), str(item.get("grade_name", "grade"))]
@@ -293,18 +314,7 @@ def output_types(definition: m.Definition) -> dict[str, Type]:
                 if e.kind == "set" and e.value is not None:
                     out[e.name] = _merge(out.get(e.name), e.value.type)
     elif isinstance(definition, m.Table):
-        for k, o in enumerate(definition.outputs):
-            if o.name in ("outcome", "reason"):
-                continue
-            merged: Type | None = None
-            for row in definition.rows:
-                merged = _merge(merged, row.outputs[k].type)
-            if (
-                definition.hit_policy in (m.HitPolicy.collect, m.HitPolicy.rule_order)
-                and not definition.aggregation
-            ):
-                merged = Type("list", item=merged)
-            out[o.name] = merged or ANY
+        out.update(_table_types(definition))
     elif isinstance(definition, m.Scorecard):
         out[definition.score_name] = DECIMAL
         out[definition.grade_name] = STR
@@ -313,6 +323,27 @@ def output_types(definition: m.Definition) -> dict[str, Type]:
         for step in definition.steps:
             out.update(output_types(step))
     return {k: v.maybe_missing() for k, v in out.items()}
+
+
+def _table_types(table: m.Table) -> dict[str, Type]:
+    columns: dict[str, Type] = {}
+    for k, o in enumerate(table.outputs):
+        if o.name in ("outcome", "reason"):
+            continue
+        merged: Type | None = None
+        for row in table.rows:
+            merged = _merge(merged, row.outputs[k].type)
+        if o.default is not None:
+            merged = _merge(merged, o.default.type)
+        if table.aggregation == "COUNT":
+            merged = Type("int")
+        columns[o.name] = merged or ANY
+    if table.result:
+        record = Type("record", fields=tuple((n, t.maybe_missing()) for n, t in columns.items()))
+        return {table.result: Type("list", item=record) if table.hit_policy.multiple else record}
+    if table.hit_policy.multiple and not table.aggregation:
+        return {n: Type("list", item=t) for n, t in columns.items()}
+    return columns
 
 
 def _merge(a: Type | None, b: Type) -> Type:
@@ -387,8 +418,9 @@ def _flow_vars(ctx: Context, raw: Any, path: PathT) -> list[tuple[str, ir.Node]]
         if not isinstance(name, str) or not name.isidentifier() or name in ("outcome", "reason"):
             ctx.error(where, "bad-name", f"'{name}' cannot name a value", f"'{name}' 不能用作名称", key=True)
             continue
-        if isinstance(value, str) and value in VAR_TYPES:
-            ctx.vars[name] = VAR_TYPES[value]
+        declared = var_type(value) if isinstance(value, str) else None
+        if declared is not None:
+            ctx.vars[name] = declared
             continue
         hint = hint_for(value, list(VAR_TYPES)) if isinstance(value, str) and value.isidentifier() else None
         if hint is not None and hint[0] is not None and value not in fact_roots():

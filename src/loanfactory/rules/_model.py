@@ -51,6 +51,12 @@ class HitPolicy(StrEnum):
     any = "ANY"
     collect = "COLLECT"
     rule_order = "RULE ORDER"
+    output_order = "OUTPUT ORDER"
+
+    @property
+    def multiple(self) -> bool:
+        """Whether every matching row contributes (COLLECT, RULE ORDER, OUTPUT ORDER)."""
+        return self in (HitPolicy.collect, HitPolicy.rule_order, HitPolicy.output_order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +132,18 @@ class Row:
 @dataclass(frozen=True, slots=True)
 class TableOutput:
     name: str
-    priority: tuple[Any, ...] = ()  # for PRIORITY: output values, most important first
-    default: ir.Node | None = None
+    priority: tuple[Any, ...] = ()  # for PRIORITY / OUTPUT ORDER: output values, most important first
+    default: ir.Node | None = None  # the output when no row matches (any hit policy)
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A decision table; ``inputs[i]`` is read once and tested by column ``i`` of every row."""
+    """A decision table; ``inputs[i]`` is read once and tested by column ``i`` of every row.
+
+    ``allowed[i]`` (when given) is the condition input ``i`` must meet, else the decision is an
+    error (DMN input values). With ``result`` the outputs are one record named ``result`` (a list
+    of records, one per matching row, under a multiple-hit policy) instead of separate values.
+    """
 
     id: str
     purpose: Purpose
@@ -146,6 +157,13 @@ class Table:
     version: str = "1"
     description: str = ""
     where: Where = field(default_factory=Where)
+    allowed: tuple[ir.Node | None, ...] = ()
+    result: str | None = None
+
+    @property
+    def value_outputs(self) -> tuple[TableOutput, ...]:
+        """The outputs that are values (not the special ``outcome`` and ``reason``)."""
+        return tuple(o for o in self.outputs if o.name not in ("outcome", "reason"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +234,7 @@ def outputs_of(definition: Definition) -> tuple[str, ...]:
     if isinstance(definition, RuleSet):
         names = [n for r in definition.rules for n in r.sets]
     elif isinstance(definition, Table):
-        names = [o.name for o in definition.outputs if o.name not in ("outcome", "reason")]
+        names = [definition.result] if definition.result else [o.name for o in definition.value_outputs]
     elif isinstance(definition, Scorecard):
         names = [definition.score_name, definition.grade_name]
     else:
@@ -236,6 +254,7 @@ def reads_of(definition: Definition) -> list[ir.Node]:
                 out.extend(v for _, v in e.params)
     elif isinstance(definition, Table):
         out.extend(definition.inputs)
+        out.extend(a for a in definition.allowed if a is not None)
         for row in definition.rows:
             out.extend(c.test for c in row.cells)
             out.extend(row.outputs)

@@ -235,8 +235,35 @@ def _emit(ctx: Context, raw: Any, path: PathT, scope: Any) -> m.Effect | None:
 
 
 # literals of table outputs and scorecard points --------------------------------------------------
+def sane_number(ctx: Context, value: Any, path: PathT) -> bool:
+    """Whether a YAML number fits the rule language (as a literal in an expression must); if not,
+    a located error."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return True
+    from loanfactory.rules._expr import MAX_DIGITS, MAX_INT
+
+    number = Decimal(value)
+    shape = number.as_tuple()
+    if (
+        number.copy_abs() <= MAX_INT
+        and len(shape.digits) <= MAX_DIGITS
+        and int(shape.exponent) >= -MAX_DIGITS
+    ):
+        return True
+    ctx.error(
+        path,
+        "expr-too-large",
+        f"the number {value} is too large or too long for a rule (at most {MAX_INT} in magnitude, "
+        f"{MAX_DIGITS} digits)",
+        f"规则中的数值 {value} 过大或位数过多",
+    )
+    return False
+
+
 def literal(ctx: Context, value: Any, path: PathT, scope: Any) -> ir.Node | None:
     """A table output cell: a YAML literal, ``"0.5%"``, or ``"= expression"``."""
+    if not sane_number(ctx, value, path):
+        return None
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("="):
@@ -256,6 +283,8 @@ def literal(ctx: Context, value: Any, path: PathT, scope: Any) -> ir.Node | None
 
 
 def number(ctx: Context, value: Any, path: PathT) -> Any:
+    if not sane_number(ctx, value, path):
+        return None
     if isinstance(value, str) and _PERCENT.match(value.strip()):
         return Decimal(value.strip()[:-1]) / 100
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
@@ -265,6 +294,8 @@ def number(ctx: Context, value: Any, path: PathT) -> Any:
 
 
 def cell(ctx: Context, raw: Any, subject: ir.Node, path: PathT, scope: Any) -> m.Cell | None:
+    if not sane_number(ctx, raw, path):
+        return None
     node, domain, errors = parse_unary(raw, subject, scope)
     ctx.place(errors, path)
     if node is None:

@@ -1,66 +1,65 @@
-"""Parsing decision tables (决策表) and scorecards (评分卡) from YAML data."""
+"""Parsing decision tables (决策表) from YAML data.
+
+Every key of a table means something for its hit policy; a key that would be ignored is a
+located error (``priority`` outside PRIORITY/OUTPUT ORDER, ``aggregation`` outside COLLECT, an
+unknown output in a ``{when, then}`` row). Inputs may list their allowed values (DMN input values):
+cells are then checked against them and the gap check knows every case.
+"""
 
 from __future__ import annotations
 
-import itertools
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from loanfactory.errors import hint_for
 from loanfactory.rules import _ir as ir
 from loanfactory.rules import _model as m
 from loanfactory.rules._context import Context, PathT
-from loanfactory.rules._parse import COMMON, ID, cell, header, literal, number, subject_of
+from loanfactory.rules._expr import Scope
+from loanfactory.rules._parse import COMMON, ID, cell, header, literal, subject_of
+from loanfactory.rules._unary import parse_unary
 
-_POLICIES = {p.value: p for p in m.HitPolicy} | {"RULE_ORDER": m.HitPolicy.rule_order}
+_POLICIES = {p.value: p for p in m.HitPolicy} | {
+    "RULE_ORDER": m.HitPolicy.rule_order,
+    "OUTPUT_ORDER": m.HitPolicy.output_order,
+}
 _AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
 _OUTCOME_VALUES = ("pass", "approve", "manual_review", "reject")
+_TABLE_KEYS = ("hit_policy", "aggregation", "inputs", "outputs", "rows", "result")
+MAX_ROWS = 2000
 
 
-def parse_table(ctx: Context, data: dict[str, Any], path: PathT) -> m.Table | None:
+def parse_table(
+    ctx: Context, data: dict[str, Any], path: PathT, *, function: Scope | None = None, name: str = ""
+) -> m.Table | None:
+    """A table definition; inside a rule-file function (``function`` is its scope) it has no
+    id or purpose of its own and cannot decide an outcome."""
     before = len(ctx.diagnostics)
-    ctx.check_keys(
-        data,
-        path,
-        (*COMMON, "hit_policy", "aggregation", "inputs", "outputs", "rows"),
-        ("hit_policy", "inputs", "outputs", "rows"),
-    )
-    head = header(ctx, data, path)
-    scope = ctx.scope(ctx.declared_vars(data.get("vars"), (*path, "vars")))
-    policy_raw = str(data.get("hit_policy", "")).upper().strip()
-    aggregation = data.get("aggregation")
-    if " " in policy_raw and policy_raw.startswith("COLLECT"):
-        policy_raw, aggregation = "COLLECT", policy_raw.split()[1]
-    policy = _POLICIES.get(policy_raw)
-    if policy is None:
-        ctx.error(
-            (*path, "hit_policy"),
-            "bad-hit-policy",
-            f"unknown hit policy '{data.get('hit_policy')}'",
-            f"未知的命中策略 '{data.get('hit_policy')}'",
-            hint_for(policy_raw, list(_POLICIES)),
-        )
-    if aggregation is not None:
-        aggregation = str(aggregation).upper()
-        if policy is not m.HitPolicy.collect or aggregation not in _AGGREGATIONS:
-            ctx.error(
-                (*path, "aggregation"),
-                "bad-aggregation",
-                "aggregation (SUM, MIN, MAX, COUNT) needs COLLECT",
-                "聚合（SUM、MIN、MAX、COUNT）只能用于 COLLECT",
-            )
-    inputs, labels = _inputs(ctx, data.get("inputs"), (*path, "inputs"), scope)
-    outputs = _outputs(ctx, data.get("outputs"), (*path, "outputs"), scope, policy)
+    if function is None:
+        ctx.check_keys(data, path, (*COMMON, *_TABLE_KEYS), ("hit_policy", "inputs", "outputs", "rows"))
+        head = header(ctx, data, path)
+        scope = ctx.scope(ctx.declared_vars(data.get("vars"), (*path, "vars")))
+    else:
+        ctx.check_keys(data, path, ("description", *_TABLE_KEYS), ("hit_policy", "inputs", "outputs", "rows"))
+        head = (name, m.Purpose.decision, "1", str(data.get("description") or ""))
+        scope = function
+    policy, aggregation = _policy(ctx, data, path)
+    inputs, labels, allowed = _inputs(ctx, data.get("inputs"), (*path, "inputs"), scope)
+    outputs = _outputs(ctx, data.get("outputs"), (*path, "outputs"), scope, policy, function is not None)
+    result = _result(ctx, data, path, outputs, aggregation)
     rows_raw = data.get("rows")
-    if not isinstance(rows_raw, list) or not rows_raw or len(rows_raw) > 2000:
-        ctx.error((*path, "rows"), "wrong-type", "'rows' is a list of rows", "rows 应为行的列表")
+    if not isinstance(rows_raw, list) or not rows_raw or len(rows_raw) > MAX_ROWS:
+        ctx.error(
+            (*path, "rows"), "wrong-type", f"'rows' is a list of 1 to {MAX_ROWS} rows", "rows 应为行的列表"
+        )
         return None
     if inputs is None or outputs is None:
         return None
-    subjects = [subject_of(node, f"in{i}") for i, node in enumerate(inputs)]
     rows: list[m.Row] = []
     ids: set[str] = set()
     for n, raw in enumerate(rows_raw):
-        row = _row(ctx, raw, (*path, "rows", n), n, subjects, outputs, scope)
+        row = _row(ctx, raw, (*path, "rows", n), n, inputs, outputs, scope)
         if row is not None:
             if row.id in ids:
                 ctx.error(
@@ -90,6 +89,8 @@ def parse_table(ctx: Context, data: dict[str, Any], path: PathT) -> m.Table | No
         head[2],
         head[3],
         ctx.where(path),
+        tuple(allowed),
+        result,
     )
     from loanfactory.rules._analysis import check_table
 
@@ -97,28 +98,128 @@ def parse_table(ctx: Context, data: dict[str, Any], path: PathT) -> m.Table | No
     return table
 
 
-def _inputs(ctx: Context, raw: Any, path: PathT, scope: Any) -> tuple[list[ir.Node] | None, list[str]]:
+def _policy(ctx: Context, data: dict[str, Any], path: PathT) -> tuple[m.HitPolicy | None, str | None]:
+    policy_raw = str(data.get("hit_policy", "")).upper().strip()
+    aggregation = data.get("aggregation")
+    if " " in policy_raw and policy_raw.startswith("COLLECT"):
+        policy_raw, aggregation = "COLLECT", policy_raw.split()[1]
+    policy = _POLICIES.get(policy_raw)
+    if policy is None:
+        ctx.error(
+            (*path, "hit_policy"),
+            "bad-hit-policy",
+            f"unknown hit policy '{data.get('hit_policy')}'",
+            f"未知的命中策略 '{data.get('hit_policy')}'",
+            hint_for(policy_raw, list(_POLICIES)),
+        )
+    if aggregation is None:
+        return policy, None
+    aggregation = str(aggregation).upper()
+    if policy is not m.HitPolicy.collect or aggregation not in _AGGREGATIONS:
+        ctx.error(
+            (*path, "aggregation"),
+            "bad-aggregation",
+            "aggregation (SUM, MIN, MAX, COUNT) needs COLLECT",
+            "聚合（SUM、MIN、MAX、COUNT）只能用于 COLLECT",
+        )
+    return policy, aggregation
+
+
+def _result(
+    ctx: Context,
+    data: dict[str, Any],
+    path: PathT,
+    outputs: list[m.TableOutput] | None,
+    aggregation: str | None,
+) -> str | None:
+    if "result" not in data:
+        return None
+    name = data["result"]
+    if (
+        not isinstance(name, str)
+        or not name.isidentifier()
+        or name.startswith("_")
+        or name in ("outcome", "reason")
+    ):
+        ctx.error((*path, "result"), "bad-name", f"'{name}' is not a valid result name", "result 名称不合法")
+        return None
+    if aggregation:
+        ctx.error(
+            (*path, "result"),
+            "bad-aggregation",
+            "an aggregated table gives one number; 'result' (a record of the outputs) would be ignored",
+            "聚合决策表只输出一个数值，result（输出记录）不适用",
+        )
+    if outputs is not None and any(o.name == name for o in outputs):
+        ctx.error((*path, "result"), "bad-name", f"'{name}' is also an output name", f"'{name}' 与输出同名")
+    return name
+
+
+def _inputs(
+    ctx: Context, raw: Any, path: PathT, scope: Scope
+) -> tuple[list[ir.Node] | None, list[str], list[ir.Node | None]]:
+    """Input expressions (the subjects the cells test), labels and allowed-value conditions."""
     if not isinstance(raw, list) or not raw:
         ctx.error(path, "wrong-type", "'inputs' is a list of expressions", "inputs 应为表达式列表")
-        return None, []
+        return None, [], []
     nodes: list[ir.Node] = []
     labels: list[str] = []
+    allowed: list[ir.Node | None] = []
     for i, item in enumerate(raw):
         text = item.get("expr") if isinstance(item, dict) else item
         label = item.get("label", text) if isinstance(item, dict) else item
         if isinstance(item, dict):
-            ctx.check_keys(item, (*path, i), ("expr", "label"), ("expr",))
+            ctx.check_keys(item, (*path, i), ("expr", "label", "allowed"), ("expr",))
         where = (*path, i, "expr") if isinstance(item, dict) else (*path, i)
         node = ctx.expression(text, where, condition=False, scope=scope)
         if node is None:
-            return None, []
-        nodes.append(node)
+            return None, [], []
+        subject = subject_of(node, f"_in{i}")
+        test: ir.Node | None = None
+        if isinstance(item, dict) and "allowed" in item:
+            subject, test = _allowed(ctx, item["allowed"], (*path, i, "allowed"), subject, scope)
+            if test is None:
+                return None, [], []
+        nodes.append(subject if isinstance(subject, ir.Slot) else replace(node, type=subject.type))
         labels.append(str(label))
-    return nodes, labels
+        allowed.append(test)
+    return nodes, labels, allowed
+
+
+def _allowed(
+    ctx: Context, raw: Any, path: PathT, subject: ir.Node, scope: Scope
+) -> tuple[ir.Node, ir.Node | None]:
+    """The subject narrowed to its allowed values (for cell checks and the gap check) and the
+    condition an input must meet."""
+    if isinstance(raw, list) and raw and all(isinstance(v, str | int | Decimal) for v in raw):
+        text = ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in raw)
+    elif isinstance(raw, str) and raw.strip():
+        text = raw
+    else:
+        ctx.error(
+            path,
+            "wrong-type",
+            "'allowed' lists values ([salaried, self_employed]) or is a cell test such as '[0..1000]'",
+            "allowed 应为取值列表或单元格条件（如 '[0..1000]'）",
+        )
+        return subject, None
+    test, domain, errors = parse_unary(text, subject, scope)
+    ctx.place(errors, path)
+    if test is None:
+        return subject, None
+    narrowed = subject.type
+    if domain is not None and domain.kind == "set" and not domain.complement:
+        narrowed = replace(narrowed, choices=tuple(sorted(str(v) for v in domain.values)))
+    elif domain is not None and domain.kind == "intervals" and len(domain.intervals) == 1:
+        only = domain.intervals[0]
+        narrowed = replace(narrowed, low=only.low, high=only.high)
+    if isinstance(subject, ir.Slot):
+        return ir.Slot(narrowed, subject.pos, subject.path), test
+    return ir.Local(narrowed, subject.pos, subject.name if isinstance(subject, ir.Local) else "_in"), test
 
 
 def _outputs(
-    ctx: Context, raw: Any, path: PathT, scope: Any, policy: m.HitPolicy | None
+    ctx: Context, raw: Any, path: PathT, scope: Scope, policy: m.HitPolicy | None, in_function: bool
 ) -> list[m.TableOutput] | None:
     if not isinstance(raw, list) or not raw:
         ctx.error(path, "wrong-type", "'outputs' is a list of names", "outputs 应为名称列表")
@@ -144,6 +245,14 @@ def _outputs(
                 (*path, i, "name"), "bad-name", f"'{name}' is not a valid output name", "输出名称不合法"
             )
             return None
+        if in_function and name in ("outcome", "reason"):
+            ctx.error(
+                (*path, i, "name"),
+                "bad-name",
+                "a function's table gives values; it cannot decide an outcome or a reason",
+                "函数中的决策表只输出数值，不能给出结论或原因",
+            )
+            return None
         priority = item.get("priority") or []
         if not isinstance(priority, list):
             ctx.error(
@@ -153,16 +262,31 @@ def _outputs(
                 "priority 应为输出值列表（优先级从高到低）",
             )
             priority = []
+        if priority and policy not in (m.HitPolicy.priority, m.HitPolicy.output_order, None):
+            ctx.error(
+                (*path, i, "priority"),
+                "ignored-key",
+                f"'priority' orders outputs only in PRIORITY and OUTPUT ORDER tables; this table is {policy}",
+                f"priority 只用于 PRIORITY 和 OUTPUT ORDER 表，本表为 {policy}",
+                key=True,
+            )
         default = None
         if "default" in item:
             default = literal(ctx, item["default"], (*path, i, "default"), scope)
+            if name == "outcome" and not (isinstance(default, ir.Const) and default.value in _OUTCOME_VALUES):
+                ctx.error(
+                    (*path, i, "default"),
+                    "bad-route",
+                    "outcome is pass, approve, manual_review or reject",
+                    "outcome 只能是 pass、approve、manual_review 或 reject",
+                )
         out.append(m.TableOutput(name, tuple(priority), default))
-    if policy is m.HitPolicy.priority and not any(o.priority for o in out):
+    if policy in (m.HitPolicy.priority, m.HitPolicy.output_order) and not any(o.priority for o in out):
         ctx.error(
             path,
             "missing-priority",
-            "a PRIORITY table needs 'priority' on an output",
-            "PRIORITY 表的输出需要 priority",
+            f"a {policy} table needs 'priority' on an output",
+            f"{policy} 表的输出需要 priority",
         )
     return out
 
@@ -174,7 +298,7 @@ def _row(
     n: int,
     subjects: list[ir.Node],
     outputs: list[m.TableOutput],
-    scope: Any,
+    scope: Scope,
 ) -> m.Row | None:
     rid = f"r{n + 1}"
     if isinstance(raw, dict):
@@ -187,6 +311,9 @@ def _row(
         cells_raw, outs_raw = raw.get("when"), raw.get("then")
         cells_path, outs_path = (*path, "when"), (*path, "then")
         if isinstance(outs_raw, dict):
+            names = [o.name for o in outputs]
+            if not ctx.check_keys(outs_raw, outs_path, names):
+                return None
             outs_raw = [outs_raw.get(o.name) for o in outputs]
         if not isinstance(cells_raw, list):
             cells_raw = [cells_raw]
@@ -211,19 +338,20 @@ def _row(
         )
         return None
     cells: list[m.Cell] = []
-    base = 0 if isinstance(raw, list) else None
-    for i, (text, subject) in enumerate(zip(cells_raw, subjects, strict=True)):
-        where = (*cells_path, i) if base is None else (*path, i)
-        c = cell(ctx, text, subject, where, scope)
+    listed = isinstance(raw, list)
+    for i, (text, node) in enumerate(zip(cells_raw, subjects, strict=True)):
+        where = (*path, i) if listed else (*cells_path, i)
+        c = cell(ctx, text, subject_of(node, f"_in{i}"), where, scope)
         if c is None:
             return None
         cells.append(c)
     values: list[ir.Node] = []
     for k, (value, out) in enumerate(zip(outs_raw, outputs, strict=True)):
-        where = (*outs_path, k) if base is None else (*path, len(subjects) + k)
-        node = literal(ctx, value, where, scope)
-        if node is None:
+        where = (*path, len(subjects) + k) if listed else (*outs_path, k)
+        found = literal(ctx, value, where, scope)
+        if found is None:
             return None
+        node = found
         if out.name == "outcome" and not (
             isinstance(node, ir.Const) and node.value in (*_OUTCOME_VALUES, None)
         ):
@@ -236,88 +364,3 @@ def _row(
             return None
         values.append(node)
     return m.Row(rid, tuple(cells), tuple(values), ctx.where(path))
-
-
-def parse_scorecard(ctx: Context, data: dict[str, Any], path: PathT) -> m.Scorecard | None:
-    before = len(ctx.diagnostics)
-    ctx.check_keys(
-        data,
-        path,
-        (*COMMON, "base", "characteristics", "grades", "score_name", "grade_name", "default_grade"),
-        ("characteristics",),
-    )
-    head = header(ctx, data, path)
-    scope = ctx.scope(ctx.declared_vars(data.get("vars"), (*path, "vars")))
-    base = number(ctx, data.get("base", 0), (*path, "base"))
-    chars: list[m.Characteristic] = []
-    raw_chars = data.get("characteristics")
-    if not isinstance(raw_chars, list) or not raw_chars:
-        ctx.error(
-            (*path, "characteristics"),
-            "wrong-type",
-            "'characteristics' is a list",
-            "characteristics 应为列表",
-        )
-        return None
-    for k, raw in enumerate(raw_chars):
-        cpath = (*path, "characteristics", k)
-        if not isinstance(raw, dict):
-            ctx.error(
-                cpath, "wrong-type", "a characteristic is {name, value, bins}", "特征应为 {name, value, bins}"
-            )
-            continue
-        ctx.check_keys(
-            raw, cpath, ("name", "value", "bins", "otherwise", "description"), ("name", "value", "bins")
-        )
-        value = ctx.expression(raw.get("value"), (*cpath, "value"), condition=False, scope=scope)
-        if value is None:
-            continue
-        subject = subject_of(value, f"ch{k}")
-        bins: list[m.Bin] = []
-        for n, b in enumerate(raw.get("bins") or []):
-            bpath = (*cpath, "bins", n)
-            if not isinstance(b, dict) or not ctx.check_keys(
-                b, bpath, ("when", "points", "reason"), ("when", "points")
-            ):
-                if not isinstance(b, dict):
-                    ctx.error(bpath, "wrong-type", "a bin is {when, points}", "分箱应为 {when, points}")
-                continue
-            c = cell(ctx, b.get("when"), subject, (*bpath, "when"), scope)
-            points = number(ctx, b.get("points"), (*bpath, "points"))
-            reason = ctx.reason(b["reason"], (*bpath, "reason")) if "reason" in b else None
-            if c is not None and points is not None:
-                bins.append(m.Bin(c.test, c.text, points, c.domain, reason))
-        otherwise = number(ctx, raw.get("otherwise", 0), (*cpath, "otherwise"))
-        chars.append(
-            m.Characteristic(str(raw.get("name")), value, str(raw.get("value")), tuple(bins), otherwise)
-        )
-    bands: list[m.Band] = []
-    for n, g in enumerate(data.get("grades") or []):
-        gpath = (*path, "grades", n)
-        if not isinstance(g, dict) or not ctx.check_keys(g, gpath, ("grade", "min"), ("grade", "min")):
-            continue
-        low = number(ctx, g.get("min"), (*gpath, "min"))
-        if low is not None:
-            bands.append(m.Band(str(g["grade"]), low))
-    if any(a.min <= b.min for a, b in itertools.pairwise(bands)):
-        ctx.error(
-            (*path, "grades"),
-            "unordered",
-            "grades are listed from the highest 'min' down",
-            "评级应按 min 从高到低排列",
-        )
-    if head is None or ctx.diagnostics_errors(before):
-        return None
-    return m.Scorecard(
-        head[0],
-        head[1],
-        base,
-        tuple(chars),
-        tuple(bands),
-        str(data.get("score_name", "score")),
-        str(data.get("grade_name", "grade")),
-        data.get("default_grade"),
-        head[2],
-        head[3],
-        ctx.where(path),
-    )

@@ -1,9 +1,10 @@
 """Static types of rule expressions, read from the pydantic fact models.
 
-A :class:`Type` says what an expression yields (number, text, date, list of models ...) and
-whether it may be missing (``nullable``). Field types come from :mod:`loanfactory.facts`: the
-annotations, ``Literal``/enum choices (so ``applicant.kind == "enterprize"`` is caught), and the
-``ge``/``le`` bounds (used by the decision-table gap check).
+A :class:`Type` says what an expression yields (number, text, date, time, duration, record,
+list of models ...) and whether it may be missing (``nullable``). Field types come from
+:mod:`loanfactory.facts`: the annotations, ``Literal``/enum choices (so
+``applicant.kind == "enterprize"`` is caught), and the ``ge``/``le`` bounds (used by the
+decision-table gap check).
 """
 
 from __future__ import annotations
@@ -12,14 +13,30 @@ import enum
 import types
 import typing
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
-Kind = typing.Literal["int", "decimal", "str", "bool", "date", "datetime", "list", "model", "any", "null"]
+Kind = typing.Literal[
+    "int",
+    "decimal",
+    "str",
+    "bool",
+    "date",
+    "datetime",
+    "time",
+    "duration",
+    "ym_duration",
+    "list",
+    "record",
+    "model",
+    "any",
+    "null",
+]
+TEMPORAL = ("date", "datetime", "time", "duration", "ym_duration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +50,7 @@ class Type:
     choices: tuple[str, ...] | None = None  # allowed texts (Literal or enum)
     low: Decimal | None = None  # inclusive numeric bounds from the model (ge / le)
     high: Decimal | None = None
+    fields: tuple[tuple[str, Type], ...] | None = None  # fields of a record (None: not known)
 
     @property
     def numeric(self) -> bool:
@@ -55,9 +73,23 @@ class Type:
             text = "whole number"
         elif self.kind == "str":
             text = "text"
+        elif self.kind == "datetime":
+            text = "date and time"
+        elif self.kind == "duration":
+            text = "duration (days and time)"
+        elif self.kind == "ym_duration":
+            text = "duration (years and months)"
+        elif self.kind == "record" and self.fields is not None:
+            text = "record {" + ", ".join(f"{n}: {t.describe()}" for n, t in self.fields) + "}"
         else:
             text = self.kind
         return text
+
+    def field(self, name: str) -> Type | None:
+        """The type of a record field (ANY when the record's fields are not known)."""
+        if self.fields is None:
+            return ANY
+        return dict(self.fields).get(name)
 
 
 INT = Type("int")
@@ -66,6 +98,10 @@ STR = Type("str")
 BOOL = Type("bool")
 DATE = Type("date")
 DATETIME = Type("datetime")
+TIME = Type("time")
+DURATION = Type("duration")
+YM_DURATION = Type("ym_duration")
+RECORD = Type("record")
 ANY = Type("any", nullable=True)
 NULL = Type("null", nullable=True)
 
@@ -76,12 +112,12 @@ def comparable(a: Type, b: Type) -> bool:
         return True
     if a.numeric and b.numeric:
         return True
-    return a.kind == b.kind and a.kind in ("str", "date", "datetime", "bool")
+    return a.kind == b.kind and a.kind in ("str", "bool", "list", "record", *TEMPORAL)
 
 
 def ordered(a: Type) -> bool:
     """Whether values of this type can be ordered with ``<``."""
-    return a.numeric or a.kind in ("str", "date", "datetime", "any")
+    return a.numeric or a.kind in ("str", "any", *TEMPORAL)
 
 
 def numeric_result(a: Type, b: Type) -> Type:
@@ -107,10 +143,20 @@ def type_of_value(value: Any) -> Type:
         return DATETIME
     if isinstance(value, date):
         return DATE
+    if isinstance(value, time):
+        return TIME
+    if isinstance(value, timedelta):
+        return DURATION
     if isinstance(value, list | tuple):
         items = {type_of_value(v).kind for v in value}
         item = type_of_value(value[0]) if len(items) == 1 else ANY
         return Type("list", item=item)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return Type("record", fields=tuple((k, type_of_value(v)) for k, v in value.items()))
+    from loanfactory.rules._temporal import YearsMonths
+
+    if isinstance(value, YearsMonths):
+        return YM_DURATION
     return ANY
 
 
@@ -172,6 +218,10 @@ def type_of_annotation(annotation: Any, metadata: list[Any] | None = None) -> Ty
             return DATETIME
         if issubclass(annotation, date):
             return DATE
+        if issubclass(annotation, time):
+            return TIME
+        if issubclass(annotation, timedelta):
+            return DURATION
     return ANY
 
 
@@ -189,3 +239,58 @@ def fields_of(model: type[BaseModel]) -> dict[str, Type]:
 @cache
 def doc_of(model: type[BaseModel]) -> str:
     return (model.__doc__ or model.__name__).strip().splitlines()[0]
+
+
+_SHIFTS = {  # (left kind, right kind) -> result kind, for + and - of dates, times and durations
+    ("date", "duration"): "date",
+    ("date", "ym_duration"): "date",
+    ("datetime", "duration"): "datetime",
+    ("datetime", "ym_duration"): "datetime",
+    ("time", "duration"): "time",
+    ("duration", "duration"): "duration",
+    ("ym_duration", "ym_duration"): "ym_duration",
+}
+_DIFFERENCES = {
+    ("date", "date"): "duration",
+    ("datetime", "datetime"): "duration",
+    ("time", "time"): "duration",
+}
+
+
+def arith_type(op: str, a: Type, b: Type) -> Type | None:
+    """The type of ``a <op> b`` (op one of ``+ - * / **``), or None when it makes no sense."""
+    nullable = a.nullable or b.nullable
+    ka, kb = a.kind, b.kind
+    if "null" in (ka, kb):  # FEEL: anything combined with null is null
+        other = b if ka == "null" else a
+        return other.maybe_missing() if other.kind != "null" else Type("any", nullable=True)
+    if (a.numeric or ka == "any") and (b.numeric or kb == "any"):
+        if op in ("/", "**"):
+            return DECIMAL.maybe_missing()
+        return numeric_result(a, b)
+    if op == "**":
+        return None
+    kind: str | None = None
+    if op == "+":
+        if ka in ("str", "any") and kb in ("str", "any"):
+            return STR.maybe_missing()
+        kind = _SHIFTS.get((ka, kb)) or _SHIFTS.get((kb, ka))
+    elif op == "-":
+        kind = _DIFFERENCES.get((ka, kb)) or _SHIFTS.get((ka, kb))
+    elif op == "*":
+        durations = ("duration", "ym_duration")
+        if ka in durations and (b.numeric or kb == "any"):
+            kind = ka
+        elif kb in durations and (a.numeric or ka == "any"):
+            kind = kb
+    elif op == "/":
+        if ka in ("duration", "ym_duration") and (b.numeric or kb == "any"):
+            kind = ka
+        elif ka == kb and ka in ("duration", "ym_duration"):
+            return DECIMAL.maybe_missing()
+    if kind is None:
+        if "any" in (ka, kb) and op in ("+", "-"):
+            return Type("any", nullable=True)
+        return None
+    result = Type(kind)  # type: ignore[arg-type]
+    return result.maybe_missing() if nullable or kind in TEMPORAL else result

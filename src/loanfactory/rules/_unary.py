@@ -6,6 +6,10 @@ A cell tests one input value. Forms (``,`` means "or"):
 - ``>= 0.55``, ``< 18``, ``= "A"``, ``!= "A"``: a comparison with a literal or an expression;
 - ``[18..60]``, ``(0..1]``, ``]0..1]``, ``[700..750)``: ranges, brackets saying closed or open;
 - ``"A","B"``, ``A, B``, ``750``: equal to one of the values (bare words are text);
+- a list value (``vars.allowed_regions``, ``["BJ", "SH"]``): the input is one of its items;
+- ``null`` / ``None``: the input is missing;
+- an expression with ``?`` standing for the input (DMN 1.2+): ``? > 5 and ? < 10``,
+  ``"id_card" in ?``, ``count(?) >= 2``;
 - ``not(<tests>)``: none of the tests.
 
 Each cell becomes an ordinary condition over the input (so both engines evaluate it like any
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,8 +71,21 @@ ANY_DOMAIN = Domain("any")
 
 
 def ordinal(value: Any) -> Any:
-    """Dates compare as day numbers in domains."""
-    return Decimal(value.toordinal()) if isinstance(value, date) else value
+    """Dates compare as day numbers in domains, durations as microseconds (days and time) or
+    months (years and months), times of day as seconds; a date and time has no domain (None)."""
+    from loanfactory.rules._temporal import YearsMonths
+
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return Decimal(value.toordinal())
+    if isinstance(value, timedelta):
+        return Decimal(value // timedelta(microseconds=1))
+    if isinstance(value, YearsMonths):
+        return Decimal(value.months)
+    if isinstance(value, time):
+        return None if value.tzinfo else Decimal(value.hour * 3600 + value.minute * 60 + value.second)
+    return value
 
 
 def parse_unary(
@@ -155,6 +172,12 @@ def _split(text: str) -> list[str]:
 
 def _one(part: str, subject: ir.Node, scope: Scope) -> tuple[ir.Node | None, Domain | None, list[ExprError]]:
     pos = subject.pos
+    if _has_question(part):
+        inner = Scope(scope.roots, scope.vars, dict(scope.locals), scope.functions, subject)
+        node, errors = parse_expression(part, inner, condition=True)
+        return node, None, errors
+    if part in ("null", "None"):
+        return ir.IsNone(BOOL, pos, subject, False), None, []
     rng = _RANGE.match(part)
     if rng and ".." in part:
         low, lerr = _operand(rng.group(2).strip(), subject, scope)
@@ -172,23 +195,61 @@ def _one(part: str, subject: ir.Node, scope: Scope) -> tuple[ir.Node | None, Dom
             if operand is None:
                 return None, None, errors
             pyop = "==" if op == "=" else op
-            node = ir.Compare(BOOL, pos, (pyop,), (subject, operand))
-            return node, _domain_of(pyop, operand, subject.type), []
+            return _test(pyop, subject, operand)
     operand, errors = _operand(part, subject, scope)
     if operand is None:
         return None, None, errors
-    node = ir.Compare(BOOL, pos, ("==",), (subject, operand))
-    return node, _domain_of("==", operand, subject.type), []
+    return _test("==", subject, operand)
+
+
+def _test(
+    op: str, subject: ir.Node, operand: ir.Node
+) -> tuple[ir.Node | None, Domain | None, list[ExprError]]:
+    """``subject <op> operand``; a list operand means membership, a null one missing."""
+    pos = subject.pos
+    if op in ("==", "!=") and isinstance(operand, ir.Const) and operand.value is None:
+        return ir.IsNone(BOOL, pos, subject, op == "!="), None, []
+    if op in ("==", "!=") and operand.type.kind == "list" and subject.type.kind != "list":
+        node = ir.Compare(BOOL, pos, ("in" if op == "==" else "notin",), (subject, operand))
+        return node, None, []
+    if operand.type.kind == "list" and subject.type.kind != "list":
+        return (
+            None,
+            None,
+            [
+                ExprError(
+                    "expr-type", f"'{op}' cannot compare with a list", message_zh=f"'{op}' 不能与列表比较"
+                )
+            ],
+        )
+    node = ir.Compare(BOOL, pos, (op,), (subject, operand))
+    return node, _domain_of(op, operand, subject.type), []
+
+
+def _has_question(text: str) -> bool:
+    quote: str | None = None
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "?":
+            return True
+    return False
 
 
 def _operand(text: str, subject: ir.Node, scope: Scope) -> tuple[ir.Node | None, list[ExprError]]:
     if subject.type.kind == "str" and _BARE.match(text) and text not in ("true", "false", "None"):
-        return ir.Const(Type("str"), subject.pos, text), []
-    node, errors = parse_expression(text, scope, condition=False)
-    if node is None:
-        return None, errors
-    kinds = (node.type.kind, subject.type.kind)
-    numeric = node.type.numeric and subject.type.numeric
+        node: ir.Node | None = ir.Const(Type("str"), subject.pos, text)
+    else:
+        node, errors = parse_expression(text, scope, condition=False)
+        if node is None:
+            return None, errors
+    assert node is not None
+    compared = node.type.item if node.type.kind == "list" and subject.type.kind != "list" else node.type
+    compared = compared or node.type
+    kinds = (compared.kind, subject.type.kind)
+    numeric = compared.numeric and subject.type.numeric
     if not numeric and "any" not in kinds and "null" not in kinds and kinds[0] != kinds[1]:
         return None, [
             ExprError(
@@ -222,7 +283,8 @@ def _literal(value: Any, pos: ir.Pos) -> ir.Const:
 
 def _number(node: ir.Node) -> Decimal | None:
     if isinstance(node, ir.Const) and not isinstance(node.value, bool | str) and node.value is not None:
-        return Decimal(ordinal(node.value))
+        found = ordinal(node.value)
+        return Decimal(found) if isinstance(found, int | Decimal) else None
     return None
 
 
@@ -260,7 +322,10 @@ def _domain_of(op: str, operand: ir.Node, subject: Type) -> Domain | None:
 def _set_or_point(subject: Type, values: list[Any]) -> Domain | None:
     if subject.kind in ("str", "bool"):
         return Domain("set", values=frozenset(values))
-    points = [Decimal(ordinal(v)) for v in values if not isinstance(v, bool | str)]
+    found = [ordinal(v) for v in values if not isinstance(v, bool | str)]
+    if any(p is None for p in found):
+        return None
+    points = [Decimal(p) for p in found]
     return Domain("intervals", tuple(Interval(p, p) for p in points)) if points else None
 
 

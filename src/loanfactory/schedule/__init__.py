@@ -23,6 +23,7 @@ from loanfactory.schedule._floating import floating_rate, lpr_price, lpr_rate_ch
 from loanfactory.schedule._level import pmt
 from loanfactory.schedule._penalty import (
     PenaltyCharge,
+    accrued_penalty,
     accrued_to,
     charged_days,
     penalty_interest,
@@ -57,6 +58,7 @@ __all__ = [
     "ScheduleFee",
     "Totals",
     "VectorSchedule",
+    "accrued_penalty",
     "accrued_to",
     "annual_percentage_rate",
     "apr_of_dated_flows",

@@ -90,13 +90,16 @@ def lpr_rate_changes(
     price: Callable[[Decimal], Decimal],
     *,
     fixed_on: date | None = None,
+    initial: Decimal | None = None,
 ) -> tuple[Decimal, tuple[RateChange, ...]]:
     """(rate at signing, rate changes until maturity) for an LPR-linked loan.
 
     ``price`` maps an LPR fixing to the contract rate (see :func:`lpr_price`, or a product's own
-    pricing with its rate table, floor and cap).
+    pricing with its rate table, floor and cap). ``initial`` is the rate at signing when it is
+    already fixed (a contract's), else it is priced from the fixing in force on ``fixed_on``.
     """
-    initial = floating_rate(series, tenor, fixed_on or start, price)
+    if initial is None:
+        initial = floating_rate(series, tenor, fixed_on or start, price)
     changes: list[RateChange] = []
     current = initial
     for day in repricing_dates(rule, start, maturity):

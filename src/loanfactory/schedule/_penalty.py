@@ -9,8 +9,10 @@ Grace days (宽限期) after the due date: paid within them, nothing is charged.
 exceeded, ``grace_waives=True`` charges only the days beyond the grace; ``grace_waives=False``
 charges every day from the due date.
 
-For end-of-day accrual post the cumulative figure minus what was posted before (``accrued_to``
-gives the cumulative figure for any day), so that daily rounding never drifts.
+For end-of-day accrual post the cumulative figure minus what was posted before, so that daily
+rounding never drifts: keep each day's exact accrual (``base x annual rate``) and turn the sum into
+money once with :func:`accrued_penalty` (``accrued_to`` gives the cumulative figure of one
+installment whose overdue amount has not changed).
 """
 
 from __future__ import annotations
@@ -88,9 +90,15 @@ def penalty_interest(
                 f"{name} must be a non-negative Decimal", field=name, message_zh="必须是非负数"
             )
     counted = charged_days(days, grace_days, grace_waives)
-    penalty = rounding(overdue_principal * rate * counted / day_basis)
-    extra = rounding(unpaid_interest * rate * counted / day_basis) if compound else ZERO
+    penalty = accrued_penalty(overdue_principal * rate * counted, day_basis, rounding)
+    extra = accrued_penalty(unpaid_interest * rate * counted, day_basis, rounding) if compound else ZERO
     return PenaltyCharge(days, counted, rate, penalty, extra)
+
+
+def accrued_penalty(accrual: Decimal, day_basis: int, rounding: RoundingPolicy = FEN_HALF_UP) -> Decimal:
+    """An exact accrual ``amount x annual rate x days`` as money: divided by the day basis last and
+    rounded once (so a sum of daily accruals is rounded once, never day by day)."""
+    return rounding(accrual / day_basis)
 
 
 def accrued_to(

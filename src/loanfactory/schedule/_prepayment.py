@@ -11,8 +11,10 @@ the product's policy. The rest of the loan is re-amortised from ``on``:
   equal principal: the same principal per period).
 
 When ``on`` falls inside a period, the first remaining period runs from ``on`` to the next due date
-and is charged by actual days. Prepaying zero changes nothing: the remaining rows are the original
-ones (the original installment is kept).
+and is charged by its actual days under the day count, whatever the loan's ``first_period`` rule
+(that rule is for the loan's own first period). The penalty window counts installments due since
+disbursement (``repaid_before`` carries those of earlier stretches). Prepaying zero changes
+nothing: the remaining rows are the original ones (the original installment is kept).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from loanfactory.calendar import Frequency, year_fraction_ratio
+from loanfactory.calendar import FirstPeriod, Frequency, year_fraction_ratio
 from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle
 from loanfactory.errors import InvalidInput
 from loanfactory.money import CENT
@@ -97,11 +99,14 @@ def prepay(
     reamortise: Reamortise = "keep-term",
     penalty: Sequence[PenaltyBand] = (),
     fee: Decimal = ZERO,
+    repaid_before: int = 0,
 ) -> Prepayment:
     """Prepay ``amount`` of principal (None: all of it) on ``on``, or right after installment ``after``.
 
     ``penalty`` is the product's penalty bands (the first band whose ``until_period`` exceeds the
-    installments repaid applies); ``fee`` is a prepayment fee charged on top.
+    installments due since disbursement applies); ``fee`` is a prepayment fee charged on top.
+    ``repaid_before`` counts the installments due before the first row of ``schedule`` (when it is
+    the re-amortised rest of a loan), so the penalty window runs from disbursement.
     """
     terms = schedule.terms
     if schedule.style is not ScheduleStyle.posting:
@@ -134,7 +139,10 @@ def prepay(
     if amount == 0:  # nothing prepaid: nothing is due now and the rest of the schedule stands
         tail = _renumbered(schedule, 0, rows[k:])
         return Prepayment(on, k, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, balance, balance, tail)
-    charge = prepayment_penalty(penalty, amount, _rate_on(terms, on) if on else terms.annual_rate, k, terms)
+    if isinstance(repaid_before, bool) or not isinstance(repaid_before, int) or repaid_before < 0:
+        raise InvalidInput("repaid_before must be a whole number from 0", field="repaid_before")
+    rate = _rate_on(terms, on) if on else terms.annual_rate
+    charge = prepayment_penalty(penalty, amount, rate, repaid_before + k, terms)
     remaining = _remainder(schedule, k, on, balance - amount, reamortise) if amount < balance else None
     total = amount + accrued + deferred + charge + fee
     return Prepayment(
@@ -149,9 +157,10 @@ def payoff_quote(
     after: int | None = None,
     penalty: Sequence[PenaltyBand] = (),
     fee: Decimal = ZERO,
+    repaid_before: int = 0,
 ) -> PayoffQuote:
     """The amount that settles the loan on ``on`` (or right after installment ``after``)."""
-    result = prepay(schedule, None, on=on, after=after, penalty=penalty, fee=fee)
+    result = prepay(schedule, None, on=on, after=after, penalty=penalty, fee=fee, repaid_before=repaid_before)
     interest = result.accrued_interest + result.deferred_interest
     return PayoffQuote(on, result.principal, interest, result.fee, result.penalty, result.total)
 
@@ -250,6 +259,8 @@ def _remainder(
         "rate_changes": tuple(c for c in terms.rate_changes if start is None or c.on > start),
         "annual_rate": _rate_on(terms, start) if start is not None else terms.annual_rate,
     }
+    if mid_period:  # the stub from the prepayment to the next due date is charged by its actual days
+        changes["first_period"] = FirstPeriod.actual_days
     if terms.method is RepaymentMethod.bullet:
         if not mid_period:
             changes = {"principal": balance}

@@ -29,7 +29,6 @@ from loanfactory.servicing._loan import (
     Installment,
     Loan,
     LoanStatus,
-    ServicingTerms,
 )
 from loanfactory.servicing._manual import Operator, manual_id
 from loanfactory.servicing._monitor import DEFAULT_SIGNALS, RulesWarningMonitor
@@ -153,7 +152,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "STEPS",
     "Servicing",
     "ServicingConfig",
-    "ServicingTerms",
     "SignalKind",
     "SimulatedCrash",
     "StepStatus",

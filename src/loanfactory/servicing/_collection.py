@@ -98,7 +98,7 @@ class CollectionOps(WarningOps):
                     recipient=loan.customer_id,
                     template="penalty_notice",
                     body=f"您的贷款逾期超过宽限期，自 {day.isoformat()} 起按合同计收罚息"
-                    f"（年利率 {loan.terms.penalty_rate * 100:.4f}%）。",
+                    f"（年利率 {loan.terms.penalty_rate_on(day) * 100:.4f}%）。",
                     dedup_key=f"penalty-notice:{loan.id}:{episode}",
                 )
             elif action is OverdueAction.credit_report:

@@ -26,8 +26,18 @@ from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import format_money, format_rate
 from loanfactory.schedule import Schedule
-from loanfactory.servicing._loan import Installment, ServicingTerms, Value
-from loanfactory.spec import PrepaymentPenaltyKind, ProductSpec
+from loanfactory.servicing._clauses import (
+    COMPONENT_ZH,
+    METHOD_ZH,
+    fee_text,
+    interest_text,
+    overdue_text,
+    prepayment_text,
+    rate_text,
+)
+from loanfactory.servicing._loan import Installment, Value
+from loanfactory.spec import ProductSpec
+from loanfactory.terms import ContractTerms
 
 BASE_CLAUSES = ("parties", "amount", "rate", "repayment", "penalty", "prepayment", "dispute")
 """Clauses every loan contract has; a product's ``contract.required_clauses`` adds to these."""
@@ -36,18 +46,18 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
 class LoanRequest(Value):
-    """What servicing needs from an accepted offer to draw up the contract and open the loan."""
+    """What servicing needs from an accepted offer to draw up the contract and open the loan.
+
+    ``terms`` are the offer's contract terms (:func:`loanfactory.terms.contract_terms`): rate and
+    its repricing, fees, interest-free days, penalty and prepayment — the loan is booked on them,
+    not on the product as it is at booking time.
+    """
 
     customer_id: str
     borrower_name: str
     borrower_id_number: str
-    product_code: str
-    amount: Decimal
-    term: int
-    annual_rate: Decimal
+    terms: ContractTerms
     apr: Decimal
-    method: RepaymentMethod = RepaymentMethod.annuity
-    start: date
     account: str
     account_name: str
     purpose: str = "个人消费"
@@ -57,6 +67,34 @@ class LoanRequest(Value):
     payee_account: str | None = None
     payee_category: str | None = None
     languages: tuple[str, ...] = ()  # default: the product's contract languages
+
+    @property
+    def product_code(self) -> str:
+        return self.terms.product_code
+
+    @property
+    def amount(self) -> Decimal:
+        return self.terms.amount
+
+    @property
+    def term(self) -> int:
+        return self.terms.term
+
+    @property
+    def method(self) -> RepaymentMethod:
+        return self.terms.method
+
+    @property
+    def annual_rate(self) -> Decimal:
+        return self.terms.annual_rate
+
+    @property
+    def start(self) -> date:
+        if self.terms.start is None:
+            raise InvalidInput(
+                "the contract terms need a start date", field="terms.start", message_zh="合同条款需要起息日"
+            )
+        return self.terms.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +202,7 @@ def contract_context(
     request: LoanRequest,
     schedule: Schedule,
     rows: Sequence[Installment],
-    terms: ServicingTerms,
+    terms: ContractTerms,
     *,
     contract_no: str,
     drafted_on: date,
@@ -188,10 +226,11 @@ def contract_context(
         "start": request.start.isoformat(),
         "maturity": rows[-1].due_date.isoformat(),
         "purpose": request.purpose,
-        "rate": format_rate(request.annual_rate),
+        "rate": format_rate(terms.annual_rate),
+        "rate_rule": rate_text(terms, zh),
         "apr": format_rate(request.apr, places=2),
-        "interest_basis": _interest_text(product, zh) if zh else schedule.convention,
-        "method": _METHOD_ZH[request.method] if zh else request.method.value,
+        "interest_basis": interest_text(product, zh) if zh else schedule.convention,
+        "method": METHOD_ZH[request.method] if zh else request.method.value,
         "account_masked": mask(request.account),
         "schedule": [
             {
@@ -212,22 +251,23 @@ def contract_context(
             "total": format_money(totals.total + schedule.upfront_fee),
         },
         "fees": [
-            {"name": f.name.text(language) if f.name else f.id, "description": _fee_text(f, zh)}
+            {"name": f.name.text(language) if f.name else f.id, "description": fee_text(f, zh)}
             for f in product.fees
         ],
+        "interest_free_days": terms.interest_free_days,
         "penalty": {
-            "grace_days": terms.grace_days,
-            "grace_waives": terms.grace_waives,
-            "uplift": format_rate(terms.penalty_uplift),
+            "grace_days": terms.penalty.grace_days,
+            "grace_waives": terms.penalty.grace_waives,
+            "uplift": format_rate(terms.penalty.uplift),
             "rate": format_rate(terms.penalty_rate),
-            "day_basis": terms.day_basis,
-            "compound": terms.compound,
+            "day_basis": terms.penalty.day_basis,
+            "compound": terms.penalty.compound,
         },
-        "overdue_actions": _overdue_text(product, zh),
+        "overdue_actions": overdue_text(product, zh),
         "allocation": (" → " if zh else " -> ").join(
-            (_COMPONENT_ZH[c.value] if zh else c.value) for c in terms.allocation.order
+            (COMPONENT_ZH[c.value] if zh else c.value) for c in terms.allocation.order
         ),
-        "prepayment": _prepayment_text(product, zh),
+        "prepayment": prepayment_text(terms, zh),
         "dispute": dispute
         or (
             "任何一方可向贷款人住所地有管辖权的人民法院提起诉讼"
@@ -301,97 +341,3 @@ def _section_upper(section: int) -> str:
         zero = False
         started = True
     return out
-
-
-_METHOD_ZH = {
-    RepaymentMethod.annuity: "等额本息",
-    RepaymentMethod.equal_principal: "等额本金",
-    RepaymentMethod.interest_only: "按月付息、到期还本",
-    RepaymentMethod.bullet: "到期一次还本付息",
-    RepaymentMethod.flat: "等本等息",
-    RepaymentMethod.balloon: "气球贷",
-}
-_COMPONENT_ZH = {"penalty": "罚息", "fee": "费用", "interest": "利息", "principal": "本金"}
-_ACTION_ZH = {
-    "reminder": "短信电话提醒",
-    "penalty": "计收罚息",
-    "manual-collection": "人工催收",
-    "negotiated-plan": "协商还款",
-    "outsourced-collection": "委外催收",
-    "litigation": "诉讼",
-    "collateral-disposal": "处置押品",
-    "credit-report": "报送征信",
-}
-
-
-def _interest_text(product: ProductSpec, zh: bool) -> str:
-    repayment = product.repayment
-    del zh
-    if repayment.interest.value == "daily":
-        return f"按日计息，按实际天数计算（{repayment.day_count.value}），金额四舍五入到分"
-    per_year = repayment.frequency.periods_per_year
-    return f"按期计息，期利率 = 年利率 ÷ {per_year}；每期利息四舍五入到分，末期轧差"
-
-
-def _fee_text(fee: Any, zh: bool) -> str:
-    value = (
-        format_money(fee.amount) + (" 元" if zh else " yuan")
-        if fee.amount is not None
-        else format_rate(fee.percent)
-    )
-    timing = {
-        "upfront": ("放款时一次性收取", "charged once at disbursement"),
-        "per-installment": ("每期随还款收取", "charged with each installment"),
-        "on-event": ("发生时收取", "charged when the event happens"),
-    }[fee.timing.value]
-    return f"{value}，{timing[0]}" if zh else f"{value}, {timing[1]}"
-
-
-def _overdue_text(product: ProductSpec, zh: bool) -> str:
-    if product.overdue is None:
-        return "按法律法规和贷款人制度处理" if zh else "as the law and the lender's policies provide"
-    parts = []
-    for tier in product.overdue.tiers:
-        span = f"{tier.from_day}-{tier.to_day}" if tier.to_day else f"{tier.from_day}+"
-        actions = ("、" if zh else ", ").join(
-            _ACTION_ZH.get(a.value, a.value) if zh else a.value for a in tier.actions
-        )
-        parts.append(f"逾期 {span} 天：{actions}" if zh else f"{span} days past due: {actions}")
-    return ("；" if zh else "; ").join(parts)
-
-
-def _prepayment_text(product: ProductSpec, zh: bool) -> dict[str, Any]:
-    policy = product.prepayment
-    bands = []
-    for band in policy.penalty:
-        if band.kind is PrepaymentPenaltyKind.none:
-            text = "不收取" if zh else "none"
-        elif band.kind is PrepaymentPenaltyKind.percent_of_prepaid:
-            assert band.percent is not None
-            text = (
-                f"提前还款本金的 {format_rate(band.percent)}"
-                if zh
-                else f"{format_rate(band.percent)} of the amount prepaid"
-            )
-        else:
-            text = f"{band.months} 个月利息" if zh else f"{band.months} months' interest"
-        if band.until_period:
-            text = (
-                f"已还不足 {band.until_period} 期的，{text}"
-                if zh
-                else f"{text} while fewer than {band.until_period} installments are repaid"
-            )
-        bands.append(text)
-    options = {
-        "keep-term": ("期限不变、减少月供", "keep the term, lower the installment"),
-        "keep-installment": ("月供不变、缩短期限", "keep the installment, shorten the term"),
-    }
-    return {
-        "allowed": policy.allowed,
-        "allowed_after_periods": policy.allowed_after_periods,
-        "notice_days": policy.notice_days,
-        "penalty": ("；" if zh else "; ").join(bands) if bands else ("不收取" if zh else "none"),
-        "options": ("或" if zh else " or ").join(
-            options[r.value][0 if zh else 1] for r in policy.reamortisation
-        ),
-    }

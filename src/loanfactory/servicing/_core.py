@@ -21,6 +21,7 @@ from loanfactory.audit import fingerprint
 from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
 from loanfactory.errors import NotFound
+from loanfactory.lpr import LprSeries
 from loanfactory.ports import (
     Channel,
     Clock,
@@ -71,6 +72,8 @@ class CreditLines(Protocol):
 
 
 ProductSource = Mapping[str, ProductSpec] | Callable[[str], ProductSpec]
+LprSource = LprSeries | Callable[[], LprSeries]
+"""The LPR series, or a callable giving the fixings published so far (a bank's feed)."""
 
 
 @dataclass
@@ -84,6 +87,7 @@ class ServicingConfig:
     staff_role: str = "collections"
     risk_role: str = "risk-officer"
     eod_batch: int = 200
+    eod_max_gap_days: int = 31  # a first end of day further behind today needs allow_gap (日终日期校验)
     allocation: Any = None  # an AllocationPolicy default for every product (see ask in the report)
     allocation_by_product: dict[str, Any] = field(default_factory=dict)
     operations_roles: tuple[str, ...] = ("operations",)  # who posts offline payments and reversals (运营)
@@ -104,6 +108,7 @@ class Core:
         ids: IdFactory | None = None,
         credit_lines: CreditLines | None = None,
         config: ServicingConfig | None = None,
+        lpr: LprSource | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -113,6 +118,7 @@ class Core:
         self.credit_lines = credit_lines
         self.config = config or ServicingConfig()
         self._products = products
+        self._lpr = lpr
 
     # --- look-ups -------------------------------------------------------------------------------
 
@@ -124,6 +130,14 @@ class Core:
             raise NotFound(
                 f"no product '{code}'", field="product_code", message_zh=f"找不到产品 '{code}'"
             ) from None
+
+    def lpr(self) -> LprSeries:
+        """The LPR fixings known now (for repricing floating loans): the series given, the one its
+        source returns now, or the series shipped with loanfactory."""
+        source = self._lpr
+        if source is None:
+            return LprSeries.default()
+        return source if isinstance(source, LprSeries) else source()
 
     def today(self, on: date | None = None) -> date:
         return on if on is not None else self.clock.today()

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
+from loanfactory.lpr import LprSeries
 from loanfactory.money import format_money
 from loanfactory.ports import (
     Channel,
@@ -30,8 +31,9 @@ from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus
 from loanfactory.servicing._position import EntryType, Position
 from loanfactory.servicing._records import Disbursement, OrderStatus
-from loanfactory.servicing._terms import posting_rows, respread, schedule_for
+from loanfactory.servicing._terms import contract_rows, respread
 from loanfactory.spec import DisbursementMode, Milestone, ProductSpec
+from loanfactory.terms import dated
 
 
 class DisbursementOps(Core):
@@ -145,7 +147,6 @@ class DisbursementOps(Core):
     def settle_disbursement(self, tx: Transaction, order: Disbursement, result: PaymentResult) -> None:
         """Act on the final answer for a payout (inside the caller's transaction)."""
         loan = self.loan_in(tx, order.loan_id, lock=True)
-        product = self.product(loan.product_code)
         day = _settled_on(result, self.clock.today())
         if result.status is PaymentStatus.failed:
             tx.repo(Disbursement).update(order.evolve(status=OrderStatus.failed, reason=result.reason))
@@ -181,16 +182,9 @@ class DisbursementOps(Core):
             memo=f"tranche {order.tranche}",
             data={"disbursement": order.id, "reference": result.reference},
         )
-        loan = _with_schedule(product, loan, order, day, self.position_in(tx, loan, day))
+        loan = _with_schedule(loan, order, day, self.position_in(tx, loan, day), self.lpr())
         if order.tranche == 1:
-            upfront = schedule_for(
-                product,
-                amount=loan.amount,
-                term=loan.term,
-                annual_rate=loan.terms.annual_rate,
-                method=loan.method,
-                start=day,
-            ).upfront_fee
+            upfront = contract_rows(loan.terms)[0].upfront_fee  # on the whole amount, whatever the tranche
             if upfront > 0:  # collected by a debit on the day, never taken out of the payout
                 postings.post(
                     EntryType.fee, day, upfront, key=f"fee:{loan.id}:upfront", fee=upfront, memo="upfront fee"
@@ -220,33 +214,25 @@ def _settled_on(result: PaymentResult, fallback: date) -> date:
     return result.settled_at.astimezone(CST).date() if result.settled_at else fallback
 
 
-def _with_schedule(
-    product: ProductSpec, loan: Loan, order: Disbursement, day: date, position: Position
-) -> Loan:
-    """The loan after a payout: the first one fixes the value date and the schedule; a later
-    tranche re-spreads the principal not yet due over the remaining due dates (按剩余期限重新摊还)."""
+def _with_schedule(loan: Loan, order: Disbursement, day: date, position: Position, lpr: LprSeries) -> Loan:
+    """The loan after a payout: the first one fixes the value date, the contract terms are dated
+    to it and the schedule computed from them; a later tranche re-spreads the principal not yet
+    due over the remaining due dates (按剩余期限重新摊还)."""
     if order.tranche == 1 or not loan.schedule or loan.start is None:
-        schedule = schedule_for(
-            product,
-            amount=order.amount,
-            term=loan.term,
-            annual_rate=loan.terms.annual_rate,
-            method=loan.method,
-            start=day,
-        )
+        terms = dated(loan.terms, day, lpr)
+        schedule, rows = contract_rows(terms, order.amount)
         return loan.evolve(
             status=LoanStatus.active,
             start=day,
-            schedule=posting_rows(schedule),
+            terms=terms,
+            schedule=rows,
             tail_start=day,
             tail_from=1,
             level_installment=schedule.level_installment,
             schedule_version=loan.schedule_version + 1,
         )
     due_unpaid = sum((d.outstanding for d in position.dues if d.component is Component.principal), Decimal(0))
-    return respread(product, loan, on=day, principal=position.principal - due_unpaid).evolve(
-        status=LoanStatus.active
-    )
+    return respread(loan, on=day, principal=position.principal - due_unpaid).evolve(status=LoanStatus.active)
 
 
 def _next_amount(

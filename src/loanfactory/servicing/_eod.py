@@ -2,8 +2,11 @@
 
 One business date at a time. Each loan on the day's agenda goes through five steps:
 
-1. ``accrue``   — charge the interest and fees falling due, apply held credit (溢缴款), post the
-                  day's penalty and compound interest (key ``penalty:<loan>:<date>``);
+1. ``accrue``   — reprice floating loans on their repricing dates (the LPR in force that day,
+                  the rest of the schedule re-amortised), charge the interest and fees falling
+                  due, apply held credit (溢缴款), post the day's penalty and compound interest
+                  (key ``penalty:<loan>:<date>``): the cumulative accrual rounded once, minus
+                  what was posted before;
 2. ``actions``  — the overdue tier's actions for the days past due; negotiated-plan checks;
 3. ``classify`` — days past due and the five-category class, cached on the loan;
 4. ``warnings`` — 72-hour due reminders and event rules (no payment 3 days after a due date);
@@ -26,12 +29,23 @@ from typing import Literal
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
+from loanfactory.servicing._eod_guard import check_business_date
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
-from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules, LoanDay, assess, loan_day
+from loanfactory.servicing._overdue import (
+    ACCRUAL,
+    DEFAULT_RULES,
+    ClassificationRules,
+    LoanDay,
+    accrual_of,
+    assess,
+    loan_day,
+    penalty_to_date,
+)
 from loanfactory.servicing._position import CASH_IN, EntryType
 from loanfactory.servicing._records import EodCalendar, EodRun, EodStep, RunStatus, SignalKind, StepStatus
 from loanfactory.servicing._reversal import ReversalOps
+from loanfactory.servicing._terms import reprice
 from loanfactory.servicing._vectorised import assess_book, book_of
 from loanfactory.servicing._warnings import WarningMonitor
 
@@ -57,8 +71,12 @@ class EodOps(ReversalOps):
         engine: Engine = "per-loan",
         crash_after: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        allow_gap: bool = False,
     ) -> EodRun:
         """Run (or resume) the end of day for ``business_date``; returns the completed run record.
+
+        A date that would skip dates, or a first date far in the past, is refused unless
+        ``allow_gap`` (see :mod:`loanfactory.servicing._eod_guard`).
 
         ``crash_after=n`` raises :class:`SimulatedCrash` inside the batch holding the n-th loan
         (for crash-resume tests); ``progress(done, agenda)`` is called after each batch.
@@ -74,7 +92,7 @@ class EodOps(ReversalOps):
                 code="future-date",
                 message_zh="不能对未来日期执行日终",
             )
-        run = self._open_run(business_date, engine)
+        run = self._open_run(business_date, engine, allow_gap)
         if run.status is RunStatus.completed:
             return run
         agenda = self._agenda(business_date)
@@ -112,7 +130,7 @@ class EodOps(ReversalOps):
                 progress(start + len(batch), len(pending))
         return self._close_run(run, business_date, len(agenda))
 
-    def _open_run(self, day: date, engine: Engine) -> EodRun:
+    def _open_run(self, day: date, engine: Engine, allow_gap: bool = False) -> EodRun:
         run_id = f"eod:{day.isoformat()}"
         with self.store.transaction() as tx:
             existing = tx.repo(EodRun).find(run_id)
@@ -120,21 +138,14 @@ class EodOps(ReversalOps):
                 if existing.status is RunStatus.completed:
                     return existing
                 return tx.repo(EodRun).update(existing.model_copy(update={"attempts": existing.attempts + 1}))
-            last = self.last_eod_date(tx)
-            if last is not None and last >= day:
-                raise StateConflict(
-                    f"the end of day has already run for {last}",
-                    field="business_date",
-                    code="date-passed",
-                    message_zh=f"{last} 的日终已执行，不能回到更早的日期",
-                )
-            if last is not None and last != day - timedelta(days=1):
-                raise StateConflict(
-                    f"run the end of day for {last + timedelta(days=1)} first",
-                    field="business_date",
-                    code="date-gap",
-                    message_zh=f"请先执行 {last + timedelta(days=1)} 的日终",
-                )
+            check_business_date(
+                tx,
+                day,
+                last=self.last_eod_date(tx),
+                today=self.clock.today(),
+                max_gap_days=self.config.eod_max_gap_days,
+                allow_gap=allow_gap,
+            )
             run = EodRun(
                 id=run_id,
                 business_date=day,
@@ -199,11 +210,29 @@ class EodOps(ReversalOps):
         for index, loan in enumerate(loans):
             if budget is not None and index + 1 >= budget:
                 raise SimulatedCrash("simulated crash in the middle of an end-of-day batch")
-            if loan.id in changed:  # applying credit may have settled it: read it again
+            if loan.id in changed:  # repricing or applying credit changed it: read it again
                 loan = tx.repo(Loan).get(loan.id)
-            self._post_penalty(tx, loan, day, penalties.get(loan.id, ZERO), counts)
+            amount, accrual = penalties.get(loan.id, (ZERO, ZERO))
+            self._post_penalty(tx, loan, day, amount, accrual, counts)
             self._after_accrual(tx, loan, day, counts)
         return counts
+
+    def reprice_due(self, tx: Transaction, loan: Loan, day: date) -> Loan:
+        """Apply the loan's LPR repricing dates up to ``day`` not applied yet (利率重定价)."""
+        due = loan.next_repricing(loan.repriced_on or loan.start or day)
+        if due is None or due > day:
+            return loan
+        repriced = reprice(loan, self.lpr(), day)
+        if repriced.terms.rate.resets != loan.terms.rate.resets:
+            self.emit(
+                tx,
+                "loan.repriced",
+                loan.id,
+                on=day,
+                rate=repriced.terms.rate_on(day),
+                resets=[[r.on, r.annual] for r in repriced.terms.rate.resets],
+            )
+        return tx.repo(Loan).update(repriced)
 
     def _accrue_batch(
         self,
@@ -213,32 +242,58 @@ class EodOps(ReversalOps):
         engine: Engine,
         counts: dict[str, list[int]],
         changed: set[str],
-    ) -> dict[str, Decimal]:
-        """Charge dues and apply credit; the day's penalty of each loan, by the chosen engine."""
+    ) -> dict[str, tuple[Decimal, Decimal]]:
+        """Reprice, charge dues and apply credit; the day's penalty of each loan (the amount to post
+        and the day's exact accrual), by the chosen engine."""
         days: list[LoanDay] = []
-        for loan in loans:
+        for index, loan in enumerate(loans):
+            repriced = self.reprice_due(tx, loan, day)
+            if repriced is not loan:
+                loans[index] = loan = repriced
+                changed.add(loan.id)
             postings = Postings(tx, loan.id, self.clock.now())
             done = self.charge_due(tx, loan, day, postings)
             if self.apply_credit(tx, loan, day, postings) > 0:
                 done += 1
                 changed.add(loan.id)
             _tally(counts, "accrue", done)
-            days.append(loan_day(self.position_in(tx, loan, day), loan.terms, day, loan.overrides))
+            days.append(self.penalty_day(tx, loan, day, postings))
         if not days:
             return {}
+        accruals = [accrual_of(d) for d in days]
         if engine == "vectorised":
             try:
                 results = assess_book(book_of(days, self.rules), self.rules)
             except InvalidInput:  # a rate the integer path cannot hold exactly: this batch goes exact
                 pass
             else:
-                return {loan.id: Decimal(int(results.penalty[i])) / 100 for i, loan in enumerate(loans)}
-        return {loan.id: assess(d, self.rules).penalty for loan, d in zip(loans, days, strict=True)}
+                return {
+                    loan.id: (Decimal(int(results.penalty[i])) / 100, accruals[i])
+                    for i, loan in enumerate(loans)
+                }
+        return {
+            loan.id: (assess(d, self.rules).penalty, a)
+            for loan, d, a in zip(loans, days, accruals, strict=True)
+        }
+
+    def penalty_day(self, tx: Transaction, loan: Loan, day: date, postings: Postings) -> LoanDay:
+        """The loan's end-of-day inputs for ``day``, with the penalty accrued and posted before it."""
+        accrued, posted = penalty_to_date(postings.entries(), day, loan.terms.penalty.day_basis)
+        position = self.position_in(tx, loan, day)
+        return loan_day(position, loan.terms, day, loan.overrides, accrued=accrued, posted=posted)
 
     def _post_penalty(
-        self, tx: Transaction, loan: Loan, day: date, amount: Decimal, counts: dict[str, list[int]]
+        self,
+        tx: Transaction,
+        loan: Loan,
+        day: date,
+        amount: Decimal,
+        accrual: Decimal,
+        counts: dict[str, list[int]],
     ) -> None:
-        if amount <= 0:
+        """Post the day's penalty: the cumulative amount minus what was posted before, with the
+        day's exact accrual (0.00 when the increment rounds to nothing, so it carries over)."""
+        if accrual <= 0:
             return
         postings = Postings(tx, loan.id, self.clock.now())
         _, new = postings.post(
@@ -248,6 +303,7 @@ class EodOps(ReversalOps):
             penalty=amount,
             key=f"penalty:{loan.id}:{day}",
             memo="penalty and compound interest",
+            data={ACCRUAL: format(accrual, "f")},
         )
         _tally(counts, "accrue", int(new))
 
@@ -308,7 +364,7 @@ class EodOps(ReversalOps):
         """Order tomorrow's auto-debit; retry overdue loans daily within the grace, then weekly."""
         tomorrow = day + timedelta(days=1)
         due_tomorrow = any(r.due_date == tomorrow for r in loan.schedule)
-        retry = dpd > 0 and (dpd <= loan.terms.grace_days or dpd % 7 == 0)
+        retry = dpd > 0 and (dpd <= loan.terms.penalty.grace_days or dpd % 7 == 0)
         if not (due_tomorrow or retry):
             return 0
         position = self.position_in(tx, loan, tomorrow)

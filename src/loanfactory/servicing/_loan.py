@@ -1,9 +1,12 @@
-"""The loan (贷款账户): its contract terms snapshot, posting schedule and servicing state.
+"""The loan (贷款账户): its contract terms, posting schedule and servicing state.
 
 A :class:`Loan` is created when a contract is signed and lives until it is settled (结清) or
-written off (核销). Money owed is never stored here as the truth: balances are derived from the
-ledger (:mod:`loanfactory.servicing._ledger`). What the loan caches — days past due, category,
-overdue tier — is recomputed by every end-of-day run and reconciled with the ledger by tests.
+written off (核销). It keeps the contract's terms (:class:`~loanfactory.terms.ContractTerms`) as
+data, so every figure — schedule, LPR resets, prepayment, penalty — is recomputed from the loan
+alone, whether or not the product file is still loaded. Money owed is never stored here as the
+truth: balances are derived from the ledger (:mod:`loanfactory.servicing._ledger`). What the loan
+caches — days past due, category, overdue tier — is recomputed by every end-of-day run and
+reconciled with the ledger by tests.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import Entity
 from loanfactory.money import Money
-from loanfactory.schedule import penalty_rate
+from loanfactory.schedule import repricing_dates
+from loanfactory.terms import AllocationPolicy, Component, ContractTerms
 
 
 class Value(BaseModel):
@@ -74,48 +78,6 @@ _CATEGORY_ZH = {
 CATEGORIES = _CATEGORY_ORDER
 
 
-class Component(StrEnum):
-    """A part of what a borrower owes (应还款项的组成部分)."""
-
-    penalty = "penalty"  # 罚息与复利
-    fee = "fee"  # 费用
-    interest = "interest"  # 利息
-    principal = "principal"  # 本金
-
-
-class AllocationPolicy(Value):
-    """The repayment allocation waterfall (还款冲销顺序).
-
-    ``order`` ranks the components. ``scope`` says how installments and components interleave:
-    ``installment`` settles the oldest installment's components in order before the next
-    installment (横向：逐期冲销); ``component`` settles one component across every due installment,
-    oldest first, before the next component (纵向：逐项冲销). Penalty is owed on the loan as a whole:
-    in ``installment`` scope it is paid before the installments when it comes before principal in
-    ``order``, else after them. Only money that is due is allocated; the rest is held as the
-    borrower's credit (溢缴款) and applied on the next due date, unless it is a prepayment.
-    """
-
-    order: tuple[Component, ...] = (Component.penalty, Component.fee, Component.interest, Component.principal)
-    scope: Literal["installment", "component"] = "installment"
-
-
-class ServicingTerms(Value):
-    """The contract's servicing terms, frozen at signing (合同约定的贷后条款)."""
-
-    annual_rate: Decimal
-    penalty_uplift: Decimal = Decimal("0.5")
-    compound: bool = True
-    day_basis: int = 360
-    grace_days: int = 3
-    grace_waives: bool = True
-    allocation: AllocationPolicy = AllocationPolicy()
-
-    @property
-    def penalty_rate(self) -> Decimal:
-        """Annual penalty rate = contract rate x (1 + uplift) (罚息利率)."""
-        return penalty_rate(self.annual_rate, self.penalty_uplift)
-
-
 class Installment(Value):
     """One row of the posting schedule (还款计划的一期)."""
 
@@ -127,6 +89,7 @@ class Installment(Value):
     fee: Money = Decimal(0)
     total: Money
     balance: Money
+    waived: Money = Decimal(0)  # interest taken off by interest-free days (免息抵扣)
 
 
 class Loan(Entity):
@@ -151,7 +114,7 @@ class Loan(Entity):
     amount: Money
     term: Annotated[int, Field(ge=1)]
     method: RepaymentMethod = RepaymentMethod.annuity
-    terms: ServicingTerms
+    terms: ContractTerms
     status: LoanStatus = LoanStatus.drafted
     account: str = ""  # the borrower's repayment account (还款账户)
     account_name: str = ""
@@ -165,6 +128,7 @@ class Loan(Entity):
     tail_start: date | None = None  # where the current stretch of the schedule was (re)computed from
     tail_from: int = 1  # the number of its first row
     level_installment: Money | None = None  # the level installment of that stretch (等额期供)
+    repriced_on: date | None = None  # the last LPR repricing date applied (最近一次重定价日)
     category: Category = Category.normal
     days_past_due: int = 0
     overrides: tuple[str, ...] = ()  # classification overrides: "restructured", "fund-misuse", ...
@@ -189,15 +153,38 @@ class Loan(Entity):
         tomorrow = day + timedelta(days=1)
         if self.days_past_due > 0:
             return tomorrow
+        reset = self.next_repricing(day)
         for row in self.schedule:
             for offset in (-reminder_days, -1, 0, 1):
                 moment = row.due_date + timedelta(days=offset)
                 if moment >= tomorrow:
-                    return moment
+                    return moment if reset is None else min(moment, reset)
         return tomorrow if self.schedule else None
+
+    def next_repricing(self, day: date) -> date | None:
+        """The first LPR repricing date after ``day`` (None for a fixed rate) (下一重定价日)."""
+        rate = self.terms.rate
+        if not rate.floating or self.start is None or not self.schedule:
+            return None
+        for reset in repricing_dates(rate.repricing, self.start, self.schedule[-1].due_date):
+            if reset > day:
+                return reset
+        return None
 
     def installment(self, number: int) -> Installment:
         for row in self.schedule:
             if row.number == number:
                 return row
         raise KeyError(number)
+
+
+__all__ = [
+    "CATEGORIES",
+    "AllocationPolicy",
+    "Category",
+    "Component",
+    "Installment",
+    "Loan",
+    "LoanStatus",
+    "Value",
+]

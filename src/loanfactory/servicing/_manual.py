@@ -76,10 +76,12 @@ class ManualOps(ReversalOps):
 
         def body(tx: Transaction) -> tuple[str, ManualPosting]:
             loan = self.loan_in(tx, loan_id, lock=True)
-            if received_on > self.clock.today() or (loan.start is not None and received_on < loan.start):
+            before = loan.start is not None and received_on < loan.start
+            if received_on > self.clock.today() or before:
                 raise InvalidInput(
                     f"money received on {received_on} must be between the value date and today",
                     field="received_on",
+                    code="before-value-date" if before else None,
                     message_zh=f"到账日期 {received_on} 应在起息日与今天之间",
                 )
             record = ManualPosting(

@@ -1,4 +1,4 @@
-"""Overdue arithmetic (逾期计算): days past due, daily penalty and compound interest, the
+"""Overdue arithmetic (逾期计算): days past due, penalty and compound interest accrual, the
 five-category classification and provisions — pure functions of a loan's position on a date.
 
 The end-of-day run calls :func:`assess` per loan (exact Decimal); the vectorised path
@@ -6,26 +6,38 @@ The end-of-day run calls :func:`assess` per loan (exact Decimal); the vectorised
 with this one to the fen by tests. Both take a :class:`LoanDay`, extracted from the position by
 :func:`loan_day`.
 
-Penalty for a day (罚息，按日计收) on the installments overdue at the end of that day and past
-their grace days: ``overdue principal x penalty rate / day basis``, plus, when the contract has
-compound interest (复利), ``overdue interest x penalty rate / day basis``, each rounded half-up to
-the fen. When ``grace_waives`` is false, the day a row leaves its grace also charges the grace days
-it skipped (penalty from the due date once the grace is exceeded).
+Penalty interest (罚息) accrues each day on the installments overdue at the end of that day and
+past their grace days: ``overdue principal x penalty rate``, plus, when the contract has compound
+interest (复利), ``overdue interest x penalty rate``, over the day basis — the penalty rate being
+the contract rate in force that day (after any LPR reset) x (1 + uplift). When ``grace_waives``
+is false, the day a row leaves its grace also accrues the grace days it skipped.
+
+What is posted is cumulative: the exact accrual of every day so far, rounded once (half-up to the
+fen), minus what was posted before (累计计提、一次舍入). Each day's exact accrual is kept with its
+posting (``data["accrual"]``, as ``base x annual rate``; divided by the day basis only when
+rounding), so the posted total always equals the exact accrued amount rounded once — a day whose
+increment rounds to nothing posts 0.00 and carries its accrual to the next.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from loanfactory.schedule import penalty_interest
-from loanfactory.servicing._loan import CATEGORIES, Category, Component, ServicingTerms, Value
-from loanfactory.servicing._position import PENALTY_KEY, Position
+from loanfactory.ports import LedgerEntryRecord
+from loanfactory.schedule import accrued_penalty
+from loanfactory.servicing._ledger import live
+from loanfactory.servicing._loan import CATEGORIES, Category, Component, Value
+from loanfactory.servicing._position import PENALTY_KEY, EntryType, Position
 from loanfactory.spec import OverduePolicy
+from loanfactory.terms import ContractTerms
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+ACCRUAL = "accrual"
+"""The key of a penalty posting's exact accrual in its ``data`` (``base x annual rate``)."""
 
 
 class Override(Value):
@@ -91,11 +103,15 @@ DEFAULT_RULES = ClassificationRules()
 
 @dataclass(frozen=True, slots=True)
 class LoanDay:
-    """What the end of day needs of one loan on one date (from its position, or a table row)."""
+    """What the end of day needs of one loan on one date (from its position, or a table row).
+
+    ``accrued`` is the exact penalty accrual of the days before (``base x annual rate`` summed,
+    not yet divided by the day basis) and ``posted`` the penalty posted for them.
+    """
 
     loan_id: str
     day: date
-    penalty_rate: Decimal  # annual
+    penalty_rate: Decimal  # annual, in force on the day
     day_basis: int
     compound: bool
     principal: Decimal  # outstanding principal (the exposure for provisions)
@@ -105,6 +121,8 @@ class LoanDay:
     back_interest: Decimal
     oldest_unpaid: date | None
     flags: tuple[str, ...] = ()
+    accrued: Decimal = ZERO
+    posted: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +136,19 @@ class Assessment:
     provision: Decimal
 
 
-def loan_day(position: Position, terms: ServicingTerms, day: date, flags: tuple[str, ...] = ()) -> LoanDay:
+def loan_day(
+    position: Position,
+    terms: ContractTerms,
+    day: date,
+    flags: tuple[str, ...] = (),
+    *,
+    accrued: Decimal = ZERO,
+    posted: Decimal = ZERO,
+) -> LoanDay:
     """Extract the penalty bases and ageing inputs from a position at the end of ``day``."""
     base_p = base_i = back_p = back_i = ZERO
-    grace = terms.grace_days
+    grace = terms.penalty.grace_days
+    waives = terms.penalty.grace_waives
     for due in position.dues:
         if due.key == PENALTY_KEY or due.outstanding <= 0 or due.due_date >= day:
             continue
@@ -130,18 +157,18 @@ def loan_day(position: Position, terms: ServicingTerms, day: date, flags: tuple[
             continue
         if due.component is Component.principal:
             base_p += due.outstanding
-            if not terms.grace_waives and late == grace + 1:
+            if not waives and late == grace + 1:
                 back_p += due.outstanding * grace
         elif due.component is Component.interest:
             base_i += due.outstanding
-            if not terms.grace_waives and late == grace + 1:
+            if not waives and late == grace + 1:
                 back_i += due.outstanding * grace
     return LoanDay(
         loan_id="",
         day=day,
-        penalty_rate=terms.penalty_rate,
-        day_basis=terms.day_basis,
-        compound=terms.compound,
+        penalty_rate=terms.penalty_rate_on(day),
+        day_basis=terms.penalty.day_basis,
+        compound=terms.penalty.compound,
         principal=position.principal,
         base_principal=base_p,
         base_interest=base_i,
@@ -149,27 +176,74 @@ def loan_day(position: Position, terms: ServicingTerms, day: date, flags: tuple[
         back_interest=back_i,
         oldest_unpaid=position.oldest_unpaid(),
         flags=flags,
+        accrued=accrued,
+        posted=posted,
     )
 
 
-def daily_penalty(amount: Decimal, annual_rate: Decimal, day_basis: int) -> Decimal:
-    """One day's penalty on ``amount`` (``amount x rate / basis``, half-up to the fen), by the
-    schedule engine's :func:`~loanfactory.schedule.penalty_interest` for a one-day span."""
-    if amount <= 0:
-        return ZERO
-    return penalty_interest(
-        overdue_principal=amount, days=1, rate=annual_rate, day_basis=day_basis, compound=False
-    ).penalty
+def accrual_of(day: LoanDay) -> Decimal:
+    """The day's exact penalty accrual, ``base x annual penalty rate`` (yuan x basis days)."""
+    base = day.base_principal + day.back_principal
+    if day.compound:
+        base += day.base_interest + day.back_interest
+    return base * day.penalty_rate
 
 
 def penalty_of(day: LoanDay) -> Decimal:
-    """The penalty and compound interest to post for ``day`` (罚息 + 复利)."""
-    total = daily_penalty(day.base_principal, day.penalty_rate, day.day_basis)
-    total += daily_penalty(day.back_principal, day.penalty_rate, day.day_basis)
-    if day.compound:
-        total += daily_penalty(day.base_interest, day.penalty_rate, day.day_basis)
-        total += daily_penalty(day.back_interest, day.penalty_rate, day.day_basis)
-    return total
+    """The penalty and compound interest to post for ``day`` (罚息 + 复利): everything accrued up to
+    and including the day, rounded once, minus what was posted before."""
+    accrual = accrual_of(day)
+    if accrual <= 0:
+        return ZERO
+    return accrued_penalty(day.accrued + accrual, day.day_basis) - day.posted
+
+
+def daily_penalty(amount: Decimal, annual_rate: Decimal, day_basis: int) -> Decimal:
+    """One day's penalty on ``amount`` alone (``amount x rate / basis``, half-up to the fen)."""
+    if amount <= 0:
+        return ZERO
+    return accrued_penalty(amount * annual_rate, day_basis)
+
+
+def penalty_to_date(
+    entries: Sequence[LedgerEntryRecord], before: date, day_basis: int
+) -> tuple[Decimal, Decimal]:
+    """(exact accrual, amount posted) of the live penalty postings dated before ``before``.
+
+    A posting without its accrual (written before accruals were kept) counts as exactly its amount.
+    """
+    accrual = posted = ZERO
+    for entry in live(entries):
+        if entry.type == EntryType.penalty and entry.business_date < before:
+            accrual += accrual_recorded(entry, day_basis)
+            posted += entry.penalty
+    return accrual, posted
+
+
+def accrual_recorded(entry: LedgerEntryRecord, day_basis: int) -> Decimal:
+    """The exact accrual a penalty posting carries."""
+    value = entry.data.get(ACCRUAL)
+    return Decimal(value) if value is not None else entry.penalty * day_basis
+
+
+def penalty_change(
+    entries: Sequence[LedgerEntryRecord],
+    position: Position,
+    terms: ContractTerms,
+    day: date,
+    flags: tuple[str, ...] = (),
+) -> tuple[Decimal, Decimal]:
+    """(amount, accrual) to post on ``day`` so that its penalty postings are what the end of day
+    would post on ``position`` (used when a reversal replays the days after a payment)."""
+    basis = terms.penalty.day_basis
+    accrued, posted = penalty_to_date(entries, day, basis)
+    today = loan_day(position, terms, day, flags, accrued=accrued, posted=posted)
+    accrual, amount = accrual_of(today), penalty_of(today)
+    for entry in live(entries):
+        if entry.type == EntryType.penalty and entry.business_date == day:
+            accrual -= accrual_recorded(entry, basis)
+            amount -= entry.penalty
+    return amount, accrual
 
 
 def days_past_due(day: LoanDay) -> int:
@@ -194,16 +268,21 @@ def tier_index(policy: OverduePolicy | None, dpd: int) -> int | None:
 
 
 __all__ = [
+    "ACCRUAL",
     "CATEGORIES",
     "DEFAULT_RULES",
     "Assessment",
     "ClassificationRules",
     "LoanDay",
     "Override",
+    "accrual_of",
+    "accrual_recorded",
     "assess",
     "daily_penalty",
     "days_past_due",
     "loan_day",
+    "penalty_change",
     "penalty_of",
+    "penalty_to_date",
     "tier_index",
 ]

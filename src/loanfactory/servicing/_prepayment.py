@@ -1,7 +1,7 @@
 """Prepayment (提前还款): payoff quotes and partial or full prepayment with re-amortisation.
 
 The schedule engine (:func:`loanfactory.schedule.prepay`) gives the interest to the day (Civil Code
-art. 677), the product's prepayment penalty and the re-amortised rest; servicing posts them, pays
+art. 677), the contract's prepayment penalty and the re-amortised rest; servicing posts them, pays
 what is due first, and replaces the schedule's remaining rows.
 """
 
@@ -20,8 +20,8 @@ from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType
 from loanfactory.servicing._repayment import RepaymentOps, RepaymentResult, _components, _result
-from loanfactory.servicing._terms import posting_rows, tail_schedule
-from loanfactory.spec import ProductSpec, Reamortisation
+from loanfactory.servicing._terms import posting_rows, tail_schedule, waiver_left, with_waiver
+from loanfactory.spec import Reamortisation
 
 ZERO = Decimal(0)
 
@@ -59,7 +59,13 @@ class PrepaymentOps(RepaymentOps):
         principal: Decimal | None,
         reamortisation: Reamortisation = Reamortisation.keep_term,
     ) -> tuple[PayoffQuote, Prepayment | None]:
-        product = self.product(loan.product_code)
+        if loan.start is not None and day < loan.start:  # nothing is owed before the money went out
+            raise InvalidInput(
+                f"{day} is before the loan's value date {loan.start}",
+                field="on",
+                code="before-value-date",
+                message_zh=f"{day} 早于贷款起息日 {loan.start}",
+            )
         position = self.position_in(tx, loan, day)
         due_principal = sum(
             (d.outstanding for d in position.dues if d.component is Component.principal), ZERO
@@ -76,18 +82,20 @@ class PrepaymentOps(RepaymentOps):
         accrued = fee = ZERO
         if wanted > 0 and any(r.due_date > day for r in loan.schedule):
             engine = engine_prepay(
-                tail_schedule(product, loan),
+                tail_schedule(loan),
                 None if principal is None else wanted,
                 on=day,
                 reamortise=reamortisation.value,
-                penalty=product.prepayment.penalty,
+                penalty=loan.terms.prepayment.penalty,
+                repaid_before=loan.tail_from - 1,  # the penalty window counts from disbursement
             )
             if engine.balance_before != not_due:
                 raise LedgerIdentityError(
                     f"loan {loan.id}: the schedule's balance {engine.balance_before} differs from "
                     f"the ledger's principal not yet due {not_due}"
                 )
-            accrued = engine.accrued_interest + engine.deferred_interest
+            free = min(waiver_left(loan, day), engine.accrued_interest)  # interest-free days not used yet
+            accrued = engine.accrued_interest - free + engine.deferred_interest
             fee = engine.penalty + engine.fee
         due = position.due_now  # dues come from the schedule, charged or not yet
         total = due + accrued + fee + wanted
@@ -120,8 +128,7 @@ class PrepaymentOps(RepaymentOps):
         The borrower pays the quote's total; a partial prepayment re-amortises the rest — keep the
         term and lower the installment, or keep the installment and shorten the term.
         """
-        product = self.product(loan.product_code)
-        _check_prepayment(product, loan, day, principal, reamortisation)
+        _check_prepayment(loan, day, principal, reamortisation)
         postings = Postings(tx, loan.id, self.clock.now())
         self.charge_due(tx, loan, day, postings)
         quote, engine = self._quote(tx, loan, day, principal, reamortisation)
@@ -164,7 +171,10 @@ class PrepaymentOps(RepaymentOps):
         after = self.position_in(tx, loan, day)
         past = tuple(r for r in loan.schedule if r.due_date <= day)
         if engine is not None and engine.remaining is not None:
-            rows = posting_rows(engine.remaining, first_number=loan.tail_from)
+            used = engine.accrued_interest + engine.deferred_interest - quote.accrued_interest
+            rows = with_waiver(
+                posting_rows(engine.remaining, first_number=loan.tail_from), waiver_left(loan, day) - used
+            )
             loan = loan.evolve(
                 schedule=past + rows,
                 tail_start=day,
@@ -180,9 +190,11 @@ class PrepaymentOps(RepaymentOps):
 
 
 def _check_prepayment(
-    product: ProductSpec, loan: Loan, day: date, principal: Decimal | None, reamortisation: Reamortisation
+    loan: Loan, day: date, principal: Decimal | None, reamortisation: Reamortisation
 ) -> None:
-    policy = product.prepayment
+    """The contract's prepayment terms allow this prepayment (提前还款条件)."""
+    policy = loan.terms.prepayment
+    code = loan.product_code
     if loan.status is not LoanStatus.active:
         raise StateConflict(
             f"loan {loan.id} is {loan.status}",
@@ -191,10 +203,10 @@ def _check_prepayment(
         )
     if not policy.allowed:
         raise StateConflict(
-            f"{product.code} does not allow prepayment",
+            f"{code} does not allow prepayment",
             field="loan_id",
             code="prepayment-not-allowed",
-            message_zh=f"产品 {product.code} 不允许提前还款",
+            message_zh=f"产品 {code} 不允许提前还款",
         )
     periods = sum(1 for r in loan.schedule if r.due_date <= day)
     if periods < policy.allowed_after_periods:
@@ -210,9 +222,9 @@ def _check_prepayment(
             field="principal",
             message_zh=f"部分提前还款金额不得低于 {format_money(policy.min_amount)} 元",
         )
-    if principal is not None and reamortisation not in policy.reamortisation:
+    if principal is not None and reamortisation.value not in policy.reamortisation:
         raise InvalidInput(
-            f"{product.code} does not offer {reamortisation}",
+            f"{code} does not offer {reamortisation}",
             field="reamortisation",
-            message_zh=f"产品 {product.code} 不支持 {reamortisation}",
+            message_zh=f"产品 {code} 不支持 {reamortisation}",
         )

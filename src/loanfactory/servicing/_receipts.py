@@ -190,6 +190,7 @@ class ReceiptOps(PrepaymentOps):
             raise InvalidInput(
                 f"a payment settled on {day} is before the loan's value date {loan.start}",
                 field="settled_on",
+                code="before-value-date",
                 message_zh=f"到账日期 {day} 早于贷款起息日 {loan.start}",
             )
         self._claim(tx, order, confirmation)
@@ -265,7 +266,7 @@ class ReceiptOps(PrepaymentOps):
         reamortisation = order.reamortisation or Reamortisation.keep_term
         key = f"collection:{order.id}"
         try:  # both only read: a refusal leaves nothing to undo
-            _check_prepayment(self.product(loan.product_code), loan, day, order.principal, reamortisation)
+            _check_prepayment(loan, day, order.principal, reamortisation)
             quote, _ = self._quote(tx, loan, day, order.principal, reamortisation)
             why = "" if quote.total <= confirmation.amount else f"the quote is {format_money(quote.total)}"
         except LoanfactoryError as exc:

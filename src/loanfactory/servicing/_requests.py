@@ -78,7 +78,7 @@ class RequestOps(PaymentOps):
         def body(tx: Transaction) -> tuple[str, DebitOrder]:
             loan = self.loan_in(tx, loan_id, lock=True)
             day = self.clock.today()
-            _check_prepayment(self.product(loan.product_code), loan, day, principal, reamortisation)
+            _check_prepayment(loan, day, principal, reamortisation)
             quote, _ = self._quote(tx, loan, day, principal, reamortisation)
             order = self.order_collection(
                 tx,

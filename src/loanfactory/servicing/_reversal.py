@@ -20,7 +20,7 @@ from loanfactory.servicing._allocation import allocate
 from loanfactory.servicing._collection import CollectionOps
 from loanfactory.servicing._ledger import Postings, live
 from loanfactory.servicing._loan import Component, Loan, LoanStatus
-from loanfactory.servicing._overdue import loan_day, penalty_of
+from loanfactory.servicing._overdue import ACCRUAL, penalty_change
 from loanfactory.servicing._payments import PaymentOps
 from loanfactory.servicing._position import EntryType, fold
 from loanfactory.servicing._records import ReversalResult
@@ -152,17 +152,8 @@ class ReversalOps(PaymentOps, CollectionOps):
                         )
                         principal += split.total(Component.principal)
                         position = self.position_in(tx, loan, day)
-                expected = penalty_of(loan_day(position, loan.terms, day, loan.overrides))
-                posted_today = sum(
-                    (
-                        e.penalty
-                        for e in live(postings.entries())
-                        if e.type == EntryType.penalty and e.business_date == day
-                    ),
-                    ZERO,
-                )
-                if expected != posted_today:
-                    diff = expected - posted_today
+                diff, accrual = penalty_change(postings.entries(), position, loan.terms, day, loan.overrides)
+                if diff or accrual:
                     postings.post(
                         EntryType.penalty,
                         day,
@@ -170,6 +161,7 @@ class ReversalOps(PaymentOps, CollectionOps):
                         penalty=diff,
                         key=f"penalty-adj:{loan.id}:{day}:{key}",
                         memo="penalty recomputed after a reversal",
+                        data={ACCRUAL: format(accrual, "f")},
                     )
                     adjustment += diff
             day += timedelta(days=1)

@@ -1,7 +1,8 @@
 """The servicing service (贷后服务): one object with every post-loan command.
 
 :class:`Servicing` is built from ports — a store, a clock, a payment gateway, a signature
-provider, optionally the credit lines and a warning monitor — and the products it services::
+provider, optionally the credit lines, a warning monitor and the LPR fixings floating loans are
+repriced on — and the products it services::
 
     servicing = Servicing(store, clock, products=catalog, gateway=gateway, signer=signer)
     contract = servicing.open_loan(request, key="offer-42")
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
-from loanfactory.servicing._core import CreditLines, ProductSource, ServicingConfig
+from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
 from loanfactory.servicing._eod import EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
@@ -48,6 +49,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
         config: ServicingConfig | None = None,
         rules: ClassificationRules = DEFAULT_RULES,
         monitor: WarningMonitor | None = None,
+        lpr: LprSource | None = None,
     ) -> None:
         super().__init__(
             store,
@@ -58,6 +60,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
             ids=ids,
             credit_lines=credit_lines,
             config=config,
+            lpr=lpr,
         )
         self.rules = rules
         self.monitor = monitor

@@ -19,8 +19,9 @@ from loanfactory.servicing._contract import (
 from loanfactory.servicing._core import Core
 from loanfactory.servicing._loan import AllocationPolicy, Loan, LoanStatus
 from loanfactory.servicing._records import Contract, ContractStatus
-from loanfactory.servicing._terms import posting_rows, schedule_for, servicing_terms
+from loanfactory.servicing._terms import contract_rows
 from loanfactory.spec import ProductSpec
+from loanfactory.terms import check_allowed
 
 
 class ContractOps(Core):
@@ -42,20 +43,12 @@ class ContractOps(Core):
         """Draw up the contract of an accepted offer and open the loan awaiting signatures (生成合同)."""
         product = self.product(request.product_code)
         _check_request(product, request)
+        terms = request.terms.evolve(allocation=self.allocation_for(product.code))
+        schedule, rows = contract_rows(terms)
 
         def body(tx: Transaction) -> tuple[str, Contract]:
             loan_id = self.ids.new("loan")
             contract_id = self.ids.new("ctr")
-            schedule = schedule_for(
-                product,
-                amount=request.amount,
-                term=request.term,
-                annual_rate=request.annual_rate,
-                method=request.method,
-                start=request.start,
-            )
-            rows = posting_rows(schedule)
-            terms = servicing_terms(product, request.annual_rate, self.allocation_for(product.code))
             languages = request.languages or product.contract.languages
             rendered = [
                 self.renderer.render(
@@ -81,7 +74,7 @@ class ContractOps(Core):
                 id=loan_id,
                 customer_id=request.customer_id,
                 product_code=product.code,
-                product_version=product.version,
+                product_version=terms.product_version,
                 contract_id=contract_id,
                 credit_line_id=request.credit_line_id,
                 offer_id=request.offer_id,
@@ -102,7 +95,7 @@ class ContractOps(Core):
                 loan_id=loan_id,
                 customer_id=request.customer_id,
                 product_code=product.code,
-                product_version=product.version,
+                product_version=terms.product_version,
                 template=product.contract.template,
                 language=binding.language,
                 body=binding.body,
@@ -225,17 +218,10 @@ class ContractOps(Core):
 
 
 def _check_request(product: ProductSpec, request: LoanRequest) -> None:
-    if not product.amount.allows(request.amount):
+    """The request's terms are for what the product offers, with a value date."""
+    terms = request.terms
+    check_allowed(product, terms.amount, terms.term, terms.method)
+    if terms.start is None:
         raise InvalidInput(
-            f"amount {request.amount} is outside the product's range",
-            field="amount",
-            message_zh=f"金额 {request.amount} 不在产品允许的范围内",
+            "the contract terms need a start date", field="terms.start", message_zh="合同条款需要起息日"
         )
-    if request.method not in product.repayment.methods:
-        raise InvalidInput(
-            f"method {request.method} is not offered by {product.code}",
-            field="method",
-            message_zh=f"产品 {product.code} 不支持还款方式 {request.method}",
-        )
-    if request.term < 1:
-        raise InvalidInput("term must be at least 1", field="term", message_zh="期数至少为 1")

@@ -3,8 +3,10 @@
 Money is integer fen (``int64``) and rates are integers in units of 1e-8, so every figure equals the
 exact Decimal path (:func:`~loanfactory.servicing.assess`) to the fen — no float is involved.
 Half-up division ``round(x / d)`` is ``(2x + d) // 2d``; products that could overflow 64 bits
-are split as ``base = a*d + b`` first. Penalty rates must have at most 8 decimal places and be
-below 100 % a year; provision rates at most 6 decimal places (every real rate does).
+are split as ``base = a*d + b`` first. The penalty accrued so far is kept exactly as whole fen plus
+a remainder in units of ``1 / (basis x 1e8)`` fen, so the cumulative penalty is rounded once, as
+the exact path does. Penalty rates must have at most 8 decimal places and be below 100 % a year;
+provision rates at most 6 decimal places (every real rate does).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class Book:
     back_interest: IntArray
     oldest_unpaid: IntArray  # date ordinal, or -1
     floor: IntArray  # override floor as a category rank (0 = none)
+    accrued_fen: IntArray | None = None  # penalty accrued before the day: whole fen ...
+    accrued_rest: IntArray | None = None  # ... and the rest, in units of 1 / (basis x 1e8) fen
+    posted: IntArray | None = None  # penalty posted before the day, fen
 
     def __len__(self) -> int:
         return int(self.rate.shape[0])
@@ -76,6 +81,7 @@ def book_of(days: Sequence[LoanDay], rules: ClassificationRules = DEFAULT_RULES)
     day = days[0].day
     if any(d.day != day for d in days):
         raise InvalidInput("every loan must be on the same business date", field="days")
+    accrued = [_split_accrual(d) for d in days]
     return Book(
         day=day,
         rate=np.array([_scaled(d.penalty_rate, RATE_SCALE, "penalty_rate") for d in days], dtype=np.int64),
@@ -90,7 +96,22 @@ def book_of(days: Sequence[LoanDay], rules: ClassificationRules = DEFAULT_RULES)
             [d.oldest_unpaid.toordinal() if d.oldest_unpaid else NONE for d in days], dtype=np.int64
         ),
         floor=np.array([rules.floor(d.flags).rank for d in days], dtype=np.int64),
+        accrued_fen=np.array([w for w, _ in accrued], dtype=np.int64),
+        accrued_rest=np.array([r for _, r in accrued], dtype=np.int64),
+        posted=_fen([d.posted for d in days]),
     )
+
+
+def _split_accrual(day: LoanDay) -> tuple[int, int]:
+    """``day.accrued`` (yuan x annual rate) as whole fen and a remainder of ``basis x 1e8`` units."""
+    units = day.accrued * 100 * RATE_SCALE
+    if units != units.to_integral_value():
+        raise InvalidInput(
+            f"accrual {day.accrued} has too many decimal places for the vectorised path",
+            field="accrued",
+            message_zh=f"罚息计提 {day.accrued} 小数位过多，无法用向量化路径精确计算",
+        )
+    return divmod(int(units), day.day_basis * RATE_SCALE)
 
 
 def assess_book(
@@ -99,14 +120,7 @@ def assess_book(
     """Penalty, days past due, category, provision (and tier) of every loan in the book."""
     if np.any(book.rate >= RATE_SCALE) or np.any(book.rate < 0):
         raise InvalidInput("penalty rates must be from 0 to below 100 % a year", field="rate")
-    denominator = book.basis * RATE_SCALE
-    penalty = _share(book.base_principal, book.rate, denominator) + _share(
-        book.back_principal, book.rate, denominator
-    )
-    compound = _share(book.base_interest, book.rate, denominator) + _share(
-        book.back_interest, book.rate, denominator
-    )
-    penalty = penalty + np.where(book.compound, compound, 0)
+    penalty = _penalty(book)
     has = book.oldest_unpaid != NONE
     dpd = np.where(has, np.maximum(book.day.toordinal() - book.oldest_unpaid, 0), 0).astype(np.int64)
     rank = (
@@ -126,6 +140,34 @@ def assess_book(
     else:
         tier = np.full(len(book), -1, dtype=np.int64)
     return BookAssessment(penalty.astype(np.int64), dpd, rank.astype(np.int64), provision, tier)
+
+
+def _penalty(book: Book) -> IntArray:
+    """Fen to post: everything accrued up to and including the day, rounded once half-up, minus
+    what was posted (nothing on a day without accrual)."""
+    size = len(book)
+    zeros = np.zeros(size, dtype=np.int64)
+    denominator = book.basis * RATE_SCALE
+    whole = zeros if book.accrued_fen is None else book.accrued_fen.copy()
+    rest = zeros if book.accrued_rest is None else book.accrued_rest.copy()
+    posted = zeros if book.posted is None else book.posted
+    accruing = np.zeros(size, dtype=np.bool_)
+    for base, counted in (
+        (book.base_principal, True),
+        (book.back_principal, True),
+        (book.base_interest, book.compound),
+        (book.back_interest, book.compound),
+    ):
+        amount: IntArray = np.where(counted, base, 0).astype(np.int64)
+        accruing |= (amount > 0) & (book.rate > 0)
+        high: IntArray = amount // denominator
+        low: IntArray = amount % denominator
+        whole = whole + high * book.rate
+        rest = rest + low * book.rate  # below basis x 1e8 x 1e8 < 2^63, added to a rest below basis x 1e8
+        whole = whole + rest // denominator
+        rest = rest % denominator
+    total = whole + (2 * rest >= denominator).astype(np.int64)
+    return np.where(accruing, total - posted, 0).astype(np.int64)
 
 
 def _share(amount: IntArray, numerator: IntArray, denominator: IntArray) -> IntArray:

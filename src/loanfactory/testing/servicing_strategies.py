@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from loanfactory.schedule import accrued_penalty
 from loanfactory.servicing import AllocationPolicy, Component, LoanDay
 
 CENT = Decimal("0.01")
@@ -50,11 +51,13 @@ def loan_days(draw: st.DrawFn, day: date = date(2026, 6, 30)) -> LoanDay:
     flags = draw(
         st.lists(st.sampled_from(["restructured", "fund-misuse", "litigation", "other"]), max_size=2)
     )
+    basis = draw(st.sampled_from([360, 365]))
+    accrued = draw(st.integers(0, 10**17).map(lambda units: Decimal(units) / 10**10))  # yuan x rate
     return LoanDay(
         loan_id=draw(st.text("abcdef0123456789", min_size=1, max_size=8)),
         day=day,
         penalty_rate=rate,
-        day_basis=draw(st.sampled_from([360, 365])),
+        day_basis=basis,
         compound=draw(st.booleans()),
         principal=principal,
         base_principal=base_principal,
@@ -63,6 +66,8 @@ def loan_days(draw: st.DrawFn, day: date = date(2026, 6, 30)) -> LoanDay:
         back_interest=draw(money("0", "1000")) * grace if back else Decimal(0),
         oldest_unpaid=oldest,
         flags=tuple(flags),
+        accrued=accrued,
+        posted=accrued_penalty(accrued, basis),
     )
 
 

@@ -71,10 +71,15 @@ def create_app(
     *,
     auth: Authenticator,
     rate_limit: RateLimiter | None = None,
+    auth_failures: RateLimiter | None = None,
     idempotency: IdempotencyCache | None = None,
     title: str = "loanfactory API",
 ) -> FastAPI:
-    """The HTTP API over ``backend`` (see :class:`loanfactory.adapters.http.Backend`)."""
+    """The HTTP API over ``backend`` (see :class:`loanfactory.adapters.http.Backend`).
+
+    ``rate_limit`` limits requests per credential; ``auth_failures`` limits failed
+    authentications per client address (both off when None).
+    """
     app = FastAPI(
         title=title,
         version=loanfactory.__version__,
@@ -95,7 +100,7 @@ def create_app(
         return {"status": "ok"}
 
     _install_handlers(app)
-    app.add_middleware(EdgeMiddleware, limiter=rate_limit, max_body=MAX_BODY)
+    app.add_middleware(EdgeMiddleware, limiter=rate_limit, auth_failures=auth_failures, max_body=MAX_BODY)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -200,5 +205,8 @@ sign, see the loan and repay; staff review, disburse, run end of day and read re
 * **Errors**: `application/problem+json` with a stable `code`, a message in Chinese or English
   (`Accept-Language`) and field locations in `errors`.
 * **Money-moving POSTs** need an `Idempotency-Key`; a retry with the same key gets the first response.
-* **Rate limits** per credential: `429` with `Retry-After`. Every response carries `X-Request-ID`.
+* **Rate limits** per credential, and of failed authentications per client address: `429` with
+  `Retry-After`. Every response carries `X-Request-ID`.
+* **Bodies** are strict JSON (a key given twice is refused); amounts are strings of ASCII digits
+  with at most two decimals (`"4333.33"`), or integers.
 """

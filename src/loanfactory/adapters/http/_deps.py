@@ -211,6 +211,17 @@ def domain_problem(request: Request, exc: LoanfactoryError) -> Response:
     return problem_response(request, status, exc.code, mask_text(exc.localized(lang)), errors)
 
 
+def idempotency_scope(principal: Principal, method: str, path: str, key: str) -> str:
+    """Whose request an Idempotency-Key names: the principal (kind of credential, role, subject,
+    customer), the route (method and path) and the key; also the key the services receive.
+
+    A digest, so that the parts cannot run into each other and the services' key stays short.
+    """
+    kind = principal.key_id.partition(":")[0]  # "k" API key, "t" token: separate name spaces
+    parts = [kind, principal.role.value, principal.subject, principal.customer_id, method, path, key]
+    return "api:" + hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
 async def idempotent(
     request: Request,
     principal: Principal,
@@ -218,7 +229,8 @@ async def idempotent(
     run: Callable[[str], Awaitable[Any]],
     status: int = 200,
 ) -> Response:
-    """Run ``run(service_key)`` once per Idempotency-Key; a retry gets the first response back."""
+    """Run ``run(service_key)`` once per Idempotency-Key and scope (:func:`idempotency_scope`);
+    a retry with the same body gets the first response back, another body is refused."""
     if key is None or not key.strip():
         raise ApiProblem(
             428,
@@ -233,10 +245,8 @@ async def idempotent(
             "an Idempotency-Key is 1-200 visible ASCII characters",
             "Idempotency-Key 应为 1-200 个可见 ASCII 字符",
         )
-    scope = f"{principal.role.value}:{principal.subject}:{key}"
-    digest = hashlib.sha256(
-        request.method.encode() + request.url.path.encode() + b"\n" + await request.body()
-    )
+    scope = idempotency_scope(principal, request.method, request.url.path, key)
+    digest = hashlib.sha256(await request.body())
     cache = api_state(request).idempotency
     earlier = cache.begin(scope, digest.hexdigest())
     if isinstance(earlier, StoredResponse):

@@ -2,15 +2,16 @@
 
 **Rate limits.** Each credential (or, for anonymous requests, each client address) has a bucket
 of ``burst`` tokens refilled at ``rate`` per second; a request takes one. An empty bucket answers
-429 with ``Retry-After``. Buckets live in memory per process (a cluster behind a load balancer
-limits per instance: put the shared limit in the gateway).
+429 with ``Retry-After``. Failed authentications are limited the same way by client address
+(a second :class:`RateLimiter`, one token per 401). Buckets live in memory per process (a cluster
+behind a load balancer limits per instance: put the shared limit in the gateway).
 
-**Idempotency.** A money-moving POST carries ``Idempotency-Key``. The first request with a key
-runs; while it runs, a second one with the same key gets 409; afterwards the same key and the
-same request get the first response again (``Idempotent-Replayed: true``), and the same key with
-a different request is refused (422). Keys are scoped to the credential and kept for
-``ttl`` seconds. The services also receive the key, so a replay after a restart is still safe:
-the store refuses the second posting.
+**Idempotency.** A money-moving POST carries ``Idempotency-Key``. A key is scoped by the
+principal (kind of credential, role, subject and customer id) and the route (method and path):
+the first request in a scope runs; while it runs, a second one gets 409; afterwards the same
+body gets the first response again (``Idempotent-Replayed: true``), and another body is refused
+(422). Entries are kept for ``ttl`` seconds. The services receive the scope's digest as their
+key, so a replay after a restart is still safe: the store refuses the second posting.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
         return wait
 
+    def wait(self, key: str) -> float:
+        """The seconds until ``key`` has a token again (0: it has one now); takes nothing."""
+        with self._lock:
+            found = self._buckets.get(key)
+        if found is None:
+            return 0.0
+        tokens, last = found
+        tokens = min(float(self.burst), tokens + (self._now() - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
@@ -64,7 +75,7 @@ class StoredResponse:
 
 
 class IdempotencyCache:
-    """First responses by (credential, key)."""
+    """First responses by idempotency scope (principal, route and key)."""
 
     IN_FLIGHT = "in-flight"
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from loanfactory.conventions import RepaymentMethod
-from loanfactory.money import Money
+from loanfactory.money import StrictMoney
 from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
 from loanfactory.ports import SignatureMethod
 from loanfactory.spec.product import Channel, Purpose, Segment
@@ -34,7 +34,7 @@ class QuoteRequest(Body):
     """Price a loan: schedule, fees, APR (报价试算)."""
 
     product_code: Code = Field(examples=["salary_loan"])
-    amount: Money = Field(examples=["50000"])
+    amount: StrictMoney = Field(examples=["50000"])
     term: Term = Field(examples=[12])
     repayment_method: RepaymentMethod | None = None
     start_date: date | None = Field(default=None, description="Value date; today's business date by default")
@@ -45,7 +45,7 @@ class CompareRequest(Body):
     """Compare products side by side for one amount and term (产品对比)."""
 
     codes: list[Code] = Field(min_length=2, max_length=5, examples=[["salary_loan", "consumer_credit"]])
-    amount: Money = Field(examples=["50000"])
+    amount: StrictMoney = Field(examples=["50000"])
     term: Term = Field(examples=[12])
 
 
@@ -53,7 +53,7 @@ class RecommendRequest(Body):
     """Products that fit a need (产品推荐); customers get recommendations for themselves."""
 
     customer_id: Id | None = Field(default=None, description="Staff only: recommend for this customer")
-    amount: Money | None = None
+    amount: StrictMoney | None = None
     term: Term | None = None
     purpose: Purpose | None = None
     segment: Segment | None = None
@@ -68,7 +68,7 @@ class ApplicationCreate(Body):
         default=None, description="Required for staff; a customer's own id otherwise"
     )
     product_code: Code = Field(examples=["salary_loan"])
-    amount: Money = Field(examples=["50000"])
+    amount: StrictMoney = Field(examples=["50000"])
     term: Term = Field(examples=[12])
     purpose: Purpose = Field(examples=["consumer"])
     channel: Channel = Field(examples=["app"])
@@ -110,7 +110,9 @@ class ReviewDecision(Body):
     reasons: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=20
     )
-    approved_amount: Money | None = Field(default=None, description="Approve a lower amount (approve only)")
+    approved_amount: StrictMoney | None = Field(
+        default=None, description="Approve a lower amount (approve only)"
+    )
     missing: list[DocumentKind] = Field(default_factory=list, description="Documents to supply (return only)")
 
 
@@ -125,7 +127,7 @@ class DisbursementRequest(Body):
     """Pay out a signed loan (放款), in full or one tranche (受托支付 to a payee when given)."""
 
     loan_id: Id
-    amount: Money | None = Field(default=None, description="A tranche; the whole loan when omitted")
+    amount: StrictMoney | None = Field(default=None, description="A tranche; the whole loan when omitted")
     tranche: Annotated[int, Field(ge=1, le=100)] | None = None
     milestone: Annotated[str | None, Field(max_length=100)] = None
     evidence: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
@@ -141,13 +143,13 @@ class RepaymentRequest(Body):
     """Repay (还款): a collection of ``amount`` from the borrower's account. It is credited when the
     payment system confirms it, by the amount confirmed, and allocated as the product says."""
 
-    amount: Money = Field(examples=["4333.33"])
+    amount: StrictMoney = Field(examples=["4333.33"])
 
 
 class PrepaymentRequest(Body):
     """Prepay (提前还款) part or all of the principal."""
 
-    amount: Money | None = Field(
+    amount: StrictMoney | None = Field(
         default=None, description="Principal to prepay; the whole balance when omitted"
     )
     mode: Literal["keep-term", "keep-installment"] = Field(

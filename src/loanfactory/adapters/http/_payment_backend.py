@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from loanfactory.adapters.http._json import body_problem
 from loanfactory.adapters.http._models import PrepaymentRequest, RepaymentRequest
 from loanfactory.adapters.http._payment_models import OfflinePaymentRequest, PostingDecision, ReversalRequest
 from loanfactory.adapters.payments import SignatureRefused, Verifier
@@ -58,6 +59,14 @@ class PaymentBackend:
                 message_zh="未配置支付通道密钥，不接收支付回调",
             )
         signed = self.callbacks.verify(headers, body)
+        problem = body_problem(body)  # strict JSON whatever the content type: no key given twice
+        if problem is not None:
+            raise InvalidInput(
+                problem.message,
+                field=".".join(map(str, problem.loc)),
+                code=problem.code,
+                message_zh=problem.message_zh,
+            )
         try:
             result = PaymentResult.model_validate_json(body)
         except ValueError:

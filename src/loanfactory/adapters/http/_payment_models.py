@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from loanfactory.adapters.http._models import Body
-from loanfactory.money import Money
+from loanfactory.money import StrictMoney
 
 Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
@@ -17,7 +17,7 @@ Reason = Annotated[str, Field(min_length=1, max_length=500)]
 class OfflinePaymentRequest(Body):
     """Money received at the counter or by transfer (线下收款入账), with the bank's reference."""
 
-    amount: Money = Field(examples=["5000.00"])
+    amount: StrictMoney = Field(examples=["5000.00"])
     reference: Reference = Field(
         description="The bank's serial number (流水号); unique", examples=["CNTR-0001"]
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -12,6 +11,7 @@ from loanfactory.adapters.http._deps import compute, customer_scope, guard, rend
 from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import CompareRequest, QuoteRequest, RecommendRequest
 from loanfactory.adapters.http._roles import Principal
+from loanfactory.money import StrictMoney
 from loanfactory.spec.product import Channel, Purpose, Segment, Status
 
 router = APIRouter()
@@ -33,7 +33,7 @@ async def list_products(
     segment: Segment | None = None,
     purpose: Purpose | None = None,
     status: Status | None = None,
-    amount: Annotated[Decimal | None, Query(gt=0, le=10**12, max_digits=16, decimal_places=2)] = None,
+    amount: Annotated[StrictMoney | None, Query()] = None,
     term: Annotated[int | None, Query(ge=1, le=600)] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Response:

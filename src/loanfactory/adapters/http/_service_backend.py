@@ -36,7 +36,7 @@ from loanfactory.adapters.http._statuses import ProductStatuses
 from loanfactory.adapters.http._views import JsonBytes, product_view, quote_json, quote_view
 from loanfactory.adapters.notify import NotificationPreferences, StoredPreferences
 from loanfactory.adapters.payments import Verifier
-from loanfactory.errors import LoanfactoryError, NotFound, hint_for
+from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, hint_for
 from loanfactory.lender import Lender, Payee
 from loanfactory.money import format_money
 from loanfactory.origination import (
@@ -190,12 +190,17 @@ class ServiceBackend(PaymentBackend):
         return {r.code: r for r in self.lender.origination.recommend(customer, need)}
 
     def quote(self, request: QuoteRequest) -> JsonBytes:
-        result = self._product(request.product_code).quote(
-            request.amount,
-            request.term,
-            method=request.repayment_method,
-            start=request.start_date or self.lender.clock.today(),
-        )
+        try:
+            result = self._product(request.product_code).quote(
+                request.amount,
+                request.term,
+                method=request.repayment_method,
+                start=request.start_date or self.lender.clock.today(),
+            )
+        except InvalidInput as exc:
+            if exc.code == "date-out-of-range":  # the request names the start ``start_date``
+                exc.field = "start_date"
+            raise
         return quote_json(result, schedule=request.schedule)
 
     # --- notification settings ----------------------------------------------------------------

@@ -35,6 +35,7 @@ from loanfactory.adapters.http._roles import Role
 from loanfactory.adapters.http._service_backend import ServiceBackend
 from loanfactory.adapters.http._statuses import ProductStatuses
 from loanfactory.adapters.payments import Verifier
+from loanfactory.errors import InvalidInput
 from loanfactory.lender import Lender
 from loanfactory.ports import Clock, CreditBureau, KycVerifier, PaymentGateway, SignatureProvider, Store
 
@@ -54,8 +55,11 @@ class ServerSettings:
     token_secret: str | None = None
     rate: float = 100.0
     burst: int = 200
+    auth_failure_rate: float = 0.2  # failed authentications per second an address gets back
+    auth_failure_burst: int = 20  # failed authentications an address may make in a row
     relay_interval: float = 5.0  # seconds between background passes; 0 disables the thread
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    dev: bool = False  # development: personal data may be stored in clear (no LOANFACTORY_PII_KEY)
 
 
 @dataclass
@@ -128,7 +132,9 @@ def build_server(
     """The API over one lender: the products and rules folders, the embedded (or given) store.
 
     Raises :class:`~loanfactory.errors.SpecError` listing every problem when a product or rule
-    file has an error: a running server never holds a half-valid product.
+    file has an error: a running server never holds a half-valid product. Opening the SQL store
+    needs ``LOANFACTORY_PII_KEY`` in ``settings.environ`` (personal data encrypted at rest)
+    unless ``settings.dev``.
     """
     from loanfactory.adapters.clock import SystemClock
     from loanfactory.adapters.notify import StoredPreferences
@@ -158,9 +164,21 @@ def build_server(
     notes = [f"{', '.join(simulated)} use the simulated providers"] if simulated else []
     products = ProductCatalog.load([settings.products, settings.rules])
     if store is None:
-        from loanfactory.adapters.sql import SqlStore
+        from loanfactory.adapters.sql import PiiCipher, SqlStore
 
-        store = SqlStore(settings.db, clock=clock)
+        cipher = PiiCipher.from_env(settings.environ)
+        if cipher is None and not settings.dev:
+            raise InvalidInput(
+                "LOANFACTORY_PII_KEY is not set: personal data would be stored in clear; set it "
+                "(base64 of 32 random bytes) or start with --dev for development",
+                field="LOANFACTORY_PII_KEY",
+                code="pii-key-required",
+                message_zh="未设置 LOANFACTORY_PII_KEY：个人信息将以明文存储；请设置该密钥"
+                "（32 个随机字节的 base64），开发环境可使用 --dev 启动",
+            )
+        if cipher is None:
+            notes.append("WARNING --dev: no LOANFACTORY_PII_KEY, personal data is stored in clear")
+        store = SqlStore(settings.db, clock=clock, cipher=cipher)
     preferences = StoredPreferences(store, now=clock.now)
     notifier = _notifier(clock, preferences)
     gateway = given.gateway or SimulatedGateway(clock=clock)
@@ -182,7 +200,12 @@ def build_server(
     ring, generated = key_ring(settings)
     secret = settings.token_secret or settings.environ.get(ENV_TOKEN_SECRET)
     auth = Authenticator(ring, TokenSigner(secret) if secret else None)
-    app = create_app(backend, auth=auth, rate_limit=RateLimiter(settings.rate, settings.burst))
+    app = create_app(
+        backend,
+        auth=auth,
+        rate_limit=RateLimiter(settings.rate, settings.burst),
+        auth_failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst),
+    )
     worker = Worker(lender, notifier, statuses, gateway)
     stop = threading.Event()
     if settings.relay_interval > 0:

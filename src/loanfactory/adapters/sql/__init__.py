@@ -38,6 +38,7 @@ from loanfactory.adapters.sql._relay import (
     SqlInboxDedup,
     relay,
 )
+from loanfactory.adapters.sql._rotation import KeyRotation, rotate_pii_key
 from loanfactory.adapters.sql._schema import Base, metadata
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
@@ -52,6 +53,7 @@ __all__ = [
     "EntityMapping",
     "EntityMappings",
     "ExactDecimal",
+    "KeyRotation",
     "MemoryDedup",
     "PiiCipher",
     "ProductStatus",
@@ -74,6 +76,7 @@ __all__ = [
     "mask_url",
     "metadata",
     "relay",
+    "rotate_pii_key",
     "upgrade",
     "verify_audit",
 ]

@@ -80,11 +80,19 @@ class EntityMapping:
         return values
 
     def query_value(self, column: TypedColumn, value: Any, cipher: PiiCipher | None) -> Any:
+        """What the column stores for ``value`` (a personal value: its keyed hash, newest key)."""
         if isinstance(value, enum.Enum):
             value = value.value
         if column.pii and cipher is not None and value is not None:
             return cipher.blind(str(value))
         return value
+
+    def query_values(self, column: TypedColumn, value: Any, cipher: PiiCipher | None) -> tuple[Any, ...]:
+        """What a look-up by ``value`` matches: a personal value's keyed hash under every key
+        (rows written before a key rotation are still found), else the one stored value."""
+        if column.pii and cipher is not None and value is not None:
+            return cipher.blinds(str(value.value if isinstance(value, enum.Enum) else value))
+        return (self.query_value(column, value, cipher),)
 
     def dump(self, entity: Entity, cipher: PiiCipher | None) -> dict[str, Any]:
         body = entity_body(entity)
@@ -92,6 +100,26 @@ class EntityMapping:
             for path in self.pii:
                 context = f"{self.kind}/{entity.id}/{'.'.join(path)}"
                 body = _apply(body, path, functools.partial(_seal, cipher, context))
+        return body
+
+    def personal_values(self, body: dict[str, Any]) -> list[Any]:
+        """The stored personal values of a body (sealed or, written before encryption, plain)."""
+        found: list[Any] = []
+
+        def keep(value: Any) -> Any:
+            found.append(value)
+            return value
+
+        for path in self.pii:
+            _apply(body, path, keep)
+        return found
+
+    def reseal(self, body: dict[str, Any], cipher: PiiCipher) -> dict[str, Any]:
+        """``body`` with every personal value not yet under the cipher's newest key sealed again
+        under it (plain values too): the rewrite of a key rotation."""
+        for path in self.pii:
+            context = f"{self.kind}/{body.get('id')}/{'.'.join(path)}"
+            body = _apply(body, path, functools.partial(_reseal, cipher, context))
         return body
 
     def load(self, body: dict[str, Any], version: int, cipher: PiiCipher | None) -> Entity:
@@ -269,6 +297,10 @@ def _seal(cipher: PiiCipher, context: str, value: Any) -> Any:
 
 def _unseal(cipher: PiiCipher, context: str, value: Any) -> Any:
     return cipher.decrypt(value, context)
+
+
+def _reseal(cipher: PiiCipher, context: str, value: Any) -> Any:
+    return value if cipher.is_current(value) else cipher.encrypt(cipher.decrypt(value, context), context)
 
 
 def _refuse(context: str, value: Any) -> Any:

@@ -130,9 +130,12 @@ class SqlRepository:
                     message_zh=f"{self._mapping.kind} 没有按 '{key}' 建索引",
                 )
             column = self._mapping.column(key)
-            stored = self._mapping.query_value(column, value, self._tx.cipher)
+            stored = self._mapping.query_values(column, value, self._tx.cipher)
             sql_column = table.c[column.name]
-            query = query.where(sql_column.is_(None) if stored is None else sql_column == stored)
+            if len(stored) > 1:  # personal data under several keys during a rotation
+                query = query.where(sql_column.in_(stored))
+            else:
+                query = query.where(sql_column.is_(None) if stored[0] is None else sql_column == stored[0])
         order = table.c.id.collate("C") if self._tx.dialect == "postgresql" else table.c.id
         rows = self._tx.connection.execute(query.order_by(order)).all()
         return [self._mapping.load(row.body, row.version, self._tx.cipher) for row in rows]
