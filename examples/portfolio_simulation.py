@@ -34,7 +34,14 @@ from loanfactory.cli.progress import Progress
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import LoanfactoryError
-from loanfactory.ports import PaymentDirection, PaymentRecord, SignatureMethod, Store
+from loanfactory.ports import (
+    PaymentChannel,
+    PaymentConfirmation,
+    PaymentDirection,
+    PaymentRecord,
+    SignatureMethod,
+    Store,
+)
 from loanfactory.pricing import PricingDecision
 from loanfactory.reporting import portfolio_report, render_report
 from loanfactory.schedule import LoanTerms, annual_percentage_rate, build_schedule
@@ -66,6 +73,7 @@ class Borrower:
     start: date | None = None
     funded: bool | None = None
     closed: bool = False
+    transferred: Decimal = Decimal(0)  # recoveries paid by bank transfer (outside the gateway)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,6 +140,7 @@ def simulate(
             for borrower in borrowers:
                 if borrower.loan_id:
                     _behave(servicing, gateway, borrower, rng, day)
+            _deliver(servicing, gateway)  # the day's repayment requests are collected the same day
             servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
             if day.day == 1:
                 active = _active(store)
@@ -146,7 +155,8 @@ def simulate(
     _deliver(servicing, gateway)
     last = end - timedelta(days=1)
     report = portfolio_report(store, {product.code: product}, last)
-    check = _reconcile(report.total.repaid, report.total.disbursed, gateway)
+    transferred = sum((b.transferred for b in borrowers), Decimal(0))
+    check = _reconcile(report.total.repaid, report.total.disbursed, transferred, gateway)
     return render_report(report, lang) + "\n" + check + "\n"
 
 
@@ -229,14 +239,12 @@ def _behave(
         if installment >= b.default_month and day.weekday() == 0:  # staff review delinquent loans weekly
             loan = servicing.loan(b.loan_id)
             if loan.status is LoanStatus.written_off:
-                if b.recovers and rng.random() < 0.05:
-                    servicing.repay(
-                        b.loan_id, Decimal(rng.randrange(1, 20)) * 100, key=f"rec-{b.index}-{day}"
-                    )
+                if b.recovers and rng.random() < 0.05:  # a recovery arrives by bank transfer
+                    _transfer(servicing, b, Decimal(rng.randrange(1, 20)) * 100, day)
             elif loan.days_past_due > 360:  # 损失: written off after a year
                 servicing.write_off(b.loan_id, key=f"wo-{b.index}", reason="uncollectable after 360 days")
             elif b.recovers and loan.days_past_due > 120 and rng.random() < 0.1:
-                servicing.repay(b.loan_id, Decimal(rng.randrange(1, 10)) * 100, key=f"part-{b.index}-{day}")
+                _transfer(servicing, b, Decimal(rng.randrange(1, 10)) * 100, day)
     elif b.kind == "late":
         late = any(
             d - timedelta(days=1) <= day < d + timedelta(days=b.late_days)
@@ -251,8 +259,8 @@ def _behave(
             and installment == b.prepay_month
             and day == b.due_dates[installment - 1] + timedelta(10)
         ):
-            try:
-                servicing.prepay(b.loan_id, key=f"prepay-{b.index}")
+            try:  # the payoff is collected through the gateway (see the afternoon delivery)
+                servicing.request_prepayment(b.loan_id, key=f"prepay-{b.index}")
                 b.closed = True
             except LoanfactoryError as exc:  # a product rule may refuse it: the borrower keeps paying
                 print(f"  prepayment refused for {b.loan_id}: {exc}", file=sys.stderr)
@@ -267,6 +275,16 @@ def _behave(
         servicing.observe_payment(record)
     if b.due_dates and day > b.due_dates[-1] + timedelta(days=3) and b.kind != "defaulter":
         b.closed = servicing.loan(b.loan_id).status is not LoanStatus.active
+
+
+def _transfer(servicing: Servicing, b: Borrower, amount: Decimal, day: date) -> None:
+    """Money the borrower transferred to the bank, confirmed by the bank and credited."""
+    reference = f"TRF-{b.index}-{day.isoformat()}"
+    confirmed = PaymentConfirmation(
+        channel=PaymentChannel.bank_transfer, reference=reference, amount=amount, settled_on=day
+    )
+    servicing.repay(b.loan_id, confirmed, key=reference)
+    b.transferred += amount
 
 
 def _read(servicing: Servicing, b: Borrower) -> None:
@@ -298,14 +316,14 @@ def _active(store: Store) -> int:
         return len(tx.repo(Loan).list(status=LoanStatus.active))
 
 
-def _reconcile(repaid: Decimal, disbursed: Decimal, gateway: SimulatedGateway) -> str:
-    """The ledger's cash against the gateway's (manual repayments are counted on both sides)."""
+def _reconcile(repaid: Decimal, disbursed: Decimal, transferred: Decimal, gateway: SimulatedGateway) -> str:
+    """The ledger's cash against what the gateway and the bank confirmed, to the fen."""
     moved_out = gateway.settled(PaymentDirection.payout)
     debited = gateway.settled(PaymentDirection.debit)
-    ok = disbursed <= moved_out and repaid >= debited
+    ok = disbursed == moved_out and repaid == debited + transferred
     return (
         f"reconciliation: disbursed {disbursed} / paid out {moved_out}; repaid {repaid} "
-        f"(auto-debits {debited}) -> {'ok' if ok else 'MISMATCH'}"
+        f"(collected {debited} + transfers {transferred}) -> {'ok' if ok else 'MISMATCH'}"
     )
 
 

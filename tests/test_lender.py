@@ -124,7 +124,9 @@ def test_from_offer_to_a_repaid_loan(lender: Lender) -> None:
     first = lender.servicing.installments(contract.loan_id)[0]
     lender.clock.set(first.due_date)  # type: ignore[attr-defined]
     lender.end_of_day(first.due_date - timedelta(days=1))
-    lender.servicing.repay(contract.loan_id, first.total, key="repay-1")
+    lender.servicing.request_repayment(contract.loan_id, first.total, key="repay-1")
+    assert lender.servicing.position(contract.loan_id).repaid == 0  # asked, not yet collected
+    lender.servicing.relay_payments()  # the payment system confirms the collection
     lender.end_of_day(first.due_date)
     after = lender.servicing.position(contract.loan_id)
     assert after.principal == Decimal(80000) - first.principal

@@ -11,6 +11,7 @@ Exceptions are for developers calling the Python API with bad arguments or in a 
      ├── InvalidInput           an argument is wrong (negative amount, bad ID checksum, ...)
      ├── NotFound               an id that does not exist (unknown product, loan, ...)
      └── StateConflict          a command not allowed now (closed product, frozen line, ...)
+          └── NotPermitted      not allowed for this person (segregation of duties, another's account)
 
 Every exception carries an English and a Chinese message (``message`` / ``message_zh``).
 """
@@ -169,6 +170,13 @@ class StateConflict(LoanfactoryError):
     """A command that the current state does not allow."""
 
     code = "state-conflict"
+
+
+class NotPermitted(StateConflict):
+    """A command this person may not do here: their role, the amount, or their own earlier part in
+    the same case forbids it (segregation of duties, 职责分离)."""
+
+    code = "not-permitted"
 
 
 @dataclass(eq=False)

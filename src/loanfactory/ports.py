@@ -10,8 +10,8 @@ Clock                  FixedClock                                  adapters.cloc
 Store / Transaction    MemoryStore                                 adapters.sql.SqlStore (SQLite, PG)
 Notifier               RecordingNotifier                           adapters.notify.* (console, file,
                                                                    webhook, SMS/push)
-PaymentGateway         SimulatedGateway (failures, timeouts,       a bank's payment system
-                       duplicate callbacks)
+PaymentGateway         SimulatedGateway (failures, timeouts,       adapters.payments.HttpPaymentGateway
+                       duplicate callbacks)                        (a bank's payment system over HTTP)
 KycVerifier            SimulatedKyc                                a KYC vendor
 CreditBureau           SimulatedBureau                             PBOC credit reference centre
 SignatureProvider      SimulatedSigner                             a CA / e-signature vendor
@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from loanfactory.entity import DomainEvent, Entity
+from loanfactory.money import Money
 
 E = TypeVar("E", bound=Entity)
 
@@ -295,9 +296,41 @@ class PaymentResult(Message):
 
 
 class PaymentGateway(Protocol):
+    """A payment system (支付通道) that pays out and collects.
+
+    ``submit`` is safe to repeat with the same instruction (the gateway de-duplicates by
+    ``idempotency_key``). When the outcome of a call is unknown (a timeout or a server error that
+    an enquiry could not settle either), raise :class:`ServiceUnavailable`: the instruction stays
+    queued and is submitted again later, with the same key, never under a new one.
+    """
+
     def submit(self, instruction: PaymentInstruction) -> PaymentResult: ...
 
     def status(self, instruction_id: str) -> PaymentResult: ...
+
+
+class PaymentChannel(StrEnum):
+    """How money reached the lender (收款渠道)."""
+
+    gateway = "gateway"  # a collection order through the payment system (代扣)
+    counter = "counter"  # paid at a branch counter (柜台)
+    bank_transfer = "bank-transfer"  # the borrower's transfer into the lender's account (转账)
+
+
+class PaymentConfirmation(Message):
+    """Evidence that money arrived (到账凭证), as the payment system or the bank confirmed it.
+
+    The ledger credits a loan only from one of these (never from an amount someone asked to pay).
+    ``reference`` is the payment system's or the bank's serial number (流水号): one reference is
+    credited once per channel, so the same money is never taken twice.
+    """
+
+    channel: PaymentChannel
+    reference: str = Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
+    amount: Money = Field(gt=0)
+    settled_on: date
+    payer_account: str | None = None
+    confirmed_by: str = "system"  # the payment system, or the operations user who posted it
 
 
 class PaymentRecord(Message):

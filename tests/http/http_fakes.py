@@ -16,6 +16,7 @@ import httpx
 
 from loanfactory.adapters.http import Authenticator, KeyRing, Role, TokenSigner
 from loanfactory.adapters.notify import NotificationPreferences
+from loanfactory.adapters.payments import SignatureRefused
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 
 CUSTOMER = "cus_1"
@@ -52,6 +53,10 @@ class FakeBackend:
                 "status": "active",
                 "account": "6222029999999990000",
             },
+        }
+        self.orders: dict[str, dict[str, Any]] = {
+            "col_1": {"id": "col_1", "loan_id": "loan_1", "customer_id": CUSTOMER, "status": "requested"},
+            "col_2": {"id": "col_2", "loan_id": "loan_2", "customer_id": OTHER, "status": "requested"},
         }
         self.contracts = {
             "ctr_1": {"id": "ctr_1", "customer_id": CUSTOMER, "status": "draft"},
@@ -217,11 +222,57 @@ class FakeBackend:
         self._record("repay", loan_id, request, actor=actor, key=key)
         if self.loans[loan_id]["status"] == "closed":
             raise StateConflict("the loan is closed", field="loan_id", message_zh="贷款已结清")
-        return {"loan_id": loan_id, "paid": str(request.amount), "sequence": len(self.calls)}
+        order = {
+            "id": f"col_{len(self.calls)}",
+            "loan_id": loan_id,
+            "amount": str(request.amount),
+            "status": "requested",
+            "customer_id": self.loans[loan_id]["customer_id"],
+        }
+        self.orders[order["id"]] = order
+        return order
 
     def prepay(self, loan_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
         self._record("prepay", loan_id, request, actor=actor, key=key)
-        return {"loan_id": loan_id, "mode": request.mode}
+        return {"loan_id": loan_id, "mode": request.mode, "status": "requested"}
+
+    def collection_orders(self, loan_id: str) -> list[dict[str, Any]]:
+        self._record("collection_orders", loan_id)
+        return [o for o in self.orders.values() if o["loan_id"] == loan_id]
+
+    def collection_order(self, order_id: str) -> dict[str, Any]:
+        self._record("collection_order", order_id)
+        return self._get(self.orders, "collection order", order_id)
+
+    def payment_callback(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        self._record("payment_callback", headers, body)
+        raise SignatureRefused("the message is not signed", code="signature-missing")
+
+    def offline_payment(
+        self, loan_id: str, request: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("offline_payment", loan_id, request, actor=actor, role=role, key=key)
+        return {"id": "man_1", "loan_id": loan_id, "status": "pending", "maker": actor}
+
+    def reverse_payment(
+        self, loan_id: str, request: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("reverse_payment", loan_id, request, actor=actor, role=role, key=key)
+        return {"id": "man_2", "loan_id": loan_id, "status": "pending", "maker": actor}
+
+    def manual_postings(self, *, status: str | None, loan_id: str | None) -> list[dict[str, Any]]:
+        self._record("manual_postings", status=status, loan_id=loan_id)
+        return []
+
+    def decide_posting(
+        self, posting_id: str, outcome: str, decision: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("decide_posting", posting_id, outcome, decision, actor=actor, role=role, key=key)
+        return {
+            "id": posting_id,
+            "status": "posted" if outcome == "approve" else "rejected",
+            "checker": actor,
+        }
 
     # end of day, products, reports, preferences
     def run_eod(self, request: Any, *, actor: str) -> dict[str, Any]:

@@ -31,6 +31,8 @@ IDS = {
     "$OFFER_ID": "off_1",
     "$CONTRACT_ID": "ctr_1",
     "$LOAN_ID": "loan_1",
+    "$ORDER_ID": "col_1",
+    "$POSTING_ID": "man_1",
 }
 
 

@@ -133,22 +133,31 @@ def test_a_customer_journey_from_quote_to_payoff(live: Live) -> None:
     # the first due date: the customer repays the installment, then asks what settles the rest
     first_due = schedule[0]["due_date"]
     live.clock.set(date.fromisoformat(first_due))
-    paid = live.ok(
+    asked = live.ok(
         live.client.post(
             f"/v1/loans/{loan_id}/repayments",
             headers=live.as_("lf_zhou", key="repay-1"),
             json={"amount": schedule[0]["total"]},
-        )
+        ),
+        202,
     )
-    assert paid
+    assert asked["status"] == "requested"  # a collection order: nothing credited on the customer's word
+    assert live.server.servicing.position(loan_id).repaid == 0
+    collected = live.server.worker.run_once()  # the payment system collects and confirms
+    order = live.ok(live.client.get(f"/v1/collections/{asked['id']}", headers=me))
+    assert order["status"] == "succeeded"
+    assert Decimal(order["collected"]) == Decimal(schedule[0]["total"])
+    assert [o["id"] for o in live.ok(live.client.get(f"/v1/loans/{loan_id}/collections", headers=me))] == [
+        asked["id"]
+    ]
     payoff = live.ok(live.client.get(f"/v1/loans/{loan_id}/payoff-quote", headers=me))
     remaining = Decimal(60000) - Decimal(schedule[0]["principal"])
     assert Decimal(payoff["principal"]) == remaining
     assert Decimal(payoff["total"]) >= remaining
 
     # the notices of the journey were queued and go out through the server's one relay
-    sent = live.server.worker.run_once()["notifications"]
-    assert sent.sent
+    sent = collected["notifications"].sent + live.server.worker.run_once()["notifications"].sent
+    assert sent
     with live.server.store.transaction() as tx:
         assert tx.repo(Loan).get(loan_id).customer_id == customer
 

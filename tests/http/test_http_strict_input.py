@@ -135,6 +135,10 @@ def test_every_money_field_of_the_api_is_strict(client: ApiClient, backend: Fake
         ),
         ("/v1/products/compare", {"codes": ["a", "b"], "amount": "+1", "term": 12}),
         ("/v1/products/recommend", {"amount": "1 0"}),
+        (
+            "/v1/loans/loan_1/offline-payments",
+            {"amount": "5,000", "reference": "CNTR-1", "channel": "counter"},
+        ),
     ]
     for path, body in bodies:
         answer = client.post(path, role=Role.operations, json=body, headers={"Idempotency-Key": path})
@@ -167,7 +171,12 @@ def _raw(client: ApiClient, path: str, body: str, **headers: str) -> object:
         ),
         (
             "/v1/loans/loan_1/repayments",
-            '{"amount": "1", "reference": "a", "reference": "b"}',
+            '{"amount": "1", "amount": "1000"}',
+            ["body", "amount"],
+        ),
+        (
+            "/v1/loans/loan_1/offline-payments",
+            '{"amount": "1", "reference": "CNTR-1", "channel": "counter", "reference": "CNTR-2"}',
             ["body", "reference"],
         ),
         (
@@ -226,7 +235,7 @@ def test_broken_json_still_gets_its_position(client: ApiClient) -> None:
 
 
 def test_a_body_in_several_chunks_is_checked_whole(client: ApiClient, backend: FakeBackend) -> None:
-    parts = [b'{"amount": "1",', b' "reference": "r",', b' "amount": "9"}']
+    parts = [b'{"amount":', b' "1",', b' "amount": "9"}']
 
     async def chunks():  # type: ignore[no-untyped-def]
         for part in parts:
@@ -243,10 +252,10 @@ def test_a_body_in_several_chunks_is_checked_whole(client: ApiClient, backend: F
     fine = client.post(
         "/v1/loans/loan_1/repayments",
         role=Role.operations,
-        content=json.dumps({"amount": "9", "reference": "r"}).encode(),
+        content=json.dumps({"amount": "9"}).encode(),
         headers={"Idempotency-Key": "fine", "Content-Type": "application/vnd.loan+json"},
     )
-    assert fine.status_code == 200, fine.text
+    assert fine.status_code == 202, fine.text  # a collection order
     assert backend.called("repay")[0][0][1].amount == Decimal(9)
 
 

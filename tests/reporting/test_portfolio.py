@@ -30,7 +30,7 @@ def book() -> tuple[World, dict[str, str]]:
     world.gateway.fund("A-bad", D(0))
     world.until(date(2026, 6, 1))
     world.servicing.write_off(loans["bad"], key="wo", reason="fraud")
-    world.servicing.repay(loans["bad"], D("700"), key="recovered")
+    world.repay(loans["bad"], D("700"))
     world.until(date(2026, 6, 10))
     return world, loans
 

@@ -13,9 +13,20 @@ from typing import Any
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
 from loanfactory.lpr import LprSeries
-from loanfactory.ports import LedgerEntryRecord, SignatureMethod
+from loanfactory.ports import LedgerEntryRecord, PaymentChannel, PaymentConfirmation, SignatureMethod
 from loanfactory.pricing import PricingDecision
-from loanfactory.servicing import LoanRequest, Position, Servicing, ServicingConfig
+from loanfactory.servicing import (
+    DebitOrder,
+    EntryType,
+    LoanRequest,
+    Operator,
+    OrderStatus,
+    Position,
+    RepaymentResult,
+    ReversalResult,
+    Servicing,
+    ServicingConfig,
+)
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import Concession, contract_terms
 from loanfactory.testing import FixedClock, MemoryStore
@@ -24,6 +35,8 @@ from loanfactory.testing.signature import SimulatedSigner
 
 PRODUCTS = Path(__file__).resolve().parents[2] / "products"
 _CACHE: dict[str, ProductSpec] = {}
+OPS = Operator("ops-li", "operations")
+CHECKER = Operator("ops-wang", "operations")
 
 
 def product(code: str) -> ProductSpec:
@@ -44,6 +57,7 @@ class World:
         failure_rate: float = 0.0,
         timeout_rate: float = 0.0,
         duplicate_rate: float = 0.0,
+        partial: bool = False,
         config: ServicingConfig | None = None,
         lpr: LprSeries | Callable[[], LprSeries] | None = None,
         **kwargs: Any,
@@ -56,6 +70,7 @@ class World:
             failure_rate=failure_rate,
             timeout_rate=timeout_rate,
             duplicate_rate=duplicate_rate,
+            partial=partial,
         )
         self.signer = SimulatedSigner()
         self.products = products or {"consumer_credit": product("consumer_credit")}
@@ -141,6 +156,50 @@ class World:
         self.servicing.poll_payments()
         for result in self.gateway.callbacks():
             self.servicing.apply_payment_result(result)
+
+    def confirmed(
+        self, amount: Decimal, *, reference: str | None = None, on: date | None = None
+    ) -> PaymentConfirmation:
+        """The bank's confirmation that ``amount`` arrived by transfer (a fresh reference each time)."""
+        return PaymentConfirmation(
+            channel=PaymentChannel.bank_transfer,
+            reference=reference or self.key("TRF"),
+            amount=amount,
+            settled_on=on or self.clock.today(),
+        )
+
+    def repay(self, loan_id: str, amount: Decimal, *, key: str | None = None) -> RepaymentResult:
+        """A transfer the bank confirmed, credited to the loan (``Servicing.repay``)."""
+        return self.servicing.repay(loan_id, self.confirmed(amount), key=key or self.key("repay"))
+
+    def collect(self, loan_id: str, amount: Decimal, *, key: str | None = None) -> DebitOrder:
+        """The borrower asks to repay ``amount``: the collection goes through the gateway now."""
+        order = self.servicing.request_repayment(loan_id, amount, key=key or self.key("collect"))
+        self.deliver()
+        return self.order(order.id)
+
+    def prepaid(self, loan_id: str, key: str, **kwargs: Any) -> tuple[DebitOrder, LedgerEntryRecord]:
+        """The borrower asks to prepay (``request_prepayment``); the gateway collects the quote and
+        the confirmed money makes the prepayment. The order and its prepayment posting."""
+        order = self.servicing.request_prepayment(loan_id, key=key, **kwargs)
+        self.deliver()
+        done = self.order(order.id)
+        assert done.status is OrderStatus.succeeded, done
+        entry = next(e for e in self.entries(loan_id) if e.id == done.entry_id)
+        assert entry.type == EntryType.prepayment, entry
+        return done, entry
+
+    def reverse(self, loan_id: str, entry_id: str, *, key: str, reason: str = "bounced") -> ReversalResult:
+        """Operations reverse a payment (below the four-eyes amount, so at once)."""
+        posting = self.servicing.reverse_payment(
+            loan_id, entry_id, reference=f"RTN-{key}", reason=reason, operator=OPS, key=key
+        )
+        assert posting.reversal is not None, posting
+        return posting.reversal
+
+    def order(self, order_id: str) -> DebitOrder:
+        with self.store.transaction() as tx:
+            return tx.repo(DebitOrder).get(order_id)
 
     def advance(self, days: int, **eod: Any) -> None:
         """Live ``days`` business days: payments in the morning, the end of day at night."""

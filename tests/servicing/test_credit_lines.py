@@ -13,7 +13,7 @@ from loanfactory.catalog import load_catalog
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.origination.credit_line import CreditLine
 from loanfactory.origination.service import Origination
-from loanfactory.ports import SignatureMethod
+from loanfactory.ports import PaymentChannel, PaymentConfirmation, SignatureMethod
 from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, OriginationCreditLines, Servicing
 from loanfactory.terms import contract_terms
@@ -92,11 +92,15 @@ def test_the_line_is_occupied_at_payout_and_released_as_principal_comes_back(cat
     servicing.disburse(contract.loan_id, key="pay")
     assert origination.get(CreditLine, line.id).occupied == D("10000")
     servicing.relay_payments()
-    result = servicing.repay(contract.loan_id, D("3000"), key="r", on=date(2026, 1, 5))
+    transfer = PaymentConfirmation(
+        channel=PaymentChannel.bank_transfer, reference="T1", amount=D("3000"), settled_on=date(2026, 1, 5)
+    )
+    result = servicing.repay(contract.loan_id, transfer, key="r")
     assert result.principal == 0  # nothing due yet: credit, the line stays drawn
     clock.set(date(2026, 2, 5))
     servicing.run_eod(date(2026, 2, 5))  # the due date: credit pays the installment
     assert origination.get(CreditLine, line.id).occupied == D("10000") - D("788.49")
     clock.set(date(2026, 4, 10))
-    servicing.prepay(contract.loan_id, key="payoff")
+    servicing.request_prepayment(contract.loan_id, key="payoff")
+    servicing.relay_payments()  # the gateway collects the payoff
     assert origination.get(CreditLine, line.id).occupied == 0  # paid off: the whole drawing is back

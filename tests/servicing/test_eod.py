@@ -157,7 +157,7 @@ def test_credit_that_settles_the_last_installment_at_the_end_of_day() -> None:
     world = _world()
     loan_id = world.active()
     world.gateway.fund("6222020200112233", D(0))  # no debits: the last installment is paid from credit
-    world.servicing.repay(loan_id, D("10661.86"), key="all-in-advance")  # every installment, in advance
+    world.repay(loan_id, D("10661.86"))  # every installment, in advance
     world.until(date(2027, 1, 7))
     loan = world.servicing.loan(loan_id)
     assert loan.status.value == "settled"

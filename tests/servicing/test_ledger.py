@@ -100,7 +100,7 @@ def test_on_time_payments_settle_installments_exactly(world: World) -> None:
 def test_an_overpayment_is_kept_as_credit_and_applied_on_the_next_due_date(world: World) -> None:
     loan_id = world.active()
     world.gateway.fund("6222020200112233", D(0))  # auto-debits fail from now on
-    result = world.servicing.repay(loan_id, D("1000"), key="early")
+    result = world.repay(loan_id, D("1000"))
     assert result.credit == D("1000")
     assert result.principal == 0
     assert world.position(loan_id).credit == D("1000")
@@ -126,7 +126,7 @@ def test_every_posting_satisfies_the_identity(world: World) -> None:
     world.gateway.fund("6222020200112233", D(0))
     world.until(date(2026, 5, 1))
     world.servicing.waive(loan_id, D("1.00"), key="w", reason="goodwill")
-    world.servicing.repay(loan_id, D("2500"), key="r")
+    world.repay(loan_id, D("2500"))
     for entry in world.entries(loan_id):
         assert owed_change(entry) == expected_change(entry)
 
@@ -150,12 +150,12 @@ def test_reversing_a_payment_replays_later_payments_and_recomputes_penalty() -> 
     loan_id = world.active()
     world.gateway.fund("6222020200112233", D(0))
     world.until(date(2026, 3, 20))
-    bounced = world.servicing.repay(loan_id, D("900"), key="r1")
+    bounced = world.repay(loan_id, D("900"))
     world.until(date(2026, 4, 1))
-    later = world.servicing.repay(loan_id, D("300"), key="r2")
+    later = world.repay(loan_id, D("300"))
     world.until(date(2026, 4, 20))
     before = world.position(loan_id)
-    result = world.servicing.reverse_payment(loan_id, bounced.entry_id or "", key="rev", reason="bounced")
+    result = world.reverse(loan_id, bounced.entry_id or "", key="rev", reason="bounced")
     assert result.reversed[0] == bounced.entry_id
     assert later.entry_id in result.reversed
     assert len(result.reposted) == 1
@@ -167,7 +167,7 @@ def test_reversing_a_payment_replays_later_payments_and_recomputes_penalty() -> 
     twin_loan = twin.active()
     twin.gateway.fund("6222020200112233", D(0))
     twin.until(date(2026, 4, 1))
-    twin.servicing.repay(twin_loan, D("300"), key="r2")
+    twin.repay(twin_loan, D("300"))
     twin.until(date(2026, 4, 20))
     expected = twin.position(twin_loan)
     assert (after.principal, after.interest, after.penalty, after.fee, after.credit) == (
@@ -178,7 +178,7 @@ def test_reversing_a_payment_replays_later_payments_and_recomputes_penalty() -> 
         expected.credit,
     )
     with pytest.raises(StateConflict) as caught:
-        world.servicing.reverse_payment(loan_id, bounced.entry_id or "", key="rev-2", reason="again")
+        world.reverse(loan_id, bounced.entry_id or "", key="rev-2", reason="again")
     assert caught.value.code == "already-reversed"
 
 
@@ -187,7 +187,7 @@ def test_reversal_reopens_a_settled_loan(world: World) -> None:
     world.until(date(2027, 1, 7))  # every installment auto-debited
     assert world.servicing.loan(loan_id).status is LoanStatus.settled
     last = [e for e in world.entries(loan_id) if e.type == EntryType.repayment][-1]
-    world.servicing.reverse_payment(loan_id, last.id, key="rev", reason="recalled by the bank")
+    world.reverse(loan_id, last.id, key="rev", reason="recalled by the bank")
     loan = world.servicing.loan(loan_id)
     assert loan.status is LoanStatus.active
     assert world.position(loan_id).due_now == D("888.47") + world.position(loan_id).penalty
@@ -196,11 +196,12 @@ def test_reversal_reopens_a_settled_loan(world: World) -> None:
 def test_a_payment_a_later_prepayment_used_cannot_be_reversed(world: World) -> None:
     loan_id = world.active()
     world.until(date(2026, 4, 10))
-    world.servicing.repay(loan_id, D("50"), key="extra")  # kept as credit, then used by the payoff
-    world.servicing.prepay(loan_id, key="payoff")
+    world.repay(loan_id, D("50"))  # kept as credit, then used by the payoff
+    world.servicing.request_prepayment(loan_id, key="payoff")
+    world.deliver()
     extra = [e for e in world.entries(loan_id) if e.type == EntryType.repayment][-1]
     with pytest.raises(StateConflict) as caught:
-        world.servicing.reverse_payment(loan_id, extra.id, key="rev", reason="recalled")
+        world.reverse(loan_id, extra.id, key="rev", reason="recalled")
     assert caught.value.code == "reversal-blocked"
     assert world.position(loan_id).credit == 0
 
@@ -209,7 +210,7 @@ def test_only_payments_can_be_reversed(world: World) -> None:
     loan_id = world.active()
     [disbursement] = world.entries(loan_id)
     with pytest.raises(InvalidInput):
-        world.servicing.reverse_payment(loan_id, disbursement.id, key="r", reason="x")
+        world.reverse(loan_id, disbursement.id, key="r", reason="x")
 
 
 def test_write_off_clears_the_books_and_later_recoveries_are_cash() -> None:
@@ -223,11 +224,11 @@ def test_write_off_clears_the_books_and_later_recoveries_are_cash() -> None:
     after = world.position(loan_id)
     assert after.owed == 0
     assert after.written_off == before.owed
-    recovered = world.servicing.repay(loan_id, D("500"), key="recovery")
+    recovered = world.repay(loan_id, D("500"))
     assert recovered.credit == D("500")
     assert world.position(loan_id).repaid == before.repaid + D("500")
     world.until(date(2026, 10, 1))  # months later nothing has fallen due again
-    later = world.servicing.repay(loan_id, D("300"), key="recovery-2")
+    later = world.repay(loan_id, D("300"))
     assert later.credit == D("300")
     assert later.principal == 0
     position = world.position(loan_id)
@@ -245,7 +246,7 @@ def test_a_configured_waterfall_is_frozen_into_the_loan() -> None:
     assert world.servicing.loan(loan_id).terms.allocation == policy
     world.gateway.fund("6222020200112233", D(0))
     world.until(date(2026, 4, 1))
-    result = world.servicing.repay(loan_id, D("1000"), key="r")
+    result = world.repay(loan_id, D("1000"))
     assert result.principal == D("1000")  # principal first, across installments
     assert result.penalty == 0
 
@@ -266,10 +267,10 @@ def test_a_payment_taken_today_before_the_end_of_day_is_replayed_too(world: Worl
     loan_id = world.active()
     world.gateway.fund("6222020200112233", D(0))
     world.until(date(2026, 3, 1))
-    first = world.servicing.repay(loan_id, D("400"), key="first")
+    first = world.repay(loan_id, D("400"))
     world.until(date(2026, 3, 10))
-    world.servicing.repay(loan_id, D("300"), key="today")  # the end of day of 03-10 has not run yet
-    result = world.servicing.reverse_payment(loan_id, first.entry_id or "", key="rev", reason="bounced")
+    world.repay(loan_id, D("300"))  # the end of day of 03-10 has not run yet
+    result = world.reverse(loan_id, first.entry_id or "", key="rev", reason="bounced")
     assert len(result.reposted) == 1
     position = world.position(loan_id)
     assert position.repaid == D("300")

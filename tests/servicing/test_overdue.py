@@ -49,7 +49,7 @@ def test_paying_within_the_grace_costs_no_penalty(world: World) -> None:
     world.gateway.fund(ACCOUNT, D(0))
     world.until(date(2026, 2, 8))
     assert world.servicing.loan(loan_id).days_past_due == 2
-    world.servicing.repay(loan_id, D("888.49"), key="late-but-in-grace")
+    world.repay(loan_id, D("888.49"))
     world.until(date(2026, 2, 15))
     assert _penalties(world, loan_id) == {}
     assert world.servicing.loan(loan_id).days_past_due == 0
@@ -153,7 +153,7 @@ def test_a_cured_loan_closes_its_tasks(world: World) -> None:
     loan_id = world.active()
     world.gateway.fund(ACCOUNT, D(0))
     world.until(date(2026, 3, 20))
-    world.servicing.repay(loan_id, world.position(loan_id).due_now, key="cure")
+    world.repay(loan_id, world.position(loan_id).due_now)
     world.advance(1)
     with world.store.transaction() as tx:
         tasks = tx.repo(CollectionTask).list(loan_id=loan_id)
@@ -178,7 +178,7 @@ def test_a_negotiated_plan_waives_penalty_and_is_watched(world: World) -> None:
     assert plan.status is PlanStatus.active
     with pytest.raises(StateConflict, match="active plan"):
         world.servicing.agree_plan(loan_id, [(date(2026, 4, 1), D("1"))], key="plan-2", agreed_by="staff-7")
-    world.servicing.repay(loan_id, D("900"), key="promise-1")
+    world.repay(loan_id, D("900"))
     world.until(date(2026, 3, 27))  # the second promise is missed
     with world.store.transaction() as tx:
         assert tx.repo(NegotiatedPlan).get(plan.id).status is PlanStatus.broken

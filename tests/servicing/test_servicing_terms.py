@@ -20,7 +20,7 @@ from loanfactory.calendar import FirstPeriod
 from loanfactory.errors import InvalidInput, NotFound
 from loanfactory.lpr import LprFixing, LprSeries
 from loanfactory.schedule import LoanTerms, build_schedule, prepay
-from loanfactory.servicing import EntryType, Loan, LoanDay, Servicing, penalty_of
+from loanfactory.servicing import DebitOrder, EntryType, Loan, LoanDay, Servicing, penalty_of
 from loanfactory.servicing._overdue import accrual_of
 from loanfactory.spec.repayment import FirstPeriod as SpecFirstPeriod
 
@@ -37,6 +37,12 @@ def fen(value: Decimal) -> Decimal:
 def pmt(balance: Decimal, annual: Decimal, n: int) -> Decimal:
     i = annual / 12
     return fen(balance * i / (1 - (1 + i) ** -n))
+
+
+def _prepayment_fee(world: World, loan_id: str, order: DebitOrder) -> Decimal:
+    """The prepayment penalty posted for the prepayment ``order`` paid (none: 0)."""
+    keyed = f"prepay-fee:{order.id}"
+    return sum((e.amount for e in world.entries(loan_id) if e.idempotency_key == keyed), D(0))
 
 
 def _penalties(world: World, loan_id: str) -> dict[date, Decimal]:
@@ -210,12 +216,14 @@ def test_the_prepayment_penalty_window_counts_from_disbursement() -> None:
     world = World(products={"home_mortgage": product("home_mortgage")})
     loan_id = world.active("home_mortgage", amount=D("1000000"), term=360, annual_rate=D("0.035"), **HOUSE)
     world.until(date(2026, 3, 10))  # two installments due: within the first 12
-    first = world.servicing.prepay(loan_id, key="pp-1", principal=D("50000"))
-    assert first.fee == D("50000") * D("0.01") == D("500.00")
+    first, _ = world.prepaid(loan_id, "pp-1", principal=D("50000"))
+    assert _prepayment_fee(world, loan_id, first) == D("50000") * D("0.01") == D("500.00")
     world.until(date(2027, 3, 10))  # fourteen installments since disbursement, twelve since the first
     quote = world.servicing.payoff_quote(loan_id, principal=D("100000"))
     assert quote.prepayment_fee == 0  # not 1,000.00: the window is the first 12 installments of the loan
-    assert world.servicing.prepay(loan_id, key="pp-2", principal=D("100000")).fee == 0
+    second, entry = world.prepaid(loan_id, "pp-2", principal=D("100000"))
+    assert _prepayment_fee(world, loan_id, second) == 0
+    assert second.collected == entry.amount == quote.total  # the confirmed money paid the quote
 
 
 def test_a_mid_period_prepayment_charges_the_stub_by_its_days_under_full_period() -> None:
@@ -240,7 +248,7 @@ def test_servicing_charges_the_stub_by_its_days_on_a_full_period_product() -> No
     world = World(start=date(2026, 1, 10), products={"consumer_credit": full})
     loan_id = world.active(amount=D("120000"), annual_rate=D("0.049"))
     world.until(date(2026, 4, 25))  # three installments paid, as the product requires
-    world.servicing.prepay(loan_id, key="pp", principal=D("60000"))
+    world.prepaid(loan_id, "pp", principal=D("60000"))
     loan = world.servicing.loan(loan_id)
     stub = next(r for r in loan.schedule if r.due_date > date(2026, 4, 25))
     left = world.position(loan_id).principal
@@ -266,7 +274,7 @@ def test_interest_free_days_are_booked_and_kept_through_a_prepayment() -> None:
     world.until(date(2025, 8, 3))  # a prepayment before the first due date: the waiver is used first
     quote = world.servicing.payoff_quote(loan_id, principal=D("10000"))
     assert quote.accrued_interest == 0  # two days' interest (18.22) is inside the 63.78
-    world.servicing.prepay(loan_id, key="pp", principal=D("10000"))
+    world.prepaid(loan_id, "pp", principal=D("10000"))
     after = world.servicing.loan(loan_id)
     used = fen(D("80000") * D("0.041") * 2 / 360)
     assert sum(r.waived for r in after.schedule) == free - used

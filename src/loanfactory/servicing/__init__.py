@@ -31,6 +31,7 @@ from loanfactory.servicing._loan import (
     Loan,
     LoanStatus,
 )
+from loanfactory.servicing._manual import Operator, manual_id
 from loanfactory.servicing._monitor import DEFAULT_SIGNALS, RulesWarningMonitor
 from loanfactory.servicing._overdue import (
     DEFAULT_RULES,
@@ -47,6 +48,7 @@ from loanfactory.servicing._overdue import (
 from loanfactory.servicing._position import Due, EntryType, Position, expected_change, fold, owed_change
 from loanfactory.servicing._prepayment import PayoffQuote
 from loanfactory.servicing._records import (
+    CollectionPurpose,
     CollectionTask,
     Contract,
     ContractStatus,
@@ -55,10 +57,14 @@ from loanfactory.servicing._records import (
     EodCalendar,
     EodRun,
     EodStep,
+    ManualKind,
+    ManualPosting,
+    ManualStatus,
     NegotiatedPlan,
     OrderStatus,
     PlannedPayment,
     PlanStatus,
+    ReversalResult,
     RiskSignal,
     RiskWarning,
     RunStatus,
@@ -68,7 +74,6 @@ from loanfactory.servicing._records import (
     WarningKind,
 )
 from loanfactory.servicing._repayment import RepaymentResult
-from loanfactory.servicing._reversal import ReversalResult
 from loanfactory.servicing._service import Servicing
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
 from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of
@@ -79,6 +84,7 @@ ENTITIES = (
     Contract,
     Disbursement,
     DebitOrder,
+    ManualPosting,
     CollectionTask,
     NegotiatedPlan,
     RiskSignal,
@@ -97,6 +103,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "CATEGORIES",
     "Category",
     "ClassificationRules",
+    "CollectionPurpose",
     "CollectionTask",
     "Component",
     "Contract",
@@ -124,7 +131,11 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "LoanDay",
     "LoanRequest",
     "LoanStatus",
+    "ManualKind",
+    "ManualPosting",
+    "ManualStatus",
     "NegotiatedPlan",
+    "Operator",
     "OrderStatus",
     "OriginationCreditLines",
     "Override",
@@ -158,6 +169,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "fold",
     "is_bad",
     "loan_day",
+    "manual_id",
     "misuse",
     "owed_change",
     "penalty_of",

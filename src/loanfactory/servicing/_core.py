@@ -90,6 +90,8 @@ class ServicingConfig:
     eod_max_gap_days: int = 31  # a first end of day further behind today needs allow_gap (日终日期校验)
     allocation: Any = None  # an AllocationPolicy default for every product (see ask in the report)
     allocation_by_product: dict[str, Any] = field(default_factory=dict)
+    operations_roles: tuple[str, ...] = ("operations",)  # who posts offline payments and reversals (运营)
+    four_eyes_above: Decimal = Decimal("50000.00")  # manual postings above this need a second user (双人复核)
 
 
 class Core:

@@ -1,9 +1,16 @@
-"""Payment orders through the gateway (支付指令): the relay, answers, polling, auto-debits, refunds.
+"""Payment orders through the gateway (支付指令): the relay, answers, polling, collections, refunds.
 
 Instructions wait in the outbox (topic ``payment``) until :meth:`PaymentOps.relay_payments` submits
 them; the gateway de-duplicates by idempotency key, so a relay that crashed after submitting and
-before marking the message delivered submits again harmlessly. The first final answer for an
+before marking the message delivered submits again harmlessly. A gateway that cannot tell the
+outcome (a timeout or server error its enquiry could not settle) raises ``ServiceUnavailable``:
+the instruction stays queued and goes again, with the same key. The first final answer for an
 order — from ``submit``, ``status`` or a callback — is acted on; later ones change nothing.
+
+Collections (扣款): the end of day's auto-debits and the repayments and prepayments a borrower
+asks for (:meth:`PaymentOps.request_repayment`, :meth:`PaymentOps.request_prepayment`) are all
+:class:`DebitOrder` records with an instruction; nothing is credited until the gateway confirms
+the order, and then the amount it confirmed, through :meth:`ReceiptOps.credit`.
 """
 
 from __future__ import annotations
@@ -11,46 +18,76 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loanfactory.errors import NotFound, StateConflict
+from loanfactory.command import retry_conflicts
+from loanfactory.entity import DomainEvent
+from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, StateConflict
 from loanfactory.money import format_money
 from loanfactory.ports import (
     Channel,
+    PaymentConfirmation,
     PaymentDirection,
     PaymentInstruction,
     PaymentResult,
     PaymentStatus,
+    ServiceUnavailable,
     Transaction,
 )
 from loanfactory.servicing._disbursement import DisbursementOps, _settled_on
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._position import EntryType
-from loanfactory.servicing._prepayment import PrepaymentOps
-from loanfactory.servicing._records import DebitOrder, Disbursement, OrderStatus
+from loanfactory.servicing._receipts import ReceiptOps
+from loanfactory.servicing._records import CollectionPurpose, DebitOrder, Disbursement, OrderStatus
 
 ZERO = Decimal(0)
 _FINAL = (OrderStatus.succeeded, OrderStatus.failed)
 
 
-class PaymentOps(DisbursementOps, PrepaymentOps):
+class PaymentOps(DisbursementOps, ReceiptOps):
     """Moving money through the :class:`~loanfactory.ports.PaymentGateway`."""
 
     def relay_payments(self, limit: int = 1000) -> int:
-        """Submit waiting payment instructions; returns how many were sent."""
+        """Submit waiting payment instructions; returns how many were answered.
+
+        An instruction whose outcome the gateway could not tell, or whose answer was refused,
+        stays queued for the next pass with the error (``OutboxMessage.last_error``).
+        """
         with self.store.transaction() as tx:
             waiting = [m for m in tx.outbox.pending(limit=1_000_000) if m.topic == "payment"][:limit]
+        answered = 0
         for message in waiting:
             instruction = PaymentInstruction.model_validate(message.payload)
-            result = self.gateway.submit(instruction)
-            with self.store.transaction() as tx:
-                tx.outbox.mark_delivered(message.id, self.clock.now())
-                self._apply(tx, result)
-        return len(waiting)
+            try:
+                result = self.gateway.submit(instruction)
+                self.apply_payment_result(result, delivered=message.id)
+            except (ServiceUnavailable, LoanfactoryError) as exc:
+                # unknown outcome, or an answer refused (e.g. more confirmed than asked): the
+                # message stays queued with the error, and the other instructions go on
+                with self.store.transaction() as tx:
+                    tx.outbox.mark_failed(message.id, str(exc)[:500])
+                continue
+            answered += 1
+        return answered
 
-    def apply_payment_result(self, result: PaymentResult) -> bool:
-        """Act on a gateway answer or callback; False when it changed nothing (a duplicate)."""
-        with self.store.transaction() as tx:
-            return self._apply(tx, result)
+    def apply_payment_result(
+        self, result: PaymentResult, *, message_id: str | None = None, delivered: str | None = None
+    ) -> bool:
+        """Act on a gateway answer or callback; False when it changed nothing (a duplicate).
+
+        ``message_id`` identifies a signed callback (its key and nonce): a message is accepted
+        once (``StateConflict``, code ``replayed-message``, for a replay). ``delivered`` is the
+        outbox message the answer is for, marked delivered in the same transaction.
+        """
+
+        def attempt() -> bool:
+            with self.store.transaction() as tx:
+                if message_id is not None:
+                    self._claim_message(tx, message_id, result)
+                if delivered is not None:
+                    tx.outbox.mark_delivered(delivered, self.clock.now())
+                return self._apply(tx, result)
+
+        return retry_conflicts(attempt)
 
     def poll_payments(self) -> int:
         """Ask the gateway about orders still pending (e.g. after a timeout); returns answers applied."""
@@ -59,14 +96,40 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
             ids += [o.id for o in tx.repo(DebitOrder).list(status=OrderStatus.pending)]
         applied = 0
         for order_id in ids:
-            result = self.gateway.status(order_id)
-            if result.status is not PaymentStatus.pending and self.apply_payment_result(result):
-                applied += 1
+            try:
+                result = self.gateway.status(order_id)
+                if result.status is not PaymentStatus.pending and self.apply_payment_result(result):
+                    applied += 1
+            except (ServiceUnavailable, LoanfactoryError):
+                continue  # asked again on the next pass; a refused answer changes nothing
         return applied
 
+    def _claim_message(self, tx: Transaction, message_id: str, result: PaymentResult) -> None:
+        key = f"payment-message:{message_id}"
+        if tx.events.by_key(key) is not None:
+            raise StateConflict(
+                f"payment message '{message_id}' was already received",
+                field="nonce",
+                code="replayed-message",
+                message_zh=f"支付通知 '{message_id}' 已接收过，拒绝重放",
+            )
+        tx.events.append(
+            DomainEvent(
+                id=self.ids.new("evt"),
+                type="payment.message",
+                subject=result.instruction_id,
+                at=self.clock.now(),
+                actor="payment-gateway",
+                idempotency_key=key,
+                payload=result.model_dump(mode="json"),
+            )
+        )
+
     def _apply(self, tx: Transaction, result: PaymentResult) -> bool:
-        payout = tx.repo(Disbursement).find(result.instruction_id)
-        debit = None if payout is not None else tx.repo(DebitOrder).find(result.instruction_id)
+        found_payout = tx.repo(Disbursement).find(result.instruction_id)
+        payout = tx.repo(Disbursement).lock(found_payout.id) if found_payout is not None else None
+        found_debit = None if payout is not None else tx.repo(DebitOrder).find(result.instruction_id)
+        debit = tx.repo(DebitOrder).lock(found_debit.id) if found_debit is not None else None
         order = payout or debit
         if order is None:
             raise NotFound(
@@ -92,6 +155,18 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
 
     # --- auto-debit -----------------------------------------------------------------------------
 
+    def _instruction(self, order: DebitOrder, loan: Loan) -> PaymentInstruction:
+        return PaymentInstruction(
+            id=order.id,
+            direction=order.direction,
+            loan_id=loan.id,
+            amount=order.amount,
+            account=loan.account,
+            account_name=loan.account_name,
+            idempotency_key=order.idempotency_key,
+            requested_at=order.requested_at,
+        )
+
     def queue_fee_debit(self, tx: Transaction, loan: Loan, day: date, amount: Decimal) -> None:
         self.queue_debit(tx, loan, day, amount)
 
@@ -109,26 +184,14 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
             requested_at=self.clock.now(),
         )
         stored = tx.repo(DebitOrder).add(order)
-        self.queue_payment(
-            tx,
-            PaymentInstruction(
-                id=order_id,
-                direction=PaymentDirection.debit,
-                loan_id=loan.id,
-                amount=amount,
-                account=loan.account,
-                account_name=loan.account_name,
-                idempotency_key=order_id,
-                requested_at=self.clock.now(),
-            ),
-        )
+        self.queue_payment(tx, self._instruction(stored, loan))
         return stored
 
     def _settle_debit(self, tx: Transaction, order: DebitOrder, result: PaymentResult) -> None:
-        loan = self.loan_in(tx, order.loan_id, lock=True)
         day = _settled_on(result, self.clock.today())
         if result.status is PaymentStatus.failed:
             tx.repo(DebitOrder).update(order.evolve(status=OrderStatus.failed, reason=result.reason))
+            loan = self.loan_in(tx, order.loan_id, lock=True)
             if order.direction is PaymentDirection.payout:  # a refund that did not go out: hold it again
                 postings = Postings(tx, loan.id, self.clock.now())
                 refund = next((e for e in postings.entries() if e.data.get("order") == order.id), None)
@@ -137,11 +200,12 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
                         refund, refund.business_date, key=f"reversal:{refund.id}", memo="refund failed"
                     )
                 return
+            asked = "自动扣款" if order.purpose is CollectionPurpose.auto_debit else "扣款"
             self.notify(
                 tx,
                 recipient=loan.customer_id,
                 template="debit_failed",
-                body=f"自动扣款 {format_money(order.amount)} 元未成功（{result.reason}），"
+                body=f"{asked} {format_money(order.amount)} 元未成功（{result.reason}），"
                 "请及时存入足额资金或主动还款。",
                 dedup_key=f"debit-failed:{order.id}",
                 data={
@@ -151,16 +215,30 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
                 },
             )
             return
-        tx.repo(DebitOrder).update(
-            order.evolve(
-                status=OrderStatus.succeeded,
-                settled_on=day,
-                collected=result.amount,
-                reference=result.reference,
+        if order.direction is PaymentDirection.payout:
+            tx.repo(DebitOrder).update(
+                order.evolve(
+                    status=OrderStatus.succeeded,
+                    settled_on=day,
+                    collected=result.amount,
+                    reference=result.reference,
+                )
             )
+            return
+        if not result.reference:
+            raise InvalidInput(
+                f"the payment system confirmed order {order.id} without its reference",
+                field="reference",
+                message_zh=f"支付通道确认扣款 {order.id} 时未提供流水号",
+            )
+        confirmation = PaymentConfirmation(
+            channel=order.channel,
+            reference=result.reference,
+            amount=result.amount,
+            settled_on=day,
+            confirmed_by="payment-gateway",
         )
-        if order.direction is PaymentDirection.debit and result.amount > 0:
-            self.take_payment(tx, loan, result.amount, day, key=f"debit:{order.id}", source="auto-debit")
+        self.credit(tx, order, confirmation)
 
     # --- refunds --------------------------------------------------------------------------------
 
@@ -199,23 +277,12 @@ class PaymentOps(DisbursementOps, PrepaymentOps):
                 amount=position.credit,
                 due_on=day,
                 direction=PaymentDirection.payout,
+                purpose=CollectionPurpose.refund,
                 idempotency_key=order_id,
                 requested_at=self.clock.now(),
             )
             stored = tx.repo(DebitOrder).add(order)
-            self.queue_payment(
-                tx,
-                PaymentInstruction(
-                    id=order_id,
-                    direction=PaymentDirection.payout,
-                    loan_id=loan.id,
-                    amount=position.credit,
-                    account=loan.account,
-                    account_name=loan.account_name,
-                    idempotency_key=order_id,
-                    requested_at=self.clock.now(),
-                ),
-            )
+            self.queue_payment(tx, self._instruction(stored, loan))
             self.notify(
                 tx,
                 recipient=loan.customer_id,

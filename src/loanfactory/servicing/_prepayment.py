@@ -19,7 +19,7 @@ from loanfactory.servicing._allocation import Allocation, allocate
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType
-from loanfactory.servicing._repayment import RepaymentOps, RepaymentResult, _components, _positive, _result
+from loanfactory.servicing._repayment import RepaymentOps, RepaymentResult, _components, _result
 from loanfactory.servicing._terms import posting_rows, tail_schedule, waiver_left, with_waiver
 from loanfactory.spec import Reamortisation
 
@@ -112,103 +112,81 @@ class PrepaymentOps(RepaymentOps):
         )
         return quote, engine
 
-    def prepay(
+    def apply_prepayment(
         self,
-        loan_id: str,
+        tx: Transaction,
+        loan: Loan,
+        day: date,
         *,
         key: str,
-        principal: Decimal | None = None,
-        on: date | None = None,
-        reamortisation: Reamortisation = Reamortisation.keep_term,
-        actor: str = "system",
+        principal: Decimal | None,
+        reamortisation: Reamortisation,
     ) -> RepaymentResult:
-        """Prepay ``principal`` (or everything, when None) with its accrued interest and fee (提前还款).
+        """Prepay ``principal`` (or everything, when None) with its accrued interest and fee (提前还款),
+        inside the caller's transaction, from money already confirmed (see ``_receipts``).
 
         The borrower pays the quote's total; a partial prepayment re-amortises the rest — keep the
         term and lower the installment, or keep the installment and shorten the term.
         """
-        day = self.today(on)
-        if principal is not None:
-            _positive(principal, "principal")
-
-        def body(tx: Transaction) -> tuple[str, RepaymentResult]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            _check_prepayment(loan, day, principal, reamortisation)
-            postings = Postings(tx, loan.id, self.clock.now())
-            self.charge_due(tx, loan, day, postings)
-            quote, engine = self._quote(tx, loan, day, principal, reamortisation)
-            if quote.accrued_interest > 0:
-                postings.post(
-                    EntryType.interest,
-                    day,
-                    quote.accrued_interest,
-                    interest=quote.accrued_interest,
-                    key=f"prepay-interest:{key}",
-                    memo="interest to the prepayment date",
-                )
-            if quote.prepayment_fee > 0:
-                postings.post(
-                    EntryType.fee,
-                    day,
-                    quote.prepayment_fee,
-                    fee=quote.prepayment_fee,
-                    key=f"prepay-fee:{key}",
-                    memo="prepayment fee",
-                )
-            position = self.position_in(tx, loan, day)
-            split = allocate(position.due_now, position.dues, loan.terms.allocation)
-            parts = (*split.parts, ("prepaid", Component.principal, quote.principal))
-            full = Allocation(parts, ZERO)
-            cash = full.applied - quote.credit
-            entry, _ = postings.post(
-                EntryType.prepayment,
+        _check_prepayment(loan, day, principal, reamortisation)
+        postings = Postings(tx, loan.id, self.clock.now())
+        self.charge_due(tx, loan, day, postings)
+        quote, engine = self._quote(tx, loan, day, principal, reamortisation)
+        if quote.accrued_interest > 0:
+            postings.post(
+                EntryType.interest,
                 day,
-                cash,
-                key=f"prepayment:{key}",
-                data={
-                    "allocation": full.as_data(),
-                    "reamortisation": reamortisation.value,
-                    "credit_used": format(quote.credit, "f"),
-                },
-                **_components(full),
-                credit=-quote.credit,
+                quote.accrued_interest,
+                interest=quote.accrued_interest,
+                key=f"prepay-interest:{key}",
+                memo="interest to the prepayment date",
             )
-            after = self.position_in(tx, loan, day)
-            past = tuple(r for r in loan.schedule if r.due_date <= day)
-            if engine is not None and engine.remaining is not None:
-                used = engine.accrued_interest + engine.deferred_interest - quote.accrued_interest
-                rows = with_waiver(
-                    posting_rows(engine.remaining, first_number=loan.tail_from), waiver_left(loan, day) - used
-                )
-                loan = loan.evolve(
-                    schedule=past + rows,
-                    tail_start=day,
-                    tail_from=rows[0].number,
-                    level_installment=engine.remaining.level_installment,
-                )
-            else:
-                loan = loan.evolve(schedule=past)
-            loan = tx.repo(Loan).update(loan.evolve(schedule_version=loan.schedule_version + 1))
-            loan = self.after_payment(
-                tx, loan, full.total(Component.principal), after, day, f"prepayment:{key}"
+        if quote.prepayment_fee > 0:
+            postings.post(
+                EntryType.fee,
+                day,
+                quote.prepayment_fee,
+                fee=quote.prepayment_fee,
+                key=f"prepay-fee:{key}",
+                memo="prepayment fee",
             )
-            self.emit(tx, "loan.prepaid", loan.id, entry=entry.id, principal=quote.principal, on=day)
-            return loan_id, _result(loan, entry.id, cash, full, after)
-
-        return self.run(
-            name="loan.prepay",
-            key=key,
-            arguments={
-                "loan": loan_id,
-                "principal": principal,
-                "on": day,
+        position = self.position_in(tx, loan, day)
+        split = allocate(position.due_now, position.dues, loan.terms.allocation)
+        parts = (*split.parts, ("prepaid", Component.principal, quote.principal))
+        full = Allocation(parts, ZERO)
+        cash = full.applied - quote.credit
+        entry, _ = postings.post(
+            EntryType.prepayment,
+            day,
+            cash,
+            key=f"prepayment:{key}",
+            data={
+                "allocation": full.as_data(),
                 "reamortisation": reamortisation.value,
+                "credit_used": format(quote.credit, "f"),
             },
-            result_type=RepaymentResult,
-            body=body,
-            actor=actor,
-            audit=True,
+            **_components(full),
+            credit=-quote.credit,
         )
+        after = self.position_in(tx, loan, day)
+        past = tuple(r for r in loan.schedule if r.due_date <= day)
+        if engine is not None and engine.remaining is not None:
+            used = engine.accrued_interest + engine.deferred_interest - quote.accrued_interest
+            rows = with_waiver(
+                posting_rows(engine.remaining, first_number=loan.tail_from), waiver_left(loan, day) - used
+            )
+            loan = loan.evolve(
+                schedule=past + rows,
+                tail_start=day,
+                tail_from=rows[0].number,
+                level_installment=engine.remaining.level_installment,
+            )
+        else:
+            loan = loan.evolve(schedule=past)
+        loan = tx.repo(Loan).update(loan.evolve(schedule_version=loan.schedule_version + 1))
+        loan = self.after_payment(tx, loan, full.total(Component.principal), after, day, f"prepayment:{key}")
+        self.emit(tx, "loan.prepaid", loan.id, entry=entry.id, principal=quote.principal, on=day)
+        return _result(loan, entry.id, cash, full, after)
 
 
 def _check_prepayment(

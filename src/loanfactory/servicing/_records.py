@@ -16,9 +16,9 @@ from pydantic import Field
 
 from loanfactory.entity import Entity
 from loanfactory.money import Money
-from loanfactory.ports import PaymentDirection, SignatureRecord
-from loanfactory.servicing._loan import Value
-from loanfactory.spec import OverdueAction
+from loanfactory.ports import PaymentChannel, PaymentDirection, SignatureRecord
+from loanfactory.servicing._loan import LoanStatus, Value
+from loanfactory.spec import OverdueAction, Reamortisation
 
 
 class ContractStatus(StrEnum):
@@ -80,8 +80,23 @@ class Disbursement(Entity):
     reason: str | None = None
 
 
+class CollectionPurpose(StrEnum):
+    """Why money is collected from the borrower, or paid back (扣款用途)."""
+
+    auto_debit = "auto-debit"  # what falls due, ordered by the end of day (自动扣款)
+    repayment = "repayment"  # the borrower asked to repay (主动还款)
+    prepayment = "prepayment"  # the borrower asked to prepay (提前还款)
+    refund = "refund"  # held credit paid back (溢缴款退款)
+
+
 class DebitOrder(Entity):
-    """A collection from the borrower's account (扣款指令), e.g. the auto-debit of a due date."""
+    """A collection order (扣款指令): money to collect from the borrower, and what was confirmed.
+
+    Every credit to a loan has one: an auto-debit of a due date, a repayment or prepayment the
+    borrower asked for, or money that reached the lender another way (a transfer, the counter)
+    and was confirmed. The ledger is credited by ``collected``, the amount confirmed, when the
+    order succeeds; ``entry_id`` is that posting. A refund is the same record paying out.
+    """
 
     kind: ClassVar[str] = "debit_order"
     indexes: ClassVar[tuple[str, ...]] = ("loan_id", "status", "idempotency_key")
@@ -90,13 +105,68 @@ class DebitOrder(Entity):
     amount: Money
     due_on: date
     direction: PaymentDirection = PaymentDirection.debit
+    purpose: CollectionPurpose = CollectionPurpose.auto_debit
+    channel: PaymentChannel = PaymentChannel.gateway
+    principal: Money | None = None  # a prepayment's principal; None pays the loan off
+    reamortisation: Reamortisation | None = None  # a partial prepayment's re-amortisation
+    requested_by: str = "system"
     status: OrderStatus = OrderStatus.requested
     idempotency_key: str
     requested_at: datetime
     settled_on: date | None = None
     collected: Money = Decimal(0)
     reference: str | None = None
+    entry_id: str | None = None
     reason: str | None = None
+
+
+class ReversalResult(Value):
+    """What a reversal did (冲正结果)."""
+
+    loan_id: str
+    reversed: tuple[str, ...]  # every posting reversed, the original first
+    reposted: tuple[str, ...]  # later payments posted again
+    penalty_adjustment: Decimal  # total change of penalty over the replayed days
+    status: LoanStatus
+
+
+class ManualKind(StrEnum):
+    payment = "payment"  # money received outside the payment system (线下收款入账)
+    reversal = "reversal"  # a credited payment taken back (冲正)
+
+
+class ManualStatus(StrEnum):
+    pending = "pending"  # waiting for a second operations user (待复核)
+    posted = "posted"  # 已入账 / 已冲正
+    rejected = "rejected"  # refused by the second user (已驳回)
+
+
+class ManualPosting(Entity):
+    """A posting made by hand by operations staff (手工入账/冲正): an offline payment or a reversal.
+
+    The id follows from the kind, channel and external reference, so one reference is posted
+    once. Above the configured amount a second operations user approves it (双人复核); ``maker``
+    and ``checker`` are never the same person.
+    """
+
+    kind: ClassVar[str] = "manual_posting"
+    indexes: ClassVar[tuple[str, ...]] = ("loan_id", "status")
+
+    loan_id: str
+    posting: ManualKind
+    channel: PaymentChannel
+    reference: str  # the bank's serial number, receipt or return notice (流水号/回单号)
+    amount: Money
+    value_date: date  # when the money arrived; for a reversal, the reversed posting's date
+    entry_id: str | None = None  # the posting reversed (reversal); the credit posted (payment)
+    reason: str = ""
+    maker: str
+    checker: str | None = None
+    status: ManualStatus = ManualStatus.pending
+    requested_at: datetime
+    decided_at: datetime | None = None
+    order_id: str | None = None  # the collection order of a payment, once posted
+    reversal: ReversalResult | None = None  # what a reversal did, once posted
 
 
 class TaskStatus(StrEnum):

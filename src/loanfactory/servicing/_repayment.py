@@ -1,10 +1,12 @@
-"""Repayment (还款管理): charging what falls due, taking payments, credit, waivers and write-off.
+"""Repayment (还款管理): charging what falls due, posting confirmed payments, credit, waivers, write-off.
 
-Every money-moving command takes an idempotency key and posts to the ledger under it. Before a
-payment is allocated, everything due up to its business date is charged (interest and
-per-installment fees of the rows due), so a payment on a due date settles that date's installment.
-Money beyond what is due is kept as the borrower's credit (溢缴款) and applied on the next due
-date by the end-of-day run; only an explicit prepayment reduces principal that is not yet due.
+Every money-moving command takes an idempotency key and posts to the ledger under it. Cash is
+posted only from a confirmed collection (``_receipts``: money the payment system or the bank
+confirmed, never an amount someone asked to pay). Before a payment is allocated, everything due
+up to its business date is charged (interest and per-installment fees of the rows due), so a
+payment on a due date settles that date's installment. Money beyond what is due is kept as the
+borrower's credit (溢缴款) and applied on the next due date by the end-of-day run; only an explicit
+prepayment reduces principal that is not yet due.
 """
 
 from __future__ import annotations
@@ -80,37 +82,21 @@ class RepaymentOps(Core):
 
     # --- payments -------------------------------------------------------------------------------
 
-    def repay(
+    def take_payment(
         self,
-        loan_id: str,
+        tx: Transaction,
+        loan: Loan,
         amount: Decimal,
+        day: date,
         *,
         key: str,
-        on: date | None = None,
-        source: str = "manual",
-        actor: str = "system",
+        source: str,
+        evidence: dict[str, str] | None = None,
     ) -> RepaymentResult:
-        """Take a payment (主动还款): settle what is due by the waterfall, keep the rest as credit."""
-        _positive(amount)
-        day = self.today(on)
-
-        def body(tx: Transaction) -> tuple[str, RepaymentResult]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            return loan_id, self.take_payment(tx, loan, amount, day, key=f"repayment:{key}", source=source)
-
-        return self.run(
-            name="loan.repay",
-            key=key,
-            arguments={"loan": loan_id, "amount": amount, "on": day, "source": source},
-            result_type=RepaymentResult,
-            body=body,
-            actor=actor,
-        )
-
-    def take_payment(
-        self, tx: Transaction, loan: Loan, amount: Decimal, day: date, *, key: str, source: str
-    ) -> RepaymentResult:
-        """Post a received payment inside the caller's transaction (also used by auto-debits)."""
+        """Post confirmed money inside the caller's transaction: settle what is due by the
+        waterfall and keep the rest as credit. Only the collection path calls it
+        (:meth:`~loanfactory.servicing._receipts.ReceiptOps.credit`), with the order and the
+        payment system's reference as ``evidence``."""
         if loan.status not in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off):
             raise StateConflict(
                 f"loan {loan.id} is {loan.status}; nothing to repay",
@@ -126,7 +112,7 @@ class RepaymentOps(Core):
             day,
             amount,
             key=key,
-            data={"allocation": split.as_data(), "source": source},
+            data={"allocation": split.as_data(), "source": source, **(evidence or {})},
             **_components(split),
             credit=split.rest,
         )

@@ -19,10 +19,11 @@ from loanfactory.ports import LedgerEntryRecord, Transaction
 from loanfactory.servicing._allocation import allocate
 from loanfactory.servicing._collection import CollectionOps
 from loanfactory.servicing._ledger import Postings, live
-from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
+from loanfactory.servicing._loan import Component, Loan, LoanStatus
 from loanfactory.servicing._overdue import ACCRUAL, penalty_change
 from loanfactory.servicing._payments import PaymentOps
 from loanfactory.servicing._position import EntryType, fold
+from loanfactory.servicing._records import ReversalResult
 from loanfactory.servicing._repayment import _components
 
 ZERO = Decimal(0)
@@ -32,102 +33,53 @@ _BLOCKING = frozenset({EntryType.prepayment, EntryType.refund, EntryType.write_o
 """Later postings a reversal cannot replay (they changed the schedule or closed the books)."""
 
 
-class ReversalResult(Value):
-    """What a reversal did (冲正结果)."""
-
-    loan_id: str
-    reversed: tuple[str, ...]  # every posting reversed, the original first
-    reposted: tuple[str, ...]  # later payments posted again
-    penalty_adjustment: Decimal  # total change of penalty over the replayed days
-    status: LoanStatus
-
-
 class ReversalOps(PaymentOps, CollectionOps):
-    """Reversing payments."""
+    """Reversing payments (the command, with its duties, is ``ManualOps.reverse_payment``)."""
 
-    def reverse_payment(
-        self, loan_id: str, entry_id: str, *, key: str, reason: str, actor: str = "staff"
+    def reverse_in(
+        self, tx: Transaction, loan_id: str, entry_id: str, *, key: str, reason: str
     ) -> ReversalResult:
-        """Reverse a repayment, credit application or waiver and re-process what followed it."""
-
-        def body(tx: Transaction) -> tuple[str, ReversalResult]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            postings = Postings(tx, loan.id, self.clock.now())
-            entries = postings.entries()
-            original = next((e for e in entries if e.id == entry_id), None)
-            if original is None:
-                raise NotFound(
-                    f"loan {loan_id} has no posting '{entry_id}'",
-                    field="entry_id",
-                    message_zh=f"贷款 {loan_id} 没有交易 '{entry_id}'",
-                )
-            if EntryType(original.type) not in REVERSIBLE:
-                raise InvalidInput(
-                    f"a {original.type} posting cannot be reversed here",
-                    field="entry_id",
-                    message_zh=f"{original.type} 类交易不能在此冲正",
-                )
-            alive = live(entries)
-            if original not in alive:
-                raise StateConflict(
-                    f"posting {entry_id} is already reversed",
-                    field="entry_id",
-                    code="already-reversed",
-                    message_zh=f"交易 {entry_id} 已冲正",
-                )
-            blocking = [e for e in alive if e.sequence > original.sequence and EntryType(e.type) in _BLOCKING]
-            if blocking:
-                raise StateConflict(
-                    f"a later {blocking[0].type} ({blocking[0].id}) was settled with this money; "
-                    "it cannot be replayed, so the payment cannot be reversed",
-                    field="entry_id",
-                    code="reversal-blocked",
-                    message_zh=f"其后的{blocking[0].type}（{blocking[0].id}）已使用这笔资金，无法重算，不能冲正",
-                )
-            later = [e for e in alive if e.sequence > original.sequence and EntryType(e.type) in _REPLAYED]
-            undone = [original, *later]
-            principal_before = sum((-e.principal for e in undone), ZERO)
-            for entry in undone:
-                postings.reverse(
-                    entry,
-                    entry.business_date,
-                    key=f"reversal:{key}:{entry.id}",
-                    memo=f"{reason} ({'original' if entry is original else 'replayed'})",
-                )
-            last_eod = self.last_eod_date(tx)
-            # replay up to the last end of day, and further for payments already taken after it
-            end = max(
-                [
-                    last_eod or original.business_date,
-                    original.business_date,
-                    *(e.business_date for e in later),
-                ]
+        """Reverse a repayment, credit application or waiver and re-process what followed it,
+        inside the caller's transaction (the command is ``ManualOps.reverse_payment``)."""
+        loan = self.loan_in(tx, loan_id, lock=True)
+        postings = Postings(tx, loan.id, self.clock.now())
+        entries = postings.entries()
+        original = reversible(entries, loan_id, entry_id)
+        alive = live(entries)
+        later = [e for e in alive if e.sequence > original.sequence and EntryType(e.type) in _REPLAYED]
+        undone = [original, *later]
+        principal_before = sum((-e.principal for e in undone), ZERO)
+        for entry in undone:
+            postings.reverse(
+                entry,
+                entry.business_date,
+                key=f"reversal:{key}:{entry.id}",
+                memo=f"{reason} ({'original' if entry is original else 'replayed'})",
             )
-            reposted, adjustment, principal_after = self._replay(
-                tx, loan, postings, later, original.business_date, end, last_eod, key
-            )
-            after = self.position_in(tx, loan, max(end, self.clock.today()))
-            if loan.status is LoanStatus.settled and after.owed > 0:
-                loan = tx.repo(Loan).update(loan.evolve(status=LoanStatus.active, closed_on=None))
-            self._rebalance_line(tx, loan, principal_before - principal_after, key)
-            loan = self.attend(tx, loan, self.clock.today())
-            self.emit(tx, "loan.reversed", loan.id, entry=entry_id, reason=reason, replayed=len(later))
-            return loan.id, ReversalResult(
-                loan_id=loan.id,
-                reversed=tuple(e.id for e in undone),
-                reposted=tuple(reposted),
-                penalty_adjustment=adjustment,
-                status=loan.status,
-            )
-
-        return self.run(
-            name="loan.reverse",
-            key=key,
-            arguments={"loan": loan_id, "entry": entry_id, "reason": reason},
-            result_type=ReversalResult,
-            body=body,
-            actor=actor,
-            audit=True,
+        last_eod = self.last_eod_date(tx)
+        # replay up to the last end of day, and further for payments already taken after it
+        end = max(
+            [
+                last_eod or original.business_date,
+                original.business_date,
+                *(e.business_date for e in later),
+            ]
+        )
+        reposted, adjustment, principal_after = self._replay(
+            tx, loan, postings, later, original.business_date, end, last_eod, key
+        )
+        after = self.position_in(tx, loan, max(end, self.clock.today()))
+        if loan.status is LoanStatus.settled and after.owed > 0:
+            loan = tx.repo(Loan).update(loan.evolve(status=LoanStatus.active, closed_on=None))
+        self._rebalance_line(tx, loan, principal_before - principal_after, key)
+        loan = self.attend(tx, loan, self.clock.today())
+        self.emit(tx, "loan.reversed", loan.id, entry=entry_id, reason=reason, replayed=len(later))
+        return ReversalResult(
+            loan_id=loan.id,
+            reversed=tuple(e.id for e in undone),
+            reposted=tuple(reposted),
+            penalty_adjustment=adjustment,
+            status=loan.status,
         )
 
     def _replay(
@@ -239,3 +191,39 @@ class ReversalOps(PaymentOps, CollectionOps):
                 day=self.clock.today(),
                 key=f"release:reversal:{key}",
             )
+
+
+def reversible(entries: list[LedgerEntryRecord], loan_id: str, entry_id: str) -> LedgerEntryRecord:
+    """The posting ``entry_id`` of the loan, if a reversal may take it back (NotFound,
+    InvalidInput or StateConflict saying why not)."""
+    original = next((e for e in entries if e.id == entry_id), None)
+    if original is None:
+        raise NotFound(
+            f"loan {loan_id} has no posting '{entry_id}'",
+            field="entry_id",
+            message_zh=f"贷款 {loan_id} 没有交易 '{entry_id}'",
+        )
+    if EntryType(original.type) not in REVERSIBLE:
+        raise InvalidInput(
+            f"a {original.type} posting cannot be reversed here",
+            field="entry_id",
+            message_zh=f"{original.type} 类交易不能在此冲正",
+        )
+    alive = live(entries)
+    if original not in alive:
+        raise StateConflict(
+            f"posting {entry_id} is already reversed",
+            field="entry_id",
+            code="already-reversed",
+            message_zh=f"交易 {entry_id} 已冲正",
+        )
+    blocking = [e for e in alive if e.sequence > original.sequence and EntryType(e.type) in _BLOCKING]
+    if blocking:
+        raise StateConflict(
+            f"a later {blocking[0].type} ({blocking[0].id}) was settled with this money; "
+            "it cannot be replayed, so the payment cannot be reversed",
+            field="entry_id",
+            code="reversal-blocked",
+            message_zh=f"其后的{blocking[0].type}（{blocking[0].id}）已使用这笔资金，无法重算，不能冲正",
+        )
+    return original

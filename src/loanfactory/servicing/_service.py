@@ -10,10 +10,13 @@ repriced on — and the products it services::
     servicing.sign_contract(contract.id, signer="bank", role="lender", method=..., key="sign-2")
     servicing.disburse(contract.loan_id, key="disb-1")
     servicing.relay_payments()
+    servicing.request_repayment(contract.loan_id, Decimal("888.49"), key="repay-1")
+    servicing.relay_payments()  # credited when the payment system confirms the collection
     servicing.run_eod(date(2026, 1, 31))
 
 The commands are grouped by concern in the private modules (contracts, disbursement, payments,
-repayment, overdue and collection, warnings, reversal, end of day); this class only joins them.
+repayment requests, receipts, manual postings, overdue and collection, warnings, reversal, end of
+day); this class only joins them.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
 from loanfactory.servicing._eod import EodOps
+from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
+from loanfactory.servicing._requests import RequestOps
 from loanfactory.servicing._signing import ContractOps
 from loanfactory.servicing._statement import StatementOps
 from loanfactory.servicing._warnings import WarningMonitor
 
 
-class Servicing(EodOps, ContractOps, StatementOps):
+class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
     """Contracts, disbursement, ledger, repayment, overdue, warnings and end of day for loans."""
 
     def __init__(

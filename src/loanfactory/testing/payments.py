@@ -11,7 +11,8 @@ a real bank's channel, on purpose and reproducibly (a seed decides every outcome
   and :meth:`callbacks` hands them out, as a bank's notification endpoint would receive them.
 
 Debits draw on account balances set with :meth:`fund` (an account never funded is unlimited);
-an account short of money fails the debit with ``insufficient-funds``.
+an account short of money fails the debit with ``insufficient-funds`` — or, with
+``partial=True``, gives what it holds (部分扣款): the answer then confirms less than was asked.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class SimulatedGateway:
     failure_rate: float = 0.0
     timeout_rate: float = 0.0
     duplicate_rate: float = 0.0
+    partial: bool = False
     _rng: random.Random = field(init=False, repr=False)
     _by_key: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
     _by_id: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
@@ -115,22 +117,25 @@ class SimulatedGateway:
                 amount=ZERO,
                 reason="channel-error",
             )
+        amount = instruction.amount
         if instruction.direction is PaymentDirection.debit:
             available = self._balances.get(instruction.account)
             if available is not None:
-                if available < instruction.amount:
-                    return PaymentResult(
-                        instruction_id=instruction.id,
-                        status=PaymentStatus.failed,
-                        amount=ZERO,
-                        reason="insufficient-funds",
-                    )
-                self._balances[instruction.account] = available - instruction.amount
+                if available < amount:
+                    if not (self.partial and available > 0):
+                        return PaymentResult(
+                            instruction_id=instruction.id,
+                            status=PaymentStatus.failed,
+                            amount=ZERO,
+                            reason="insufficient-funds",
+                        )
+                    amount = available
+                self._balances[instruction.account] = available - amount
         reference = f"SIM{self._rng.getrandbits(40):012d}"
         return PaymentResult(
             instruction_id=instruction.id,
             status=PaymentStatus.succeeded,
-            amount=instruction.amount,
+            amount=amount,
             reference=reference,
             settled_at=now,
         )

@@ -84,7 +84,8 @@ def allocation_policies() -> st.SearchStrategy[AllocationPolicy]:
 class Op:
     """One step of a servicing script: ``kind`` with an amount or index where it needs one."""
 
-    kind: str  # "days", "repay", "prepay", "payoff", "reverse", "waive", "starve", "feed", "write-off"
+    # "days", "repay", "prepay", "payoff", "reverse", "waive", "starve", "short", "feed", "write-off"
+    kind: str
     days: int = 0
     amount: Decimal = Decimal(0)
     index: int = 0
@@ -92,8 +93,8 @@ class Op:
 
 def operations(max_size: int = 25) -> st.SearchStrategy[list[Op]]:
     """Scripts of disbursement-time operations: living days (with end of day), repayments,
-    prepayments, payoffs, reversals of earlier payments, waivers, write-offs, and cutting off or
-    restoring the borrower's account (so auto-debits fail or succeed)."""
+    prepayments, payoffs, reversals of earlier payments, waivers, write-offs, and cutting off,
+    leaving short or restoring the borrower's account (so collections fail, fall short or succeed)."""
     op = st.one_of(
         st.builds(Op, kind=st.just("days"), days=st.integers(1, 45)),
         st.builds(Op, kind=st.just("repay"), amount=money("0.01", "3000")),
@@ -102,6 +103,7 @@ def operations(max_size: int = 25) -> st.SearchStrategy[list[Op]]:
         st.builds(Op, kind=st.just("reverse"), index=st.integers(0, 50)),
         st.builds(Op, kind=st.just("waive"), amount=money("0.01", "50")),
         st.builds(Op, kind=st.just("starve")),
+        st.builds(Op, kind=st.just("short"), amount=money("0.01", "500")),
         st.builds(Op, kind=st.just("feed")),
         st.builds(Op, kind=st.just("write-off")),
     )

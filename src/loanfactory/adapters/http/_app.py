@@ -17,7 +17,13 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 import loanfactory
-from loanfactory.adapters.http import _routes_admin, _routes_catalog, _routes_origination, _routes_servicing
+from loanfactory.adapters.http import (
+    _routes_admin,
+    _routes_catalog,
+    _routes_origination,
+    _routes_payments,
+    _routes_servicing,
+)
 from loanfactory.adapters.http._auth import Authenticator
 from loanfactory.adapters.http._deps import ApiState, domain_problem, language, problem_response
 from loanfactory.adapters.http._edge import EdgeMiddleware
@@ -41,7 +47,12 @@ TAGS = [
     {"name": "offers", "description": "Accept or decline an offer; accepting draws up the contract (报价)"},
     {"name": "contracts", "description": "View and sign contracts (合同)"},
     {"name": "disbursements", "description": "Pay out loans, one or many (放款)"},
-    {"name": "loans", "description": "Loans, schedules, payoff, repayment and prepayment (贷后)"},
+    {"name": "loans", "description": "Loans, schedules and payoff quotes (贷后)"},
+    {
+        "name": "collections",
+        "description": "Repayment and prepayment requests, payment callbacks, offline payments and "
+        "reversals with four-eyes (收款与冲正)",
+    },
     {"name": "end of day", "description": "The end-of-day batch (日终)"},
     {"name": "products", "description": "Publish, pause and take products offline (产品上下架)"},
     {"name": "reports", "description": "Portfolio, overdue and regulatory reports (报表)"},
@@ -81,7 +92,7 @@ def create_app(
     app.state.loanfactory = ApiState(
         backend=backend, auth=auth, idempotency=idempotency or IdempotencyCache()
     )
-    for module in (_routes_catalog, _routes_origination, _routes_servicing, _routes_admin):
+    for module in (_routes_catalog, _routes_origination, _routes_servicing, _routes_payments, _routes_admin):
         app.include_router(module.router, prefix=PREFIX)
 
     @app.get("/healthz", include_in_schema=False)

@@ -140,10 +140,10 @@ class BatchDisbursementRequest(Body):
 
 
 class RepaymentRequest(Body):
-    """Repay (还款): the amount is allocated to penalty, fees, interest and principal as the product says."""
+    """Repay (还款): a collection of ``amount`` from the borrower's account. It is credited when the
+    payment system confirms it, by the amount confirmed, and allocated as the product says."""
 
     amount: StrictMoney = Field(examples=["4333.33"])
-    reference: Annotated[str | None, Field(max_length=100)] = None
 
 
 class PrepaymentRequest(Body):

@@ -188,7 +188,7 @@ def from_domain_error(
     exc: LoanfactoryError, lang: Language, *, in_body: bool
 ) -> tuple[int, list[FieldProblem]]:
     """The status and field problems for one of the core's exceptions."""
-    from loanfactory.errors import InvalidInput, NotFound, StateConflict
+    from loanfactory.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 
     if isinstance(exc, SpecError):
         errors = [
@@ -202,6 +202,8 @@ def from_domain_error(
         status = 422
     elif isinstance(exc, NotFound):
         status = 404
+    elif isinstance(exc, NotPermitted):  # before StateConflict, which it refines
+        status = 403
     elif isinstance(exc, StateConflict):
         status = 409
     else:

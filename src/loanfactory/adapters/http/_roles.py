@@ -3,7 +3,8 @@
 The table is the single source of truth: the guard of each route reads it, the OpenAPI document
 prints it, and the tests iterate over it to prove that every other role is refused. Segregation
 of duties is deliberate: ``admin`` manages keys, products' publication is the product manager's,
-money moves only through ``operations`` (or the customer repaying their own loan), credit
+money moves only through ``operations`` (or the customer asking to repay their own loan, which
+is credited when the payment system confirms it; its callbacks are signed, see ``SIGNED``), credit
 decisions belong to the officers and risk, and ``auditor`` reads everything but changes nothing.
 """
 
@@ -95,6 +96,14 @@ ROLE_TABLE: dict[str, Policy] = {
     "loans.payoff": _p(R.customer, R.officer, R.operations, R.auditor, own=True),
     "loans.repay": _p(R.customer, R.operations, money=True, own=True),
     "loans.prepay": _p(R.customer, R.operations, money=True, own=True),
+    "loans.collections": _p(*READERS, own=True),
+    # collections (收款): orders, offline payments and reversals under four-eyes (双人复核)
+    "collections.get": _p(*READERS, own=True),
+    "loans.offline_payments": _p(R.operations, money=True),
+    "loans.reversals": _p(R.operations, money=True),
+    "postings.list": _p(R.operations, R.auditor),
+    "postings.approve": _p(R.operations, money=True),
+    "postings.reject": _p(R.operations, keyed=True),
     # end of day (日终)
     "eod.run": _p(R.operations, R.admin),
     "eod.status": _p(R.operations, R.admin, R.risk, R.auditor),
@@ -108,7 +117,12 @@ ROLE_TABLE: dict[str, Policy] = {
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),
 }
-"""operation id -> policy; every ``/v1`` route has exactly one entry (tested)."""
+"""operation id -> policy; every ``/v1`` route has exactly one entry here or in SIGNED (tested)."""
+
+SIGNED: dict[str, str] = {
+    "payments.callback": "the payment system, by its signature (X-Signature headers), not an API key",
+}
+"""Operations called by another system that signs each message instead of presenting a credential."""
 
 
 def roles_line(operation: str) -> str:

@@ -1,4 +1,7 @@
-"""Routes: contracts (合同), disbursements (放款), loans (贷款), repayment and prepayment, end of day."""
+"""Routes: contracts (合同), disbursements (放款), loans (贷款), end of day (日终).
+
+Repayments, prepayments and the other collections are in ``_routes_payments``.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ from loanfactory.adapters.http._models import (
     BatchDisbursementRequest,
     DisbursementRequest,
     EodRequest,
-    PrepaymentRequest,
-    RepaymentRequest,
     SignRequest,
 )
 from loanfactory.adapters.http._roles import Principal, Role
@@ -142,46 +143,6 @@ async def payoff_quote(
 ) -> Response:
     await _own_loan(request, principal, loan_id)
     return render(await call(request, "payoff_quote", loan_id, on))
-
-
-@router.post(
-    "/loans/{loan_id}/repayments",
-    tags=["loans"],
-    **op("loans.repay", "Repay (还款)", extra={**LOAN_404, 409: "Loan closed"}),
-)
-async def repay(
-    request: Request,
-    loan_id: IdPath,
-    body: RepaymentRequest,
-    principal: Annotated[Principal, guard("loans.repay")],
-    idempotency_key: IdemKey = None,
-) -> Response:
-    await _own_loan(request, principal, loan_id)
-
-    async def run(key: str) -> object:
-        return await call(request, "repay", loan_id, body, actor=principal.subject, key=key)
-
-    return await idempotent(request, principal, idempotency_key, run)
-
-
-@router.post(
-    "/loans/{loan_id}/prepayments",
-    tags=["loans"],
-    **op("loans.prepay", "Prepay (提前还款)", extra={**LOAN_404, 409: "Not allowed now"}),
-)
-async def prepay(
-    request: Request,
-    loan_id: IdPath,
-    body: PrepaymentRequest,
-    principal: Annotated[Principal, guard("loans.prepay")],
-    idempotency_key: IdemKey = None,
-) -> Response:
-    await _own_loan(request, principal, loan_id)
-
-    async def run(key: str) -> object:
-        return await call(request, "prepay", loan_id, body, actor=principal.subject, key=key)
-
-    return await idempotent(request, principal, idempotency_key, run)
 
 
 @router.post(

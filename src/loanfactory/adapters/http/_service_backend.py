@@ -2,7 +2,8 @@
 ``lender.products``, ``lender.origination``, ``lender.servicing`` or the lender itself.
 
 This is wiring, not business logic: each method translates an HTTP request model into a call of
-the library and hands back what it returns (or a JSON view of it, :mod:`._views`). Two things
+the library and hands back what it returns (or a JSON view of it, :mod:`._views`); the
+collection methods are in :mod:`._payment_backend`. Two things
 the lender does not keep itself are kept here, through the same store: customers' notification
 settings (:class:`~loanfactory.adapters.notify.StoredPreferences`) and products' publication
 status (:class:`._statuses.ProductStatuses`).
@@ -24,17 +25,17 @@ from loanfactory.adapters.http._models import (
     DocumentIn,
     EodRequest,
     OfferAcceptance,
-    PrepaymentRequest,
     QuoteRequest,
     RecommendRequest,
-    RepaymentRequest,
     ReviewDecision,
     SignRequest,
 )
+from loanfactory.adapters.http._payment_backend import PaymentBackend
 from loanfactory.adapters.http._reports import Reports
 from loanfactory.adapters.http._statuses import ProductStatuses
 from loanfactory.adapters.http._views import JsonBytes, product_view, quote_json, quote_view
 from loanfactory.adapters.notify import NotificationPreferences, StoredPreferences
+from loanfactory.adapters.payments import Verifier
 from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, hint_for
 from loanfactory.lender import Lender, Payee
 from loanfactory.money import format_money
@@ -52,7 +53,6 @@ from loanfactory.origination import (
 from loanfactory.ports import ConcurrentUpdate
 from loanfactory.product import Product
 from loanfactory.servicing import Contract, EodRun, Loan
-from loanfactory.spec import Reamortisation
 from loanfactory.spec.product import Status
 
 
@@ -64,8 +64,11 @@ class PreferenceStore(Protocol):
     ) -> NotificationPreferences: ...
 
 
-class ServiceBackend:
-    """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services."""
+class ServiceBackend(PaymentBackend):
+    """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
+
+    ``callbacks`` verifies the payment system's signed callbacks (none: they are refused).
+    """
 
     def __init__(
         self,
@@ -73,8 +76,10 @@ class ServiceBackend:
         *,
         preferences: PreferenceStore | None = None,
         statuses: ProductStatuses | None = None,
+        callbacks: Verifier | None = None,
     ) -> None:
         self.lender = lender
+        self.callbacks = callbacks
         self.preferences = preferences or StoredPreferences(lender.store, now=lender.clock.now)
         self.statuses = statuses or ProductStatuses(lender.store, lender.products, now=lender.clock.now)
         self.reports = Reports(lender)
@@ -374,18 +379,6 @@ class ServiceBackend:
 
     def payoff_quote(self, loan_id: str, on: date | None) -> Any:
         return self.lender.servicing.payoff_quote(loan_id, on=on)
-
-    def repay(self, loan_id: str, request: RepaymentRequest, *, actor: str, key: str) -> Any:
-        return self.lender.servicing.repay(loan_id, request.amount, key=key, actor=actor)
-
-    def prepay(self, loan_id: str, request: PrepaymentRequest, *, actor: str, key: str) -> Any:
-        return self.lender.servicing.prepay(
-            loan_id,
-            key=key,
-            principal=request.amount,
-            reamortisation=Reamortisation(request.mode),
-            actor=actor,
-        )
 
     # --- end of day, products, reports ---------------------------------------------------------
 

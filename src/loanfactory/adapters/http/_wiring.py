@@ -11,7 +11,8 @@ A :class:`Worker` does what no request does, every ``relay_interval`` seconds on
 - sends queued notifications through the *one* notification path of the server,
   :class:`~loanfactory.adapters.notify.NotificationRelay` (see ``docs/notifications.md`` for why
   not origination's ``relay_outbox``), with customers' stored settings applied;
-- submits queued payment orders and applies the gateway's answers (disbursements and debits);
+- submits queued payment orders and applies the gateway's answers (disbursements and
+  collections), and polls the orders still pending (callbacks arrive on their own route);
 - applies product statuses recorded by other server processes.
 """
 
@@ -21,7 +22,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from loanfactory.adapters.http._limits import RateLimiter
 from loanfactory.adapters.http._roles import Role
 from loanfactory.adapters.http._service_backend import ServiceBackend
 from loanfactory.adapters.http._statuses import ProductStatuses
+from loanfactory.adapters.payments import Verifier
 from loanfactory.errors import InvalidInput
 from loanfactory.lender import Lender
 from loanfactory.ports import Clock, CreditBureau, KycVerifier, PaymentGateway, SignatureProvider, Store
@@ -64,12 +66,18 @@ class ServerSettings:
 
 @dataclass
 class Providers:
-    """The outside services; None: the simulated provider of :mod:`loanfactory.testing`."""
+    """The outside services; None: the simulated provider of :mod:`loanfactory.testing`.
+
+    ``callbacks`` verifies the payment system's signed callbacks (``POST /v1/payments/callbacks``);
+    without it they are refused. ``LOANFACTORY_GATEWAY_URL`` and its keys (see
+    :mod:`loanfactory.adapters.payments`) configure both when no gateway is given.
+    """
 
     kyc: KycVerifier | None = None
     bureau: CreditBureau | None = None
     gateway: PaymentGateway | None = None
     signer: SignatureProvider | None = None
+    callbacks: Verifier | None = None
 
 
 @dataclass
@@ -139,6 +147,12 @@ def build_server(
 
     clock = clock or SystemClock()
     given = providers or Providers()
+    if given.gateway is None:
+        from loanfactory.adapters.payments import payments_from_env
+
+        connection = payments_from_env(settings.environ)
+        if connection is not None:
+            given = replace(given, gateway=connection.gateway, callbacks=connection.callbacks)
     simulated = [
         name
         for name, value in (
@@ -189,7 +203,7 @@ def build_server(
     restored = statuses.restore()
     notes += [f"product status from the store: {line}" for line in restored.changed]
     notes += restored.warnings
-    backend = ServiceBackend(lender, preferences=preferences, statuses=statuses)
+    backend = ServiceBackend(lender, preferences=preferences, statuses=statuses, callbacks=given.callbacks)
     ring, generated = key_ring(settings)
     secret = settings.token_secret or settings.environ.get(ENV_TOKEN_SECRET)
     auth = Authenticator(ring, TokenSigner(secret) if secret else None)
