@@ -218,6 +218,28 @@ NOTICE_KINDS: Mapping[str, NoticeKind] = _register(
         (LOAN, _f("amount", "money", "4333.33"), _f("held_credit", "money", "0.00")),
     ),
     NoticeKind(
+        "prepayment_refused",
+        "servicing",
+        "提前还款未办理",
+        "prepayment not made",
+        (LOAN, _f("amount", "money", "60000.00"), _f("reason", "text", "the quote is 60,412.50")),
+    ),
+    NoticeKind(
+        "posting_review",
+        "servicing",
+        "手工入账待复核（员工）",
+        "manual posting to review (staff)",
+        (
+            LOAN,
+            _f("posting", "text", "mpo_000001"),
+            _f("kind", "text", "payment"),
+            _f("amount", "money", "80000.00"),
+            _f("reference", "text", "BANK-20260115-0001"),
+            _f("maker", "text", "ops.wang"),
+        ),
+        audience="staff",
+    ),
+    NoticeKind(
         "settlement_notice",
         "servicing",
         "结清通知",

@@ -258,7 +258,14 @@ class ManualOps(ReversalOps):
             body=f"贷款 {record.loan_id} 的{what} {format_money(record.amount)} 元"
             f"（流水号 {record.reference}）待复核，经办人 {record.maker}。",
             dedup_key=f"posting-review:{record.id}:{stored.version}",
-            data={"posting": record.id, "loan_id": record.loan_id},
+            data={
+                "posting": record.id,
+                "loan_id": record.loan_id,
+                "kind": record.posting.value,
+                "amount": format_money(record.amount),
+                "reference": record.reference,
+                "maker": record.maker,
+            },
         )
         return stored
 

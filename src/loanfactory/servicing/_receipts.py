@@ -275,7 +275,7 @@ class ReceiptOps(PrepaymentOps):
             self.notify(
                 tx,
                 recipient=loan.customer_id,
-                template="repayment_receipt",
+                template="prepayment_refused",
                 body=f"已收到您的款项 {format_money(confirmation.amount)} 元，但未能办理提前还款，"
                 "款项已用于归还到期款项，余额作为溢缴款留存。",
                 dedup_key=f"prepayment-short:{order.id}",
