@@ -9,22 +9,43 @@ A chain alone cannot show that its newest records were cut off: the rest still l
 therefore keep the newest link apart as an :class:`AuditHead` (sequence and hash), and
 ``verify_chain(records, head=...)`` also checks that the chain reaches it. Publishing the head
 elsewhere from time to time (an anchor) also catches someone who rewrote the head itself.
+
+Money is in the chain without anyone having to remember it: every store writes a link for each
+ledger posting (action :data:`POSTED`, subject the loan, the whole posting by value, see
+:func:`posting_state`) and one for each new or changed money record — an entity kind that names
+``audited`` fields, such as a loan, a disbursement or a payment order (action ``<kind>.state``,
+see :func:`entity_state`). Personal data among those fields (an account number, a name) is kept
+as a digest made by the store's ``seal`` (a keyed HMAC when the store has a PII key), never in
+clear. These links are written when the transaction commits, after the writes they record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from loanfactory.ports import AuditRecord
+from loanfactory.entity import Entity
+from loanfactory.ports import AuditRecord, LedgerEntryRecord
 
 GENESIS = "0" * 64
+
+POSTED = "ledger.posted"
+"""The action of the link each ledger posting gets; its subject is the loan id."""
+
+STATE = ".state"
+"""The action of a money record's link ends so: ``loan.state``, ``disbursement.state`` ..."""
+
+LEDGER_ACTOR = "ledger"
+STORE_ACTOR = "store"
+
+Seal = Callable[[str], str]
+"""Turns a personal-data value into the digest the chain keeps."""
 
 
 def canonical_json(value: Any) -> str:
@@ -183,3 +204,68 @@ def verify_chain(records: Iterable[AuditRecord], head: AuditHead | None = None) 
             f"the chain has {head.sequence})",
         )
     return None
+
+
+# --- money in the chain ---------------------------------------------------------------------------
+
+
+def plain_seal(value: str) -> str:
+    """The digest of a personal-data value for a store without a PII key (whose data is in clear
+    anyway): SHA-256. A store with a key seals with a keyed HMAC instead."""
+    return "sha256:" + hashlib.sha256(f"loanfactory audit seal v1\n{value}".encode()).hexdigest()
+
+
+def posting_state(entry: LedgerEntryRecord) -> dict[str, Any]:
+    """What the chain keeps of a ledger posting: every field, by value (``100.00`` = ``100``,
+    times in UTC), so a posting read back from any store gives the same state."""
+    state: dict[str, Any] = _normal(entry.model_dump(mode="python"))
+    return state
+
+
+def state_action(kind: str) -> str:
+    return kind + STATE
+
+
+def entity_state(entity: Entity, seal: Seal) -> dict[str, Any]:
+    """What the chain keeps of a money record: its ``audited`` fields by value and its
+    ``audited_sealed`` fields as ``seal`` digests (an empty value stays empty)."""
+    kind = type(entity)
+    values: dict[str, Any] = {name: getattr(entity, name) for name in kind.audited}
+    for name in kind.audited_sealed:
+        value = getattr(entity, name)
+        values[name] = seal(str(value)) if value not in (None, "") else value
+    state: dict[str, Any] = _normal(values)
+    return state
+
+
+def is_audited(kind: type[Entity]) -> bool:
+    return bool(kind.audited or kind.audited_sealed)
+
+
+def state_changed(before: Entity | None, after: Entity) -> bool:
+    """Whether ``after`` needs a link: it is new, or one of its audited fields changed."""
+    kind = type(after)
+    if not is_audited(kind):
+        return False
+    if before is None:
+        return True
+    return any(getattr(before, n) != getattr(after, n) for n in (*kind.audited, *kind.audited_sealed))
+
+
+def state_digest(state: dict[str, Any]) -> str:
+    """SHA-256 of a state's canonical JSON, to compare states without keeping them."""
+    return hashlib.sha256(canonical_json(state).encode()).hexdigest()
+
+
+def _normal(value: Any) -> Any:
+    return json.loads(canonical_json(_utc(_by_value(value))))
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dict):
+        return {k: _utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utc(v) for v in value]
+    return value

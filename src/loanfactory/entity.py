@@ -30,6 +30,10 @@ class Entity(BaseModel):
 
     kind: ClassVar[str] = "entity"
     indexes: ClassVar[tuple[str, ...]] = ()
+    # Money records name the fields whose every change the store writes into the audit chain
+    # (loanfactory.audit): ``audited`` as they are, ``audited_sealed`` (personal data) as a digest.
+    audited: ClassVar[tuple[str, ...]] = ()
+    audited_sealed: ClassVar[tuple[str, ...]] = ()
 
     id: str
     version: int = 0

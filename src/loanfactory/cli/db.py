@@ -1,21 +1,24 @@
-"""``loanfactory db``: migrate and check the database, verify the audit chain.
+"""``loanfactory db``: migrate and check the database, verify the audit chain and the books.
 
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``.
 Exit codes: 0 fine, 1 the check found a problem (schema not at head or drifted, audit chain
-broken, personal data left under an older PII key), 2 a usage error (bad URL, database
-unreachable, no PII key).
+broken, a posting or balance that disagrees with it, personal data left under an older PII key),
+2 a usage error (bad URL, database unreachable, no PII key where one is needed).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from loanfactory.cli import language
 from loanfactory.errors import LoanfactoryError
+
+if TYPE_CHECKING:
+    from loanfactory.servicing import Finding
 
 DB_OPTION = click.option(
     "--db",
@@ -29,7 +32,7 @@ DB_OPTION = click.option(
 
 @click.group()
 def db() -> None:
-    """Manage the database: upgrade, check, current, verify-audit, rotate-pii-key."""
+    """Manage the database: upgrade, check, current, verify-audit, audit-head, rotate-pii-key."""
 
 
 def _engine(ctx: click.Context, url: str | None) -> Any:
@@ -107,33 +110,46 @@ def current(ctx: click.Context, url: str | None) -> None:
 @click.option(
     "--anchor", default=None, metavar="SEQ:HASH", help="A head published earlier that must still hold."
 )
+@click.option("--chain-only", is_flag=True, help="Check the hash chain alone, not the books against it.")
 @click.pass_context
-def verify_audit(ctx: click.Context, url: str | None, anchor: str | None) -> None:
-    """Verify the hash chain of the audit log; print the head to publish as the next anchor."""
-    from loanfactory.adapters.sql import SqlStore
-    from loanfactory.adapters.sql import verify_audit as verify
-    from loanfactory.audit import AuditHead
+def verify_audit(ctx: click.Context, url: str | None, anchor: str | None, chain_only: bool) -> None:
+    """Verify the audit chain, then every posting, money record and loan balance against it.
 
-    pinned = None
-    if anchor:
-        sequence, _, digest = anchor.partition(":")
-        if not sequence.isdigit() or len(digest) != 64:
-            raise click.UsageError("--anchor must be SEQUENCE:SHA256HEX, as printed by this command")
-        pinned = AuditHead(int(sequence), digest)
-    _engine(ctx, url).dispose()
+    Prints one JSON object: ``intact``, the verified ``head`` (publish it as the next anchor), and
+    each finding (a posting edited, deleted or inserted around the store, a record changed, a
+    loan whose postings no longer give its state).
+    """
+    from loanfactory.adapters.sql import verify_audit as verify_chain
+    from loanfactory.adapters.sql import verify_books
+
+    pinned = _anchor(anchor)
+    store = _store(ctx, url)
+    lang = language(ctx)
+    findings: tuple[Finding, ...] = ()
+    counts: dict[str, int] = {}
     try:
-        store = SqlStore(url, cipher=None, migrate=False)
-    except LoanfactoryError as exc:
-        raise click.UsageError(exc.localized(language(ctx))) from None
-    try:
-        broken = verify(store, anchor=pinned)
-        head = store.audit_head()
+        if chain_only:
+            broken, head = verify_chain(store, anchor=pinned), store.audit_head()
+        else:
+            report = verify_books(store, anchor=pinned)
+            broken, head, findings = report.chain, report.head, report.findings
+            counts = {"postings": report.postings, "records": report.records}
+    except LoanfactoryError as exc:  # e.g. encrypted personal data and no key to read it
+        raise click.UsageError(exc.localized(lang)) from None
     finally:
         store.dispose()
+    out: dict[str, Any] = {"intact": broken is None and not findings, "head": f"{head.sequence}:{head.hash}"}
     if broken is not None:
-        click.echo(json.dumps({"intact": False, "sequence": broken.sequence, "reason": broken.reason}))
+        out.update({"sequence": broken.sequence, "reason": broken.reason})
+    out.update(counts)
+    if not chain_only:
+        out["findings"] = [
+            {"code": f.code, "subject": f.subject, "message": f.message_zh if lang == "zh" else f.message}
+            for f in findings
+        ]
+    click.echo(json.dumps(out, ensure_ascii=False))
+    if not out["intact"]:
         sys.exit(1)
-    click.echo(json.dumps({"intact": True, "head": f"{head.sequence}:{head.hash}"}))
 
 
 @db.command("rotate-pii-key")
@@ -171,3 +187,45 @@ def rotate_pii_key(ctx: click.Context, url: str | None, dry_run: bool) -> None:
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     if report.changed_meanwhile or (dry_run and report.left_behind):
         sys.exit(1)
+
+
+@db.command("audit-head")
+@DB_OPTION
+@click.pass_context
+def audit_head(ctx: click.Context, url: str | None) -> None:
+    """Print the newest link of the audit chain, to publish elsewhere (an external anchor).
+
+    The ``anchor`` printed (``SEQUENCE:SHA256``) is what ``verify-audit --anchor`` takes later:
+    if the chain is ever rewritten, even with its head row, it no longer contains the anchor.
+    """
+    store = _store(ctx, url)
+    try:
+        with store.transaction() as tx:
+            head = tx.audit.head()
+            newest = tx.audit.record(head.sequence)
+    finally:
+        store.dispose()
+    at = newest.at.isoformat() if newest is not None else None
+    anchor = f"{head.sequence}:{head.hash}"
+    click.echo(json.dumps({"sequence": head.sequence, "hash": head.hash, "at": at, "anchor": anchor}))
+
+
+def _anchor(text: str | None) -> Any:
+    from loanfactory.audit import AuditHead
+
+    if not text:
+        return None
+    sequence, _, digest = text.partition(":")
+    if not sequence.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise click.UsageError("--anchor must be SEQUENCE:SHA256HEX, as printed by this command")
+    return AuditHead(int(sequence), digest)
+
+
+def _store(ctx: click.Context, url: str | None) -> Any:
+    from loanfactory.adapters.sql import SqlStore
+
+    _engine(ctx, url).dispose()
+    try:
+        return SqlStore(url, cipher="env", migrate=False)
+    except LoanfactoryError as exc:
+        raise click.UsageError(exc.localized(language(ctx))) from None

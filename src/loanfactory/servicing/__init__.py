@@ -21,6 +21,7 @@ from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._eod import STEPS, SimulatedCrash
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
+from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
 from loanfactory.servicing._lines import LineCommands, OriginationCreditLines
 from loanfactory.servicing._loan import (
     CATEGORIES,
@@ -97,6 +98,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Allocation",
     "AllocationPolicy",
     "Assessment",
+    "AuditReport",
     "BASE_CLAUSES",
     "Book",
     "BookAssessment",
@@ -121,9 +123,11 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "EodCalendar",
     "EodRun",
     "EodStep",
+    "Finding",
     "Installment",
     "InstallmentState",
     "InstallmentStatus",
+    "LedgerAudit",
     "LedgerIdentityError",
     "LineCommands",
     "Loan",
@@ -131,6 +135,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "LoanDay",
     "LoanRequest",
     "LoanStatus",
+    "MONEY_RECORDS",
     "ManualKind",
     "ManualPosting",
     "ManualStatus",
@@ -176,5 +181,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "required_clauses",
     "rmb_upper",
     "tier_index",
+    "verify_books",
     "waterfall",
 ]

@@ -104,6 +104,8 @@ class Loan(Entity):
         "credit_line_id",
         "attention_on",
     )
+    audited: ClassVar[tuple[str, ...]] = ("customer_id", "product_code", "amount", "status", "closed_on")
+    audited_sealed: ClassVar[tuple[str, ...]] = ("account", "account_name", "payee", "payee_account")
 
     customer_id: str
     product_code: str

@@ -63,6 +63,16 @@ class Disbursement(Entity):
 
     kind: ClassVar[str] = "disbursement"
     indexes: ClassVar[tuple[str, ...]] = ("loan_id", "status", "idempotency_key")
+    audited: ClassVar[tuple[str, ...]] = (
+        "loan_id",
+        "tranche",
+        "milestone",
+        "amount",
+        "status",
+        "settled_on",
+        "reference",
+    )
+    audited_sealed: ClassVar[tuple[str, ...]] = ("payee", "payee_account")
 
     loan_id: str
     tranche: int = 1
@@ -100,6 +110,15 @@ class DebitOrder(Entity):
 
     kind: ClassVar[str] = "debit_order"
     indexes: ClassVar[tuple[str, ...]] = ("loan_id", "status", "idempotency_key")
+    audited: ClassVar[tuple[str, ...]] = (
+        "loan_id",
+        "amount",
+        "direction",
+        "status",
+        "collected",
+        "settled_on",
+        "reference",
+    )
 
     loan_id: str
     amount: Money

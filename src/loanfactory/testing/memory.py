@@ -9,6 +9,11 @@ run on both. Stored values are copies: changing a dict inside an entity after sa
 inside one read back, does not change what is stored (as with a database). Only the parts that
 can change are copied (:mod:`loanfactory.testing._clone`), and indexed attributes are looked up
 through hash indexes, so a store holding a large book stays fast.
+
+As in the SQL store, every ledger posting and every new or changed money record (an entity kind
+with ``audited`` fields) gets its link in the audit chain when the transaction commits
+(:mod:`loanfactory.audit`); the links are stamped by ``clock`` when one is given, else with the
+newest time the transaction carries (its postings and events).
 """
 
 from __future__ import annotations
@@ -16,16 +21,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from loanfactory.audit import EMPTY_HEAD, AuditHead, make_record
+from loanfactory.audit import (
+    EMPTY_HEAD,
+    LEDGER_ACTOR,
+    POSTED,
+    STORE_ACTOR,
+    AuditHead,
+    entity_state,
+    make_record,
+    plain_seal,
+    posting_state,
+    state_action,
+    state_changed,
+)
 from loanfactory.entity import DomainEvent, Entity
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import (
     AuditLog,
     AuditRecord,
+    Clock,
     ConcurrentUpdate,
     EventLog,
     Ledger,
@@ -63,10 +81,11 @@ class _State:
 class MemoryStore:
     """State in dictionaries; for tests, examples and embedding without a database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock | None = None) -> None:
         self._state = _State()
         self._lock = threading.RLock()
         self._local = threading.local()
+        self.clock = clock
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -75,7 +94,7 @@ class MemoryStore:
             yield current
             return
         with self._lock:
-            tx = _MemoryTransaction(self._state)
+            tx = _MemoryTransaction(self._state, self.clock)
             self._local.tx = tx
             try:
                 yield tx
@@ -103,6 +122,27 @@ class MemoryStore:
         """Delete an audit record (to test that the verifier notices)."""
         with self._lock:
             self._state.audit = [r for r in self._state.audit if r.sequence != sequence]
+
+    def tamper_posting(self, entry_id: str, **changes: Any) -> None:
+        """Edit a ledger posting in place, or delete it with ``changes`` empty (to test that
+        ``verify_books`` notices)."""
+        with self._lock:
+            for loan_id, entries in self._state.ledger.items():
+                for i, entry in enumerate(entries):
+                    if entry.id == entry_id:
+                        if changes:
+                            entries[i] = entry.model_copy(update=changes)
+                        else:
+                            del entries[i]
+                        self._state.ledger[loan_id] = entries
+                        return
+        raise KeyError(entry_id)
+
+    def tamper_entity(self, kind: type[Entity], id: str, **changes: Any) -> None:
+        """Edit a stored entity in place, bypassing versions and links (to test verification)."""
+        with self._lock:
+            table = self._state.entities[kind.kind]
+            table[id] = table[id].model_copy(update=changes)
 
 
 class _Repo:
@@ -357,8 +397,9 @@ class _Events:
 
 
 class _MemoryTransaction:
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, clock: Clock | None = None) -> None:
         self.state = state
+        self.clock = clock
         self.pending: dict[str, dict[str, Entity]] = {}
         self.pending_ledger: list[LedgerEntryRecord] = []
         self.pending_ledger_ids: set[str] = set()
@@ -381,7 +422,33 @@ class _MemoryTransaction:
             repo = self._repos[kind.kind] = _Repo(self, kind)
         return cast(Any, repo)
 
+    def _money_links(self) -> None:
+        """Chain the postings and the new or changed money records of this transaction."""
+        links: list[tuple[datetime, str, str, str, dict[str, Any]]] = [
+            (e.posted_at, LEDGER_ACTOR, POSTED, e.loan_id, posting_state(e)) for e in self.pending_ledger
+        ]
+        moment: datetime | None = None
+        for kind, entities in self.pending.items():
+            committed = self.state.entities.get(kind, {})
+            for id, entity in entities.items():
+                if state_changed(committed.get(id), entity):
+                    moment = moment or self._moment()
+                    after = entity_state(entity, plain_seal)
+                    links.append((moment, STORE_ACTOR, state_action(kind), id, after))
+        for at, actor, action, subject, after in links:
+            self.audit.append(actor=actor, action=action, subject=subject, at=at, after=after)
+
+    def _moment(self) -> datetime:
+        if self.clock is not None:
+            return self.clock.now()
+        times = [e.at for e in self.pending_events] + [e.posted_at for e in self.pending_ledger]
+        times += [r.at for r in self.pending_audit]
+        if times:
+            return max(times)
+        return self.state.audit[-1].at if self.state.audit else datetime(1970, 1, 1, tzinfo=UTC)
+
     def commit(self) -> None:
+        self._money_links()
         state = self.state
         for kind, entities in self.pending.items():
             committed = state.entities.setdefault(kind, {})

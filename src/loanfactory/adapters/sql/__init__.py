@@ -14,6 +14,7 @@
         tx.audit.append(actor=..., action=..., subject=..., at=...)  # hash-chained
     relay(store, notifier, clock)                       # deliver pending outbox messages
     verify_audit(store)                                 # None, or the first broken link
+    verify_books(store).intact                          # ... and every posting and balance against it
 
 See ``docs/persistence.md`` for URLs, migrations, retention and PII encryption.
 """
@@ -42,7 +43,7 @@ from loanfactory.adapters.sql._rotation import KeyRotation, rotate_pii_key
 from loanfactory.adapters.sql._schema import Base, metadata
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
-from loanfactory.adapters.sql._verify import verify_audit
+from loanfactory.adapters.sql._verify import verify_audit, verify_books
 from loanfactory.adapters.sql.entities import default_mappings
 
 __all__ = [
@@ -79,4 +80,5 @@ __all__ = [
     "rotate_pii_key",
     "upgrade",
     "verify_audit",
+    "verify_books",
 ]

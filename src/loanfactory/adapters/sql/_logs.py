@@ -60,6 +60,7 @@ class SqlLedger:
             "body": entity_body(entry),
         }
         if self._tx.insert_new(table_of(LedgerRow), values):
+            self._tx.chain_posting(entry)
             return
         connection = self._tx.connection
         if connection.execute(select(LedgerRow.id).where(LedgerRow.id == entry.id)).first():
@@ -218,11 +219,31 @@ class SqlAudit:
         self._head = AuditHead(record.sequence, record.hash)
         return record
 
+    def extend(self, links: list[tuple[datetime, str, str, str, dict[str, Any]]]) -> None:
+        """Append ``(at, actor, action, subject, after)`` links in one statement and one head update."""
+        if not links:
+            return
+        head = self._head or self._lock_head()
+        records = []
+        for at, actor, action, subject, after in links:
+            record = make_record(head, at=at, actor=actor, action=action, subject=subject, after=after)
+            records.append(record)
+            head = AuditHead(record.sequence, record.hash)
+        connection = self._tx.connection
+        connection.execute(_AUDIT_INSERT, [record_values(r) for r in records])
+        connection.execute(_HEAD_UPDATE, {"sequence": head.sequence, "hash": head.hash})
+        self._head = head
+
     def records(self, subject: str | None = None) -> list[AuditRecord]:
         query = select(AuditRow).order_by(AuditRow.sequence)
         if subject is not None:
             query = query.where(AuditRow.subject == subject)
         return [row_record(row) for row in self._tx.connection.execute(query).all()]
+
+    def record(self, sequence: int) -> AuditRecord | None:
+        """The link with this sequence number, if it is stored."""
+        row = self._tx.connection.execute(select(AuditRow).where(AuditRow.sequence == sequence)).first()
+        return None if row is None else row_record(row)
 
     def head(self) -> AuditHead:
         row = self._tx.connection.execute(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from loanfactory.adapters.sql._mapping import EntityMapping
+from loanfactory.audit import is_audited
 from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import ConcurrentUpdate
@@ -56,6 +57,7 @@ class SqlRepository:
         self._mapping = mapping
         self._table = mapping.table
         self._sql = _statements(mapping.table)
+        self._audited = is_audited(mapping.entity)  # changes are chained at commit (loanfactory.audit)
 
     def __repr__(self) -> str:
         return f"SqlRepository({self._mapping.kind!r})"
@@ -93,10 +95,13 @@ class SqlRepository:
                 field="id",
                 message_zh=f"{self._mapping.kind} '{entity.id}' 已存在",
             )
+        if self._audited:
+            self._tx.chain_state(None, stored)
         return stored
 
     def update(self, entity: Entity) -> Entity:
         self._check_type(entity)
+        before = self._before(entity) if self._audited else None
         stored = entity.model_copy(update={"version": entity.version + 1})
         values = {
             "b_id": entity.id,
@@ -108,6 +113,8 @@ class SqlRepository:
         }
         connection = self._tx.connection
         if connection.execute(self._sql.update, values).rowcount == 1:
+            if self._audited:
+                self._tx.chain_state(before, stored)
             return stored
         current = connection.execute(self._sql.version, {"b_id": entity.id}).scalar()
         if current is None:
@@ -138,13 +145,26 @@ class SqlRepository:
                 query = query.where(sql_column.is_(None) if stored[0] is None else sql_column == stored[0])
         order = table.c.id.collate("C") if self._tx.dialect == "postgresql" else table.c.id
         rows = self._tx.connection.execute(query.order_by(order)).all()
-        return [self._mapping.load(row.body, row.version, self._tx.cipher) for row in rows]
+        return [self._loaded(row.body, row.version) for row in rows]
 
     def _one(self, query: Select[Any], id: str) -> Entity | None:
         row = self._tx.connection.execute(query, {"b_id": id}).first()
         if row is None:
             return None
-        return self._mapping.load(row.body, row.version, self._tx.cipher)
+        return self._loaded(row.body, row.version)
+
+    def _loaded(self, body: Any, version: int) -> Entity:
+        entity = self._mapping.load(body, version, self._tx.cipher)
+        if self._audited:
+            self._tx.saw(entity)
+        return entity
+
+    def _before(self, entity: Entity) -> Entity | None:
+        """The stored money record an update replaces (as first read in this transaction)."""
+        seen = self._tx.seen(self._mapping.kind, entity.id)
+        if seen is not None and seen.version <= entity.version:
+            return seen
+        return self._one(self._sql.find, entity.id)
 
     def _check_type(self, entity: Entity) -> None:
         if not isinstance(entity, self._mapping.entity):

@@ -28,9 +28,20 @@ from loanfactory.adapters.sql._engine import concurrency_error, database_url, ma
 from loanfactory.adapters.sql._logs import SqlAudit, SqlEvents, SqlInbox, SqlLedger, SqlOutbox
 from loanfactory.adapters.sql._mapping import EntityMappings
 from loanfactory.adapters.sql._repo import SqlRepository
-from loanfactory.audit import AuditHead
+from loanfactory.audit import (
+    LEDGER_ACTOR,
+    POSTED,
+    STORE_ACTOR,
+    AuditHead,
+    Seal,
+    entity_state,
+    plain_seal,
+    posting_state,
+    state_action,
+    state_changed,
+)
 from loanfactory.entity import Entity
-from loanfactory.ports import Clock, ConcurrentUpdate
+from loanfactory.ports import Clock, ConcurrentUpdate, LedgerEntryRecord
 
 E = TypeVar("E", bound=Entity)
 
@@ -101,6 +112,7 @@ class SqlStore:
                 self._local.tx = tx
                 try:
                     yield tx
+                    tx.chain_money()
                 finally:
                     self._local.tx = None
         except DBAPIError as exc:
@@ -144,6 +156,9 @@ class SqlTransaction:
         self.archive = Archive(self, store.retention)
         self.catalog = ProductCatalog(self)
         self._repos: dict[str, SqlRepository] = {}
+        self._postings: list[LedgerEntryRecord] = []
+        self._states: dict[tuple[str, str], tuple[Entity | None, Entity]] = {}
+        self._seen: dict[tuple[str, str], Entity] = {}
 
     def repo(self, kind: type[E]) -> Any:
         repo = self._repos.get(kind.kind)
@@ -153,6 +168,40 @@ class SqlTransaction:
 
     def now(self) -> datetime:
         return self.store.clock.now()
+
+    # --- money in the audit chain (loanfactory.audit), written at commit -------------------------
+
+    @property
+    def seal(self) -> Seal:
+        """How personal data in a money record's link is digested: the PII key's HMAC, if any."""
+        return self.cipher.blind if self.cipher is not None else plain_seal
+
+    def chain_posting(self, entry: LedgerEntryRecord) -> None:
+        self._postings.append(entry)
+
+    def saw(self, entity: Entity) -> None:
+        """A money record as read: what a later update is compared with."""
+        self._seen.setdefault((entity.kind, entity.id), entity)
+
+    def seen(self, kind: str, id: str) -> Entity | None:
+        return self._seen.get((kind, id))
+
+    def chain_state(self, before: Entity | None, after: Entity) -> None:
+        key = (after.kind, after.id)
+        first = self._states[key][0] if key in self._states else before
+        self._states[key] = (first, after)
+
+    def chain_money(self) -> None:
+        links = [(e.posted_at, LEDGER_ACTOR, POSTED, e.loan_id, posting_state(e)) for e in self._postings]
+        changed = [
+            (key, after) for key, (before, after) in self._states.items() if state_changed(before, after)
+        ]
+        if changed:
+            at, seal = self.now(), self.seal
+            links += [(at, STORE_ACTOR, state_action(k), id, entity_state(e, seal)) for (k, id), e in changed]
+        self.audit.extend(links)
+        self._postings.clear()
+        self._states.clear()
 
     def insert_new(self, table: Table, values: dict[str, Any]) -> bool:
         """Insert unless a unique key is taken; True when the row went in."""
