@@ -48,7 +48,13 @@ from loanfactory.schedule import LoanTerms, annual_percentage_rate, build_schedu
 from loanfactory.servicing import Loan, LoanRequest, LoanStatus, Servicing, ServicingConfig
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock, MemoryStore, SimulatedGateway, SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    SimulatedGateway,
+    SimulatedSigner,
+    seed_payout_account,
+)
 
 PRODUCTS = Path(__file__).resolve().parents[1] / "products"
 START = date(2026, 1, 1)
@@ -198,6 +204,14 @@ def _open(
         account=borrower.account,
         account_name=f"客户{borrower.index}",
         payee_category="consumption",
+        # a simulated borrower's card, as if verified by its four elements at registration
+        payout_account_id=seed_payout_account(
+            servicing.store,
+            customer_id=f"cust-{borrower.index:05d}",
+            number=borrower.account,
+            holder=f"客户{borrower.index}",
+            at=servicing.clock.now(),
+        ).id,
     )
     key = f"b{borrower.index}"
     contract = servicing.open_loan(request, key=f"{key}-open")

@@ -12,6 +12,12 @@ the demo and the end-of-day command) works with one object::
     lender.servicing.disburse(contract.loan_id, key="disburse-42")
     lender.end_of_day(date(2026, 1, 31))
 
+Payout accounts: the contract names where the money goes, and only a verified account qualifies —
+the customer's current payout account (:attr:`Lender.payout_accounts`: a card that passed the
+four-element check, or a corporate account confirmed by a small deposit), and under entrusted
+payment a payee account the customer verified the same way. Nobody names an account at
+acceptance; the customer changes theirs through ``payout_accounts`` (and only they may).
+
 Credit lines: with the default ``occupy_on=approval`` an approved offer holds its amount on the
 customer's line; at disbursement the hold is handed over to the loan in the same transaction
 (:class:`~loanfactory.servicing.OriginationCreditLines`), and repaid principal gives it back.
@@ -26,11 +32,13 @@ from datetime import date
 from typing import Any, Literal
 
 from loanfactory.entity import IdFactory, UuidIds
-from loanfactory.errors import InvalidInput
+from loanfactory.errors import StateConflict
 from loanfactory.origination import Origination
 from loanfactory.origination.application import Application
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.offer import Offer
+from loanfactory.origination.payout_account import PayoutAccount, payee_account_for, payout_account_for
+from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import (
     Clock,
@@ -71,7 +79,8 @@ _PURPOSES_ZH = {
 
 @dataclass(frozen=True, slots=True)
 class Payee:
-    """Whom the money goes to under entrusted payment (受托支付), and for what (资金用途)."""
+    """Whom the money goes to under entrusted payment (受托支付), and for what (资金用途): the name
+    and number of a payee account the customer verified (:meth:`PayoutAccounts.add_payee`)."""
 
     name: str
     account: str
@@ -141,45 +150,43 @@ class Lender:
             monitor=monitor,
             lpr=lpr or settings.lpr,
         )
+        self.payout_accounts = PayoutAccounts(
+            store=store, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
+        )
 
     def accept_offer(
         self,
         offer_id: str,
         *,
         key: str,
-        account: str | None = None,
-        account_name: str | None = None,
         payee: Payee | None = None,
         languages: tuple[str, ...] = (),
         actor: str = "system",
     ) -> Contract:
         """The borrower accepts an offer: the offer is closed and the contract drawn up (接受并生成合同).
 
-        ``account`` is the borrower's account (default: the customer's first bank card, or the
-        enterprise's corporate account); ``payee`` is the seller paid directly under entrusted
-        payment (受托支付), which products require above a threshold. Replaying ``key`` returns
-        the same contract.
+        The contract pays out to the customer's verified payout account; ``payee`` is the seller
+        paid directly under entrusted payment (受托支付), which products require above a
+        threshold, and must be a payee account the customer verified. Both are checked before
+        the offer is closed. Replaying ``key`` returns the same contract.
         """
-        offer = self.origination.accept_offer(offer_id, idempotency_key=f"{key}:accept")
-        request = self.loan_request(
-            offer, account=account, account_name=account_name, payee=payee, languages=languages
-        )
+        offer = self.origination.get(Offer, offer_id)
+        self.loan_request(offer, payee=payee, languages=languages)  # refused here, the offer stays open
+        accepted = self.origination.accept_offer(offer_id, idempotency_key=f"{key}:accept")
+        request = self.loan_request(accepted, payee=payee, languages=languages)
         return self.servicing.open_loan(request, key=f"{key}:contract", actor=actor)
 
     def loan_request(
-        self,
-        offer: Offer,
-        *,
-        account: str | None = None,
-        account_name: str | None = None,
-        payee: Payee | None = None,
-        languages: tuple[str, ...] = (),
+        self, offer: Offer, *, payee: Payee | None = None, languages: tuple[str, ...] = ()
     ) -> LoanRequest:
-        """What servicing needs from an accepted offer, the customer and the application."""
+        """What servicing needs from an accepted offer, the customer, the application and the
+        customer's verified accounts."""
         with self.store.transaction() as tx:
             customer = tx.repo(Customer).get(offer.customer_id)
             application = tx.repo(Application).get(offer.application_id)
-        payout_account, payout_name = _payout_account(customer, account, account_name)
+            accounts = tx.repo(PayoutAccount).list(customer_id=customer.id)
+        account = _payout_account(customer, accounts)
+        payee_account = _payee_account(accounts, payee) if payee is not None else None
         if customer.individual is not None:
             identity = customer.individual.id_number
         else:
@@ -192,14 +199,16 @@ class Lender:
             borrower_id_number=identity,
             terms=self.offered_terms(offer),
             apr=offer.apr,
-            account=payout_account,
-            account_name=payout_name,
+            account=account.number,
+            account_name=account.holder,
+            payout_account_id=account.id,
             purpose=_PURPOSES_ZH.get(purpose, purpose),
             credit_line_id=offer.credit_line_id,
             offer_id=offer.id,
-            payee=payee.name if payee else None,
-            payee_account=payee.account if payee else None,
+            payee=payee_account.holder if payee_account else None,
+            payee_account=payee_account.number if payee_account else None,
             payee_category=payee.category if payee else None,
+            payee_account_id=payee_account.id if payee_account else None,
             languages=languages,
         )
 
@@ -234,19 +243,39 @@ class Lender:
         return self.origination.relay_notifications()
 
 
-def _payout_account(customer: Customer, account: str | None, name: str | None) -> tuple[str, str]:
-    if account is not None:
-        return account, name or customer.name
-    if customer.individual is not None and customer.individual.bank_cards:
-        return customer.individual.bank_cards[0].number, customer.name
-    if customer.enterprise is not None:
-        corporate = customer.enterprise.corporate_account
-        return corporate.number, corporate.name
-    raise InvalidInput(
-        "the customer has no bank card on file; give the account to pay out to",
-        field="account",
-        message_zh="客户未登记银行卡，请提供放款账户",
-    )
+def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> PayoutAccount:
+    account = payout_account_for(accounts)
+    if account is None or account.holder != customer.name:
+        how = (
+            "add a debit card in their name that passes the four-element check"
+            if customer.individual is not None
+            else "verify its corporate account by the small-deposit check"
+        )
+        how_zh = (
+            "添加本人名下并通过四要素核验的银行卡"
+            if customer.individual is not None
+            else "通过小额打款验证对公账户"
+        )
+        raise StateConflict(
+            f"customer {customer.id} has no verified payout account; the customer must {how}",
+            field="account",
+            code="payout-account-unverified",
+            message_zh=f"客户 {customer.id} 没有已验证的放款账户，须由客户本人{how_zh}",
+        )
+    return account
+
+
+def _payee_account(accounts: list[PayoutAccount], payee: Payee) -> PayoutAccount:
+    account = payee_account_for(accounts, payee.name, payee.account)
+    if account is None:
+        raise StateConflict(
+            f"payee {payee.name!r} with this account is not a payee account the customer verified; "
+            "the customer adds it and confirms the small deposit first",
+            field="payee",
+            code="payee-unverified",
+            message_zh=f"收款人 {payee.name} 的该账户未经客户验证，须先添加并完成小额打款验证",
+        )
+    return account
 
 
 def _lpr_of(products: ProductCatalog) -> Any:

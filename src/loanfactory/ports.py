@@ -277,13 +277,14 @@ class PaymentInstruction(Message):
 
     id: str
     direction: PaymentDirection
-    loan_id: str
+    loan_id: str = ""  # empty for a small-deposit account check (打款验证), which has no loan
     amount: Decimal
     account: str  # bank card or account number (masked in logs)
     account_name: str
     payee_category: str | None = None  # for fund supervision (资金用途)
     idempotency_key: str
     requested_at: datetime
+    remark: str | None = None  # 附言, shown on the payee's statement (a small deposit's code)
 
 
 class PaymentResult(Message):

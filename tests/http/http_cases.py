@@ -54,6 +54,15 @@ CASES: dict[str, Case] = {
         "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
     ),
     "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
+    "payout_accounts.list": Case("GET", "/v1/customers/cus_1/payout-accounts"),
+    "payout_accounts.add": _money(
+        "/v1/customers/cus_1/payout-accounts",
+        {"kind": "card", "number": "6222021234567890123", "bank": "中国工商银行"},
+    ),
+    "payout_accounts.confirm": _money(
+        "/v1/customers/cus_1/payout-accounts/pac_1/confirm", {"amount": "0.37", "code": "402917"}
+    ),
+    "payout_accounts.resend": _money("/v1/customers/cus_1/payout-accounts/pac_1/resend", None),
     "reviews.list": Case("GET", "/v1/review-tasks?stage=first"),
     "reviews.claim": Case("POST", "/v1/review-tasks/task_1/claim"),
     "reviews.approve": Case("POST", "/v1/review-tasks/task_1/approve", {}),
@@ -70,6 +79,7 @@ CASES: dict[str, Case] = {
     "loans.list": Case("GET", "/v1/loans"),
     "loans.get": Case("GET", "/v1/loans/loan_1"),
     "loans.schedule": Case("GET", "/v1/loans/loan_1/schedule"),
+    "loans.commitment": Case("GET", "/v1/loans/loan_1/commitment"),
     "loans.payoff": Case("GET", "/v1/loans/loan_1/payoff-quote?on=2025-09-01"),
     "loans.repay": _money("/v1/loans/loan_1/repayments", {"amount": "4333.33"}),
     "loans.prepay": _money("/v1/loans/loan_1/prepayments", {"amount": "10000", "mode": "keep-installment"}),

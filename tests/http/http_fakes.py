@@ -155,6 +155,27 @@ class FakeBackend:
         self._record("decline_offer", offer_id, actor=actor)
         return {**self.offers[offer_id], "status": "declined"}
 
+    # payout accounts
+    def list_payout_accounts(self, customer_id: str) -> list[dict[str, Any]]:
+        self._record("list_payout_accounts", customer_id)
+        return [{"id": "pac_1", "customer_id": customer_id, "number": "6222021234567890123"}]
+
+    def add_payout_account(self, customer_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("add_payout_account", customer_id, request, actor=actor, key=key)
+        return {"id": "pac_2", "customer_id": customer_id, "number": request.number, "status": "verified"}
+
+    def confirm_payout_account(
+        self, customer_id: str, account_id: str, request: Any, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("confirm_payout_account", customer_id, account_id, request, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "verified"}
+
+    def resend_payout_deposit(
+        self, customer_id: str, account_id: str, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("resend_payout_deposit", customer_id, account_id, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "pending"}
+
     # reviews
     def list_review_tasks(self, *, stage: str | None, status: str | None, assignee: str | None) -> list[Any]:
         self._record("list_review_tasks", stage=stage, status=status, assignee=assignee)
@@ -213,6 +234,10 @@ class FakeBackend:
     def loan_schedule(self, loan_id: str) -> list[Any]:
         self._record("loan_schedule", loan_id)
         return []
+
+    def loan_commitment(self, loan_id: str) -> dict[str, Any]:
+        self._record("loan_commitment", loan_id)
+        return {"loan_id": loan_id, "amount": "10000.00", "remaining": "0.00", "tranches": []}
 
     def payoff_quote(self, loan_id: str, on: date | None) -> dict[str, Any]:
         self._record("payoff_quote", loan_id, on)

@@ -12,7 +12,6 @@ import pytest
 from http_live import Live, application_body, live_server, person
 
 from loanfactory.adapters.http import Role
-from loanfactory.origination import Customer
 from loanfactory.ports import Channel
 from loanfactory.servicing import Loan
 
@@ -198,40 +197,3 @@ def test_notification_settings_are_refused_for_an_unknown_customer(tmp_path: Pat
         json={"language": "zh"},
     )
     assert response.status_code == 404
-
-
-def test_an_acceptance_the_contract_cannot_use_leaves_the_offer_open(tmp_path: Path) -> None:
-    live = live_server(f"sqlite:///{tmp_path / 'nocard.db'}")
-    customer = live.customer(LI, "lf_li")
-    applied = live.ok(
-        live.client.post("/v1/applications", headers=live.as_("lf_li", key="a-1"), json=application_body(LI)),
-        201,
-    )
-    with live.server.store.transaction() as tx:  # the customer unbinds the card after the approval
-        record = tx.repo(Customer).get(customer)
-        assert record.individual is not None
-        tx.repo(Customer).update(
-            record.evolve(individual=record.individual.model_copy(update={"bank_cards": ()}))
-        )
-    offer = applied["offer"]["id"]
-    refused = live.client.post(
-        f"/v1/offers/{offer}/accept", headers=live.as_("lf_li", lang="zh", key="acc-1")
-    )
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["errors"][0]["loc"] == ["body", "account"]
-    assert "银行卡" in refused.json()["detail"]
-    result = live.ok(
-        live.client.get(f"/v1/applications/{applied['application']['id']}/result", headers=live.as_("lf_li"))
-    )
-    assert result["offer"]["status"] == "issued"  # still open: the customer may give an account
-    contract = live.ok(
-        live.client.post(
-            f"/v1/offers/{offer}/accept",
-            headers=live.as_("lf_li", key="acc-2"),
-            json={"account": "6222021234567890123", "account_name": "李娜"},
-        ),
-        201,
-    )
-    assert contract["status"] == "draft"
-    with live.server.store.transaction() as tx:
-        assert tx.repo(Loan).get(contract["loan_id"]).account == "6222021234567890123"

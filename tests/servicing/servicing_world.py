@@ -13,6 +13,7 @@ from typing import Any
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
 from loanfactory.lpr import LprSeries
+from loanfactory.origination import AccountOwner
 from loanfactory.ports import LedgerEntryRecord, PaymentChannel, PaymentConfirmation, SignatureMethod
 from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import (
@@ -29,7 +30,7 @@ from loanfactory.servicing import (
 )
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import Concession, contract_terms
-from loanfactory.testing import FixedClock, MemoryStore
+from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
 
@@ -131,7 +132,31 @@ class World:
             "account_name": "张三",
         }
         data.update(changes)
-        return LoanRequest(**data)
+        return LoanRequest(**self.evidence(data))
+
+    def evidence(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The request with the verified payout accounts it names (seeded: servicing tests start
+        at the contract; the checks themselves are tested in tests/origination)."""
+        now = self.clock.now()
+        if "payout_account_id" not in data:
+            data["payout_account_id"] = seed_payout_account(
+                self.store,
+                customer_id=data["customer_id"],
+                number=data["account"],
+                holder=data["account_name"],
+                at=now,
+            ).id
+        if data.get("payee") and "payee_account_id" not in data:
+            data["payee_account_id"] = seed_payout_account(
+                self.store,
+                customer_id=data["customer_id"],
+                number=data["payee_account"],
+                holder=data["payee"],
+                owner=AccountOwner.payee,
+                category=data.get("payee_category"),
+                at=now,
+            ).id
+        return data
 
     def signed(self, code: str = "consumer_credit", **changes: Any) -> str:
         contract = self.servicing.open_loan(self.request(code, **changes), key=self.key("open"))

@@ -25,6 +25,7 @@ from loanfactory.testing import (
     SimulatedGateway,
     SimulatedKyc,
     SimulatedSigner,
+    seed_payout_account,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,9 @@ def test_the_line_is_occupied_at_payout_and_released_as_principal_comes_back(cat
         account="6222021234567890123",
         account_name="李娜",
         credit_line_id=line.id,
+        payout_account_id=seed_payout_account(
+            store, customer_id=person.id, number="6222021234567890123", holder="李娜", at=clock.now()
+        ).id,
     )
     contract = servicing.open_loan(request, key="open")
     for signer, role in ((person.id, "borrower"), ("bank", "lender")):

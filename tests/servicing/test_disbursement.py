@@ -263,3 +263,113 @@ def test_a_batch_pays_what_it_can_and_names_what_it_cannot(world: World) -> None
     again = world.servicing.disburse_batch([(good[0], "b-0")])  # a resubmitted batch pays nothing twice
     assert again == results[:1]
     assert world.gateway.submissions == 3
+
+
+# --- tranches: the id and the amount asked for, within the milestones --------------------------
+
+CONTRACT = ("purchase_contract", "receivable_confirmation")
+DELIVERY = ("invoice", "delivery_note")
+ACCEPTANCE = ("acceptance_certificate",)
+
+
+def test_a_tranche_draws_what_is_asked_and_leaves_the_rest_to_the_next() -> None:
+    world = _staged_world()
+    loan_id = _staged(world)
+    first = world.servicing.disburse(
+        loan_id, key="t-1", tranche=1, amount=Decimal("100000"), evidence=CONTRACT
+    )
+    assert (first.tranche, first.milestone, first.amount) == (1, "contract_signed", Decimal("100000"))
+    world.servicing.relay_payments()
+    view = world.servicing.commitment(loan_id)
+    # by hand: 30 % of 1,000,000.00 allowed at the first milestone, 70 % by the second
+    assert [(t.cap, t.status) for t in view.tranches] == [
+        (Decimal("300000.00"), "paid"),
+        (Decimal("700000.00"), "open"),
+        (Decimal("1000000.00"), "later"),
+    ]
+    assert (view.paid, view.in_flight, view.remaining) == (Decimal("100000.00"), 0, Decimal("900000.00"))
+    with pytest.raises(StateConflict) as caught:
+        world.servicing.disburse(
+            loan_id, key="t-2", milestone="goods_delivered", amount=Decimal("600000.01"), evidence=DELIVERY
+        )
+    assert caught.value.code == "tranche-exceeds-milestone"
+    assert "600000.00" in caught.value.message  # 700,000 - 100,000 drawn
+    second = world.servicing.disburse(loan_id, key="t-2", milestone="goods_delivered", evidence=DELIVERY)
+    assert second.amount == Decimal("600000.00")  # the first tranche's undrawn 200,000 carried over
+    third = world.servicing.disburse(loan_id, key="t-3", tranche=3, evidence=ACCEPTANCE)
+    assert third.amount == Decimal("300000.00")
+    world.servicing.relay_payments()
+    done = world.servicing.commitment(loan_id)
+    assert (done.paid, done.remaining) == (Decimal("1000000.00"), 0)
+    assert [t.paid for t in done.tranches] == [
+        Decimal("100000.00"),
+        Decimal("600000.00"),
+        Decimal("300000.00"),
+    ]
+    assert world.position(loan_id).principal == Decimal("1000000")
+
+
+@pytest.mark.parametrize(
+    ("asked", "error", "field"),
+    [
+        ({"milestone": "goods_delivred"}, "did you mean 'goods_delivered'", "milestone"),
+        ({"tranche": 4}, "tranche must be 1 to 3", "tranche"),
+        ({"tranche": 2, "milestone": "contract_signed"}, "tranche 2 is 'goods_delivered'", "tranche"),
+        ({}, "name the tranche", "milestone"),
+        ({"milestone": "contract_signed", "amount": Decimal("0")}, "positive", "amount"),
+        ({"milestone": "contract_signed", "amount": Decimal("1.001")}, "two decimals", "amount"),
+        ({"milestone": "contract_signed", "amount": Decimal("NaN")}, "positive", "amount"),
+        ({"tranche": 2}, "next tranche is 'contract_signed'", "milestone"),
+    ],
+)
+def test_a_tranche_asked_wrongly_is_refused_with_its_field(
+    asked: dict[str, Any], error: str, field: str
+) -> None:
+    world = _staged_world()
+    loan_id = _staged(world)
+    with pytest.raises(InvalidInput, match=error) as caught:
+        world.servicing.disburse(loan_id, key="bad", evidence=CONTRACT + DELIVERY, **asked)
+    assert caught.value.field == field
+    assert world.servicing.commitment(loan_id).remaining == Decimal("1000000.00")  # nothing ordered
+
+
+def test_a_failed_tranche_may_be_drawn_again_and_counts_for_nothing() -> None:
+    world = World(products={"supply_chain": product("supply_chain")}, failure_rate=1.0)
+    loan_id = _staged(world)
+    world.servicing.disburse(
+        loan_id, key="t-1", milestone="contract_signed", amount=Decimal("5"), evidence=CONTRACT
+    )
+    world.servicing.relay_payments()
+    view = world.servicing.commitment(loan_id)
+    assert (view.paid, view.in_flight, view.tranches[0].status) == (0, 0, "open")
+    again = world.servicing.disburse(loan_id, key="t-1b", tranche=1, evidence=CONTRACT)
+    assert again.amount == Decimal("300000.00")
+
+
+def test_a_loan_paid_in_one_amount_takes_only_its_whole_amount(world: World) -> None:
+    loan_id = world.signed()
+    for asked in ({"amount": Decimal("1.00")}, {"milestone": "x"}, {"tranche": 2}):
+        with pytest.raises(InvalidInput):
+            world.servicing.disburse(loan_id, key="bad", **asked)
+    whole = world.servicing.disburse(loan_id, key="ok", tranche=1, amount=Decimal("10000.00"))
+    assert whole.amount == Decimal("10000")
+    view = world.servicing.commitment(loan_id)
+    assert (view.in_flight, view.remaining, view.tranches[0].status) == (Decimal("10000.00"), 0, "in-flight")
+
+
+# --- payout only to the verified account the loan names ----------------------------------------
+
+
+def test_a_loan_whose_account_is_not_its_verified_account_is_not_paid(world: World) -> None:
+    loan_id = world.signed()
+    loan = world.servicing.loan(loan_id)
+    with world.store.transaction() as tx:  # the account changed around the verified record
+        tx.repo(type(loan)).update(loan.evolve(account="6217000011112222333", account_name="王五"))
+    with pytest.raises(StateConflict) as caught:
+        world.servicing.disburse(loan_id, key="d")
+    assert caught.value.code == "payout-account-unverified"
+    with world.store.transaction() as tx:
+        assert tx.repo(Disbursement).list(loan_id=loan_id) == []
+    unverified = world.signed(payout_account_id=None, customer_id="cust-2")
+    with pytest.raises(StateConflict, match="verified account"):
+        world.servicing.disburse(unverified, key="d2")

@@ -29,7 +29,7 @@ from loanfactory.ports import SignatureMethod, Store
 from loanfactory.servicing import AuditReport, Disbursement, Loan, LoanRequest, LoanStatus, Servicing
 from loanfactory.servicing import verify_books as verify_store_books
 from loanfactory.spec import load_product_or_raise
-from loanfactory.testing import FixedClock, MemoryStore
+from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
 
@@ -64,6 +64,9 @@ def live_book(store: Store, loans: int = 2, months: int = 3) -> tuple[Servicing,
             start=START,
             account="6222020200112233",
             account_name="张三",
+            payout_account_id=seed_payout_account(
+                store, customer_id=f"cust-{n}", number="6222020200112233", holder="张三", at=clock.now()
+            ).id,
         )
         contract = servicing.open_loan(request, key=f"open-{n}")
         for signer, role, method in (

@@ -88,6 +88,13 @@ from loanfactory.origination.offer import (
     RateComponent,
     ScheduleLine,
 )
+from loanfactory.origination.payout_account import (
+    AccountOwner,
+    AccountStatus,
+    PayoutAccount,
+    VerificationMethod,
+)
+from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.origination.prereview import DocumentPolicy
 from loanfactory.origination.review import REVIEW_REASONS, ReviewNote, ReviewStage, ReviewTask, TaskStatus
 from loanfactory.origination.review_flow import ReviewOutcome
@@ -107,11 +114,14 @@ ENTITIES = (
     LineOccupation,
     NotificationSettings,
     Offer,
+    PayoutAccount,
     ReviewTask,
 )
 """Every entity kind origination stores (for store mappings and migrations)."""
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
+    "AccountOwner",
+    "AccountStatus",
     "Application",
     "ApplicationRequest",
     "ApplicationStatus",
@@ -165,6 +175,8 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Origination",
     "OriginationSettings",
     "Outcome",
+    "PayoutAccount",
+    "PayoutAccounts",
     "ProductFilter",
     "ProductScenarios",
     "ProductSummary",
@@ -185,6 +197,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "TaskStatus",
     "Valuation",
     "ValuationSource",
+    "VerificationMethod",
     "identity_hash",
     "lending_value",
     "mask_credit_code",

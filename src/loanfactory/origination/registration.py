@@ -8,6 +8,10 @@ business licence and the legal representative's ID for enterprises. Every result
 kept on the customer; a failed check does not stop registration — pre-review refuses the
 customer's applications, with the failed check as the reason. An unreachable vendor stops it
 (nothing is stored; retry with the same idempotency key).
+
+An individual's first card that passes the four-element check becomes their payout account
+(:mod:`.payout_account`). An enterprise's corporate account is only recorded here: it becomes a
+payout account once the small-deposit check of :class:`~.payout_accounts.PayoutAccounts` passes.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ from loanfactory.origination.customer import (
     SoleProprietorProfile,
 )
 from loanfactory.origination.identity import identity_hash, parse_id_number
-from loanfactory.ports import KycResult, KycVerifier, ServiceUnavailable
+from loanfactory.origination.payout_account import (
+    AccountOwner,
+    AccountStatus,
+    PayoutAccount,
+    VerificationMethod,
+)
+from loanfactory.ports import KycCheck, KycResult, KycVerifier, ServiceUnavailable
 
 
 def identity_key(profile: Profile, hash_key: bytes | None) -> str:
@@ -111,6 +121,7 @@ def register(
         registered_at=cmd.clock.now(),
     )
     stored = repo.add(customer)
+    _payout_card(cmd, stored, records)
     cmd.emit(
         "customer.verified",
         stored.id,
@@ -161,8 +172,33 @@ def _verify(cmd: Command, profile: Profile, kyc: KycVerifier) -> tuple[tuple[Kyc
     licence = kyc.verify_business_licence(profile.credit_code, profile.name, rep.name)
     records.append(_record(licence, cmd))
     records.append(_record(kyc.verify_id_card(rep.id_number, rep.name), cmd))
-    account = profile.corporate_account.model_copy(update={"verified": licence.passed})
+    account = profile.corporate_account.model_copy(update={"verified": False})  # by a small deposit, later
     return tuple(records), profile.model_copy(update={"corporate_account": account})
+
+
+def _payout_card(cmd: Command, customer: Customer, records: tuple[KycRecord, ...]) -> None:
+    """The first card that passed four elements is the individual's payout account (本人已核验银行卡)."""
+    if customer.individual is None:
+        return
+    checks = [r for r in records if r.check is KycCheck.bank_card_four]
+    for card, record in zip(customer.individual.bank_cards, checks, strict=True):
+        if card.verified:
+            account = PayoutAccount(
+                id=cmd.ids.new("pac"),
+                customer_id=customer.id,
+                owner=AccountOwner.borrower,
+                holder=customer.name,
+                number=card.number,
+                bank=card.bank,
+                method=VerificationMethod.bank_card_four,
+                status=AccountStatus.verified,
+                reference=record.reference,
+                requested_by=cmd.actor,
+                requested_at=record.at,
+                verified_at=record.at,
+            )
+            cmd.tx.repo(PayoutAccount).add(account)
+            return
 
 
 def form_group(cmd: Command, name: str, members: tuple[str, ...]) -> CustomerGroup:

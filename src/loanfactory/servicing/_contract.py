@@ -67,6 +67,8 @@ class LoanRequest(Value):
     payee_account: str | None = None
     payee_category: str | None = None
     languages: tuple[str, ...] = ()  # default: the product's contract languages
+    payout_account_id: str | None = None  # the verified payout account ``account`` is (放款账户)
+    payee_account_id: str | None = None  # the verified account of the entrusted-payment payee
 
     @property
     def product_code(self) -> str:

@@ -5,6 +5,11 @@ outbox, written in one transaction together with the credit-line occupation. The
 (:meth:`PaymentOps.relay_payments`) submits instructions; answers — immediate, polled after a
 timeout, or delivered (possibly twice) by callback — all go through
 :meth:`DisbursementOps.apply_payment_result`, which acts on the first final answer only.
+
+Money goes only where the evidence says it may: the loan names the verified payout account
+(:class:`~loanfactory.origination.PayoutAccount`) that its account is, or — under entrusted payment
+— the verified account of its payee; a payout to anything else is refused before any order
+exists. Which tranche, and how much, follows the product's milestones (:mod:`._tranches`).
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loanfactory.entity import CST
-from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
+from loanfactory.errors import LoanfactoryError, StateConflict
 from loanfactory.lpr import LprSeries
 from loanfactory.money import format_money
+from loanfactory.origination.identity import mask_account
+from loanfactory.origination.payout_account import AccountOwner, PayoutAccount
 from loanfactory.ports import (
     Channel,
     OutboxMessage,
@@ -32,7 +39,8 @@ from loanfactory.servicing._loan import Component, Loan, LoanStatus
 from loanfactory.servicing._position import EntryType, Position
 from loanfactory.servicing._records import Disbursement, OrderStatus
 from loanfactory.servicing._terms import contract_rows, respread
-from loanfactory.spec import DisbursementMode, Milestone, ProductSpec
+from loanfactory.servicing._tranches import Commitment, commitment, next_tranche
+from loanfactory.spec import ProductSpec
 from loanfactory.terms import dated
 
 
@@ -45,22 +53,29 @@ class DisbursementOps(Core):
         *,
         key: str,
         milestone: str | None = None,
+        tranche: int | None = None,
+        amount: Decimal | None = None,
         evidence: tuple[str, ...] = (),
         actor: str = "system",
     ) -> Disbursement:
-        """Order the payout of a signed loan, or of its next tranche (放款申请)."""
+        """Order the payout of a signed loan, or of one tranche (放款申请).
+
+        A staged loan names the tranche by ``milestone`` id or ``tranche`` number (the next one in
+        the product's order) and may draw less than the milestones allow (``amount``); a loan paid
+        in one amount takes no milestone, and an ``amount`` must be the whole loan.
+        """
 
         def body(tx: Transaction) -> tuple[str, Disbursement]:
             loan = self.loan_in(tx, loan_id, lock=True)
             product = self.product(loan.product_code)
-            earlier = [
-                d for d in tx.repo(Disbursement).list(loan_id=loan_id) if d.status is not OrderStatus.failed
-            ]
-            amount, stage = _next_amount(product, loan, earlier, milestone, evidence)
+            orders = tx.repo(Disbursement).list(loan_id=loan_id)
+            number, amount_now, stage = next_tranche(
+                product, loan, orders, milestone=milestone, tranche=tranche, amount=amount, evidence=evidence
+            )
             _check_use(product, loan)
             entrusted = product.disbursement.entrusted_payment_above
-            to_payee = loan.payee is not None and (entrusted is None or amount > entrusted)
-            if entrusted is not None and amount > entrusted and loan.payee is None:
+            to_payee = loan.payee is not None and (entrusted is None or amount_now > entrusted)
+            if entrusted is not None and amount_now > entrusted and loan.payee is None:
                 raise StateConflict(
                     f"payouts above {format_money(entrusted)} go to the seller (entrusted payment); "
                     "the loan has no payee",
@@ -68,15 +83,16 @@ class DisbursementOps(Core):
                     code="entrusted-payment",
                     message_zh="超过受托支付起点的放款须支付给交易对手，贷款未指定收款人",
                 )
+            account = verified_account(tx, loan, to_payee=to_payee)
             order = Disbursement(
                 id=self.ids.new("dsb"),
                 loan_id=loan_id,
-                tranche=len(earlier) + 1,
+                tranche=number,
                 milestone=stage.id if stage else None,
                 evidence=evidence,
-                amount=amount,
-                payee=loan.payee if to_payee and loan.payee else loan.account_name,
-                payee_account=loan.payee_account if to_payee and loan.payee_account else loan.account,
+                amount=amount_now,
+                payee=account.holder,
+                payee_account=account.number,
                 payee_category=loan.payee_category,
                 idempotency_key=key,
                 requested_at=self.clock.now(),
@@ -88,7 +104,7 @@ class DisbursementOps(Core):
                     line_id=loan.credit_line_id,
                     loan_id=loan.id,
                     product_code=loan.product_code,
-                    amount=amount,
+                    amount=amount_now,
                     day=self.clock.today(),
                     key=f"occupy:{order.id}",
                 )
@@ -96,7 +112,7 @@ class DisbursementOps(Core):
                 id=order.id,
                 direction=PaymentDirection.payout,
                 loan_id=loan_id,
-                amount=amount,
+                amount=amount_now,
                 account=order.payee_account,
                 account_name=order.payee,
                 payee_category=loan.payee_category,
@@ -109,12 +125,25 @@ class DisbursementOps(Core):
         return self.run(
             name="loan.disburse",
             key=key,
-            arguments={"loan": loan_id, "milestone": milestone, "evidence": list(evidence)},
+            arguments={
+                "loan": loan_id,
+                "milestone": milestone,
+                "tranche": tranche,
+                "amount": amount,
+                "evidence": list(evidence),
+            },
             result_type=Disbursement,
             body=body,
             actor=actor,
             audit=True,
         )
+
+    def commitment(self, loan_id: str) -> Commitment:
+        """What is paid out, in flight and left to draw of a loan, tranche by tranche (剩余可放款额)."""
+        with self.store.transaction() as tx:
+            loan = self.loan_in(tx, loan_id)
+            orders = tx.repo(Disbursement).list(loan_id=loan_id)
+        return commitment(self.product(loan.product_code), loan, orders)
 
     def disburse_batch(
         self, orders: Sequence[tuple[str, str]], *, actor: str = "system"
@@ -245,62 +274,30 @@ def _with_schedule(loan: Loan, order: Disbursement, day: date, position: Positio
     return respread(loan, on=day, principal=position.principal - due_unpaid).evolve(status=LoanStatus.active)
 
 
-def _next_amount(
-    product: ProductSpec,
-    loan: Loan,
-    earlier: list[Disbursement],
-    milestone: str | None,
-    evidence: tuple[str, ...],
-) -> tuple[Decimal, Milestone | None]:
-    policy = product.disbursement
-    if loan.status not in (LoanStatus.signed, LoanStatus.active):
+def verified_account(tx: Transaction, loan: Loan, *, to_payee: bool) -> PayoutAccount:
+    """The verified account a payout of ``loan`` goes to, or why there is none (the evidence)."""
+    account_id = loan.payee_account_id if to_payee else loan.payout_account_id
+    number, name = (loan.payee_account, loan.payee) if to_payee else (loan.account, loan.account_name)
+    owner = AccountOwner.payee if to_payee else AccountOwner.borrower
+    account = tx.repo(PayoutAccount).find(account_id) if account_id else None
+    if (
+        account is None
+        or account.customer_id != loan.customer_id
+        or account.owner is not owner
+        or not account.status.usable
+        or account.number != number
+        or account.holder != name
+    ):
+        whose = "the payee's" if to_payee else "the borrower's own"
         raise StateConflict(
-            f"loan {loan.id} is {loan.status}; sign the contract first",
-            field="loan_id",
-            code="not-signed",
-            message_zh=f"贷款 {loan.id} 状态为 {loan.status}，请先签署合同",
+            f"loan {loan.id} pays out only to {whose} verified account; account "
+            f"{mask_account(number or '')} in the name {name!r} is not one",
+            field="payee_account" if to_payee else "account",
+            code="payout-account-unverified",
+            message_zh=f"贷款 {loan.id} 只能放款至{'受托支付收款人' if to_payee else '借款人本人'}"
+            f"已验证的账户，账户 {mask_account(number or '')} 不符合",
         )
-    if policy.mode is DisbursementMode.single:
-        if earlier:
-            raise StateConflict(
-                f"loan {loan.id} is paid out in one amount, already ordered",
-                field="loan_id",
-                code="already-disbursed",
-                message_zh="该贷款为一次性放款，已经发起过放款",
-            )
-        if milestone is not None:
-            raise InvalidInput(
-                "this product pays out in one amount; no milestone",
-                field="milestone",
-                message_zh="该产品一次性放款，不需要放款阶段",
-            )
-        return loan.amount, None
-    stages = policy.milestones
-    if len(earlier) >= len(stages):
-        raise StateConflict(
-            "every tranche has been ordered",
-            field="milestone",
-            code="already-disbursed",
-            message_zh="所有阶段均已放款",
-        )
-    stage = stages[len(earlier)]
-    if milestone != stage.id:
-        raise InvalidInput(
-            f"the next tranche is '{stage.id}', not '{milestone}'",
-            field="milestone",
-            message_zh=f"下一阶段应为 '{stage.id}'，而不是 '{milestone}'",
-        )
-    missing = [r for r in stage.requires if r not in evidence]
-    if missing:
-        raise StateConflict(
-            f"tranche '{stage.id}' needs evidence: {', '.join(missing)}",
-            field="evidence",
-            code="evidence-missing",
-            message_zh=f"阶段 '{stage.id}' 缺少证明材料：{'、'.join(missing)}",
-        )
-    if len(earlier) == len(stages) - 1:  # the last tranche takes the rounding residue
-        return loan.amount - sum((d.amount for d in earlier), Decimal(0)), stage
-    return product.repayment.rounding.policy(loan.amount * stage.percent), stage
+    return account
 
 
 def _check_use(product: ProductSpec, loan: Loan) -> None:

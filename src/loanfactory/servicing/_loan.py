@@ -104,7 +104,15 @@ class Loan(Entity):
         "credit_line_id",
         "attention_on",
     )
-    audited: ClassVar[tuple[str, ...]] = ("customer_id", "product_code", "amount", "status", "closed_on")
+    audited: ClassVar[tuple[str, ...]] = (
+        "customer_id",
+        "product_code",
+        "amount",
+        "status",
+        "closed_on",
+        "payout_account_id",
+        "payee_account_id",
+    )
     audited_sealed: ClassVar[tuple[str, ...]] = ("account", "account_name", "payee", "payee_account")
 
     customer_id: str
@@ -124,6 +132,8 @@ class Loan(Entity):
     payee: str | None = None  # entrusted payment (受托支付): paid to this seller, not the borrower
     payee_account: str | None = None
     payee_category: str | None = None  # the declared use of funds (资金用途)
+    payout_account_id: str | None = None  # the verified account paid out to (放款账户, evidence)
+    payee_account_id: str | None = None  # the verified account of the payee
     start: date | None = None  # value date of the first disbursement (起息日)
     schedule: tuple[Installment, ...] = ()
     schedule_version: int = 0

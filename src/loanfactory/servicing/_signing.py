@@ -89,6 +89,8 @@ class ContractOps(Core):
                 payee=request.payee,
                 payee_account=request.payee_account,
                 payee_category=request.payee_category,
+                payout_account_id=request.payout_account_id,
+                payee_account_id=request.payee_account_id,
             )
             contract = Contract(
                 id=contract_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loanfactory.testing.accounts import confirm_deposits, seed_payout_account
 from loanfactory.testing.bureau import SimulatedBureau
 from loanfactory.testing.clock import FixedClock
 from loanfactory.testing.kyc import SimulatedKyc
@@ -25,6 +26,8 @@ __all__ = [
     "SimulatedGateway",
     "SimulatedKyc",
     "SimulatedSigner",
+    "confirm_deposits",
+    "seed_payout_account",
     "servicing_strategies",
     "strategies",
 ]

@@ -7,6 +7,9 @@ shape for the four-element check, a valid credit code for the licence check. Fai
 for by value::
 
     kyc = SimulatedKyc(failing_ids={"110105194912310021"}, spoofed_faces={image_hash})
+
+``card_owners`` says whose card a number is (card number -> ID number): the four-element check of
+that card with anyone else's identity fails, as the card's bank would answer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class SimulatedKyc:
         spoofed_faces: Iterable[str] = (),
         rejected_cards: Iterable[str] = (),
         revoked_licences: Iterable[str] = (),
+        card_owners: Mapping[str, str] | None = None,
         face_threshold: Decimal = Decimal("0.80"),
         unavailable: bool = False,
     ) -> None:
@@ -46,6 +50,7 @@ class SimulatedKyc:
         self.spoofed_faces = frozenset(spoofed_faces)
         self.rejected_cards = frozenset(rejected_cards)
         self.revoked_licences = frozenset(revoked_licences)
+        self.card_owners = dict(card_owners or {})  # card number -> the ID number it belongs to
         self.face_threshold = face_threshold
         self.unavailable = unavailable
         self.calls: list[tuple[KycCheck, str]] = []  # (check, masked subject), for assertions
@@ -93,7 +98,12 @@ class SimulatedKyc:
             parse_phone(phone)
         except InvalidInput as exc:
             reason = exc.code
-        if reason is None and (card_number in self.rejected_cards or id_number in self.failing_ids):
+        owner = self.card_owners.get(card_number)
+        if reason is None and (
+            card_number in self.rejected_cards
+            or id_number in self.failing_ids
+            or owner not in (None, id_number)
+        ):
             reason = "four-elements-mismatch"
         return _result(KycCheck.bank_card_four, reason, id_number, name, card_number, phone)
 

@@ -13,6 +13,12 @@ a real bank's channel, on purpose and reproducibly (a seed decides every outcome
 Debits draw on account balances set with :meth:`fund` (an account never funded is unlimited);
 an account short of money fails the debit with ``insufficient-funds`` — or, with
 ``partial=True``, gives what it holds (部分扣款): the answer then confirms less than was asked.
+
+Accounts opened with :meth:`open_account` have a holder name, and a payout to one in another
+name fails with ``account-name-mismatch``, as a bank's transfer does. :meth:`statement` is what
+the holder of an account sees on it (amounts and remarks — where a small-deposit check's code
+is read). An account check (an instruction without a loan) is answered at once, never by a
+callback, and is not counted in :meth:`settled`.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ class SimulatedGateway:
     _by_key: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
     _by_id: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
     _balances: dict[str, Decimal] = field(default_factory=dict, init=False, repr=False)
+    _holders: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _callbacks: list[PaymentResult] = field(default_factory=list, init=False, repr=False)
     submissions: int = field(default=0, init=False)
 
@@ -65,12 +72,31 @@ class SimulatedGateway:
     def balance(self, account: str) -> Decimal | None:
         return self._balances.get(account)
 
+    def open_account(self, account: str, holder: str) -> None:
+        """Register ``account`` as held by ``holder``: payouts to it in another name fail."""
+        self._holders[account] = holder
+
+    def statement(self, account: str) -> list[PaymentInstruction]:
+        """The payouts that reached ``account``, oldest first, as its holder sees them."""
+        return [
+            e.instruction
+            for e in self._by_id.values()
+            if e.instruction.account == account
+            and e.instruction.direction is PaymentDirection.payout
+            and e.final.status is PaymentStatus.succeeded
+        ]
+
     def submit(self, instruction: PaymentInstruction) -> PaymentResult:
         self.submissions += 1
         known = self._by_key.get(instruction.idempotency_key)
         if known is not None:
             return known.final if known.revealed else self._pending(known.instruction)
         final = self._decide(instruction)
+        if not instruction.loan_id:  # an account check: answered at once, no callback
+            self._by_key[instruction.idempotency_key] = self._by_id[instruction.id] = _Entry(
+                instruction, final, revealed=True
+            )
+            return final
         timed_out = self._rng.random() < self.timeout_rate
         entry = _Entry(instruction, final, revealed=not timed_out)
         self._by_key[instruction.idempotency_key] = entry
@@ -103,14 +129,27 @@ class SimulatedGateway:
             (
                 e.final.amount
                 for e in self._by_id.values()
-                if e.instruction.direction is direction and e.final.status is PaymentStatus.succeeded
+                if e.instruction.direction is direction
+                and e.final.status is PaymentStatus.succeeded
+                and e.instruction.loan_id
             ),
             ZERO,
         )
 
     def _decide(self, instruction: PaymentInstruction) -> PaymentResult:
         now: datetime = self.clock.now()
-        if self._rng.random() < self.failure_rate:
+        holder = self._holders.get(instruction.account)
+        if instruction.direction is PaymentDirection.payout and holder not in (
+            None,
+            instruction.account_name,
+        ):
+            return PaymentResult(
+                instruction_id=instruction.id,
+                status=PaymentStatus.failed,
+                amount=ZERO,
+                reason="account-name-mismatch",
+            )
+        if instruction.loan_id and self._rng.random() < self.failure_rate:
             return PaymentResult(
                 instruction_id=instruction.id,
                 status=PaymentStatus.failed,

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 import loanfactory
 from loanfactory.adapters.http import (
+    _routes_accounts,
     _routes_admin,
     _routes_catalog,
     _routes_origination,
@@ -45,8 +46,12 @@ TAGS = [
     },
     {"name": "reviews", "description": "Manual review with four-eyes (人工审批)"},
     {"name": "offers", "description": "Accept or decline an offer; accepting draws up the contract (报价)"},
+    {
+        "name": "payout accounts",
+        "description": "A customer's verified payout accounts; only the customer changes them (放款账户)",
+    },
     {"name": "contracts", "description": "View and sign contracts (合同)"},
-    {"name": "disbursements", "description": "Pay out loans, one or many (放款)"},
+    {"name": "disbursements", "description": "Pay out loans or tranches to verified accounts (放款)"},
     {"name": "loans", "description": "Loans, schedules and payoff quotes (贷后)"},
     {
         "name": "collections",
@@ -92,6 +97,7 @@ def create_app(
     app.state.loanfactory = ApiState(
         backend=backend, auth=auth, idempotency=idempotency or IdempotencyCache()
     )
+    _routes_accounts,
     for module in (_routes_catalog, _routes_origination, _routes_servicing, _routes_payments, _routes_admin):
         app.include_router(module.router, prefix=PREFIX)
 

@@ -124,12 +124,21 @@ class SignRequest(Body):
 
 
 class DisbursementRequest(Body):
-    """Pay out a signed loan (放款), in full or one tranche (受托支付 to a payee when given)."""
+    """Pay out a signed loan (放款), in full or one tranche, to its verified payout account (or, under
+    entrusted payment, its verified payee)."""
 
     loan_id: Id
-    amount: StrictMoney | None = Field(default=None, description="A tranche; the whole loan when omitted")
-    tranche: Annotated[int, Field(ge=1, le=100)] | None = None
-    milestone: Annotated[str | None, Field(max_length=100)] = None
+    amount: StrictMoney | None = Field(
+        default=None,
+        description="A staged loan's tranche may draw less than its milestones allow; a loan paid in "
+        "one amount takes only its whole amount. Everything the tranche allows when omitted",
+    )
+    tranche: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None, description="The tranche number (the milestone's place in the product)"
+    )
+    milestone: Annotated[str | None, Field(max_length=100)] = Field(
+        default=None, description="The milestone id (e.g. goods_delivered); or give the tranche number"
+    )
     evidence: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
 
 
@@ -170,6 +179,31 @@ class ProductStatusChange(Body):
     reason: Annotated[str | None, Field(max_length=500)] = None
 
 
+class PayoutAccountIn(Body):
+    """Add a payout account (添加放款账户): the customer's own card (checked by its four elements at
+    once) or corporate account, or an entrusted-payment payee (both checked by a small deposit)."""
+
+    kind: Literal["card", "corporate", "payee"] = Field(examples=["card"])
+    number: Annotated[str, Field(pattern=r"^[0-9]{8,30}$")] = Field(examples=["6222021234567890123"])
+    bank: Annotated[str, Field(min_length=1, max_length=100)] = Field(examples=["中国工商银行"])
+    phone: Annotated[str | None, Field(pattern=r"^1[3-9][0-9]{9}$")] = Field(
+        default=None, description="card: the phone registered with the bank; the customer's by default"
+    )
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = Field(
+        default=None, description="payee only: the payee's account name (an own account is in the customer's)"
+    )
+    category: Annotated[str | None, Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$")] = Field(
+        default=None, description="payee only: the use of funds (资金用途), e.g. equipment"
+    )
+
+
+class DepositConfirmation(Body):
+    """What arrived on the account for a small-deposit check: the amount and the code in the remark."""
+
+    amount: StrictMoney = Field(examples=["0.37"])
+    code: Annotated[str, Field(pattern=r"^[0-9]{6}$")] = Field(examples=["402917"])
+
+
 class PayeeIn(Body):
     """Whom the money goes to under entrusted payment (受托支付): the seller, their account, the use."""
 
@@ -181,14 +215,14 @@ class PayeeIn(Body):
 
 
 class OfferAcceptance(Body):
-    """Accept an offer (接受报价): the contract is drawn up next; all fields optional."""
+    """Accept an offer (接受报价): the contract is drawn up next; all fields optional. The loan pays
+    out to the customer's verified payout account, which nobody names here (the customer changes
+    it under ``/customers/{id}/payout-accounts``)."""
 
-    account: Annotated[str | None, Field(pattern=r"^[0-9]{8,34}$")] = Field(
-        default=None, description="Account to pay out to; the customer's first bank card by default"
-    )
-    account_name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     payee: PayeeIn | None = Field(
-        default=None, description="The seller paid directly, where the product requires entrusted payment"
+        default=None,
+        description="The seller paid directly, where the product requires entrusted payment: a payee "
+        "account the customer verified",
     )
     languages: list[Literal["zh", "en"]] = Field(
         default_factory=list, max_length=2, description="Contract languages; the product's by default"

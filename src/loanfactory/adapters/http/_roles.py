@@ -77,6 +77,11 @@ ROLE_TABLE: dict[str, Policy] = {
     # offers (报价): the customer, or an officer on the customer's behalf, accepts or declines
     "offers.accept": _p(R.customer, R.officer, own=True, keyed=True),
     "offers.decline": _p(R.customer, R.officer, own=True),
+    # payout accounts (放款账户): only the customer adds, confirms or re-sends; staff cannot redirect
+    "payout_accounts.list": _p(*READERS, own=True),
+    "payout_accounts.add": _p(R.customer, own=True, keyed=True),
+    "payout_accounts.confirm": _p(R.customer, own=True, keyed=True),
+    "payout_accounts.resend": _p(R.customer, own=True, keyed=True),
     # review tasks (审批任务)
     "reviews.list": _p(*REVIEWERS, R.admin, R.auditor),
     "reviews.claim": _p(*REVIEWERS),
@@ -93,6 +98,7 @@ ROLE_TABLE: dict[str, Policy] = {
     "loans.list": _p(*READERS, own=True),
     "loans.get": _p(*READERS, own=True),
     "loans.schedule": _p(*READERS, own=True),
+    "loans.commitment": _p(*READERS, own=True),
     "loans.payoff": _p(R.customer, R.officer, R.operations, R.auditor, own=True),
     "loans.repay": _p(R.customer, R.operations, money=True, own=True),
     "loans.prepay": _p(R.customer, R.operations, money=True, own=True),

@@ -131,6 +131,18 @@ async def loan_schedule(
 
 
 @router.get(
+    "/loans/{loan_id}/commitment",
+    tags=["loans"],
+    **op("loans.commitment", "Paid out, in flight and left to draw, by tranche (放款进度)", extra=LOAN_404),
+)
+async def loan_commitment(
+    request: Request, loan_id: IdPath, principal: Annotated[Principal, guard("loans.commitment")]
+) -> Response:
+    await _own_loan(request, principal, loan_id)
+    return render(await call(request, "loan_commitment", loan_id))
+
+
+@router.get(
     "/loans/{loan_id}/payoff-quote",
     tags=["loans"],
     **op("loans.payoff", "Payoff amount on a date (提前结清试算)", extra=LOAN_404),

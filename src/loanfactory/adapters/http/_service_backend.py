@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from loanfactory.adapters.http._backend_accounts import PayoutAccountMethods
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
     BatchDisbursementRequest,
@@ -46,7 +47,6 @@ from loanfactory.origination import (
     Document,
     Need,
     Offer,
-    OfferStatus,
     Recommendation,
     ReviewTask,
 )
@@ -64,7 +64,7 @@ class PreferenceStore(Protocol):
     ) -> NotificationPreferences: ...
 
 
-class ServiceBackend(PaymentBackend):
+class ServiceBackend(PaymentBackend, PayoutAccountMethods):
     """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
 
     ``callbacks`` verifies the payment system's signed callbacks (none: they are refused).
@@ -290,25 +290,16 @@ class ServiceBackend(PaymentBackend):
         return self.lender.origination.get(Offer, offer_id)
 
     def accept_offer(self, offer_id: str, request: OfferAcceptance, *, actor: str, key: str) -> Contract:
-        """The offer is accepted and the contract drawn up (:meth:`Lender.accept_offer`).
-
-        What the contract needs from the request (the account to pay out to ...) is checked
-        first: the lender closes the offer before it draws up the contract, and an offer closed
-        without a contract could not be accepted again.
-        """
+        """The offer is accepted and the contract drawn up (:meth:`Lender.accept_offer`): the loan
+        pays out to the customer's verified payout account, and to a verified payee if named."""
         payee = request.payee
-        chosen: dict[str, Any] = {
-            "account": request.account,
-            "account_name": request.account_name,
-            "payee": Payee(name=payee.name, account=payee.account, category=payee.category)
-            if payee
-            else None,
-            "languages": tuple(request.languages),
-        }
-        offer = self.get_offer(offer_id)
-        if offer.status is OfferStatus.issued:  # a replay of an accepted offer goes straight through
-            self.lender.loan_request(offer, **chosen)
-        return self.lender.accept_offer(offer_id, key=key, actor=actor, **chosen)
+        return self.lender.accept_offer(
+            offer_id,
+            key=key,
+            actor=actor,
+            payee=Payee(name=payee.name, account=payee.account, category=payee.category) if payee else None,
+            languages=tuple(request.languages),
+        )
 
     def decline_offer(self, offer_id: str, *, actor: str) -> Any:
         # one decline per offer: a repeat replays the first answer
@@ -334,6 +325,8 @@ class ServiceBackend(PaymentBackend):
             request.loan_id,
             key=key,
             milestone=request.milestone,
+            tranche=request.tranche,
+            amount=request.amount,
             evidence=tuple(request.evidence),
             actor=actor,
         )
@@ -376,6 +369,9 @@ class ServiceBackend(PaymentBackend):
 
     def loan_schedule(self, loan_id: str) -> Any:
         return self.lender.servicing.loan(loan_id).schedule
+
+    def loan_commitment(self, loan_id: str) -> Any:
+        return self.lender.servicing.commitment(loan_id)
 
     def payoff_quote(self, loan_id: str, on: date | None) -> Any:
         return self.lender.servicing.payoff_quote(loan_id, on=on)

@@ -18,6 +18,7 @@ from loanfactory.origination.customer import Customer, CustomerGroup
 from loanfactory.origination.decision import DecisionRecord
 from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
+from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.origination.review import ReviewTask
 from loanfactory.servicing import (
     CollectionTask,
@@ -62,6 +63,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
     map_entity(Coupon, columns=_money("subsidy")),
     map_entity(Offer, columns=_money("amount", "limit")),
     map_entity(NotificationSettings),
+    map_entity(PayoutAccount, pii=("holder", "number")),
 )
 
 SERVICING: tuple[EntityMapping, ...] = (

@@ -1,0 +1,86 @@
+"""Payout accounts in tests and demos: a customer who reads their statement, and a seeded account.
+
+:func:`confirm_deposits` plays the customer of a small-deposit check (小额打款验证): it reads what
+arrived on each pending account's statement at the :class:`~.payments.SimulatedGateway` — the
+amount and the code in the remark — and confirms it, as the customer would in the app.
+
+:func:`seed_payout_account` stores an account as verified without any check. It is for tests of
+servicing that start at the contract (the checks themselves are tested on their own); never
+use it where the verification is what is being shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from loanfactory.actor import Actor
+from loanfactory.origination.payout_account import (
+    AccountOwner,
+    AccountStatus,
+    PayoutAccount,
+    VerificationMethod,
+)
+from loanfactory.origination.payout_accounts import PayoutAccounts
+from loanfactory.ports import Store
+from loanfactory.testing.payments import SimulatedGateway
+
+
+def confirm_deposits(
+    accounts: PayoutAccounts, gateway: SimulatedGateway, customer_id: str
+) -> list[PayoutAccount]:
+    """Confirm every pending small-deposit check of the customer from what reached the account."""
+    done = []
+    for account in accounts.list(customer_id):
+        challenge = account.challenge
+        if account.status is not AccountStatus.pending or challenge is None or not challenge.sent:
+            continue
+        arrived = [p for p in gateway.statement(account.number) if p.id == challenge.instruction_id]
+        if not arrived:
+            continue
+        code = (arrived[0].remark or "").rsplit(" ", 1)[-1]
+        done.append(
+            accounts.confirm(
+                customer_id,
+                account.id,
+                amount=arrived[0].amount,
+                code=code,
+                by=Actor.customer(customer_id),
+                key=f"confirm-{challenge.instruction_id}",
+            )
+        )
+    return done
+
+
+def seed_payout_account(
+    store: Store,
+    *,
+    customer_id: str,
+    number: str,
+    holder: str,
+    at: datetime,
+    owner: AccountOwner = AccountOwner.borrower,
+    category: str | None = None,
+    bank: str = "测试银行",
+) -> PayoutAccount:
+    """Store ``number`` as a verified payout account of the customer (tests of servicing only)."""
+    digest = hashlib.sha256(f"{customer_id}|{owner.value}|{number}|{holder}".encode()).hexdigest()[:16]
+    account = PayoutAccount(
+        id=f"pac_seed_{digest}",
+        customer_id=customer_id,
+        owner=owner,
+        holder=holder,
+        number=number,
+        bank=bank,
+        category=category,
+        method=VerificationMethod.bank_card_four
+        if owner is AccountOwner.borrower
+        else VerificationMethod.small_deposit,
+        status=AccountStatus.verified,
+        requested_by=customer_id,
+        requested_at=at,
+        verified_at=at,
+    )
+    with store.transaction() as tx:
+        found = tx.repo(PayoutAccount).find(account.id)
+        return found if found is not None else tx.repo(PayoutAccount).add(account)
