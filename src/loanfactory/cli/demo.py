@@ -76,7 +76,15 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
     from loanfactory.catalog import load_catalog
     from loanfactory.lender import Lender, Payee
     from loanfactory.product import ProductCatalog
-    from loanfactory.testing import FixedClock, RecordingNotifier, SimulatedBureau, SimulatedKyc, sample_book
+    from loanfactory.testing import (
+        FixedClock,
+        RecordingNotifier,
+        SimulatedBureau,
+        SimulatedKyc,
+        sample_book,
+        verify_corporate_account,
+        verify_payee,
+    )
     from loanfactory.testing.payments import SimulatedGateway
     from loanfactory.testing.signature import SimulatedSigner
 
@@ -125,6 +133,7 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
         customer = lender.origination.register_customer(
             sample_book.enterprise(firm), idempotency_key=f"reg-{firm['credit code']}", language=lang
         )
+        verify_corporate_account(lender.payout_accounts, gateway, customer)  # the small-deposit check
         request = sample_book.enterprise_request(firm, customer.id, START)
         results.append(
             (firm["name"], lender.origination.originate(request, idempotency_key=f"app-{customer.id}"))
@@ -147,6 +156,15 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
         if offer.product_code == "micro_business":  # large business loans pay the supplier directly
             payee = Payee(
                 name="上海精工设备制造有限公司", account="31001234567890123456", category="equipment"
+            )
+            verify_payee(
+                lender.payout_accounts,
+                gateway,
+                offer.customer_id,
+                name=payee.name,
+                number=payee.account,
+                bank="中国银行",
+                category=payee.category,
             )
         contract = lender.accept_offer(offer.id, key=f"accept-{offer.id}", payee=payee)
         for role, signer in (("borrower", offer.customer_id), ("lender", "demo-bank")):

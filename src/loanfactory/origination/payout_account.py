@@ -98,6 +98,7 @@ class PayoutAccount(Entity):
     method: VerificationMethod
     status: AccountStatus = AccountStatus.pending
     challenge: DepositChallenge | None = None
+    deposits: int = 0  # small deposits ordered so far (each has its own instruction id)
     reason: str | None = None
     reference: str | None = None  # the KYC vendor's or the bank's reference
     requested_by: str

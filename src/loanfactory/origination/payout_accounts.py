@@ -274,14 +274,15 @@ class PayoutAccounts:
     def _new_challenge(self, cmd: Command, account: PayoutAccount) -> PayoutAccount:
         amount = Decimal(1 + self._randbelow(99)) / 100  # 0.01 .. 0.99 yuan
         code = f"{self._randbelow(1_000_000):06d}"
-        tries = account.challenge.instruction_id.rsplit("-", 1)[-1] if account.challenge else "0"
         challenge = DepositChallenge(
-            instruction_id=f"dep_{account.id}-{int(tries) + 1}",
+            instruction_id=f"dep_{account.id}-{account.deposits + 1}",
             digest=challenge_digest(account.id, amount, code),
             expires_at=cmd.clock.now() + DEPOSIT_VALID,
         )
         updated = cmd.tx.repo(PayoutAccount).update(
-            account.evolve(status=AccountStatus.pending, challenge=challenge, reason=None)
+            account.evolve(
+                status=AccountStatus.pending, challenge=challenge, deposits=account.deposits + 1, reason=None
+            )
         )
         self._deposits[challenge.instruction_id] = (amount, code)  # never stored: only on the statement
         return updated

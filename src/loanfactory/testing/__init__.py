@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from loanfactory.testing.accounts import confirm_deposits, seed_payout_account
+from loanfactory.testing.accounts import (
+    confirm_deposits,
+    seed_payout_account,
+    verify_corporate_account,
+    verify_payee,
+)
 from loanfactory.testing.bureau import SimulatedBureau
 from loanfactory.testing.clock import FixedClock
 from loanfactory.testing.kyc import SimulatedKyc
@@ -30,6 +35,8 @@ __all__ = [
     "seed_payout_account",
     "servicing_strategies",
     "strategies",
+    "verify_corporate_account",
+    "verify_payee",
 ]
 
 

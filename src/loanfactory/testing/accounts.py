@@ -3,6 +3,8 @@
 :func:`confirm_deposits` plays the customer of a small-deposit check (小额打款验证): it reads what
 arrived on each pending account's statement at the :class:`~.payments.SimulatedGateway` — the
 amount and the code in the remark — and confirms it, as the customer would in the app.
+:func:`verify_corporate_account` and :func:`verify_payee` are the whole customer side of it for
+an enterprise's own account and for an entrusted-payment payee.
 
 :func:`seed_payout_account` stores an account as verified without any check. It is for tests of
 servicing that start at the contract (the checks themselves are tested on their own); never
@@ -15,6 +17,7 @@ import hashlib
 from datetime import datetime
 
 from loanfactory.actor import Actor
+from loanfactory.origination.customer import Customer
 from loanfactory.origination.payout_account import (
     AccountOwner,
     AccountStatus,
@@ -50,6 +53,53 @@ def confirm_deposits(
             )
         )
     return done
+
+
+def verify_corporate_account(
+    accounts: PayoutAccounts, gateway: SimulatedGateway, customer: Customer
+) -> PayoutAccount:
+    """An enterprise adds its registered corporate account and confirms the small deposit."""
+    assert customer.enterprise is not None, "only an enterprise has a corporate account"
+    corporate = customer.enterprise.corporate_account
+    gateway.open_account(corporate.number, corporate.name)
+    accounts.add_corporate_account(
+        customer.id,
+        number=corporate.number,
+        bank=corporate.bank,
+        by=Actor.customer(customer.id),
+        key=f"corporate-{customer.id}",
+    )
+    return _one(confirm_deposits(accounts, gateway, customer.id))
+
+
+def verify_payee(
+    accounts: PayoutAccounts,
+    gateway: SimulatedGateway,
+    customer_id: str,
+    *,
+    name: str,
+    number: str,
+    bank: str,
+    category: str,
+) -> PayoutAccount:
+    """The customer adds the seller of an entrusted payment and confirms its small deposit."""
+    gateway.open_account(number, name)
+    accounts.add_payee(
+        customer_id,
+        name=name,
+        number=number,
+        bank=bank,
+        category=category,
+        by=Actor.customer(customer_id),
+        key=f"payee-{customer_id}-{hashlib.sha256(number.encode()).hexdigest()[:12]}",
+    )
+    return _one(confirm_deposits(accounts, gateway, customer_id))
+
+
+def _one(confirmed: list[PayoutAccount]) -> PayoutAccount:
+    assert confirmed, "no small deposit was waiting to be confirmed"
+    assert confirmed[-1].status is AccountStatus.verified, confirmed[-1].reason
+    return confirmed[-1]
 
 
 def seed_payout_account(
