@@ -112,8 +112,10 @@ def test_review_and_return_notices(catalog: Catalog, key: Keys, lang: str) -> No
     customer = origination.register_customer(individual(NEAR, "周静"), idempotency_key=key(), language=lang)
     result = origination.originate(request(customer.id), idempotency_key=key())
     assert result.task is not None
-    origination.claim_task(result.task.id, "alice", idempotency_key=key())
-    origination.return_task(result.task.id, "alice", missing=("bank statement",), idempotency_key=key())
+    origination.claim_task(result.task.id, "alice", role="officer", idempotency_key=key())
+    origination.return_task(
+        result.task.id, "alice", role="officer", missing=("bank statement",), idempotency_key=key()
+    )
     origination.relay_notifications()
     templates = [n.template for n in notifier.to(customer.id)]
     assert templates == ["application_pending", "returned"]

@@ -215,21 +215,26 @@ def test_manual_review_takes_two_people(
     assert "review_task" in notifier.templates()
     assert "application_pending" in notifier.templates()
     with pytest.raises(StateConflict):  # must be claimed first
-        origination.approve_task(first.id, "alice", idempotency_key=key())
-    origination.claim_task(first.id, "alice", idempotency_key=key())
+        origination.approve_task(first.id, "alice", role="officer", idempotency_key=key())
+    origination.claim_task(first.id, "alice", role="officer", idempotency_key=key())
     with pytest.raises(StateConflict):
-        origination.claim_task(first.id, "bob", idempotency_key=key())
+        origination.claim_task(first.id, "bob", role="senior_officer", idempotency_key=key())
     origination.note_task(first.id, "alice", "收入流水与申报一致", idempotency_key=key())
-    step = origination.approve_task(first.id, "alice", idempotency_key=key())
+    step = origination.approve_task(first.id, "alice", role="officer", idempotency_key=key())
     second = step.next_task
     assert second is not None
     assert second.stage is ReviewStage.second
     assert second.excluded == ("alice",)
-    with pytest.raises(StateConflict) as caught:
-        origination.claim_task(second.id, "alice", idempotency_key=key())
+    with pytest.raises(StateConflict) as caught:  # a plain officer does no 复审 ...
+        origination.claim_task(second.id, "alice", role="officer", idempotency_key=key())
+    assert caught.value.code == "duty-role"
+    with pytest.raises(StateConflict) as caught:  # ... nor does the 初审 reviewer in a senior role
+        origination.claim_task(second.id, "alice", role="senior_officer", idempotency_key=key())
     assert caught.value.code == "four-eyes"
-    origination.claim_task(second.id, "bob", idempotency_key=key())
-    done = origination.approve_task(second.id, "bob", approved_amount="30000", idempotency_key=key())
+    origination.claim_task(second.id, "bob", role="senior_officer", idempotency_key=key())
+    done = origination.approve_task(
+        second.id, "bob", role="senior_officer", approved_amount="30000", idempotency_key=key()
+    )
     assert done.offer is not None
     assert done.offer.amount == Decimal("30000")
     assert done.offer.annual_rate == Decimal("0.049")  # grade B: +100bp
@@ -244,10 +249,12 @@ def test_a_reviewer_rejects_or_returns(
     customer, result = apply(origination, key, NEAR_ID, "周静")
     task = result.task
     assert task is not None
-    origination.claim_task(task.id, "alice", idempotency_key=key())
+    origination.claim_task(task.id, "alice", role="officer", idempotency_key=key())
     with pytest.raises(InvalidInput):
-        origination.return_task(task.id, "alice", missing=(), idempotency_key=key())
-    back = origination.return_task(task.id, "alice", missing=("近 6 个月银行流水",), idempotency_key=key())
+        origination.return_task(task.id, "alice", role="officer", missing=(), idempotency_key=key())
+    back = origination.return_task(
+        task.id, "alice", role="officer", missing=("近 6 个月银行流水",), idempotency_key=key()
+    )
     assert back.application.status is ApplicationStatus.info_requested
     again = origination.supply_information(
         result.application.id, documents(DocumentKind.bank_statement), idempotency_key=key()
@@ -255,12 +262,15 @@ def test_a_reviewer_rejects_or_returns(
     assert again.task is not None
     assert again.task.stage is ReviewStage.first
     assert again.task.round == 1
-    origination.claim_task(again.task.id, "carol", idempotency_key=key())
+    origination.claim_task(again.task.id, "carol", role="officer", idempotency_key=key())
     with pytest.raises(InvalidInput):
-        origination.reject_task(again.task.id, "carol", reasons=("no-such-reason",), idempotency_key=key())
+        origination.reject_task(
+            again.task.id, "carol", role="officer", reasons=("no-such-reason",), idempotency_key=key()
+        )
     rejected = origination.reject_task(
         again.task.id,
         "carol",
+        role="officer",
         reasons=("income-unverified",),
         note="流水显示收入低于申报",
         idempotency_key=key(),

@@ -144,8 +144,8 @@ def test_review_commands_replay_without_a_second_change(catalog: Catalog, key: K
     customer = origination.register_customer(individual(near, "周静"), idempotency_key=key())
     task = origination.originate(request(customer.id), idempotency_key=key()).task
     assert task is not None
-    origination.claim_task(task.id, "alice", idempotency_key="claim")
-    first = origination.approve_task(task.id, "alice", idempotency_key="approve-1")
-    again = origination.approve_task(task.id, "alice", idempotency_key="approve-1")
+    origination.claim_task(task.id, "alice", role="officer", idempotency_key="claim")
+    first = origination.approve_task(task.id, "alice", role="officer", idempotency_key="approve-1")
+    again = origination.approve_task(task.id, "alice", role="officer", idempotency_key="approve-1")
     assert again == first
     assert len(origination.list(ReviewTask, application_id=task.application_id)) == 2

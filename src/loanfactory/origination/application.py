@@ -134,6 +134,7 @@ class ApplicationRequest(Value):
     collateral_ids: tuple[str, ...] = ()
     coupon_id: str | None = None
     guarantors: tuple[str, ...] = ()  # customer ids of guarantors (保证人)
+    filed_by: Annotated[str | None, Field(min_length=1, max_length=200)] = None  # 录入人 (staff, or the app)
 
 
 class Application(Entity):
@@ -166,6 +167,7 @@ class Application(Entity):
     offer_id: str | None = None
     review_round: int = 0  # how many times it went back for more information
     returned_by: str | None = None  # "pre_review" or "manual_review" while info is requested
+    filed_by: str | None = None  # who entered it (录入人): may not review it
     submitted_at: AwareDatetime
     decided_at: AwareDatetime | None = None
 

@@ -3,8 +3,9 @@
 An application routed to manual review gets a first-stage :class:`ReviewTask`. A reviewer claims
 it, writes notes and decides: approve (which opens the second-stage task), reject, or return it
 for more information (the applicant supplies documents and a new first-stage task opens).
-Approving the second stage approves the application. The same person may never act on both
-stages of one application (四眼原则): they can neither claim nor decide the second-stage task.
+Approving the second stage approves the application. Who may act on a task at all — the roles
+the product allows at the amount, never on an application one filed, never the 复审 after one's
+own 初审 or return (四眼原则) — is decided in one place, :mod:`.duties`, before these run.
 
 The functions here check and change one task; the service stores the result with its events.
 """
@@ -65,7 +66,7 @@ class ReviewTask(Entity):
     round: int = 0  # the application's review round (bumped each time it is returned)
     status: TaskStatus = TaskStatus.open
     assignee: str | None = None
-    excluded: tuple[str, ...] = ()  # people who may not act on it (four eyes)
+    excluded: tuple[str, ...] = ()  # who may not act on it, as of its opening (see .duties)
     notes: tuple[ReviewNote, ...] = ()
     reasons: tuple[Reason, ...] = ()  # why it was routed here, then the reviewer's reasons
     approved_amount: Money | None = None
@@ -81,21 +82,9 @@ def _reviewer(user: str) -> str:
     return name
 
 
-def _four_eyes(task: ReviewTask, user: str) -> None:
-    if user in task.excluded:
-        raise StateConflict(
-            f"{user} already acted on the first review of this application; another person must do the "
-            "second (four-eyes rule)",
-            field="reviewer",
-            code="four-eyes",
-            message_zh=f"{user} 已处理该申请的初审，复审须由其他人完成（四眼原则）",
-        )
-
-
 def claim(task: ReviewTask, user: str) -> ReviewTask:
     """``user`` takes the task (领取); a task held by someone else cannot be taken."""
     user = _reviewer(user)
-    _four_eyes(task, user)
     if task.status is TaskStatus.claimed and task.assignee == user:
         return task
     if task.status is not TaskStatus.open:
@@ -129,7 +118,6 @@ def add_note(task: ReviewTask, user: str, text: str, at: datetime) -> ReviewTask
 
 
 def _must_hold(task: ReviewTask, user: str) -> None:
-    _four_eyes(task, user)
     if task.status is not TaskStatus.claimed or task.assignee != user:
         raise StateConflict(
             f"review task {task.id} must be claimed by {user} first",

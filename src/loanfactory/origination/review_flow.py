@@ -1,7 +1,8 @@
 """The manual-review desk (审批工作台): tasks opened, claimed, decided, returned and reopened.
 
-Routing opens a first-stage task (初审). Approving it opens the second-stage task (复审), which
-excludes whoever decided the first (四眼原则). Approving the second stage hands the application to
+Routing opens a first-stage task (初审). Approving it opens the second-stage task (复审). Every
+claim and decision passes :func:`~.duties.check_duty` first (the product's roles by amount, the
+filer, four eyes), with the reviewer's role. Approving the second stage hands the application to
 the approval pipeline (limit, price, offer) passed in by the service. A rejection at either stage
 rejects the application with the reviewer's reasons and tells the applicant; a return asks the
 applicant for more information, and their answer opens a new first-stage task.
@@ -20,6 +21,7 @@ from loanfactory.origination._values import Reason
 from loanfactory.origination.application import Application, ApplicationStatus, Consent, Document
 from loanfactory.origination.approval import approve, assessed_values
 from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome
+from loanfactory.origination.duties import check_duty, excluded
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import (
     ReviewStage,
@@ -30,6 +32,7 @@ from loanfactory.origination.review import (
     decide,
     review_reason,
 )
+from loanfactory.spec import DEFAULT_DUTIES
 
 
 class ReviewOutcome(BaseModel):
@@ -49,8 +52,9 @@ def open_task(
     application: Application,
     stage: ReviewStage,
     reasons: tuple[Reason, ...],
-    excluded: tuple[str, ...] = (),
+    approved_amount: Decimal | None = None,
 ) -> ReviewTask:
+    history = cmd.tx.repo(ReviewTask).list(application_id=application.id)
     task = ReviewTask(
         id=cmd.ids.new("task"),
         application_id=application.id,
@@ -58,8 +62,9 @@ def open_task(
         product_code=application.product_code,
         stage=stage,
         round=application.review_round,
-        excluded=excluded,
+        excluded=excluded(application, stage, history),
         reasons=reasons,
+        approved_amount=approved_amount,
         created_at=cmd.clock.now(),
     )
     stored = cmd.tx.repo(ReviewTask).add(task)
@@ -74,9 +79,17 @@ def open_task(
     return stored
 
 
-def claim_task(cmd: Command, task_id: str, reviewer: str) -> ReviewTask:
+def _may_act(cmd: Command, desk: Desk, task: ReviewTask, app: Application, reviewer: str, role: str) -> None:
+    spec = desk.specs.get(task.product_code)
+    duties = spec.review if spec is not None else DEFAULT_DUTIES
+    history = cmd.tx.repo(ReviewTask).list(application_id=task.application_id)
+    check_duty(task, app, reviewer.strip() if isinstance(reviewer, str) else "", role, duties, history)
+
+
+def claim_task(cmd: Command, desk: Desk, task_id: str, reviewer: str, role: str) -> ReviewTask:
     repo = cmd.tx.repo(ReviewTask)
     task = repo.lock(task_id)
+    _may_act(cmd, desk, task, cmd.tx.repo(Application).get(task.application_id), reviewer, role)
     claimed = claim(task, reviewer)
     if claimed is task:
         return task
@@ -136,12 +149,14 @@ def approve_task(
     task_id: str,
     reviewer: str,
     *,
+    role: str,
     note: str | None,
     approved_amount: Decimal | None,
 ) -> ReviewOutcome:
     repo = cmd.tx.repo(ReviewTask)
     task = repo.lock(task_id)
     app = _application_in_review(cmd, task)
+    _may_act(cmd, desk, task, app, reviewer, role)
     if approved_amount is not None and not (0 < approved_amount <= app.amount):
         raise InvalidInput(
             "an approved amount must be positive and at most the amount applied for",
@@ -156,10 +171,7 @@ def approve_task(
     cmd.emit("review.approved", task_id, reviewer=done.decided_by, stage=task.stage.value)
     _record(cmd, app, Outcome.approve, done.decided_by or reviewer, (), done)
     if task.stage is ReviewStage.first:
-        excluded = tuple(dict.fromkeys((*task.excluded, done.decided_by or reviewer)))
-        second = open_task(cmd, desk, app, ReviewStage.second, task.reasons, excluded)
-        if approved_amount is not None:
-            second = repo.update(second.model_copy(update={"approved_amount": approved_amount}))
+        second = open_task(cmd, desk, app, ReviewStage.second, task.reasons, approved_amount)
         return ReviewOutcome(task=done, application=app, next_task=second)
     amount = approved_amount if approved_amount is not None else task.approved_amount
     assessed = assessed_values(app)
@@ -168,7 +180,14 @@ def approve_task(
 
 
 def reject_task(
-    cmd: Command, desk: Desk, task_id: str, reviewer: str, *, reasons: tuple[str, ...], note: str | None
+    cmd: Command,
+    desk: Desk,
+    task_id: str,
+    reviewer: str,
+    *,
+    role: str,
+    reasons: tuple[str, ...],
+    note: str | None,
 ) -> ReviewOutcome:
     if not reasons:
         raise InvalidInput(
@@ -178,6 +197,7 @@ def reject_task(
     repo = cmd.tx.repo(ReviewTask)
     task = repo.lock(task_id)
     app = _application_in_review(cmd, task)
+    _may_act(cmd, desk, task, app, reviewer, role)
     done = repo.update(
         decide(task, reviewer, TaskStatus.rejected, cmd.clock.now(), note=note, reasons=picked)
     )
@@ -193,7 +213,14 @@ def reject_task(
 
 
 def return_task(
-    cmd: Command, desk: Desk, task_id: str, reviewer: str, *, missing: tuple[str, ...], note: str | None
+    cmd: Command,
+    desk: Desk,
+    task_id: str,
+    reviewer: str,
+    *,
+    role: str,
+    missing: tuple[str, ...],
+    note: str | None,
 ) -> ReviewOutcome:
     items = tuple(m.strip() for m in missing if m.strip())
     if not items:
@@ -203,6 +230,7 @@ def return_task(
     repo = cmd.tx.repo(ReviewTask)
     task = repo.lock(task_id)
     app = _application_in_review(cmd, task)
+    _may_act(cmd, desk, task, app, reviewer, role)
     reason = Reason(
         code="review.more-information",
         en="more information is needed: " + "; ".join(items),

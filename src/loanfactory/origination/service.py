@@ -158,23 +158,25 @@ class Origination(LineCommands, ProductQueries):
         task_id: str,
         reviewer: str,
         *,
+        role: str,
         idempotency_key: str,
         note: str | None = None,
         approved_amount: Decimal | str | int | None = None,
     ) -> ReviewOutcome:
-        """Approve a review task: 初审 opens 复审; 复审 issues the offer (四眼原则 applies)."""
+        """Approve a review task: 初审 opens 复审; 复审 issues the offer. ``role`` is the reviewer's
+        (officer, senior_officer, risk): the product's review duties and four eyes apply."""
         amount = None if approved_amount is None else to_money(approved_amount, field="approved_amount")
 
         def body(cmd: Command) -> tuple[str, ReviewOutcome]:
             return task_id, review_flow.approve_task(
-                cmd, self.desk, task_id, reviewer, note=note, approved_amount=amount
+                cmd, self.desk, task_id, reviewer, role=role, note=note, approved_amount=amount
             )
 
         return self._run(
             "approve_task",
             "review.approve",
             idempotency_key,
-            (task_id, reviewer, note, amount),
+            (task_id, reviewer, role, note, amount),
             ReviewOutcome,
             body,
             actor=reviewer,
@@ -185,6 +187,7 @@ class Origination(LineCommands, ProductQueries):
         task_id: str,
         reviewer: str,
         *,
+        role: str,
         reasons: tuple[str, ...],
         idempotency_key: str,
         note: str | None = None,
@@ -193,14 +196,14 @@ class Origination(LineCommands, ProductQueries):
 
         def body(cmd: Command) -> tuple[str, ReviewOutcome]:
             return task_id, review_flow.reject_task(
-                cmd, self.desk, task_id, reviewer, reasons=tuple(reasons), note=note
+                cmd, self.desk, task_id, reviewer, role=role, reasons=tuple(reasons), note=note
             )
 
         return self._run(
             "reject_task",
             "review.reject",
             idempotency_key,
-            (task_id, reviewer, reasons, note),
+            (task_id, reviewer, role, reasons, note),
             ReviewOutcome,
             body,
             actor=reviewer,
@@ -211,6 +214,7 @@ class Origination(LineCommands, ProductQueries):
         task_id: str,
         reviewer: str,
         *,
+        role: str,
         missing: tuple[str, ...],
         idempotency_key: str,
         note: str | None = None,
@@ -219,14 +223,14 @@ class Origination(LineCommands, ProductQueries):
 
         def body(cmd: Command) -> tuple[str, ReviewOutcome]:
             return task_id, review_flow.return_task(
-                cmd, self.desk, task_id, reviewer, missing=tuple(missing), note=note
+                cmd, self.desk, task_id, reviewer, role=role, missing=tuple(missing), note=note
             )
 
         return self._run(
             "return_task",
             "review.return",
             idempotency_key,
-            (task_id, reviewer, missing, note),
+            (task_id, reviewer, role, missing, note),
             ReviewOutcome,
             body,
             actor=reviewer,
@@ -256,17 +260,17 @@ class Origination(LineCommands, ProductQueries):
             body,
         )
 
-    def claim_task(self, task_id: str, reviewer: str, *, idempotency_key: str) -> ReviewTask:
-        """A reviewer takes a task (领取任务)."""
+    def claim_task(self, task_id: str, reviewer: str, *, role: str, idempotency_key: str) -> ReviewTask:
+        """A reviewer takes a task (领取任务), if the review duties allow them (see ``approve_task``)."""
 
         def body(cmd: Command) -> tuple[str, ReviewTask]:
-            return task_id, review_flow.claim_task(cmd, task_id, reviewer)
+            return task_id, review_flow.claim_task(cmd, self.desk, task_id, reviewer, role)
 
         return self._run(
             "claim_task",
             "review.claim",
             idempotency_key,
-            (task_id, reviewer),
+            (task_id, reviewer, role),
             ReviewTask,
             body,
             actor=reviewer,

@@ -189,6 +189,7 @@ def submit(cmd: Command, spec: ProductSpec, request: ApplicationRequest) -> Appl
         collateral_ids=tuple(dict.fromkeys(request.collateral_ids)),
         coupon_id=request.coupon_id,
         guarantors=request.guarantors,
+        filed_by=request.filed_by,
         submitted_at=now,
     )
     stored = applications.add(application)

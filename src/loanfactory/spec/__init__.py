@@ -53,9 +53,11 @@ from loanfactory.spec.product import (
 )
 from loanfactory.spec.rate import FixedRate, FloatingRate, RateBand, RepricingRule
 from loanfactory.spec.repayment import Balloon, FirstPeriod, Grace, Repayment, ResiduePlacement, Rounding
+from loanfactory.spec.review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
 from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
 
 __all__ = [
+    "DEFAULT_DUTIES",
     "AmountRange",
     "Balloon",
     "Channel",
@@ -65,6 +67,7 @@ __all__ = [
     "ContractSettings",
     "Disbursement",
     "DisbursementMode",
+    "DutyBand",
     "Effective",
     "Fee",
     "FeeBasis",
@@ -97,6 +100,8 @@ __all__ = [
     "Repayment",
     "RepricingRule",
     "ResiduePlacement",
+    "ReviewDuties",
+    "ReviewerRole",
     "Rounding",
     "RulePurpose",
     "RuleRefs",

@@ -32,6 +32,7 @@ from loanfactory.spec.policies import (
 )
 from loanfactory.spec.rate import FixedRate, FloatingRate, RateSpec
 from loanfactory.spec.repayment import Repayment
+from loanfactory.spec.review import ReviewDuties
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 
@@ -169,6 +170,7 @@ class ProductSpec(SpecModel):
     guarantee: GuaranteePolicy = GuaranteePolicy(types=(GuaranteeType.credit,))
     overdue: OverduePolicy | None = None
     disbursement: Disbursement = Disbursement()
+    review: ReviewDuties = ReviewDuties()
     rules: RuleRefs = RuleRefs()
     compliance: ComplianceSettings = ComplianceSettings()
     contract: ContractSettings = ContractSettings()
@@ -201,6 +203,7 @@ class ProductSpec(SpecModel):
             ("guarantee", self.guarantee),
             ("overdue", self.overdue),
             ("disbursement", self.disbursement),
+            ("review", self.review),
         ]
         for name, section in sections:
             if section is not None:

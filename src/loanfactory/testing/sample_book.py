@@ -55,8 +55,8 @@ credit code        | last year | assets   | liabilities | tax | persona | amount
 91330100MA27XQ4L5K | 3600000   | 9000000  | 7200000     | M   | severe  | 500000  | 12
 """
 
-REVIEWERS = ("wang.chushen", "li.fushen")
-"""初审 and 复审 reviewers — never the same person (四眼原则)."""
+REVIEWERS = (("wang.chushen", "officer"), ("li.fushen", "senior_officer"))
+"""初审 and 复审 reviewers and their roles — never the same person (四眼原则)."""
 
 
 def table(text: str) -> list[dict[str, str]]:
@@ -199,20 +199,20 @@ def review_queue(
 ) -> list[tuple[str, Assessment | Any]]:
     """Two reviewers work through the manual-review queue: 初审 then 复审, by different people."""
     done: list[tuple[str, Assessment | Any]] = []
-    first, second = REVIEWERS
+    (first, first_role), (second, second_role) = REVIEWERS
     for name, result in results:
         if result.outcome != "manual_review" or result.task is None:
             done.append((name, result))
             continue
         task = result.task.id
-        origination.claim_task(task, first, idempotency_key=f"claim-{task}")
+        origination.claim_task(task, first, role=first_role, idempotency_key=f"claim-{task}")
         origination.note_task(
             task, first, "流水与申报收入基本一致，同意提交复审", idempotency_key=f"note-{task}"
         )
-        step = origination.approve_task(task, first, idempotency_key=f"approve-{task}")
+        step = origination.approve_task(task, first, role=first_role, idempotency_key=f"approve-{task}")
         assert step.next_task is not None
         nxt = step.next_task.id
-        origination.claim_task(nxt, second, idempotency_key=f"claim-{nxt}")
-        final = origination.approve_task(nxt, second, idempotency_key=f"approve-{nxt}")
+        origination.claim_task(nxt, second, role=second_role, idempotency_key=f"claim-{nxt}")
+        final = origination.approve_task(nxt, second, role=second_role, idempotency_key=f"approve-{nxt}")
         done.append((name, final))
     return done

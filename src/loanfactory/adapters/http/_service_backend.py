@@ -219,6 +219,7 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
     ) -> Any:
         data = request.model_dump(exclude_none=True, exclude={"customer_id"})
         data["customer_id"] = customer_id
+        data["filed_by"] = actor  # 录入人: may not review it
         now = self.lender.clock.now()
         data["documents"] = [{**d, "received_at": now} for d in data.get("documents", [])]
         data["consents"] = [{**c, "granted_at": now} for c in data.get("consents", [])]
@@ -262,7 +263,9 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
         return self.lender.origination.list(ReviewTask, **where)
 
     def claim_review(self, task_id: str, *, actor: str, role: str) -> Any:
-        return self.lender.origination.claim_task(task_id, actor, idempotency_key=f"{actor}:claim:{task_id}")
+        return self.lender.origination.claim_task(
+            task_id, actor, role=role, idempotency_key=f"{actor}:claim:{task_id}"
+        )
 
     def decide_review(
         self, task_id: str, outcome: str, decision: ReviewDecision, *, actor: str, role: str
@@ -273,17 +276,23 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
             return origination.approve_task(
                 task_id,
                 actor,
+                role=role,
                 idempotency_key=key,
                 note=decision.note,
                 approved_amount=decision.approved_amount,
             )
         if outcome == "reject":
             return origination.reject_task(
-                task_id, actor, reasons=tuple(decision.reasons), idempotency_key=key, note=decision.note
+                task_id,
+                actor,
+                role=role,
+                reasons=tuple(decision.reasons),
+                idempotency_key=key,
+                note=decision.note,
             )
         missing = tuple(m.value for m in decision.missing) or tuple(decision.reasons)
         return origination.return_task(
-            task_id, actor, missing=missing, idempotency_key=key, note=decision.note
+            task_id, actor, role=role, missing=missing, idempotency_key=key, note=decision.note
         )
 
     def get_offer(self, offer_id: str) -> Any:
