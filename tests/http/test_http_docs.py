@@ -26,6 +26,8 @@ ROLES = {  # the shell variables of the examples
     "$PM_KEY": Role.product_manager,
 }
 IDS = {
+    "$CUSTOMER_ID": "cus_1",
+    "$ACCOUNT_ID": "pac_1",
     "$APP_ID": "app_1",
     "$TASK_ID": "task_1",
     "$OFFER_ID": "off_1",
