@@ -210,9 +210,9 @@ def _postings_differ(loan_id: str, chain: _Tally, ledger: _Tally, drill: Drill |
                     entry.id,
                     "posting-changed",
                     f"posting {entry.id} differs from its link in the audit chain in {', '.join(changed)} "
-                    f"(amount {format_money(entry.amount)}, chained {state.get('amount')})",
+                    f"(amount {format_money(entry.amount)}, chained {_money(state.get('amount'))})",
                     f"记账 {entry.id} 的 {'、'.join(changed)} 与审计链不一致"
-                    f"（金额 {format_money(entry.amount)}，链上 {state.get('amount')}）",
+                    f"（金额 {format_money(entry.amount)}，链上 {_money(state.get('amount'))}）",
                 )
             )
     for id, state in sorted(chained.items()):
@@ -220,12 +220,17 @@ def _postings_differ(loan_id: str, chain: _Tally, ledger: _Tally, drill: Drill |
             Finding(
                 id,
                 "posting-missing",
-                f"posting {id} ({state.get('type')} {state.get('amount')}) is in the audit chain but "
-                "gone from the ledger",
-                f"记账 {id}（{state.get('type')} {state.get('amount')}）在审计链中有记录，但已从分户账中删除",
+                f"posting {id} ({state.get('type')} {_money(state.get('amount'))}) is in the audit chain "
+                "but gone from the ledger",
+                f"记账 {id}（{state.get('type')} {_money(state.get('amount'))}）在审计链中有记录，"
+                "但已从分户账中删除",
             )
         )
     return found or [summary]
+
+
+def _money(value: object) -> str:
+    return format_money(Decimal(str(value))) if value is not None else "?"
 
 
 def _loan_against_ledger(loan: Loan, ledger: _Tally, paid_out: dict[str, Decimal]) -> list[Finding]:
