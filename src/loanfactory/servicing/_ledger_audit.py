@@ -37,6 +37,7 @@ from loanfactory.audit import (
 )
 from loanfactory.entity import Entity
 from loanfactory.money import format_money
+from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.ports import AuditRecord, LedgerEntryRecord, Store
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._position import EntryType
@@ -107,6 +108,7 @@ class LedgerAudit:
     _loans: list[Loan] = field(default_factory=list)
     _paid_out: dict[str, Decimal] = field(default_factory=dict)
     _found: list[Finding] = field(default_factory=list)
+    _kinds: set[str] = field(default_factory=set)
     postings: int = 0
     records: int = 0
 
@@ -130,6 +132,7 @@ class LedgerAudit:
     def stored(self, entity: Entity) -> None:
         """One stored money record (an entity kind with audited fields)."""
         self.records += 1
+        self._kinds.add(entity.kind)
         key = f"{entity.kind}:{entity.id}"
         chained = self._states.pop(key, None)
         if chained is None:
@@ -156,8 +159,12 @@ class LedgerAudit:
         elif isinstance(entity, Disbursement) and entity.status is OrderStatus.succeeded:
             self._paid_out[entity.loan_id] = self._paid_out.get(entity.loan_id, ZERO) + entity.amount
 
+    def checking(self, kind: str) -> None:
+        """Records of ``kind`` are checked (even when none is stored: then every chained one is missing)."""
+        self._kinds.add(kind)
+
     def findings(self, drill: Drill | None = None) -> list[Finding]:
-        """Every disagreement found, postings first, then records, then loans."""
+        """Every disagreement found, postings first, then records of the kinds checked, then loans."""
         found = list(self._found)
         for loan_id in sorted(self._chain.keys() | self._ledger.keys()):
             chain, ledger = self._chain.get(loan_id, _Tally()), self._ledger.get(loan_id, _Tally())
@@ -165,6 +172,8 @@ class LedgerAudit:
                 found += _postings_differ(loan_id, chain, ledger, drill)
         for key in sorted(self._states):
             kind, _, id = key.partition(":")
+            if kind not in self._kinds:
+                continue
             found.append(
                 Finding(
                     key,
@@ -289,7 +298,7 @@ def _loan_against_ledger(loan: Loan, ledger: _Tally, paid_out: dict[str, Decimal
     ]
 
 
-MONEY_RECORDS: tuple[type[Entity], ...] = (Loan, Disbursement, DebitOrder)
+MONEY_RECORDS: tuple[type[Entity], ...] = (Loan, Disbursement, DebitOrder, PayoutAccount)
 """The money records of servicing; an embedding application may pass its own kinds as well."""
 
 
@@ -331,6 +340,7 @@ def verify_books(
             for entry in tx.ledger.entries(loan_id):
                 audit.posted(entry)
         for kind in kinds:
+            audit.checking(kind.kind)
             for entity in tx.repo(kind).list():
                 audit.stored(entity)
 

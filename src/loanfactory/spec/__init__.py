@@ -56,8 +56,7 @@ from loanfactory.spec.repayment import Balloon, FirstPeriod, Grace, Repayment, R
 from loanfactory.spec.review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
 from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
 
-__all__ = [
-    "DEFAULT_DUTIES",
+__all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "AmountRange",
     "Balloon",
     "Channel",
@@ -65,6 +64,7 @@ __all__ = [
     "CollateralType",
     "ComplianceSettings",
     "ContractSettings",
+    "DEFAULT_DUTIES",
     "Disbursement",
     "DisbursementMode",
     "DutyBand",

@@ -12,8 +12,8 @@ through hash indexes, so a store holding a large book stays fast.
 
 As in the SQL store, every ledger posting and every new or changed money record (an entity kind
 with ``audited`` fields) gets its link in the audit chain when the transaction commits
-(:mod:`loanfactory.audit`); the links are stamped by ``clock`` when one is given, else with the
-newest time the transaction carries (its postings and events).
+(:mod:`loanfactory.audit`); a record's link is stamped with the newest time the transaction's
+writes carry (its postings, events and links), else by ``clock`` when one is given.
 """
 
 from __future__ import annotations
@@ -299,12 +299,12 @@ class _MemoryTransaction:
             self.audit.append(actor=actor, action=action, subject=subject, at=at, after=after)
 
     def _moment(self) -> datetime:
-        if self.clock is not None:
-            return self.clock.now()
         times = [e.at for e in self.pending_events] + [e.posted_at for e in self.pending_ledger]
         times += [r.at for r in self.pending_audit]
         if times:
             return max(times)
+        if self.clock is not None:
+            return self.clock.now()
         return self.state.audit[-1].at if self.state.audit else datetime(1970, 1, 1, tzinfo=UTC)
 
     def commit(self) -> None:

@@ -154,6 +154,7 @@ class SqlEvents:
         self._tx = tx
 
     def append(self, event: DomainEvent) -> None:
+        self._tx.note_time(event.at)
         values = {
             "id": event.id,
             "type": event.type,
@@ -213,6 +214,7 @@ class SqlAudit:
         record = make_record(
             head, at=at, actor=actor, action=action, subject=subject, before=before, after=after
         )
+        self._tx.note_time(at)
         connection = self._tx.connection
         connection.execute(_AUDIT_INSERT, record_values(record))
         connection.execute(_HEAD_UPDATE, {"sequence": record.sequence, "hash": record.hash})

@@ -159,6 +159,7 @@ class SqlTransaction:
         self._postings: list[LedgerEntryRecord] = []
         self._states: dict[tuple[str, str], tuple[Entity | None, Entity]] = {}
         self._seen: dict[tuple[str, str], Entity] = {}
+        self._latest: datetime | None = None  # the newest time this transaction's writes carry
 
     def repo(self, kind: type[E]) -> Any:
         repo = self._repos.get(kind.kind)
@@ -178,6 +179,12 @@ class SqlTransaction:
 
     def chain_posting(self, entry: LedgerEntryRecord) -> None:
         self._postings.append(entry)
+        self.note_time(entry.posted_at)
+
+    def note_time(self, at: datetime) -> None:
+        """A time a write of this transaction carries (the service's clock, not the database's)."""
+        if self._latest is None or at > self._latest:
+            self._latest = at
 
     def saw(self, entity: Entity) -> None:
         """A money record as read: what a later update is compared with."""
@@ -196,8 +203,8 @@ class SqlTransaction:
         changed = [
             (key, after) for key, (before, after) in self._states.items() if state_changed(before, after)
         ]
-        if changed:
-            at, seal = self.now(), self.seal
+        if changed:  # stamped as the memory store does: the newest time of the command's writes
+            at, seal = self._latest or self.now(), self.seal
             links += [(at, STORE_ACTOR, state_action(k), id, entity_state(e, seal)) for (k, id), e in changed]
         self.audit.extend(links)
         self._postings.clear()

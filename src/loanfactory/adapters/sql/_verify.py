@@ -53,6 +53,7 @@ def verify_books(store: SqlStore, *, anchor: AuditHead | None = None) -> AuditRe
             audit.posted(entry)
         for mapping in store.mappings:
             if is_audited(mapping.entity):
+                audit.checking(mapping.kind)
                 for body, version, columns in _rows(connection, mapping.table):
                     entity = mapping.load(body, version, store.cipher)
                     expected = mapping.typed_values(entity, store.cipher)
