@@ -22,7 +22,9 @@ from loanfactory.adapters.http import Role
 from loanfactory.adapters.http._wiring import Providers, ServerSettings, build_server
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.ports import SignatureMethod
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import Loan, LoanRequest
+from loanfactory.terms import contract_terms
 from loanfactory.testing import FixedClock, SimulatedBureau, SimulatedGateway, SimulatedKyc, sample_book
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             products=ROOT / "products",
             rules=ROOT / "rules",
             relay_interval=0,
-            environ={"LOANFACTORY_API_KEYS": keys},
+            environ={"LOANFACTORY_API_KEYS": keys, "LOANFACTORY_PII_KEY": bytes(range(32)).hex()},
         ),
         clock=clock,
         providers=Providers(
@@ -302,17 +304,20 @@ def _staged_loan(live: Live, customer: str) -> str:
     }
     payee_id = _verified(live, customer, payee, SUPPLIER_ACCOUNT, "s")
     servicing = live.server.servicing
+    terms = contract_terms(
+        live.server.lender.products.products["supply_chain"].spec,
+        Decimal("1000000"),
+        6,
+        method=RepaymentMethod.interest_only,
+        start=date(2025, 8, 1),
+        pricing=PricingDecision(rate=Decimal("0.06")),
+    )
     request = LoanRequest(
         customer_id=customer,
         borrower_name=FIRM["name"],
         borrower_id_number=FIRM["credit code"],
-        product_code="supply_chain",
-        amount=Decimal("1000000"),
-        term=6,
-        annual_rate=Decimal("0.06"),
+        terms=terms,
         apr=Decimal("0.0650"),
-        method=RepaymentMethod.interest_only,
-        start=date(2025, 8, 1),
         account=CORPORATE,
         account_name=FIRM["name"],
         payout_account_id=own,

@@ -26,9 +26,11 @@ from loanfactory.cli import cli
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
 from loanfactory.ports import SignatureMethod, Store
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import AuditReport, Disbursement, Loan, LoanRequest, LoanStatus, Servicing
 from loanfactory.servicing import verify_books as verify_store_books
 from loanfactory.spec import load_product_or_raise
+from loanfactory.terms import contract_terms
 from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
@@ -41,10 +43,11 @@ def live_book(store: Store, loans: int = 2, months: int = 3) -> tuple[Servicing,
     """``loans`` loans of 10,000.00 paid out and auto-debited for ``months`` due dates."""
     clock = FixedClock(START)
     gateway = SimulatedGateway(clock)
+    product = load_product_or_raise(PRODUCTS / "consumer_credit.yaml")
     servicing = Servicing(
         store,
         clock,
-        products={"consumer_credit": load_product_or_raise(PRODUCTS / "consumer_credit.yaml")},
+        products={"consumer_credit": product},
         gateway=gateway,
         signer=SimulatedSigner(),
         ids=SequentialIds(),
@@ -55,13 +58,15 @@ def live_book(store: Store, loans: int = 2, months: int = 3) -> tuple[Servicing,
             customer_id=f"cust-{n}",
             borrower_name="张三",
             borrower_id_number="110101199003078512",
-            product_code="consumer_credit",
-            amount=Decimal("10000.00"),
-            term=12,
-            annual_rate=Decimal("0.12"),
+            terms=contract_terms(
+                product,
+                Decimal("10000.00"),
+                12,
+                method=RepaymentMethod.annuity,
+                start=START,
+                pricing=PricingDecision(rate=Decimal("0.12")),
+            ),
             apr=Decimal("0.1268"),
-            method=RepaymentMethod.annuity,
-            start=START,
             account="6222020200112233",
             account_name="张三",
             payout_account_id=seed_payout_account(
