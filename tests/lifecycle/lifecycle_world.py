@@ -5,7 +5,9 @@ day by day with the end of day and on-time auto-debits.
 Applicants are the sample bureau's prime persona, an individual or an enterprise as the product
 serves; secured products get collateral worth twice the amount; entrusted payment goes to a payee
 of an allowed use; staged products pay every milestone on the value date. An application that the
-rules send to manual review is approved by two reviewers (初审, 复审), as the desk would.
+rules send to manual review is approved by two reviewers (初审, 复审), as the desk would. The
+customer's payout accounts are verified as the customer would: an enterprise confirms the small
+deposit to its corporate account, and the payee of an entrusted payment is confirmed the same way.
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.spec import ProductSpec, Segment
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    RecordingNotifier,
+    SimulatedBureau,
+    SimulatedKyc,
+    verify_corporate_account,
+    verify_payee,
+)
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
 
@@ -152,6 +162,8 @@ def open_loan(
         _firm() if enterprise else _person(who), idempotency_key="register"
     )
     account = CORPORATE if enterprise else CARD
+    if enterprise:  # the customer confirms the small deposit (an individual's card passed at registration)
+        verify_corporate_account(lender.payout_accounts, gateway, customer)
     collateral = _collateral(lender, spec, customer.id, amount, start)
     coupon = _coupon(lender, spec, customer.id, start, coupon_days, coupon_bp)
     result = lender.origination.originate(
@@ -175,6 +187,16 @@ def open_loan(
     payee = Payee(
         name=USES.get(use or "", "某供应商有限公司"), account="31050161393600000001", category=use or ""
     )
+    if use:
+        verify_payee(
+            lender.payout_accounts,
+            gateway,
+            customer.id,
+            name=payee.name,
+            number=payee.account,
+            bank="中国银行",
+            category=payee.category,
+        )
     contract = lender.accept_offer(offer.id, key="accept", payee=payee if use else None)
     for role, signer in (("borrower", customer.id), ("lender", "bank")):
         lender.servicing.sign_contract(
@@ -203,9 +225,10 @@ def _approved(lender: Lender, result: Assessment) -> Offer:
         tasks = lender.origination.list(ReviewTask, application_id=result.application.id, status="open")
         assert tasks, f"no offer and no review task: {outcome}"
         reviewer = next(reviewers)
-        lender.origination.claim_task(tasks[0].id, reviewer, idempotency_key=f"claim-{reviewer}")
+        # risk management may review at every stage and amount (the product's review duties)
+        lender.origination.claim_task(tasks[0].id, reviewer, role="risk", idempotency_key=f"claim-{reviewer}")
         outcome = lender.origination.approve_task(
-            tasks[0].id, reviewer, idempotency_key=f"approve-{reviewer}"
+            tasks[0].id, reviewer, role="risk", idempotency_key=f"approve-{reviewer}"
         )
         if getattr(outcome, "offer", None) is None and not lender.origination.list(
             ReviewTask, application_id=result.application.id, status="open"
