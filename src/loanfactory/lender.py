@@ -37,7 +37,12 @@ from loanfactory.origination import Origination
 from loanfactory.origination.application import Application
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.offer import Offer
-from loanfactory.origination.payout_account import PayoutAccount, payee_account_for, payout_account_for
+from loanfactory.origination.payout_account import (
+    PayoutAccount,
+    own_names,
+    payee_account_for,
+    payout_account_for,
+)
 from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import (
@@ -245,7 +250,7 @@ class Lender:
 
 def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> PayoutAccount:
     account = payout_account_for(accounts)
-    if account is None or account.holder != customer.name:
+    if account is None or account.holder not in own_names(customer):
         how = (
             "add a debit card in their name that passes the four-element check"
             if customer.individual is not None

@@ -177,6 +177,19 @@ NOTICE_KINDS: Mapping[str, NoticeKind] = _register(
         ),
         audience="staff",
     ),
+    NoticeKind(
+        "payout_account_changed",
+        "origination",
+        "放款账户变更",
+        "payout account changed",
+        (
+            _f("account", "text", "622848*********8901"),
+            _f("owner", "text", "borrower"),
+            _f("status", "text", "verified"),
+            _f("reason", "text", ""),
+        ),
+        mandatory=True,  # a security notice: the customer hears of every change of where money goes
+    ),
     # servicing (贷后)
     NoticeKind(
         "disbursement_notice",

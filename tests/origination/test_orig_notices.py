@@ -10,13 +10,15 @@ from orig_samples import CHEN_ID, LI_ID, Keys, individual, request
 from test_orig_collateral_campaigns import HOUSE
 from test_orig_feedback import NEAR, service
 
+from loanfactory.actor import Actor
 from loanfactory.adapters.notify import TemplateBook
 from loanfactory.catalog import Catalog
 from loanfactory.notices import NOTICE_KINDS, check_data
 from loanfactory.origination.collateral import Collateral, Valuation, ValuationSource
 from loanfactory.origination.credit_line import CreditLine
+from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.ports import Notification
-from loanfactory.testing import MemoryStore, RecordingNotifier
+from loanfactory.testing import MemoryStore, RecordingNotifier, SimulatedGateway, SimulatedKyc
 
 
 def _decisions(catalog: Catalog, key: Keys) -> list[Notification]:
@@ -30,8 +32,16 @@ def _decisions(catalog: Catalog, key: Keys) -> list[Notification]:
         request(near.id), idempotency_key=key()
     )  # application_pending, review_task
     assert result.task is not None
-    origination.claim_task(result.task.id, "alice", idempotency_key=key())
-    origination.return_task(result.task.id, "alice", missing=("bank statement",), idempotency_key=key())
+    origination.claim_task(result.task.id, "alice", role="officer", idempotency_key=key())
+    origination.return_task(
+        result.task.id, "alice", role="officer", missing=("bank statement",), idempotency_key=key()
+    )
+    accounts = PayoutAccounts(
+        store=store, clock=origination.clock, kyc=SimulatedKyc(), gateway=SimulatedGateway(origination.clock)
+    )
+    accounts.add_card(  # payout_account_changed
+        near.id, number="6228480012345678901", bank="农行", by=Actor.customer(near.id), key=key()
+    )
     house = origination.register_collateral(
         HOUSE.model_copy(update={"customer_id": near.id}), idempotency_key=key()
     )

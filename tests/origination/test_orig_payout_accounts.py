@@ -7,12 +7,12 @@ statement. Officers cannot add, confirm or re-send anything for a customer.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from orig_samples import HUAWEI, LI_ID, enterprise, individual
+from orig_samples import HUAWEI, LI_ID, enterprise, individual, valid_code
 
 from loanfactory.actor import Actor
 from loanfactory.errors import InvalidInput, NotFound, NotPermitted, StateConflict
@@ -25,7 +25,8 @@ from loanfactory.origination import (
     PayoutAccounts,
     VerificationMethod,
 )
-from loanfactory.origination.payout_account import DEPOSIT_ATTEMPTS, DEPOSIT_VALID
+from loanfactory.origination.customer import BusinessLicence, SoleProprietorProfile
+from loanfactory.origination.payout_account import DEPOSIT_ATTEMPTS, DEPOSIT_VALID, own_names
 from loanfactory.origination.service import Origination
 from loanfactory.ports import KycCheck
 from loanfactory.testing import FixedClock, MemoryStore, SimulatedGateway, SimulatedKyc, confirm_deposits
@@ -281,3 +282,30 @@ def test_bad_requests_name_their_field_and_store_nothing(
     assert accounts.list(person) + accounts.list(firm) == before
     with pytest.raises(InvalidInput):
         Actor("x", "officer", customer_id="cus_1")
+
+
+def test_a_sole_proprietor_is_paid_to_the_operators_card_or_the_shops_corporate_account(
+    origination: Origination, accounts: PayoutAccounts, gateway: SimulatedGateway
+) -> None:
+    shop_name = "上海市浦东新区李娜便利店"
+    business = BusinessLicence(
+        credit_code=valid_code("9231010476543210"),
+        name=shop_name,
+        established_on=date(2019, 4, 1),
+        industry="零售业",
+        annual_revenue=Decimal("1800000"),
+    )
+    profile = SoleProprietorProfile(operator=individual(), business=business)
+    customer = str(origination.register_customer(profile, idempotency_key="reg-shop").id)
+    card = accounts.current(customer)  # the operator's card passed four elements at registration
+    assert card is not None
+    assert card.holder == "李娜"
+    gateway.open_account(CORPORATE, shop_name)
+    me = Actor.customer(customer)
+    accounts.add_corporate_account(customer, number=CORPORATE, bank="建行", by=me, key="shop-corp")
+    (done,) = confirm_deposits(accounts, gateway, customer)
+    assert (done.status, done.holder) == (AccountStatus.verified, shop_name)  # in the shop's name
+    assert accounts.current(customer) == done
+    registered = origination.get(Customer, customer)
+    assert done.holder in own_names(registered)
+    assert own_names(registered) == ("李娜", shop_name)

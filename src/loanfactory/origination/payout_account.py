@@ -2,12 +2,13 @@
 
 A loan pays out only to an account that was verified for the customer:
 
-- the borrower's own account (``owner=borrower``): an individual's bank card passes the
-  four-element check (卡号、户名、身份证号、预留手机号) through the KYC port, which proves the card is
-  theirs; an enterprise's corporate account (对公账户) passes a small-deposit check (小额打款验证)
-  through the payment port — the bank pays a random amount under one yuan with a code in the
-  remark to the account *in the enterprise's registered name*, and the enterprise reads both off
-  its statement and confirms them;
+- the borrower's own account (``owner=borrower``): an individual's (or a sole proprietor's
+  operator's) bank card passes the four-element check (卡号、户名、身份证号、预留手机号) through the
+  KYC port, which proves the card is theirs; an enterprise's or a sole proprietor's (个体工商户)
+  corporate account (对公账户) passes a small-deposit check (小额打款验证) through the payment port —
+  the bank pays a random amount under one yuan with a code in the remark to the account *in the
+  registered name* (the enterprise's, or the business name on the licence), and the customer reads
+  both off the statement and confirms them;
 - a payee the contract names under entrusted payment (受托支付, ``owner=payee``): the seller's
   account, in the seller's name, verified by the same small-deposit check.
 
@@ -33,6 +34,7 @@ from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
 from loanfactory.origination._values import AwareDatetime, Value
+from loanfactory.origination.customer import Customer
 from loanfactory.origination.identity import mask_account
 
 DEPOSIT_VALID = timedelta(days=3)
@@ -112,6 +114,20 @@ class PayoutAccount(Entity):
     def __repr_args__(self) -> Any:
         yield "number", self.masked
         yield from ((k, v) for k, v in super().__repr_args__() if k not in ("number", "challenge"))
+
+
+def own_names(customer: Customer) -> tuple[str, ...]:
+    """The names the customer's own accounts may be held in: theirs, and a sole proprietor's
+    business name (字号名称) for its corporate account."""
+    business = customer.business.name if customer.business is not None else None
+    return (customer.name, business) if business else (customer.name,)
+
+
+def corporate_holder(customer: Customer) -> str | None:
+    """The name a corporate account of the customer is held in, or None for an individual."""
+    if customer.enterprise is not None:
+        return customer.enterprise.name
+    return customer.business.name if customer.business is not None else None
 
 
 def must_be_customer(actor: Actor, customer_id: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from loanfactory.actor import Actor
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
+from loanfactory.notices import notice
 from loanfactory.origination._commands import Command, run_command
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.feedback import queue
@@ -32,6 +33,7 @@ from loanfactory.origination.payout_account import (
     VerificationMethod,
     challenge_digest,
     confirm,
+    corporate_holder,
     must_be_customer,
     payout_account_for,
 )
@@ -39,7 +41,6 @@ from loanfactory.ports import (
     Channel,
     Clock,
     KycVerifier,
-    Notification,
     PaymentDirection,
     PaymentGateway,
     PaymentInstruction,
@@ -137,20 +138,20 @@ class PayoutAccounts:
     def add_corporate_account(
         self, customer_id: str, *, number: str, bank: str, by: Actor, key: str
     ) -> PayoutAccount:
-        """An enterprise's own corporate account (对公账户), in its registered name, by small deposit."""
+        """An enterprise's or a sole proprietor's own corporate account (对公账户), in the registered
+        name (the enterprise's, or the business name on the licence), by small deposit."""
         number = parse_account_number(number, field="number")
 
         def body(cmd: Command) -> tuple[str, PayoutAccount]:
             customer = self._customer(cmd.tx, customer_id, by)
-            if customer.enterprise is None:
+            holder = corporate_holder(customer)
+            if holder is None:
                 raise InvalidInput(
                     "an individual is paid to their own bank card; add a card instead",
                     field="number",
                     message_zh="个人客户放款至本人银行卡，请添加银行卡",
                 )
-            return self._challenge(
-                cmd, customer, AccountOwner.borrower, customer.name, number, bank, None, by
-            )
+            return self._challenge(cmd, customer, AccountOwner.borrower, holder, number, bank, None, by)
 
         account = self._run("add_corporate_account", key, (customer_id, number, bank), body, by)
         return self._send_first(account)
@@ -347,14 +348,19 @@ class PayoutAccounts:
         queue(
             cmd.tx,
             cmd.ids,
-            Notification(
+            notice(
+                "payout_account_changed",
                 id=cmd.ids.new("ntf"),
                 recipient=customer.id,
                 channel=Channel.sms,
-                template="payout_account_changed",
                 language=customer.language,
                 body=body,
-                data={"account": account.masked, "status": account.status.value},
+                data={
+                    "account": account.masked,
+                    "owner": account.owner.value,
+                    "status": account.status.value,
+                    "reason": account.reason or "",
+                },
                 dedup_key=f"payout-account:{account.id}:{account.status.value}",
             ),
             cmd.clock.now(),
