@@ -51,6 +51,7 @@ READERS: Mapping[Path, tuple[str, ...]] = MappingProxyType(
         ("overdue", "tiers"): ("servicing",),
         ("overdue", "overdue_rate_alert"): ("reporting",),
         ("disbursement",): ("servicing",),
+        ("review",): ("origination",),  # who may do 初审 and 复审 (origination.duties)
         ("rules",): ("product", "origination"),
         ("compliance",): ("compliance", "origination"),
         ("contract",): ("servicing",),
