@@ -41,7 +41,7 @@ from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.ports import AuditRecord, LedgerEntryRecord, Store
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._position import EntryType
-from loanfactory.servicing._records import DebitOrder, Disbursement, OrderStatus
+from loanfactory.servicing._records import DebitOrder, Disbursement, ManualPosting, OrderStatus
 
 ZERO = Decimal(0)
 _MODULUS = 1 << 256
@@ -298,7 +298,7 @@ def _loan_against_ledger(loan: Loan, ledger: _Tally, paid_out: dict[str, Decimal
     ]
 
 
-MONEY_RECORDS: tuple[type[Entity], ...] = (Loan, Disbursement, DebitOrder, PayoutAccount)
+MONEY_RECORDS: tuple[type[Entity], ...] = (Loan, Disbursement, DebitOrder, ManualPosting, PayoutAccount)
 """The money records of servicing; an embedding application may pass its own kinds as well."""
 
 

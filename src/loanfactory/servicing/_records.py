@@ -114,10 +114,13 @@ class DebitOrder(Entity):
         "loan_id",
         "amount",
         "direction",
+        "purpose",
+        "channel",
         "status",
         "collected",
         "settled_on",
         "reference",
+        "entry_id",
     )
 
     loan_id: str
@@ -170,6 +173,18 @@ class ManualPosting(Entity):
 
     kind: ClassVar[str] = "manual_posting"
     indexes: ClassVar[tuple[str, ...]] = ("loan_id", "status")
+    audited: ClassVar[tuple[str, ...]] = (
+        "loan_id",
+        "posting",
+        "channel",
+        "reference",
+        "amount",
+        "value_date",
+        "entry_id",
+        "maker",
+        "checker",
+        "status",
+    )
 
     loan_id: str
     posting: ManualKind

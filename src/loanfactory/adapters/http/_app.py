@@ -97,8 +97,14 @@ def create_app(
     app.state.loanfactory = ApiState(
         backend=backend, auth=auth, idempotency=idempotency or IdempotencyCache()
     )
-    _routes_accounts,
-    for module in (_routes_catalog, _routes_origination, _routes_servicing, _routes_payments, _routes_admin):
+    for module in (
+        _routes_catalog,
+        _routes_origination,
+        _routes_accounts,
+        _routes_servicing,
+        _routes_payments,
+        _routes_admin,
+    ):
         app.include_router(module.router, prefix=PREFIX)
 
     @app.get("/healthz", include_in_schema=False)
