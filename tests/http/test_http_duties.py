@@ -1,5 +1,5 @@
 """Review duties over HTTP: the reviewer's role comes from the credential, the filer is the caller
-who filed, and the service's one duty check answers 409 with the rule that refused."""
+who filed, and the service's one duty check answers 403 with the rule that refused."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_an_officer_who_filed_may_not_review_and_a_plain_officer_does_no_second_
     )
     first = filed["task"]["id"]
     own = live.client.post(f"/v1/review-tasks/{first}/claim", headers=live.as_("officer", lang="zh"))
-    assert own.status_code == 409, own.text
+    assert own.status_code == 403, own.text
     assert own.json()["code"] == "duty-filer"
     assert "不得审核" in own.json()["detail"]
 
@@ -40,10 +40,10 @@ def test_an_officer_who_filed_may_not_review_and_a_plain_officer_does_no_second_
         live.client.post(f"/v1/review-tasks/{first}/approve", headers=live.as_("risk"), json={})
     )["next_task"]["id"]
     plain = live.client.post(f"/v1/review-tasks/{second}/claim", headers=live.as_("officer"))
-    assert plain.status_code == 409
+    assert plain.status_code == 403
     assert plain.json()["code"] == "duty-role"
     again = live.client.post(f"/v1/review-tasks/{second}/claim", headers=live.as_("risk"))
-    assert again.json()["code"] == "four-eyes"
+    assert (again.status_code, again.json()["code"]) == (403, "four-eyes")
     live.ok(live.client.post(f"/v1/review-tasks/{second}/claim", headers=live.as_("senior")))
     done = live.ok(
         live.client.post(f"/v1/review-tasks/{second}/approve", headers=live.as_("senior"), json={})

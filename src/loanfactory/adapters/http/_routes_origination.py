@@ -141,7 +141,13 @@ async def list_reviews(
     "/review-tasks/{task_id}/claim",
     tags=["reviews"],
     **op(
-        "reviews.claim", "Claim a task (领取)", extra={404: "No such task", 409: "Already claimed or decided"}
+        "reviews.claim",
+        "Claim a task (领取)",
+        extra={
+            403: "Not this reviewer's duty (role and amount, own application, four-eyes)",
+            404: "No such task",
+            409: "Already claimed or decided",
+        },
     ),
 )
 async def claim(
@@ -157,7 +163,15 @@ def _decision_route(outcome: str, operation: str, summary: str) -> None:
         f"/review-tasks/{{task_id}}/{outcome}",
         tags=["reviews"],
         name=operation,
-        **op(operation, summary, extra={404: "No such task", 409: "Not held by the caller, or four-eyes"}),
+        **op(
+            operation,
+            summary,
+            extra={
+                403: "Not this reviewer's duty (role and amount, own application, four-eyes)",
+                404: "No such task",
+                409: "Not held by the caller",
+            },
+        ),
     )
     async def decide(
         request: Request,
