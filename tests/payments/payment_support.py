@@ -31,7 +31,7 @@ from loanfactory.ports import PaymentGateway, SignatureMethod, Store
 from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock
+from loanfactory.testing import FixedClock, seed_payout_account
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -221,6 +221,13 @@ def signed_loans(server: Server, count: int, *, amount: Decimal = Decimal("10000
             apr=Decimal("0.1268"),
             account=f"62220202{n:08d}",
             account_name="张三",
+            payout_account_id=seed_payout_account(  # as if her card passed four elements
+                server.store,
+                customer_id=customer,
+                number=f"62220202{n:08d}",
+                holder="张三",
+                at=server.lender.clock.now(),
+            ).id,
         )
         contract = servicing.open_loan(request, key=f"open-{n}")
         for signer, role, method in (
