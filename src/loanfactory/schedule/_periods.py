@@ -28,7 +28,7 @@ from loanfactory.calendar import (
     month_series_with_days,
     year_fraction_ratio,
 )
-from loanfactory.conventions import InterestMode, RepaymentMethod
+from loanfactory.conventions import InterestMode
 from loanfactory.schedule._terms import LoanTerms
 
 
@@ -46,8 +46,8 @@ class Plan:
     irregular_first: bool
 
 
-def plan(terms: LoanTerms) -> Plan:
-    """The periods of ``terms`` (one period for a bullet loan)."""
+def plan(terms: LoanTerms, *, single_payment: bool = False) -> Plan:
+    """The periods of ``terms``; one period from the start to maturity for a single-payment method."""
     n = terms.term
     starts, due, days, irregular = _dates(terms)
     annual = _annual_by_period(terms, starts, n)
@@ -65,7 +65,7 @@ def plan(terms: LoanTerms) -> Plan:
             f_num, f_den = _factor(terms, s, e)  # type: ignore[arg-type]
             num.append(f_num)
             den.append(f_den)
-    if terms.method is RepaymentMethod.bullet:
+    if single_payment:
         return _collapse(starts, due, num, den, regular_num, ppy, annual)
     return Plan(due, days, num, den, regular_num, ppy, annual, irregular)
 
@@ -179,7 +179,7 @@ def _collapse(
     ppy: int,
     annual: list[Decimal],
 ) -> Plan:
-    """A bullet loan: one period from the start to maturity, simple interest over all of it."""
+    """A single payment: one period from the start to maturity, simple interest over all of it."""
     total = sum((Fraction(a) / b for a, b in zip(num, den, strict=True)), Fraction(0))
     end, begin = due[-1], starts[0]
     span = None if end is None or begin is None else (end - begin).days
