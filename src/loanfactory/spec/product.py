@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from loanfactory.calendar import Frequency
-from loanfactory.conventions import RepaymentMethod, TermUnit
+from loanfactory.conventions import TermUnit
 from loanfactory.money import Rate
 from loanfactory.overdue_actions import action_type
+from loanfactory.schedule.methods import method_of
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
 from loanfactory.spec.fees import Fee, FeeTiming
 from loanfactory.spec.limits import AmountRange, TermRange
@@ -264,8 +265,7 @@ class ProductSpec(SpecModel):
     def _terms_fit_repayment(self) -> Iterator[Problem]:
         """Terms must be whole numbers of repayment periods; day terms need a day-based plan."""
         frequency = self.repayment.frequency
-        methods = set(self.repayment.methods)
-        single_payment = methods <= {RepaymentMethod.bullet}
+        single_payment = all(method_of(m).single_payment for m in self.repayment.methods)
         if self.term.unit is TermUnit.days:
             if not single_payment and frequency.days is None:
                 yield Problem(
@@ -325,13 +325,11 @@ class ProductSpec(SpecModel):
                 severity="warning",
             )
         for i, fee in enumerate(self.fees):
-            if fee.timing is FeeTiming.per_installment and self.repayment.methods == (
-                RepaymentMethod.bullet,
-            ):
+            if fee.timing is FeeTiming.per_installment and single_payment:
                 yield Problem(
                     ("fees", i, "timing"),
                     "not-allowed",
-                    "a bullet loan has one installment; a per-installment fee is charged once",
+                    "a single-payment loan has one installment; a per-installment fee is charged once",
                     "到期一次还本付息只有一期，分期收取的费用只收一次",
                     severity="warning",
                 )
