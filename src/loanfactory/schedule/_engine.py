@@ -19,16 +19,16 @@ from decimal import Decimal
 from operator import itemgetter
 
 from loanfactory.conventions import InterestMode, ScheduleStyle, TotalsStyle
-from loanfactory.money import ResiduePlacement, RoundingMode, quantize
+from loanfactory.money import ResiduePlacement
 from loanfactory.schedule._fees import apply_fees, upfront_fee
 from loanfactory.schedule._periods import Plan, plan
+from loanfactory.schedule._residue import residue_first
 from loanfactory.schedule._result import Installment, Schedule, Totals, payoff_index
 from loanfactory.schedule._terms import LevelPayment, LoanTerms
 from loanfactory.schedule.methods import Built, Method, method_of
 
 ZERO = Decimal(0)
 _new_row = tuple.__new__  # Installment(...) minus a Python-level call
-_RESIDUE_TRIALS = 2  # first-row moves tried on each side of the discounted residue
 
 
 def build_schedule(terms: LoanTerms, style: ScheduleStyle = ScheduleStyle.posting) -> Schedule:
@@ -46,7 +46,7 @@ def build_schedule(terms: LoanTerms, style: ScheduleStyle = ScheduleStyle.postin
     if adjusted:
         built = _closest_last(terms, periods, method, built)
     if posting and terms.residue is ResiduePlacement.first and built.residue:
-        built = _residue_first(terms, periods, method, built, adjusted)
+        built = residue_first(terms, periods, method, built, built.level if adjusted else None)
     rows, level, exact = built.rows, built.level, built.exact
     shortened_from = None
     if posting:
@@ -102,45 +102,6 @@ def _closest_last(terms: LoanTerms, periods: Plan, method: Method, built: Built)
         if gap < best_gap:
             best, best_gap = trial, gap
     return best
-
-
-def _residue_first(terms: LoanTerms, p: Plan, method: Method, built: Built, adjusted: bool) -> Built:
-    """Move the rounding residue to the first repaying row (尾差放首期) so that the last row is a
-    regular one.
-
-    Principal moved to the first repaying row lowers every later balance, and so every later
-    interest: the last row falls by the move grown at the interest rate over the term
-    (``(1+i)^(m-1)`` for an annuity, 1 where interest does not follow the balance). So the residue
-    is discounted: a second pass measures the growth, and the moves around residue / growth are
-    tried; the pass whose last row is closest to a regular one is kept (the smaller move on a tie).
-    When one unit moved grows to two or more units by maturity, the last row may stay up to half
-    that growth away from a regular one — one row cannot carry a finer correction.
-    """
-    unit = terms.rounding.unit
-    override = built.level if adjusted else None
-    r0 = built.residue
-    assert r0
-    tried: dict[Decimal, Built] = {ZERO: built}
-
-    def attempt(move: Decimal) -> Built:
-        if move not in tried:
-            tried[move] = method.rows(terms, p, True, move, override)
-        return tried[move]
-
-    moved = attempt(r0).residue
-    growth = (r0 - moved) / r0 if moved is not None else Decimal(1)
-    guess = quantize(r0 / growth, unit, RoundingMode.half_even) if growth >= 1 else r0
-    for k in range(-_RESIDUE_TRIALS, _RESIDUE_TRIALS + 1):
-        attempt(guess + k * unit)
-
-    def gap(move: Decimal) -> tuple[Decimal, Decimal]:
-        trial = tried[move]
-        first = trial.rows[terms.grace_principal]
-        if trial.residue is None or not first.principal + first.interest:  # no 0.00 first row
-            return (abs(r0) + 1, abs(move))
-        return (abs(trial.residue), abs(move))
-
-    return tried[min(tried, key=gap)]
 
 
 def _shortened(rows: list[Installment]) -> tuple[list[Installment], int | None]:

@@ -119,7 +119,8 @@ def vector_schedule(
         raise InvalidInput(
             "principal and rate arrays must be one-dimensional and of equal length", field="principal"
         )
-    kernel = method_of(method).vector
+    registered = method_of(method)
+    kernel = registered.vector
     if kernel is None:
         raise InvalidInput(f"the vectorised path does not do {method}; use build_schedule", field="method")
     if term < 1 or every < 1:
@@ -144,7 +145,7 @@ def vector_schedule(
     loans = principal_fen.shape[0]
     principal_rows = np.empty((term, loans), dtype=np.int64)
     interest_rows = np.empty((term, loans), dtype=np.int64)
-    on_original = kernel.interest_on == "original"
+    on_original = registered.interest_on == "original"
     ctx.prepare(int(principal_fen.max(initial=0)))
     may_go_negative = True  # until the first period shows the installment covers the interest
     for k in range(term):

@@ -55,12 +55,10 @@ class VectorKernel:
     ``level(ctx, principal_fen, term, multiple_fen)`` gives each loan's level amount in fen — the
     installment when ``principal`` is ``"installment"`` (principal = level - interest), the
     principal per period when ``"level"``, unused when ``"none"`` (principal at maturity).
-    ``interest_on`` is the interest base: the balance, or the original principal.
     """
 
     level: Callable[[VectorContext, IntArray, int, int], IntArray]
     principal: Literal["installment", "level", "none"]
-    interest_on: Literal["balance", "original"] = "balance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +74,8 @@ class Method:
     - ``single_payment``: one installment at maturity (one period as long as the term);
       ``repays_each_period``: every row after the principal grace repays principal (false for
       interest only, which repays it all at maturity); ``level``: the installment is set and the
-      principal is what is left of it after interest (annuity, flat, step ...);
+      principal is what is left of it after interest (annuity, flat, step ...); ``interest_on``:
+      interest on the balance, or on the original principal (flat);
     - ``rows``: builds the rows (see :data:`RowBuilder`); ``check(terms)`` raises
       :class:`~loanfactory.errors.InvalidInput` for terms the method cannot do;
     - ``remainder(terms, repaid)``: the settings of the rest of a loan after ``repaid`` installments
@@ -98,6 +97,7 @@ class Method:
     single_payment: bool = False
     repays_each_period: bool = True
     level: bool = False
+    interest_on: Literal["balance", "original"] = "balance"
     check: Callable[[LoanTerms], None] | None = None
     remainder: Callable[[LoanTerms, int], Mapping[str, Any]] | None = None
     vector: VectorKernel | None = None

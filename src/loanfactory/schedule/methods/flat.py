@@ -55,5 +55,6 @@ METHOD = Method(
     rows=rows,
     level=True,
     settings=frozenset({"installment"}),
-    vector=VectorKernel(vector_level, "installment", "original"),
+    interest_on="original",
+    vector=VectorKernel(vector_level, "installment"),
 )
