@@ -7,6 +7,7 @@ plain Decimal arithmetic that shares nothing with the engine.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,9 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from loanfactory.cli import cli
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.errors import InvalidInput
+from loanfactory.quote import quote
 from loanfactory.schedule import (
     Balloon,
     LoanTerms,
@@ -28,7 +32,7 @@ from loanfactory.schedule import (
     prepay,
     registered,
 )
-from loanfactory.spec import product_json_schema
+from loanfactory.spec import load_product_text, product_json_schema
 
 D = Decimal
 HERE = Path(__file__).parent
@@ -319,3 +323,119 @@ def test_bad_step_settings_name_the_field(make: Any, field: str) -> None:
         make()
     assert caught.value.field == field
     assert caught.value.message_zh
+
+
+# --- in the product language and on the command line -------------------------------------------------
+
+STEP_PRODUCT = """
+code: step_up
+name: 递增还款房贷
+effective: {{from: 2025-01-01}}
+channels: [branch]
+segments: [individual]
+purposes: [housing]
+amount: {{min: 100000, max: 3000000}}
+term: {{allowed: [360]}}
+rate: {{type: fixed, annual: "4.9%"}}
+repayment:
+  methods: {methods}
+{step}
+"""
+
+
+def _product_problems(methods: str, step: str) -> list[tuple[str, str, str]]:
+    _, problems = load_product_text(STEP_PRODUCT.format(methods=methods, step=step))
+    return [(p.severity, p.code, p.path) for p in problems]
+
+
+def test_a_step_product_quotes_the_golden_schedule() -> None:
+    spec, problems = load_product_text(
+        STEP_PRODUCT.format(methods="[step, annuity]", step="  step: {every: 12, amount: 100}")
+    )
+    assert spec is not None, problems
+    q = quote(spec, D("1000000"), 360, method=RepaymentMethod.step)
+    assert q.terms.step == Step(12, amount=D(100))
+    rows = q.schedule.installments
+    expect = STEP["S2"]["expect"]
+    assert (rows[0].total, rows[12].total, rows[-1].total) == (
+        D(expect["first_installment"]),
+        D(expect["installment_13"]),
+        D(expect["last_total"]),
+    )
+    assert quote(spec, D("1000000"), 360).terms.step == Step(12, amount=D(100))  # the default method
+    assert quote(spec, D("1000000"), 360, method=RepaymentMethod.annuity).terms.step is None
+
+
+def test_a_falling_step_is_a_negative_change() -> None:
+    spec, _ = load_product_text(
+        STEP_PRODUCT.format(
+            methods="[step]", step="  step: {every: 6, percent: 5%, direction: down, times: 4}"
+        )
+    )
+    assert spec is not None
+    assert quote(spec, D("200000"), 360).terms.step == Step(6, percent=D("-0.05"), times=4)
+
+
+@pytest.mark.parametrize(
+    ("methods", "step", "expected"),
+    [
+        ("[step]", "", ("error", "missing-key", "repayment.step")),
+        ("[annuity]", "  step: {every: 12, amount: 100}", ("warning", "not-read", "repayment.step")),
+        (
+            "[step]",
+            "  step: {every: 12, amount: 100, percent: 2%}",
+            ("error", "step-shape", "repayment.step"),
+        ),
+        ("[step]", "  step: {every: 12}", ("error", "step-shape", "repayment.step")),
+        ("[step]", "  step: {every: 0, amount: 100}", ("error", "out-of-range", "repayment.step.every")),
+        ("[step]", "  step: {every: 12, amount: 0}", ("error", "out-of-range", "repayment.step.amount")),
+        ("[step]", "  step: {every: 12, amount: -100}", ("error", "bad-amount", "repayment.step.amount")),
+        (
+            "[step]",
+            "  step: {every: 12, percent: 100%, direction: down}",
+            ("error", "out-of-range", "repayment.step.percent"),
+        ),
+        ("[step]", "  step: {every: 12, amount: 100, direction: sideways}", ("error", "unknown-value", "")),
+        ("[step]", "  step: {every: 12, amout: 100}", ("error", "unknown-key", "repayment.step.amout")),
+        ("[stepped]", "", ("error", "unknown-value", "repayment.methods[0]")),
+    ],
+)
+def test_step_settings_in_a_product_are_located(
+    methods: str, step: str, expected: tuple[str, str, str]
+) -> None:
+    found = _product_problems(methods, step)
+    severity, code, path = expected
+    assert any(f[0] == severity and f[1] == code and f[2].startswith(path) for f in found), found
+
+
+def test_the_command_line_reads_step_settings_as_the_product_language_does() -> None:
+    runner = CliRunner()
+    args = [
+        "schedule",
+        "--principal",
+        "1000000",
+        "--annual-rate",
+        "4.9%",
+        "--term",
+        "360",
+        "--format",
+        "json",
+    ]
+    ok = runner.invoke(cli, [*args, "--method", "等额递增", "--settings", "{every: 12, amount: 100}"])
+    assert ok.exit_code == 0, ok.output
+    body = json.loads(ok.stdout)
+    assert body["installments"][12]["total"] == STEP["S2"]["expect"]["installment_13"]
+    bad = runner.invoke(
+        cli, [*args, "--method", "step", "--settings", "{every: 12, amount: 100, percent: 1%}"]
+    )
+    assert bad.exit_code == 2
+    assert bad.stderr.count("\n") == 1
+    assert "settings: step" in bad.stderr
+    none = runner.invoke(cli, [*args, "--method", "annuity", "--settings", "{every: 12}"])
+    assert none.exit_code == 2
+    assert "takes no settings" in none.stderr
+
+
+def test_a_contract_names_the_method_in_chinese_from_the_registry() -> None:
+    assert method_of(RepaymentMethod.step).label_zh == "阶梯还款"
+    assert method_of(RepaymentMethod.interest_only).label_zh == "按月付息、到期还本"

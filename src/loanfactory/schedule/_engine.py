@@ -50,7 +50,9 @@ def build_schedule(terms: LoanTerms, style: ScheduleStyle = ScheduleStyle.postin
     rows, level, exact = built.rows, built.level, built.exact
     shortened_from = None
     if posting:
-        rows, shortened_from = _shortened(rows)
+        rows = _up_to_payoff(rows)
+        if len(rows) < len(periods.num):
+            shortened_from = len(periods.num)
     if terms.grace_interest:
         rows = _defer_interest(rows, terms.grace_interest)
     with_fees = any(f.timing == "per-installment" for f in terms.fees)
@@ -104,17 +106,14 @@ def _closest_last(terms: LoanTerms, periods: Plan, method: Method, built: Built)
     return best
 
 
-def _shortened(rows: list[Installment]) -> tuple[list[Installment], int | None]:
-    """Rows up to the one that repays the loan, and the term it was built for when shorter.
+def _up_to_payoff(rows: list[Installment]) -> list[Installment]:
+    """Rows up to the one that repays the loan.
 
     An installment rounded up (to a multiple, or by the ``up`` mode) repays more principal each
     period; when that repays the loan before the last period, the rest would be installments of
     0.00 (or, for flat interest, interest on a loan already repaid): the schedule ends instead.
     """
-    last = payoff_index(rows)
-    if last == len(rows) - 1:
-        return rows, None
-    return rows[: last + 1], len(rows)
+    return rows[: payoff_index(rows) + 1]
 
 
 def _defer_interest(rows: list[Installment], periods: int) -> list[Installment]:

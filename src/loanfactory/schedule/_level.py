@@ -176,6 +176,8 @@ def _special_row(
     else:
         if k == 0 and regular_first:  # irregular first period: the principal of a regular one (G18)
             part = installment - rounder(base * p.regular_num[0] / p.ppy)
+            if rounder.posting and part <= 0 and not interest and terms.grace_principal == 0:
+                raise too_small(terms, 1)  # a short first period of nothing: too small to round
         else:
             part = installment - interest
         if k == terms.grace_principal:
