@@ -113,7 +113,8 @@ def _up_to_payoff(rows: list[Installment]) -> list[Installment]:
     period; when that repays the loan before the last period, the rest would be installments of
     0.00 (or, for flat interest, interest on a loan already repaid): the schedule ends instead.
     """
-    return rows[: payoff_index(rows) + 1]
+    last = payoff_index(rows)
+    return rows if last == len(rows) - 1 else rows[: last + 1]
 
 
 def _defer_interest(rows: list[Installment], periods: int) -> list[Installment]:

@@ -67,9 +67,11 @@ class VectorSchedule:
     def installments(self, loan: int) -> tuple[Installment, ...]:
         """The rows of one loan as Decimal :class:`Installment` values (no dates)."""
         zero = Decimal(0)
-        balance = self.balance[:, loan]
+        parts = self.principal[:, loan]
+        balance = parts.sum() - np.cumsum(parts)  # this loan's only: not the whole book's
+        repaid = np.flatnonzero(balance <= 0)
         rows = []
-        for k in range(int(self.terms[loan])):
+        for k in range(int(repaid[0]) + 1 if repaid.size else parts.shape[0]):
             part, interest = _yuan(self.principal[k, loan]), _yuan(self.interest[k, loan])
             rows.append(
                 Installment(k + 1, None, None, part, interest, zero, part + interest, _yuan(balance[k]), zero)

@@ -29,7 +29,7 @@ from loanfactory.schedule.methods.step import Step
 
 _MODULES = (annuity, equal_principal, interest_only, bullet, flat, balloon, step)
 
-_METHODS: Mapping[RepaymentMethod, Method] = MappingProxyType({m.METHOD.name: m.METHOD for m in _MODULES})
+_METHODS: Mapping[str, Method] = MappingProxyType({m.METHOD.name: m.METHOD for m in _MODULES})
 _SETTINGS = frozenset().union(*(m.settings for m in _METHODS.values()))
 
 if set(_METHODS) != set(RepaymentMethod):  # a name without a module, or a module without a name
@@ -49,8 +49,8 @@ def setting_names() -> frozenset[str]:
 def method_of(name: RepaymentMethod | str) -> Method:
     """The registered method called ``name`` (raises :class:`InvalidInput` naming ``method``)."""
     try:
-        return _METHODS[RepaymentMethod(name)]
-    except ValueError:
+        return _METHODS[name]  # a str finds its StrEnum key: no enum call on the hot path
+    except (KeyError, TypeError):
         raise _unknown(str(name)) from None
 
 

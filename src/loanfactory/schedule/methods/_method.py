@@ -10,7 +10,7 @@ the command line, the documents and the contract wording read the registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -79,9 +79,10 @@ class Method:
     - ``rows``: builds the rows (see :data:`RowBuilder`); ``check(terms)`` raises
       :class:`~loanfactory.errors.InvalidInput` for terms the method cannot do;
     - ``remainder(terms, repaid)``: the settings of the rest of a loan after ``repaid`` installments
-      (a prepayment's re-amortisation keeps a stepped pattern in phase, a balloon its lump);
+      (a prepayment's re-amortisation keeps a stepped pattern in phase);
     - ``vector``: the vectorised kernel, or None (the Decimal path only);
-    - ``words(terms)``: the method's settings in the sentence that states a schedule's convention.
+    - ``words(terms)``: the method's settings in the sentence that states a schedule's convention;
+    - ``contract_zh``: the contract's wording when it differs from ``zh`` (按月付息、到期还本).
     """
 
     name: RepaymentMethod
@@ -102,7 +103,7 @@ class Method:
     remainder: Callable[[LoanTerms, int], Mapping[str, Any]] | None = None
     vector: VectorKernel | None = None
     words: Callable[[LoanTerms], str] | None = None
-    contract_zh: str | None = field(default=None)
+    contract_zh: str | None = None
 
     @property
     def label_zh(self) -> str:
