@@ -3,11 +3,15 @@ APR of a loan priced that way, and hostile values with located errors."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from loanfactory.cli import cli
 from loanfactory.quote import quote
 from loanfactory.schedule import annual_percentage_rate
 from loanfactory.spec import FixedRate, ProductSpec, load_product_text
@@ -120,3 +124,22 @@ def test_hostile_daily_rates_are_located(rate: str, repayment: str, code: str, p
         assert not [f for f in found if f[1] == path and f[0] != "out-of-range"], found
         return
     assert any(c == code and p == path and line is not None for c, p, line in found), found
+
+
+def test_a_daily_rate_is_weighed_by_the_annual_rate_it_comes_to(tmp_path: Path) -> None:
+    text = PRODUCT.format(
+        rate='  type: fixed\n  daily: "0.1%"\n  table:\n    - {term_max: 6, daily: "0.02%"}', repayment=""
+    )
+    path = tmp_path / "daily.yaml"
+    path.write_text(text, encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["validate", str(path), "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    warned = {(d["code"], d["path"]) for d in json.loads(checked.stdout)["warnings"]}
+    assert ("suspicious-rate", "rate.daily") in warned  # 0.1 % a day is 36 % a year
+    assert ("suspicious-rate", "rate.table[0].daily") not in warned  # 7.2 %
+    shown = CliRunner().invoke(
+        cli, ["explain", "daily_priced", str(tmp_path), "--format", "json", "--on", "2025-06-01"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert '"7.2%"' in shown.stdout
+    assert '"36%"' in shown.stdout

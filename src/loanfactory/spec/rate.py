@@ -118,14 +118,17 @@ class FixedRate(_RateBase):
         if self.cap is not None and self.annual > self.cap:
             yield Problem((where,), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
 
+    def band_annual(self, band: RateBand) -> Decimal | None:
+        """A band's annual rate: as written, or its daily rate x basis."""
+        if band.annual is not None:
+            return band.annual
+        return None if band.daily is None else band.daily * self.basis
+
     def annual_rate(self, term: int, amount: Decimal) -> Decimal:
         """The rate for a term and amount: the first band that covers them, else ``annual``."""
         for band in self.table:
-            if band.covers(term, amount):
-                if band.annual is not None:
-                    return band.annual
-                if band.daily is not None:
-                    return band.daily * self.basis
+            if band.covers(term, amount) and (annual := self.band_annual(band)) is not None:
+                return annual
         return self.annual
 
 
