@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from loanfactory.schedule import (
     prepay,
     registered,
 )
+from loanfactory.servicing._terms import tail_terms
 from loanfactory.spec import load_product_text, product_json_schema
+from loanfactory.terms import ContractTerms, contract_schedule, contract_terms
 
 D = Decimal
 HERE = Path(__file__).parent
@@ -288,7 +291,10 @@ def test_steps_stay_in_phase_after_a_prepayment() -> None:
     # installment 8 and 9 share the step of installment 7; 10, 13, ... start the next ones
     assert totals[0] == totals[1] != totals[2] == totals[3] == totals[4] != totals[5]
     assert [rest[k].number for k in (0, 2, 5)] == [8, 10, 13]
-    assert totals[2] - totals[1] == D(50) == totals[5] - totals[4]
+    # the step by amount shrinks with the balance, so the schedule keeps its shape
+    balance = schedule.installments[6].balance
+    scaled = r2(D(50) * (balance - D("20000.00")) / balance)
+    assert totals[2] - totals[1] == scaled == totals[5] - totals[4]
 
 
 def test_a_step_keeps_its_pattern_across_a_grace_period() -> None:
@@ -364,6 +370,43 @@ def test_a_step_product_quotes_the_golden_schedule() -> None:
     )
     assert quote(spec, D("1000000"), 360).terms.step == Step(12, amount=D(100))  # the default method
     assert quote(spec, D("1000000"), 360, method=RepaymentMethod.annuity).terms.step is None
+
+
+def test_a_step_loans_contract_terms_keep_the_steps_through_json() -> None:
+    spec, _ = load_product_text(
+        STEP_PRODUCT.format(methods="[step]", step="  step: {every: 12, amount: 100}")
+    )
+    assert spec is not None
+    terms = contract_terms(spec, D("1000000"), 360, start=date(2025, 7, 2))
+    again = ContractTerms.model_validate_json(terms.model_dump_json())
+    assert again.step == Step(12, amount=D(100))
+    rows = contract_schedule(again).installments
+    assert rows[12].total - rows[11].total == D(100)
+    assert rows == contract_schedule(terms).installments
+
+
+def test_a_step_loan_spread_again_in_servicing_keeps_its_steps_in_phase() -> None:
+    text = STEP_PRODUCT.format(methods="[step]", step="  step: {every: 12, amount: 100}")
+    spec, _ = load_product_text(text)
+    assert spec is not None
+    terms = contract_terms(spec, D("1000000"), 360, start=date(2025, 7, 2))
+    rows = contract_schedule(terms).installments
+    seventh = rows[6]
+    assert seventh.due_date is not None
+    rest = build_schedule(
+        tail_terms(
+            terms,
+            principal=seventh.balance - D("200000"),  # after a prepayment with installment 7
+            start=seventh.due_date,
+            periods=353,
+            first_due=rows[7].due_date,
+            first=8,
+        )
+    ).installments
+    totals = [r.total for r in rest[:-1]]
+    assert len(set(totals[:5])) == 1  # installments 8-12 at one step
+    scaled = r2(D(100) * (seventh.balance - D("200000")) / seventh.balance)  # the shape kept
+    assert totals[5] - totals[4] == scaled == totals[17] - totals[16]  # 13 and 25 step up
 
 
 def test_a_falling_step_is_a_negative_change() -> None:

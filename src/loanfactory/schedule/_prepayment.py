@@ -264,7 +264,7 @@ def _remainder(
         changes["first_period"] = FirstPeriod.actual_days
     method = method_of(terms.method)
     if method.remainder is not None:  # e.g. a stepped schedule keeps its steps in phase
-        changes.update(method.remainder(terms, k))
+        changes.update(method.remainder(terms, k, balance))
     if terms.method is RepaymentMethod.bullet:
         if not mid_period:
             changes = {"principal": balance}

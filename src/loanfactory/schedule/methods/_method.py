@@ -78,8 +78,8 @@ class Method:
       interest on the balance, or on the original principal (flat);
     - ``rows``: builds the rows (see :data:`RowBuilder`); ``check(terms)`` raises
       :class:`~loanfactory.errors.InvalidInput` for terms the method cannot do;
-    - ``remainder(terms, repaid)``: the settings of the rest of a loan after ``repaid`` installments
-      (a prepayment's re-amortisation keeps a stepped pattern in phase);
+    - ``remainder(terms, repaid, principal)``: the settings of the rest of a loan re-spread on
+      ``principal`` after ``repaid`` installments (a stepped pattern stays in phase and in shape);
     - ``vector``: the vectorised kernel, or None (the Decimal path only);
     - ``words(terms)``: the method's settings in the sentence that states a schedule's convention;
     - ``contract_zh``: the contract's wording when it differs from ``zh`` (按月付息、到期还本).
@@ -100,7 +100,7 @@ class Method:
     level: bool = False
     interest_on: Literal["balance", "original"] = "balance"
     check: Callable[[LoanTerms], None] | None = None
-    remainder: Callable[[LoanTerms, int], Mapping[str, Any]] | None = None
+    remainder: Callable[[LoanTerms, int, Decimal], Mapping[str, Any]] | None = None
     vector: VectorKernel | None = None
     words: Callable[[LoanTerms], str] | None = None
     contract_zh: str | None = None

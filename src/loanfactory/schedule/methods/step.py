@@ -185,9 +185,21 @@ def check(terms: LoanTerms) -> None:
         )
 
 
-def remainder(terms: LoanTerms, repaid: int) -> Mapping[str, Any]:
-    """After ``repaid`` installments the rest keeps the steps in phase (a prepayment's re-amortisation)."""
-    return {"step": _settings(terms).after(max(0, repaid - terms.grace_principal))}
+def remainder(terms: LoanTerms, repaid: int, principal: Decimal) -> Mapping[str, Any]:
+    """The rest of the loan after ``repaid`` installments, re-spread on ``principal`` (a prepayment,
+    a later tranche): the steps stay in phase, and a step by amount is scaled with the principal
+    against the schedule's own balance at that point, so the shape — and its coverage of interest
+    — is kept (a step by percent needs no scaling)."""
+    step = _settings(terms).after(max(0, repaid - terms.grace_principal))
+    if step.amount is not None and repaid:
+        from loanfactory.schedule._engine import build_schedule  # the engine imports the registry
+
+        rows = build_schedule(terms).installments
+        scheduled = rows[min(repaid, len(rows)) - 1].balance
+        if scheduled > 0 and principal != scheduled:
+            scaled = (step.amount * principal / scheduled).quantize(CENT)
+            step = replace(step, amount=scaled) if scaled else step
+    return {"step": step}
 
 
 def words(terms: LoanTerms) -> str:
