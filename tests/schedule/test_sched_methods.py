@@ -423,7 +423,7 @@ def test_a_falling_step_is_a_negative_change() -> None:
     ("methods", "step", "expected"),
     [
         ("[step]", "", ("error", "missing-key", "repayment.step")),
-        ("[annuity]", "  step: {every: 12, amount: 100}", ("warning", "not-read", "repayment.step")),
+        ("[annuity]", "  step: {every: 12, amount: 100}", ("warning", "unread-key", "repayment.step")),
         (
             "[step]",
             "  step: {every: 12, amount: 100, percent: 2%}",

@@ -240,11 +240,13 @@ class Repayment(SpecModel):
                     f"{method.zh}需要填写 '{section}' 设置",
                 )
             elif value is not None and section not in wanted:
-                yield Problem(
+                yield Problem(  # the same warning as any key nothing reads (spec/_reading.py)
                     (section,),
-                    "not-read",
-                    f"'{section}' is read only for the {method.name} method, which is not among methods",
-                    f"'{section}' 只用于{method.zh}（{method.name}），而可选还款方式中没有它",
+                    "unread-key",
+                    f"nothing reads 'repayment.{section}': only the {method.name} method does, "
+                    "and it is not among methods",
+                    f"'repayment.{section}' 不起作用：只有{method.zh}（{method.name}）读取它，"
+                    "而可选还款方式中没有它",
                     severity="warning",
                 )
             if value is not None:
