@@ -52,7 +52,15 @@ from loanfactory.spec.product import (
     periods_for,
 )
 from loanfactory.spec.rate import FixedRate, FloatingRate, RateBand, RepricingRule
-from loanfactory.spec.repayment import Balloon, FirstPeriod, Grace, Repayment, ResiduePlacement, Rounding
+from loanfactory.spec.repayment import (
+    Balloon,
+    FirstPeriod,
+    Grace,
+    Repayment,
+    ResiduePlacement,
+    Rounding,
+    Step,
+)
 from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
 
 __all__ = [
@@ -103,6 +111,7 @@ __all__ = [
     "Segment",
     "SpecModel",
     "Status",
+    "Step",
     "TemplateHeader",
     "TermRange",
     "check_product",
