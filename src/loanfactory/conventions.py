@@ -11,7 +11,11 @@ from enum import StrEnum
 
 
 class RepaymentMethod(StrEnum):
-    """Repayment method (还款方式)."""
+    """Names of the registered repayment methods (还款方式), as products and stored loans write them.
+
+    Each name has its module under ``loanfactory/schedule/methods/`` that says what the method
+    does (``loanfactory.schedule.methods.METHODS``); the two lists are checked to agree on import.
+    """
 
     annuity = "annuity"  # 等额本息: level installment
     equal_principal = "equal_principal"  # 等额本金: level principal, interest on the balance
@@ -19,6 +23,7 @@ class RepaymentMethod(StrEnum):
     bullet = "bullet"  # 到期一次还本付息
     flat = "flat"  # 等本等息: interest on the original principal every period
     balloon = "balloon"  # 气球贷: amortise part, a final lump at maturity
+    step = "step"  # 阶梯还款 / 累进还款: the installment rises or falls by a set amount or percent
 
 
 class InterestMode(StrEnum):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, RepaymentMethod
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy
-from loanfactory.schedule import Balloon, LevelPayment, LoanTerms, RateChange, ScheduleFee
+from loanfactory.schedule import Balloon, LevelPayment, LoanTerms, RateChange, ScheduleFee, Step
 
 amounts = st.integers(min_value=100, max_value=2_000_000_000).map(lambda fen: Decimal(fen).scaleb(-2))
 rates = st.integers(min_value=0, max_value=360_000).map(lambda micro: Decimal(micro).scaleb(-6))
@@ -45,6 +45,19 @@ def fees(draw: st.DrawFn) -> tuple[ScheduleFee, ...]:
 
 
 @st.composite
+def steps(draw: st.DrawFn) -> Step:
+    """Step settings: rising or falling by up to 5 % or 500.00, every 1 to 24 periods."""
+    every = draw(st.integers(1, 24))
+    first = draw(st.none() | st.integers(1, 24))
+    times = draw(st.none() | st.integers(0, 10))
+    if draw(st.booleans()):
+        percent = Decimal(draw(st.integers(-500, 500).filter(bool))).scaleb(-4)
+        return Step(every, percent=percent, first=first, times=times)
+    amount = Decimal(draw(st.integers(-50_000, 50_000).filter(bool))).scaleb(-2)
+    return Step(every, amount=amount, first=first, times=times)
+
+
+@st.composite
 def loan_terms(draw: st.DrawFn, method: RepaymentMethod | None = None, *, max_term: int = 120) -> LoanTerms:
     """Any valid LoanTerms (optionally of one method)."""
     method = method or draw(st.sampled_from(list(RepaymentMethod)))
@@ -73,6 +86,9 @@ def loan_terms(draw: st.DrawFn, method: RepaymentMethod | None = None, *, max_te
             if draw(st.booleans())
             else Balloon(per_period=Decimal(draw(st.integers(1, 2000))).scaleb(-4))
         )
+    step = None
+    if method is RepaymentMethod.step:
+        step = draw(steps())
     policy = draw(rounding_policies)
     multiple = draw(st.sampled_from([None, None, None, policy.unit * 10, policy.unit * 100]))
     changes: tuple[RateChange, ...] = ()
@@ -100,6 +116,7 @@ def loan_terms(draw: st.DrawFn, method: RepaymentMethod | None = None, *, max_te
         grace_principal=grace_p,
         grace_interest=grace_i,
         balloon=balloon,
+        step=step,
         fees=draw(fees()),
         rate_changes=changes,
         level_payment=draw(st.sampled_from(list(LevelPayment))),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from servicing_world import World
+from servicing_world import OPS, World
 
 from loanfactory.adapters.notify import NotificationRelay, TemplateBook
 from loanfactory.entity import CST
 from loanfactory.notices import NOTICE_KINDS, check_data
-from loanfactory.ports import Notification, OutboxMessage, PaymentRecord
+from loanfactory.ports import Notification, OutboxMessage, PaymentChannel, PaymentRecord
 
 ACCOUNT = "6222020200112233"
 
@@ -37,13 +37,28 @@ def _lifecycle() -> list[OutboxMessage]:
     )  # risk_warning to staff, risk_notice to the borrower
     world.gateway.fund(ACCOUNT, Decimal(10**9))
     owed = world.position(late).due_now
-    world.servicing.repay(late, owed + Decimal("50"), key="overpay")  # repayment_receipt, credit held
+    world.repay(late, owed + Decimal("50"), key="overpay")  # repayment_receipt, credit held
     world.servicing.refund_credit(late, key="refund")  # refund_notice
+    world.servicing.post_offline_payment(
+        late,
+        world.servicing.config.four_eyes_above + Decimal("0.01"),
+        reference="BANK-TRF-0001",
+        channel=PaymentChannel.bank_transfer,
+        received_on=world.clock.today(),
+        operator=OPS,
+        key="counter",
+    )  # posting_review to a second operations user
     world.until(date(2026, 4, 10))  # the third installment auto-debited: prepayment is allowed
-    world.servicing.prepay(late, key="payoff")  # settlement_notice
+    world.prepaid(late, key="payoff")  # settlement_notice
     failing = World(failure_rate=1.0)
     failing.active()  # disbursement_failed
-    return _notifications(world) + _notifications(failing)
+    short = World(partial=True)
+    loan_id = short.active()
+    short.until(date(2026, 4, 20))
+    short.gateway.fund(ACCOUNT, Decimal("1000"))
+    short.servicing.request_prepayment(loan_id, key="payoff")
+    short.deliver()  # prepayment_refused: the money is short of the quote
+    return _notifications(world) + _notifications(failing) + _notifications(short)
 
 
 def test_servicing_emits_every_servicing_kind_and_each_renders_in_both_languages() -> None:

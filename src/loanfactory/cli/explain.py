@@ -152,7 +152,9 @@ def _product_rate(spec: Any, lpr: Any, day: date) -> dict[str, Any]:
         {
             "terms": _span(band.term_min, band.term_max),
             "amounts": _span(band.amount_min, band.amount_max),
-            "rate" if isinstance(rate, FixedRate) else "spread": format_rate(band.annual or band.spread),
+            "rate" if isinstance(rate, FixedRate) else "spread": format_rate(
+                (rate.band_annual(band) if isinstance(rate, FixedRate) else band.spread) or Decimal(0)
+            ),
         }
         for band in rate.table
     ]

@@ -5,7 +5,7 @@
     loanfactory schedule --principal 1000000 --annual-rate 4.9% --term 360 --method annuity \\
         [--start 2025-07-02] [--first-due 2025-08-20] [--interest daily --day-count ACT/365F] \\
         [--rounding half-up --unit 0.01 --installment-multiple 1] [--style posting|display] \\
-        [--format table|json|csv]
+        [--method step --settings "{every: 12, percent: 5%}"] [--format table|json|csv]
     loanfactory schedule --product products/x.yaml --amount 50000 --term 12
     loanfactory quote --product consumer_credit --amount 50000 --term 12
 
@@ -30,6 +30,7 @@ from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.cli import language
 from loanfactory.cli._project import product_file, project_of
 from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle, TotalsStyle
+from loanfactory.document import load_document
 from loanfactory.errors import InvalidInput, Language, LoanfactoryError, hint_for
 from loanfactory.lpr import LprSeries
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy, parse_rate, to_decimal, to_money
@@ -41,6 +42,9 @@ from loanfactory.schedule import (
     ScheduleFee,
     annual_percentage_rate,
     build_schedule,
+    find_method,
+    method_of,
+    registered,
 )
 
 FORMATS = ("table", "json", "csv")
@@ -86,6 +90,15 @@ _TERMS_FLAGS = (
     "balloon_per_period",
     "level_payment",
     "fee",
+    "settings",
+)
+
+
+_METHOD_HELP = (
+    ", ".join(m.name.value for m in registered())
+    + " (or the Chinese name: "
+    + "、".join(m.zh for m in registered())
+    + ")."
 )
 
 
@@ -98,7 +111,7 @@ def _common(func: Any) -> Any:
         click.option(
             "--term", help="Number of installments (with --product: the term in the product's unit)."
         ),
-        click.option("--method", help="annuity, equal_principal, interest_only, bullet, flat, balloon."),
+        click.option("--method", help=_METHOD_HELP),
         click.option("--start", help="Disbursement date YYYY-MM-DD (放款日); with --product: today."),
         click.option("--first-due", "first_due", help="First due date YYYY-MM-DD (首期还款日)."),
         click.option("--style", default="posting", show_default=True, help="posting (ledger) or display."),
@@ -136,6 +149,11 @@ def _common(func: Any) -> Any:
     "--balloon-per-period", "balloon_per_period", help="Balloon: share of principal repaid each period."
 )
 @click.option("--level-payment", "level_payment", help="per-period PMT or actual-days (daily interest).")
+@click.option(
+    "--settings",
+    help="The method's settings as in a product's repayment section, e.g. --method step "
+    "--settings '{every: 12, percent: 5%}'.",
+)
 @click.option(
     "--fee", multiple=True, help="TIMING:VALUE[:BASIS], e.g. upfront:1%, per-installment:0.6%:amount."
 )
@@ -190,7 +208,7 @@ def _product_quote(ctx: click.Context, flags: dict[str, Any], style: ScheduleSty
             product_file(project, flags["product"]),
             amount=to_money(flags["amount"], field="amount"),
             term=_int(flags["term"], "term"),
-            method=_enum(RepaymentMethod, flags["method"], "method") if flags["method"] else None,
+            method=find_method(flags["method"]) if flags["method"] else None,
             start=_date(flags["start"], "start") if flags["start"] else _today(),
             first_due=_date(flags["first_due"], "first_due") if flags["first_due"] else None,
             lpr=LprSeries.from_file(project.lpr) if project.lpr is not None else None,
@@ -247,9 +265,12 @@ def terms_from_flags(flags: dict[str, Any]) -> LoanTerms:
             if flags.get("balloon_per_period")
             else None,
         )
-    method = _enum(RepaymentMethod, flags.get("method") or "annuity", "method")
+    method = find_method(flags.get("method") or "annuity")
     if balloon is not None and not flags.get("method"):
         method = RepaymentMethod.balloon
+    settings = _settings(method, flags["settings"]) if flags.get("settings") else {}
+    if balloon is not None:
+        settings["balloon"] = balloon
     multiple = flags.get("installment_multiple")
     return LoanTerms(
         principal=to_money(flags["principal"], field="principal"),
@@ -270,9 +291,45 @@ def terms_from_flags(flags: dict[str, Any]) -> LoanTerms:
         totals=_enum(TotalsStyle, flags.get("totals") or "exact", "totals"),
         grace_principal=_int(flags.get("grace_principal") or "0", "grace_principal"),
         grace_interest=_int(flags.get("grace_interest") or "0", "grace_interest"),
-        balloon=balloon,
         fees=tuple(_fee(text, i) for i, text in enumerate(flags.get("fee") or ())),
         level_payment=_enum(LevelPayment, flags.get("level_payment") or "per-period", "level_payment"),
+        **settings,
+    )
+
+
+def _settings(method: RepaymentMethod, text: str) -> dict[str, Any]:
+    """``--settings``: the method's section of a product's ``repayment:``, read and checked by the
+    product language itself (one reading of a method's settings)."""
+    from loanfactory.spec import Repayment
+    from loanfactory.spec._validate import placed, validate_model
+
+    section = method_of(method).section
+    if section is None:
+        raise InvalidInput(
+            f"the {method} method takes no settings",
+            field="settings",
+            message_zh=f"{method} 没有可设置的参数",
+        )
+    document, problems = load_document(text, file="--settings")
+    if document is not None and not isinstance(document.data, dict):
+        raise InvalidInput(
+            "write the settings as a mapping, e.g. '{every: 12, percent: 5%}'",
+            field="settings",
+            message_zh="请写成映射，例如 '{every: 12, percent: 5%}'",
+        )
+    if document is not None:
+        data = {"methods": [method.value], section: document.data}
+        repayment, problems = validate_model(Repayment, data, document)
+        if repayment is not None:
+            problems = [d for d in placed(repayment.problems(), document) if d.severity == "error"]
+            if not problems:
+                settings: dict[str, Any] = repayment.terms_settings(method)
+                return settings
+    first = problems[0]
+    raise InvalidInput(
+        f"{first.path}: {first.message}" if first.path else first.message,
+        field="settings",
+        message_zh=f"{first.path}: {first.message_zh or first.message}" if first.path else first.message_zh,
     )
 
 
@@ -296,18 +353,8 @@ def _fee(text: str, index: int) -> ScheduleFee:
     )
 
 
-_ALIASES = {
-    "等额本息": "annuity",
-    "等额本金": "equal_principal",
-    "先息后本": "interest_only",
-    "到期还本付息": "bullet",
-    "等本等息": "flat",
-    "气球贷": "balloon",
-}
-
-
 def _enum(kind: Any, value: str, field: str) -> Any:
-    wanted = _ALIASES.get(value.strip(), value.strip()).lower().replace("_", "-")
+    wanted = value.strip().lower().replace("_", "-")
     for member in kind:
         if str(member.value).lower().replace("_", "-") == wanted or member.name.replace("_", "-") == wanted:
             return member

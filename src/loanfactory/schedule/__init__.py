@@ -1,7 +1,8 @@
 """Exact repayment schedules, APR, prepayment and penalty interest — the money core (还款计划).
 
 Build a :class:`LoanTerms` (frozen, validated) and call :func:`build_schedule` for the posting
-(ledger) or display schedule; every :class:`Schedule` states its convention. The APR follows
+(ledger) or display schedule; every :class:`Schedule` states its convention. Repayment methods
+are registered (:func:`registered`), one module each under ``loanfactory.schedule.methods``. The APR follows
 PBOC 2021 No. 3 (:func:`annual_percentage_rate`). :func:`prepay` and :func:`payoff_quote` handle
 prepayment; :func:`penalty_interest` overdue penalty and compound interest; :func:`lpr_rate_changes`
 floating rates; :func:`vector_schedule` whole books at once in numpy. See ``docs/schedule.md``.
@@ -39,8 +40,9 @@ from loanfactory.schedule._prepayment import (
     prepayment_penalty,
 )
 from loanfactory.schedule._result import Installment, Schedule, Totals
-from loanfactory.schedule._terms import Balloon, LevelPayment, LoanTerms, RateChange, ScheduleFee
+from loanfactory.schedule._terms import LevelPayment, LoanTerms, RateChange, ScheduleFee
 from loanfactory.schedule._vector import VectorSchedule, to_fen, to_rate_units, vector_schedule
+from loanfactory.schedule.methods import Balloon, Method, Step, find_method, method_of, registered
 
 __all__ = [
     "Apr",
@@ -48,6 +50,7 @@ __all__ = [
     "Installment",
     "LevelPayment",
     "LoanTerms",
+    "Method",
     "PayoffQuote",
     "PenaltyBand",
     "PenaltyCharge",
@@ -56,6 +59,7 @@ __all__ = [
     "Reamortise",
     "Schedule",
     "ScheduleFee",
+    "Step",
     "Totals",
     "VectorSchedule",
     "accrued_penalty",
@@ -66,16 +70,19 @@ __all__ = [
     "build_schedule",
     "charged_days",
     "fees_by_name",
+    "find_method",
     "floating_rate",
     "irr",
     "lpr_price",
     "lpr_rate_changes",
+    "method_of",
     "payoff_quote",
     "penalty_interest",
     "penalty_rate",
     "pmt",
     "prepay",
     "prepayment_penalty",
+    "registered",
     "repricing_dates",
     "to_fen",
     "to_rate_units",

@@ -22,12 +22,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from loanfactory.conventions import RepaymentMethod, ScheduleStyle
+from loanfactory.conventions import ScheduleStyle
 from loanfactory.errors import InvalidInput
 from loanfactory.money import format_rate
 from loanfactory.schedule._engine import build_schedule
 from loanfactory.schedule._fees import upfront_fee
 from loanfactory.schedule._result import Schedule
+from loanfactory.schedule.methods import method_of
 
 ZERO, ONE = Decimal(0), Decimal(1)
 _TOLERANCE = Decimal("1e-22")
@@ -217,7 +218,7 @@ def annual_percentage_rate(schedule: Schedule) -> Apr:
     received = terms.principal - upfront_fee(terms, True, in_apr_only=True)
     rows = schedule.installments
     per_year = terms.periods_per_year
-    if terms.method is RepaymentMethod.bullet:
+    if method_of(terms.method).single_payment:
         per_year = per_year / terms.term  # one period as long as the whole term
     if schedule.irregular_first_period and terms.start is not None:
         dated: list[tuple[date, Decimal]] = [(terms.start, -received)]

@@ -8,7 +8,9 @@ be (a pre-divided rate such as 0.1/12 = 0.008333… can miss a tie by 1e-28 and 
 - daily interest: ``num/den = annual * year fraction`` under the day count (ACT/ACT splits a
   period at 1 January; a rate change inside a period splits it at the change date);
 - an irregular first period (a first due date or due day other than one period after the start)
-  is charged by actual days when ``first_period`` is ``actual-days``.
+  is charged by actual days when ``first_period`` is ``actual-days``, under the same rate rule as
+  every period of its mode: per-period interest takes the rate in force at the period's start
+  (a change inside the period applies from the next one), daily interest splits at the change.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from loanfactory.calendar import (
     month_series_with_days,
     year_fraction_ratio,
 )
-from loanfactory.conventions import InterestMode, RepaymentMethod
+from loanfactory.conventions import InterestMode
 from loanfactory.schedule._terms import LoanTerms
 
 
@@ -46,8 +48,8 @@ class Plan:
     irregular_first: bool
 
 
-def plan(terms: LoanTerms) -> Plan:
-    """The periods of ``terms`` (one period for a bullet loan)."""
+def plan(terms: LoanTerms, *, single_payment: bool = False) -> Plan:
+    """The periods of ``terms``; one period from the start to maturity for a single-payment method."""
     n = terms.term
     starts, due, days, irregular = _dates(terms)
     annual = _annual_by_period(terms, starts, n)
@@ -58,14 +60,16 @@ def plan(terms: LoanTerms) -> Plan:
         num = list(regular_num)
         den = [ppy] * n
         if irregular and terms.first_period is FirstPeriod.actual_days:
-            num[0], den[0] = _factor(terms, starts[0], due[0])  # type: ignore[arg-type]
+            # by actual days, at the rate in force when the period starts: a rate change inside a
+            # per-period-mode period applies from the next period, irregular or not
+            num[0], den[0] = _factor(terms, starts[0], due[0], split=False)  # type: ignore[arg-type]
     else:
         num, den = [], []
         for s, e in zip(starts, due, strict=True):
             f_num, f_den = _factor(terms, s, e)  # type: ignore[arg-type]
             num.append(f_num)
             den.append(f_den)
-    if terms.method is RepaymentMethod.bullet:
+    if single_payment:
         return _collapse(starts, due, num, den, regular_num, ppy, annual)
     return Plan(due, days, num, den, regular_num, ppy, annual, irregular)
 
@@ -124,13 +128,16 @@ def _annual_by_period(terms: LoanTerms, starts: list[date | None], n: int) -> li
     return out
 
 
-def _factor(terms: LoanTerms, start: date, end: date) -> tuple[Decimal, int]:
-    """``annual * year fraction`` of one period as ``(num, den)``, rate changes included."""
+def _factor(terms: LoanTerms, start: date, end: date, *, split: bool = True) -> tuple[Decimal, int]:
+    """``annual * year fraction`` of one period as ``(num, den)``: split at rate changes inside it
+    (daily interest), or all at the rate in force at its start (``split=False``, per-period mode)."""
     day_count = terms.day_count
     if day_count is DayCount.thirty_360 and terms.frequency.days is not None:
         # a week is 7 days under any basis: 30/360 shapes months, not day-based periods (as Fineract)
         day_count = DayCount.act_360
     pieces = _rate_pieces(terms, start, end)
+    if not split:
+        pieces = [(pieces[0][0], start, end)]
     if len(pieces) == 1:
         rate, s, e = pieces[0]
         simple = _simple_fraction(day_count, s, e)
@@ -179,7 +186,7 @@ def _collapse(
     ppy: int,
     annual: list[Decimal],
 ) -> Plan:
-    """A bullet loan: one period from the start to maturity, simple interest over all of it."""
+    """A single payment: one period from the start to maturity, simple interest over all of it."""
     total = sum((Fraction(a) / b for a, b in zip(num, den, strict=True)), Fraction(0))
     end, begin = due[-1], starts[0]
     span = None if end is None or begin is None else (end - begin).days

@@ -35,6 +35,7 @@ from loanfactory.schedule._fees import charged_per_fee
 from loanfactory.schedule._level import pmt
 from loanfactory.schedule._result import Installment, Schedule, Totals
 from loanfactory.schedule._terms import LoanTerms, ScheduleFee
+from loanfactory.schedule.methods import method_of
 
 ZERO = Decimal(0)
 Reamortise = Literal["keep-term", "keep-installment"]
@@ -261,6 +262,9 @@ def _remainder(
     }
     if mid_period:  # the stub from the prepayment to the next due date is charged by its actual days
         changes["first_period"] = FirstPeriod.actual_days
+    method = method_of(terms.method)
+    if method.remainder is not None:  # e.g. a stepped schedule keeps its steps in phase
+        changes.update(method.remainder(terms, k, balance))
     if terms.method is RepaymentMethod.bullet:
         if not mid_period:
             changes = {"principal": balance}
@@ -355,4 +359,5 @@ def _renumbered(schedule: Schedule, offset: int, rows: tuple[Installment, ...] |
         schedule.exact_installment,
         schedule.upfront_fee,
         schedule.irregular_first_period,
+        schedule.shortened_from,
     )

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from loanfactory.conventions import InterestMode, RepaymentMethod, ScheduleStyle, TotalsStyle
+from loanfactory.conventions import InterestMode, ScheduleStyle, TotalsStyle
 from loanfactory.money import format_money
 from loanfactory.schedule._terms import LoanTerms
 
@@ -50,6 +50,14 @@ class Installment(NamedTuple):
         }
 
 
+def payoff_index(rows: list[Installment]) -> int:
+    """The index of the row that repays the loan: the last, unless a rounded installment repaid it
+    earlier (balances never rise, so the common case is one comparison)."""
+    if len(rows) < 2 or rows[-2].balance > 0:
+        return len(rows) - 1
+    return next(i for i, row in enumerate(rows) if row.balance <= 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Totals:
     """Column totals; ``total = principal + interest + fee`` (upfront fees are not included)."""
@@ -74,8 +82,10 @@ class Schedule:
 
     ``level_installment`` is the installment as quoted (posting: rounded by the policy and the
     installment multiple; display: the exact PMT rounded for display), None for methods without a
-    level installment; ``exact_installment`` is the unrounded PMT. ``upfront_fee`` is charged at
-    disbursement (it reduces the cash the borrower receives in the APR).
+    level installment (for a stepped schedule, the first installment); ``exact_installment`` is
+    the unrounded PMT. ``upfront_fee`` is charged at disbursement (it reduces the cash the borrower
+    receives in the APR). ``shortened_from`` is the term the schedule was built for when a rounded
+    installment repaid the loan in fewer installments (the schedule ends with that one).
     """
 
     terms: LoanTerms
@@ -86,6 +96,7 @@ class Schedule:
     exact_installment: Decimal | None
     upfront_fee: Decimal
     irregular_first_period: bool
+    shortened_from: int | None = None
 
     @property
     def maturity(self) -> date | None:
@@ -94,7 +105,13 @@ class Schedule:
     @property
     def convention(self) -> str:
         """One sentence that states how every figure was computed."""
-        return describe(self.terms, self.style, self.irregular_first_period)
+        text = describe(self.terms, self.style, self.irregular_first_period)
+        if self.shortened_from is not None:
+            text += (
+                f"; repaid in {len(self.installments)} installments, not {self.shortened_from}: the rounded "
+                "installment repays the loan early"
+            )
+        return text
 
     def as_json(self) -> dict[str, Any]:
         """The schedule as JSON-ready data (money and rates as decimal strings)."""
@@ -107,6 +124,7 @@ class Schedule:
             else None,
             "style": str(self.style),
             "convention": self.convention,
+            "shortened_from": self.shortened_from,
         }
         return body
 
@@ -114,13 +132,16 @@ class Schedule:
 def describe(terms: LoanTerms, style: ScheduleStyle, irregular_first: bool) -> str:
     """The convention in words, e.g. for the CLI and the documents."""
     rounding = f"{terms.rounding.mode} to {terms.rounding.unit}"
+    from loanfactory.schedule.methods import method_of  # the registry imports this module
+
+    method = method_of(terms.method)
     parts = [
-        f"{terms.method} ({_METHOD_ZH[terms.method]})",
+        f"{terms.method} ({method.zh})",
         f"{terms.frequency} x{terms.every}" if terms.every > 1 else str(terms.frequency),
     ]
     if terms.interest is InterestMode.daily:
         parts.append(f"interest daily by actual days, {terms.day_count}")
-        if terms.method in (RepaymentMethod.annuity, RepaymentMethod.flat, RepaymentMethod.balloon):
+        if method.level:
             parts.append(
                 f"level installment = {terms.level_payment} PMT, last installment absorbs the difference"
             )
@@ -141,18 +162,10 @@ def describe(terms: LoanTerms, style: ScheduleStyle, irregular_first: bool) -> s
     else:
         totals = "exact PMT x n" if terms.totals is TotalsStyle.exact else "rounded PMT x n"
         parts.append(f"display: exact schedule, columns rounded {rounding}; totals {totals}")
+    if method.words is not None:
+        parts.append(method.words(terms))
     if terms.grace_principal:
         parts.append(f"{terms.grace_principal} interest-only periods")
     if terms.grace_interest:
         parts.append(f"interest of {terms.grace_interest} periods deferred to the next installment")
     return "; ".join(parts)
-
-
-_METHOD_ZH = {
-    RepaymentMethod.annuity: "等额本息",
-    RepaymentMethod.equal_principal: "等额本金",
-    RepaymentMethod.interest_only: "先息后本",
-    RepaymentMethod.bullet: "到期还本付息",
-    RepaymentMethod.flat: "等本等息",
-    RepaymentMethod.balloon: "气球贷",
-}

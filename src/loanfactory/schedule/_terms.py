@@ -12,12 +12,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, RepaymentMethod, TotalsStyle
 from loanfactory.errors import InvalidInput
 from loanfactory.money import CENT, FEN_HALF_UP, MAX_RATE, ResiduePlacement, RoundingPolicy
+
+if TYPE_CHECKING:  # the method modules define their settings and import this module
+    from loanfactory.schedule.methods import Balloon, Step
 
 FeeTimingName = Literal["upfront", "per-installment"]
 FeeBasisName = Literal["amount", "balance", "installment"]
@@ -82,29 +85,6 @@ class ScheduleFee:
 
 
 @dataclass(frozen=True, slots=True)
-class Balloon:
-    """A balloon (气球贷): ``final`` share of principal left for the last installment, or a fixed
-    ``per_period`` share of principal repaid each period with the rest at maturity."""
-
-    final: Decimal | None = None
-    per_period: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        given = [x for x in (self.final, self.per_period) if x is not None]
-        if len(given) != 1:
-            _fail(
-                "balloon", "give exactly one of final or per_period", "final 与 per_period 必须且只能给一个"
-            )
-        for value in given:
-            if not isinstance(value, Decimal) or not (0 < value < 1):
-                _fail(
-                    "balloon",
-                    f"a balloon share must be above 0 and below 1, got {value}",
-                    f"气球贷比例必须在 0 与 1 之间，当前为 {value}",
-                )
-
-
-@dataclass(frozen=True, slots=True)
 class RateChange:
     """From ``on`` (inclusive) the annual rate is ``annual`` (利率调整，如 LPR 重定价)."""
 
@@ -122,6 +102,8 @@ class LoanTerms:
     """Everything that determines a repayment schedule (还款计划要素). Immutable and validated.
 
     ``term`` counts installments of ``every`` x ``frequency`` (a 30-year monthly loan has 360).
+    ``method`` names a registered method (``loanfactory.schedule.methods``); ``balloon``, ``step``,
+    ``installment`` and ``principal_per_period`` are settings only the methods that take them accept.
     ``start`` is the disbursement date (放款日); without it the schedule has no dates and interest
     must be per period. ``first_due`` fixes the first due date (首期还款日); ``due_day`` fixes the
     day of month of the due dates (固定还款日; without ``first_due`` the first due date is that day
@@ -153,6 +135,7 @@ class LoanTerms:
     installment: Decimal | None = None
     principal_per_period: Decimal | None = None
     level_payment: LevelPayment = LevelPayment.per_period
+    step: Step | None = None
 
     def __post_init__(self) -> None:
         _check_money("principal", self.principal, positive=True)
@@ -223,35 +206,34 @@ class LoanTerms:
             )
 
     def _check_shape(self) -> None:
-        method = self.method
-        amortising = self.term - self.grace_principal
-        if method is RepaymentMethod.bullet:
-            if self.grace_principal or self.grace_interest:
-                _fail("grace_principal", "a bullet loan has no grace periods", "到期一次还本付息没有宽限期")
-            if self.first_due is not None or self.due_day is not None:
+        from loanfactory.schedule.methods import method_of, setting_names  # the registry imports this
+
+        method = method_of(self.method)
+        for name in sorted(setting_names()):
+            given = getattr(self, name) is not None
+            if given and name not in method.settings:
                 _fail(
-                    "first_due",
-                    "a bullet loan has one due date, its maturity",
-                    "到期一次还本付息只有到期日一个还款日",
+                    name,
+                    f"{name} is not a setting of the {method.name} method",
+                    f"{method.zh}（{method.name}）不使用 {name} 设置",
                 )
-        elif amortising < 1:
-            _fail(
-                "grace_principal",
-                f"the principal grace ({self.grace_principal}) leaves no period to repay in",
-                f"本金宽限期（{self.grace_principal} 期）之后没有还本的期次",
-            )
-        if self.grace_interest >= self.term and method is not RepaymentMethod.bullet:
-            _fail(
-                "grace_interest",
-                "deferred interest must be collected before the last installment",
-                "延付的利息必须在最后一期之前收回",
-            )
-        if (method is RepaymentMethod.balloon) != (self.balloon is not None):
-            _fail(
-                "balloon",
-                "the balloon method needs balloon settings, and only it takes them",
-                "气球贷需要气球贷设置，其他还款方式不能填写",
-            )
+            if not given and name in method.required:
+                _fail(name, f"the {method.name} method needs {name} settings", f"{method.zh}需要 {name} 设置")
+        if method.check is not None:
+            method.check(self)
+        if not method.single_payment:
+            if self.term - self.grace_principal < 1:
+                _fail(
+                    "grace_principal",
+                    f"the principal grace ({self.grace_principal}) leaves no period to repay in",
+                    f"本金宽限期（{self.grace_principal} 期）之后没有还本的期次",
+                )
+            if self.grace_interest >= self.term:
+                _fail(
+                    "grace_interest",
+                    "deferred interest must be collected before the last installment",
+                    "延付的利息必须在最后一期之前收回",
+                )
         if self.installment_multiple is not None:
             _check_money("installment_multiple", self.installment_multiple, positive=True, places=None)
             steps = self.installment_multiple / self.rounding.unit
@@ -263,20 +245,8 @@ class LoanTerms:
                 )
         if self.installment is not None:
             _check_money("installment", self.installment, positive=True, places=None)
-            if method not in _LEVEL_METHODS:
-                _fail(
-                    "installment",
-                    f"a fixed installment needs a level-installment method, not {method}",
-                    f"固定期供只适用于等额类还款方式，不适用于 {method}",
-                )
         if self.principal_per_period is not None:
             _check_money("principal_per_period", self.principal_per_period, positive=True, places=None)
-            if method is not RepaymentMethod.equal_principal:
-                _fail(
-                    "principal_per_period",
-                    "a set principal per period applies to equal principal only",
-                    "固定每期本金只适用于等额本金",
-                )
         if self.fees and len({f.name for f in self.fees}) != len(self.fees):
             _fail("fees", "two fees have the same name", "费用名称重复")
 
@@ -304,7 +274,16 @@ class LoanTerms:
         return replace(self, **changes)
 
 
-_LEVEL_METHODS = frozenset({RepaymentMethod.annuity, RepaymentMethod.flat, RepaymentMethod.balloon})
+def too_small(terms: LoanTerms, number: int) -> InvalidInput:
+    """The error for a repaying installment that rounds to 0.00: the amount is too small for the
+    rounding unit, the installment multiple or the term (a schedule never has such a row)."""
+    return InvalidInput(
+        f"installment {number} would be 0.00: {terms.principal} is too small to repay over "
+        f"{terms.term} installments rounded to {terms.installment_unit}",
+        field="principal",
+        message_zh=f"第 {number} 期应还金额将为 0.00：金额 {terms.principal} 分 {terms.term} 期、"
+        f"按 {terms.installment_unit} 取整时过小",
+    )
 
 
 def _fail(name: str, message: str, message_zh: str) -> None:

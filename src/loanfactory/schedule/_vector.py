@@ -8,14 +8,17 @@ for half modes, a whole unit for up/down) recomputed in Decimal. The level insta
 PMT, recomputed in Decimal when near a boundary. The result equals
 :func:`~loanfactory.schedule.build_schedule` row for row (tested on random books).
 
-Scope: per-period interest (annual / periods per year), no dates, methods annuity, equal
-principal, interest only and flat; the policy's mode and unit and an installment multiple. Daily
-interest, grace periods, balloons and fees use the Decimal path.
+Scope: per-period interest (annual / periods per year), no dates, every method with a vectorised
+kernel in its module (``Method.vector``: annuity, equal principal, interest only, flat); the
+policy's mode and unit and an installment multiple. Daily interest, grace periods, balloons,
+steps and fees use the Decimal path. As there, a loan that a rounded installment repays early has
+zero rows after the one that repays it (:attr:`VectorSchedule.terms` counts its rows), and a loan
+too small for the rounding (a level of 0.00) is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,18 +29,11 @@ from loanfactory.calendar import Frequency
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput
 from loanfactory.money import FEN_HALF_UP, RoundingMode, RoundingPolicy, quantize
-from loanfactory.schedule._level import pmt
 from loanfactory.schedule._result import Installment
 
 IntArray = npt.NDArray[np.int64]
 RATE_SCALE = 1_000_000  # rates in millionths
 _FEN = Decimal("0.01")
-_METHODS = (
-    RepaymentMethod.annuity,
-    RepaymentMethod.equal_principal,
-    RepaymentMethod.interest_only,
-    RepaymentMethod.flat,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +51,15 @@ class VectorSchedule:
         return self.principal + self.interest
 
     @property
+    def terms(self) -> IntArray:
+        """Installments of each loan: up to the row that repays it (a rounded-up installment can
+        repay a loan before the last period; the rows after it are zero)."""
+        periods = self.principal.shape[0]
+        repaid = np.cumsum(self.principal, axis=0) >= self.principal.sum(axis=0)
+        counts: IntArray = np.argmax(repaid, axis=0).astype(np.int64) + 1
+        return np.where(repaid.any(axis=0), counts, periods)
+
+    @property
     def balance(self) -> IntArray:
         remaining: IntArray = self.principal.sum(axis=0) - np.cumsum(self.principal, axis=0)
         return remaining
@@ -62,9 +67,11 @@ class VectorSchedule:
     def installments(self, loan: int) -> tuple[Installment, ...]:
         """The rows of one loan as Decimal :class:`Installment` values (no dates)."""
         zero = Decimal(0)
-        balance = self.balance[:, loan]
+        parts = self.principal[:, loan]
+        balance = parts.sum() - np.cumsum(parts)  # this loan's only: not the whole book's
+        repaid = np.flatnonzero(balance <= 0)
         rows = []
-        for k in range(self.principal.shape[0]):
+        for k in range(int(repaid[0]) + 1 if repaid.size else parts.shape[0]):
             part, interest = _yuan(self.principal[k, loan]), _yuan(self.interest[k, loan])
             rows.append(
                 Installment(k + 1, None, None, part, interest, zero, part + interest, _yuan(balance[k]), zero)
@@ -106,13 +113,17 @@ def vector_schedule(
     installment_multiple: Decimal | None = None,
 ) -> VectorSchedule:
     """Posting schedules of many loans with one term, method and convention."""
+    from loanfactory.schedule.methods import method_of  # the method modules import this module
+
     principal_fen = np.asarray(principal_fen, dtype=np.int64)
     rate_units = np.asarray(rate_units, dtype=np.int64)
     if principal_fen.shape != rate_units.shape or principal_fen.ndim != 1:
         raise InvalidInput(
             "principal and rate arrays must be one-dimensional and of equal length", field="principal"
         )
-    if method not in _METHODS:
+    registered = method_of(method)
+    kernel = registered.vector
+    if kernel is None:
         raise InvalidInput(f"the vectorised path does not do {method}; use build_schedule", field="method")
     if term < 1 or every < 1:
         raise InvalidInput("term and every must be positive", field="term")
@@ -122,38 +133,41 @@ def vector_schedule(
         )
     unit_fen = _fen_units(rounding.unit)
     multiple_fen = _fen_units(installment_multiple) if installment_multiple is not None else unit_fen
-    ctx = _Context(rate_units, frequency.periods_per_year, every, rounding, unit_fen)
-    loans = principal_fen.shape[0]
-    if method is RepaymentMethod.annuity:
-        level = _level_annuity(ctx, principal_fen, term, multiple_fen)
-    elif method is RepaymentMethod.flat:
-        level = _level_flat(ctx, principal_fen, term, multiple_fen)
-    elif method is RepaymentMethod.equal_principal:
-        level = _round_exact(principal_fen, np.full(loans, term, dtype=np.int64), rounding.mode, multiple_fen)
-    else:
-        level = np.zeros(loans, dtype=np.int64)
+    ctx = VectorContext(rate_units, frequency.periods_per_year, every, rounding, unit_fen)
+    level = kernel.level(ctx, principal_fen, term, multiple_fen)
+    if kernel.principal != "none" and term > 1 and (level <= 0).any():
+        loan = int(np.flatnonzero(level <= 0)[0])
+        raise InvalidInput(
+            f"loan {loan}: installment 1 would be 0.00: {_yuan(principal_fen[loan])} is too small to repay "
+            f"over {term} installments at this rounding",
+            field="principal",
+            message_zh=f"第 {loan} 笔贷款第 1 期应还金额将为 0.00：金额 {_yuan(principal_fen[loan])} 过小",
+        )
     balance = principal_fen.copy()
+    loans = principal_fen.shape[0]
     principal_rows = np.empty((term, loans), dtype=np.int64)
     interest_rows = np.empty((term, loans), dtype=np.int64)
-    flat = method is RepaymentMethod.flat
+    on_original = registered.interest_on == "original"
     ctx.prepare(int(principal_fen.max(initial=0)))
     may_go_negative = True  # until the first period shows the installment covers the interest
     for k in range(term):
         interest = interest_rows[k]
-        ctx.interest_into(principal_fen if flat else balance, interest)
+        ctx.interest_into(principal_fen if on_original else balance, interest)
+        if on_original and k:  # no interest on the original principal of a loan already repaid
+            interest[balance == 0] = 0
         part = principal_rows[k]
         if k == term - 1:
             part[:] = balance
-        elif method is RepaymentMethod.interest_only:
+        elif kernel.principal == "none":
             part.fill(0)
-        elif method is RepaymentMethod.equal_principal:
+        elif kernel.principal == "level":
             np.minimum(level, balance, out=part)
         else:
             np.subtract(level, interest, out=part)
             np.minimum(part, balance, out=part)
             if may_go_negative and part.min(initial=0) < 0:
                 np.maximum(part, 0, out=part)
-            elif k == 0 and not flat:  # interest only falls as the balance does
+            elif k == 0 and not on_original:  # interest only falls as the balance does
                 may_go_negative = False
         balance -= part
     return VectorSchedule(
@@ -161,7 +175,7 @@ def vector_schedule(
     )
 
 
-class _Context:
+class VectorContext:
     """Per-period interest of a batch, exact.
 
     Interest in rounding units is ``base x rate x every / (per_year x 10**6 x unit)``. When the
@@ -174,6 +188,7 @@ class _Context:
         self, rate_units: IntArray, per_year: int, every: int, rounding: RoundingPolicy, unit_fen: int
     ) -> None:
         self.rate_units = rate_units
+        self.rate_scale = RATE_SCALE
         self.per_year, self.every = per_year, every
         self.rounding = rounding
         self.unit_fen = unit_fen
@@ -250,33 +265,24 @@ def _round_float(
     return np.ceil(x), near_whole
 
 
-def _level_annuity(ctx: _Context, principal_fen: IntArray, term: int, multiple_fen: int) -> IntArray:
-    rate = ctx.rate_units.astype(np.float64) * (ctx.every / (ctx.per_year * RATE_SCALE))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = np.power(1.0 + rate, term)
-        payment = np.where(rate > 0, principal_fen * rate * growth / (growth - 1.0), principal_fen / term)
-    units = payment / multiple_fen
+def round_near(
+    ctx: VectorContext,
+    units: npt.NDArray[np.float64],
+    multiple_fen: int,
+    exact: Callable[[int], Decimal],
+) -> IntArray:
+    """Float amounts in units of ``multiple_fen`` rounded by the policy, in fen; each value within
+    float error (1e-12 relative) of a rounding boundary is recomputed from ``exact(loan)`` (yuan)."""
     rounded, near = _round_float(units, ctx.rounding.mode, 1e-9 + float(units.max(initial=0.0)) * 1e-12)
     level = rounded.astype(np.int64) * multiple_fen
     multiple = Decimal(multiple_fen) / 100
     for i in np.flatnonzero(near):
-        exact = pmt(Decimal(int(principal_fen[i])) / 100, ctx.regular_rate(int(i)), term)
-        level[i] = int(quantize(exact, multiple, ctx.rounding.mode) * 100)
+        level[i] = int(quantize(exact(int(i)), multiple, ctx.rounding.mode) * 100)
     ctx.flagged += int(near.sum())
     return level
 
 
-def _level_flat(ctx: _Context, principal_fen: IntArray, term: int, multiple_fen: int) -> IntArray:
-    level = np.empty_like(principal_fen)
-    multiple = Decimal(multiple_fen) / 100
-    for i in range(principal_fen.shape[0]):  # flat loans are rare in books; exact per loan
-        p = Decimal(int(principal_fen[i])) / 100
-        exact = p / term + p * Decimal(int(ctx.rate_units[i])) / RATE_SCALE * ctx.every / ctx.per_year
-        level[i] = int(quantize(exact, multiple, ctx.rounding.mode) * 100)
-    return level
-
-
-def _round_exact(numerator: IntArray, denominator: IntArray, mode: RoundingMode, unit_fen: int) -> IntArray:
+def round_exact(numerator: IntArray, denominator: IntArray, mode: RoundingMode, unit_fen: int) -> IntArray:
     """numerator / denominator (fen) rounded to ``unit_fen`` exactly, in integers."""
     den = denominator * unit_fen
     q, r = np.divmod(numerator, den)

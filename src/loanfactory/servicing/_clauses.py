@@ -6,19 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from loanfactory.conventions import RepaymentMethod
 from loanfactory.money import format_money, format_rate
 from loanfactory.spec import ProductSpec
 from loanfactory.terms import ContractTerms
 
-METHOD_ZH = {
-    RepaymentMethod.annuity: "等额本息",
-    RepaymentMethod.equal_principal: "等额本金",
-    RepaymentMethod.interest_only: "按月付息、到期还本",
-    RepaymentMethod.bullet: "到期一次还本付息",
-    RepaymentMethod.flat: "等本等息",
-    RepaymentMethod.balloon: "气球贷",
-}
 COMPONENT_ZH = {"penalty": "罚息", "fee": "费用", "interest": "利息", "principal": "本金"}
 _ACTION_ZH = {
     "reminder": "短信电话提醒",

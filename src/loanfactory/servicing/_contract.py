@@ -25,10 +25,9 @@ import jinja2.nodes
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import format_money, format_rate
-from loanfactory.schedule import Schedule
+from loanfactory.schedule import Schedule, method_of
 from loanfactory.servicing._clauses import (
     COMPONENT_ZH,
-    METHOD_ZH,
     fee_text,
     interest_text,
     overdue_text,
@@ -232,7 +231,7 @@ def contract_context(
         "rate_rule": rate_text(terms, zh),
         "apr": format_rate(request.apr, places=2),
         "interest_basis": interest_text(product, zh) if zh else schedule.convention,
-        "method": METHOD_ZH[request.method] if zh else request.method.value,
+        "method": method_of(request.method).label_zh if zh else request.method.value,
         "account_masked": mask(request.account),
         "schedule": [
             {

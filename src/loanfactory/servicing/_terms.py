@@ -21,7 +21,7 @@ from loanfactory.calendar import FirstPeriod, Frequency
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.lpr import LprSeries
 from loanfactory.schedule import Installment as EngineInstallment
-from loanfactory.schedule import LoanTerms, RateChange, Schedule, Totals, build_schedule
+from loanfactory.schedule import LoanTerms, RateChange, Schedule, Totals, build_schedule, method_of
 from loanfactory.servicing._loan import Installment, Loan
 from loanfactory.terms import (
     ContractTerms,
@@ -116,6 +116,9 @@ def tail_terms(
         "fees": tuple(f for f in base.fees if f.timing == "per-installment"),
         "first_period": FirstPeriod.actual_days,  # a stretch begun mid-period pays that stub by its days
     }
+    continued = method_of(terms.method).remainder
+    if continued is not None:  # e.g. a stepped schedule keeps its steps in phase
+        common.update(continued(base, first - 1, principal))
     if terms.method is RepaymentMethod.bullet and first_due is not None:
         return base.with_(term=(first_due - start).days, frequency=Frequency.daily, first_due=None, **common)
     moved = base.with_(term=periods, due_day=None, first_due=first_due, **common)

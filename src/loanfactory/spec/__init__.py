@@ -52,7 +52,15 @@ from loanfactory.spec.product import (
     periods_for,
 )
 from loanfactory.spec.rate import FixedRate, FloatingRate, RateBand, RepricingRule
-from loanfactory.spec.repayment import Balloon, FirstPeriod, Grace, Repayment, ResiduePlacement, Rounding
+from loanfactory.spec.repayment import (
+    Balloon,
+    FirstPeriod,
+    Grace,
+    Repayment,
+    ResiduePlacement,
+    Rounding,
+    Step,
+)
 from loanfactory.spec.review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
 from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
 
@@ -108,6 +116,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Segment",
     "SpecModel",
     "Status",
+    "Step",
     "TemplateHeader",
     "TermRange",
     "check_product",

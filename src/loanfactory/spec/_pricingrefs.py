@@ -29,7 +29,7 @@ from loanfactory.rules import _ir as ir
 from loanfactory.rules._model import FLOW_ORDER, Purpose, Where, outputs_of
 from loanfactory.spec._merge import MergedDocument
 from loanfactory.spec.product import ProductSpec
-from loanfactory.spec.rate import FloatingRate
+from loanfactory.spec.rate import FixedRate, FloatingRate
 
 DECISION_PURPOSES = frozenset({*(p.value for p in FLOW_ORDER), Purpose.decision.value})
 """Purposes whose values a product's decision flow reads (overdue and warning rules do not price)."""
@@ -154,14 +154,18 @@ def _magnitudes(spec: ProductSpec, document: Document) -> list[Diagnostic]:
     rate = spec.rate
     found: list[tuple[tuple[str | int, ...], Decimal, Decimal]] = [
         (("rate", name), value, PRODUCT_RATE_WARNING)
-        for name in ("annual", "floor", "cap")
+        for name in ("floor", "cap")
         if (value := getattr(rate, name, None)) is not None
     ]
     if isinstance(rate, FloatingRate):
         found.append((("rate", "spread"), rate.spread, PRODUCT_SPREAD_WARNING))
+    else:  # a daily rate (日利率) is weighed by the annual rate it comes to
+        written = "annual" if rate.annual_given is not None else "daily"
+        found.append((("rate", written), rate.annual, PRODUCT_RATE_WARNING))
     for i, band in enumerate(rate.table):
-        if band.annual is not None:
-            found.append((("rate", "table", i, "annual"), band.annual, PRODUCT_RATE_WARNING))
+        if isinstance(rate, FixedRate) and (annual := rate.band_annual(band)) is not None:
+            written = "annual" if band.annual is not None else "daily"
+            found.append((("rate", "table", i, written), annual, PRODUCT_RATE_WARNING))
         if band.spread is not None:
             found.append((("rate", "table", i, "spread"), band.spread, PRODUCT_SPREAD_WARNING))
     for i, fee in enumerate(spec.fees):

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from loanfactory.calendar import Frequency
-from loanfactory.conventions import RepaymentMethod, TermUnit
+from loanfactory.calendar import DayCount, Frequency
+from loanfactory.conventions import InterestMode, TermUnit
 from loanfactory.money import Rate
 from loanfactory.overdue_actions import action_type
+from loanfactory.schedule.methods import method_of
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
 from loanfactory.spec.fees import Fee, FeeTiming
 from loanfactory.spec.limits import AmountRange, TermRange
@@ -214,6 +215,26 @@ class ProductSpec(SpecModel):
         yield from self._identity()
         yield from self._overdue_actions()
         yield from self._terms_fit_repayment()
+        yield from self._daily_rate_basis()
+
+    def _daily_rate_basis(self) -> Iterator[Problem]:
+        """A daily rate (日利率) is what a day costs only when daily interest counts its year's days."""
+        rate, repayment = self.rate, self.repayment
+        if not isinstance(rate, FixedRate) or repayment.interest is not InterestMode.daily:
+            return
+        if rate.daily is None and all(band.daily is None for band in rate.table):
+            return
+        fitting = _DAY_COUNTS_OF_BASIS[rate.basis]
+        if repayment.day_count not in fitting:
+            names = " or ".join(str(d) for d in fitting)
+            yield Problem(
+                ("rate", "basis"),
+                "basis-mismatch",
+                f"a daily rate on a {rate.basis}-day year needs day_count {names}, "
+                f"not {repayment.day_count}: a day would not cost the daily rate",
+                f"按 {rate.basis} 天计的日利率需要计息基础 {names}，而不是 {repayment.day_count}："
+                "否则每天的利息与日利率不符",
+            )
 
     def _fee_ids(self) -> Iterator[Problem]:
         seen: set[str] = set()
@@ -267,8 +288,7 @@ class ProductSpec(SpecModel):
     def _terms_fit_repayment(self) -> Iterator[Problem]:
         """Terms must be whole numbers of repayment periods; day terms need a day-based plan."""
         frequency = self.repayment.frequency
-        methods = set(self.repayment.methods)
-        single_payment = methods <= {RepaymentMethod.bullet}
+        single_payment = all(method_of(m).single_payment for m in self.repayment.methods)
         if self.term.unit is TermUnit.days:
             if not single_payment and frequency.days is None:
                 yield Problem(
@@ -328,16 +348,17 @@ class ProductSpec(SpecModel):
                 severity="warning",
             )
         for i, fee in enumerate(self.fees):
-            if fee.timing is FeeTiming.per_installment and self.repayment.methods == (
-                RepaymentMethod.bullet,
-            ):
+            if fee.timing is FeeTiming.per_installment and single_payment:
                 yield Problem(
                     ("fees", i, "timing"),
                     "not-allowed",
-                    "a bullet loan has one installment; a per-installment fee is charged once",
+                    "a single-payment loan has one installment; a per-installment fee is charged once",
                     "到期一次还本付息只有一期，分期收取的费用只收一次",
                     severity="warning",
                 )
+
+
+_DAY_COUNTS_OF_BASIS = {360: (DayCount.act_360, DayCount.thirty_360), 365: (DayCount.act_365f,)}
 
 
 def periods_for(term: int, unit: TermUnit, frequency: Frequency) -> int:

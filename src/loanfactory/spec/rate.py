@@ -2,6 +2,9 @@
 
 Rates are written ``"4.9%"`` or ``"85bp"`` (or a fraction below one, ``0.049``); a bare ``4.9`` is
 refused as ambiguous. A rate table gives different rates (or spreads) by term and amount band.
+A fixed rate may be stated by the day (日利率, ``daily: "0.02%"``) with the days of its year
+(``basis: 360`` or ``365``); the engine charges the annual rate ``daily × basis`` exactly
+(0.02 % a day on 360 days is 7.2 % a year).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from loanfactory.conventions import LprTenor
-from loanfactory.money import Money, Rate, Spread, format_rate
+from loanfactory.money import MAX_RATE, Money, Rate, Spread, format_rate
 from loanfactory.spec._base import Problem, SpecModel, lenient
 
 
@@ -36,6 +39,7 @@ class RateBand(SpecModel):
     amount_min: Money | None = None
     amount_max: Money | None = None
     annual: Annotated[Rate | None, Field(description="Fixed annual rate for the band")] = None
+    daily: Annotated[Rate | None, Field(description="Fixed daily rate for the band (日利率)")] = None
     spread: Annotated[Spread | None, Field(description="Spread over the index for the band")] = None
 
     def covers(self, term: int, amount: Decimal) -> bool:
@@ -74,21 +78,31 @@ class _RateBase(SpecModel):
 
 
 class FixedRate(_RateBase):
-    """A fixed annual rate (固定利率)."""
+    """A fixed rate (固定利率): an annual rate, or a daily rate (日利率) on a year of ``basis`` days."""
 
     type: Literal["fixed"] = "fixed"
-    annual: Annotated[Rate, Field(description="Annual rate, e.g. '7.2%' (年利率)")]
+    annual_given: Annotated[
+        Rate | None, Field(alias="annual", description="Annual rate, e.g. '7.2%' (年利率)")
+    ] = None
+    daily: Annotated[
+        Rate | None, Field(description="Daily rate, e.g. '0.02%' (日利率); the annual rate is daily x basis")
+    ] = None
+    basis: Annotated[
+        Literal[360, 365], Field(description="Days of the year of a daily rate (日利率的年计息天数)")
+    ] = 360
+
+    @property
+    def annual(self) -> Decimal:
+        """The annual rate the engine charges: as written, or the daily rate x basis (exact)."""
+        if self.annual_given is not None:
+            return self.annual_given
+        return (self.daily or Decimal(0)) * self.basis
 
     def problems(self) -> Iterator[Problem]:
         yield from self._bound_problems()
+        yield from _one_of_annual_or_daily(self.annual_given, self.daily, self.basis, ())
         for i, band in enumerate(self.table):
-            if band.annual is None:
-                yield Problem(
-                    ("table", i, "annual"),
-                    "missing-key",
-                    "a fixed-rate band needs 'annual'",
-                    "固定利率的利率表每行都需要 'annual'",
-                )
+            yield from _one_of_annual_or_daily(band.annual, band.daily, self.basis, ("table", i))
             if band.spread is not None:
                 yield Problem(
                     ("table", i, "spread"),
@@ -96,19 +110,45 @@ class FixedRate(_RateBase):
                     "a fixed rate has no index, so a band cannot give a spread",
                     "固定利率没有基准，利率表不能写点差 'spread'",
                 )
+        if self.annual_given is None and self.daily is None:
+            return
+        where = "annual" if self.annual_given is not None else "daily"
         if self.floor is not None and self.annual < self.floor:
-            yield Problem(
-                ("annual",), "below-floor", "the annual rate is below the floor", "年利率低于利率下限"
-            )
+            yield Problem((where,), "below-floor", "the annual rate is below the floor", "年利率低于利率下限")
         if self.cap is not None and self.annual > self.cap:
-            yield Problem(("annual",), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
+            yield Problem((where,), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
+
+    def band_annual(self, band: RateBand) -> Decimal | None:
+        """A band's annual rate: as written, or its daily rate x basis."""
+        if band.annual is not None:
+            return band.annual
+        return None if band.daily is None else band.daily * self.basis
 
     def annual_rate(self, term: int, amount: Decimal) -> Decimal:
         """The rate for a term and amount: the first band that covers them, else ``annual``."""
         for band in self.table:
-            if band.covers(term, amount) and band.annual is not None:
-                return band.annual
+            if band.covers(term, amount) and (annual := self.band_annual(band)) is not None:
+                return annual
         return self.annual
+
+
+def _one_of_annual_or_daily(
+    annual: Decimal | None, daily: Decimal | None, basis: int, at: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    if (annual is None) == (daily is None):
+        yield Problem(
+            (*at, "annual"),
+            "missing-key" if annual is None else "rate-twice",
+            "give the annual rate or the daily rate (日利率), not both",
+            "年利率 annual 与日利率 daily 必须且只能填一个",
+        )
+    elif daily is not None and daily * basis > MAX_RATE:
+        yield Problem(
+            (*at, "daily"),
+            "out-of-range",
+            f"a daily rate of {format_rate(daily)} is {format_rate(daily * basis)} a year, above 1000 %",
+            f"日利率 {format_rate(daily)} 折合年利率 {format_rate(daily * basis)}，超过 1000%",
+        )
 
 
 class FloatingRate(_RateBase):
@@ -130,13 +170,14 @@ class FloatingRate(_RateBase):
                     "a floating-rate band needs 'spread'",
                     "浮动利率的利率表每行都需要 'spread'",
                 )
-            if band.annual is not None:
-                yield Problem(
-                    ("table", i, "annual"),
-                    "not-allowed",
-                    "a floating-rate band gives a spread, not an annual rate",
-                    "浮动利率的利率表写点差 'spread'，不写 'annual'",
-                )
+            for name in ("annual", "daily"):
+                if getattr(band, name) is not None:
+                    yield Problem(
+                        ("table", i, name),
+                        "not-allowed",
+                        f"a floating-rate band gives a spread, not '{name}'",
+                        f"浮动利率的利率表写点差 'spread'，不写 '{name}'",
+                    )
 
     def spread_for(self, term: int, amount: Decimal) -> Decimal:
         for band in self.table:

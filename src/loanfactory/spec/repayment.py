@@ -1,17 +1,24 @@
-"""How a product is repaid (还款方式): methods, frequency, interest basis, grace, rounding."""
+"""How a product is repaid (还款方式): methods, frequency, interest basis, grace, rounding, and the
+settings a method takes (``balloon:``, ``step:``).
+
+Which methods exist, and which settings section each one needs, comes from the method registry
+(``loanfactory.schedule.methods``); :meth:`Repayment.terms_settings` turns a section into the
+schedule engine's settings, so the product language and the engine read one meaning.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from loanfactory.calendar import DayCount, Frequency
 from loanfactory.conventions import InterestMode, RepaymentMethod, TotalsStyle
-from loanfactory.money import CENT, Rate, RoundingMode, RoundingPolicy
+from loanfactory.money import CENT, Money, Rate, RoundingMode, RoundingPolicy
+from loanfactory.schedule import methods as registry
 from loanfactory.spec._base import Problem, SpecModel, lenient
 
 
@@ -108,6 +115,66 @@ class Balloon(SpecModel):
                     (name,), "out-of-range", "must be above 0% and below 100%", "必须在 0% 与 100% 之间"
                 )
 
+    def to_terms(self) -> registry.Balloon:
+        """The schedule engine's balloon settings."""
+        return registry.Balloon(final=self.final_percent, per_period=self.principal_percent_per_period)
+
+
+class Step(SpecModel):
+    """A stepped installment (阶梯还款 / 累进还款): the installment changes every ``every`` periods
+    after the first ``first``, by ``amount`` yuan (等额累进) or ``percent`` of the installment
+    (等比累进), ``up`` or ``down``, at most ``times`` times (default: until maturity)."""
+
+    every: Annotated[
+        int, Field(strict=True, ge=1, le=600, description="Periods between changes (累进间隔期数)")
+    ]
+    first: Annotated[
+        int | None,
+        Field(strict=True, ge=1, le=600, description="Periods at the first installment (首次累进期数)"),
+    ] = None
+    amount: Annotated[
+        Money | None, Field(description="Change per step in yuan (累进金额), e.g. '200.00'")
+    ] = None
+    percent: Annotated[Rate | None, Field(description="Change per step (累进比例), e.g. '5%'")] = None
+    direction: Annotated[
+        Literal["up", "down"], Field(description="up: installments rise (递增); down: they fall (递减)")
+    ] = "up"
+    times: Annotated[
+        int | None,
+        Field(strict=True, ge=1, le=600, description="Most changes (累进次数); default: to maturity"),
+    ] = None
+
+    def problems(self) -> Iterator[Problem]:
+        given = [name for name in ("amount", "percent") if getattr(self, name) is not None]
+        if len(given) != 1:
+            yield Problem(
+                (),
+                "step-shape",
+                "give exactly one of amount or percent",
+                "amount（累进金额）与 percent（累进比例）必须且只能给一个",
+            )
+        for name in given:
+            if not getattr(self, name):
+                yield Problem((name,), "out-of-range", "a step of zero is an annuity", "累进为零即等额本息")
+        if self.percent is not None and self.direction == "down" and self.percent >= 1:
+            yield Problem(
+                ("percent",),
+                "out-of-range",
+                "a falling step must be below 100%",
+                "递减比例必须小于 100%",
+            )
+
+    def to_terms(self) -> registry.Step:
+        """The schedule engine's step settings (a fall is a negative change)."""
+        sign = 1 if self.direction == "up" else -1
+        return registry.Step(
+            every=self.every,
+            amount=None if self.amount is None else sign * self.amount,
+            percent=None if self.percent is None else sign * self.percent,
+            first=self.first,
+            times=self.times,
+        )
+
 
 class Repayment(SpecModel):
     """Repayment settings (还款设置)."""
@@ -130,6 +197,7 @@ class Repayment(SpecModel):
     grace: Grace = Grace()
     rounding: Rounding = Rounding()
     balloon: Balloon | None = None
+    step: Step | None = None
 
     @property
     def method(self) -> RepaymentMethod:
@@ -146,16 +214,7 @@ class Repayment(SpecModel):
                 f"default_method '{self.default_method}' is not among methods",
                 f"默认还款方式 '{self.default_method}' 不在可选还款方式中",
             )
-        if RepaymentMethod.balloon in self.methods and self.balloon is None:
-            yield Problem(
-                ("balloon",),
-                "missing-key",
-                "the balloon method needs a 'balloon' section",
-                "气球贷需要填写 'balloon' 设置",
-            )
-        if self.balloon is not None:
-            for p in self.balloon.problems():
-                yield p.under("balloon")
+        yield from self._section_problems()
         if self.due_day is not None and self.frequency.months is None:
             yield Problem(
                 ("due_day",),
@@ -164,3 +223,38 @@ class Repayment(SpecModel):
                 "固定还款日只适用于按月及更长的还款频率",
             )
         yield from (p.under("rounding") for p in self.rounding.problems())
+
+    def _section_problems(self) -> Iterator[Problem]:
+        """Each method's settings section is there when the method is offered, and only then."""
+        wanted = {m.section: m for m in map(registry.method_of, self.methods) if m.section is not None}
+        for method in registry.registered():
+            section = method.section
+            if section is None:
+                continue
+            value = getattr(self, section)
+            if section in wanted and value is None:
+                yield Problem(
+                    (section,),
+                    "missing-key",
+                    f"the {method.name} method needs a '{section}' section",
+                    f"{method.zh}需要填写 '{section}' 设置",
+                )
+            elif value is not None and section not in wanted:
+                yield Problem(  # the same warning as any key nothing reads (spec/_reading.py)
+                    (section,),
+                    "unread-key",
+                    f"nothing reads 'repayment.{section}': only the {method.name} method does, "
+                    "and it is not among methods",
+                    f"'repayment.{section}' 不起作用：只有{method.zh}（{method.name}）读取它，"
+                    "而可选还款方式中没有它",
+                    severity="warning",
+                )
+            if value is not None:
+                yield from (p.under(section) for p in value.problems())
+
+    def terms_settings(self, method: RepaymentMethod) -> dict[str, Any]:
+        """The schedule engine's settings for ``method`` (``LoanTerms`` keyword arguments)."""
+        section = registry.method_of(method).section
+        if section is None or getattr(self, section) is None:
+            return {}
+        return {section: getattr(self, section).to_terms()}

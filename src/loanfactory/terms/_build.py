@@ -128,6 +128,7 @@ def contract_terms(
         grace_interest=0 if single else repayment.grace.interest_periods,
         balloon_final=balloon.final_percent if balloon is not None else None,
         balloon_per_period=balloon.principal_percent_per_period if balloon is not None else None,
+        step=repayment.terms_settings(chosen).get("step"),
         rate=_rate(
             product, amount, term, start, pricing or PricingDecision(), concession.rate_discount, series
         ),

@@ -63,6 +63,7 @@ def schedule_terms(terms: ContractTerms) -> LoanTerms:
         grace_principal=terms.grace_principal,
         grace_interest=terms.grace_interest,
         balloon=balloon,
+        step=terms.step,
         fees=tuple(f for f in map(schedule_fee, terms.fees) if f is not None),
         rate_changes=tuple(RateChange(r.on, r.annual) for r in terms.rate.resets) if dated else (),
     )

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, LprTenor, RepaymentMethod, TermUnit, TotalsStyle
 from loanfactory.money import ResiduePlacement, RoundingMode, RoundingPolicy
-from loanfactory.schedule import penalty_rate
+from loanfactory.schedule import Step, penalty_rate
 
 Exact = Annotated[Decimal, Field(allow_inf_nan=False)]
 """A money amount or rate kept exactly (rates are fractions of one); JSON keeps every digit."""
@@ -202,6 +202,7 @@ class ContractTerms(Value):
     grace_interest: Annotated[int, Field(ge=0)] = 0
     balloon_final: Exact | None = None
     balloon_per_period: Exact | None = None
+    step: Step | None = None
     rate: RateTerms
     fees: tuple[FeeTerms, ...] = ()
     interest_free_days: Annotated[int, Field(ge=0)] = 0
