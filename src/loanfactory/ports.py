@@ -15,6 +15,7 @@ PaymentGateway         SimulatedGateway (failures, timeouts,       adapters.paym
 KycVerifier            SimulatedKyc                                a KYC vendor
 CreditBureau           SimulatedBureau                             PBOC credit reference centre
 SignatureProvider      SimulatedSigner                             a CA / e-signature vendor
+BlobStore              MemoryBlobStore                             adapters.blob (filesystem, S3)
 =====================  ==========================================  ===================================
 
 The message types that cross the ports (payment instructions, notifications, KYC and bureau
@@ -436,3 +437,25 @@ class SignatureProvider(Protocol):
     ) -> SignatureRecord: ...
 
     def verify(self, record: SignatureRecord) -> bool: ...
+
+
+# --- blobs (archived files) -------------------------------------------------------------------
+
+
+class BlobStore(Protocol):
+    """Files kept for the compliance archive, addressed by the SHA-256 of their content.
+
+    ``put`` returns the key (the lowercase hex SHA-256 of ``data``); storing the same bytes twice
+    is one blob. ``get`` raises :class:`loanfactory.errors.NotFound` for an unknown key; it returns
+    the bytes as stored, and the archive checks them against the key (tamper evidence).
+    """
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove a blob (a purge); an unknown key is not an error."""
+        ...

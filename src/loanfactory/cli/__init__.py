@@ -44,6 +44,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Show a product's effective rule flow and its rate per grade, term and amount.",
     ),
     "rules": ("loanfactory.cli.rules", "rules", "Import and export rules as DMN XML."),
+    "report": ("loanfactory.cli.report", "report", "Regulatory reports: credit-bureau files (征信报送)."),
+    "archive": (
+        "loanfactory.cli.archive",
+        "archive",
+        "The compliance archive: find, export, hold, purge, verify.",
+    ),
 }
 
 

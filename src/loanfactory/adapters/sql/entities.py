@@ -9,6 +9,7 @@ package has no mapping here, or when the tables drift from the migrations.
 
 from __future__ import annotations
 
+from loanfactory.adapters.sql._archive import ARCHIVE, REGULATORY
 from loanfactory.adapters.sql._mapping import EntityMapping, EntityMappings, map_entity
 from loanfactory.origination.application import Application
 from loanfactory.origination.campaign import Campaign, Coupon
@@ -80,7 +81,7 @@ SERVICING: tuple[EntityMapping, ...] = (
     map_entity(EodCalendar),
 )
 
-PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING
+PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY
 
 
 def default_mappings() -> EntityMappings:
