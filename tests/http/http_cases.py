@@ -103,6 +103,9 @@ CASES: dict[str, Case] = {
     "products.offline": Case("POST", "/v1/products/salary_loan/offline"),
     "reports.get": Case("GET", "/v1/reports/portfolio?as_of=2025-09-01"),
     "preferences.get": Case("GET", "/v1/customers/cus_1/notification-preferences"),
+    "archive.list": Case("GET", "/v1/archive?loan=loan_1&kind=contract&since=2025-01-01"),
+    "archive.get": Case("GET", "/v1/archive/arc_1"),
+    "archive.export": Case("GET", "/v1/archive/export?loan=loan_1"),
     "preferences.put": Case(
         "PUT",
         "/v1/customers/cus_1/notification-preferences",
