@@ -503,6 +503,9 @@ class _Run:
         if account.subject.kind == "enterprise":
             state = state.model_copy(update={"record_type": service.spec.enterprise.record_type})
         state = self.requests(account, history, state)
+        if state.status == "deleted":
+            service._save(tx, state.evolve(last_month=self.month, reported_at=self.now))
+            return
         state = self.corrections(account, history, state)
         months = [h.split("|")[0] for h in state.held] + [self.month]
         released: list[str] = []
@@ -589,7 +592,7 @@ class _Run:
         """Correction records (212) for reported segments that later postings changed."""
         if not state.reported or state.reported_at is None:
             return state
-        late = [e for e in history.entries if e.posted_at > state.reported_at]
+        late = [e for e in history.entries if e.posted_at >= state.reported_at]
         if not late:
             return state
         earliest = min(e.business_date for e in late)
