@@ -6,7 +6,10 @@ date) gets one notice, sent through the notifier port once the loan is as many d
 the product's ``credit-report`` tier starts (or ``notice_from_days`` for a product without one).
 The notice, the time it was sent and the delivery receipt are stored (:class:`AdverseNotice`);
 the monthly run reports an adverse record of an episode only when its notice was delivered at
-least ``notice_days`` before the run, and holds the record back until then.
+least ``notice_days`` before the run, and holds the record back until then. A record held for an
+episode that ended before its notice went out (a short delinquency, cured before the tier) gets
+its notice on the next pass: the obligation is to tell before reporting, and every overdue is
+reported in the end.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ def threshold(product: ProductSpec | None, default: int) -> int:
     return default
 
 
-def body_of(loan: Loan, days: int, overdue: str, report_after: date) -> str:
+def body_of(loan: Loan, days: int, overdue: str, report_after: date, episode: date) -> str:
+    now = f"已逾期 {days} 天，逾期金额 {overdue} 元" if days > 0 else f"自 {episode.isoformat()} 起曾发生逾期"
     return (
-        f"【征信告知】尊敬的客户：您的贷款（{loan.id}）已逾期 {days} 天，逾期金额 {overdue} 元。"
+        f"【征信告知】尊敬的客户：您的贷款（{loan.id}）{now}。"
         f"根据《征信业管理条例》第十五条，我行将于 {report_after.isoformat()} 起依法向金融信用信息基础数据库"
-        "报送该笔贷款的逾期信息。请尽快还款；如有疑问请联系我行客服。"
+        "报送该笔贷款的逾期信息。请按时还款；如有疑问请联系我行客服。"
     )
 
 
@@ -54,6 +58,7 @@ def send_notices(
     default_days: int,
     notice_days: int,
     channel: str,
+    pending: set[tuple[str, date]] = frozenset(),  # type: ignore[assignment]
 ) -> list[AdverseNotice]:
     """Send the notices due on ``day``; returns the notices sent or retried."""
     with store.transaction() as tx:
@@ -72,10 +77,16 @@ def send_notices(
             due.append(
                 (loan, episode, position.overdue(day) + max(position.penalty, ZERO), loan.days_past_due)
             )
+        chosen = {(d[0].id, d[1]) for d in due}
+        for loan_id, episode in sorted(pending - chosen):
+            found = tx.repo(AdverseNotice).find(notice_id(loan_id, episode))
+            held = tx.repo(Loan).find(loan_id)
+            if held is not None and (found is None or not found.delivered):
+                due.append((held, episode, ZERO, 0))  # a delinquency that ended before its notice
     sent: list[AdverseNotice] = []
     for loan, episode, overdue, days in due:
         nid = notice_id(loan.id, episode)
-        body = body_of(loan, days, format_money(overdue), day + timedelta(days=notice_days))
+        body = body_of(loan, days, format_money(overdue), day + timedelta(days=notice_days), episode)
         note = Notification(
             id=f"ntf-{nid}"[:64],
             recipient=loan.customer_id,

@@ -139,12 +139,18 @@ class CreditReporting:
         if self.notifier is None:
             raise StateConflict("credit reporting has no notifier to send notices with", field="notifier")
         products = {}
+        pending: set[tuple[str, date]] = set()
         with self.store.transaction() as tx:
             for loan in tx.repo(Loan).list(status=LoanStatus.active):
                 if loan.product_code not in products:
                     found = self.product(loan.product_code)
                     if found is not None:
                         products[loan.product_code] = found
+            for account in tx.repo(CreditAccount).list(status="reporting"):
+                for entry in account.held:
+                    _, reason, episode = [*entry.split("|"), "", ""][:3]
+                    if reason == "notice-pending" and episode:
+                        pending.add((account.id, date.fromisoformat(episode)))
         return send_notices(
             self.store,
             self.notifier,
@@ -154,6 +160,7 @@ class CreditReporting:
             default_days=self.notice_from_days,
             notice_days=self.spec.settings.notice_days,
             channel=self.spec.settings.notice_channel,
+            pending=pending,
         )
 
     # --- staff requests -------------------------------------------------------------------------
@@ -514,9 +521,10 @@ class _Run:
             records = service.records_of(
                 account, history, month, first=not state.opened_reported, known=known
             )
-            blocked = self.blocked(loan, history, records)
+            blocked, episode = self.blocked(loan, history, records)
             if blocked:
-                waiting = tuple(f"{m}|{blocked}" for m in list(dict.fromkeys(months))[index:])
+                marker = episode.isoformat() if episode else ""
+                waiting = tuple(f"{m}|{blocked}|{marker}" for m in list(dict.fromkeys(months))[index:])
                 state = state.evolve(held=waiting)
                 self.held[loan.id] = blocked
                 break
@@ -535,17 +543,20 @@ class _Run:
 
     def _save_held(self, state: CreditAccount, reason: str) -> None:
         months = tuple(dict.fromkeys([h.split("|")[0] for h in state.held] + [self.month]))
-        self.service._save(self.tx, state.evolve(held=tuple(f"{m}|{reason}" for m in months)))
+        self.service._save(self.tx, state.evolve(held=tuple(f"{m}|{reason}|" for m in months)))
 
-    def blocked(self, loan: Loan, history: LoanHistory, records: list[CreditRecord]) -> str:
-        """Why these records must wait ("" when they may go): an adverse record without a notice
-        delivered ``notice_days`` ago, or a record that fails validation."""
+    def blocked(
+        self, loan: Loan, history: LoanHistory, records: list[CreditRecord]
+    ) -> tuple[str, date | None]:
+        """Why these records must wait ("" when they may go) and the delinquency whose notice they
+        wait for: an adverse record without a notice delivered ``notice_days`` ago, or a record
+        that fails validation."""
         spec = self.service.spec
         for record in records:
             problems = validate(record, spec)
             if problems:
                 self.problems += problems
-                return "invalid"
+                return "invalid", None
             if _adverse(record):
                 figures = history.figures(record.report_date)
                 episode = figures.oldest_unpaid or _episode_before_write_off(history, figures)
@@ -553,8 +564,8 @@ class _Run:
                     continue
                 notice = self.tx.repo(AdverseNotice).find(notice_id(loan.id, episode))
                 if not notice_allows(notice, self.today, spec.settings.notice_days):
-                    return "notice-pending"
-        return ""
+                    return "notice-pending", episode
+        return "", None
 
     def add(self, record: CreditRecord, history: LoanHistory, known: Classification) -> None:
         self.records.setdefault(record.record_type, []).append(record)
