@@ -63,6 +63,7 @@ class LoanHistory:
         self.live = [e for e in self.entries if e.type != EntryType.reversal and e.id not in reversed_ids]
         self.schedule: tuple[Installment, ...] = loan.schedule
         self.opened: date | None = loan.start
+        self._figures: dict[date, Figures] = {}
 
     # --- dates ----------------------------------------------------------------------------------
 
@@ -84,6 +85,18 @@ class LoanHistory:
         """Cash received in ``start..end`` that still stands (reversed payments left out)."""
         return [e for e in self.live if e.type in CASH_IN and start <= e.business_date <= end]
 
+    def collects_overdue(self, day: date) -> bool:
+        """Whether a payment on ``day`` settled anything that fell due before it (or penalty):
+        the cheap test before figures are computed for a 收回逾期款项 record."""
+        due_on = {str(r.number): r.due_date for r in self.schedule}
+        for entry in self.live:
+            if entry.business_date != day or entry.type not in CASH_IN:
+                continue
+            for key, _, _ in entry.data.get("allocation", ()):
+                if key == PENALTY_KEY or key.startswith("u:") or due_on.get(key, day) < day:
+                    return True
+        return False
+
     def paid_on_time(self, row: Installment) -> bool:
         """Whether everything the installment asked for was allocated by its due date."""
         key = str(row.number)
@@ -99,6 +112,13 @@ class LoanHistory:
     # --- the position ---------------------------------------------------------------------------
 
     def figures(self, day: date) -> Figures:
+        """The figures at the end of ``day`` (computed once per date)."""
+        found = self._figures.get(day)
+        if found is None:
+            found = self._figures[day] = self._compute(day)
+        return found
+
+    def _compute(self, day: date) -> Figures:
         entries = [e for e in self.entries if e.business_date <= day]
         state = self.state_on(day)
         cash = [e for e in self.live if e.type in CASH_IN and e.business_date <= day]

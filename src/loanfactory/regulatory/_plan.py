@@ -65,7 +65,7 @@ def personal_month(
     if not first:
         paid = sorted({e.business_date for e in history.payments(max(start, opened + DAY), last_day)})
         for day in paid:
-            if day in (end, closed):
+            if day in (end, closed) or not history.collects_overdue(day):
                 continue
             before = history.figures(day - DAY)
             if before.overdue <= 0 or before.state != "open":

@@ -400,7 +400,8 @@ class _Check:
         buckets = [
             _money(get(t)) for t in ("Oved31_60Princ", "Oved61_90Princ", "Oved91_180Princ", "OvedPrinc180")
         ]
-        slack = Decimal(len(buckets)) / 2 * Decimal(1).scaleb(-self.fmt.amount_places)  # each rounded apart
+        rounded = sum(1 for b in buckets if b)  # each rounded apart: half a unit of slack apiece
+        slack = Decimal(rounded) / 2 * Decimal(1).scaleb(-self.fmt.amount_places)
         if principal is not None and sum((b for b in buckets if b is not None), Decimal(0)) > principal + slack:
             self.add(
                 "buckets-exceed-overdue-principal",
