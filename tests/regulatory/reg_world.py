@@ -12,21 +12,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servicing"))
 
-from servicing_world import World  # noqa: E402
+from servicing_world import World
 
-from loanfactory.archive import Archive  # noqa: E402
-from loanfactory.entity import CST  # noqa: E402
-from loanfactory.origination.customer import (  # noqa: E402
+from loanfactory.archive import Archive
+from loanfactory.entity import CST
+from loanfactory.origination.customer import (
     Customer,
     CustomerType,
     Employment,
     EmploymentKind,
     IndividualProfile,
 )
-from loanfactory.origination.identity import id_check_character  # noqa: E402
-from loanfactory.regulatory import CreditReporting, MonthReport, load_spec  # noqa: E402
-from loanfactory.testing import RecordingNotifier  # noqa: E402
-from loanfactory.testing.blobs import MemoryBlobStore  # noqa: E402
+from loanfactory.origination.identity import id_check_character
+from loanfactory.regulatory import CreditReporting, MonthReport, load_spec
+from loanfactory.testing import RecordingNotifier
+from loanfactory.testing.blobs import MemoryBlobStore
 
 PROVIDER = "B1234567890123"
 MANAGER = "B1234567890001"
@@ -40,8 +40,22 @@ def id_number(n: int) -> str:
 class RegWorld(World):
     """The servicing world plus customers, an archive and credit reporting."""
 
-    def __init__(self, *, settings: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, settings: dict[str, Any] | None = None, store: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if store is not None:  # the same world on another store (SQLite for the command line)
+            from loanfactory.entity import SequentialIds
+            from loanfactory.servicing import Servicing
+
+            self.store = store
+            self.servicing = Servicing(
+                store,
+                self.clock,
+                products=self.products,
+                gateway=self.gateway,
+                signer=self.signer,
+                ids=SequentialIds(),
+                lpr=self.lpr_source,
+            )
         self.blobs = MemoryBlobStore()
         self.archive = Archive(self.store, self.blobs, self.clock)
         self.notifier = RecordingNotifier()
@@ -49,7 +63,11 @@ class RegWorld(World):
         overrides.update(settings or {})
         self.spec = load_spec(overrides=overrides)
         self.reporting = CreditReporting(
-            self.store, self.clock, archive=self.archive, spec=self.spec, products=self.products,
+            self.store,
+            self.clock,
+            archive=self.archive,
+            spec=self.spec,
+            products=self.products,
             notifier=self.notifier,
         )
         self.customers = 0
@@ -58,13 +76,19 @@ class RegWorld(World):
         self.customers += 1
         customer_id = f"cust-{self.customers}"
         profile = IndividualProfile(
-            id_number=id_number(self.customers), name=name, phone="13800138000",
-            annual_income=Decimal("200000"), employment=Employment(kind=EmploymentKind.salaried),
+            id_number=id_number(self.customers),
+            name=name,
+            phone="13800138000",
+            annual_income=Decimal("200000"),
+            employment=Employment(kind=EmploymentKind.salaried),
         )
         with self.store.transaction() as tx:
             tx.repo(Customer).add(
                 Customer(
-                    id=customer_id, type=CustomerType.individual, identity_hash="0" * 64, individual=profile,
+                    id=customer_id,
+                    type=CustomerType.individual,
+                    identity_hash="0" * 64,
+                    individual=profile,
                     registered_at=datetime(2025, 1, 1, tzinfo=CST),
                 )
             )

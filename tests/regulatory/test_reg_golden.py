@@ -17,7 +17,6 @@ import pytest
 from reg_world import MANAGER, PROVIDER, RegWorld, id_number
 
 from loanfactory.regulatory import CreditRecord, parse_line, read, validate
-from loanfactory.servicing import Component
 
 CENT = Decimal("0.01")
 ACCOUNT = "6222020200112233"
@@ -74,7 +73,7 @@ def monthly(record: CreditRecord) -> dict[str, str]:
 def test_the_hand_schedule_is_the_loans(world: RegWorld) -> None:
     loan = world.loan()
     rows = world.servicing.loan(loan).schedule
-    assert PMT == Decimal("888.49")
+    assert Decimal("888.49") == PMT
     assert [(r.interest, r.principal) for r in rows[:4]] == [(i, p) for i, p, _ in ROWS[:4]]
 
 
@@ -150,7 +149,8 @@ def test_overdue_is_held_until_the_notice_period_passed_then_the_cure_is_reporte
     # the notice goes out when the loan enters the credit-report tier (day 31: 2026-03-08)
     world.live_until(date(2026, 3, 10))
     sent = [n for n in world.notifier.sent if n.template == "credit_report_notice"]
-    assert len(sent) == 1 and "征信业管理条例" in sent[0].body
+    assert len(sent) == 1
+    assert "征信业管理条例" in sent[0].body
     due = world.servicing.position(loan, date(2026, 3, 10))
     payment = due.due_now
     world.pay(loan, payment)  # everything due, on 2026-03-10
@@ -168,10 +168,15 @@ def test_overdue_is_held_until_the_notice_period_passed_then_the_cure_is_reporte
     assert held["OverdPrinc"] == yuan(ROWS[0][1])
     assert held["TotOverd"] == yuan(PMT + penalty)
     assert held["AcctBal"] == "10000"  # nothing repaid
-    assert (held["FiveCate"], held["FiveCateAdjDate"]) == ("2", "2026-02-06")  # 关注 from the first day past due
+    assert (held["FiveCate"], held["FiveCateAdjDate"]) == (
+        "2",
+        "2026-02-06",
+    )  # 关注 from the first day past due
     cured = dict(only(march, "40", date(2026, 3, 10)).segment("AcctDbtInfSgmt").items)  # type: ignore[union-attr]
-    assert cured["AcctStatus"] == "1" and cured["TotOverd"] == "0"
-    assert cured["LatRpyAmt"] == yuan(payment) and cured["LatRpyDate"] == "2026-03-10"
+    assert cured["AcctStatus"] == "1"
+    assert cured["TotOverd"] == "0"
+    assert cured["LatRpyAmt"] == yuan(payment)
+    assert cured["LatRpyDate"] == "2026-03-10"
     assert cured["AcctBal"] == yuan(ROWS[1][2])  # two installments' principal repaid
     end = monthly(only(march, "30", date(2026, 3, 31)))
     assert end["RpyStatus"] == "M"  # March's installment paid after its due date, before the month end
@@ -193,10 +198,12 @@ def test_settlement_by_prepayment_closes_the_account_with_a_special_transaction(
     closing = only(may, "20", date(2026, 5, 20))
     h = monthly(closing)
     assert (h["AcctStatus"], h["RpyStatus"], h["AcctBal"], h["TotOverd"]) == ("3", "C", "0", "0")
-    assert h["CloseDate"] == "2026-05-20" and h["RemRepPrd"] == "0"
+    assert h["CloseDate"] == "2026-05-20"
+    assert h["RemRepPrd"] == "0"
     assert h["ActRpyAmt"] == yuan(PMT + quote.total)  # May's installment and the payoff
     special = closing.segment("AcctSpecTrstDspnSgmt")
-    assert special is not None and special.get("CagOfTrdNm") == "1"
+    assert special is not None
+    assert special.get("CagOfTrdNm") == "1"
     assert dict(special.groups[0]) == {
         "ChanTranType": "5",  # 提前结清
         "TranDate": "2026-05-20",
@@ -226,7 +233,11 @@ def test_a_written_off_loan_is_reported_as_bad_debt(world: RegWorld) -> None:
     assert (h["FiveCate"], h["FiveCateAdjDate"]) == ("5", "2026-03-20")  # 损失
     assert h["RpyStatus"] == "2"  # 54 days from the first unpaid due date (02-05)
     group = dict(end.segment("AcctSpecTrstDspnSgmt").groups[0])  # type: ignore[union-attr]
-    assert (group["ChanTranType"], group["TranDate"], group["TranAmt"]) == ("15", "2026-03-20", yuan(result.amount))
+    assert (group["ChanTranType"], group["TranDate"], group["TranAmt"]) == (
+        "15",
+        "2026-03-20",
+        yuan(result.amount),
+    )
     assert result.amount == Decimal(10000) + ROWS[0][0] + ROWS[1][0] + result.penalty
 
 
@@ -236,7 +247,11 @@ def test_a_back_dated_payment_becomes_a_correction_not_a_rewritten_file(world: R
     world.live_until(date(2026, 3, 1))
     world.month("2026-01")
     first = world.month("2026-02")
-    reported = monthly(only([parse_line(x) for x in first.files[0].content.decode().splitlines()[1:]], "30", date(2026, 2, 28)))
+    reported = monthly(
+        only(
+            [parse_line(x) for x in first.files[0].content.decode().splitlines()[1:]], "30", date(2026, 2, 28)
+        )
+    )
     assert reported["ActRpyAmt"] == yuan(PMT)
     world.live_until(date(2026, 3, 3))
     world.pay(loan, Decimal("1000.00"), on=date(2026, 2, 20))  # found at the branch, booked in March

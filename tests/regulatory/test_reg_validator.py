@@ -40,7 +40,9 @@ def _with(record: CreditRecord, segment: str, item: str, value: str | None) -> C
     segments = []
     for part in record.segments:
         if part.tag == segment:
-            items = tuple((k, value if k == item else v) for k, v in part.items if not (k == item and value is None))
+            items = tuple(
+                (k, value if k == item else v) for k, v in part.items if not (k == item and value is None)
+            )
             if value is not None and item not in dict(part.items):
                 items += ((item, value),)
             part = replace(part, items=items)
@@ -79,8 +81,14 @@ CASES = [
     ("10", "AcctBsInfSgmt", "DueDate", "2025-01-01", "date-order", "AcctBsInfSgmt.DueDate"),
     ("30", "AcctMthlyBlgInfSgmt", "Month", "2026-13", "bad-month", "AcctMthlyBlgInfSgmt.Month"),
     ("30", "AcctMthlyBlgInfSgmt", "Month", "2026-02", "settle-date-month", "AcctMthlyBlgInfSgmt.SettDate"),
-    ("30", "AcctMthlyBlgInfSgmt", "OverdPrinc", "20000", "overdue-principal-exceeds-total",
-     "AcctMthlyBlgInfSgmt.OverdPrinc"),
+    (
+        "30",
+        "AcctMthlyBlgInfSgmt",
+        "OverdPrinc",
+        "20000",
+        "overdue-principal-exceeds-total",
+        "AcctMthlyBlgInfSgmt.OverdPrinc",
+    ),
     ("30", "AcctMthlyBlgInfSgmt", "TotOverd", "5", "status-overdue", "AcctMthlyBlgInfSgmt.AcctStatus"),
     ("30", "AcctMthlyBlgInfSgmt", "AcctStatus", "2", "status-overdue", "AcctMthlyBlgInfSgmt.AcctStatus"),
     ("30", "AcctMthlyBlgInfSgmt", "AcctStatus", "3", "closed-with-balance", "AcctMthlyBlgInfSgmt.AcctBal"),
@@ -88,38 +96,70 @@ CASES = [
     ("30", "AcctMthlyBlgInfSgmt", "LatRpyDate", "2026-02-02", "date-order", "AcctMthlyBlgInfSgmt.LatRpyDate"),
     ("30", "AcctMthlyBlgInfSgmt", "FiveCate", "6", "unknown-code", "AcctMthlyBlgInfSgmt.FiveCate"),
     ("30", "AcctMthlyBlgInfSgmt", "RpyStatus", None, "missing-item", "AcctMthlyBlgInfSgmt.RpyStatus"),
-    ("bad-debt", "AcctMthlyBlgInfSgmt", "TotOverd", "0", "bad-debt-without-overdue", "AcctMthlyBlgInfSgmt.TotOverd"),
-    ("bad-debt", "AcctMthlyBlgInfSgmt", "Oved31_60Princ", "10001", "buckets-exceed-overdue-principal",
-     "AcctMthlyBlgInfSgmt.Oved31_60Princ"),
-    ("bad-debt", "AcctMthlyBlgInfSgmt", "OverdPrinc", "10001", "overdue-principal-exceeds-balance",
-     "AcctMthlyBlgInfSgmt.OverdPrinc"),
+    (
+        "bad-debt",
+        "AcctMthlyBlgInfSgmt",
+        "TotOverd",
+        "0",
+        "bad-debt-without-overdue",
+        "AcctMthlyBlgInfSgmt.TotOverd",
+    ),
+    (
+        "bad-debt",
+        "AcctMthlyBlgInfSgmt",
+        "Oved31_60Princ",
+        "10001",
+        "buckets-exceed-overdue-principal",
+        "AcctMthlyBlgInfSgmt.Oved31_60Princ",
+    ),
+    (
+        "bad-debt",
+        "AcctMthlyBlgInfSgmt",
+        "OverdPrinc",
+        "10001",
+        "overdue-principal-exceeds-balance",
+        "AcctMthlyBlgInfSgmt.OverdPrinc",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kind", "segment", "item", "value", "rule", "path"), CASES,
-                         ids=[f"{c[4]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("kind", "segment", "item", "value", "rule", "path"), CASES, ids=[f"{c[4]}-{c[2]}" for c in CASES]
+)
 def test_each_rule_rejects_its_malformed_record(
-    sample: tuple[RegWorld, dict[str, CreditRecord]], kind: str, segment: str, item: str,
-    value: str | None, rule: str, path: str,
+    sample: tuple[RegWorld, dict[str, CreditRecord]],
+    kind: str,
+    segment: str,
+    item: str,
+    value: str | None,
+    rule: str,
+    path: str,
 ) -> None:
     world, records = sample
     bad = _with(records[kind], segment, item, value)
     found = validate(bad, world.spec, file="B1.txt", line=7)
     assert (rule, path) in {(p.code, p.path) for p in found}, [p.format() for p in found]
     problem = next(p for p in found if p.code == rule)
-    assert problem.file == "B1.txt" and problem.line == 7
+    assert problem.file == "B1.txt"
+    assert problem.line == 7
     assert records[kind].account_code in problem.message  # the record is named
     assert problem.message_zh  # and said in Chinese
 
 
-def test_segments_required_and_forbidden_by_the_report_code(sample: tuple[RegWorld, dict[str, CreditRecord]]) -> None:
+def test_segments_required_and_forbidden_by_the_report_code(
+    sample: tuple[RegWorld, dict[str, CreditRecord]],
+) -> None:
     world, records = sample
     opening = records["10"]
     without = replace(opening, segments=tuple(s for s in opening.segments if s.tag != "AcctBsInfSgmt"))
     assert ("missing-segment", "AcctBsInfSgmt") in _codes(world, without)
-    extra = Segment("AcctDbtInfSgmt", (("AcctStatus", "1"), ("AcctBal", "0"), ("LatRpyAmt", "0"),
-                                        ("LatRpyDate", "2026-01-05")))
-    assert ("forbidden-segment", "AcctDbtInfSgmt") in _codes(world, replace(opening, segments=(*opening.segments, extra)))
+    extra = Segment(
+        "AcctDbtInfSgmt",
+        (("AcctStatus", "1"), ("AcctBal", "0"), ("LatRpyAmt", "0"), ("LatRpyDate", "2026-01-05")),
+    )
+    assert ("forbidden-segment", "AcctDbtInfSgmt") in _codes(
+        world, replace(opening, segments=(*opening.segments, extra))
+    )
     shuffled = replace(opening, segments=(opening.segments[0], opening.segments[2], opening.segments[1]))
     assert ("segment-order", "") in _codes(world, shuffled)
     twice = replace(opening, segments=(*opening.segments, opening.segments[2]))
@@ -134,7 +174,9 @@ def test_a_closure_code_needs_a_closed_account(sample: tuple[RegWorld, dict[str,
     assert ("report-code-status", "AcctMthlyBlgInfSgmt.AcctStatus") in _codes(world, record)
 
 
-def test_special_transactions_count_and_extension_months(sample: tuple[RegWorld, dict[str, CreditRecord]]) -> None:
+def test_special_transactions_count_and_extension_months(
+    sample: tuple[RegWorld, dict[str, CreditRecord]],
+) -> None:
     world, records = sample
     record = records["bad-debt"]
     special = record.segment("AcctSpecTrstDspnSgmt")
@@ -154,8 +196,13 @@ def test_special_transactions_count_and_extension_months(sample: tuple[RegWorld,
 def test_hostile_lines_are_located_errors_not_crashes() -> None:
     from loanfactory.errors import InvalidInput
 
-    for line in ("", "<Document>", "<!DOCTYPE x [<!ENTITY a 'b'>]><Document><x>&a;</x></Document>",
-                 "<Document><A/><B/></Document>", "not xml at all"):
+    for line in (
+        "",
+        "<Document>",
+        "<!DOCTYPE x [<!ENTITY a 'b'>]><Document><x>&a;</x></Document>",
+        "<Document><A/><B/></Document>",
+        "not xml at all",
+    ):
         with pytest.raises(InvalidInput):
             parse_line(line)
 

@@ -28,8 +28,8 @@ def loan_file(archive: Archive, loan_id: str) -> list[ArchiveRecord]:
 
 def credit_lines(archive: Archive, loan_id: str) -> list[tuple[ArchiveRecord, str]]:
     """Lines of archived credit-reporting files that name the loan (its account code ends with
-    the loan id)."""
-    marker = f"{loan_id}</"
+    the loan id's letters and digits)."""
+    marker = "".join(c for c in loan_id if c.isalnum()) + "</"
     found: list[tuple[ArchiveRecord, str]] = []
     for record in archive.find(category=ArchiveCategory.credit_report):
         for line in archive.content(record.id).decode("utf-8").splitlines():

@@ -218,8 +218,7 @@ def load_spec(
                 )
             else:
                 problems.append(Diagnostic("bad-setting", message, path=".".join(path)))
-    if parsed is not None:
-        _check_mapping(parsed, tables, source, problems)
+    _check_mapping(data, tables, source, problems)
     if problems or personal is None or enterprise is None or parsed is None:
         raise SpecError(diagnostics=tuple(problems) or (Diagnostic("bad-format", "the format did not load"),))
     return ReportingSpec(personal=personal, enterprise=enterprise, codes=CodeTables(tables), settings=parsed)
@@ -359,14 +358,17 @@ _MAPPED = {
 
 
 def _check_mapping(
-    settings: Settings,
+    data: Mapping[str, Any],
     tables: Mapping[str, Mapping[str, str]],
     doc: Document | None,
     problems: list[Diagnostic],
 ) -> None:
     """Every code a mapping produces is in its code table."""
     for name, table in _MAPPED.items():
-        for key, code in getattr(settings, name).items():
+        mapping = data.get(name)
+        if not isinstance(mapping, dict):
+            continue  # a missing or malformed mapping is the settings model's to report
+        for key, code in mapping.items():
             if code not in tables.get(table, {}):
                 message = f"'{code}' is not a code of table '{table}' (mapping {name}.{key})"
                 zh = f"'{code}' 不是代码表 '{table}' 中的代码（映射 {name}.{key}）"

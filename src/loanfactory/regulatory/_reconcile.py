@@ -11,6 +11,7 @@ month-end total is shown apart (``on_events``).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from loanfactory.money import format_money
-from loanfactory.regulatory._files import ReportFile, read
+from loanfactory.regulatory._files import ReportFile
 from loanfactory.regulatory._record import amount_text
 
 ZERO = Decimal(0)
@@ -51,40 +52,42 @@ def reconcile(
     by_file = []
     reported_end: dict[str, tuple[Decimal, Decimal]] = {}
     for report in files:
-        _fields, records = read(report.content)
-        codes = Counter(r.report_code or r.record_type for r in records)
+        lines = report.content.decode("utf-8").split("\n")
+        head, body = lines[0], [line for line in lines[1:] if line]
+        codes: Counter[str] = Counter()
+        if int(head[43:50]) != len(body):
+            mismatches.append(
+                f"{report.name}: the header counts {int(head[43:50])} records, the file holds {len(body)}"
+            )
+        digits = places.get(report.record_type)
+        for line in body:
+            item = _Line(line)
+            codes[item.get("RptDateCode") or item.get("InfRecType")] += 1
+            if digits is None or not item.has_performance:
+                continue
+            loan = accounts.get(item.get("AcctCode"), "")
+            day = date.fromisoformat(item.get("RptDate"))
+            label = f"{item.get('AcctCode')} {day} {item.get('RptDateCode')}"
+            figure = ledger_at.get((loan, day))
+            balance, overdue = item.get("AcctBal"), item.get("TotOverd") or amount_text(ZERO, digits)
+            if figure is None:
+                mismatches.append(f"{label}: no ledger figure for the record's date")
+                continue
+            if amount_text(figure.balance, digits) != balance:
+                mismatches.append(f"{label}: balance {balance} ≠ ledger {figure.balance}")
+            if amount_text(figure.overdue, digits) != overdue:
+                mismatches.append(f"{label}: overdue {overdue} ≠ ledger {figure.overdue}")
+            if day == month_end and item.get("RptDateCode") in ("30", "31", "32"):
+                reported_end[loan] = (Decimal(balance), Decimal(overdue))
         by_file.append(
             {
                 "name": report.name,
                 "record_type": report.record_type,
-                "records": len(records),
+                "records": len(body),
                 "sha256": report.sha256,
                 "by_code": dict(sorted(codes.items())),
             }
         )
-        if report.record_type not in places:
-            continue
-        digits = places[report.record_type]
-        for record in records:
-            performance = record.segment("AcctMthlyBlgInfSgmt") or record.segment("ActLbltyInfSgmt")
-            performance = performance or record.segment("AcctDbtInfSgmt")
-            if performance is None:
-                continue
-            loan = accounts.get(record.account_code, "")
-            figure = ledger_at.get((loan, record.report_date))
-            written_balance = Decimal(performance.get("AcctBal") or "0")
-            written_overdue = Decimal(performance.get("TotOverd") or "0")
-            if figure is None:
-                mismatches.append(f"{record.label}: no ledger figure for the record's date")
-                continue
-            if amount_text(figure.balance, digits) != performance.get("AcctBal"):
-                mismatches.append(f"{record.label}: balance {written_balance} ≠ ledger {figure.balance}")
-            if amount_text(figure.overdue, digits) != (
-                performance.get("TotOverd") or amount_text(ZERO, digits)
-            ):
-                mismatches.append(f"{record.label}: overdue {written_overdue} ≠ ledger {figure.overdue}")
-            if record.report_date == month_end and record.report_code in ("30", "31", "32"):
-                reported_end[loan] = (written_balance, written_overdue)
     ledger_balance = sum((f.balance for f in month_end_ledger.values()), ZERO)
     ledger_overdue = sum((f.overdue for f in month_end_ledger.values()), ZERO)
     held_end = {loan: month_end_ledger[loan] for loan in held if loan in month_end_ledger}
@@ -148,6 +151,23 @@ def reconcile(
         "mismatches": mismatches,
         "equal": balanced and not mismatches,
     }
+
+
+_ITEM = re.compile(r"<(InfRecType|AcctCode|RptDate|RptDateCode|AcctBal|TotOverd)>([^<]*)</")
+_PERFORMANCE = ("<AcctMthlyBlgInfSgmt>", "<ActLbltyInfSgmt>", "<AcctDbtInfSgmt>")
+
+
+class _Line:
+    """The items reconciliation reads from one record line (the first occurrence of each)."""
+
+    def __init__(self, line: str) -> None:
+        self.items: dict[str, str] = {}
+        for name, value in _ITEM.findall(line):
+            self.items.setdefault(name, value)
+        self.has_performance = any(tag in line for tag in _PERFORMANCE)
+
+    def get(self, name: str) -> str:
+        return self.items.get(name, "")
 
 
 def text(summary: Mapping[str, Any], lang: str = "zh") -> str:

@@ -402,7 +402,10 @@ class _Check:
         ]
         rounded = sum(1 for b in buckets if b)  # each rounded apart: half a unit of slack apiece
         slack = Decimal(rounded) / 2 * Decimal(1).scaleb(-self.fmt.amount_places)
-        if principal is not None and sum((b for b in buckets if b is not None), Decimal(0)) > principal + slack:
+        if (
+            principal is not None
+            and sum((b for b in buckets if b is not None), Decimal(0)) > principal + slack
+        ):
             self.add(
                 "buckets-exceed-overdue-principal",
                 f"{tag}.Oved31_60Princ",
