@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         "reconciled": balanced,
     }
     print(
-        f"one month for {args.loans:,} loans: min {min(times):.2f} / median {median:.2f} / max {max(times):.2f} s CPU "
+        f"one month for {args.loans:,} loans: min {min(times):.2f} / median {median:.2f} / "
+        f"max {max(times):.2f} s CPU "
         f"(read+fold baseline {fold_s:.2f} s, x{figures['ratio_to_baseline']}); goal <= {goal:.0f} s: "
         f"{'met' if figures['goal_met'] else 'NOT met'}",
         file=sys.stderr,

@@ -140,7 +140,7 @@ class Lender:
         self.archive = archive
         served: Store = store
         if archive is not None:
-            served = ObservedStore(store, Archivist(archive))  # type: ignore[assignment]
+            served = ObservedStore(store, Archivist(archive))
             notifier = ArchivingNotifier(notifier, archive)
         self.products = products
         self.clock = clock

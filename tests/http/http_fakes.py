@@ -318,7 +318,9 @@ class FakeBackend:
 
     def archive_find(self, **query: Any) -> list[dict[str, Any]]:
         self._record("archive_find", **query)
-        return [{"id": "arc_1", "category": "contract", "loan_id": query.get("loan"), "href": "/v1/archive/arc_1"}]
+        return [
+            {"id": "arc_1", "category": "contract", "loan_id": query.get("loan"), "href": "/v1/archive/arc_1"}
+        ]
 
     def archive_content(self, record_id: str) -> tuple[str, bytes]:
         self._record("archive_content", record_id)

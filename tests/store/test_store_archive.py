@@ -26,16 +26,33 @@ from loanfactory.testing import FixedClock
 from loanfactory.testing.blobs import MemoryBlobStore
 
 
-def _archive(databases: Databases, policy: RetentionPolicy | None = None) -> tuple[Archive, MemoryBlobStore, Any]:
+def _archive(
+    databases: Databases, policy: RetentionPolicy | None = None
+) -> tuple[Archive, MemoryBlobStore, Any]:
     clock = FixedClock(START)
     store = databases.store(clock=clock) if databases.backend != "memory" else databases.store()
     blobs = MemoryBlobStore()
     archive = Archive(store, blobs, clock, policy=policy)
-    archive.put(category="document", subject="app-1:id-card", content=b"id card scan", customer_id="c1",
-                media_type="image/png", filename="id.png")
-    archive.put(category=ArchiveCategory.contract, subject="k1", content="合同正文".encode(), media_type="text/plain",
-                customer_id="c1", contract_id="k1", loan_id="L1")
-    archive.put(category="decision", subject="app-1", content={"outcome": "approve"}, customer_id="c1", loan_id="L1")
+    archive.put(
+        category="document",
+        subject="app-1:id-card",
+        content=b"id card scan",
+        customer_id="c1",
+        media_type="image/png",
+        filename="id.png",
+    )
+    archive.put(
+        category=ArchiveCategory.contract,
+        subject="k1",
+        content="合同正文".encode(),
+        media_type="text/plain",
+        customer_id="c1",
+        contract_id="k1",
+        loan_id="L1",
+    )
+    archive.put(
+        category="decision", subject="app-1", content={"outcome": "approve"}, customer_id="c1", loan_id="L1"
+    )
     archive.put(category="notice", subject="n-2", content={"body": "other"}, customer_id="c2", loan_id="L2")
     return archive, blobs, store
 
@@ -64,7 +81,9 @@ def test_records_are_found_by_customer_loan_kind_and_period(databases: Databases
 
 def test_archiving_the_same_bytes_again_finds_the_first_record(databases: Databases) -> None:
     archive, _, _ = _archive(databases)
-    again = archive.put(category="document", subject="app-1:id-card", content=b"id card scan", customer_id="c1")
+    again = archive.put(
+        category="document", subject="app-1:id-card", content=b"id card scan", customer_id="c1"
+    )
     assert len(archive.find(customer_id="c1", category="document")) == 1
     assert again.filename == "id.png"
 
@@ -112,7 +131,9 @@ def test_a_legal_hold_stops_a_purge_until_it_is_released(databases: Databases) -
     with pytest.raises(RetentionViolation) as refused:
         archive.purge([notice.id], today=date(2030, 1, 1), actor="ops")
     assert [r.id for r in refused.value.held] == [notice.id]
-    assert archive.expired(date(2030, 1, 1)) == [r for r in archive.expired(date(2030, 1, 1)) if r.id != notice.id]
+    assert archive.expired(date(2030, 1, 1)) == [
+        r for r in archive.expired(date(2030, 1, 1)) if r.id != notice.id
+    ]
     archive.release_hold(hold.id, actor="legal")
     assert archive.purge([notice.id], today=date(2030, 1, 1), actor="ops") == [notice.id]
     with pytest.raises(InvalidInput):

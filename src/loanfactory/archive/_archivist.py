@@ -289,7 +289,7 @@ class ObservedStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self.store.transaction() as tx:
-            yield _ObservedTransaction(tx, self._observer)  # type: ignore[misc]
+            yield _ObservedTransaction(tx, self._observer)
 
     def __getattr__(self, name: str) -> Any:  # audit_head, dispose, ... of the wrapped store
         return getattr(self.store, name)

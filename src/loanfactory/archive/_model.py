@@ -136,9 +136,9 @@ class RetentionPolicy:
     default_years: int = DEFAULT_YEARS
 
     def __post_init__(self) -> None:
-        for category, value in {**self.years, None: self.default_years}.items():
+        given: list[tuple[str, object]] = [(f"years.{c}", v) for c, v in self.years.items()]
+        for where, value in [*given, ("default_years", self.default_years)]:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 100:
-                where = "default_years" if category is None else f"years.{category}"
                 raise InvalidInput(
                     f"a retention period is a whole number of years from 0 to 100, got {value!r}",
                     field=where,

@@ -72,7 +72,7 @@ class Classification:
 
     category: Category = Category.normal
     since: date | None = None
-    history: list[tuple[date, Category]] = field(default_factory=list)
+    history: list[tuple[Category, date]] = field(default_factory=list)
 
 
 def month_bounds(month: str) -> tuple[date, date]:

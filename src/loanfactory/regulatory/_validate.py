@@ -100,20 +100,20 @@ class _Check:
         rule = self.fmt.segment_rules.get(code)
         if rule is not None:
             for letter in sorted(rule.must - letters):
-                segment = self.fmt.by_letter(letter)
+                wanted = self.fmt.by_letter(letter)
                 self.add(
                     "missing-segment",
-                    segment.tag,
-                    f"report code {code} requires the {segment.tag} segment ({rule.rule})",
-                    f"报告时点说明代码为 {code} 时应包含{segment.name}（{rule.rule}）",
+                    wanted.tag,
+                    f"report code {code} requires the {wanted.tag} segment ({rule.rule})",
+                    f"报告时点说明代码为 {code} 时应包含{wanted.name}（{rule.rule}）",
                 )
             for letter in sorted(rule.never & letters):
-                segment = self.fmt.by_letter(letter)
+                unwanted = self.fmt.by_letter(letter)
                 self.add(
                     "forbidden-segment",
-                    segment.tag,
-                    f"report code {code} must not carry the {segment.tag} segment ({rule.rule})",
-                    f"报告时点说明代码为 {code} 时不应包含{segment.name}（{rule.rule}）",
+                    unwanted.tag,
+                    f"report code {code} must not carry the {unwanted.tag} segment ({rule.rule})",
+                    f"报告时点说明代码为 {code} 时不应包含{unwanted.name}（{rule.rule}）",
                 )
         if self.record.value("AcctBsSgmt", "InfRecType") != self.fmt.record_type:
             self.add(
@@ -496,8 +496,8 @@ class _Check:
         dates = {
             t: _day(get(t)) for t in ("SettDate", "FiveCateAdjDate", "LatRpyDate", "CloseDate", "BalChgDate")
         }
-        for item, value in dates.items():
-            if value and report and value > report:
+        for item, when in dates.items():
+            if when and report and when > report:
                 self.add(
                     "date-order",
                     f"{tag}.{item}",
@@ -506,8 +506,8 @@ class _Check:
                 )
         close = dates["CloseDate"]
         for item in ("LatRpyDate", "FiveCateAdjDate"):
-            value = dates[item]
-            if close and value and close < value:
+            earlier = dates[item]
+            if close and earlier and close < earlier:
                 self.add(
                     "date-order",
                     f"{tag}.CloseDate",
