@@ -102,7 +102,7 @@ class RegWorld(World):
         return self.reporting.run_month(month)
 
     def pay(self, loan_id: str, amount: Decimal, on: date | None = None) -> None:
-        self.servicing.repay(loan_id, amount, key=self.key("pay"), on=on)
+        self.servicing.repay(loan_id, self.confirmed(amount, on=on), key=self.key("pay"))
 
     def live_until(self, day: date) -> None:
         """Days with the end of day and the notices it sends; ends on ``day`` before its end of day."""

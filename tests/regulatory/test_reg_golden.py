@@ -192,7 +192,7 @@ def test_settlement_by_prepayment_closes_the_account_with_a_special_transaction(
         world.month(month)
     world.live_until(date(2026, 5, 20))
     quote = world.servicing.payoff_quote(loan)
-    world.servicing.prepay(loan, key="payoff")
+    world.servicing.prepay(loan, key="payoff", confirmation=world.confirmed(quote.total))
     world.live_until(date(2026, 6, 1))
     may = records(world, "2026-05")
     closing = only(may, "20", date(2026, 5, 20))
