@@ -3,8 +3,8 @@
 The former ``archive_items`` table (content inline, no blob store) is dropped; an upgrade refuses
 to drop it while it holds rows, so nothing archived before is lost silently.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
