@@ -42,7 +42,14 @@ from loanfactory.regulatory import CreditReporting, load_spec
 from loanfactory.servicing import Contract, Loan, LoanRequest, LoanStatus, Servicing, fold
 from loanfactory.spec import load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedGateway, SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    RecordingNotifier,
+    SimulatedGateway,
+    SimulatedSigner,
+    seed_payout_account,
+)
 from loanfactory.testing.blobs import MemoryBlobStore
 
 PRODUCT = Path(__file__).resolve().parents[1] / "products" / "consumer_credit.yaml"
@@ -88,6 +95,9 @@ def build(templates: int, loans: int, seed: int) -> tuple[MemoryStore, FixedCloc
             apr=Decimal("0.12"),
             account=account,
             account_name=f"客户{n}",
+            payout_account_id=seed_payout_account(
+                store, customer_id=f"cust-{n:07d}", number=account, holder=f"客户{n}", at=clock.now()
+            ).id,
         )
         contract = servicing.open_loan(request, key=f"open-{n}")
         for who, role, method in (

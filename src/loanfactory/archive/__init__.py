@@ -8,7 +8,7 @@ See ``docs/archive.md``. The bytes live behind the :class:`~loanfactory.ports.Bl
 
 from __future__ import annotations
 
-from loanfactory.archive._archive import Archive, json_bytes, record_id
+from loanfactory.archive._archive import Archive
 from loanfactory.archive._archivist import ArchivingNotifier, Archivist, ObservedStore
 from loanfactory.archive._export import credit_lines, export_loan, loan_file
 from loanfactory.archive._model import (
@@ -20,6 +20,8 @@ from loanfactory.archive._model import (
     RetentionPolicy,
     RetentionViolation,
     TamperedRecord,
+    json_bytes,
+    record_id,
 )
 
 ENTITIES = (ArchiveRecord, LegalHold)

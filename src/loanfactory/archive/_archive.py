@@ -27,8 +27,12 @@ from loanfactory.archive._model import (
     RetentionPolicy,
     RetentionViolation,
     TamperedRecord,
+    category_of,
+    default_filename,
+    json_bytes,
+    record_id,
 )
-from loanfactory.audit import canonical_json, verify_chain
+from loanfactory.audit import verify_chain
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotFound
 from loanfactory.ports import BlobStore, Clock, Store, Transaction
@@ -39,18 +43,6 @@ CLOSE = "archive.retention"
 PURGE = "archive.purge"
 HOLD = "archive.hold"
 RELEASE = "archive.release"
-
-
-def json_bytes(value: Any) -> bytes:
-    """Canonical JSON (sorted keys, exact decimals) of an entity or value, as archived."""
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    return canonical_json(value).encode()
-
-
-def record_id(category: ArchiveCategory, subject: str, sha256: str) -> str:
-    """The id of the record of these bytes as this subject: archiving them again finds it."""
-    return "arc_" + hashlib.sha256(f"{category.value}|{subject}|{sha256}".encode()).hexdigest()[:40]
 
 
 class Archive:
@@ -122,7 +114,7 @@ class Archive:
         actor: str = "system",
     ) -> ArchiveRecord:
         """:meth:`put` inside the caller's transaction (the archivist archives this way)."""
-        kind = _category(category)
+        kind = category_of(category)
         if isinstance(content, bytes | bytearray):
             data = bytes(content)
             media_type = media_type or "application/octet-stream"
@@ -142,7 +134,7 @@ class Archive:
             category=kind,
             subject=subject,
             title=(title or f"{kind.zh} {subject}")[:200],
-            filename=(filename or _filename(kind, subject, media_type))[:200],
+            filename=(filename or default_filename(kind, subject, media_type))[:200],
             media_type=media_type,
             size=len(data),
             sha256=key,
@@ -244,7 +236,7 @@ class Archive:
             if value is not None:
                 where[name] = value
         if category is not None:
-            where["category"] = _category(category)
+            where["category"] = category_of(category)
         if not where:
             raise InvalidInput(
                 "name a customer, loan, application or category to look up",
@@ -371,7 +363,7 @@ class Archive:
         """Records past retention, not purged and under no legal hold (what a purge may remove)."""
         with self.store.transaction() as tx:
             records = (
-                tx.repo(ArchiveRecord).list(category=_category(category))
+                tx.repo(ArchiveRecord).list(category=category_of(category))
                 if category is not None
                 else _all_records(tx)
             )
@@ -427,24 +419,4 @@ def _all_records(tx: Transaction) -> list[ArchiveRecord]:
     return [r for category in ArchiveCategory for r in repo.list(category=category)]
 
 
-def _category(value: ArchiveCategory | str) -> ArchiveCategory:
-    try:
-        return ArchiveCategory(value)
-    except ValueError:
-        names = ", ".join(c.value for c in ArchiveCategory)
-        raise InvalidInput(
-            f"'{value}' is not an archive category ({names})",
-            field="category",
-            message_zh=f"'{value}' 不是档案类别（{names}）",
-        ) from None
-
-
-_SUFFIX = {"application/json": "json", "text/plain": "txt", "application/zip": "zip"}
-
-
-def _filename(category: ArchiveCategory, subject: str, media_type: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in subject)
-    return f"{category.value}-{safe}.{_SUFFIX.get(media_type, 'bin')}"
-
-
-__all__ = ["Archive", "json_bytes", "record_id"]
+__all__ = ["Archive"]

@@ -14,8 +14,8 @@ import io
 import zipfile
 from datetime import datetime
 
-from loanfactory.archive._archive import Archive, json_bytes
-from loanfactory.archive._model import ArchiveCategory, ArchiveRecord
+from loanfactory.archive._archive import Archive
+from loanfactory.archive._model import ArchiveCategory, ArchiveRecord, json_bytes
 from loanfactory.errors import NotFound
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same file exports to the same bytes

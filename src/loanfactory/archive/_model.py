@@ -9,14 +9,16 @@ audit log when it is archived, so changing the bytes, the record or the chain is
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
+from loanfactory.audit import canonical_json
 from loanfactory.calendar import add_months
 from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, StateConflict
@@ -196,6 +198,40 @@ class TamperedRecord(StateConflict):
     code = "archive-tampered"
 
 
+def json_bytes(value: Any) -> bytes:
+    """Canonical JSON (sorted keys, exact decimals) of an entity or value, as archived."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    return canonical_json(value).encode()
+
+
+def record_id(category: ArchiveCategory, subject: str, sha256: str) -> str:
+    """The id of the record of these bytes as this subject: archiving them again finds it."""
+    return "arc_" + hashlib.sha256(f"{category.value}|{subject}|{sha256}".encode()).hexdigest()[:40]
+
+
+def category_of(value: ArchiveCategory | str) -> ArchiveCategory:
+    """The category named by ``value``, or InvalidInput listing the categories."""
+    try:
+        return ArchiveCategory(value)
+    except ValueError:
+        names = ", ".join(c.value for c in ArchiveCategory)
+        raise InvalidInput(
+            f"'{value}' is not an archive category ({names})",
+            field="category",
+            message_zh=f"'{value}' 不是档案类别（{names}）",
+        ) from None
+
+
+_SUFFIX = {"application/json": "json", "text/plain": "txt", "application/zip": "zip"}
+
+
+def default_filename(category: ArchiveCategory, subject: str, media_type: str) -> str:
+    """A file name for a record archived without one."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in subject)
+    return f"{category.value}-{safe}.{_SUFFIX.get(media_type, 'bin')}"
+
+
 __all__ = [
     "DEFAULT_YEARS",
     "ArchiveCategory",
@@ -205,4 +241,8 @@ __all__ = [
     "RetentionPolicy",
     "RetentionViolation",
     "TamperedRecord",
+    "category_of",
+    "default_filename",
+    "json_bytes",
+    "record_id",
 ]

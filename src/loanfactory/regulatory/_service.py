@@ -1,33 +1,24 @@
-"""Credit reporting (征信报送): the monthly run, its files, corrections, deletions and notices.
+"""Credit reporting (征信报送): the service a bank runs each month, with its staff requests.
 
 :class:`CreditReporting` reads the loans, their ledgers, contracts and customers from the store and
-writes nothing to servicing. A month's run (:meth:`CreditReporting.run_month`) is one transaction:
-for every loan active during the month it builds the month's records, validates each, holds back
-what may not be reported yet (no consent, no identity, an adverse record whose notice period has
-not passed, a record that fails validation — and every later record of that account, so an
-account's history is never reported out of order), records what was reported (a digest per
-segment), writes the files (210 personal, 410 enterprise, 212 corrections, 213/214 deletions),
-archives them and stores the reconciliation. Running the month again returns the same files.
-
-Corrections are never made by rewriting a file: when postings dated on or before an already
-reported record are booked after it was reported (a reversal, a back-dated payment), the next run
-regenerates the affected records, compares each segment's digest with what was reported, and
-writes a correction record (212) for each segment that changed. Deletions (213, 214) are written
-when staff ask for them (:meth:`request_deletion`).
+writes nothing to servicing. A month's run (:meth:`CreditReporting.run_month`) is one transaction
+(:class:`~loanfactory.regulatory._run.MonthRun`: records, holds, files, archive, reconciliation);
+running the month again returns the same files. It also decides whether an account may be reported
+at all (the customer's identity, the signed consent clause), sends the notices due before adverse
+information is reported (:meth:`send_notices`) and takes staff requests: special transactions done
+outside servicing (:meth:`record_special`) and deletions (:meth:`request_deletion`). Corrections
+are never made by rewriting a file (:mod:`._amend`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
-from loanfactory.archive import Archive, ArchiveCategory
-from loanfactory.errors import Diagnostic, InvalidInput, StateConflict
+from loanfactory.archive import Archive
+from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Clock, Notifier, Store, Transaction
 from loanfactory.regulatory._build import (
     Account,
@@ -39,16 +30,14 @@ from loanfactory.regulatory._build import (
 )
 from loanfactory.regulatory._entities import AdverseNotice, CreditAccount, ManualSpecial, ReportingRun
 from loanfactory.regulatory._figures import LoanHistory
-from loanfactory.regulatory._files import ReportFile, file_name, render
+from loanfactory.regulatory._files import ReportFile
 from loanfactory.regulatory._format import ReportingSpec
-from loanfactory.regulatory._notices import notice_allows, notice_id, send_notices
+from loanfactory.regulatory._notices import send_notices
 from loanfactory.regulatory._plan import enterprise_month, personal_month
-from loanfactory.regulatory._reconcile import LedgerFigure, reconcile
-from loanfactory.regulatory._record import CreditRecord, Segment
-from loanfactory.regulatory._validate import validate
+from loanfactory.regulatory._record import CreditRecord
+from loanfactory.regulatory._run import MonthReport, MonthRun
 from loanfactory.servicing import (
     DEFAULT_RULES,
-    Category,
     ClassificationRules,
     Contract,
     ContractStatus,
@@ -58,47 +47,11 @@ from loanfactory.servicing import (
 )
 from loanfactory.spec import GuaranteeType, ProductSpec
 
-ZERO = Decimal(0)
 CONSENT_CLAUSE = "credit_reporting"
 """The contract clause by which the borrower consents in writing to reporting (征信报送授权)."""
 _MONTH = re.compile(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")
-_SEGMENT_LETTER = {
-    "AcctBsInfSgmt": "C",
-    "AcctMthlyBlgInfSgmt": "H",
-    "ActLbltyInfSgmt": "H",
-    "AcctDbtInfSgmt": "J",
-    "AcctSpecTrstDspnSgmt": "K",
-}
 
 ProductSource = Mapping[str, ProductSpec] | Callable[[str], ProductSpec]
-
-
-@dataclass
-class MonthReport:
-    """A month's files and reconciliation summary; ``problems`` are the records held as invalid."""
-
-    month: str
-    files: list[ReportFile]
-    summary: dict[str, Any]
-    problems: list[Diagnostic] = field(default_factory=list)
-
-    def write(self, folder: str | Path) -> list[Path]:
-        """Write the files and ``<month>-reconciliation.json`` into ``folder``; returns the paths."""
-        import json
-
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for report in self.files:
-            path = out / report.name
-            path.write_bytes(report.content)
-            written.append(path)
-        summary = out / f"credit-bureau-{self.month}-reconciliation.json"
-        summary.write_text(
-            json.dumps(self.summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        written.append(summary)
-        return written
 
 
 class CreditReporting:
@@ -277,7 +230,7 @@ class CreditReporting:
             if existing is not None:
                 return self._stored(existing)
             _check_order(tx, month, start)
-            run = _Run(self, tx, month, start, end)
+            run = MonthRun(self, tx, month, start, end)
             report = run.execute(actor)
         return report
 
@@ -401,368 +354,6 @@ def _check_order(tx: Transaction, month: str, start: date) -> None:
             code="month-order",
             message_zh=f"请先报送 {previous}",
         )
-
-
-class _Run:
-    """One month's run inside one transaction."""
-
-    def __init__(self, service: CreditReporting, tx: Transaction, month: str, start: date, end: date) -> None:
-        self.service = service
-        self.tx = tx
-        self.month = month
-        self.start = start
-        self.end = end
-        self.today = service.clock.today()
-        self.now = service.clock.now()
-        self.records: dict[str, list[CreditRecord]] = {}
-        self.held: dict[str, str] = {}
-        self.problems: list[Diagnostic] = []
-        self.ledger_at: dict[tuple[str, date], LedgerFigure] = {}
-        self.month_end: dict[str, LedgerFigure] = {}
-        self.on_events: dict[str, LedgerFigure] = {}
-        self.codes: dict[str, str] = {}
-
-    def loans(self) -> list[Loan]:
-        repo = self.tx.repo(Loan)
-        found = []
-        for status in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off):
-            for loan in repo.list(status=status):
-                if loan.start is None or loan.start > self.end:
-                    continue
-                if (
-                    status is LoanStatus.settled
-                    and loan.closed_on is not None
-                    and loan.closed_on < self.start
-                ):
-                    continue
-                found.append(loan)
-        return sorted(found, key=lambda x: x.id)
-
-    def execute(self, actor: str) -> MonthReport:
-        spec = self.service.spec
-        loans = self.loans()
-        for loan in loans:
-            self.account(loan)
-        files = self.files()
-        places = {
-            spec.personal.record_type: spec.personal.amount_places,
-            spec.enterprise.record_type: spec.enterprise.amount_places,
-        }
-        summary = reconcile(
-            self.month,
-            self.end,
-            files,
-            ledger_at=self.ledger_at,
-            accounts=self.codes,
-            month_end_ledger=self.month_end,
-            held=self.held,
-            places=places,
-            in_scope=len(loans),
-        )
-        summary["problems"] = [p.format() for p in self.problems[:200]]
-        for report in files:
-            self.service.archive.put_in(
-                self.tx,
-                category=ArchiveCategory.credit_report,
-                subject=report.name,
-                content=report.content,
-                media_type="text/plain",
-                filename=report.name,
-                title=f"征信报送文件 {self.month} {report.record_type}",
-                actor=actor,
-            )
-        run = ReportingRun(
-            id=f"credit-bureau:{self.month}",
-            month=self.month,
-            generated_at=self.now,
-            generated_by=actor,
-            files=tuple(f"{f.name}|{f.sha256}|{f.records}|{f.record_type}" for f in files),
-            summary=summary,
-        )
-        self.tx.repo(ReportingRun).add(run)
-        self.tx.audit.append(
-            actor=actor,
-            action="credit.report",
-            subject=run.id,
-            at=self.now,
-            after={"files": list(run.files), "equal": summary["equal"]},
-        )
-        return MonthReport(self.month, files, summary, self.problems)
-
-    def account(self, loan: Loan) -> None:
-        service, tx = self.service, self.tx
-        state = service._state(tx, loan)
-        if state.status == "deleted":
-            return
-        history = LoanHistory(loan, tx.ledger.entries(loan.id))
-        figure = history.figures(self.end)
-        self.codes[state.account_code] = loan.id
-        account, reason = service.account(tx, loan, state)
-        at_end = LedgerFigure(self._principal(history, self.end, figure), figure.overdue)
-        if account is not None and account.subject.kind == "enterprise":
-            self.on_events[loan.id] = at_end  # reported on events, not at the month end
-        else:
-            self.month_end[loan.id] = at_end
-        if account is None:
-            self.held[loan.id] = reason
-            self._save_held(state, reason)
-            return
-        if account.subject.kind == "enterprise":
-            state = state.model_copy(update={"record_type": service.spec.enterprise.record_type})
-        state = self.requests(account, history, state)
-        if state.status == "deleted":
-            service._save(tx, state.evolve(last_month=self.month, reported_at=self.now))
-            return
-        state = self.corrections(account, history, state)
-        months = [h.split("|")[0] for h in state.held] + [self.month]
-        released: list[str] = []
-        for index, month in enumerate(dict.fromkeys(months)):
-            known = Classification(Category(state.category), state.category_since)
-            records = service.records_of(
-                account, history, month, first=not state.opened_reported, known=known
-            )
-            blocked, episode = self.blocked(loan, history, records)
-            if blocked:
-                marker = episode.isoformat() if episode else ""
-                waiting = tuple(f"{m}|{blocked}|{marker}" for m in list(dict.fromkeys(months))[index:])
-                state = state.evolve(held=waiting)
-                self.held[loan.id] = blocked
-                break
-            for record in records:
-                self.add(record, history, known)
-            state = self.reported(state, records, known)
-            released.append(month)
-        else:
-            state = state.evolve(held=())
-        service._save(tx, state.evolve(last_month=self.month, reported_at=self.now))
-
-    def _principal(self, history: LoanHistory, day: date, figure: Any) -> Decimal:
-        if figure.state == "written-off":
-            return Decimal(figure.balance)
-        return sum((e.principal for e in history.entries if e.business_date <= day), ZERO)
-
-    def _save_held(self, state: CreditAccount, reason: str) -> None:
-        months = tuple(dict.fromkeys([h.split("|")[0] for h in state.held] + [self.month]))
-        self.service._save(self.tx, state.evolve(held=tuple(f"{m}|{reason}|" for m in months)))
-
-    def blocked(
-        self, loan: Loan, history: LoanHistory, records: list[CreditRecord]
-    ) -> tuple[str, date | None]:
-        """Why these records must wait ("" when they may go) and the delinquency whose notice they
-        wait for: an adverse record without a notice delivered ``notice_days`` ago, or a record
-        that fails validation."""
-        spec = self.service.spec
-        for record in records:
-            problems = validate(record, spec)
-            if problems:
-                self.problems += problems
-                return "invalid", None
-            if _adverse(record):
-                figures = history.figures(record.report_date)
-                episode = figures.oldest_unpaid or _episode_before_write_off(history, figures)
-                if episode is None:
-                    continue
-                notice = self.tx.repo(AdverseNotice).find(notice_id(loan.id, episode))
-                if not notice_allows(notice, self.today, spec.settings.notice_days):
-                    return "notice-pending", episode
-        return "", None
-
-    def add(self, record: CreditRecord, history: LoanHistory, known: Classification) -> None:
-        self.records.setdefault(record.record_type, []).append(record)
-        figure = history.figures(record.report_date)
-        self.ledger_at[(history.loan.id, record.report_date)] = LedgerFigure(
-            self._principal(history, record.report_date, figure), figure.overdue
-        )
-
-    def reported(
-        self, state: CreditAccount, records: list[CreditRecord], known: Classification
-    ) -> CreditAccount:
-        entries = list(state.reported)
-        status = state.status
-        for record in records:
-            digests = ",".join(
-                f"{_letter(s.tag)}={s.digest()}" for s in record.segments[1:] if _letter(s.tag)
-            )
-            category, since = known.history[0] if known.history else (known.category, known.since)
-            entries.append(f"{record.report_date}|{record.report_code}|{category.value}|{since}|{digests}")
-            if record.report_code in ("20", "32") and record.record_type == "210":
-                status = "closed"
-            if record.report_code == "20" and record.record_type != "210":
-                status = "closed"
-            if known.history:
-                known.history.pop(0)
-        return state.evolve(
-            reported=tuple(entries),
-            opened_reported=state.opened_reported or bool(records),
-            status=status,
-            category=known.category.value,
-            category_since=known.since,
-        )
-
-    def corrections(self, account: Account, history: LoanHistory, state: CreditAccount) -> CreditAccount:
-        """Correction records (212) for reported segments that later postings changed."""
-        if not state.reported or state.reported_at is None:
-            return state
-        late = [e for e in history.entries if e.posted_at >= state.reported_at]
-        if not late:
-            return state
-        earliest = min(e.business_date for e in late)
-        fmt = self.service.builder.format_of(account)
-        if "correction" not in fmt.requests:
-            return state
-        request = fmt.requests["correction"]
-        changed = list(state.reported)
-        for index, entry in enumerate(state.reported):
-            when, code, category, since, digests = entry.split("|")
-            day = date.fromisoformat(when)
-            if day < earliest or day >= self.start:
-                continue
-            known = Classification(Category(category), date.fromisoformat(since) if since != "None" else None)
-            month = day.strftime("%Y-%m")
-            fresh = [
-                r
-                for r in self.service.records_of(account, history, month, first=False, known=known)
-                if r.report_date == day and r.report_code == code
-            ]
-            if not fresh:
-                continue
-            old = dict(part.split("=") for part in digests.split(",") if part)
-            new_parts = []
-            for segment in fresh[0].segments[1:]:
-                letter = _letter(segment.tag)
-                if not letter:
-                    continue
-                new_parts.append(f"{letter}={segment.digest()}")
-                if letter in old and old[letter] != segment.digest() and letter in ("H", "J"):
-                    correction = CreditRecord(
-                        root=request.root,
-                        record_type=request.record_type,
-                        account_code=account.code,
-                        report_date=day,
-                        report_code="",
-                        loan_id=account.loan_id,
-                        segments=(
-                            Segment(
-                                request.base,
-                                (
-                                    ("InfRecType", request.record_type),
-                                    ("ModRecCode", account.code),
-                                    ("AcctType", "D1"),
-                                    ("RptDate", day.isoformat()),
-                                    ("MdfcSgmtCode", letter),
-                                ),
-                            ),
-                            Segment(
-                                segment.tag, segment.items, segment.groups, segment.group, wrapper="MdfcSgmt"
-                            ),
-                        ),
-                    )
-                    problems = validate(correction, self.service.spec)
-                    if problems:
-                        self.problems += problems
-                        continue
-                    self.records.setdefault(request.record_type, []).append(correction)
-            changed[index] = f"{when}|{code}|{category}|{since}|{','.join(new_parts)}"
-        return state.evolve(reported=tuple(changed))
-
-    def requests(self, account: Account, history: LoanHistory, state: CreditAccount) -> CreditAccount:
-        """Deletion requests staff made since the last run (213, 214)."""
-        fmt = self.service.builder.format_of(account)
-        if state.delete_account and "account_deletion" in fmt.requests:
-            request = fmt.requests["account_deletion"]
-            self.records.setdefault(request.record_type, []).append(
-                CreditRecord(
-                    root=request.root,
-                    record_type=request.record_type,
-                    account_code=account.code,
-                    report_date=self.end,
-                    report_code="",
-                    loan_id=account.loan_id,
-                    segments=(
-                        Segment(
-                            request.base, (("InfRecType", request.record_type), ("DelRecCode", account.code))
-                        ),
-                    ),
-                )
-            )
-            return state.evolve(delete_account=None, status="deleted", held=())
-        for item in state.delete_segments:
-            if "segment_deletion" not in fmt.requests:
-                break
-            letter, first, last, _ = item.split("|", 3)
-            request = fmt.requests["segment_deletion"]
-            self.records.setdefault(request.record_type, []).append(
-                CreditRecord(
-                    root=request.root,
-                    record_type=request.record_type,
-                    account_code=account.code,
-                    report_date=date.fromisoformat(first),
-                    report_code="",
-                    loan_id=account.loan_id,
-                    segments=(
-                        Segment(
-                            request.base,
-                            (
-                                ("InfRecType", request.record_type),
-                                ("DelRecCode", account.code),
-                                ("AcctType", "D1"),
-                                ("DelSgmtCode", letter),
-                                ("DelStartDate", first),
-                                ("DelEndDate", last),
-                            ),
-                        ),
-                    ),
-                )
-            )
-        return state.evolve(delete_segments=())
-
-    def files(self) -> list[ReportFile]:
-        settings = self.service.spec.settings
-        taken = {name.split("|")[0] for run in self.tx.repo(ReportingRun).list() for name in run.files}
-        out: list[ReportFile] = []
-        for record_type in sorted(self.records):
-            records = sorted(
-                self.records[record_type], key=lambda r: (r.report_date, r.account_code, r.report_code)
-            )
-            sequence = 1
-            while (name := file_name(settings.provider_code, self.today, record_type, sequence)) in taken:
-                sequence += 1
-            taken.add(name)
-            content = render(records, record_type, settings.version, settings.provider_code, self.now)
-            key = self.service.archive.blobs.put(content)
-            out.append(
-                ReportFile(
-                    name=name, record_type=record_type, content=content, records=len(records), sha256=key
-                )
-            )
-        return out
-
-
-def _letter(tag: str) -> str:
-    return _SEGMENT_LETTER.get(tag, "")
-
-
-def _adverse(record: CreditRecord) -> bool:
-    segment = (
-        record.segment("AcctMthlyBlgInfSgmt")
-        or record.segment("AcctDbtInfSgmt")
-        or record.segment("ActLbltyInfSgmt")
-    )
-    if segment is None:
-        return False
-    status = segment.get("AcctStatus") or ""
-    repayment = segment.get("RpyStatus") or ""
-    overdue = Decimal(segment.get("TotOverd") or "0")
-    return status in ("2", "41", "42", "31", "32") or repayment.isdigit() or overdue > 0
-
-
-def _episode_before_write_off(history: LoanHistory, figures: Any) -> date | None:
-    if figures.state != "written-off":
-        return None
-    offs = [e.business_date for e in history.live if e.type == EntryType.write_off]
-    if not offs:
-        return None
-    return history.figures(min(offs) - timedelta(days=1)).oldest_unpaid
 
 
 __all__ = ["CONSENT_CLAUSE", "CreditReporting", "MonthReport"]
