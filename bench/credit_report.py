@@ -10,7 +10,9 @@ files differ, so every run does the whole work); the three times give min/median
 
 Baseline in the same run: the least a month-end job can do — read every loan and its postings
 from the store and fold the month-end position (``servicing.fold``) — timed once on the same book.
-Goal: one month for 100,000 loans in ≤ 60 s on one core. ``--json`` prints one JSON line last.
+Goal: one month for 100,000 loans in ≤ 60 s on one core (CPU time of the process). The book is in
+the memory store by default; ``--db sqlite:///book.db`` (a fresh database) puts it in the SQL store
+the bank runs, with the same work and baseline. ``--json`` prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from loanfactory.origination.customer import (
     IndividualProfile,
 )
 from loanfactory.origination.identity import id_check_character
-from loanfactory.ports import LedgerEntryRecord, SignatureMethod
+from loanfactory.ports import LedgerEntryRecord, SignatureMethod, Store
 from loanfactory.pricing import PricingDecision
 from loanfactory.regulatory import CreditReporting, load_spec
 from loanfactory.servicing import Contract, Loan, LoanRequest, LoanStatus, Servicing, fold
@@ -58,11 +60,17 @@ MONTHS = ("2026-06", "2026-07", "2026-08")
 CODES = {"provider_code": "B0000000000001", "management_code": "B0000000000001", "notice_days": 0}
 
 
-def build(templates: int, loans: int, seed: int) -> tuple[MemoryStore, FixedClock, dict[str, object]]:
+def build(
+    templates: int, loans: int, seed: int, db: str | None
+) -> tuple[Store, FixedClock, dict[str, object]]:
     rng = random.Random(seed)
     product = load_product_or_raise(PRODUCT)
     clock = FixedClock(START)
-    store = MemoryStore()
+    store: Store = MemoryStore()
+    if db is not None:
+        from loanfactory.adapters.sql import SqlStore
+
+        store = SqlStore(db, clock=clock, cipher=None)
     gateway = SimulatedGateway(clock, seed=seed)
     servicing = Servicing(
         store,
@@ -131,7 +139,7 @@ def build(templates: int, loans: int, seed: int) -> tuple[MemoryStore, FixedCloc
     return store, clock, {product.code: product}
 
 
-def _customer(store: MemoryStore, n: int) -> None:
+def _customer(store: Store, n: int) -> None:
     first = f"11010119900101{n % 1000:03d}"
     profile = IndividualProfile(
         id_number=first + id_check_character(first),
@@ -152,7 +160,7 @@ def _customer(store: MemoryStore, n: int) -> None:
         )
 
 
-def _copy(store: MemoryStore, templates: list[str], loans: int) -> None:
+def _copy(store: Store, templates: list[str], loans: int) -> None:
     """Copies of the template loans (loan, contract, customer, postings) up to ``loans``."""
     with store.transaction() as tx:
         sources = [(tx.repo(Loan).get(i), tx.ledger.entries(i)) for i in templates]
@@ -205,7 +213,7 @@ def _moved(entry: LedgerEntryRecord, loan_id: str) -> LedgerEntryRecord:
     )
 
 
-def baseline(store: MemoryStore, day: date) -> float:
+def baseline(store: Store, day: date) -> float:
     started = time.process_time()
     with store.transaction() as tx:
         for status in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off):
@@ -219,12 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--templates", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--db", help="a fresh database URL (sqlite:///book.db): the stored path")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.loans < args.templates or args.templates < 1:
         parser.error("--loans must be at least --templates, which must be positive")
     built = time.perf_counter()
-    store, clock, products = build(args.templates, args.loans, args.seed)
+    store, clock, products = build(args.templates, args.loans, args.seed, args.db)
     print(f"book of {args.loans:,} loans built in {time.perf_counter() - built:.1f} s", file=sys.stderr)
     clock.set(date(2026, 9, 2))
     reporting = CreditReporting(
@@ -254,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     goal = 60.0 * args.loans / 100_000
     figures = {
         "loans": args.loans,
+        "store": "memory" if args.db is None else args.db.split(":", 1)[0],
         "records_last_month": records,
         "run_s_min": round(min(times), 2),
         "run_s_median": round(median, 2),
@@ -267,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"one month for {args.loans:,} loans: min {min(times):.2f} / median {median:.2f} / "
         f"max {max(times):.2f} s CPU "
-        f"(read+fold baseline {fold_s:.2f} s, x{figures['ratio_to_baseline']}); goal <= {goal:.0f} s: "
+        f"(read+fold baseline {fold_s:.2f} s, x{figures['ratio_to_baseline']}); goal <= {goal:g} s: "
         f"{'met' if figures['goal_met'] else 'NOT met'}",
         file=sys.stderr,
     )

@@ -171,7 +171,7 @@ class Lender:
             lpr=lpr or settings.lpr,
         )
         self.payout_accounts = PayoutAccounts(
-            store=store, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
+            store=served, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
         )
         self.credit_reporting: CreditReporting | None = None
         if reporting is not None:
