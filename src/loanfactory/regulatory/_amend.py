@@ -58,7 +58,7 @@ def correction_records(
         if day < earliest or day >= run.start:
             continue
         known = Classification(Category(category), date.fromisoformat(since) if since != "None" else None)
-        month = day.strftime("%Y-%m")
+        month = f"{day.year:04d}-{day.month:02d}"
         fresh = [
             r
             for r in run.service.records_of(account, history, month, first=False, known=known)
@@ -157,7 +157,7 @@ def deletion_records(
                 ),
             )
         )
-    return state.evolve(delete_segments=())
+    return state.evolve(delete_segments=()) if state.delete_segments else state
 
 
 __all__ = ["correction_records", "deletion_records", "segment_letter"]

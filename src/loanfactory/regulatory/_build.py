@@ -193,7 +193,7 @@ class RecordBuilder:
         opened = history.opened or day
         status, repayment = _status(history, figures, rows)
         items: list[tuple[str, str]] = [
-            ("Month", start.strftime("%Y-%m")),
+            ("Month", f"{start.year:04d}-{start.month:02d}"),
             ("SettDate", settle.isoformat()),
             ("AcctStatus", status),
             ("AcctBal", _amount(figures.balance, places)),

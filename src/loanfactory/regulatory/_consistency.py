@@ -187,14 +187,14 @@ def _performance(check: Check, segment: Segment, report: date | None, code: str)
             "账户关闭应以报告时点说明代码 20 或 32 报送",
         )
     month, settle = get("Month"), day_of(get("SettDate"))
-    if month and settle and settle.strftime("%Y-%m") != month:
+    if month and settle and f"{settle.year:04d}-{settle.month:02d}" != month:
         check.add(
             "settle-date-month",
             f"{tag}.SettDate",
             "the settlement date is not in the record's month",
             "结算/应还款日与月份中的年、月不一致",
         )
-    if month and report and code in ("30", "31", "32") and report.strftime("%Y-%m") != month:
+    if month and report and code in ("30", "31", "32") and f"{report.year:04d}-{report.month:02d}" != month:
         check.add(
             "month-of-report",
             f"{tag}.Month",

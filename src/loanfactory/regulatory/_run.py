@@ -193,7 +193,9 @@ class MonthRun:
             state = self.reported(state, records, known)
             released.append(month)
         else:
-            state = state.evolve(held=())
+            state = state.evolve(held=(), last_month=self.month, reported_at=self.now)
+            service._save(tx, state)
+            return
         service._save(tx, state.evolve(last_month=self.month, reported_at=self.now))
 
     def _principal(self, history: LoanHistory, day: date, figure: Any) -> Decimal:
