@@ -72,6 +72,7 @@ CASES = [
     ("10", "AcctBsSgmt", "RptDate", "2026-02-30", "bad-date", "AcctBsSgmt.RptDate"),
     ("10", "AcctBsSgmt", "RptDate", "2100-01-01", "bad-date", "AcctBsSgmt.RptDate"),
     ("10", "AcctBsSgmt", "AcctType", "R2", "account-type", "AcctBsSgmt.AcctType"),
+    ("10", "AcctBsSgmt", "InfRecType", "211", "record-type", "AcctBsSgmt.InfRecType"),
     ("10", "AcctBsInfSgmt", "RepayPrd", "12a", "bad-type", "AcctBsInfSgmt.RepayPrd"),
     ("10", "AcctBsInfSgmt", "LoanAmt", "10000.5", "bad-amount", "AcctBsInfSgmt.LoanAmt"),
     ("10", "AcctBsInfSgmt", "LoanAmt", "-1", "bad-amount", "AcctBsInfSgmt.LoanAmt"),
@@ -92,6 +93,8 @@ CASES = [
     ("30", "AcctMthlyBlgInfSgmt", "TotOverd", "5", "status-overdue", "AcctMthlyBlgInfSgmt.AcctStatus"),
     ("30", "AcctMthlyBlgInfSgmt", "AcctStatus", "2", "status-overdue", "AcctMthlyBlgInfSgmt.AcctStatus"),
     ("30", "AcctMthlyBlgInfSgmt", "AcctStatus", "3", "closed-with-balance", "AcctMthlyBlgInfSgmt.AcctBal"),
+    ("30", "AcctMthlyBlgInfSgmt", "AcctStatus", "3", "closed-status", "AcctMthlyBlgInfSgmt.RpyStatus"),
+    ("30", "AcctBsSgmt", "RptDate", "2026-02-28", "month-of-report", "AcctMthlyBlgInfSgmt.Month"),
     ("30", "AcctMthlyBlgInfSgmt", "CloseDate", "2026-01-31", "close-date", "AcctMthlyBlgInfSgmt.CloseDate"),
     ("30", "AcctMthlyBlgInfSgmt", "LatRpyDate", "2026-02-02", "date-order", "AcctMthlyBlgInfSgmt.LatRpyDate"),
     ("30", "AcctMthlyBlgInfSgmt", "FiveCate", "6", "unknown-code", "AcctMthlyBlgInfSgmt.FiveCate"),
@@ -191,6 +194,73 @@ def test_special_transactions_count_and_extension_months(
     repeated = replace(special, items=(("CagOfTrdNm", "2"),), groups=special.groups * 2)
     bad = replace(record, segments=tuple(repeated if s is special else s for s in record.segments))
     assert ("repeated-group", "AcctSpecTrstDspnSgmt[1]") in _codes(world, bad)
+
+
+def test_a_transaction_larger_than_the_loan_is_refused(
+    sample: tuple[RegWorld, dict[str, CreditRecord]],
+) -> None:
+    world, records = sample
+    opening = records["10"]
+    relief = Segment(
+        "AcctSpecTrstDspnSgmt",
+        (("CagOfTrdNm", "1"),),
+        (
+            (
+                ("ChanTranType", "11"),  # 债务减免
+                ("TranDate", "2026-01-05"),
+                ("TranAmt", "10001"),  # the loan is 10,000
+                ("DueTranMon", "0"),
+                ("DetInfo", "减免"),
+            ),
+        ),
+        group="CagOfTrdInf",
+    )
+    found = _codes(world, replace(opening, segments=(*opening.segments, relief)))
+    assert found == {("transaction-exceeds-loan", "AcctSpecTrstDspnSgmt[0].TranAmt")}
+    within = dict(relief.groups[0]) | {"TranAmt": "10000"}
+    assert (
+        _codes(
+            world,
+            replace(opening, segments=(*opening.segments, replace(relief, groups=(tuple(within.items()),)))),
+        )
+        == set()
+    )
+
+
+def test_a_correction_names_the_segment_it_corrects(
+    sample: tuple[RegWorld, dict[str, CreditRecord]],
+) -> None:
+    world, records = sample
+    month_end = records["30"]
+    corrected = month_end.segment("AcctMthlyBlgInfSgmt")
+    assert corrected is not None
+
+    def correction(letter: str) -> CreditRecord:
+        return CreditRecord(
+            root="InAcctMdfc",
+            record_type="212",
+            account_code=month_end.account_code,
+            report_date=month_end.report_date,
+            report_code="",
+            loan_id=month_end.loan_id,
+            segments=(
+                Segment(
+                    "MdfcBsSgmt",
+                    (
+                        ("InfRecType", "212"),
+                        ("ModRecCode", month_end.account_code),
+                        ("AcctType", "D1"),
+                        ("RptDate", month_end.report_date.isoformat()),
+                        ("MdfcSgmtCode", letter),
+                    ),
+                ),
+                replace(corrected, wrapper="MdfcSgmt"),
+            ),
+        )
+
+    assert validate(correction("H"), world.spec) == []
+    assert ("segment-letter", "MdfcBsSgmt.MdfcSgmtCode") in _codes(world, correction("J"))
+    assert ("unknown-code", "MdfcBsSgmt.MdfcSgmtCode") in _codes(world, correction("Q"))
 
 
 def test_hostile_lines_are_located_errors_not_crashes() -> None:
