@@ -200,8 +200,9 @@ def purge(
 ) -> None:
     """Purge records past retention (all given ids, or every expired record); refuses the rest."""
     lang = language(ctx)
+    given = _day(today, "--today")
     store, found = _open(url, blobs, lang)
-    day = _day(today, "--today") or found.clock.today()
+    day = given or found.clock.today()
     try:
         wanted = list(ids) or [r.id for r in found.expired(day)]
         if dry_run:
