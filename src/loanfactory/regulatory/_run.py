@@ -9,6 +9,7 @@ the ledger. :class:`MonthReport` is what a run returns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,9 +28,10 @@ from loanfactory.regulatory._notices import notice_allows, notice_id
 from loanfactory.regulatory._reconcile import LedgerFigure, reconcile
 from loanfactory.regulatory._record import CreditRecord
 from loanfactory.regulatory._validate import validate
-from loanfactory.servicing import Category, EntryType, Loan, LoanStatus
+from loanfactory.servicing import Category, Contract, EntryType, Loan, LoanStatus
 
 if TYPE_CHECKING:
+    from loanfactory.origination.customer import Customer
     from loanfactory.regulatory._service import CreditReporting
 
 ZERO = Decimal(0)
@@ -61,6 +63,26 @@ class MonthReport:
         )
         written.append(summary)
         return written
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What a month's run reads once for every account: the customers, contracts and reporting
+    states by id (one query per kind, not three per loan)."""
+
+    customers: Mapping[str, Customer]
+    contracts: Mapping[str, Contract]
+    accounts: Mapping[str, CreditAccount]
+
+    @classmethod
+    def read(cls, tx: Transaction) -> Known:
+        from loanfactory.origination.customer import Customer
+
+        return cls(
+            customers={c.id: c for c in tx.repo(Customer).list()},
+            contracts={c.id: c for c in tx.repo(Contract).list()},
+            accounts={a.id: a for a in tx.repo(CreditAccount).list()},
+        )
 
 
 class MonthRun:
@@ -101,6 +123,7 @@ class MonthRun:
     def execute(self, actor: str) -> MonthReport:
         spec = self.service.spec
         loans = self.loans()
+        self.known = Known.read(self.tx)
         for loan in loans:
             self.account(loan)
         files = self.files()
@@ -151,13 +174,13 @@ class MonthRun:
 
     def account(self, loan: Loan) -> None:
         service, tx = self.service, self.tx
-        state = service._state(tx, loan)
+        state = service._state(tx, loan, self.known.accounts)
         if state.status == "deleted":
             return
         history = LoanHistory(loan, tx.ledger.entries(loan.id))
         figure = history.figures(self.end)
         self.codes[state.account_code] = loan.id
-        account, reason = service.account(tx, loan, state)
+        account, reason = service.account(tx, loan, state, self.known)
         at_end = LedgerFigure(self._principal(history, self.end, figure), figure.overdue)
         if account is not None and account.subject.kind == "enterprise":
             self.on_events[loan.id] = at_end  # reported on events, not at the month end
@@ -306,4 +329,4 @@ def _episode_before_write_off(history: LoanHistory, figures: Any) -> date | None
     return history.figures(min(offs) - timedelta(days=1)).oldest_unpaid
 
 
-__all__ = ["MonthReport", "MonthRun"]
+__all__ = ["Known", "MonthReport", "MonthRun"]

@@ -35,7 +35,7 @@ from loanfactory.regulatory._format import ReportingSpec
 from loanfactory.regulatory._notices import send_notices
 from loanfactory.regulatory._plan import enterprise_month, personal_month
 from loanfactory.regulatory._record import CreditRecord
-from loanfactory.regulatory._run import MonthReport, MonthRun
+from loanfactory.regulatory._run import Known, MonthReport, MonthRun
 from loanfactory.servicing import (
     DEFAULT_RULES,
     ClassificationRules,
@@ -246,8 +246,10 @@ class CreditReporting:
 
     # --- per account ----------------------------------------------------------------------------
 
-    def _state(self, tx: Transaction, loan: Loan) -> CreditAccount:
-        found = tx.repo(CreditAccount).find(loan.id)
+    def _state(
+        self, tx: Transaction, loan: Loan, known: Mapping[str, CreditAccount] | None = None
+    ) -> CreditAccount:
+        found = known.get(loan.id) if known is not None else tx.repo(CreditAccount).find(loan.id)
         if found is not None:
             return found
         return CreditAccount(
@@ -269,14 +271,21 @@ class CreditReporting:
             )
         return code
 
-    def account(self, tx: Transaction, loan: Loan, state: CreditAccount) -> tuple[Account | None, str]:
-        """The account's static data, or why it cannot be reported (no-identity, no-consent)."""
+    def account(
+        self, tx: Transaction, loan: Loan, state: CreditAccount, known: Known | None = None
+    ) -> tuple[Account | None, str]:
+        """The account's static data, or why it cannot be reported (no-identity, no-consent);
+        ``known`` holds the customers and contracts a month's run read at once."""
         from loanfactory.origination.customer import Customer
 
-        customer = tx.repo(Customer).find(loan.customer_id)
+        if known is not None:
+            customer = known.customers.get(loan.customer_id)
+            contract = known.contracts.get(loan.contract_id or "")
+        else:
+            customer = tx.repo(Customer).find(loan.customer_id)
+            contract = tx.repo(Contract).find(loan.contract_id) if loan.contract_id else None
         if customer is None:
             return None, "no-identity"
-        contract = tx.repo(Contract).find(loan.contract_id) if loan.contract_id else None
         if (
             contract is None
             or contract.status is not ContractStatus.signed
