@@ -74,6 +74,14 @@ from loanfactory.servicing._records import (
     TaskStatus,
     WarningKind,
 )
+from loanfactory.servicing._relief import (
+    HolidayInterest,
+    HolidayTerm,
+    Relief,
+    ReliefKind,
+    ReliefStatus,
+    ReliefTerms,
+)
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
@@ -91,6 +99,7 @@ ENTITIES = (
     RiskSignal,
     RiskWarning,
     EodRun,
+    Relief,
 )
 """Every entity kind servicing stores (for store mappings and round-trip tests)."""
 
@@ -124,6 +133,8 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "EodRun",
     "EodStep",
     "Finding",
+    "HolidayInterest",
+    "HolidayTerm",
     "Installment",
     "InstallmentState",
     "InstallmentStatus",
@@ -149,6 +160,10 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "PlannedPayment",
     "Position",
     "Postings",
+    "Relief",
+    "ReliefKind",
+    "ReliefStatus",
+    "ReliefTerms",
     "RenderedContract",
     "RepaymentResult",
     "ReversalResult",

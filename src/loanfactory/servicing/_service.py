@@ -16,7 +16,7 @@ repriced on — and the products it services::
 
 The commands are grouped by concern in the private modules (contracts, disbursement, payments,
 repayment requests, receipts, manual postings, overdue and collection, warnings, reversal, end of
-day); this class only joins them.
+day, relief); this class only joins them.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ from loanfactory.servicing._eod import EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
 from loanfactory.servicing._requests import RequestOps
+from loanfactory.servicing._restructuring import ReliefOps
 from loanfactory.servicing._signing import ContractOps
 from loanfactory.servicing._statement import StatementOps
 from loanfactory.servicing._warnings import WarningMonitor
 
 
-class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
+class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, ReliefOps):
     """Contracts, disbursement, ledger, repayment, overdue, warnings and end of day for loans."""
 
     def __init__(

@@ -30,6 +30,7 @@ from loanfactory.servicing import (
     Loan,
     ManualPosting,
     NegotiatedPlan,
+    Relief,
     RiskSignal,
     RiskWarning,
 )
@@ -75,6 +76,7 @@ SERVICING: tuple[EntityMapping, ...] = (
     map_entity(ManualPosting, columns=_money("amount")),
     map_entity(CollectionTask, columns=_money("amount_overdue")),
     map_entity(NegotiatedPlan, columns=_money("waived_penalty")),
+    map_entity(Relief, columns=_money("principal")),
     map_entity(RiskSignal),
     map_entity(RiskWarning),
     map_entity(EodRun),
