@@ -345,6 +345,16 @@ class PaymentRecord(Message):
     payee_category: str
 
 
+class BalanceEnquiry(Protocol):
+    """The payment system's pre-debit balance check (代扣前余额查询).
+
+    ``sufficient`` says whether ``account`` holds ``amount`` for a debit on ``on``: True, False, or
+    None when the payment system cannot tell (the account's bank does not answer such enquiries).
+    """
+
+    def sufficient(self, account: str, amount: Decimal, on: date) -> bool | None: ...
+
+
 # --- KYC, credit bureau, signatures -----------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from loanfactory.servicing._contract import (
     rmb_upper,
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
+from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
 from loanfactory.servicing._eod import STEPS, SimulatedCrash
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
@@ -128,6 +129,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Due",
     "DueDateMonitor",
     "ENTITIES",
+    "EarlyWarning",
     "EntryType",
     "EodCalendar",
     "EodRun",
@@ -178,6 +180,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "SimulatedCrash",
     "StepStatus",
     "TaskStatus",
+    "UpcomingRisk",
     "WarningKind",
     "WarningMonitor",
     "allocate",
@@ -188,6 +191,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "expected_change",
     "fold",
     "is_bad",
+    "late_rows",
     "loan_day",
     "manual_id",
     "misuse",

@@ -20,10 +20,10 @@ from datetime import date
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.ports import Transaction
 from loanfactory.servicing._core import Core
+from loanfactory.servicing._early_warning import late_rows
 from loanfactory.servicing._loan import Installment, Loan
 from loanfactory.servicing._manual import Operator
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
-from loanfactory.servicing._position import fold
 from loanfactory.servicing._relief import (
     RESTRUCTURED,
     Relief,
@@ -215,8 +215,9 @@ class ReliefOps(Core):
                     code="observation-running",
                     message_zh=f"重组观察期至 {last.observation_until} 结束",
                 )
-            late = _first_late(tx, loan, last.applied_on, day)
-            if late is not None:
+            lates = late_rows(tx.ledger.entries(loan.id), loan.schedule, last.applied_on, day)
+            if lates:
+                late = lates[0]
                 raise StateConflict(
                     f"installment {late.number} due {late.due_date} was not paid in full on time; "
                     "the observation period restarts from then",
@@ -312,16 +313,3 @@ def _observing(tx: Transaction, loan_id: str, day: date) -> bool:
     """Whether the loan is in the observation period of an earlier restructuring on ``day``."""
     last = _last_restructuring(tx, loan_id)
     return last is not None and last.observation_until is not None and day < last.observation_until
-
-
-def _first_late(tx: Transaction, loan: Loan, since: date, until: date) -> Installment | None:
-    """The first installment due after ``since`` and by ``until`` not paid in full at the end of its
-    due date."""
-    entries = tx.ledger.entries(loan.id)
-    for row in loan.schedule:
-        if row.due_date <= since or row.due_date > until:
-            continue
-        position = fold(entries, loan.schedule, row.due_date)
-        if any(d.key == str(row.number) and d.outstanding > 0 for d in position.dues):
-            return row
-    return None

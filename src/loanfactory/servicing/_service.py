@@ -1,8 +1,8 @@
 """The servicing service (贷后服务): one object with every post-loan command.
 
 :class:`Servicing` is built from ports — a store, a clock, a payment gateway, a signature
-provider, optionally the credit lines, a warning monitor and the LPR fixings floating loans are
-repriced on — and the products it services::
+provider, optionally the credit lines, a warning monitor, the early-warning scorecard and the LPR
+fixings floating loans are repriced on — and the products it services::
 
     servicing = Servicing(store, clock, products=catalog, gateway=gateway, signer=signer)
     contract = servicing.open_loan(request, key="offer-42")
@@ -24,6 +24,7 @@ from __future__ import annotations
 from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
+from loanfactory.servicing._early_warning import EarlyWarning
 from loanfactory.servicing._eod import EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
@@ -51,6 +52,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         rules: ClassificationRules = DEFAULT_RULES,
         monitor: WarningMonitor | None = None,
         lpr: LprSource | None = None,
+        early_warning: EarlyWarning | None = None,
     ) -> None:
         super().__init__(
             store,
@@ -65,3 +67,4 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         )
         self.rules = rules
         self.monitor = monitor
+        self.early_warning = early_warning
