@@ -317,6 +317,7 @@ class PaymentChannel(StrEnum):
     gateway = "gateway"  # a collection order through the payment system (代扣)
     counter = "counter"  # paid at a branch counter (柜台)
     bank_transfer = "bank-transfer"  # the borrower's transfer into the lender's account (转账)
+    red_packet = "red-packet"  # a campaign's cash red packet, paid from the marketing budget (营销红包抵扣)
 
 
 class PaymentConfirmation(Message):

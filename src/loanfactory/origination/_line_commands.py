@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from loanfactory.calendar import add_months
+from loanfactory.errors import StateConflict
 from loanfactory.money import to_money
 from loanfactory.origination import campaign as campaigns
 from loanfactory.origination import (
     occupation,
+    rewards,
     valuation,
 )
 from loanfactory.origination._commands import Command
@@ -21,6 +23,7 @@ from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon
 from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
 from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
 from loanfactory.origination.customer import Customer, CustomerGroup
+from loanfactory.origination.rewards import Referral, Repayments, Reward
 
 
 class LineCommands(ServiceBase):
@@ -108,6 +111,72 @@ class LineCommands(ServiceBase):
         return self._run(
             "issue_coupon", "coupon.issued", idempotency_key, (campaign_code, customer_id), Coupon, body
         )
+
+    def grant_red_packet(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+        """Give a customer a cash red packet of a campaign (发红包), held on its budget."""
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            reward = rewards.grant_red_packet(cmd, campaign_code, customer_id)
+            return reward.id, reward
+
+        return self._run(
+            "grant_red_packet", "reward.granted", idempotency_key, (campaign_code, customer_id), Reward, body
+        )
+
+    def reward_referral(
+        self, campaign_code: str, referrer_id: str, referee_id: str, *, device: str, idempotency_key: str
+    ) -> Referral:
+        """Reward a referral (推荐有礼): the referrer's and the referee's rewards, anti-abuse checked."""
+
+        def body(cmd: Command) -> tuple[str, Referral]:
+            first, second = rewards.reward_referral(cmd, campaign_code, referrer_id, referee_id, device)
+            return second.id, Referral(referrer=first, referee=second)
+
+        arguments = (campaign_code, referrer_id, referee_id, device)
+        return self._run("reward_referral", "reward.referral", idempotency_key, arguments, Referral, body)
+
+    def use_red_packet(
+        self, reward_id: str, loan_id: str, *, repayments: Repayments, idempotency_key: str
+    ) -> Reward:
+        """Credit a red packet against a loan (红包抵扣还款): servicing credits it through its
+        confirmed-payment path (channel ``red-packet``, the reference is the reward's id, so it is
+        credited once), then the reward is marked used and its budget spent."""
+        with self.store.transaction() as tx:
+            reward = tx.repo(Reward).get(reward_id)
+        if reward.status is not rewards.RewardStatus.used:
+            rewards.usable(reward, self.clock.today())
+        if repayments.loan(loan_id).customer_id != reward.customer_id:
+            raise StateConflict(
+                f"reward {reward_id} belongs to another customer than loan {loan_id}",
+                field="loan_id",
+                code="reward-customer",
+                message_zh=f"红包 {reward_id} 不属于贷款 {loan_id} 的借款人",
+            )
+        result = repayments.repay(
+            loan_id,
+            rewards.red_packet_payment(reward, self.clock.today()),
+            key=f"red-packet:{reward_id}",
+            actor=f"campaign:{reward.campaign_code}",
+        )
+        entry = getattr(result, "entry_id", None)
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            return reward_id, rewards.mark_used(cmd, reward_id, loan_id=loan_id, entry_id=entry)
+
+        return self._run("use_red_packet", "reward.used", idempotency_key, (reward_id, loan_id), Reward, body)
+
+    def rewards_of(self, *, campaign_code: str | None = None, customer_id: str | None = None) -> list[Reward]:
+        """The cash rewards granted, by campaign and/or customer."""
+        where: dict[str, str] = {}
+        with self.store.transaction() as tx:
+            if campaign_code is not None:
+                found = tx.repo(Campaign).list(code=campaign_code)
+                if not found:
+                    return []
+                where["campaign_id"] = found[0].id
+            if customer_id is not None:
+                where["customer_id"] = customer_id
+            return tx.repo(Reward).list(**where)
 
     # --- credit lines --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.origination.review import ReviewTask
+from loanfactory.origination.rewards import Reward
 from loanfactory.servicing import (
     CollectionTask,
     Contract,
@@ -63,6 +64,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
     map_entity(Collateral, pii=("identifier",)),
     map_entity(Campaign, columns=_money("budget", "reserved", "spent")),
     map_entity(Coupon, columns=_money("subsidy")),
+    map_entity(Reward, columns=_money("amount")),
     map_entity(Offer, columns=_money("amount", "limit")),
     map_entity(NotificationSettings),
     map_entity(PayoutAccount, pii=("holder", "number")),
