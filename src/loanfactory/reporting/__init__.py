@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loanfactory.reporting._campaigns import CampaignEffect, campaign_effect, campaign_effects
 from loanfactory.reporting._portfolio import (
     Flag,
     LoanFigures,
@@ -14,10 +15,13 @@ from loanfactory.reporting._portfolio import (
 from loanfactory.reporting._text import percent, render_report
 
 __all__ = [
+    "CampaignEffect",
     "Flag",
     "LoanFigures",
     "Metrics",
     "PortfolioReport",
+    "campaign_effect",
+    "campaign_effects",
     "loan_figures",
     "percent",
     "portfolio_report",
