@@ -356,6 +356,16 @@ class BalanceEnquiry(Protocol):
     def sufficient(self, account: str, amount: Decimal, on: date) -> bool | None: ...
 
 
+class CaseRecipient(Protocol):
+    """An outside party that takes over a severely overdue loan (委外催收机构、法院/律所、拍卖机构).
+
+    ``deliver`` receives one referral's document (the assignment export, the case file, the
+    disposal request) and returns the party's reference for it; raising leaves it to be retried.
+    """
+
+    def deliver(self, *, action: str, loan_id: str, name: str, content: bytes, media_type: str) -> str: ...
+
+
 # --- KYC, credit bureau, signatures -----------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from loanfactory.servicing._early_warning import EarlyWarning
 from loanfactory.servicing._eod import EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
+from loanfactory.servicing._referrals import ReferralOps
 from loanfactory.servicing._requests import RequestOps
 from loanfactory.servicing._restructuring import ReliefOps
 from loanfactory.servicing._signing import ContractOps
@@ -35,7 +36,7 @@ from loanfactory.servicing._statement import StatementOps
 from loanfactory.servicing._warnings import WarningMonitor
 
 
-class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, ReliefOps):
+class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, ReliefOps, ReferralOps):
     """Contracts, disbursement, ledger, repayment, overdue, warnings and end of day for loans."""
 
     def __init__(
