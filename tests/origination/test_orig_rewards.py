@@ -260,3 +260,21 @@ def test_concurrent_grants_on_sqlite_never_overspend_the_budget(
         assert campaign.issued == len(stored) == 5
     finally:
         store.dispose()
+
+
+def test_the_eligibility_rule_decides_who_takes_part(origination: Origination, key: Keys) -> None:
+    young = origination.register_customer(
+        individual(id_number=valid_id("11010120100101123"), name="小明"), idempotency_key=key("reg")
+    )
+    [adult] = people(origination, key, 1)
+    origination.launch_campaign(cash(eligibility="new_customer_campaign"), idempotency_key=key())
+    with pytest.raises(StateConflict) as raised:
+        origination.grant_red_packet("spring_packets", young.id, idempotency_key=key())
+    assert raised.value.code == "campaign-ineligible"
+    assert "22 至 55" in (raised.value.message_zh or "")
+    origination.grant_red_packet("spring_packets", adult.id, idempotency_key=key())
+    with pytest.raises(InvalidInput) as bad:
+        origination.launch_campaign(
+            cash(code="typo", eligibility="new_customer_campaing"), idempotency_key=key()
+        )
+    assert bad.value.field == "eligibility"

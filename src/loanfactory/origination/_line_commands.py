@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from loanfactory.calendar import add_months
-from loanfactory.errors import StateConflict
+from loanfactory.errors import InvalidInput, StateConflict
+from loanfactory.facts import Facts
 from loanfactory.money import to_money
 from loanfactory.origination import campaign as campaigns
 from loanfactory.origination import (
@@ -19,11 +20,13 @@ from loanfactory.origination import (
 from loanfactory.origination._commands import Command
 from loanfactory.origination._service_base import ServiceBase
 from loanfactory.origination._values import parse_input
-from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon
+from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon, Eligible
 from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
 from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
 from loanfactory.origination.customer import Customer, CustomerGroup
+from loanfactory.origination.factsheet import applicant_facts
 from loanfactory.origination.rewards import Referral, Repayments, Reward
+from loanfactory.rules import CompiledDefinition, Outcome, compile_definition
 
 
 class LineCommands(ServiceBase):
@@ -93,6 +96,8 @@ class LineCommands(ServiceBase):
     def launch_campaign(self, data: CampaignInput | Mapping[str, Any], *, idempotency_key: str) -> Campaign:
         """Start a campaign with a rate discount and/or interest-free days (营销活动)."""
         parsed = parse_input(CampaignInput, data, field="campaign")
+        if parsed.eligibility is not None:
+            self._eligibility_rule(parsed.eligibility)
 
         def body(cmd: Command) -> tuple[str, Campaign]:
             found = campaigns.launch(cmd, parsed)
@@ -105,7 +110,7 @@ class LineCommands(ServiceBase):
 
         def body(cmd: Command) -> tuple[str, Coupon]:
             cmd.tx.repo(Customer).get(customer_id)
-            coupon = campaigns.issue(cmd, campaign_code, customer_id)
+            coupon = campaigns.issue(cmd, campaign_code, customer_id, self._eligible(cmd))
             return coupon.id, coupon
 
         return self._run(
@@ -116,7 +121,7 @@ class LineCommands(ServiceBase):
         """Give a customer a cash red packet of a campaign (发红包), held on its budget."""
 
         def body(cmd: Command) -> tuple[str, Reward]:
-            reward = rewards.grant_red_packet(cmd, campaign_code, customer_id)
+            reward = rewards.grant_red_packet(cmd, campaign_code, customer_id, self._eligible(cmd))
             return reward.id, reward
 
         return self._run(
@@ -129,7 +134,9 @@ class LineCommands(ServiceBase):
         """Reward a referral (推荐有礼): the referrer's and the referee's rewards, anti-abuse checked."""
 
         def body(cmd: Command) -> tuple[str, Referral]:
-            first, second = rewards.reward_referral(cmd, campaign_code, referrer_id, referee_id, device)
+            first, second = rewards.reward_referral(
+                cmd, campaign_code, referrer_id, referee_id, device, self._eligible(cmd)
+            )
             return second.id, Referral(referrer=first, referee=second)
 
         arguments = (campaign_code, referrer_id, referee_id, device)
@@ -177,6 +184,40 @@ class LineCommands(ServiceBase):
             if customer_id is not None:
                 where["customer_id"] = customer_id
             return tx.repo(Reward).list(**where)
+
+    def _eligibility_rule(self, rule: str) -> CompiledDefinition:
+        library = getattr(self.catalog, "rules", None)
+        if library is None or rule not in library:
+            raise InvalidInput(
+                f"no rule '{rule}' in the rule files",
+                field="eligibility",
+                message_zh=f"规则文件中没有规则 '{rule}'",
+            )
+        return compile_definition(library.get(rule))
+
+    def _eligible(self, cmd: Command) -> Eligible:
+        """The campaign's eligibility rule run on the customer's facts (参与资格校验)."""
+
+        def check(campaign: Campaign, customer_id: str) -> None:
+            if campaign.eligibility is None:
+                return
+            customer = cmd.tx.repo(Customer).get(customer_id)
+            day = cmd.clock.today()
+            facts = Facts(
+                as_of=day, applicant=applicant_facts(customer, day, existing=customer.accepted_offers > 0)
+            )
+            decision = self._eligibility_rule(campaign.eligibility).evaluate(facts)
+            if decision.outcome not in (Outcome.passed, Outcome.approve):
+                why = "；".join(r.message_zh for r in decision.reasons) or decision.outcome.value
+                raise StateConflict(
+                    f"customer {customer_id} is not eligible for {campaign.code}: "
+                    + ("; ".join(r.message for r in decision.reasons) or decision.outcome.value),
+                    field="customer_id",
+                    code="campaign-ineligible",
+                    message_zh=f"客户不符合活动 {campaign.code} 的参与条件：{why}",
+                )
+
+        return check
 
     # --- credit lines --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ acceptance and gives the reservation back when the offer is declined or expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -48,6 +49,9 @@ class CampaignInput(Value):
     referrer_reward: Annotated[Money | None, Field(gt=0, description="推荐人奖励")] = None
     referee_reward: Annotated[Money | None, Field(gt=0, description="被推荐人奖励")] = None
     stackable: bool = True  # False: not held together with another non-stacking reward (不可叠加)
+    eligibility: Annotated[
+        str | None, Field(description="Rule id deciding who may take part (参与资格规则)")
+    ] = None
     rate_discount_bp: Annotated[int, Field(ge=0, le=1000, description="Rate discount in basis points")] = 0
     interest_free_days: Annotated[int, Field(ge=0, le=90, description="Days without interest (免息天数)")] = 0
     valid_from: date
@@ -74,6 +78,7 @@ class Campaign(Entity):
     referrer_reward: Money | None = None
     referee_reward: Money | None = None
     stackable: bool = True
+    eligibility: str | None = None  # a rule of the rules language over the customer (参与资格)
     rate_discount_bp: int = 0
     interest_free_days: int = 0
     valid_from: date
@@ -216,7 +221,11 @@ def launch(cmd: Command, data: CampaignInput) -> Campaign:
     return stored
 
 
-def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
+Eligible = Callable[[Campaign, str], None]
+"""Raises unless the customer (by id) may take part in the campaign (its eligibility rule)."""
+
+
+def issue(cmd: Command, campaign_code: str, customer_id: str, eligible: Eligible | None = None) -> Coupon:
     """Give one coupon of the campaign to a customer (发券)."""
     campaigns = cmd.tx.repo(Campaign)
     found = campaigns.list(code=campaign_code)
@@ -235,6 +244,8 @@ def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
     coupons = cmd.tx.repo(Coupon)
     held = list(coupons.list(campaign_id=campaign.id, customer_id=customer_id))
     issue_check(campaign, cmd.clock.today(), len(held))
+    if eligible is not None:
+        eligible(campaign, customer_id)
     coupon = Coupon(
         id=cmd.ids.new("cpn"),
         campaign_id=campaign.id,

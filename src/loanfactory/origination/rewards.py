@@ -29,7 +29,7 @@ from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.money import Money
 from loanfactory.origination._commands import Command
 from loanfactory.origination._values import AwareDatetime, Value
-from loanfactory.origination.campaign import Campaign, CampaignKind, reserve, settle
+from loanfactory.origination.campaign import Campaign, CampaignKind, Eligible, reserve, settle
 from loanfactory.origination.customer import Customer
 from loanfactory.ports import KycCheck, PaymentChannel, PaymentConfirmation
 
@@ -94,17 +94,26 @@ class Repayments(Protocol):
     ) -> Any: ...
 
 
-def grant_red_packet(cmd: Command, campaign_code: str, customer_id: str) -> Reward:
+def grant_red_packet(
+    cmd: Command, campaign_code: str, customer_id: str, eligible: Eligible | None = None
+) -> Reward:
     """Give a customer one red packet of the campaign (发红包)."""
     cmd.tx.repo(Customer).get(customer_id)
     campaign = _running(cmd, campaign_code, CampaignKind.red_packet)
     _check_cap(cmd, campaign, customer_id)
+    if eligible is not None:
+        eligible(campaign, customer_id)
     assert campaign.cash is not None
     return _grant(cmd, campaign, customer_id, RewardKind.red_packet, campaign.cash)
 
 
 def reward_referral(
-    cmd: Command, campaign_code: str, referrer_id: str, referee_id: str, device: str
+    cmd: Command,
+    campaign_code: str,
+    referrer_id: str,
+    referee_id: str,
+    device: str,
+    eligible: Eligible | None = None,
 ) -> tuple[Reward, Reward]:
     """Reward a referral (推荐有礼): the referrer and the new customer, anti-abuse checked."""
     if not device.strip() or len(device) > 128:
@@ -128,6 +137,8 @@ def reward_referral(
             message_zh="被推荐人未完成实名核验，不能领取推荐奖励",
         )
     campaign = _running(cmd, campaign_code, CampaignKind.referral)
+    if eligible is not None:
+        eligible(campaign, referee_id)
     rewards = cmd.tx.repo(Reward)
     device_key = _digest(device)
     for field, value, zh in (
