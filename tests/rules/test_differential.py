@@ -30,6 +30,8 @@ IDS = [
     "retail_tags",
     "enterprise_tags",
     "standard_decision",
+    "upcoming_installment_risk",
+    "new_customer_campaign",
 ]
 EXAMPLES = 5000
 
