@@ -275,3 +275,22 @@ def test_the_credit_reporting_event_is_recorded(world: World, loan_id: str) -> N
     assert len(events) == 1
     assert events[0].payload["relief"] == relief.id
     assert events[0].payload["maturity_after"] == "2027-03-05"
+
+
+def test_a_holiday_is_refused_on_a_floating_rate_loan(world: World, loan_id: str) -> None:
+    from loanfactory.conventions import LprTenor
+    from loanfactory.servicing._relief import adjust
+
+    loan = world.servicing.loan(loan_id)
+    floating = loan.evolve(
+        terms=loan.terms.evolve(rate=loan.terms.rate.model_copy(update={"tenor": LprTenor.one_year}))
+    )
+    with pytest.raises(InvalidInput) as raised:
+        adjust(
+            floating,
+            world.position(loan_id),
+            ReliefTerms(kind=ReliefKind.holiday, holiday_periods=1),
+            AFTER_FOUR,
+            again=False,
+        )
+    assert raised.value.field == "kind"

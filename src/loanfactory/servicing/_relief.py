@@ -266,6 +266,12 @@ def _new_terms(
             message_zh="一次还本付息贷款没有可延期的期次，请办理展期",
         )
     if kind is ReliefKind.holiday:
+        if terms.rate.floating:  # a repricing rebuilds the stretch from the terms, which hold no holiday
+            raise InvalidInput(
+                "a payment holiday is not supported on a floating-rate loan",
+                field="kind",
+                message_zh="浮动利率贷款暂不支持延期还款",
+            )
         if relief.holiday_periods < 1:
             raise InvalidInput(
                 "a payment holiday covers at least one installment",
