@@ -278,3 +278,47 @@ def test_the_eligibility_rule_decides_who_takes_part(origination: Origination, k
             cash(code="typo", eligibility="new_customer_campaing"), idempotency_key=key()
         )
     assert bad.value.field == "eligibility"
+
+
+def test_a_limit_increase_campaign_raises_selected_lines_within_its_cap(
+    origination: Origination, key: Keys
+) -> None:
+    rich, poor, lineless = (
+        origination.register_customer(individual(id_number=i, name=n, income=inc), idempotency_key=key("reg"))
+        for i, n, inc in zip(ids(3), ("甲", "乙", "丙"), ("240000", "60000", "240000"), strict=True)
+    )
+    origination.open_line(rich.id, D("50000"), idempotency_key=key())
+    origination.open_line(poor.id, D("50000"), idempotency_key=key())
+    origination.launch_campaign(
+        cash(
+            code="autumn_limits",
+            campaign_kind="limit-increase",
+            cash=None,
+            budget=None,
+            limit_increase=D("30000"),
+            limit_cap=D("70000"),
+            eligibility="limit_increase_selection",
+        ),
+        idempotency_key=key(),
+    )
+    raised = origination.raise_limit("autumn_limits", rich.id, idempotency_key=key())
+    assert raised.amount == D("20000")  # 50,000 + 30,000 held within the 70,000 cap
+    line = origination.line_of(rich.id)
+    assert line is not None
+    assert line.total == D("70000")
+    for who, code in ((poor.id, "campaign-ineligible"), (lineless.id, "no-line"), (rich.id, "reward-limit")):
+        with pytest.raises(StateConflict) as raised_error:
+            origination.raise_limit("autumn_limits", who, idempotency_key=key())
+        assert raised_error.value.code == code
+    with pytest.raises(InvalidInput) as bad:
+        origination.launch_campaign(
+            cash(
+                code="no_rule",
+                campaign_kind="limit-increase",
+                cash=None,
+                limit_increase=D("1"),
+                limit_cap=D("2"),
+            ),
+            idempotency_key=key(),
+        )
+    assert bad.value.field == "eligibility"

@@ -32,6 +32,7 @@ IDS = [
     "standard_decision",
     "upcoming_installment_risk",
     "new_customer_campaign",
+    "limit_increase_selection",
 ]
 EXAMPLES = 5000
 

@@ -13,6 +13,7 @@ from loanfactory.facts import Facts
 from loanfactory.money import to_money
 from loanfactory.origination import campaign as campaigns
 from loanfactory.origination import (
+    limit_campaign,
     occupation,
     rewards,
     valuation,
@@ -171,6 +172,17 @@ class LineCommands(ServiceBase):
             return reward_id, rewards.mark_used(cmd, reward_id, loan_id=loan_id, entry_id=entry)
 
         return self._run("use_red_packet", "reward.used", idempotency_key, (reward_id, loan_id), Reward, body)
+
+    def raise_limit(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+        """Raise a rule-selected customer's credit line by a limit-increase campaign (提额活动)."""
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            reward = limit_campaign.raise_limit(cmd, campaign_code, customer_id, self._eligible(cmd))
+            return reward.id, reward
+
+        return self._run(
+            "raise_limit", "line.raised", idempotency_key, (campaign_code, customer_id), Reward, body
+        )
 
     def rewards_of(self, *, campaign_code: str | None = None, customer_id: str | None = None) -> list[Reward]:
         """The cash rewards granted, by campaign and/or customer."""

@@ -37,6 +37,7 @@ class CampaignKind(StrEnum):
     coupon = "coupon"  # 优惠券：利率折扣、免息天数
     red_packet = "red-packet"  # 现金红包，抵扣还款
     referral = "referral"  # 推荐有礼：推荐人与被推荐人各得奖励
+    limit_increase = "limit-increase"  # 提额：规则选中的客户提高授信额度
 
 
 class CampaignInput(Value):
@@ -48,6 +49,8 @@ class CampaignInput(Value):
     cash: Annotated[Money | None, Field(gt=0, description="Red packet amount in yuan (红包金额)")] = None
     referrer_reward: Annotated[Money | None, Field(gt=0, description="推荐人奖励")] = None
     referee_reward: Annotated[Money | None, Field(gt=0, description="被推荐人奖励")] = None
+    limit_increase: Annotated[Money | None, Field(gt=0, description="提额金额")] = None
+    limit_cap: Annotated[Money | None, Field(gt=0, description="提额后额度上限（风险上限）")] = None
     stackable: bool = True  # False: not held together with another non-stacking reward (不可叠加)
     eligibility: Annotated[
         str | None, Field(description="Rule id deciding who may take part (参与资格规则)")
@@ -77,6 +80,8 @@ class Campaign(Entity):
     cash: Money | None = None
     referrer_reward: Money | None = None
     referee_reward: Money | None = None
+    limit_increase: Money | None = None
+    limit_cap: Money | None = None
     stackable: bool = True
     eligibility: str | None = None  # a rule of the rules language over the customer (参与资格)
     rate_discount_bp: int = 0
@@ -265,10 +270,18 @@ def issue(cmd: Command, campaign_code: str, customer_id: str, eligible: Eligible
 def _check_kind(data: CampaignInput) -> None:
     """A cash campaign names its amounts and has a budget; a coupon campaign names no cash."""
     kind = data.campaign_kind
-    cash = {"cash": data.cash, "referrer_reward": data.referrer_reward, "referee_reward": data.referee_reward}
-    needed = {CampaignKind.coupon: (), CampaignKind.red_packet: ("cash",)}.get(
-        kind, ("referrer_reward", "referee_reward")
-    )
+    cash = {
+        "cash": data.cash,
+        "referrer_reward": data.referrer_reward,
+        "referee_reward": data.referee_reward,
+        "limit_increase": data.limit_increase,
+        "limit_cap": data.limit_cap,
+    }
+    needed = {
+        CampaignKind.coupon: (),
+        CampaignKind.red_packet: ("cash",),
+        CampaignKind.limit_increase: ("limit_increase", "limit_cap"),
+    }.get(kind, ("referrer_reward", "referee_reward"))
     for name, value in cash.items():
         if name in needed and value is None:
             raise InvalidInput(
@@ -282,14 +295,19 @@ def _check_kind(data: CampaignInput) -> None:
                 field=name,
                 message_zh=f"{kind.value} 活动不设 {name}",
             )
-    if kind is not CampaignKind.coupon:
-        if data.budget is None:
-            raise InvalidInput(
-                "a cash campaign needs a budget", field="budget", message_zh="现金奖励活动必须设置预算"
-            )
-        if data.rate_discount_bp or data.interest_free_days:
-            raise InvalidInput(
-                "a cash campaign gives no rate discount or interest-free days",
-                field="rate_discount_bp",
-                message_zh="现金奖励活动不设利率折扣或免息天数",
-            )
+    if kind is CampaignKind.limit_increase and data.eligibility is None:
+        raise InvalidInput(
+            "a limit-increase campaign names the rule that selects its customers",
+            field="eligibility",
+            message_zh="提额活动必须设置选择客户的规则",
+        )
+    if kind not in (CampaignKind.coupon, CampaignKind.limit_increase) and data.budget is None:
+        raise InvalidInput(
+            "a cash campaign needs a budget", field="budget", message_zh="现金奖励活动必须设置预算"
+        )
+    if kind is not CampaignKind.coupon and (data.rate_discount_bp or data.interest_free_days):
+        raise InvalidInput(
+            "a cash campaign gives no rate discount or interest-free days",
+            field="rate_discount_bp",
+            message_zh="现金奖励活动不设利率折扣或免息天数",
+        )

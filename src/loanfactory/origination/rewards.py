@@ -38,6 +38,7 @@ class RewardKind(StrEnum):
     red_packet = "red-packet"  # 现金红包
     referrer = "referrer"  # 推荐奖励（推荐人）
     referee = "referee"  # 推荐奖励（被推荐人）
+    limit_increase = "limit-increase"  # 提额（金额为增加的额度）
 
 
 class RewardStatus(StrEnum):
@@ -99,7 +100,7 @@ def grant_red_packet(
 ) -> Reward:
     """Give a customer one red packet of the campaign (发红包)."""
     cmd.tx.repo(Customer).get(customer_id)
-    campaign = _running(cmd, campaign_code, CampaignKind.red_packet)
+    campaign = running(cmd, campaign_code, CampaignKind.red_packet)
     _check_cap(cmd, campaign, customer_id)
     if eligible is not None:
         eligible(campaign, customer_id)
@@ -136,7 +137,7 @@ def reward_referral(
             code="referral-unverified",
             message_zh="被推荐人未完成实名核验，不能领取推荐奖励",
         )
-    campaign = _running(cmd, campaign_code, CampaignKind.referral)
+    campaign = running(cmd, campaign_code, CampaignKind.referral)
     if eligible is not None:
         eligible(campaign, referee_id)
     rewards = cmd.tx.repo(Reward)
@@ -164,8 +165,8 @@ def reward_referral(
     assert to_referrer is not None
     assert to_referee is not None
     campaign = _hold(cmd, campaign, to_referrer + to_referee)
-    first = _store(cmd, campaign, referrer_id, RewardKind.referrer, to_referrer, referral=referee_id)
-    second = _store(
+    first = store_reward(cmd, campaign, referrer_id, RewardKind.referrer, to_referrer, referral=referee_id)
+    second = store_reward(
         cmd,
         campaign,
         referee_id,
@@ -238,7 +239,7 @@ def red_packet_payment(reward: Reward, day: date) -> PaymentConfirmation:
 # --- inside a command ---------------------------------------------------------------------------
 
 
-def _running(cmd: Command, code: str, kind: CampaignKind) -> Campaign:
+def running(cmd: Command, code: str, kind: CampaignKind) -> Campaign:
     campaigns = cmd.tx.repo(Campaign)
     found = campaigns.list(code=code)
     if not found:
@@ -299,10 +300,10 @@ def _hold(cmd: Command, campaign: Campaign, amount: Decimal) -> Campaign:
 
 def _grant(cmd: Command, campaign: Campaign, customer_id: str, kind: RewardKind, amount: Decimal) -> Reward:
     campaign = _hold(cmd, campaign, amount)
-    return _store(cmd, campaign, customer_id, kind, amount)
+    return store_reward(cmd, campaign, customer_id, kind, amount)
 
 
-def _store(
+def store_reward(
     cmd: Command,
     campaign: Campaign,
     customer_id: str,
