@@ -19,7 +19,7 @@ from loanfactory.servicing._contract import (
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
-from loanfactory.servicing._eod import STEPS, SimulatedCrash
+from loanfactory.servicing._eod import STEPS, DayStep, SimulatedCrash
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
@@ -86,7 +86,7 @@ from loanfactory.servicing._relief import (
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
-from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of
+from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of, provision_fen
 from loanfactory.servicing._warnings import DueDateMonitor, WarningMonitor, is_bad, misuse
 
 ENTITIES = (
@@ -124,6 +124,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "CreditLines",
     "DEFAULT_RULES",
     "DEFAULT_SIGNALS",
+    "DayStep",
     "DebitOrder",
     "Disbursement",
     "Due",
@@ -197,6 +198,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "misuse",
     "owed_change",
     "penalty_of",
+    "provision_fen",
     "required_clauses",
     "rmb_upper",
     "tier_index",

@@ -12,6 +12,10 @@ One business date at a time. Each loan on the day's agenda goes through five ste
 4. ``warnings`` — 72-hour due reminders and event rules (no payment 3 days after a due date);
 5. ``debits``   — the auto-debit order for what is due the next day, retries for overdue loans.
 
+After every loan is done, each registered day step runs once for the date (``day_steps``: the
+general ledger closes the books, :class:`loanfactory.accounting.GeneralLedger`); a step must be
+idempotent, as a resumed run calls it again.
+
 The agenda is the loans whose ``attention_on`` is the date (see :meth:`Loan.next_attention`): a
 current loan is looked at only around its due dates, an overdue one every day. Loans go in id
 order, in batches of one transaction each; after each batch the run record's ``cursor`` holds the
@@ -25,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
@@ -55,6 +59,16 @@ Engine = Literal["per-loan", "vectorised"]
 ZERO = Decimal(0)
 
 
+class DayStep(Protocol):
+    """A step the end of day runs once per date after every loan (日终后续步骤)."""
+
+    name: str
+
+    def close_day(self, day: date) -> int:
+        """Do the date's work (again: it must be idempotent); returns how many records it wrote."""
+        ...
+
+
 class SimulatedCrash(RuntimeError):
     """Raised by ``run_eod(crash_after=n)`` to test that a crashed run resumes correctly."""
 
@@ -64,6 +78,7 @@ class EodOps(ReversalOps, EarlyWarningOps):
 
     rules: ClassificationRules = DEFAULT_RULES
     monitor: WarningMonitor | None = None
+    day_steps: tuple[DayStep, ...] = ()
 
     def run_eod(
         self,
@@ -117,6 +132,8 @@ class EodOps(ReversalOps, EarlyWarningOps):
                             "postings": s.postings + counts[s.name][1],
                         }
                     )
+                    if s.name in counts
+                    else s
                     for s in current.steps
                 )
                 run = tx.repo(EodRun).update(
@@ -129,7 +146,21 @@ class EodOps(ReversalOps, EarlyWarningOps):
                 budget -= len(batch)
             if progress is not None:
                 progress(start + len(batch), len(pending))
+        for step in self.day_steps:
+            run = self._tally_day_step(run, step.name, step.close_day(business_date))
         return self._close_run(run, business_date, len(agenda))
+
+    def _tally_day_step(self, run: EodRun, name: str, records: int) -> EodRun:
+        with self.store.transaction() as tx:
+            current = tx.repo(EodRun).lock(run.id)
+            steps = list(current.steps)
+            if not any(s.name == name for s in steps):  # a run opened before the step was registered
+                steps.append(EodStep(name=name))
+            steps = [
+                s.model_copy(update={"postings": s.postings + records}) if s.name == name else s
+                for s in steps
+            ]
+            return tx.repo(EodRun).update(current.model_copy(update={"steps": tuple(steps)}))
 
     def _open_run(self, day: date, engine: Engine, allow_gap: bool = False) -> EodRun:
         run_id = f"eod:{day.isoformat()}"
@@ -151,7 +182,7 @@ class EodOps(ReversalOps, EarlyWarningOps):
                 id=run_id,
                 business_date=day,
                 engine=engine,
-                steps=tuple(EodStep(name=s) for s in STEPS),
+                steps=tuple(EodStep(name=s) for s in (*STEPS, *(d.name for d in self.day_steps))),
                 started_at=self.clock.now(),
             )
             return tx.repo(EodRun).add(run)
@@ -404,4 +435,4 @@ def _events(tx: Transaction, loan: Loan, day: date) -> Iterable[dict[str, object
             yield {"type": "payment", "loan_id": loan.id, "on": day, "amount": entry.amount}
 
 
-__all__ = ["STEPS", "EodOps", "SimulatedCrash"]
+__all__ = ["STEPS", "DayStep", "EodOps", "SimulatedCrash"]

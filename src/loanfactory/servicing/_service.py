@@ -25,7 +25,7 @@ from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning
-from loanfactory.servicing._eod import EodOps
+from loanfactory.servicing._eod import DayStep, EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
 from loanfactory.servicing._referrals import ReferralOps
@@ -54,6 +54,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         monitor: WarningMonitor | None = None,
         lpr: LprSource | None = None,
         early_warning: EarlyWarning | None = None,
+        day_steps: tuple[DayStep, ...] = (),
     ) -> None:
         super().__init__(
             store,
@@ -69,3 +70,4 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         self.rules = rules
         self.monitor = monitor
         self.early_warning = early_warning
+        self.day_steps = day_steps

@@ -130,10 +130,7 @@ def assess_book(
         + (dpd > rules.loss_after)
     )
     rank = np.maximum(rank, book.floor)
-    rates = np.array(
-        [_scaled(r, PROVISION_SCALE, "provision_rates") for r in rules.provision_rates], dtype=np.int64
-    )
-    provision = _share(book.principal, rates[rank], np.full(len(book), PROVISION_SCALE, dtype=np.int64))
+    provision = provision_fen(book.principal, rank, rules)
     if tier_starts:
         starts = np.asarray(tier_starts, dtype=np.int64)
         tier = np.where(dpd >= starts[0], np.searchsorted(starts, dpd, side="right") - 1, -1).astype(np.int64)
@@ -168,6 +165,17 @@ def _penalty(book: Book) -> IntArray:
         rest = rest % denominator
     total = whole + (2 * rest >= denominator).astype(np.int64)
     return np.where(accruing, total - posted, 0).astype(np.int64)
+
+
+def provision_fen(
+    principal: IntArray, rank: IntArray, rules: ClassificationRules = DEFAULT_RULES
+) -> IntArray:
+    """The reference provision (拨备) of each loan in fen: principal (fen) x the rate of its class
+    (rank 0 normal .. 4 loss), half-up per loan — :meth:`ClassificationRules.provision` on arrays."""
+    rates = np.array(
+        [_scaled(r, PROVISION_SCALE, "provision_rates") for r in rules.provision_rates], dtype=np.int64
+    )
+    return _share(principal, rates[rank], np.full(len(principal), PROVISION_SCALE, dtype=np.int64))
 
 
 def _share(amount: IntArray, numerator: IntArray, denominator: IntArray) -> IntArray:

@@ -51,6 +51,7 @@ from loanfactory.ports import (
     OutboxMessage,
     Transaction,
 )
+from loanfactory.testing._books import BooksState, MemoryBooks
 from loanfactory.testing._clone import clone
 from loanfactory.testing._memory_logs import MemoryAudit, MemoryEvents, MemoryLedger, MemoryOutbox
 
@@ -76,6 +77,7 @@ class _State:
         self.event_ids: set[str] = set()
         self.event_keys: dict[str, DomainEvent] = {}
         self.audit_head: AuditHead = EMPTY_HEAD
+        self.books = BooksState()
 
 
 class MemoryStore:
@@ -275,6 +277,14 @@ class _MemoryTransaction:
         self.audit: AuditLog = MemoryAudit(self)
         self.events: EventLog = MemoryEvents(self)
         self._repos: dict[str, _Repo] = {}
+        self._books: MemoryBooks | None = None
+
+    @property
+    def books(self) -> MemoryBooks:
+        """The books of the general ledger (:mod:`loanfactory.accounting`) in this transaction."""
+        if self._books is None:
+            self._books = MemoryBooks(self)
+        return self._books
 
     def repo(self, kind: type[E]) -> Any:
         repo = self._repos.get(kind.kind)
@@ -310,6 +320,8 @@ class _MemoryTransaction:
     def commit(self) -> None:
         self._money_links()
         state = self.state
+        if self._books is not None:
+            self._books.commit()
         for kind, entities in self.pending.items():
             committed = state.entities.setdefault(kind, {})
             attributes = self._repos[kind].kind.indexes if kind in self._repos else ()

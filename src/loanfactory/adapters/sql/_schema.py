@@ -1,4 +1,5 @@
-"""The fixed tables: ledger, outbox, inbox, audit chain, events and the product catalog.
+"""The fixed tables: ledger, outbox, inbox, audit chain, events, the product catalog and the books
+of the general ledger (``gl_*``).
 
 Typed SQLAlchemy 2 models on one :class:`Base`; entity tables (one per entity kind) are added to
 the same metadata by :mod:`._mapping`, and alembic migrations follow this metadata (``alembic
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKeyConstraint,
     Index,
@@ -173,6 +175,100 @@ class ProductStatusRow(Base):
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class GlDayRow(Base):
+    """A closed business date of the books (日终结账)."""
+
+    __tablename__ = "gl_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    closed_at: Mapped[datetime]
+    journals: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    previous: Mapped[date | None]
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class GlJournalRow(Base):
+    """A journal's header (记账凭证); ``source`` is the ledger posting it was derived from."""
+
+    __tablename__ = "gl_journals"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    accounting_date: Mapped[date] = mapped_column(index=True)
+    value_date: Mapped[date]
+    booked_at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(ID, unique=True)
+    loan_id: Mapped[str] = mapped_column(ID, index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    memo: Mapped[str] = mapped_column(Text)
+    red: Mapped[bool] = mapped_column(Boolean)
+
+
+class GlLineRow(Base):
+    """A journal line (分录); a negative amount is red ink (红字)."""
+
+    __tablename__ = "gl_lines"
+    __table_args__ = (Index("ix_gl_lines_account_date", "account", "accounting_date"),)
+
+    journal_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    accounting_date: Mapped[date] = mapped_column(index=True)
+    account: Mapped[str] = mapped_column(String(40))
+    side: Mapped[str] = mapped_column(String(6))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    product: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    loan_id: Mapped[str] = mapped_column(ID, index=True)
+
+
+class GlTurnoverRow(Base):
+    """Debit and credit turnover of one closed day per account, product and class (日发生额)."""
+
+    __tablename__ = "gl_turnover"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    debit: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    credit: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+
+
+class GlLoanRow(Base):
+    """The books' state of one loan (会计分户); amounts in integer fen, dates as ordinals."""
+
+    __tablename__ = "gl_loans"
+
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    product: Mapped[str] = mapped_column(String(200))
+    category: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean, index=True)
+    posted_seq: Mapped[int] = mapped_column(BigInteger)
+    schedule_version: Mapped[int] = mapped_column(BigInteger)
+    principal: Mapped[int] = mapped_column(BigInteger)
+    interest: Mapped[int] = mapped_column(BigInteger)
+    penalty: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)
+    credit: Mapped[int] = mapped_column(BigInteger)
+    written_off: Mapped[int] = mapped_column(BigInteger)
+    period_start: Mapped[int] = mapped_column(BigInteger)
+    period_due: Mapped[int] = mapped_column(BigInteger)
+    period_interest: Mapped[int] = mapped_column(BigInteger)
+
+
+class GlPeriodRow(Base):
+    """One installment's interest period of a loan, for the daily accrual (计息期)."""
+
+    __tablename__ = "gl_periods"
+
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    due: Mapped[date] = mapped_column(primary_key=True)
+    start: Mapped[date]
+    interest: Mapped[int] = mapped_column(BigInteger)  # fen
 
 
 metadata = Base.metadata

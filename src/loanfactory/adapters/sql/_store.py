@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from loanfactory.adapters.clock import SystemClock
+from loanfactory.adapters.sql._books import SqlBooks
 from loanfactory.adapters.sql._catalog import ProductCatalog
 from loanfactory.adapters.sql._crypto import PiiCipher
 from loanfactory.adapters.sql._engine import concurrency_error, database_url, make_engine, mask_url
@@ -151,6 +152,7 @@ class SqlTransaction:
         self.events = SqlEvents(self)
         self.inbox = SqlInbox(self)
         self.catalog = ProductCatalog(self)
+        self.books = SqlBooks(self)  # the general ledger's tables (loanfactory.accounting)
         self._repos: dict[str, SqlRepository] = {}
         self._postings: list[LedgerEntryRecord] = []
         self._states: dict[tuple[str, str], tuple[Entity | None, Entity]] = {}

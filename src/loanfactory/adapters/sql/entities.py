@@ -9,6 +9,8 @@ package has no mapping here, or when the tables drift from the migrations.
 
 from __future__ import annotations
 
+from sqlalchemy import Index
+
 from loanfactory.adapters.sql._archive import ARCHIVE, REGULATORY
 from loanfactory.adapters.sql._mapping import EntityMapping, EntityMappings, map_entity
 from loanfactory.origination.application import Application
@@ -71,7 +73,12 @@ ORIGINATION: tuple[EntityMapping, ...] = (
 )
 
 SERVICING: tuple[EntityMapping, ...] = (
-    map_entity(Loan, columns=_money("amount"), pii=("account", "account_name")),
+    # days past due and the schedule version as columns: the books read the whole book by them
+    map_entity(
+        Loan,
+        columns={**_money("amount"), "days_past_due": None, "schedule_version": None},
+        pii=("account", "account_name"),
+    ),
     map_entity(Contract),
     map_entity(Disbursement, columns=_money("amount"), pii=("payee_account",)),
     map_entity(DebitOrder, columns=_money("amount", "collected")),
@@ -86,6 +93,17 @@ SERVICING: tuple[EntityMapping, ...] = (
 )
 
 PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY
+
+_LOANS = SERVICING[0].table
+Index(
+    "ix_loan_books",  # covers what the books read of every loan: the JSON body is never touched
+    _LOANS.c.status,
+    _LOANS.c.id,
+    _LOANS.c.product_code,
+    _LOANS.c.category,
+    _LOANS.c.days_past_due,
+    _LOANS.c.schedule_version,
+)
 
 
 def default_mappings() -> EntityMappings:
