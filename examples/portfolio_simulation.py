@@ -10,9 +10,15 @@ with the cash the gateway moved, to the fen. Every month it also writes the mont
 credit-reporting files (征信报送) and prints their reconciliation with the ledger
 (``--credit-reports DIR`` keeps the files).
 
+The general ledger keeps the books all along: every night's end of day closes the day in the
+books (journals, accrual, non-accrual, class moves, provisions). With ``--check-books`` the loan
+subledger is reconciled with the GL control accounts after every night (总分核对), and the run
+fails on the first difference; the last lines show the books' trial balance for the whole period.
+
     python examples/portfolio_simulation.py                 # 2,000 loans, 24 months
     python examples/portfolio_simulation.py --short         # 150 loans, 6 months (the README demo)
     python examples/portfolio_simulation.py --loans 3000 --months 24 --lang en
+    python examples/portfolio_simulation.py --check-books   # reconcile the books every day
 
 Progress goes to stderr; the report to stdout.
 """
@@ -30,6 +36,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from loanfactory.accounting import AccountType, GeneralLedger, reconcile
 from loanfactory.archive import Archive
 from loanfactory.calendar import add_months
 from loanfactory.cli import default_language
@@ -111,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--credit-reports", default=None, help="a folder for the monthly credit-reporting files"
     )
+    parser.add_argument(
+        "--check-books", action="store_true", help="reconcile the loans with the general ledger every day"
+    )
     args = parser.parse_args(argv)
     if args.short:
         args.loans, args.months = 150, 6
@@ -125,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         args.lang,
         args.db,
         args.credit_reports,
+        check_books=args.check_books,
         quiet=args.quiet,
     )
     print(report, end="")
@@ -148,6 +159,7 @@ def simulate(
     credit_reports: str | None = None,
     monthly: list[MonthReport] | None = None,
     *,
+    check_books: bool = False,
     quiet: bool = True,
 ) -> str:
     rng = random.Random(seed)
@@ -159,6 +171,7 @@ def simulate(
 
         store = SqlStore(db, clock=clock, cipher=None)
     gateway = SimulatedGateway(clock, seed=seed, failure_rate=0.002, timeout_rate=0.01, duplicate_rate=0.02)
+    books = GeneralLedger(store, clock=clock)
     servicing = Servicing(
         store,
         clock,
@@ -167,6 +180,7 @@ def simulate(
         signer=SimulatedSigner(),
         ids=SequentialIds(),
         config=ServicingConfig(eod_batch=500),
+        day_steps=(books,),
     )
     reporting = CreditReporting(
         store,
@@ -197,6 +211,13 @@ def simulate(
                 reports.append(_credit_report(reporting, day - timedelta(days=1), credit_reports))
             servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
             reporting.send_notices(day)
+            if check_books:
+                differences = reconcile(books, day)
+                if differences:
+                    raise SystemExit(
+                        f"the books do not reconcile on {day}: "
+                        + "; ".join(d.describe() for d in differences)
+                    )
             if day.day == 1:
                 active = _active(store)
                 progress.advance(
@@ -215,7 +236,8 @@ def simulate(
     transferred = sum((b.transferred for b in borrowers), Decimal(0))
     check = _reconcile(report.total.repaid, report.total.disbursed, transferred, gateway)
     credit = "\n".join(_credit_line(r) for r in reports)
-    return render_report(report, lang) + "\n" + check + "\n" + credit + "\n"
+    books_lines = _books(books, START, last, check_books, lang)
+    return render_report(report, lang) + "\n" + check + "\n" + credit + "\n" + books_lines
 
 
 def _credit_report(reporting: CreditReporting, last_day: date, folder: str | None) -> MonthReport:
@@ -424,6 +446,31 @@ def _deliver(servicing: Servicing, gateway: SimulatedGateway) -> None:
 def _active(store: Store) -> int:
     with store.transaction() as tx:
         return len(tx.repo(Loan).list(status=LoanStatus.active))
+
+
+def _books(books: GeneralLedger, start: date, last: date, checked: bool, lang: str) -> str:
+    """The books over the whole run: the trial balance's totals and the income statement."""
+    tb = books.trial_balance(start, last)
+    _, debit, credit, _ = tb.totals()
+    income = tb.total_change(AccountType.income)
+    expense = tb.total_change(AccountType.expense)
+    days = (last - start).days + 1
+    if lang == "zh":
+        lines = [
+            f"总账：借方发生额 {debit}，贷方发生额 {credit}，试算{'平衡' if tb.balanced else '不平衡'}；"
+            f"收入 {income}，费用 {expense}，损益 {tb.net_income}",
+        ]
+        if checked:
+            lines.append(f"总分核对：{days} 天每日核对，全部相符")
+    else:
+        lines = [
+            f"books: debit turnover {debit}, credit turnover {credit}, "
+            f"trial balance {'balanced' if tb.balanced else 'NOT BALANCED'}; "
+            f"income {income}, expense {expense}, net {tb.net_income}",
+        ]
+        if checked:
+            lines.append(f"subledger = GL control accounts on each of {days} days")
+    return "\n".join(lines) + "\n"
 
 
 def _reconcile(repaid: Decimal, disbursed: Decimal, transferred: Decimal, gateway: SimulatedGateway) -> str:

@@ -8,7 +8,8 @@
   allowance is re-measured by class — at each end of day (a registered day step) — and the books
   are read as a trial balance, balances by account and dimension, account ledgers and journals;
 - :func:`reconcile`: the loan subledger against the control accounts (总分核对);
-- :func:`write_csv`: journal lines or daily turnover as CSV for the bank's general ledger system.
+- :func:`write_detail`, :func:`write_summary`, :func:`write_trial_balance`: CSV for the bank's
+  general ledger system.
 
 See ``docs/accounting.md``.
 """
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 from loanfactory.accounting._accrual import accrued, accrued_on, current_period, periods_of
 from loanfactory.accounting._chart import Account, AccountType, Chart, Side, load_chart, read_chart
+from loanfactory.accounting._export import write_detail, write_summary, write_trial_balance
 from loanfactory.accounting._journal import AccountingError, Journal, JournalKind, JournalLine
 from loanfactory.accounting._ledger import GeneralLedger, journals_of
+from loanfactory.accounting._reconcile import Difference, reconcile, subledger
 from loanfactory.accounting._rulecheck import control_changes
 from loanfactory.accounting._rules import (
     BASES,
@@ -55,6 +58,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Chart",
     "DIRECTION",
     "DayClose",
+    "Difference",
     "GeneralLedger",
     "Journal",
     "JournalKind",
@@ -84,4 +88,9 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "periods_of",
     "read_chart",
     "read_posting_rules",
+    "reconcile",
+    "subledger",
+    "write_detail",
+    "write_summary",
+    "write_trial_balance",
 ]

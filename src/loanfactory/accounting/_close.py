@@ -113,17 +113,23 @@ def _open(books: BookStore, day: date, rules: PostingRules, at: datetime, last: 
     missing = [i for i in state.ids if i not in listed]
     if missing:
         rows = _join_rows(rows, books.loan_rows(missing))
-    new = [(i, p) for i, p in zip(rows.ids, rows.product, strict=True) if i not in known]
-    if new:
-        fresh = LoanBooks.new([i for i, _ in new], [p for _, p in new])
+    candidates = {i: p for i, p in zip(rows.ids, rows.product, strict=True) if i not in known}
+    added = len(state)
+    if candidates:
+        reopened = books.loan_books(list(candidates))  # closed in the books, active again (a reversal)
+        reopened.open[:] = True
+        fresh = LoanBooks.new(
+            [i for i in candidates if i not in set(reopened.ids)],
+            [p for i, p in candidates.items() if i not in set(reopened.ids)],
+        )
         books.save_loan_books(fresh)  # the postings of a new loan are found through its state
-        state = state.extend(fresh)
+        state = state.extend(reopened).extend(fresh)
     balances: dict[Key, Decimal] = defaultdict(lambda: ZERO)
     if last is not None:
         for row in books.turnover(None, last.day):
             balances[(row.account, row.product, row.category)] += row.net
     work = _Day(day, at, rules, state, *_aligned(rows, state), balances=balances)
-    work.dirty.update(range(len(state) - len(new), len(state)))
+    work.dirty.update(range(added, len(state)))
     return work
 
 

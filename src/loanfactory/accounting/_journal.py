@@ -107,7 +107,7 @@ def merge_lines(lines: Iterable[JournalLine]) -> tuple[JournalLine, ...]:
         key = (line.account, line.side, line.product, line.category, line.loan_id)
         totals[key] = totals.get(key, ZERO) + line.amount
     return tuple(
-        JournalLine(account, side, amount, product, category, loan)
+        JournalLine(account, side, amount.quantize(CENT), product, category, loan)
         for (account, side, product, category, loan), amount in totals.items()
         if amount != 0
     )

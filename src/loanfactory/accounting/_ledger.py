@@ -196,6 +196,12 @@ class GeneralLedger:
             )
         return opening, out
 
+    def turnover(self, start: date, end: date, *, product: str | None = None) -> list[Turnover]:
+        """Debit and credit turnover per account, product and class from ``start`` to ``end`` (发生额)."""
+        _period(start, end)
+        with self.store.transaction() as tx:
+            return books_in(tx).turnover(start, end, product=product)
+
     def journals(self, start: date, end: date, *, loan_id: str | None = None) -> list[Journal]:
         """The journals booked from ``start`` to ``end`` (记账凭证), with their lines."""
         _period(start, end)

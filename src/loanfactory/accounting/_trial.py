@@ -17,7 +17,8 @@ ZERO = Decimal(0)
 
 def on_side(balance: Decimal, account: Account) -> Decimal:
     """A debit-minus-credit balance as an amount on the account's normal side."""
-    return balance * account.side.sign
+    amount = balance * account.side.sign
+    return amount if amount != 0 else ZERO  # never "-0.00"
 
 
 @dataclass(frozen=True, slots=True)

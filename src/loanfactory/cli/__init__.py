@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("loanfactory.cli.serve", "serve", "Serve the HTTP API."),
     "db": ("loanfactory.cli.db", "db", "Manage the database (migrate, check)."),
     "eod": ("loanfactory.cli.eod", "eod", "Run the end-of-day batch for a business date."),
+    "gl": (
+        "loanfactory.cli.gl",
+        "gl",
+        "The general ledger: check, trial balance, ledger, export, reconcile.",
+    ),
     "explain": (
         "loanfactory.cli.explain",
         "explain",

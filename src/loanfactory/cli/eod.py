@@ -7,8 +7,9 @@
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else the project file's ``db``, else
 ``sqlite:///loanfactory.db``; the products are read from ``--products`` (default: the project's, or
 ``products/``). A progress bar shows on stderr when it is a terminal (``--quiet``: none). The run
-only writes the ledger, the loans and the outbox: auto-debit instructions and notifications are
-delivered later by the relays.
+only writes the ledger, the loans, the outbox and the books (the general ledger closes the date;
+``--chart`` and ``--posting-rules`` name the bank's accounting files): auto-debit instructions and
+notifications are delivered later by the relays.
 Running a completed date again changes nothing; a run that stopped midway resumes after its
 checkpoint.
 
@@ -95,6 +96,10 @@ class _NoSigner:
     help="How far behind today a first date may be without --allow-gap.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
+@click.option("--chart", "chart_file", default=None, metavar="FILE", help="Chart of accounts of the books.")
+@click.option(
+    "--posting-rules", "rules_file", default=None, metavar="FILE", help="Posting rules of the books."
+)
 @click.pass_context
 def eod(
     ctx: click.Context,
@@ -106,6 +111,8 @@ def eod(
     allow_gap: bool,
     max_gap_days: int,
     quiet: bool,
+    chart_file: str | None,
+    rules_file: str | None,
 ) -> None:
     """Run the end-of-day batch for a business date: accrue, age, classify, act, warn, order debits."""
     lang = language(ctx)
@@ -114,6 +121,10 @@ def eod(
     except ValueError:
         raise click.UsageError(f"--date must be YYYY-MM-DD, got '{business_date}'") from None
     products = _products(Path(products_dir))
+    from loanfactory.cli.gl import load_rules
+
+    posting_rules = load_rules(chart_file, rules_file, lang)
+    from loanfactory.accounting import GeneralLedger
     from loanfactory.adapters.clock import SystemClock
     from loanfactory.adapters.sql import SqlStore
     from loanfactory.servicing import Servicing, ServicingConfig
@@ -126,6 +137,7 @@ def eod(
     except Exception as exc:  # the driver's own errors: unreachable, bad URL
         raise click.UsageError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
     # SqlStore implements the Store port; mypy does not yet see its transaction type as one (reported)
+    books = GeneralLedger(store, rules=posting_rules, clock=clock)  # the books close with every end of day
     servicing = Servicing(
         store,
         clock,
@@ -133,6 +145,7 @@ def eod(
         gateway=_RelayedPayments(),
         signer=_NoSigner(),
         config=ServicingConfig(eod_max_gap_days=max_gap_days),
+        day_steps=(books,),
     )
     label = f"日终 {day}" if lang == "zh" else f"end of day {day}"
     try:

@@ -1,0 +1,137 @@
+"""A servicing world with the general ledger attached (imported as ``books_world``): products from
+products/, a store (memory by default), a fixed clock, a simulated gateway and signer, and helpers
+to open, disburse and age loans; every end of day closes the books."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from loanfactory.accounting import GeneralLedger, Journal, PostingRules, reconcile
+from loanfactory.conventions import RepaymentMethod
+from loanfactory.entity import SequentialIds
+from loanfactory.ports import LedgerEntryRecord, SignatureMethod, Store
+from loanfactory.servicing import LoanRequest, Servicing
+from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.testing import FixedClock, MemoryStore
+from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing.signature import SimulatedSigner
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTS = ROOT / "products"
+_CACHE: dict[str, ProductSpec] = {}
+D = Decimal
+
+
+def product(code: str) -> ProductSpec:
+    if code not in _CACHE:
+        _CACHE[code] = load_product_or_raise(PRODUCTS / f"{code}.yaml")
+    return _CACHE[code]
+
+
+class World:
+    """Servicing and its books over one store."""
+
+    def __init__(
+        self,
+        *,
+        start: date = date(2026, 1, 5),
+        store: Store | None = None,
+        clock: FixedClock | None = None,
+        rules: PostingRules | None = None,
+        seed: int = 7,
+        **gateway: Any,
+    ) -> None:
+        self.clock = clock or FixedClock(start)
+        self.store: Store = store or MemoryStore()
+        self.gateway = SimulatedGateway(self.clock, seed=seed, **gateway)
+        self.products = {"consumer_credit": product("consumer_credit")}
+        self.gl = GeneralLedger(self.store, clock=self.clock, rules=rules)
+        self.servicing = Servicing(
+            self.store,
+            self.clock,
+            products=self.products,
+            gateway=self.gateway,
+            signer=SimulatedSigner(),
+            ids=SequentialIds(),
+            day_steps=(self.gl,),
+        )
+        self._keys = 0
+
+    def key(self, prefix: str = "k") -> str:
+        self._keys += 1
+        return f"{prefix}-{self._keys}"
+
+    def open(self, **changes: Any) -> str:
+        data: dict[str, Any] = {
+            "customer_id": "cust-1",
+            "borrower_name": "张三",
+            "borrower_id_number": "110101199003078512",
+            "product_code": "consumer_credit",
+            "amount": D("10000"),
+            "term": 12,
+            "annual_rate": D("0.12"),
+            "apr": D("0.1268"),
+            "method": RepaymentMethod.annuity,
+            "start": self.clock.today(),
+            "account": "6222020200112233",
+            "account_name": "张三",
+        }
+        data.update(changes)
+        contract = self.servicing.open_loan(LoanRequest(**data), key=self.key("open"))
+        for signer, role, method in (
+            (data["customer_id"], "borrower", SignatureMethod.sms_code),
+            ("bank", "lender", SignatureMethod.ca_certificate),
+        ):
+            self.servicing.sign_contract(
+                contract.id, signer=signer, role=role, method=method, key=self.key("sign")
+            )
+        self.servicing.disburse(contract.loan_id, key=self.key("disburse"))
+        self.servicing.relay_payments()
+        return contract.loan_id
+
+    def deliver(self) -> None:
+        self.servicing.relay_payments()
+        self.servicing.poll_payments()
+        for result in self.gateway.callbacks():
+            self.servicing.apply_payment_result(result)
+
+    def advance(self, days: int, *, check: bool = False) -> None:
+        """Live ``days`` days (payments in the morning, end of day at night); with ``check`` the
+        books are reconciled with the loans after every night."""
+        for _ in range(days):
+            self.deliver()
+            self.servicing.run_eod(self.clock.today())
+            if check:
+                differences = reconcile(self.gl, self.clock.today())
+                assert not differences, [d.describe() for d in differences]
+            self.clock.advance(timedelta(days=1))
+
+    def starve(self, account: str = "6222020200112233") -> None:
+        self.gateway.fund(account, D(0))
+
+    def feed(self, account: str = "6222020200112233") -> None:
+        self.gateway.fund(account, D("100000000"))
+
+    @property
+    def closed(self) -> date:
+        last = self.gl.last_closed()
+        assert last is not None
+        return last.day
+
+    def balance(self, account: str, *, product: str | None = None, category: str | None = None) -> Decimal:
+        """An account's balance on its normal side at the last close."""
+        total = D(0)
+        for b in self.gl.balances(self.closed, by=("product", "category"), accounts=[account]):
+            if (product is None or b.product == product) and (category is None or b.category == category):
+                total += b.amount
+        return total
+
+    def journals(self) -> list[Journal]:
+        return self.gl.journals(date(2000, 1, 1), self.closed)
+
+    def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
+        with self.store.transaction() as tx:
+            return tx.ledger.entries(loan_id)
