@@ -31,7 +31,8 @@ def test_the_packaged_chart_is_a_loan_book() -> None:
     assert chart.account("130101").name == "贷款—正常类"
     assert chart.account("1304").side is Side.credit  # the allowance is a contra asset
     assert chart.account("7999").type is AccountType.off_balance
-    assert not chart.is_leaf("1301") and chart.is_leaf("130105")
+    assert not chart.is_leaf("1301")
+    assert chart.is_leaf("130105")
     for code in ("113201", "113202", "113203", "122101", "224101", "224102", "300301", "601101", "601102"):
         assert chart.is_leaf(code)
 
@@ -39,7 +40,8 @@ def test_the_packaged_chart_is_a_loan_book() -> None:
 def test_the_packaged_rules_check_clean() -> None:
     rules, problems = read_posting_rules()
     assert problems == []
-    assert rules is not None and rules.non_accrual_after_days == 90
+    assert rules is not None
+    assert rules.non_accrual_after_days == 90
     book = rules.book("any")
     assert book.lines_for("repayment", "interest", Basis.non_accrual) == (
         ("300301", "601101"),
@@ -138,8 +140,10 @@ def test_a_misspelt_role_gets_a_hint() -> None:
     [
         # one side on the balance sheet, the other off it: neither side would balance
         (
-            "{event: penalty, component: penalty, basis: non-accrual, debit: offbs.penalty, credit: offbs.contra}",
-            "{event: penalty, component: penalty, basis: non-accrual, debit: offbs.penalty, credit: income.penalty}",
+            "{event: penalty, component: penalty, basis: non-accrual, debit: offbs.penalty, "
+            "credit: offbs.contra}",
+            "{event: penalty, component: penalty, basis: non-accrual, debit: offbs.penalty, "
+            "credit: income.penalty}",
             "unbalanced-rule",
         ),
         (
@@ -207,7 +211,8 @@ def test_a_missing_rule_is_named() -> None:
     assert row in RULES
     _, problems = read_posting_rules(RULES.replace(row, "", 1))
     missing = [p for p in problems if p.code == "missing-rule"]
-    assert missing and "fee of a waiver" in missing[0].message
+    assert missing
+    assert "fee of a waiver" in missing[0].message
 
 
 def test_two_control_roles_cannot_share_an_account() -> None:
@@ -225,7 +230,8 @@ def test_non_accrual_days_must_be_a_sensible_count() -> None:
 def test_a_product_override_is_checked_and_used() -> None:
     extra_chart = CHART.replace(
         '  - {code: "6021", ',
-        '  - {code: "601103", parent: "6011", name: 利息收入—按揭贷款, en: Interest income — mortgages, type: income}\n'
+        '  - {code: "601103", parent: "6011", name: 利息收入—按揭贷款, '
+        "en: Interest income — mortgages, type: income}\n"
         '  - {code: "6021", ',
         1,
     )
@@ -245,5 +251,6 @@ def test_a_product_override_is_checked_and_used() -> None:
     )
     _, problems = read_posting_rules(broken, chart)
     found = [p for p in problems if p.code == "unreconciled-rule"]
-    assert found and "for product home_mortgage" in found[0].message
+    assert found
+    assert "for product home_mortgage" in found[0].message
     assert found[0].line == line_of(broken, "credit: income.fee}")

@@ -30,7 +30,7 @@ INTEREST_2 = fen(BALANCE_1 * D("0.01"))  # 92.12, earned 2026-02-05 .. 03-04 (28
 
 
 def test_the_hand_figures() -> None:
-    assert (PMT, INTEREST_1, BALANCE_1, INTEREST_2) == (D("888.49"), D("100.00"), D("9211.51"), D("92.12"))
+    assert (D("888.49"), D("100.00"), D("9211.51"), D("92.12")) == (PMT, INTEREST_1, BALANCE_1, INTEREST_2)
 
 
 def test_interest_accrues_daily_and_falls_due_on_the_due_date() -> None:
@@ -53,7 +53,8 @@ def test_interest_accrues_daily_and_falls_due_on_the_due_date() -> None:
     assert world.balance("130101") == BALANCE_1
     assert world.balance("300301") == PMT - D(10000)
     tb = world.gl.trial_balance(date(2026, 1, 1), world.closed)
-    assert tb.balanced and tb.net_income == world.balance("601101") - world.balance("670201")
+    assert tb.balanced
+    assert tb.net_income == world.balance("601101") - world.balance("670201")
 
 
 def test_one_journal_per_posting_and_a_close_is_never_repeated() -> None:
@@ -87,7 +88,8 @@ def test_a_close_that_fails_writes_nothing_and_runs_again(monkeypatch: pytest.Mo
     monkeypatch.setattr(MemoryBooks, "add_day_close", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         world.servicing.run_eod(day)
-    assert world.journals() == before and world.closed == day - timedelta(days=1)
+    assert world.journals() == before
+    assert world.closed == day - timedelta(days=1)
     monkeypatch.undo()
     world.servicing.run_eod(day)  # the end of day resumes; the books close once
     assert world.closed == day
@@ -102,14 +104,17 @@ def test_a_loan_past_90_days_stops_accruing_and_resumes_when_cured() -> None:
     world.advance(31 + 91, check=True)  # due 02-05 unpaid; 91 days past due on 2026-05-07
     assert world.closed == date(2026, 5, 6)
     current = world.servicing.loan(loan)
-    assert current.days_past_due == 90 and current.category is Category.special_mention
+    assert current.days_past_due == 90
+    assert current.category is Category.special_mention
     world.advance(1, check=True)
     current = world.servicing.loan(loan)
-    assert current.days_past_due == 91 and current.category is Category.substandard
+    assert current.days_past_due == 91
+    assert current.category is Category.substandard
     position = world.servicing.position(loan, world.closed)
     # nothing was ever received, so no interest or penalty is income any more: all of it is off
     # the balance sheet, and the principal sits in 次级
-    assert world.balance("601101") == 0 and world.balance("601102") == 0
+    assert world.balance("601101") == 0
+    assert world.balance("601102") == 0
     for account in ("113201", "113202", "113203"):
         assert world.balance(account) == 0
     assert world.balance("710102") == position.interest > 0
@@ -118,7 +123,8 @@ def test_a_loan_past_90_days_stops_accruing_and_resumes_when_cured() -> None:
     assert world.balance("130103") == position.principal == D(10000)
     assert world.balance("130102") == 0
     stop = [j for j in world.journals() if j.kind == "stop-accrual"]
-    assert len(stop) == 1 and stop[0].accounting_date == date(2026, 5, 7)
+    assert len(stop) == 1
+    assert stop[0].accounting_date == date(2026, 5, 7)
     # 25 % of the principal for 次级
     assert world.balance("130401") == fen(D(10000) * D("0.25")) == world.balance("670201")
     world.feed()
@@ -126,7 +132,8 @@ def test_a_loan_past_90_days_stops_accruing_and_resumes_when_cured() -> None:
     world.advance(10, check=True)  # the overdue amounts are collected: cured, accrual resumes
     current = world.servicing.loan(loan)
     assert current.days_past_due == 0  # (still 次级: the 90-day tier flagged it for litigation)
-    assert current.category is Category.substandard and "litigation" in current.overrides
+    assert current.category is Category.substandard
+    assert "litigation" in current.overrides
     assert [j.kind for j in world.journals() if j.kind.endswith("accrual") and "-" in j.kind] == [
         "stop-accrual",
         "resume-accrual",
@@ -149,7 +156,8 @@ def test_write_off_and_recovery() -> None:
     written = world.servicing.position(loan, world.clock.today()).written_off
     world.advance(1, check=True)
     assert world.servicing.loan(loan).status is LoanStatus.written_off
-    assert world.balance("130105") == 0 and world.balance("130401") == 0
+    assert world.balance("130105") == 0
+    assert world.balance("130401") == 0
     assert world.balance("7201") == written  # 账销案存: principal, interest and penalty written off
     expense = world.balance("670201")
     assert expense == principal  # the whole principal was provided, then used by the write-off
@@ -180,3 +188,30 @@ def test_a_prepayment_in_the_middle_of_a_period() -> None:
     # the books of a settled loan leave the daily work
     with world.store.transaction() as tx:
         assert loan not in tx.books.loan_books().ids  # type: ignore[attr-defined]
+
+
+def test_a_reversed_payment_is_booked_in_red_and_the_books_follow_the_replay() -> None:
+    world = World()
+    world.starve()
+    loan = world.open()
+    world.advance(31 + 10, check=True)  # 10 days past due, penalty charged daily
+    paid = world.servicing.repay(loan, D("1200"), key="cash", on=world.clock.today())
+    world.advance(6, check=True)
+    world.servicing.reverse_payment(loan, paid.entry_id or "", key="bounced", reason="cheque bounced")
+    world.advance(3, check=True)
+    red = [j for j in world.journals() if j.red]
+    assert red
+    assert all(j.kind == "repayment" for j in red)
+    original = next(j for j in world.journals() if j.source == paid.entry_id)
+    reversal = next(j for j in red if j.memo.startswith("reversal"))
+
+    def kinds(account: str) -> str:  # the principal goes back to the class the loan is in now
+        return "loan" if account.startswith("1301") else account
+
+    assert {(kinds(ln.account), ln.side, -ln.amount) for ln in reversal.lines} == {
+        (kinds(ln.account), ln.side, ln.amount) for ln in original.lines
+    }
+    # the penalty the replay put back for the days the money was thought received
+    adjustments = [e for e in world.entries(loan) if e.idempotency_key and "penalty-adj" in e.idempotency_key]
+    assert adjustments
+    assert world.balance("113203") == world.servicing.position(loan, world.closed).penalty > 0

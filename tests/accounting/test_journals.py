@@ -54,7 +54,9 @@ def book(p: Posting, basis: Basis = Basis.accrual, category: Category = Category
 def test_a_repayment_on_the_accrual_basis() -> None:
     # 1,000.00 received: 800 principal, 150 interest, 20 penalty, 10 fee, 20 kept as overpayment
     j = book(posting("repayment", principal="-800", interest="-150", penalty="-20", fee="-10", credit="20"))
-    assert j.id == "posting:L1:000007" and j.source == "L1:000007" and j.kind == "repayment"
+    assert j.id == "posting:L1:000007"
+    assert j.source == "L1:000007"
+    assert j.kind == "repayment"
     assert lines(j) == {
         ("300301", "debit", D("1000.00")),  # 清算资金往来: the cash, one line
         ("130101", "credit", D("800.00")),  # 贷款—正常类
@@ -103,7 +105,8 @@ def test_a_lower_recomputed_penalty_is_red_ink() -> None:
 def test_a_reversal_is_the_original_in_red_ink() -> None:
     original = book(posting("repayment", principal="-800", interest="-150", credit="50"))
     reversal = book(posting("reversal", principal="800", interest="150", credit="-50", reverses="repayment"))
-    assert reversal.red and reversal.kind == "repayment"
+    assert reversal.red
+    assert reversal.kind == "repayment"
     assert lines(reversal) == {(a, side, -amount) for a, side, amount in lines(original)}
 
 

@@ -247,6 +247,7 @@ def journals_of(lines: Iterable[PostedLine]) -> list[Journal]:
                 loan_id=next((r.loan_id for r in rows if r.loan_id), ""),
                 product=first.product,
                 memo=first.memo,
+                red=first.red,
             )
         )
     return out

@@ -101,6 +101,7 @@ class PostedLine:
     category: str
     loan_id: str
     booked_at: datetime
+    red: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,6 +232,7 @@ class MemoryBooks:
                         ln.category,
                         ln.loan_id,
                         journal.booked_at,
+                        journal.red,
                     )
                 )
         out.sort(key=lambda ln: (ln.accounting_date, ln.journal_id, ln.line))

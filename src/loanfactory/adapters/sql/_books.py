@@ -122,10 +122,10 @@ class SqlBooks:
                     t.c.status.in_([LoanStatus.settled.value, LoanStatus.written_off.value]), ~held
                 ),
             )
-            rows = list(self._db.execute(query.order_by("id")).tuples())
+            rows = list(self._db.execute(query.order_by("id")))
         else:
             for chunk in _chunks(ids):
-                rows += self._db.execute(select(*columns).where(t.c.id.in_(chunk))).tuples()
+                rows += self._db.execute(select(*columns).where(t.c.id.in_(chunk)))
             rows.sort(key=lambda r: r[0])
         return LoanRows.build(rows)
 
@@ -195,9 +195,7 @@ class SqlBooks:
         originals = {r.reverses for r in rows if r.reverses is not None}
         types: dict[str, str] = {}
         for chunk in _chunks(originals):
-            types.update(
-                self._db.execute(select(ledger.c.id, ledger.c.type).where(ledger.c.id.in_(chunk))).tuples()
-            )
+            types.update(self._db.execute(select(ledger.c.id, ledger.c.type).where(ledger.c.id.in_(chunk))))
         return [
             Posting(
                 r.id,
@@ -344,6 +342,7 @@ class SqlBooks:
                 journals.c.source,
                 journals.c.memo,
                 journals.c.booked_at,
+                journals.c.red,
             )
             .join(journals, journals.c.id == lines.c.journal_id)
             .where(lines.c.accounting_date >= start, lines.c.accounting_date <= end)
@@ -372,6 +371,7 @@ class SqlBooks:
                 r.category,
                 r.loan_id,
                 r.booked_at,
+                bool(r.red),
             )
             for r in self._db.execute(query)
         ]
