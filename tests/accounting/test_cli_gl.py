@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from books_world import ROOT, World
 from click.testing import CliRunner
-from conftest import sql_store
 
+from conftest import sql_store
 from loanfactory.cli import cli
 from loanfactory.testing import FixedClock
 

@@ -35,6 +35,7 @@ from loanfactory.accounting._rules import (
     read_posting_rules,
 )
 from loanfactory.accounting._store import (
+    COLUMNS,
     BookStore,
     DayClose,
     LoanBooks,
@@ -53,6 +54,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "AccountType",
     "AccountingError",
     "BASES",
+    "COLUMNS",
     "Basis",
     "BookStore",
     "Chart",

@@ -22,7 +22,7 @@ from loanfactory.accounting._chart import Side
 from loanfactory.accounting._journal import Journal
 from loanfactory.errors import StateConflict
 from loanfactory.ports import Transaction
-from loanfactory.servicing import Loan, LoanStatus
+from loanfactory.servicing import CATEGORIES, Loan, LoanStatus
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -31,6 +31,10 @@ NONE = -1  # no date (ordinal), no period
 STATUSES = (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off)
 """The statuses of loans with money on the books; a loan's status code is its index here."""
 ACTIVE, SETTLED, WRITTEN_OFF = 0, 1, 2
+
+
+_STATUS_CODES = {s.value: i for i, s in enumerate(STATUSES)}
+_RANKS = {c.value: c.rank for c in CATEGORIES}
 
 
 def status_code(status: LoanStatus | str) -> int:
@@ -131,18 +135,20 @@ class LoanRows:
         return len(self.ids)
 
     @classmethod
-    def build(cls, rows: Sequence[tuple[str, str, str, str, int, int]]) -> LoanRows:
-        """From ``(id, product, status, category, days_past_due, schedule_version)`` tuples."""
-        from loanfactory.servicing import Category
-
-        ranks = {c.value: c.rank for c in Category}
+    def build(cls, rows: Sequence[Sequence[Any]]) -> LoanRows:
+        """From ``(id, product, status, category, days_past_due, schedule_version)`` rows."""
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls([], [], empty, empty.copy(), empty.copy(), empty.copy())
+        ids, products, statuses, categories, dpd, versions = zip(*rows, strict=True)
+        n = len(ids)
         return cls(
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            np.array([status_code(r[2]) for r in rows], dtype=np.int64),
-            np.array([ranks.get(str(r[3]), 0) for r in rows], dtype=np.int64),
-            np.array([int(r[4] or 0) for r in rows], dtype=np.int64),
-            np.array([int(r[5] or 0) for r in rows], dtype=np.int64),
+            list(ids),
+            list(products),
+            np.fromiter((_STATUS_CODES.get(s, len(STATUSES)) for s in statuses), np.int64, n),
+            np.fromiter((_RANKS.get(c, 0) for c in categories), np.int64, n),
+            np.array(dpd, dtype=np.int64),
+            np.array(versions, dtype=np.int64),
         )
 
 
@@ -206,6 +212,17 @@ class LoanBooks:
         )
 
     @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]]) -> LoanBooks:
+        """From rows of ``(id, product, *COLUMNS)`` (the order of :data:`COLUMNS`)."""
+        if not rows:
+            return cls.new([], [])
+        columns = list(zip(*rows, strict=True))
+        out = cls.new(list(columns[0]), list(columns[1]))
+        for name, values in zip(_ARRAYS, columns[2:], strict=True):
+            getattr(out, name)[:] = values
+        return out
+
+    @classmethod
     def from_records(cls, records: Sequence[Mapping[str, Any]]) -> LoanBooks:
         """From mappings with one key per field (``id`` for ``ids``, ``product``, ...)."""
         out = cls.new([str(r["id"]) for r in records], [str(r["product"]) for r in records])
@@ -229,6 +246,8 @@ class LoanBooks:
 
 
 _ARRAYS = tuple(f.name for f in fields(LoanBooks) if f.name not in ("ids", "product"))
+COLUMNS = _ARRAYS
+"""The state columns of :class:`LoanBooks` after ``ids`` and ``product``, in order."""
 
 
 class BookStore(Protocol):

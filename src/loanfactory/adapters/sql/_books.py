@@ -18,6 +18,7 @@ from sqlalchemy import Table, and_, delete, exists, func, insert, select, type_c
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loanfactory.accounting import (
+    COLUMNS,
     DayClose,
     Journal,
     LoanBooks,
@@ -45,22 +46,7 @@ if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 CHUNK = 500
-_STATE_COLUMNS = (
-    "category",
-    "basis",
-    "open",
-    "posted_seq",
-    "schedule_version",
-    "principal",
-    "interest",
-    "penalty",
-    "fee",
-    "credit",
-    "written_off",
-    "period_start",
-    "period_due",
-    "period_interest",
-)
+_STATE_COLUMNS = COLUMNS
 
 
 def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
@@ -131,15 +117,15 @@ class SqlBooks:
 
     def loan_books(self, ids: Collection[str] | None = None) -> LoanBooks:
         t = table_of(GlLoanRow)
-        query = select(t)
+        query = select(t.c.loan_id, t.c.product, *(t.c[name] for name in COLUMNS))
         found: list[Any] = []
         if ids is None:
-            found = list(self._db.execute(query.where(t.c.open.is_(True)).order_by(t.c.loan_id)).mappings())
+            found = list(self._db.execute(query.where(t.c.open.is_(True)).order_by(t.c.loan_id)))
         else:
             for chunk in _chunks(ids):
-                found += self._db.execute(query.where(t.c.loan_id.in_(chunk))).mappings()
-            found.sort(key=lambda r: r["loan_id"])
-        return LoanBooks.from_records([{**r, "id": r["loan_id"]} for r in found])
+                found += self._db.execute(query.where(t.c.loan_id.in_(chunk)))
+            found.sort(key=lambda r: r[0])
+        return LoanBooks.from_rows(found)
 
     def save_loan_books(self, books: LoanBooks) -> None:
         if not len(books):
