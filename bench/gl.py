@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     _print(figures)
     if args.json:
         print(json.dumps(figures))
-    return 0
+    return 0 if figures["trial_balance_balanced"] else 1
 
 
 def run(path: Path, loans: int, days: int) -> dict[str, Any]:

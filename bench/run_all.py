@@ -23,6 +23,7 @@ BENCHES = [
     "eod.py",
     "batch_dask.py",
     "persistence.py",
+    "gl.py",
     "http_api.py",
     "credit_report.py",
 ]

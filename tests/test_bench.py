@@ -23,6 +23,7 @@ SMALL = {
     "eod.py": ["--loans", "3000", "--sample", "300"],
     "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
     "persistence.py": ["--count", "5"],
+    "gl.py": ["--loans", "300"],
     "http_api.py": [
         "--seconds",
         "3",
