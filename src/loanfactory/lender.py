@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from loanfactory.accounting import GeneralLedger, PostingRules
 from loanfactory.archive import Archive, ArchivingNotifier, Archivist, ObservedStore
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, StateConflict
@@ -135,6 +136,7 @@ class Lender:
         lpr: LprSource | None = None,
         archive: Archive | None = None,
         reporting: ReportingSpec | None = None,
+        posting_rules: PostingRules | None = None,
     ) -> None:
         self.store = store
         self.archive = archive
@@ -158,6 +160,7 @@ class Lender:
             settings=settings,
             history=LoanBook(),
         )
+        self.books = GeneralLedger(store, rules=posting_rules, clock=clock)  # closed by every end of day
         self.servicing = Servicing(
             served,
             clock,
@@ -169,6 +172,7 @@ class Lender:
             config=servicing_config,
             monitor=monitor,
             lpr=lpr or settings.lpr,
+            day_steps=(self.books,),
         )
         self.payout_accounts = PayoutAccounts(
             store=served, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
