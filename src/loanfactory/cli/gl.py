@@ -80,7 +80,7 @@ def _ledger(ctx: click.Context, url: str | None, chart_file: str | None, rules_f
     from loanfactory.adapters.sql import SqlStore
 
     try:
-        store = SqlStore(url, cipher=None)
+        store = SqlStore(url)  # the loans' personal data stays sealed unless $LOANFACTORY_PII_KEY is set
     except LoanfactoryError as exc:
         raise click.UsageError(exc.localized(lang)) from None
     except Exception as exc:  # the driver's own errors: unreachable, bad URL
