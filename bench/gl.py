@@ -46,11 +46,15 @@ from loanfactory.adapters.sql import SqlStore
 from loanfactory.adapters.sql._schema import LedgerRow
 from loanfactory.adapters.sql._types import entity_body
 from loanfactory.entity import CST
+from loanfactory.lpr import LprSeries
 from loanfactory.ports import LedgerEntryRecord
-from loanfactory.schedule import LoanTerms, build_schedule
-from loanfactory.servicing import Category, Installment, Loan, LoanStatus, ServicingTerms
+from loanfactory.pricing import PricingDecision
+from loanfactory.servicing import Category, Installment, Loan, LoanStatus
+from loanfactory.spec import load_product_or_raise
+from loanfactory.terms import ContractTerms, contract_schedule, contract_terms
 from loanfactory.testing import FixedClock
 
+ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 6, 1)  # the first timed business date
 _LEDGER_COLUMNS = [c.name for c in LedgerRow.__table__.columns if c.name != "body"]
 D = Decimal
@@ -138,35 +142,44 @@ class Book:
         self.sequence: dict[str, int] = {}
 
 
-def _schedules(rng: random.Random) -> dict[tuple[Decimal, Decimal, int, date], tuple[Installment, ...]]:
+Template = tuple[ContractTerms, tuple[Installment, ...]]
+
+
+def _schedules() -> dict[tuple[Decimal, Decimal, int, date], Template]:
+    """Contract terms and posting schedules of the consumer product, for every template loan."""
+    product = load_product_or_raise(ROOT / "products" / "consumer_credit.yaml")
+    series = LprSeries.default()
     out = {}
-    for amount in (D(5000), D(20000), D(50000), D(120000), D(300000)):
+    for amount in (D(5000), D(20000), D(50000), D(120000), D(200000)):
         for rate in (D("0.039"), D("0.072"), D("0.108")):
             for term in (12, 24, 36):
                 for back in range(0, 180, 3):
                     start = DAY - timedelta(days=back + 1)
-                    schedule = build_schedule(
-                        LoanTerms(principal=amount, annual_rate=rate, term=term, start=start)
-                    )
-                    out[(amount, rate, term, start)] = tuple(
-                        Installment(
-                            number=r.number,
-                            due_date=r.due_date,
-                            days=r.days or 0,
-                            principal=r.principal,
-                            interest=r.interest,
-                            fee=r.fee,
-                            total=r.total,
-                            balance=r.balance,
-                        )
-                        for r in schedule.installments
-                        if r.due_date is not None
+                    pricing = PricingDecision(rate=rate)
+                    terms = contract_terms(product, amount, term, start=start, pricing=pricing, lpr=series)
+                    schedule = contract_schedule(terms)
+                    out[(amount, rate, term, start)] = (
+                        terms,
+                        tuple(
+                            Installment(
+                                number=r.number,
+                                due_date=r.due_date,
+                                days=r.days or 0,
+                                principal=r.principal,
+                                interest=r.interest,
+                                fee=r.fee,
+                                total=r.total,
+                                balance=r.balance,
+                            )
+                            for r in schedule.installments
+                            if r.due_date is not None
+                        ),
                     )
     return out
 
 
 def _write_book(store: SqlStore, count: int, rng: random.Random) -> Book:
-    schedules = _schedules(rng)
+    schedules = _schedules()
     keys = list(schedules)
     book = Book()
     mapping = store.mappings.for_kind(Loan)
@@ -177,7 +190,7 @@ def _write_book(store: SqlStore, count: int, rng: random.Random) -> Book:
         if len(loan_rows) >= 5000:
             _flush(store, mapping.table, loan_rows, postings)
         amount, rate, term, start = keys[rng.randrange(len(keys))]
-        rows = schedules[(amount, rate, term, start)]
+        terms, rows = schedules[(amount, rate, term, start)]
         late = rng.random() < 0.12
         loan_id = f"L{n:07d}"
         past = [r for r in rows if r.due_date < DAY]
@@ -189,7 +202,8 @@ def _write_book(store: SqlStore, count: int, rng: random.Random) -> Book:
             product_code="consumer_credit",
             amount=amount,
             term=term,
-            terms=ServicingTerms(annual_rate=rate),
+            method=terms.method,
+            terms=terms,
             status=LoanStatus.active,
             start=start,
             schedule=rows,

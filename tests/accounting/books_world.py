@@ -4,6 +4,7 @@ to open, disburse and age loans; every end of day closes the books."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,12 +13,18 @@ from typing import Any
 from loanfactory.accounting import GeneralLedger, Journal, PostingRules, reconcile
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
+from loanfactory.lpr import LprSeries
 from loanfactory.ports import LedgerEntryRecord, SignatureMethod, Store
+from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, Servicing
 from loanfactory.spec import ProductSpec, load_product_or_raise
+from loanfactory.terms import contract_terms
 from loanfactory.testing import FixedClock, MemoryStore
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
+
+SqlUrl = Callable[[], str]
+"""Makes the URL of a new empty database (the ``sql_url`` fixture)."""
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTS = ROOT / "products"
@@ -64,18 +71,31 @@ class World:
         self._keys += 1
         return f"{prefix}-{self._keys}"
 
-    def open(self, **changes: Any) -> str:
+    def open(
+        self,
+        *,
+        amount: Decimal = Decimal("10000"),
+        term: int = 12,
+        annual_rate: Decimal = Decimal("0.12"),
+        method: RepaymentMethod = RepaymentMethod.annuity,
+        **changes: Any,
+    ) -> str:
+        """Open, sign and disburse a loan of the consumer product; returns its id."""
+        terms = contract_terms(
+            self.products["consumer_credit"],
+            amount,
+            term,
+            method=method,
+            start=self.clock.today(),
+            pricing=PricingDecision(rate=annual_rate),
+            lpr=LprSeries.default(),
+        )
         data: dict[str, Any] = {
             "customer_id": "cust-1",
             "borrower_name": "张三",
             "borrower_id_number": "110101199003078512",
-            "product_code": "consumer_credit",
-            "amount": D("10000"),
-            "term": 12,
-            "annual_rate": D("0.12"),
+            "terms": terms,
             "apr": D("0.1268"),
-            "method": RepaymentMethod.annuity,
-            "start": self.clock.today(),
             "account": "6222020200112233",
             "account_name": "张三",
         }
@@ -135,3 +155,11 @@ class World:
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         with self.store.transaction() as tx:
             return tx.ledger.entries(loan_id)
+
+
+def sql_store(url: str, **options: Any) -> Any:
+    """A migrated SQL store at ``url`` (personal data not encrypted)."""
+    from loanfactory.adapters.sql import SqlStore
+
+    options.setdefault("cipher", None)
+    return SqlStore(url, migrate=True, **options)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from books_world import SqlUrl
 from sqlalchemy.engine import make_url
-
-SqlUrl = Callable[[], str]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -38,10 +36,3 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlUrl]:
         with psycopg.connect(server, autocommit=True) as admin:
             for name in made:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def sql_store(url: str, **options: Any) -> Any:
-    from loanfactory.adapters.sql import SqlStore
-
-    options.setdefault("cipher", None)
-    return SqlStore(url, migrate=True, **options)

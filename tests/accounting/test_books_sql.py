@@ -9,10 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from books_world import World
+from books_world import SqlUrl, World, sql_store
 from sqlalchemy import create_engine, text
 
-from conftest import SqlUrl, sql_store
 from loanfactory.adapters.sql import upgrade
 from loanfactory.entity import CST
 from loanfactory.testing import FixedClock

@@ -11,10 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from books_world import ROOT, World
+from books_world import ROOT, World, sql_store
 from click.testing import CliRunner
 
-from conftest import sql_store
 from loanfactory.cli import cli
 from loanfactory.testing import FixedClock
 
