@@ -23,6 +23,7 @@ from loanfactory.accounting._journal import AccountingError, Journal, JournalKin
 from loanfactory.accounting._ledger import GeneralLedger, journals_of
 from loanfactory.accounting._reconcile import Difference, reconcile, subledger
 from loanfactory.accounting._rulecheck import control_changes
+from loanfactory.accounting._rulefile import load_posting_rules, read_posting_rules
 from loanfactory.accounting._rules import (
     BASES,
     DIRECTION,
@@ -31,8 +32,6 @@ from loanfactory.accounting._rules import (
     PostingRules,
     Role,
     Rulebook,
-    load_posting_rules,
-    read_posting_rules,
 )
 from loanfactory.accounting._store import (
     COLUMNS,

@@ -25,7 +25,8 @@ from typing import Literal
 from loanfactory.accounting._chart import Account, Chart
 from loanfactory.accounting._close import close_day
 from loanfactory.accounting._journal import Journal, JournalLine
-from loanfactory.accounting._rules import PostingRules, load_posting_rules
+from loanfactory.accounting._rulefile import load_posting_rules
+from loanfactory.accounting._rules import PostingRules
 from loanfactory.accounting._store import DayClose, PostedLine, Turnover, books_in
 from loanfactory.accounting._trial import AccountBalance, LedgerLine, TrialBalance, TrialBalanceRow
 from loanfactory.errors import InvalidInput, StateConflict
