@@ -118,9 +118,9 @@ def _open(books: BookStore, day: date, rules: PostingRules, at: datetime, last: 
     if candidates:
         reopened = books.loan_books(list(candidates))  # closed in the books, active again (a reversal)
         reopened.open[:] = True
+        again = set(reopened.ids)
         fresh = LoanBooks.new(
-            [i for i in candidates if i not in set(reopened.ids)],
-            [p for i, p in candidates.items() if i not in set(reopened.ids)],
+            [i for i in candidates if i not in again], [p for i, p in candidates.items() if i not in again]
         )
         books.save_loan_books(fresh)  # the postings of a new loan are found through its state
         state = state.extend(reopened).extend(fresh)
