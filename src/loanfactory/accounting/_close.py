@@ -44,6 +44,7 @@ from loanfactory.accounting._store import (
 from loanfactory.servicing import CATEGORIES, ClassificationRules, provision_fen
 
 ZERO = Decimal(0)
+BATCH = 5000  # journals written, or loans read for their schedules, at a time
 Key = tuple[str, str, str]  # account, product, category
 
 
@@ -60,7 +61,11 @@ class _Day:
     dpd: IntArray
     version: IntArray
     balances: dict[Key, Decimal]
-    journals: list[Journal] = field(default_factory=list)
+    books: BookStore
+    pending: list[Journal] = field(default_factory=list)  # written in batches: memory stays bounded
+    sums: dict[Key, list[Decimal]] = field(default_factory=dict)  # the day's debit and credit turnover
+    journals: int = 0
+    lines: int = 0
     dirty: set[int] = field(default_factory=set)
 
     def add(self, journal: Journal) -> None:
@@ -68,7 +73,17 @@ class _Day:
         for line in journal.lines:
             key = (line.account, line.product, line.category)
             self.balances[key] = self.balances.get(key, ZERO) + line.signed
-        self.journals.append(journal)
+            pair = self.sums.setdefault(key, [ZERO, ZERO])
+            pair[0 if line.side is Side.debit else 1] += line.amount
+        self.journals += 1
+        self.lines += len(journal.lines)
+        self.pending.append(journal)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.books.add_journals(self.pending)
+        self.pending = []
 
 
 def close_day(
@@ -85,16 +100,16 @@ def close_day(
     _move_class(work)
     _provide(work, classification)
     _close_loans(work, targets)
-    turnover = _turnover(work)
-    books.add_journals(work.journals)
+    work.flush()
+    turnover = [Turnover(a, p, c, d, cr) for (a, p, c), (d, cr) in sorted(work.sums.items())]
     books.add_turnover(day, turnover)
     if work.dirty:
         books.save_loan_books(_take(work.state, sorted(work.dirty)))
     close = DayClose(
         day=day,
         closed_at=at,
-        journals=len(work.journals),
-        lines=sum(len(j.lines) for j in work.journals),
+        journals=work.journals,
+        lines=work.lines,
         previous=last.day if last is not None else None,
         digest=_digest(day, turnover),
     )
@@ -128,7 +143,7 @@ def _open(books: BookStore, day: date, rules: PostingRules, at: datetime, last: 
     if last is not None:
         for row in books.turnover(None, last.day):
             balances[(row.account, row.product, row.category)] += row.net
-    work = _Day(day, at, rules, state, *_aligned(rows, state), balances=balances)
+    work = _Day(day, at, rules, state, *_aligned(rows, state), balances=balances, books=books)
     work.dirty.update(range(added, len(state)))
     return work
 
@@ -221,10 +236,10 @@ def _accrue(books: BookStore, work: _Day) -> IntArray:
     state, day = work.state, work.day
     active = work.status == ACTIVE
     changed = np.flatnonzero(active & (work.version != state.schedule_version))
+    for start in range(0, len(changed), BATCH):  # in batches: a whole book's loans at once is gigabytes
+        ids = [state.ids[i] for i in changed[start : start + BATCH].tolist()]
+        books.replace_periods({loan.id: periods_of(loan) for loan in books.loans(ids)})
     if len(changed):
-        ids = [state.ids[i] for i in changed.tolist()]
-        loans = {loan.id: loan for loan in books.loans(ids)}
-        books.replace_periods({i: periods_of(loans[i]) for i in ids if i in loans})
         state.schedule_version[changed] = work.version[changed]
         state.period_due[changed] = NONE
         work.dirty.update(changed.tolist())
@@ -396,15 +411,6 @@ def _journal(
         product=product,
         memo=memo,
     )
-
-
-def _turnover(work: _Day) -> list[Turnover]:
-    sums: dict[Key, list[Decimal]] = {}
-    for journal in work.journals:
-        for line in journal.lines:
-            pair = sums.setdefault((line.account, line.product, line.category), [ZERO, ZERO])
-            pair[0 if line.side is _DEBIT else 1] += line.amount
-    return [Turnover(a, p, c, d, cr) for (a, p, c), (d, cr) in sorted(sums.items())]
 
 
 def _digest(day: date, rows: list[Turnover]) -> str:
