@@ -49,12 +49,15 @@ class World:
         clock: FixedClock | None = None,
         rules: PostingRules | None = None,
         seed: int = 7,
+        products: tuple[str, ...] = ("consumer_credit",),
+        lpr: Callable[[], LprSeries] | None = None,
         **gateway: Any,
     ) -> None:
         self.clock = clock or FixedClock(start)
         self.store: Store = store or MemoryStore()
         self.gateway = SimulatedGateway(self.clock, seed=seed, **gateway)
-        self.products = {"consumer_credit": product("consumer_credit")}
+        self.products = {code: product(code) for code in products}
+        self.lpr = lpr or LprSeries.default
         self.gl = GeneralLedger(self.store, clock=self.clock, rules=rules)
         self.servicing = Servicing(
             self.store,
@@ -64,6 +67,7 @@ class World:
             signer=SimulatedSigner(),
             ids=SequentialIds(),
             day_steps=(self.gl,),
+            lpr=self.lpr,
         )
         self._keys = 0
 
@@ -73,6 +77,7 @@ class World:
 
     def open(
         self,
+        code: str = "consumer_credit",
         *,
         amount: Decimal = Decimal("10000"),
         term: int = 12,
@@ -80,15 +85,15 @@ class World:
         method: RepaymentMethod = RepaymentMethod.annuity,
         **changes: Any,
     ) -> str:
-        """Open, sign and disburse a loan of the consumer product; returns its id."""
+        """Open, sign and disburse a loan of product ``code``; returns its id."""
         terms = contract_terms(
-            self.products["consumer_credit"],
+            self.products[code],
             amount,
             term,
             method=method,
             start=self.clock.today(),
             pricing=PricingDecision(rate=annual_rate),
-            lpr=LprSeries.default(),
+            lpr=self.lpr(),
         )
         data: dict[str, Any] = {
             "customer_id": "cust-1",

@@ -215,3 +215,31 @@ def test_a_reversed_payment_is_booked_in_red_and_the_books_follow_the_replay() -
     adjustments = [e for e in world.entries(loan) if e.idempotency_key and "penalty-adj" in e.idempotency_key]
     assert adjustments
     assert world.balance("113203") == world.servicing.position(loan, world.closed).penalty > 0
+
+
+def test_a_floating_rate_loan_reprices_and_the_books_follow() -> None:
+    """A 3.05 % mortgage (LPR 5y 3.50 − 45 bp) reprices to 2.85 % on 1 January after a new fixing:
+    the accrual follows the re-amortised schedule and the books reconcile every day across it."""
+    from loanfactory.lpr import LprFixing, LprSeries
+
+    full = LprSeries.of(
+        [*LprSeries.default().fixings, LprFixing(date(2025, 12, 22), D("0.0290"), D("0.0330"))]
+    )
+    holder: list[World] = []
+
+    def published() -> LprSeries:
+        today = holder[0].clock.today()
+        return LprSeries(tuple(f for f in full.fixings if f.date <= today))
+
+    world = World(start=date(2025, 8, 1), products=("home_mortgage",), lpr=published)
+    holder.append(world)
+    world.feed()
+    house = {"payee": "开发商", "payee_account": "6200222", "payee_category": "housing-purchase"}
+    loan = world.open("home_mortgage", amount=D("1000000"), term=120, annual_rate=D("0.0305"), **house)
+    world.advance(140)  # to 2025-12-18
+    world.advance(50, check=True)  # across the new fixing and 1 January
+    current = world.servicing.loan(loan)
+    assert current.repriced_on == date(2026, 1, 1)
+    # January's interest is earned at two rates: the books recognise exactly what is charged
+    charged = sum((e.interest for e in world.entries(loan) if e.type == "interest"), D(0))
+    assert world.balance("601101") == charged + world.balance("113201")
