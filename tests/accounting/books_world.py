@@ -14,12 +14,13 @@ from loanfactory.accounting import GeneralLedger, Journal, PostingRules, reconci
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import SequentialIds
 from loanfactory.lpr import LprSeries
-from loanfactory.ports import LedgerEntryRecord, SignatureMethod, Store
+from loanfactory.origination import AccountOwner
+from loanfactory.ports import LedgerEntryRecord, PaymentChannel, PaymentConfirmation, SignatureMethod, Store
 from loanfactory.pricing import PricingDecision
-from loanfactory.servicing import LoanRequest, Servicing
+from loanfactory.servicing import LoanRequest, ManualPosting, Operator, RepaymentResult, Servicing
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock, MemoryStore
+from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
 from loanfactory.testing.payments import SimulatedGateway
 from loanfactory.testing.signature import SimulatedSigner
 
@@ -30,6 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTS = ROOT / "products"
 _CACHE: dict[str, ProductSpec] = {}
 D = Decimal
+
+
+OPERATOR = Operator(user="ops-1", role="operations")
 
 
 def product(code: str) -> ProductSpec:
@@ -105,6 +109,24 @@ class World:
             "account_name": "张三",
         }
         data.update(changes)
+        if "payout_account_id" not in changes:  # as if the borrower's card passed four elements
+            data["payout_account_id"] = seed_payout_account(
+                self.store,
+                customer_id=data["customer_id"],
+                number=data["account"],
+                holder=data["account_name"],
+                at=self.clock.now(),
+            ).id
+        if data.get("payee_account") and "payee_account_id" not in changes:  # 受托支付: a verified payee
+            data["payee_account_id"] = seed_payout_account(
+                self.store,
+                customer_id=data["customer_id"],
+                number=data["payee_account"],
+                holder=data["payee"],
+                at=self.clock.now(),
+                owner=AccountOwner.payee,
+                category=data.get("payee_category"),
+            ).id
         contract = self.servicing.open_loan(LoanRequest(**data), key=self.key("open"))
         for signer, role, method in (
             (data["customer_id"], "borrower", SignatureMethod.sms_code),
@@ -116,6 +138,31 @@ class World:
         self.servicing.disburse(contract.loan_id, key=self.key("disburse"))
         self.servicing.relay_payments()
         return contract.loan_id
+
+    def confirmation(self, amount: Decimal, reference: str) -> PaymentConfirmation:
+        """The bank's confirmation that ``amount`` arrived today by transfer (到账凭证)."""
+        return PaymentConfirmation(
+            channel=PaymentChannel.bank_transfer,
+            reference=reference,
+            amount=amount,
+            settled_on=self.clock.today(),
+        )
+
+    def pay(self, loan_id: str, amount: Decimal, *, key: str) -> RepaymentResult:
+        """Credit a transfer of ``amount`` the bank confirmed today."""
+        return self.servicing.repay(loan_id, self.confirmation(amount, key), key=key)
+
+    def prepay(self, loan_id: str, *, key: str, principal: Decimal | None = None) -> RepaymentResult:
+        """Prepay ``principal`` (or pay off) with a transfer of exactly today's quote."""
+        quote = self.servicing.payoff_quote(loan_id, on=self.clock.today(), principal=principal)
+        confirmation = self.confirmation(quote.total, key) if quote.total > 0 else None
+        return self.servicing.prepay(loan_id, key=key, principal=principal, confirmation=confirmation)
+
+    def reverse(self, loan_id: str, entry_id: str, *, key: str, reason: str) -> ManualPosting:
+        """Operations reverse a credited payment (冲正) on the bank's recall notice ``key``."""
+        return self.servicing.reverse_payment(
+            loan_id, entry_id, reference=key, reason=reason, operator=OPERATOR, key=key
+        )
 
     def deliver(self) -> None:
         self.servicing.relay_payments()

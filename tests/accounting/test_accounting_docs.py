@@ -82,6 +82,8 @@ def test_the_simulation_reconciles_the_books_every_day() -> None:
             "--seed",
             "7",
             "--check-books",
+            "--lang",
+            "zh",
         ],
         capture_output=True,
         text=True,

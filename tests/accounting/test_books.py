@@ -162,7 +162,7 @@ def test_write_off_and_recovery() -> None:
     expense = world.balance("670201")
     assert expense == principal  # the whole principal was provided, then used by the write-off
     world.feed()
-    world.servicing.repay(loan, D("500"), key="recovered", on=world.clock.today())
+    world.pay(loan, D("500"), key="recovered")
     world.advance(1, check=True)
     assert world.balance("7201") == written - D(500)
     assert world.balance("130401") == 0  # replenished by the recovery, released by the re-measurement
@@ -175,9 +175,9 @@ def test_a_prepayment_in_the_middle_of_a_period() -> None:
     world.feed()
     loan = world.open()
     world.advance(103, check=True)  # 2026-04-18: 13 days into the fourth period
-    world.servicing.prepay(loan, key="part", principal=D("3000"), on=world.clock.today())
+    world.prepay(loan, key="part", principal=D("3000"))
     world.advance(20, check=True)
-    world.servicing.prepay(loan, key="all", on=world.clock.today())
+    world.prepay(loan, key="all")
     world.advance(2, check=True)
     assert world.servicing.loan(loan).status is LoanStatus.settled
     for account in ("113201", "113202", "130101", "130401", "224101"):
@@ -195,9 +195,9 @@ def test_a_reversed_payment_is_booked_in_red_and_the_books_follow_the_replay() -
     world.starve()
     loan = world.open()
     world.advance(31 + 10, check=True)  # 10 days past due, penalty charged daily
-    paid = world.servicing.repay(loan, D("1200"), key="cash", on=world.clock.today())
+    paid = world.pay(loan, D("1200"), key="cash")
     world.advance(6, check=True)
-    world.servicing.reverse_payment(loan, paid.entry_id or "", key="bounced", reason="cheque bounced")
+    world.reverse(loan, paid.entry_id or "", key="bounced", reason="cheque bounced")
     world.advance(3, check=True)
     red = [j for j in world.journals() if j.red]
     assert red

@@ -44,15 +44,17 @@ def test_the_books_reconcile_every_day(script: list[Op], loans: int, amount: Dec
                 days = min(op.days * 6, 500 - lived)  # up to 270 days at a stretch
                 lived += days
                 world.advance(days, check=True)
-            elif op.kind == "repay":
-                result = world.servicing.repay(loan_id, op.amount, key=key, on=world.clock.today())
+            elif op.kind == "repay" and step % 2:  # asked of the payment system, credited when it confirms
+                world.servicing.request_repayment(loan_id, op.amount, key=key)
+            elif op.kind == "repay":  # a transfer the bank confirmed
+                result = world.pay(loan_id, op.amount, key=key)
                 payments.append((loan_id, result.entry_id or ""))
             elif op.kind in ("prepay", "payoff"):
                 principal = op.amount if op.kind == "prepay" else None
-                world.servicing.prepay(loan_id, key=key, principal=principal, on=world.clock.today())
+                world.prepay(loan_id, key=key, principal=principal)
             elif op.kind == "reverse" and payments:
                 reversed_loan, entry_id = payments.pop(op.index % len(payments))
-                world.servicing.reverse_payment(reversed_loan, entry_id, key=key, reason="bounced")
+                world.reverse(reversed_loan, entry_id, key=key, reason="bounced")
             elif op.kind == "waive":
                 world.servicing.waive(loan_id, op.amount, key=key, reason="goodwill", on=world.clock.today())
             elif op.kind == "write-off" and world.servicing.loan(loan_id).days_past_due > 30:

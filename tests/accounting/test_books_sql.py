@@ -26,9 +26,9 @@ def live(world: World) -> list[tuple[str, tuple[str, ...]]]:
     world.open(customer_id="c-bad", account="6222000000000002", amount=D("20000"), term=24)
     late = world.open(customer_id="c-late", account="6222000000000003", amount=D("5000"))
     world.advance(40, check=True)
-    world.servicing.repay(good, D("300"), key="extra", on=world.clock.today())
+    world.pay(good, D("300"), key="extra")
     world.advance(80, check=True)
-    world.servicing.prepay(late, key="payoff", on=world.clock.today())
+    world.prepay(late, key="payoff")
     world.advance(30, check=True)
     return [
         (
@@ -69,7 +69,7 @@ def test_the_migration_fills_the_loan_columns_from_the_bodies(sql_url: SqlUrl) -
     url = sql_url()
     engine = create_engine(url)
     try:
-        upgrade(engine, "0004")
+        upgrade(engine, "0006")
         now = datetime(2026, 1, 5, 9, tzinfo=CST)
         with engine.begin() as db:
             for n, (dpd, version) in enumerate([(0, 1), (17, 3), (400, 12)]):
