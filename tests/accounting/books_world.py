@@ -90,6 +90,24 @@ class World:
         **changes: Any,
     ) -> str:
         """Open, sign and disburse a loan of product ``code``; returns its id."""
+        loan_id = self.signed(
+            code, amount=amount, term=term, annual_rate=annual_rate, method=method, **changes
+        )
+        self.servicing.disburse(loan_id, key=self.key("disburse"))
+        self.servicing.relay_payments()
+        return loan_id
+
+    def signed(
+        self,
+        code: str = "consumer_credit",
+        *,
+        amount: Decimal = Decimal("10000"),
+        term: int = 12,
+        annual_rate: Decimal = Decimal("0.12"),
+        method: RepaymentMethod = RepaymentMethod.annuity,
+        **changes: Any,
+    ) -> str:
+        """Open and sign a loan of product ``code``, not paid out yet; returns its id."""
         terms = contract_terms(
             self.products[code],
             amount,
@@ -135,8 +153,6 @@ class World:
             self.servicing.sign_contract(
                 contract.id, signer=signer, role=role, method=method, key=self.key("sign")
             )
-        self.servicing.disburse(contract.loan_id, key=self.key("disburse"))
-        self.servicing.relay_payments()
         return contract.loan_id
 
     def confirmation(self, amount: Decimal, reference: str) -> PaymentConfirmation:
