@@ -25,7 +25,8 @@ def lives() -> st.SearchStrategy[list[Op]]:
     days = st.builds(Op, kind=st.just("days"), days=st.integers(1, 45))
     other = operations(max_size=1).map(lambda ops: ops[0])
     starve = st.builds(Op, kind=st.just("starve"))
-    return st.lists(st.one_of(days, days, days, starve, other, other), min_size=1, max_size=16)
+    settle = st.builds(Op, kind=st.sampled_from(["write-off", "reverse"]), index=st.integers(0, 50))
+    return st.lists(st.one_of(days, days, days, starve, other, other, settle), min_size=1, max_size=16)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
