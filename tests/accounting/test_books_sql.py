@@ -69,7 +69,7 @@ def test_the_migration_fills_the_loan_columns_from_the_bodies(sql_url: SqlUrl) -
     url = sql_url()
     engine = create_engine(url)
     try:
-        upgrade(engine, "0006")
+        upgrade(engine, "0009")
         now = datetime(2026, 1, 5, 9, tzinfo=CST)
         with engine.begin() as db:
             for n, (dpd, version) in enumerate([(0, 1), (17, 3), (400, 12)]):

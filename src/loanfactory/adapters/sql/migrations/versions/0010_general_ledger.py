@@ -1,8 +1,8 @@
 """general ledger (总账): closed days, journals and lines, day turnover, the books' state of each loan
 and its accrual periods; days past due and the schedule version as columns of the loans (backfilled)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
