@@ -26,7 +26,7 @@ sends the notices due before adverse information is reported.
 
 Credit lines: with the default ``occupy_on=approval`` an approved offer holds its amount on the
 customer's line; at disbursement the hold is handed over to the loan in the same transaction
-(:class:`~loanfactory.servicing.OriginationCreditLines`), and repaid principal gives it back.
+(:class:`~loanfactory.credit_lines.OriginationCreditLines`), and repaid principal gives it back.
 Both services share the store and the id factory, so a line and a ledger change together or not
 at all.
 """
@@ -38,6 +38,7 @@ from datetime import date
 from typing import Any, Literal
 
 from loanfactory.archive import Archive, ArchivingNotifier, Archivist, ObservedStore
+from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination import Origination
@@ -68,7 +69,6 @@ from loanfactory.servicing import (
     Contract,
     LoanBook,
     LoanRequest,
-    OriginationCreditLines,
     Servicing,
     ServicingConfig,
 )

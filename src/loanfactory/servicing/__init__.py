@@ -22,7 +22,6 @@ from loanfactory.servicing._eod import STEPS, SimulatedCrash
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
-from loanfactory.servicing._lines import LineCommands, OriginationCreditLines
 from loanfactory.servicing._loan import (
     CATEGORIES,
     AllocationPolicy,
@@ -129,7 +128,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "InstallmentStatus",
     "LedgerAudit",
     "LedgerIdentityError",
-    "LineCommands",
     "Loan",
     "LoanBook",
     "LoanDay",
@@ -142,7 +140,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "NegotiatedPlan",
     "Operator",
     "OrderStatus",
-    "OriginationCreditLines",
     "Override",
     "PayoffQuote",
     "PlanStatus",

@@ -7,7 +7,7 @@ timeout, or delivered (possibly twice) by callback — all go through
 :meth:`DisbursementOps.apply_payment_result`, which acts on the first final answer only.
 
 Money goes only where the evidence says it may: the loan names the verified payout account
-(:class:`~loanfactory.origination.PayoutAccount`) that its account is, or — under entrusted payment
+(:class:`~loanfactory.payout.PayoutAccount`) that its account is, or — under entrusted payment
 — the verified account of its payee; a payout to anything else is refused before any order
 exists. Which tranche, and how much, follows the product's milestones (:mod:`._tranches`).
 """
@@ -22,8 +22,8 @@ from loanfactory.entity import CST
 from loanfactory.errors import LoanfactoryError, StateConflict
 from loanfactory.lpr import LprSeries
 from loanfactory.money import format_money
-from loanfactory.origination.identity import mask_account
-from loanfactory.origination.payout_account import AccountOwner, PayoutAccount
+from loanfactory.payout import AccountOwner, PayoutAccount
+from loanfactory.pii import mask_bank_card as mask_account
 from loanfactory.ports import (
     Channel,
     OutboxMessage,
