@@ -38,6 +38,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer(
         "vocabulary",
         (
+            "error_codes",
             "errors",
             "conventions",
             "entity",

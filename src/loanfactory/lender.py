@@ -295,10 +295,9 @@ def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> Payout
             else "通过小额打款验证对公账户"
         )
         raise StateConflict(
-            f"customer {customer.id} has no verified payout account; the customer must {how}",
             field="account",
             code="payout-account-unverified",
-            message_zh=f"客户 {customer.id} 没有已验证的放款账户，须由客户本人{how_zh}",
+            params={"id": customer.id, "how": how, "how_zh": how_zh},
         )
     return account
 
@@ -306,13 +305,7 @@ def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> Payout
 def _payee_account(accounts: list[PayoutAccount], payee: Payee) -> PayoutAccount:
     account = payee_account_for(accounts, payee.name, payee.account)
     if account is None:
-        raise StateConflict(
-            f"payee {payee.name!r} with this account is not a payee account the customer verified; "
-            "the customer adds it and confirms the small deposit first",
-            field="payee",
-            code="payee-unverified",
-            message_zh=f"收款人 {payee.name} 的该账户未经客户验证，须先添加并完成小额打款验证",
-        )
+        raise StateConflict(field="payee", code="payee-unverified", params={"name": payee.name})
     return account
 
 

@@ -61,11 +61,9 @@ def must_be_customer(actor: Actor, customer_id: str) -> None:
     """Only the customer changes where their money goes; staff, whatever their role, may not."""
     if not actor.is_customer(customer_id):
         raise NotPermitted(
-            f"only customer {customer_id} may add or change their payout account; "
-            f"{actor.role} {actor.id} cannot redirect it",
             field="actor",
             code="customer-action",
-            message_zh=f"放款账户只能由客户 {customer_id} 本人添加或变更，{actor.role} {actor.id} 无权更改",
+            params={"customer_id": customer_id, "role": actor.role, "id": actor.id},
         )
 
 
@@ -82,18 +80,10 @@ def confirm(account: PayoutAccount, amount: Decimal, code: str, now: datetime) -
     challenge = account.challenge
     if account.status is not AccountStatus.pending or challenge is None:
         raise StateConflict(
-            f"payout account {account.id} is {account.status.value}, not waiting for a confirmation",
-            field="account_id",
-            code="not-pending",
-            message_zh=f"放款账户 {account.id} 状态为 {account.status.value}，无需确认",
+            field="account_id", code="not-pending", params={"id": account.id, "value": account.status.value}
         )
     if not challenge.sent:
-        raise StateConflict(
-            "the deposit has not been sent yet; confirm it once it is on the statement",
-            field="account_id",
-            code="deposit-not-sent",
-            message_zh="验证打款尚未发出，请到账后再确认",
-        )
+        raise StateConflict(field="account_id", code="deposit-not-sent")
     if now > challenge.expires_at:
         return account.evolve(status=AccountStatus.failed, reason="deposit-expired", challenge=None)
     if not isinstance(amount, Decimal) or not amount.is_finite():

@@ -196,14 +196,7 @@ def build_server(
 
         cipher = PiiCipher.from_env(settings.environ)
         if cipher is None and not settings.dev:
-            raise InvalidInput(
-                "LOANFACTORY_PII_KEY is not set: personal data would be stored in clear; set it "
-                "(base64 of 32 random bytes) or start with --dev for development",
-                field="LOANFACTORY_PII_KEY",
-                code="pii-key-required",
-                message_zh="未设置 LOANFACTORY_PII_KEY：个人信息将以明文存储；请设置该密钥"
-                "（32 个随机字节的 base64），开发环境可使用 --dev 启动",
-            )
+            raise InvalidInput(field="LOANFACTORY_PII_KEY", code="pii-key-required")
         if cipher is None:
             notes.append("WARNING --dev: no LOANFACTORY_PII_KEY, personal data is stored in clear")
         store = SqlStore(settings.db, clock=clock, cipher=cipher)
