@@ -11,6 +11,9 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -302,3 +305,48 @@ def test_packages_export_a_sorted_all(name: str) -> None:
     assert list(exported) == sorted(exported), f"{name}.__all__ is not sorted"
     missing = [n for n in exported if not hasattr(module, n)]
     assert not missing, f"{name}.__all__ names missing attributes: {missing}"
+
+
+# --- test-only code stays out of the runtime -----------------------------------------------------
+
+PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
+STRATEGIES = {"testing/strategies.py", "testing/servicing_strategies.py"}
+
+
+def test_hypothesis_is_an_extra_not_a_runtime_dependency() -> None:
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("hypothesis")]
+    assert [d for d in project["optional-dependencies"]["testing"] if d.startswith("hypothesis")]
+    assert [d for d in project["optional-dependencies"]["dev"] if d.startswith("hypothesis==")]
+
+
+def test_only_the_strategies_import_hypothesis() -> None:
+    importing = sorted(
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if any(name.split(".")[0] == "hypothesis" for _, name in _imports(ast.parse(path.read_text("utf-8"))))
+    )
+    assert set(importing) <= STRATEGIES, importing
+
+
+def test_the_library_and_its_test_kit_load_without_hypothesis() -> None:
+    blocked = "import sys; sys.modules['hypothesis'] = None; "
+    kit = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            blocked + "import loanfactory.testing, loanfactory.servicing, loanfactory.lender",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert kit.returncode == 0, kit.stderr
+    strategies = subprocess.run(
+        [sys.executable, "-c", blocked + "import loanfactory.testing.strategies"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert strategies.returncode == 1
+    assert "needs hypothesis: pip install 'loanfactory[testing]'" in strategies.stderr

@@ -31,7 +31,6 @@ NOT_ERRORS = {
     "FieldError": "carries a LoanfactoryError out of a pydantic validator; pydantic unwraps it",
     "FeelError": "a FEEL expression that does not parse, reported as a located diagnostic",
     "ApiProblem": "the HTTP layer's answer to a request; it never leaves the app",
-    "SimulatedCrash": "a crash the crash-resume tests inject",
 }
 """Exception classes that are not raised at callers of the library, and why."""
 

@@ -18,7 +18,7 @@ from loanfactory.servicing._contract import (
     rmb_upper,
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
-from loanfactory.servicing._eod import STEPS, SimulatedCrash
+from loanfactory.servicing._eod import STEPS
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
@@ -157,7 +157,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Servicing",
     "ServicingConfig",
     "SignalKind",
-    "SimulatedCrash",
     "StepStatus",
     "TaskStatus",
     "WarningKind",
