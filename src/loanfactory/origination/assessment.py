@@ -64,7 +64,7 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
     app = applications.lock(application_id)
     if app.status is not ApplicationStatus.submitted:
         raise StateConflict(
-            field="application_id", code="not-submitted", params={"id": app.id, "value": app.status.value}
+            field="application_id", code="not-submitted", params={"id": app.id, "status": app.status.value}
         )
     customer = cmd.tx.repo(Customer).get(app.customer_id)
     now = cmd.clock.now()

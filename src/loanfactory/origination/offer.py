@@ -137,7 +137,7 @@ def _open_offer(cmd: Command, offer_id: str) -> Offer:
     offer = cmd.tx.repo(Offer).lock(offer_id)
     if offer.status is not OfferStatus.issued:
         raise StateConflict(
-            field="offer_id", code="offer-closed", params={"offer_id": offer_id, "value": offer.status.value}
+            field="offer_id", code="offer-closed", params={"offer_id": offer_id, "status": offer.status.value}
         )
     return offer
 

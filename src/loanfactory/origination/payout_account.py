@@ -80,7 +80,7 @@ def confirm(account: PayoutAccount, amount: Decimal, code: str, now: datetime) -
     challenge = account.challenge
     if account.status is not AccountStatus.pending or challenge is None:
         raise StateConflict(
-            field="account_id", code="not-pending", params={"id": account.id, "value": account.status.value}
+            field="account_id", code="not-pending", params={"id": account.id, "status": account.status.value}
         )
     if not challenge.sent:
         raise StateConflict(field="account_id", code="deposit-not-sent")

@@ -75,7 +75,7 @@ def check_request(
         )
     if request.channel not in spec.channels:
         raise InvalidInput(
-            field="channel", code="channel", params={"code": spec.code, "value": request.channel.value}
+            field="channel", code="channel", params={"code": spec.code, "channel": request.channel.value}
         )
     if request.purpose not in spec.purposes:
         allowed = ", ".join(p.value for p in spec.purposes)
