@@ -89,6 +89,7 @@ def serve(kind: str, port: int, db: str) -> None:
             "LOANFACTORY_PII_KEY": PII_KEY,
         }
         settings = ServerSettings(
+            simulate=True,
             db=db,
             products=ROOT / "products",
             rules=ROOT / "rules",

@@ -13,9 +13,10 @@ The names below are the public API. They are imported on first use, so ``import 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = _version("loanfactory")  # one place: the version pyproject.toml states
 
 _EXPORTS: dict[str, str] = {
     "Decision": "loanfactory.rules",

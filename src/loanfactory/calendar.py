@@ -146,12 +146,7 @@ def days_in_month(year: int, month: int) -> int:
 
 def out_of_range(start: date) -> InvalidInput:
     """The error of date arithmetic from ``start`` that passes the last (or first) date there is."""
-    return InvalidInput(
-        f"the dates from {start} on run past {date.max}, the last date there is",
-        code="date-out-of-range",
-        field="start",
-        message_zh=f"从 {start} 起推算的日期超过了 {date.max}（可表示的最后一天）",
-    )
+    return InvalidInput(code="date-out-of-range", field="start", params={"start": start, "max": date.max})
 
 
 def add_months(start: date, months: int, anchor_day: int | None = None) -> date:

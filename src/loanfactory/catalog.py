@@ -21,12 +21,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from loanfactory._pricingrefs import check_pricing
+from loanfactory._rulerefs import check_rule_references, merge_libraries
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
 from loanfactory.project import project_from_document
 from loanfactory.rules import RuleLibrary, load_rule_document, load_scenario_document
-from loanfactory.spec._pricingrefs import check_pricing
-from loanfactory.spec._rulerefs import check_rule_references, merge_libraries
 from loanfactory.spec.loader import check_product
 from loanfactory.spec.product import ProductSpec
 from loanfactory.spec.templates import Library

@@ -15,9 +15,9 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Protocol, Self
+from typing import Annotated, Any, ClassVar, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 CST = timezone(timedelta(hours=8), "CST")
 """China Standard Time (UTC+8); business dates are in this zone."""
@@ -81,3 +81,21 @@ class SequentialIds:
     def new(self, prefix: str) -> str:
         counter = self._counters.setdefault(prefix, itertools.count(1))
         return f"{prefix}_{next(counter):06d}"
+
+
+class Value(BaseModel):
+    """Base of nested value objects inside entities: frozen, no unknown keys.
+
+    Validation errors never echo the input: it may be an ID number, a phone or a card number.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a timestamp must carry its time zone")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

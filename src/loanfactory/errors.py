@@ -8,20 +8,26 @@ Exceptions are for developers calling the Python API with bad arguments or in a 
 
     LoanfactoryError            every exception raised on purpose; has .code, .message, .field
      ├── SpecError              a file did not load; .diagnostics lists every problem
-     ├── InvalidInput           an argument is wrong (negative amount, bad ID checksum, ...)
-     ├── NotFound               an id that does not exist (unknown product, loan, ...)
-     └── StateConflict          a command not allowed now (closed product, frozen line, ...)
-          └── NotPermitted      not allowed for this person (segregation of duties, another's account)
+     ├── InvalidInput           an argument is wrong (negative amount, bad ID checksum, ...); a ValueError
+     ├── NotFound               an id that does not exist (unknown product, loan, ...); a LookupError
+     ├── StateConflict          a command not allowed now (closed product, frozen line, ...)
+     │    └── NotPermitted      not allowed for this person (segregation of duties, another's account)
+     ├── ports.ConcurrentUpdate the record changed meanwhile (optimistic locking): retry
+     └── ports.ServiceUnavailable  an outside service did not answer: retry later
 
-Every exception carries an English and a Chinese message (``message`` / ``message_zh``).
+Every exception carries an English and a Chinese message (``message`` / ``message_zh``) and a code
+of the one table :mod:`loanfactory.error_codes`; an error raised with a code and no message takes
+the table's templates (``params`` fills them in), and the table gives the HTTP status.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
+
+from loanfactory.error_codes import lookup
 
 Severity = Literal["error", "warning", "note"]
 """``note``: a finding that is not a problem (lint's worst-case APR of every product)."""
@@ -123,18 +129,28 @@ class LoanfactoryError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | None = None,
         *,
         code: str | None = None,
         field: str | None = None,
         message_zh: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
+        if code is not None:
+            self.code = code
+        if message is None:
+            row = lookup(self.code)
+            message = row.message("en", params)
+            message_zh = message_zh or row.message("zh", params)
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh
         self.field = field
-        if code is not None:
-            self.code = code
+
+    @property
+    def status(self) -> int:
+        """The HTTP status the API answers this error with (from the code table)."""
+        return lookup(self.code).status
 
     def localized(self, lang: Language) -> str:
         if lang == "zh" and self.message_zh:
@@ -145,7 +161,7 @@ class LoanfactoryError(Exception):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class InvalidInput(LoanfactoryError):
+class InvalidInput(LoanfactoryError, ValueError):
     """An argument to an API call is wrong; ``field`` names it."""
 
     code = "invalid-input"
@@ -160,7 +176,7 @@ class FieldError(ValueError):
         self.error = error
 
 
-class NotFound(LoanfactoryError):
+class NotFound(LoanfactoryError, LookupError):
     """An id that does not exist."""
 
     code = "not-found"

@@ -26,7 +26,7 @@ sends the notices due before adverse information is reported.
 
 Credit lines: with the default ``occupy_on=approval`` an approved offer holds its amount on the
 customer's line; at disbursement the hold is handed over to the loan in the same transaction
-(:class:`~loanfactory.servicing.OriginationCreditLines`), and repaid principal gives it back.
+(:class:`~loanfactory.credit_lines.OriginationCreditLines`), and repaid principal gives it back.
 Both services share the store and the id factory, so a line and a ledger change together or not
 at all.
 """
@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 from loanfactory.accounting import GeneralLedger, PostingRules
 from loanfactory.archive import Archive, ArchivingNotifier, Archivist, ObservedStore
+from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination import Origination
@@ -69,7 +70,6 @@ from loanfactory.servicing import (
     Contract,
     LoanBook,
     LoanRequest,
-    OriginationCreditLines,
     Servicing,
     ServicingConfig,
 )
@@ -299,10 +299,9 @@ def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> Payout
             else "通过小额打款验证对公账户"
         )
         raise StateConflict(
-            f"customer {customer.id} has no verified payout account; the customer must {how}",
             field="account",
             code="payout-account-unverified",
-            message_zh=f"客户 {customer.id} 没有已验证的放款账户，须由客户本人{how_zh}",
+            params={"id": customer.id, "how": how, "how_zh": how_zh},
         )
     return account
 
@@ -310,13 +309,7 @@ def _payout_account(customer: Customer, accounts: list[PayoutAccount]) -> Payout
 def _payee_account(accounts: list[PayoutAccount], payee: Payee) -> PayoutAccount:
     account = payee_account_for(accounts, payee.name, payee.account)
     if account is None:
-        raise StateConflict(
-            f"payee {payee.name!r} with this account is not a payee account the customer verified; "
-            "the customer adds it and confirms the small deposit first",
-            field="payee",
-            code="payee-unverified",
-            message_zh=f"收款人 {payee.name} 的该账户未经客户验证，须先添加并完成小额打款验证",
-        )
+        raise StateConflict(field="payee", code="payee-unverified", params={"name": payee.name})
     return account
 
 

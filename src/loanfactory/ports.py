@@ -34,6 +34,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from loanfactory.entity import DomainEvent, Entity
+from loanfactory.errors import LoanfactoryError
 from loanfactory.money import Money
 
 E = TypeVar("E", bound=Entity)
@@ -63,12 +64,16 @@ class Clock(Protocol):
 # --- storage ----------------------------------------------------------------------------------
 
 
-class ConcurrentUpdate(Exception):
+class ConcurrentUpdate(LoanfactoryError):
     """An entity changed since it was read (optimistic locking); the command may be retried."""
 
+    code = "concurrent-update"
 
-class ServiceUnavailable(Exception):
+
+class ServiceUnavailable(LoanfactoryError):
     """A remote service behind a port (KYC vendor, credit bureau ...) did not answer; retry later."""
+
+    code = "service-unavailable"
 
 
 class Repository(Protocol[E]):

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from loanfactory._pricingrefs import pricing_constants
 from loanfactory.facts import Application, Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, PricingDecision, read_pricing
@@ -30,7 +31,6 @@ from loanfactory.product import Product, product_facts
 from loanfactory.rules import Definition, Flow, RuleSet, Scorecard, Table
 from loanfactory.rules import _ir as ir
 from loanfactory.spec import ProductSpec
-from loanfactory.spec._pricingrefs import pricing_constants
 from loanfactory.terms import contract_terms
 
 

@@ -77,7 +77,7 @@ def live_server(
         ),
         clock=clock,
         store=store,
-        providers=Providers(bureau=SimulatedBureau(personas=sample_book.personas())),
+        providers=Providers.simulated(bureau=SimulatedBureau(personas=sample_book.personas())),
     )
     return Live(server, ApiClient(server.app), clock)
 

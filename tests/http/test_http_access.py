@@ -257,7 +257,9 @@ def test_the_server_limits_failed_authentications_by_default() -> None:
 
     root = Path(__file__).resolve().parents[2]
     server = build_server(
-        ServerSettings(products=root / "products", rules=root / "rules", relay_interval=0, environ={}),
+        ServerSettings(
+            simulate=True, products=root / "products", rules=root / "rules", relay_interval=0, environ={}
+        ),
         store=MemoryStore(),
     )
     statuses = [

@@ -29,7 +29,9 @@ from orig_samples import individual  # noqa: E402
 
 def _service_app() -> Any:
     server = build_server(
-        ServerSettings(products=ROOT / "products", rules=ROOT / "rules", relay_interval=0, environ={}),
+        ServerSettings(
+            simulate=True, products=ROOT / "products", rules=ROOT / "rules", relay_interval=0, environ={}
+        ),
         store=MemoryStore(),
     )
     customer = server.origination.register_customer(individual(), idempotency_key="fuzz-reg").id

@@ -54,7 +54,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             environ={"LOANFACTORY_API_KEYS": keys, "LOANFACTORY_PII_KEY": bytes(range(32)).hex()},
         ),
         clock=clock,
-        providers=Providers(
+        providers=Providers.simulated(
             bureau=SimulatedBureau(personas=sample_book.personas()), kyc=kyc, gateway=gateway
         ),
     )

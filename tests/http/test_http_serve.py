@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import base64
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from click.testing import CliRunner
+from http_fakes import ApiClient
 
 from loanfactory.adapters.http import Role, key_digest
+from loanfactory.adapters.http._wiring import Providers, ServerSettings, build_server
 from loanfactory.cli import cli
+from loanfactory.entity import CST
+from loanfactory.errors import InvalidInput
+from loanfactory.testing import FixedClock, MemoryStore, SimulatedBureau, SimulatedKyc
+from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing.signature import SimulatedSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 PII_KEY = base64.b64encode(bytes(range(32))).decode()
@@ -41,6 +49,7 @@ def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any
         str(ROOT / "rules"),
         "--relay-interval",
         "0",
+        "--simulate",
     ]
     environ = {"LOANFACTORY_API_KEYS": "", "LOANFACTORY_PII_KEY": PII_KEY, **(env or {})}
     return CliRunner().invoke(cli, [*base, *args], env=environ)
@@ -52,7 +61,11 @@ def test_serve_prints_dev_keys_and_the_docs_address(tmp_path: Path, ran: dict[st
     assert "docs: http://127.0.0.1:8123/v1/docs" in result.output
     assert "development keys" in result.output
     assert all(role.value in result.output for role in Role)
-    assert "KYC, credit bureau, payments, e-signatures use the simulated providers" in result.output
+    assert (
+        "note: providers: kyc simulated, bureau simulated, payments simulated, signatures simulated"
+        in result.output
+    )
+    assert "WARNING --simulate" in result.output
     assert ran["host"] == "127.0.0.1"
     assert ran["port"] == 8123
 
@@ -126,6 +139,7 @@ def test_without_a_pii_key_the_server_does_not_start(tmp_path: Path, ran: dict[s
             str(ROOT / "rules"),
             "--relay-interval",
             "0",
+            "--simulate",
         ],
         env={"LOANFACTORY_PII_KEY": "", "LOANFACTORY_API_KEYS": ""},
     )
@@ -163,3 +177,64 @@ def test_failed_authentication_limits_are_options(tmp_path: Path, ran: dict[str,
     assert result.exit_code == 0, result.output
     bad = _serve(tmp_path, "--auth-failure-burst", "0")
     assert bad.exit_code == 2
+
+
+def _serve_without_simulate(tmp_path: Path, *lang: str) -> Any:
+    args = [*lang, "serve", "--db", f"sqlite:///{tmp_path / 'lf.db'}", "--relay-interval", "0"]
+    args += ["--products", str(ROOT / "products"), "--rules", str(ROOT / "rules")]
+    return CliRunner().invoke(cli, args, env={"LOANFACTORY_API_KEYS": "", "LOANFACTORY_PII_KEY": PII_KEY})
+
+
+def test_without_providers_or_simulate_the_server_refuses_to_start(
+    tmp_path: Path, ran: dict[str, Any]
+) -> None:
+    result = _serve_without_simulate(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "no provider for kyc, bureau, payments, signatures" in result.output
+    assert "--simulate" in result.output
+    assert "app" not in ran
+    assert not (tmp_path / "lf.db").exists()  # refused before anything is written
+    zh = _serve_without_simulate(tmp_path, "--lang", "zh")
+    assert zh.exit_code == 2
+    assert "缺少外部服务提供方：kyc, bureau, payments, signatures" in zh.output
+    assert "app" not in ran
+
+
+def test_a_given_provider_leaves_the_others_to_be_given_or_simulated(tmp_path: Path) -> None:
+    settings = ServerSettings(products=ROOT / "products", rules=ROOT / "rules", relay_interval=0, environ={})
+    gateway = SimulatedGateway(clock=FixedClock(datetime(2026, 1, 5, 9, tzinfo=CST)))
+    with pytest.raises(InvalidInput) as refused:
+        build_server(settings, store=MemoryStore(), providers=Providers(gateway=gateway))
+    assert refused.value.code == "providers-required"
+    assert "no provider for kyc, bureau, signatures" in str(refused.value)
+    server = build_server(settings, store=MemoryStore(), providers=Providers.simulated(gateway=gateway))
+    try:
+        assert server.providers == {
+            "kyc": "simulated",
+            "bureau": "simulated",
+            "payments": "configured",
+            "signatures": "simulated",
+        }
+        health = ApiClient(server.app).get("/v1/health")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "providers": server.providers}
+    finally:
+        server.stop.set()
+
+
+def test_all_four_given_start_without_simulation(tmp_path: Path) -> None:
+    settings = ServerSettings(products=ROOT / "products", rules=ROOT / "rules", relay_interval=0, environ={})
+    clock = FixedClock(datetime(2026, 1, 5, 9, tzinfo=CST))
+    given = Providers(
+        kyc=SimulatedKyc(),
+        bureau=SimulatedBureau(),
+        gateway=SimulatedGateway(clock=clock),
+        signer=SimulatedSigner(),
+    )
+    server = build_server(settings, store=MemoryStore(), providers=given, clock=clock)
+    try:
+        assert set(server.providers.values()) == {"configured"}
+        assert not any("WARNING --simulate" in note for note in server.notes)
+        assert ApiClient(server.app).get("/v1/health").json()["providers"]["kyc"] == "configured"
+    finally:
+        server.stop.set()

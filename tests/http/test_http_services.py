@@ -45,6 +45,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     db = tmp_path_factory.mktemp("db") / "lf.db"
     server = build_server(
         ServerSettings(
+            simulate=True,
             db=f"sqlite:///{db}",
             products=ROOT / "products",
             rules=ROOT / "rules",

@@ -26,7 +26,11 @@ def _broken(tmp_path: Path) -> Path:
 
 def test_build_server_refuses_templates_that_do_not_fit_the_registry(tmp_path: Path) -> None:
     settings = ServerSettings(
-        products=ROOT / "products", rules=ROOT / "rules", templates=_broken(tmp_path), relay_interval=0
+        simulate=True,
+        products=ROOT / "products",
+        rules=ROOT / "rules",
+        templates=_broken(tmp_path),
+        relay_interval=0,
     )
     with pytest.raises(SpecError) as caught:
         build_server(settings, store=MemoryStore())
@@ -39,6 +43,6 @@ def test_build_server_refuses_templates_that_do_not_fit_the_registry(tmp_path: P
 def test_serve_lists_the_template_problems_and_exits_1(tmp_path: Path) -> None:
     folders = ["--products", str(ROOT / "products"), "--rules", str(ROOT / "rules")]
     templates = ["--templates", str(_broken(tmp_path)), "--db", f"sqlite:///{tmp_path / 'x.db'}"]
-    result = CliRunner().invoke(cli, ["serve", *folders, *templates])
+    result = CliRunner().invoke(cli, ["serve", "--simulate", *folders, *templates])
     assert result.exit_code == 1
     assert "error[unknown-variable]" in result.stderr

@@ -194,7 +194,7 @@ def lender_server(
         ),
         clock=clock,
         store=store,
-        providers=Providers(gateway=gateway, callbacks=keys.verifier()),
+        providers=Providers.simulated(gateway=gateway, callbacks=keys.verifier()),
     )
 
 

@@ -56,6 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_loan_has_its_full_file_and_auditors_get_it_over_http(demo: Path) -> None:
     server = build_server(
         ServerSettings(
+            simulate=True,
             db=f"sqlite:///{demo / 'demo.db'}",
             products=ROOT / "products",
             rules=ROOT / "rules",

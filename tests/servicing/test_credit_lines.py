@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from loanfactory.catalog import load_catalog
+from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.origination.credit_line import CreditLine
 from loanfactory.origination.service import Origination
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, SignatureMethod
 from loanfactory.pricing import PricingDecision
-from loanfactory.servicing import LoanRequest, OriginationCreditLines, Servicing
+from loanfactory.servicing import LoanRequest, Servicing
 from loanfactory.terms import contract_terms
 from loanfactory.testing import (
     FixedClock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,6 @@ from loanfactory.servicing import (
     Loan,
     RunStatus,
     ServicingConfig,
-    SimulatedCrash,
     StepStatus,
 )
 
@@ -66,6 +66,20 @@ def test_running_a_date_twice_changes_nothing() -> None:
     assert caught.value.code == "date-passed"
 
 
+class SimulatedCrash(RuntimeError):
+    """A crash in the middle of an end-of-day batch."""
+
+
+def _crash_at(position: int) -> Callable[[int], None]:
+    """A hook that crashes the run's batch before its loan at ``position`` (counted from 1)."""
+
+    def hook(index: int) -> None:
+        if index + 1 >= position:
+            raise SimulatedCrash("simulated crash in the middle of an end-of-day batch")
+
+    return hook
+
+
 def test_a_crash_midway_resumes_to_the_same_ledger() -> None:
     clean, crashed = _world(), _world()
     loans = _book(clean)
@@ -76,13 +90,13 @@ def test_a_crash_midway_resumes_to_the_same_ledger() -> None:
         world.deliver()
     clean.servicing.run_eod(date(2026, 3, 5))
     with pytest.raises(SimulatedCrash):
-        crashed.servicing.run_eod(date(2026, 3, 5), crash_after=5)  # inside the second batch
+        crashed.servicing.run_eod(date(2026, 3, 5), before_loan=_crash_at(5))  # inside the second batch
     with crashed.store.transaction() as tx:
         half = tx.repo(EodRun).get("eod:2026-03-05")
     assert half.status is RunStatus.running
     assert half.cursor == sorted(loans)[2]
     with pytest.raises(SimulatedCrash):
-        crashed.servicing.run_eod(date(2026, 3, 5), crash_after=1)  # and again, right away
+        crashed.servicing.run_eod(date(2026, 3, 5), before_loan=_crash_at(1))  # and again, right away
     resumed = crashed.servicing.run_eod(date(2026, 3, 5))
     assert resumed.status is RunStatus.completed
     assert resumed.attempts == 3

@@ -192,6 +192,7 @@ def _server(url: str, key: bytes) -> Any:
 
     return build_server(
         ServerSettings(
+            simulate=True,
             db=url,
             products=ROOT / "products",
             rules=ROOT / "rules",

@@ -8,7 +8,7 @@
    with auto-debits — one borrower runs short of money for a while — and print the portfolio.
 
 Everything is stored in a fresh SQLite file (``loanfactory-demo.db`` by default) that
-``loanfactory serve --db sqlite:///loanfactory-demo.db`` can then serve. KYC, bureau, payments and
+``loanfactory serve --simulate --db sqlite:///loanfactory-demo.db`` can then serve. KYC, bureau, payments and
 signatures are the simulated providers of :mod:`loanfactory.testing`; the business dates are fixed,
 so every run prints the same figures.
 """
@@ -225,10 +225,11 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
     demo_section(lender, clock, START.date(), end, reports_dir, lang)
     click.echo(
         (
-            "\n演示数据保存在 {db}；查看：LOANFACTORY_ARCHIVE={archive} loanfactory serve --db {db}"
+            "\n演示数据保存在 {db}；查看："
+            "LOANFACTORY_ARCHIVE={archive} loanfactory serve --simulate --db {db}"
             if zh
             else "\nThe demo is stored in {db}; serve it with: "
-            "LOANFACTORY_ARCHIVE={archive} loanfactory serve --db {db}"
+            "LOANFACTORY_ARCHIVE={archive} loanfactory serve --simulate --db {db}"
         ).format(db=db, archive=archive_dir)
     )
 

@@ -12,6 +12,13 @@ with none configured the server makes one key per role for development and print
 Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set. A product or rule file with
 an error stops the server before it listens (exit 1, every problem listed).
 
+KYC, credit bureau, payments and e-signatures need real provider adapters (an embedding
+application gives them to ``build_server``; the payment gateway may come from
+``$LOANFACTORY_GATEWAY_URL``). Without them the server refuses to start (exit 2, code
+``providers-required``) unless ``--simulate`` chooses the simulated providers of
+:mod:`loanfactory.testing` for the missing ones; the choice is printed on start and shown at
+``GET /v1/health``.
+
 Personal data is encrypted at rest with ``$LOANFACTORY_PII_KEY`` (keys newest first, see
 ``loanfactory db rotate-pii-key``); without it the server refuses to start (exit 2) unless
 ``--dev`` says that storing personal data in clear is intended.
@@ -106,6 +113,12 @@ import click
     is_flag=True,
     help="Development: start without $LOANFACTORY_PII_KEY (personal data stored in clear).",
 )
+@click.option(
+    "--simulate",
+    is_flag=True,
+    help="Use the simulated KYC, bureau, payment and e-signature providers for those not configured "
+    "(development and demos: no real money moves, nobody is checked).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -124,6 +137,7 @@ def serve(
     relay_interval: float,
     log_level: str,
     dev: bool,
+    simulate: bool,
 ) -> None:
     """Serve the HTTP API (docs at /v1/docs)."""
     import uvicorn
@@ -149,6 +163,7 @@ def serve(
         dev=dev,
         templates=templates,
         lpr=lpr,
+        simulate=simulate,
     )
     try:
         server = build_server(settings)

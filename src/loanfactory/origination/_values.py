@@ -8,24 +8,16 @@ misuse is a clear error in English and Chinese and never a pydantic traceback.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
+from loanfactory.entity import AwareDatetime as AwareDatetime
+from loanfactory.entity import Value as Value
 from loanfactory.errors import FieldError, InvalidInput, format_path
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class Value(BaseModel):
-    """Base of nested value objects inside entities: frozen, no unknown keys.
-
-    Validation errors never echo the input: it may be an ID number, a phone or a card number.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class Reason(Value):
@@ -38,15 +30,6 @@ class Reason(Value):
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("a timestamp must carry its time zone")
-    return value
-
-
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 def _exact(value: Decimal) -> Decimal:

@@ -64,10 +64,7 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
     app = applications.lock(application_id)
     if app.status is not ApplicationStatus.submitted:
         raise StateConflict(
-            f"application {app.id} is {app.status.value}, not waiting for assessment",
-            field="application_id",
-            code="not-submitted",
-            message_zh=f"申请 {app.id} 当前状态为 {app.status.value}，不能评估",
+            field="application_id", code="not-submitted", params={"id": app.id, "status": app.status.value}
         )
     customer = cmd.tx.repo(Customer).get(app.customer_id)
     now = cmd.clock.now()

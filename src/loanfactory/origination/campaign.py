@@ -214,12 +214,7 @@ def launch(cmd: Command, data: CampaignInput) -> Campaign:
         )
     repo = cmd.tx.repo(Campaign)
     if repo.list(code=data.code):
-        raise StateConflict(
-            f"campaign code {data.code} is taken",
-            field="code",
-            code="campaign-exists",
-            message_zh=f"活动编码 {data.code} 已存在",
-        )
+        raise StateConflict(field="code", code="campaign-exists", params={"code": data.code})
     campaign = Campaign(id=cmd.ids.new("cmp"), created_at=cmd.clock.now(), **data.model_dump())
     stored = repo.add(campaign)
     cmd.emit("campaign.launched", stored.id, code=data.code, budget=data.budget)

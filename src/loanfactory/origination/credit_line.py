@@ -119,19 +119,11 @@ def occupy(line: CreditLine, product_code: str, amount: Decimal, day: date) -> C
     _positive(amount)
     if not line.usable_on(day):
         state = "expired" if line.status is LineStatus.active else line.status.value
-        raise StateConflict(
-            f"credit line {line.id} is {state}",
-            field="line",
-            code="line-unusable",
-            message_zh=f"额度 {line.id} 当前不可用（{state}）",
-        )
+        raise StateConflict(field="line", code="line-unusable", params={"id": line.id, "state": state})
     available = line.available_for(product_code, day)
     if line.sub_limits and line.sub_limit(product_code) is None:
         raise StateConflict(
-            f"credit line {line.id} has no sub-limit for {product_code}",
-            field="product_code",
-            code="no-sub-limit",
-            message_zh=f"额度 {line.id} 没有产品 {product_code} 的分项额度",
+            field="product_code", code="no-sub-limit", params={"id": line.id, "product_code": product_code}
         )
     if amount > available:
         raise StateConflict(
@@ -193,12 +185,7 @@ def unfreeze(line: CreditLine, amount: Decimal | None = None) -> CreditLine:
     """Lift a whole-line freeze (``amount=None``) or unfreeze part of the frozen amount."""
     if amount is None:
         if line.status is not LineStatus.frozen:
-            raise StateConflict(
-                f"credit line {line.id} is not frozen",
-                field="line",
-                code="not-frozen",
-                message_zh=f"额度 {line.id} 未被冻结",
-            )
+            raise StateConflict(field="line", code="not-frozen", params={"id": line.id})
         return line.model_copy(update={"status": LineStatus.active})
     _positive(amount)
     if amount > line.frozen:

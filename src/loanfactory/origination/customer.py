@@ -241,14 +241,7 @@ class BusinessLicence(Value):
     def _code(cls, value: str) -> str:
         code = str(_check(parse_credit_code, value, "credit_code"))
         if not code.startswith("92"):
-            raise FieldError(
-                InvalidInput(
-                    "a sole proprietor's credit code starts with 92 (registrar 9, kind 2)",
-                    field="credit_code",
-                    code="not-a-sole-proprietor",
-                    message_zh="个体工商户的统一社会信用代码以 92 开头",
-                )
-            )
+            raise FieldError(InvalidInput(field="credit_code", code="not-a-sole-proprietor"))
         return code
 
     def years_in_business(self, day: date) -> int:

@@ -69,17 +69,8 @@ def check_duty(
         )
     if application.filed_by is not None and application.filed_by == reviewer:
         raise NotPermitted(
-            f"{reviewer} filed application {application.id} and may not review it",
-            field="reviewer",
-            code="duty-filer",
-            message_zh=f"{reviewer} 录入了申请 {application.id}，不得审核该申请",
+            field="reviewer", code="duty-filer", params={"reviewer": reviewer, "id": application.id}
         )
     others = [t for t in history if t.id != task.id]
     if reviewer in excluded(application, stage, others) or reviewer in task.excluded:
-        raise NotPermitted(
-            f"{reviewer} already approved the first review of this application or returned one of its "
-            "rounds; another person must do the second (four-eyes rule)",
-            field="reviewer",
-            code="four-eyes",
-            message_zh=f"{reviewer} 已处理该申请的初审或曾退回补件，复审须由其他人完成（四眼原则）",
-        )
+        raise NotPermitted(field="reviewer", code="four-eyes", params={"reviewer": reviewer})

@@ -126,12 +126,7 @@ def parse_id_number(value: object, *, field: str = "id_number", as_of: date | No
         raise InvalidInput("an ID number must be a string", field=field, message_zh="身份证号必须是字符串")
     number = value.strip().upper()
     if len(number) == 15 and _DIGITS_RE.match(number):
-        raise InvalidInput(
-            "15-digit first-generation ID numbers are not accepted; use the 18-character number",
-            field=field,
-            code="id-length",
-            message_zh="不接受 15 位一代身份证号，请使用 18 位号码",
-        )
+        raise InvalidInput(field=field, code="id-length")
     if len(number) != 18:
         raise InvalidInput(
             f"an ID number has 18 characters, got {len(number)}",
@@ -140,12 +135,7 @@ def parse_id_number(value: object, *, field: str = "id_number", as_of: date | No
             message_zh=f"身份证号应为 18 位，实际 {len(number)} 位",
         )
     if not (_DIGITS_RE.match(number[:17]) and number[17] in "0123456789X"):
-        raise InvalidInput(
-            "an ID number is 17 digits and a digit or X",
-            field=field,
-            code="id-format",
-            message_zh="身份证号应为 17 位数字加 1 位数字或 X",
-        )
+        raise InvalidInput(field=field, code="id-format")
     if int(number[:2]) not in _PROVINCES:
         raise InvalidInput(
             f"region code {number[:2]} is not a province",
@@ -163,12 +153,7 @@ def parse_id_number(value: object, *, field: str = "id_number", as_of: date | No
             message_zh="身份证号中的出生日期无效",
         ) from None
     if born.year < 1900 or (as_of is not None and born > as_of):
-        raise InvalidInput(
-            "the birth date in the ID number is out of range",
-            field=field,
-            code="id-birth-date",
-            message_zh="身份证号中的出生日期超出范围",
-        )
+        raise InvalidInput(field=field, code="id-birth-date")
     if id_check_character(number[:17]) != number[17]:
         raise InvalidInput(
             f"ID number {mask_id_number(number)} fails the GB 11643 checksum (a character is mistyped)",
@@ -253,12 +238,7 @@ def parse_phone(value: object, *, field: str = "phone") -> str:
     if text.startswith("+86"):
         text = text[3:]
     if not _PHONE_RE.match(text):
-        raise InvalidInput(
-            "a mobile number has 11 digits starting with 13-19",
-            field=field,
-            code="phone-format",
-            message_zh="手机号应为 13-19 开头的 11 位数字",
-        )
+        raise InvalidInput(field=field, code="phone-format")
     return text
 
 
@@ -266,12 +246,7 @@ def parse_account_number(value: object, *, field: str = "card_number") -> str:
     """A bank card or account number: 8 to 30 digits once spaces are removed."""
     text = value.replace(" ", "") if isinstance(value, str) else ""
     if not (_DIGITS_RE.match(text) and 8 <= len(text) <= 30):
-        raise InvalidInput(
-            "an account number is 8 to 30 digits",
-            field=field,
-            code="account-format",
-            message_zh="银行卡号/账号应为 8 至 30 位数字",
-        )
+        raise InvalidInput(field=field, code="account-format")
     return text
 
 

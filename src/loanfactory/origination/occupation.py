@@ -65,12 +65,7 @@ def open_line(
         and not checked
         and any(line.status is not LineStatus.closed for line in repo.list(customer_id=customer_id))
     ):
-        raise StateConflict(
-            f"customer {customer_id} already has a credit line",
-            field="customer_id",
-            code="line-exists",
-            message_zh=f"客户 {customer_id} 已有授信额度",
-        )
+        raise StateConflict(field="customer_id", code="line-exists", params={"customer_id": customer_id})
     if parent_id is not None:
         repo.get(parent_id)
     scope = LineScope.customer if customer_id is not None else LineScope.group
@@ -149,10 +144,7 @@ def give_back(cmd: Command, occupation_id: str, amount: Decimal | None = None) -
     occupation = occupations.get(occupation_id)
     if occupation.status is OccupationStatus.released:
         raise StateConflict(
-            f"occupation {occupation_id} is already released",
-            field="occupation_id",
-            code="already-released",
-            message_zh=f"额度占用 {occupation_id} 已释放",
+            field="occupation_id", code="already-released", params={"occupation_id": occupation_id}
         )
     amount = occupation.outstanding if amount is None else amount
     if amount <= 0 or amount > occupation.outstanding:

@@ -137,10 +137,7 @@ def _open_offer(cmd: Command, offer_id: str) -> Offer:
     offer = cmd.tx.repo(Offer).lock(offer_id)
     if offer.status is not OfferStatus.issued:
         raise StateConflict(
-            f"offer {offer_id} is {offer.status.value}",
-            field="offer_id",
-            code="offer-closed",
-            message_zh=f"报价 {offer_id} 状态为 {offer.status.value}，不能再操作",
+            field="offer_id", code="offer-closed", params={"offer_id": offer_id, "status": offer.status.value}
         )
     return offer
 
@@ -174,12 +171,7 @@ def expire(cmd: Command, offer_id: str) -> Offer:
     """An offer past ``expires_at`` lapses (过期), giving back what it held."""
     offer = _open_offer(cmd, offer_id)
     if cmd.clock.now() < offer.expires_at:
-        raise StateConflict(
-            f"offer {offer_id} is still valid",
-            field="offer_id",
-            code="offer-valid",
-            message_zh=f"报价 {offer_id} 仍在有效期内",
-        )
+        raise StateConflict(field="offer_id", code="offer-valid", params={"offer_id": offer_id})
     _give_back(cmd, offer)
     return _close(cmd, offer, OfferStatus.expired, ApplicationStatus.expired)
 

@@ -15,7 +15,8 @@ A loan pays out only to an account that was verified for the customer:
 The holder name is never typed in for the borrower: it is the customer's registered name, so a
 card or account in another name fails its check. Only the customer changes their payout account
 (an officer cannot redirect it), and a new borrower account replaces the old one only once it is
-verified. This module holds the record and the pure rules; :mod:`.payout_accounts` runs them.
+verified. The record is :mod:`loanfactory.payout` (servicing reads it too); this module holds the
+pure rules, and :mod:`.payout_accounts` runs them.
 """
 
 from __future__ import annotations
@@ -24,96 +25,22 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated, Any, ClassVar
-
-from pydantic import Field
 
 from loanfactory.actor import Actor
-from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
-from loanfactory.origination._values import AwareDatetime, Value
 from loanfactory.origination.customer import Customer
-from loanfactory.origination.identity import mask_account
+from loanfactory.payout import AccountOwner as AccountOwner
+from loanfactory.payout import AccountStatus as AccountStatus
+from loanfactory.payout import DepositChallenge as DepositChallenge
+from loanfactory.payout import PayoutAccount as PayoutAccount
+from loanfactory.payout import VerificationMethod as VerificationMethod
 
 DEPOSIT_VALID = timedelta(days=3)
 """How long a small-deposit check may be confirmed (打款验证有效期)."""
 
 DEPOSIT_ATTEMPTS = 3
 """Wrong confirmations allowed before the check fails and a new one is needed."""
-
-
-class AccountOwner(StrEnum):
-    borrower = "borrower"  # 借款人本人账户
-    payee = "payee"  # 受托支付收款人（交易对手）
-
-
-class VerificationMethod(StrEnum):
-    bank_card_four = "bank-card-four"  # 银行卡四要素核验（KYC 端口）
-    small_deposit = "small-deposit"  # 小额打款验证（支付端口）
-
-
-class AccountStatus(StrEnum):
-    pending = "pending"  # 待验证: the deposit is on its way or awaits confirmation
-    verified = "verified"  # 已验证
-    failed = "failed"  # 验证失败
-    replaced = "replaced"  # 已被新的放款账户取代（仍是本人已验证账户）
-
-    @property
-    def usable(self) -> bool:
-        """Verified for this customer (a replaced account stays theirs for loans that name it)."""
-        return self in (AccountStatus.verified, AccountStatus.replaced)
-
-
-class DepositChallenge(Value):
-    """A small-deposit check in flight: the deposit's instruction and a digest of amount and code."""
-
-    instruction_id: str
-    digest: str  # scrypt of (amount, code) salted by the account id: the code is never stored
-    expires_at: AwareDatetime
-    attempts: int = 0
-    sent: bool = False
-
-
-class PayoutAccount(Entity):
-    """An account a loan may pay out to, once verified (放款账户)."""
-
-    kind: ClassVar[str] = "payout_account"
-    indexes: ClassVar[tuple[str, ...]] = ("customer_id", "status", "owner")
-    audited: ClassVar[tuple[str, ...]] = (
-        "customer_id",
-        "owner",
-        "method",
-        "status",
-        "category",
-        "verified_at",
-    )
-    audited_sealed: ClassVar[tuple[str, ...]] = ("holder", "number")
-
-    customer_id: str
-    owner: AccountOwner
-    holder: Annotated[str, Field(min_length=1, max_length=200)]  # 户名
-    number: Annotated[str, Field(repr=False)]
-    bank: Annotated[str, Field(min_length=1, max_length=100)]
-    category: str | None = None  # a payee's use of funds (资金用途), for fund supervision
-    method: VerificationMethod
-    status: AccountStatus = AccountStatus.pending
-    challenge: DepositChallenge | None = None
-    deposits: int = 0  # small deposits ordered so far (each has its own instruction id)
-    reason: str | None = None
-    reference: str | None = None  # the KYC vendor's or the bank's reference
-    requested_by: str
-    requested_at: AwareDatetime
-    verified_at: AwareDatetime | None = None
-
-    @property
-    def masked(self) -> str:
-        return mask_account(self.number)
-
-    def __repr_args__(self) -> Any:
-        yield "number", self.masked
-        yield from ((k, v) for k, v in super().__repr_args__() if k not in ("number", "challenge"))
 
 
 def own_names(customer: Customer) -> tuple[str, ...]:
@@ -134,11 +61,9 @@ def must_be_customer(actor: Actor, customer_id: str) -> None:
     """Only the customer changes where their money goes; staff, whatever their role, may not."""
     if not actor.is_customer(customer_id):
         raise NotPermitted(
-            f"only customer {customer_id} may add or change their payout account; "
-            f"{actor.role} {actor.id} cannot redirect it",
             field="actor",
             code="customer-action",
-            message_zh=f"放款账户只能由客户 {customer_id} 本人添加或变更，{actor.role} {actor.id} 无权更改",
+            params={"customer_id": customer_id, "role": actor.role, "id": actor.id},
         )
 
 
@@ -155,18 +80,10 @@ def confirm(account: PayoutAccount, amount: Decimal, code: str, now: datetime) -
     challenge = account.challenge
     if account.status is not AccountStatus.pending or challenge is None:
         raise StateConflict(
-            f"payout account {account.id} is {account.status.value}, not waiting for a confirmation",
-            field="account_id",
-            code="not-pending",
-            message_zh=f"放款账户 {account.id} 状态为 {account.status.value}，无需确认",
+            field="account_id", code="not-pending", params={"id": account.id, "status": account.status.value}
         )
     if not challenge.sent:
-        raise StateConflict(
-            "the deposit has not been sent yet; confirm it once it is on the statement",
-            field="account_id",
-            code="deposit-not-sent",
-            message_zh="验证打款尚未发出，请到账后再确认",
-        )
+        raise StateConflict(field="account_id", code="deposit-not-sent")
     if now > challenge.expires_at:
         return account.evolve(status=AccountStatus.failed, reason="deposit-expired", challenge=None)
     if not isinstance(amount, Decimal) or not amount.is_finite():

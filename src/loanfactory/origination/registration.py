@@ -93,12 +93,7 @@ def register(
     repo = cmd.tx.repo(Customer)
     existing = repo.list(identity_hash=key)
     if existing:
-        raise StateConflict(
-            f"this identity is already registered as customer {existing[0].id}",
-            field="identity",
-            code="customer-exists",
-            message_zh=f"该身份已注册为客户 {existing[0].id}",
-        )
+        raise StateConflict(field="identity", code="customer-exists", params={"id": existing[0].id})
     try:
         records, profile = _verify(cmd, profile, kyc)
     except ServiceUnavailable as exc:
@@ -224,10 +219,7 @@ def form_group(cmd: Command, name: str, members: tuple[str, ...]) -> CustomerGro
             )
         if member.group_id is not None:
             raise StateConflict(
-                f"{member_id} already belongs to group {member.group_id}",
-                field="members",
-                code="in-group",
-                message_zh=f"{member_id} 已属于集团 {member.group_id}",
+                field="members", code="in-group", params={"member_id": member_id, "group_id": member.group_id}
             )
         customers.update(member.model_copy(update={"group_id": group.id}))
     stored = cmd.tx.repo(CustomerGroup).add(group)

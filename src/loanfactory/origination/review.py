@@ -107,24 +107,14 @@ def release_claim(task: ReviewTask, user: str) -> ReviewTask:
 def add_note(task: ReviewTask, user: str, text: str, at: datetime) -> ReviewTask:
     user = _reviewer(user)
     if task.status.is_done:
-        raise StateConflict(
-            f"review task {task.id} is closed",
-            field="task",
-            code="task-closed",
-            message_zh=f"审核任务 {task.id} 已结束",
-        )
+        raise StateConflict(field="task", code="task-closed", params={"id": task.id})
     note = ReviewNote(author=user, at=at, text=text)
     return task.model_copy(update={"notes": (*task.notes, note)})
 
 
 def _must_hold(task: ReviewTask, user: str) -> None:
     if task.status is not TaskStatus.claimed or task.assignee != user:
-        raise StateConflict(
-            f"review task {task.id} must be claimed by {user} first",
-            field="task",
-            code="not-claimed",
-            message_zh=f"审核任务 {task.id} 须先由 {user} 领取",
-        )
+        raise StateConflict(field="task", code="not-claimed", params={"id": task.id, "user": user})
 
 
 def decide(

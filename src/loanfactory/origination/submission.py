@@ -56,10 +56,7 @@ def check_sellable(spec: ProductSpec, moment: datetime) -> None:
     if not spec.is_sellable(day):
         state = spec.status.value if spec.status.value != "online" else "not effective on " + day.isoformat()
         raise StateConflict(
-            f"product {spec.code} is not on sale ({state})",
-            field="product_code",
-            code="product-closed",
-            message_zh=f"产品 {spec.code} 当前不可申请（{state}）",
+            field="product_code", code="product-closed", params={"code": spec.code, "state": state}
         )
 
 
@@ -78,10 +75,7 @@ def check_request(
         )
     if request.channel not in spec.channels:
         raise InvalidInput(
-            f"{spec.code} is not sold through '{request.channel.value}'",
-            field="channel",
-            code="channel",
-            message_zh=f"产品 {spec.code} 不在渠道 '{request.channel.value}' 销售",
+            field="channel", code="channel", params={"code": spec.code, "channel": request.channel.value}
         )
     if request.purpose not in spec.purposes:
         allowed = ", ".join(p.value for p in spec.purposes)
@@ -148,23 +142,13 @@ def submit(cmd: Command, spec: ProductSpec, request: ApplicationRequest) -> Appl
     now = cmd.clock.now()
     customer = cmd.tx.repo(Customer).get(request.customer_id)
     if customer.status is CustomerStatus.blocked:
-        raise StateConflict(
-            f"customer {customer.id} is blocked",
-            field="customer_id",
-            code="customer-blocked",
-            message_zh=f"客户 {customer.id} 已被冻结，不能申请",
-        )
+        raise StateConflict(field="customer_id", code="customer-blocked", params={"id": customer.id})
     check_request(spec, customer, request, now)
     _check_collateral(cmd, customer, request)
     if request.coupon_id is not None:
         coupon = cmd.tx.repo(Coupon).get(request.coupon_id)
         if coupon.customer_id != customer.id or not coupon.usable_on(now.date()):
-            raise InvalidInput(
-                f"coupon {coupon.id} cannot be used by this applicant now",
-                field="coupon_id",
-                code="coupon-unusable",
-                message_zh=f"优惠券 {coupon.id} 当前不可使用",
-            )
+            raise InvalidInput(field="coupon_id", code="coupon-unusable", params={"id": coupon.id})
     applications = cmd.tx.repo(Application)
     for other in applications.list(customer_id=customer.id, product_code=spec.code):
         if other.status in _OPEN:
@@ -211,10 +195,7 @@ def _check_collateral(cmd: Command, customer: Customer, request: ApplicationRequ
         collateral = repo.find(collateral_id)
         if collateral is None or collateral.customer_id != customer.id:
             raise InvalidInput(
-                f"collateral {collateral_id} is not registered for this applicant",
-                field="collateral_ids",
-                code="collateral-unknown",
-                message_zh=f"押品 {collateral_id} 未登记在该申请人名下",
+                field="collateral_ids", code="collateral-unknown", params={"collateral_id": collateral_id}
             )
         if collateral.status in (CollateralStatus.released, CollateralStatus.disposed):
             raise InvalidInput(

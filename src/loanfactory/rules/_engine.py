@@ -87,9 +87,7 @@ class CompiledDefinition:
             return self._fast(facts)
         except (TypeError, ArithmeticError) as exc:  # a vars value of the wrong kind, an overflow
             raise RuleEvaluationError(
-                f"{self.definition.id}: a value could not be used ({exc})",
-                code="bad-value",
-                message_zh=f"{self.definition.id}：某个值无法参与计算（{exc}）",
+                code="bad-value", params={"id": self.definition.id, "exc": exc}
             ) from exc
 
     __call__ = evaluate

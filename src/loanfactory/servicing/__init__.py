@@ -19,11 +19,10 @@ from loanfactory.servicing._contract import (
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
-from loanfactory.servicing._eod import STEPS, DayStep, SimulatedCrash
+from loanfactory.servicing._eod import STEPS, DayStep
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
-from loanfactory.servicing._lines import LineCommands, OriginationCreditLines
 from loanfactory.servicing._loan import (
     CATEGORIES,
     AllocationPolicy,
@@ -143,7 +142,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "InstallmentStatus",
     "LedgerAudit",
     "LedgerIdentityError",
-    "LineCommands",
     "Loan",
     "LoanBook",
     "LoanDay",
@@ -156,7 +154,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "NegotiatedPlan",
     "Operator",
     "OrderStatus",
-    "OriginationCreditLines",
     "Override",
     "PayoffQuote",
     "PlanStatus",
@@ -178,7 +175,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Servicing",
     "ServicingConfig",
     "SignalKind",
-    "SimulatedCrash",
     "StepStatus",
     "TaskStatus",
     "UpcomingRisk",

@@ -7,7 +7,7 @@ timeout, or delivered (possibly twice) by callback — all go through
 :meth:`DisbursementOps.apply_payment_result`, which acts on the first final answer only.
 
 Money goes only where the evidence says it may: the loan names the verified payout account
-(:class:`~loanfactory.origination.PayoutAccount`) that its account is, or — under entrusted payment
+(:class:`~loanfactory.payout.PayoutAccount`) that its account is, or — under entrusted payment
 — the verified account of its payee; a payout to anything else is refused before any order
 exists. Which tranche, and how much, follows the product's milestones (:mod:`._tranches`).
 """
@@ -22,10 +22,11 @@ from loanfactory.entity import CST
 from loanfactory.errors import LoanfactoryError, StateConflict
 from loanfactory.lpr import LprSeries
 from loanfactory.money import format_money
-from loanfactory.origination.identity import mask_account
-from loanfactory.origination.payout_account import AccountOwner, PayoutAccount
+from loanfactory.payout import AccountOwner, PayoutAccount
+from loanfactory.pii import mask_bank_card as mask_account
 from loanfactory.ports import (
     Channel,
+    ConcurrentUpdate,
     OutboxMessage,
     PaymentDirection,
     PaymentInstruction,
@@ -154,6 +155,8 @@ class DisbursementOps(Core):
         for loan_id, key in orders:
             try:
                 out.append(self.disburse(loan_id, key=key, actor=actor))
+            except ConcurrentUpdate:  # not a refusal: the caller retries
+                raise
             except LoanfactoryError as exc:
                 out.append(exc)
         return out
@@ -306,16 +309,6 @@ def _check_use(product: ProductSpec, loan: Loan) -> None:
         return
     policy = product.disbursement
     if category in {u.value for u in policy.forbidden_uses}:
-        raise StateConflict(
-            f"loan funds may not go to '{category}'",
-            field="payee_category",
-            code="forbidden-use",
-            message_zh=f"贷款资金不得用于 '{category}'",
-        )
+        raise StateConflict(field="payee_category", code="forbidden-use", params={"category": category})
     if policy.allowed_uses and category not in {u.value for u in policy.allowed_uses}:
-        raise StateConflict(
-            f"'{category}' is not an allowed use of this product",
-            field="payee_category",
-            code="use-not-allowed",
-            message_zh=f"'{category}' 不在该产品允许的资金用途内",
-        )
+        raise StateConflict(field="payee_category", code="use-not-allowed", params={"category": category})

@@ -69,10 +69,6 @@ class DayStep(Protocol):
         ...
 
 
-class SimulatedCrash(RuntimeError):
-    """Raised by ``run_eod(crash_after=n)`` to test that a crashed run resumes correctly."""
-
-
 class EodOps(ReversalOps, EarlyWarningOps):
     """The end-of-day batch."""
 
@@ -85,7 +81,7 @@ class EodOps(ReversalOps, EarlyWarningOps):
         business_date: date,
         *,
         engine: Engine = "per-loan",
-        crash_after: int | None = None,
+        before_loan: Callable[[int], None] | None = None,
         progress: Callable[[int, int], None] | None = None,
         allow_gap: bool = False,
     ) -> EodRun:
@@ -94,8 +90,9 @@ class EodOps(ReversalOps, EarlyWarningOps):
         A date that would skip dates, or a first date far in the past, is refused unless
         ``allow_gap`` (see :mod:`loanfactory.servicing._eod_guard`).
 
-        ``crash_after=n`` raises :class:`SimulatedCrash` inside the batch holding the n-th loan
-        (for crash-resume tests); ``progress(done, agenda)`` is called after each batch.
+        ``before_loan(i)`` is called inside a batch's transaction before the ``i``-th loan this
+        call works on (from 0): whatever it raises rolls that batch back, which is how the
+        crash-resume tests crash a run midway; ``progress(done, agenda)`` is called after each batch.
         """
         if engine not in ("per-loan", "vectorised"):
             raise InvalidInput(
@@ -114,12 +111,11 @@ class EodOps(ReversalOps, EarlyWarningOps):
         agenda = self._agenda(business_date)
         pending = [i for i in agenda if i > run.cursor]
         size = max(1, self.config.eod_batch)
-        budget = crash_after
         for start in range(0, len(pending), size):
             batch = pending[start : start + size]
             with self.store.transaction() as tx:
                 self.action_counts = {}
-                counts = self._batch(tx, batch, business_date, engine, budget)
+                counts = self._batch(tx, batch, business_date, engine, before_loan, start)
                 current = tx.repo(EodRun).lock(run.id)
                 totals = dict(current.totals)
                 for action, n in self.action_counts.items():
@@ -142,8 +138,6 @@ class EodOps(ReversalOps, EarlyWarningOps):
                     )
                 )
                 self.action_counts = None
-            if budget is not None:
-                budget -= len(batch)
             if progress is not None:
                 progress(start + len(batch), len(pending))
         for step in self.day_steps:
@@ -231,7 +225,13 @@ class EodOps(ReversalOps, EarlyWarningOps):
     # --- one batch ------------------------------------------------------------------------------
 
     def _batch(
-        self, tx: Transaction, ids: list[str], day: date, engine: Engine, budget: int | None
+        self,
+        tx: Transaction,
+        ids: list[str],
+        day: date,
+        engine: Engine,
+        before_loan: Callable[[int], None] | None,
+        first: int,
     ) -> dict[str, list[int]]:
         counts = {name: [0, 0] for name in STEPS}
         loans = [
@@ -240,8 +240,8 @@ class EodOps(ReversalOps, EarlyWarningOps):
         changed: set[str] = set()
         penalties = self._accrue_batch(tx, loans, day, engine, counts, changed)
         for index, loan in enumerate(loans):
-            if budget is not None and index + 1 >= budget:
-                raise SimulatedCrash("simulated crash in the middle of an end-of-day batch")
+            if before_loan is not None:
+                before_loan(first + index)
             if loan.id in changed:  # repricing or applying credit changed it: read it again
                 loan = tx.repo(Loan).get(loan.id)
             amount, accrual = penalties.get(loan.id, (ZERO, ZERO))
@@ -435,4 +435,4 @@ def _events(tx: Transaction, loan: Loan, day: date) -> Iterable[dict[str, object
             yield {"type": "payment", "loan_id": loan.id, "on": day, "amount": entry.amount}
 
 
-__all__ = ["STEPS", "DayStep", "EodOps", "SimulatedCrash"]
+__all__ = ["STEPS", "DayStep", "EodOps"]

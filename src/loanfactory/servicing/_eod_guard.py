@@ -30,12 +30,7 @@ def check_business_date(
     """Raise :class:`StateConflict` when ``day`` may not open a new end-of-day run."""
     if last is not None:
         if last >= day:
-            raise StateConflict(
-                f"the end of day has already run for {last}",
-                field="business_date",
-                code="date-passed",
-                message_zh=f"{last} 的日终已执行，不能回到更早的日期",
-            )
+            raise StateConflict(field="business_date", code="date-passed", params={"last": last})
         if day - last > timedelta(days=1) and not allow_gap:
             behind = (day - last).days
             far = (
@@ -58,18 +53,14 @@ def check_business_date(
     first_loan = min((loan.start for loan in tx.repo(Loan).list() if loan.start is not None), default=None)
     if first_loan is not None and day < first_loan:
         raise StateConflict(
-            f"{day} is before the book's first loan (value date {first_loan}); the first end of day "
-            f"fixes the calendar: pass {FLAG} if the date is meant",
             field="business_date",
             code="before-first-loan",
-            message_zh=f"{day} 早于首笔贷款的起息日 {first_loan}；首次日终将确定日历，如确属本意请加 {FLAG}",
+            params={"day": day, "first_loan": first_loan, "FLAG": FLAG},
         )
     behind = (today - day).days
     if behind > max_gap_days:
         raise StateConflict(
-            f"{day} is {behind} days before today ({today}); the first end of day fixes the calendar: "
-            f"pass {FLAG} if the date is meant",
             field="business_date",
             code="date-far-behind",
-            message_zh=f"{day} 比今天（{today}）早 {behind} 天；首次日终将确定日历，如确属本意请加 {FLAG}",
+            params={"day": day, "behind": behind, "today": today, "FLAG": FLAG},
         )

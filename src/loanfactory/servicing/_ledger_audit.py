@@ -37,7 +37,7 @@ from loanfactory.audit import (
 )
 from loanfactory.entity import Entity
 from loanfactory.money import format_money
-from loanfactory.origination.payout_account import PayoutAccount
+from loanfactory.payout import PayoutAccount
 from loanfactory.ports import AuditRecord, LedgerEntryRecord, Store
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._position import EntryType

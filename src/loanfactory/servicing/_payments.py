@@ -107,12 +107,7 @@ class PaymentOps(DisbursementOps, ReceiptOps):
     def _claim_message(self, tx: Transaction, message_id: str, result: PaymentResult) -> None:
         key = f"payment-message:{message_id}"
         if tx.events.by_key(key) is not None:
-            raise StateConflict(
-                f"payment message '{message_id}' was already received",
-                field="nonce",
-                code="replayed-message",
-                message_zh=f"支付通知 '{message_id}' 已接收过，拒绝重放",
-            )
+            raise StateConflict(field="nonce", code="replayed-message", params={"message_id": message_id})
         tx.events.append(
             DomainEvent(
                 id=self.ids.new("evt"),

@@ -202,19 +202,13 @@ def _check_prepayment(
             message_zh=f"贷款 {loan.id} 状态为 {loan.status}，不能提前还款",
         )
     if not policy.allowed:
-        raise StateConflict(
-            f"{code} does not allow prepayment",
-            field="loan_id",
-            code="prepayment-not-allowed",
-            message_zh=f"产品 {code} 不允许提前还款",
-        )
+        raise StateConflict(field="loan_id", code="prepayment-not-allowed", params={"code": code})
     periods = sum(1 for r in loan.schedule if r.due_date <= day)
     if periods < policy.allowed_after_periods:
         raise StateConflict(
-            f"prepayment is allowed after {policy.allowed_after_periods} installments",
             field="on",
             code="prepayment-too-early",
-            message_zh=f"须还满 {policy.allowed_after_periods} 期后才能提前还款",
+            params={"allowed_after_periods": policy.allowed_after_periods},
         )
     if principal is not None and policy.min_amount is not None and principal < policy.min_amount:
         raise InvalidInput(

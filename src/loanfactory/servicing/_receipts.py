@@ -165,10 +165,7 @@ class ReceiptOps(PrepaymentOps):
         """Credit ``order`` with the money ``confirmation`` says arrived (the only way cash is posted)."""
         if order.direction is not PaymentDirection.debit or order.status not in OPEN:
             raise StateConflict(
-                f"collection order {order.id} is {order.status}; nothing to credit",
-                field="order",
-                code="order-closed",
-                message_zh=f"扣款指令 {order.id} 状态为 {order.status}，不能入账",
+                field="order", code="order-closed", params={"id": order.id, "status": order.status}
             )
         if confirmation.amount > order.amount:
             raise InvalidInput(
@@ -188,10 +185,7 @@ class ReceiptOps(PrepaymentOps):
         loan = self.loan_in(tx, order.loan_id, lock=True)
         if loan.start is not None and day < loan.start:
             raise InvalidInput(
-                f"a payment settled on {day} is before the loan's value date {loan.start}",
-                field="settled_on",
-                code="before-value-date",
-                message_zh=f"到账日期 {day} 早于贷款起息日 {loan.start}",
+                field="settled_on", code="before-value-date", params={"day": day, "start": loan.start}
             )
         self._claim(tx, order, confirmation)
         evidence = {

@@ -211,19 +211,10 @@ def reversible(entries: list[LedgerEntryRecord], loan_id: str, entry_id: str) ->
         )
     alive = live(entries)
     if original not in alive:
-        raise StateConflict(
-            f"posting {entry_id} is already reversed",
-            field="entry_id",
-            code="already-reversed",
-            message_zh=f"交易 {entry_id} 已冲正",
-        )
+        raise StateConflict(field="entry_id", code="already-reversed", params={"entry_id": entry_id})
     blocking = [e for e in alive if e.sequence > original.sequence and EntryType(e.type) in _BLOCKING]
     if blocking:
         raise StateConflict(
-            f"a later {blocking[0].type} ({blocking[0].id}) was settled with this money; "
-            "it cannot be replayed, so the payment cannot be reversed",
-            field="entry_id",
-            code="reversal-blocked",
-            message_zh=f"其后的{blocking[0].type}（{blocking[0].id}）已使用这笔资金，无法重算，不能冲正",
+            field="entry_id", code="reversal-blocked", params={"type": blocking[0].type, "id": blocking[0].id}
         )
     return original

@@ -145,12 +145,7 @@ class ContractOps(Core):
                     f"the {role} has already signed", field="role", message_zh=f"{role} 已签署"
                 )
             if sha256_text(contract.body) != contract.sha256:
-                raise StateConflict(
-                    "the contract text does not match its digest",
-                    field="contract_id",
-                    code="contract-tampered",
-                    message_zh="合同文本与摘要不一致，拒绝签署",
-                )
+                raise StateConflict(field="contract_id", code="contract-tampered")
             record = self.signer.sign(
                 document_sha256=contract.sha256,
                 signer=signer,
@@ -159,12 +154,7 @@ class ContractOps(Core):
                 at=self.clock.now(),
             )
             if not self.signer.verify(record) or record.document_sha256 != contract.sha256:
-                raise StateConflict(
-                    "the signature provider returned a signature that does not verify",
-                    field="signature",
-                    code="bad-signature",
-                    message_zh="电子签名验证失败",
-                )
+                raise StateConflict(field="signature", code="bad-signature")
             signatures = (*contract.signatures, record)
             done = {s.signer_role for s in signatures} >= set(contract.required_signers)
             changed = contract.evolve(

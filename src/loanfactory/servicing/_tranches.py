@@ -75,12 +75,7 @@ def next_tranche(
 ) -> tuple[int, Decimal, Milestone | None]:
     """The tranche number, amount and milestone of the payout asked for, or why it is refused."""
     if loan.status not in (LoanStatus.signed, LoanStatus.active):
-        raise StateConflict(
-            f"loan {loan.id} is {loan.status}; sign the contract first",
-            field="loan_id",
-            code="not-signed",
-            message_zh=f"贷款 {loan.id} 状态为 {loan.status}，请先签署合同",
-        )
+        raise StateConflict(field="loan_id", code="not-signed", params={"id": loan.id, "status": loan.status})
     earlier = live_orders(orders)
     if amount is not None and (
         not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01"))
@@ -94,12 +89,7 @@ def next_tranche(
         return _single(loan, earlier, milestone, tranche, amount)
     stages = product.disbursement.milestones
     if len(earlier) >= len(stages):
-        raise StateConflict(
-            "every tranche has been ordered",
-            field="milestone",
-            code="already-disbursed",
-            message_zh="所有阶段均已放款",
-        )
+        raise StateConflict(field="milestone", code="already-disbursed")
     index = _index(stages, milestone, tranche)
     if index != len(earlier):
         expected = stages[len(earlier)]
@@ -132,12 +122,7 @@ def next_tranche(
             f"申请 {format_money(amount)} 元",
         )
     if amount <= 0:
-        raise StateConflict(
-            f"tranche '{stage.id}' has nothing left to draw",
-            field="amount",
-            code="tranche-exceeds-milestone",
-            message_zh=f"阶段 '{stage.id}' 已无可放款额度",
-        )
+        raise StateConflict(field="amount", code="tranche-exceeds-milestone", params={"id": stage.id})
     return index + 1, amount, stage
 
 

@@ -3,6 +3,9 @@
 Embedding developers test their integration with these, without a database or network::
 
     from loanfactory.testing import FixedClock, MemoryStore
+
+The hypothesis strategies (``loanfactory.testing.strategies``, ``servicing_strategies``) need the
+``testing`` extra: ``pip install 'loanfactory[testing]'``; the rest of the kit needs nothing more.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # hypothesis is imported only by those who use the strategies
+    # hypothesis is imported only by those who use the strategies: the ``testing`` extra
     if name in ("strategies", "servicing_strategies"):
         import importlib
 

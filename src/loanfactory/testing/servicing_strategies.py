@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # the ``testing`` extra
+    raise ModuleNotFoundError(
+        f"{__name__} needs hypothesis: pip install 'loanfactory[testing]'", name="hypothesis"
+    ) from missing
 
 from loanfactory.schedule import accrued_penalty
 from loanfactory.servicing import AllocationPolicy, Component, LoanDay

@@ -15,7 +15,12 @@ import hashlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # the ``testing`` extra
+    raise ModuleNotFoundError(
+        f"{__name__} needs hypothesis: pip install 'loanfactory[testing]'", name="hypothesis"
+    ) from missing
 
 from loanfactory.entity import CST
 from loanfactory.origination.application import (

@@ -7,6 +7,7 @@ embedding applications build as many independent apps as they like.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,11 +82,13 @@ def create_app(
     auth_failures: RateLimiter | None = None,
     idempotency: IdempotencyCache | None = None,
     title: str = "loanfactory API",
+    providers: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The HTTP API over ``backend`` (see :class:`loanfactory.adapters.http.Backend`).
 
     ``rate_limit`` limits requests per credential; ``auth_failures`` limits failed
-    authentications per client address (both off when None).
+    authentications per client address (both off when None). ``providers`` (name -> configured
+    or simulated) is shown at ``GET /v1/health``, so nobody mistakes a simulation for the real thing.
     """
     app = FastAPI(
         title=title,
@@ -110,9 +113,15 @@ def create_app(
     ):
         app.include_router(module.router, prefix=PREFIX)
 
+    shown = dict(providers or {})
+
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get(f"{PREFIX}/health", include_in_schema=False)
+    async def health_with_providers() -> dict[str, Any]:
+        return {"status": "ok", "providers": shown}
 
     _install_handlers(app)
     app.add_middleware(EdgeMiddleware, limiter=rate_limit, auth_failures=auth_failures, max_body=MAX_BODY)

@@ -33,6 +33,7 @@ from loanfactory.adapters.http._roles import ROLE_TABLE, Principal, Role
 from loanfactory.adapters.http._views import JsonBytes
 from loanfactory.errors import Language, LoanfactoryError
 from loanfactory.pii import mask_bank_card, mask_id_number, mask_phone, mask_text
+from loanfactory.ports import ConcurrentUpdate, ServiceUnavailable
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 # fields whose values are personal numbers, masked in every response (脱敏)
@@ -269,6 +270,9 @@ async def idempotent(
         )
     try:
         response = render(await run(scope), status)
+    except (ConcurrentUpdate, ServiceUnavailable):  # worth a retry under the same key: not kept
+        cache.finish(scope, None)
+        raise
     except LoanfactoryError as exc:
         response = domain_problem(request, exc)
     except BaseException:

@@ -187,9 +187,7 @@ def split_field(field: str | None, *, in_body: bool) -> list[str | int]:
 def from_domain_error(
     exc: LoanfactoryError, lang: Language, *, in_body: bool
 ) -> tuple[int, list[FieldProblem]]:
-    """The status and field problems for one of the core's exceptions."""
-    from loanfactory.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-
+    """The status (from the code table) and field problems for one of the core's exceptions."""
     if isinstance(exc, SpecError):
         errors = [
             FieldProblem(
@@ -197,17 +195,8 @@ def from_domain_error(
             )
             for d in exc.diagnostics
         ]
-        return 422, errors
-    if isinstance(exc, InvalidInput):
-        status = 422
-    elif isinstance(exc, NotFound):
-        status = 404
-    elif isinstance(exc, NotPermitted):  # before StateConflict, which it refines
-        status = 403
-    elif isinstance(exc, StateConflict):
-        status = 409
-    else:
-        status = 400
+        return exc.status, errors
+    status = exc.status
     errors = []
     if exc.field:
         errors.append(

@@ -349,6 +349,8 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
                 results.append(
                     {"loan_id": item.loan_id, "ok": True, "disbursement": done.model_dump(mode="json")}
                 )
+            except ConcurrentUpdate:  # changed meanwhile: this item may simply be retried
+                results.append({"loan_id": item.loan_id, "ok": False, "code": "concurrent-update"})
             except LoanfactoryError as exc:
                 results.append(
                     {
@@ -360,8 +362,6 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
                         "message_zh": exc.localized("zh"),
                     }
                 )
-            except ConcurrentUpdate:  # changed meanwhile: this item may simply be retried
-                results.append({"loan_id": item.loan_id, "ok": False, "code": "concurrent-update"})
         return {
             "results": results,
             "succeeded": sum(r["ok"] for r in results),

@@ -3,8 +3,10 @@
 Used by ``loanfactory serve`` and the benchmark. One :class:`~loanfactory.product.ProductCatalog`
 (products and rules folders; any error refuses to start) and one
 :class:`~loanfactory.lender.Lender` over the store (embedded SQLite by default). KYC, bureau,
-payments and signatures are the simulated providers of :mod:`loanfactory.testing` unless given
-(the server says so on start). On start the product statuses recorded in the store are applied.
+payments and signatures are the providers given; a server without them refuses to start unless
+simulation is chosen (``Providers.simulated()``, ``loanfactory serve --simulate``): then the
+missing ones are the simulated providers of :mod:`loanfactory.testing`. The choice is printed on
+start and shown at ``GET /v1/health``. On start the product statuses recorded in the store are applied.
 
 A :class:`Worker` does what no request does, every ``relay_interval`` seconds on a daemon thread:
 
@@ -63,11 +65,13 @@ class ServerSettings:
     templates: Path | None = None  # notification template overrides (zh.yaml, en.yaml)
     lpr: Path | None = None  # an LPR fixings file (default: the series shipped with loanfactory)
     archive: str | None = None  # where archived files live (a folder or s3://…); $LOANFACTORY_ARCHIVE
+    simulate: bool = False  # the providers not given are simulated (``serve --simulate``)
 
 
 @dataclass
 class Providers:
-    """The outside services; None: the simulated provider of :mod:`loanfactory.testing`.
+    """The outside services. A server needs all four, unless ``simulate`` says that the ones not
+    given are the simulated providers of :mod:`loanfactory.testing` (:meth:`simulated`).
 
     ``callbacks`` verifies the payment system's signed callbacks (``POST /v1/payments/callbacks``);
     without it they are refused. ``LOANFACTORY_GATEWAY_URL`` and its keys (see
@@ -79,6 +83,25 @@ class Providers:
     gateway: PaymentGateway | None = None
     signer: SignatureProvider | None = None
     callbacks: Verifier | None = None
+    simulate: bool = False
+
+    @classmethod
+    def simulated(
+        cls,
+        *,
+        kyc: KycVerifier | None = None,
+        bureau: CreditBureau | None = None,
+        gateway: PaymentGateway | None = None,
+        signer: SignatureProvider | None = None,
+        callbacks: Verifier | None = None,
+    ) -> Providers:
+        """These providers, and the simulated ones for those not given: a choice, made explicitly."""
+        return cls(kyc, bureau, gateway, signer, callbacks, simulate=True)
+
+    def choice(self) -> dict[str, str]:
+        """Each provider as ``configured`` or ``simulated`` (what start-up prints and health shows)."""
+        given = {"kyc": self.kyc, "bureau": self.bureau, "payments": self.gateway, "signatures": self.signer}
+        return {name: "simulated" if value is None else "configured" for name, value in given.items()}
 
 
 @dataclass
@@ -90,6 +113,7 @@ class Server:
     generated_keys: dict[Role, str]
     notes: list[str]
     stop: threading.Event
+    providers: dict[str, str] = field(default_factory=dict)  # name -> configured / simulated
 
     @property
     def store(self) -> Store:
@@ -148,23 +172,19 @@ def build_server(
 
     clock = clock or SystemClock()
     given = providers or Providers()
+    if settings.simulate:
+        given = replace(given, simulate=True)
     if given.gateway is None:
         from loanfactory.adapters.payments import payments_from_env
 
         connection = payments_from_env(settings.environ)
         if connection is not None:
             given = replace(given, gateway=connection.gateway, callbacks=connection.callbacks)
-    simulated = [
-        name
-        for name, value in (
-            ("KYC", given.kyc),
-            ("credit bureau", given.bureau),
-            ("payments", given.gateway),
-            ("e-signatures", given.signer),
-        )
-        if value is None
-    ]
-    notes = [f"{', '.join(simulated)} use the simulated providers"] if simulated else []
+    choice = given.choice()
+    _refuse_missing_providers(choice, given.simulate)
+    notes = ["providers: " + ", ".join(f"{name} {how}" for name, how in choice.items())]
+    if "simulated" in choice.values():
+        notes.append("WARNING --simulate: simulated providers move no real money and check nobody")
     from loanfactory.adapters.notify import TemplateBook
     from loanfactory.lpr import LprSeries
 
@@ -176,14 +196,7 @@ def build_server(
 
         cipher = PiiCipher.from_env(settings.environ)
         if cipher is None and not settings.dev:
-            raise InvalidInput(
-                "LOANFACTORY_PII_KEY is not set: personal data would be stored in clear; set it "
-                "(base64 of 32 random bytes) or start with --dev for development",
-                field="LOANFACTORY_PII_KEY",
-                code="pii-key-required",
-                message_zh="未设置 LOANFACTORY_PII_KEY：个人信息将以明文存储；请设置该密钥"
-                "（32 个随机字节的 base64），开发环境可使用 --dev 启动",
-            )
+            raise InvalidInput(field="LOANFACTORY_PII_KEY", code="pii-key-required")
         if cipher is None:
             notes.append("WARNING --dev: no LOANFACTORY_PII_KEY, personal data is stored in clear")
         store = SqlStore(settings.db, clock=clock, cipher=cipher)
@@ -222,12 +235,27 @@ def build_server(
         auth=auth,
         rate_limit=RateLimiter(settings.rate, settings.burst),
         auth_failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst),
+        providers=choice,
     )
     worker = Worker(lender, notifier, statuses, gateway, book)
     stop = threading.Event()
     if settings.relay_interval > 0:
         worker.start(settings.relay_interval, stop)
-    return Server(app, lender, backend, worker, generated, notes, stop)
+    return Server(app, lender, backend, worker, generated, notes, stop, choice)
+
+
+def _refuse_missing_providers(choice: dict[str, str], simulate: bool) -> None:
+    """No server runs on a simulator nobody chose: name the missing providers, or say how to choose."""
+    missing = [name for name, how in choice.items() if how == "simulated"]
+    if missing and not simulate:
+        raise InvalidInput(
+            f"no provider for {', '.join(missing)}: give real provider adapters (Providers(...)), "
+            "or choose simulated ones explicitly with --simulate (Providers.simulated())",
+            field="providers",
+            code="providers-required",
+            message_zh=f"缺少外部服务提供方：{', '.join(missing)}；请配置真实的服务适配器（Providers(...)），"
+            "或使用 --simulate（Providers.simulated()）明确选择模拟服务",
+        )
 
 
 def _notifier(clock: Clock, preferences: Any, book: Any) -> Any:

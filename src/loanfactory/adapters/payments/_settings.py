@@ -10,7 +10,7 @@
 ``LOANFACTORY_GATEWAY_TIMEOUT``    seconds per call (default 5)
 =================================  =============================================================
 
-Without ``LOANFACTORY_GATEWAY_URL`` the server uses the simulated gateway and says so.
+Without ``LOANFACTORY_GATEWAY_URL`` the server needs a gateway given to it, or ``--simulate``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Credit lines through origination (额度占用与释放): the :class:`CreditLines` servicing uses.
+"""Credit lines through origination (额度占用与释放): the :class:`~loanfactory.servicing.CreditLines`
+servicing uses, joined up here because it needs both services (servicing never imports origination).
 
 A payout occupies the customer's line (reference: the loan id); principal repaid gives it back,
 occupation by occupation, oldest first. When origination already holds the amount since approval
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from loanfactory.origination.credit_line import LineOccupation, OccupationStatus
 from loanfactory.ports import Transaction
-from loanfactory.servicing._loan import Loan
+from loanfactory.servicing import Loan
 
 
 class LineCommands(Protocol):
