@@ -1,7 +1,26 @@
-"""Post-loan analytics (数据复盘): portfolio metrics per product and cohort, and their report."""
+"""Reports as data (报表): one report-definition language for regulator returns, management reports
+and post-loan analytics, executed set-based by the store, exported as CSV, Excel, JSON and HTML.
+
+- :mod:`._sources` — the sources a report reads and their fields (the schema every store answers);
+- :mod:`._definition` — the YAML report-definition language, checked with located errors;
+- :mod:`._query` / :mod:`._evaluate` — the query a store answers and its meaning in Python;
+- :mod:`._positions` — loan positions as of a date (the one derivation of reported loan figures);
+- :mod:`._run` — running a definition for a period; :mod:`._library` the shipped definitions.
+"""
 
 from __future__ import annotations
 
+from loanfactory.reporting._definition import (
+    Band,
+    Dimension,
+    Measure,
+    ReportDefinition,
+    Section,
+    Text,
+    load_definition,
+    read_definition,
+)
+from loanfactory.reporting._evaluate import evaluate, period_label
 from loanfactory.reporting._portfolio import (
     Flag,
     LoanFigures,
@@ -9,18 +28,50 @@ from loanfactory.reporting._portfolio import (
     PortfolioReport,
     loan_figures,
     portfolio_report,
-    ratio,
 )
+from loanfactory.reporting._positions import ensure_positions, position, positions_on, queries_of
+from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
+from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
+from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
 
 __all__ = [
+    "SOURCES",
+    "Aggregate",
+    "Band",
+    "Condition",
+    "Dimension",
+    "FieldType",
     "Flag",
+    "Group",
     "LoanFigures",
+    "Measure",
     "Metrics",
+    "Period",
     "PortfolioReport",
+    "Query",
+    "ReportDefinition",
+    "ReportQueries",
+    "ReportResult",
+    "ResultRow",
+    "Row",
+    "Section",
+    "SectionResult",
+    "Source",
+    "SourceField",
+    "Text",
+    "ensure_positions",
+    "evaluate",
+    "load_definition",
     "loan_figures",
     "percent",
+    "period_label",
     "portfolio_report",
+    "position",
+    "positions_on",
+    "queries_of",
     "ratio",
+    "read_definition",
     "render_report",
+    "run_report",
 ]

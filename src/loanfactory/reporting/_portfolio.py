@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from loanfactory.ports import Store
+from loanfactory.reporting._run import ratio
 from loanfactory.servicing import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -36,13 +37,6 @@ from loanfactory.spec import ProductSpec
 
 ZERO = Decimal(0)
 _NPL = frozenset({Category.substandard, Category.doubtful, Category.loss})
-
-
-def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    """``numerator / denominator`` to four decimals (0.0123 = 1.23 %), None when nothing to divide by."""
-    if denominator == 0:
-        return None
-    return (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 @dataclass

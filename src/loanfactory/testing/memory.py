@@ -53,6 +53,7 @@ from loanfactory.ports import (
 )
 from loanfactory.testing._clone import clone
 from loanfactory.testing._memory_logs import MemoryAudit, MemoryEvents, MemoryLedger, MemoryOutbox
+from loanfactory.testing._reports import MemoryReports, PositionsState
 
 _FEN = Decimal("0.01")
 _POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
@@ -76,6 +77,7 @@ class _State:
         self.event_ids: set[str] = set()
         self.event_keys: dict[str, DomainEvent] = {}
         self.audit_head: AuditHead = EMPTY_HEAD
+        self.positions = PositionsState()
 
 
 class MemoryStore:
@@ -275,6 +277,14 @@ class _MemoryTransaction:
         self.audit: AuditLog = MemoryAudit(self)
         self.events: EventLog = MemoryEvents(self)
         self._repos: dict[str, _Repo] = {}
+        self._reports: MemoryReports | None = None
+
+    @property
+    def reports(self) -> MemoryReports:
+        """Report queries and stored positions (:mod:`loanfactory.reporting`) in this transaction."""
+        if self._reports is None:
+            self._reports = MemoryReports(self, self.state.positions)
+        return self._reports
 
     def repo(self, kind: type[E]) -> Any:
         repo = self._repos.get(kind.kind)
@@ -310,6 +320,8 @@ class _MemoryTransaction:
     def commit(self) -> None:
         self._money_links()
         state = self.state
+        if self._reports is not None:
+            self._reports.commit()
         for kind, entities in self.pending.items():
             committed = state.entities.setdefault(kind, {})
             attributes = self._repos[kind].kind.indexes if kind in self._repos else ()
