@@ -10,6 +10,7 @@ and post-loan analytics, executed set-based by the store, exported as CSV, Excel
 
 from __future__ import annotations
 
+from loanfactory.reporting._charts import cjk_font, report_images, section_chart
 from loanfactory.reporting._definition import (
     Band,
     Dimension,
@@ -21,6 +22,9 @@ from loanfactory.reporting._definition import (
     read_definition,
 )
 from loanfactory.reporting._evaluate import evaluate, period_label
+from loanfactory.reporting._export import to_csv, to_json, to_xlsx
+from loanfactory.reporting._html import html_report
+from loanfactory.reporting._library import PACKAGED, pick, report_library
 from loanfactory.reporting._portfolio import (
     Flag,
     LoanFigures,
@@ -29,13 +33,20 @@ from loanfactory.reporting._portfolio import (
     loan_figures,
     portfolio_report,
 )
-from loanfactory.reporting._positions import ensure_positions, position, positions_on, queries_of
+from loanfactory.reporting._positions import (
+    ensure_positions,
+    first_open_day,
+    position,
+    positions_on,
+    queries_of,
+)
 from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
 from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
 from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
 
 __all__ = [
+    "PACKAGED",
     "SOURCES",
     "Aggregate",
     "Band",
@@ -60,12 +71,16 @@ __all__ = [
     "Source",
     "SourceField",
     "Text",
+    "cjk_font",
     "ensure_positions",
     "evaluate",
+    "first_open_day",
+    "html_report",
     "load_definition",
     "loan_figures",
     "percent",
     "period_label",
+    "pick",
     "portfolio_report",
     "position",
     "positions_on",
@@ -73,5 +88,11 @@ __all__ = [
     "ratio",
     "read_definition",
     "render_report",
+    "report_images",
+    "report_library",
     "run_report",
+    "section_chart",
+    "to_csv",
+    "to_json",
+    "to_xlsx",
 ]

@@ -33,8 +33,10 @@ from loanfactory.servicing import (
     Category,
     ClassificationRules,
     EntryType,
+    EodRun,
     Loan,
     LoanStatus,
+    RunStatus,
     fold,
 )
 
@@ -165,3 +167,14 @@ def ensure_positions(
             queries_of(tx).write_positions(day, positions_on(tx, day, rules))
         computed.append(day)
     return computed
+
+
+def first_open_day(store: Store, today: date) -> date:
+    """The first business date whose end of day has not run (the day after the last completed
+    run, never after ``today``); ``today`` when no end of day ever ran. Positions of earlier dates
+    are final and stored once; those of this date or later are recomputed each time."""
+    with store.transaction() as tx:
+        runs = tx.repo(EodRun).list(status=RunStatus.completed)
+    if not runs:
+        return today
+    return min(today, max(r.business_date for r in runs) + timedelta(days=1))

@@ -20,8 +20,8 @@ Answers are exact: money in yuan as Decimal, rates as Decimal fractions, counts 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal

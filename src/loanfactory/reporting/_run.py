@@ -28,6 +28,7 @@ from loanfactory.servicing import DEFAULT_RULES, ClassificationRules
 from loanfactory.spec import ProductSpec
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 OTHER = "\x00other"
 NONE_LABEL = Text("（空）", "(none)")
 
@@ -150,7 +151,15 @@ def run_report(
     with store.transaction() as tx:
         queries = queries_of(tx)
         for section in definition.sections:
-            plan = _Plan(definition, section, start, end, stock_dates, attributes)
+            trend = PERIOD in section.by  # else: the run's period (flows) and its end (stocks)
+            plan = _Plan(
+                definition,
+                section,
+                start if trend else max(start, period.start),
+                end,
+                stock_dates if trend else stock_dates[-1:],
+                attributes,
+            )
             grouped = plan.answer(queries.run, section.by)
             has_period = PERIOD in section.by
             total = plan.answer(queries.run, ()) if section.by and not has_period else {}
@@ -326,7 +335,9 @@ def _values(
         if found is None and measure.fn in ("count", "count_distinct"):
             return 0
         if found is None and measure.fn == "sum":
-            return ZERO
+            found = ZERO
+        if measure.format == "money" and isinstance(found, Decimal):
+            return found.quantize(CENT)
         return found
 
     for name in names:
