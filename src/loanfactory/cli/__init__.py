@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Show a product's effective rule flow and its rate per grade, term and amount.",
     ),
     "rules": ("loanfactory.cli.rules", "rules", "Import and export rules as DMN XML."),
-    "report": ("loanfactory.cli.report", "report", "Run reports: regulator returns, management reports, HTML charts."),
+    "report": ("loanfactory.cli.report", "report", "Reports: regulator returns, management reports, charts."),
 }
 
 

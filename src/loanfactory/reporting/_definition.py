@@ -513,6 +513,9 @@ def _groups(
     seen: dict[str, str] = {}
     for key, spec in body.items():
         at = (*path, key)
+        if "*" in str(key):
+            c.error(at, "bad-name", "a group's key has no '*'", "分组的键不能含 '*'", key=True)
+            continue
         item = c.mapping(spec, at)
         if item is None:
             continue

@@ -125,8 +125,8 @@ def _csv(value: Any) -> str:
 
 def to_xlsx(result: ReportResult) -> bytes:
     """The report as an Excel workbook (openpyxl)."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     book = Workbook()
     cover = book.active

@@ -29,7 +29,7 @@ from loanfactory.spec import ProductSpec
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-OTHER = "\x00other"
+OTHER = "*other*"  # the key of values a map does not name (no group key has a "*")
 NONE_LABEL = Text("（空）", "(none)")
 
 
@@ -151,7 +151,8 @@ def run_report(
     with store.transaction() as tx:
         queries = queries_of(tx)
         for section in definition.sections:
-            trend = PERIOD in section.by  # else: the run's period (flows) and its end (stocks)
+            # a section over time reads the whole window, else the run's period (flows) and its end (stocks)
+            trend = any(_field_of(definition, name) in _TIME for name in section.by)
             plan = _Plan(
                 definition,
                 section,
@@ -180,6 +181,14 @@ def run_report(
         tuple(stock_dates) if needs_positions else (),
         names,
     )
+
+
+_TIME = frozenset({PERIOD, "as_of", "months_on_book"})
+
+
+def _field_of(definition: ReportDefinition, name: str) -> str:
+    dimension = definition.dimensions.get(name)
+    return dimension.field if dimension is not None else name
 
 
 def _attributes(spec: ProductSpec) -> dict[str, str]:
