@@ -58,9 +58,12 @@ def cjk_font() -> str | None:
 
 
 def _plotted(section: SectionResult, result: ReportResult) -> tuple[Measure | None, Measure | None]:
+    """The section's first amount or count measure and first ratio — preferring ones with figures
+    (a month without disbursements still shows its balances)."""
     measures = [result.definition.measures[n] for n in section.section.measures]
-    amount = next((m for m in measures if m.format in ("money", "count", "number")), None)
-    share = next((m for m in measures if m.format in ("percent", "rate")), None)
+    shown = [m for m in measures if any(r.values.get(m.name) for r in section.rows)] or measures
+    amount = next((m for m in shown if m.format in ("money", "count", "number")), None)
+    share = next((m for m in shown if m.format in ("percent", "rate")), None)
     return amount, share
 
 
@@ -150,7 +153,7 @@ def _single(
     axes.set_xticks(
         positions, labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center"
     )
-    axes.set_ylabel(result.label(left.name))
+    axes.set_ylabel(result.label(left.name) if len(lines) == 1 else "")
     if amount is not None and share is not None:
         twin = axes.twinx()
         twin.plot(

@@ -154,7 +154,11 @@ def html_report(results: Sequence[ReportResult], *, title: str | None = None, to
 
 
 def _inline(svg: bytes) -> str:
-    """The SVG document as an element to put inside HTML (its XML prologue dropped)."""
+    """The SVG document as an element to put inside HTML (its XML prologue and metadata dropped)."""
     text = svg.decode("utf-8")
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    text = text[start:] if start >= 0 else text
+    head, found, tail = text.partition("<metadata>")
+    if found:
+        text = head + tail.partition("</metadata>")[2]
+    return text
