@@ -102,6 +102,9 @@ CASES: dict[str, Case] = {
     "products.pause": Case("POST", "/v1/products/salary_loan/pause"),
     "products.offline": Case("POST", "/v1/products/salary_loan/offline"),
     "reports.get": Case("GET", "/v1/reports/portfolio?as_of=2025-09-01"),
+    "reports.html": Case("GET", "/v1/reports/risk.html?period=2025-08"),
+    "reports.csv": Case("GET", "/v1/reports/risk.csv?period=2025-08"),
+    "reports.xlsx": Case("GET", "/v1/reports/risk.xlsx?period=2025-08"),
     "preferences.get": Case("GET", "/v1/customers/cus_1/notification-preferences"),
     "preferences.put": Case(
         "PUT",

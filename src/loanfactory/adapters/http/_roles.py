@@ -119,6 +119,9 @@ ROLE_TABLE: dict[str, Policy] = {
     "products.offline": _p(R.product_manager),
     # reports (报表)
     "reports.get": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.html": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.csv": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.xlsx": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

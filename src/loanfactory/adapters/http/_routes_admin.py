@@ -48,10 +48,10 @@ def _file_route(suffix: str, summary: str) -> None:
         tags=["reports"],
         name=f"reports.{suffix}",
         response_class=Response,
-        **op("reports.get", summary, extra={404: "No such report"}),
+        **op(f"reports.{suffix}", summary, extra={404: "No such report"}),
     )
     async def report_file(
-        request: Request, name: ReportName, principal: Annotated[Principal, guard("reports.get")]
+        request: Request, name: ReportName, principal: Annotated[Principal, guard(f"reports.{suffix}")]
     ) -> Response:
         params = {k: v for k, v in request.query_params.items() if len(k) <= 64 and len(v) <= 200}
         content, media_type = await call(request, "report_file", name, suffix, params)
