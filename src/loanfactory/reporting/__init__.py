@@ -25,14 +25,7 @@ from loanfactory.reporting._evaluate import evaluate, period_label
 from loanfactory.reporting._export import to_csv, to_json, to_xlsx
 from loanfactory.reporting._html import html_report
 from loanfactory.reporting._library import PACKAGED, pick, report_library
-from loanfactory.reporting._portfolio import (
-    Flag,
-    LoanFigures,
-    Metrics,
-    PortfolioReport,
-    loan_figures,
-    portfolio_report,
-)
+from loanfactory.reporting._portfolio import Flag, Metrics, PortfolioReport, portfolio_report
 from loanfactory.reporting._positions import (
     ensure_positions,
     first_open_day,
@@ -55,7 +48,6 @@ __all__ = [
     "FieldType",
     "Flag",
     "Group",
-    "LoanFigures",
     "Measure",
     "Metrics",
     "Period",
@@ -77,7 +69,6 @@ __all__ = [
     "first_open_day",
     "html_report",
     "load_definition",
-    "loan_figures",
     "percent",
     "period_label",
     "pick",

@@ -163,7 +163,9 @@ def run_report(
             )
             grouped = plan.answer(queries.run, section.by)
             has_period = PERIOD in section.by
-            total = plan.answer(queries.run, ()) if section.by and not has_period else {}
+            total: dict[tuple[Any, ...], dict[str, Any]] = {}
+            if section.by and not has_period:
+                total = plan.combined(grouped) if plan.additive else plan.answer(queries.run, ())
             within = {
                 dims: plan.answer(queries.run, dims)
                 for dims in {
@@ -249,6 +251,36 @@ class _Plan:
         self.start, self.end = start, end
         self.stock_dates = tuple(stock_dates)
         self.attributes = attributes
+
+    @property
+    def additive(self) -> bool:
+        """The totals follow from the groups' figures (no distinct count among the measures)."""
+        measures = base_measures(self.definition.measures, self.section.measures)
+        return all(m.fn != "count_distinct" for m in measures)
+
+    def combined(
+        self, grouped: Mapping[tuple[Any, ...], Mapping[str, Any]]
+    ) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """The total row from the groups' figures (sums and counts add; minima and maxima fold)."""
+        if not grouped:
+            return {}
+        fns = {
+            a.name: a.fn
+            for m in base_measures(self.definition.measures, self.section.measures)
+            for a in _aggregates(m)
+        }
+        total: dict[str, Any] = {}
+        for name, fn in fns.items():
+            values = [row[name] for row in grouped.values() if row.get(name) is not None]
+            if not values:
+                total[name] = None
+            elif fn == "min":
+                total[name] = min(values)
+            elif fn == "max":
+                total[name] = max(values)
+            else:
+                total[name] = sum(values[1:], values[0])
+        return {(): total}
 
     def answer(
         self, run: Callable[[Query], list[tuple[Any, ...]]], by: tuple[str, ...]

@@ -38,9 +38,8 @@ from loanfactory.reporting import (
     to_json,
     to_xlsx,
 )
-from loanfactory.servicing import EodRun, Loan, LoanStatus
+from loanfactory.servicing import EodRun
 
-_REPORTED = (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off)
 _DEFINED = frozenset({"period", "lang"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,7 +124,6 @@ class Reports:
                 message_zh=f"统计日期 {as_of.isoformat()} 晚于当前营业日 {today.isoformat()}",
             )
         code = params.get("product")
-        loans = None
         if code is not None:
             products = self._lender.products.products
             if code not in products:
@@ -135,10 +133,10 @@ class Reports:
                     field="product",
                     message_zh=f"找不到产品 '{code}'" + (f"；{hint_zh}" if hint_zh else ""),
                 )
-            with self._lender.store.transaction() as tx:
-                loans = [loan for loan in tx.repo(Loan).list(product_code=code) if loan.status in _REPORTED]
         store = self._lender.store
-        report = portfolio_report(store, self._lender.servicing.product, as_of, loans=loans)
+        report = portfolio_report(
+            store, self._lender.servicing.product, as_of, product=code, today=first_open_day(store, today)
+        )
         return portfolio_view(report, code)
 
     def eod(self, params: Mapping[str, str]) -> dict[str, Any]:

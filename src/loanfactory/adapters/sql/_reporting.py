@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    column,
     delete,
     distinct,
     func,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    table,
     true,
     type_coerce,
 )
@@ -45,6 +47,7 @@ from loanfactory.origination.customer import Customer
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
 from loanfactory.reporting import SOURCES, Aggregate, Condition, FieldType, Group, Query, Row
+from loanfactory.reporting._sources import LOAN_FIELDS
 from loanfactory.servicing import Loan
 
 if TYPE_CHECKING:
@@ -67,6 +70,7 @@ _POSITION_MONEY = (
     "provision",
     "previous_principal",
 )
+_DIMS = "lf_report_loans"
 _APPROVED = ("offered", "accepted", "declined", "expired")
 _PENDING = ("submitted", "manual-review", "info-requested")
 
@@ -85,6 +89,7 @@ class SqlReports:
         self.review = mappings.for_kind(ReviewTask).table
         self.ledger = table_of(LedgerRow)
         self.positions = table_of(ReportPositionRow)
+        self._dims: Any = None
 
     # --- positions ---------------------------------------------------------------------------
 
@@ -103,6 +108,32 @@ class SqlReports:
 
     # --- queries -----------------------------------------------------------------------------
 
+    def loan_dimensions(self) -> Any:
+        """The reported loans' dimensions, read out of the JSON bodies once per report run into a
+        temporary table (``lf_report_loans``) that every query of the run joins: the bodies are
+        parsed once, not once per query."""
+        if self._dims is not None:
+            return self._dims
+        raw = _Fields(self, Query(source="loans", groups=(), aggregates=()), raw=True)
+        names = [f.name for f in LOAN_FIELDS if f.name != "guarantee"]
+        statement = (
+            select(*(raw.field(name).label(name) for name in names))
+            .select_from(raw.from_clause())
+            .where(
+                self.loan.c.status.in_(("active", "settled", "written-off")),
+                raw.json_text(self.loan, ("start", "$date")).is_not(None),
+            )
+        )
+        dialect = self.tx.connection.dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        connection = self.tx.connection
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIMS}")
+        drop = "" if self.sqlite else " ON COMMIT DROP"
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DIMS}{drop} AS {sql}")
+        connection.exec_driver_sql(f"CREATE INDEX {_DIMS}_id ON {_DIMS} (loan_id)")
+        self._dims = table(_DIMS, *(column(name) for name in names))
+        return self._dims
+
     def run(self, query: Query) -> list[Row]:
         fields = _Fields(self, query)
         source = SOURCES[query.source]
@@ -114,9 +145,6 @@ class SqlReports:
             where.append(self.positions.c.as_of.in_(query.as_of))
         if query.date_field is not None and (query.start is not None or query.end is not None):
             where.append(fields.window(query.date_field, query.start, query.end))
-        if query.source in ("loans", "postings", "positions"):
-            where.append(self.loan.c.status.in_(("active", "settled", "written-off")))
-            where.append(fields.json_text(self.loan, ("start", "$date")).is_not(None))
         statement = select(*columns).select_from(fields.from_clause()).where(and_(true(), *where))
         if query.groups:
             statement = statement.group_by(*columns[: len(query.groups)])
@@ -138,11 +166,12 @@ class SqlReports:
 class _Fields:
     """The SQL expressions of one query's fields, and the joins they need."""
 
-    def __init__(self, reports: SqlReports, query: Query) -> None:
+    def __init__(self, reports: SqlReports, query: Query, *, raw: bool = False) -> None:
         self.r = reports
         self.query = query
         self.source = SOURCES[query.source]
         self.joins: set[str] = set()
+        self.raw = raw  # loan fields from the JSON bodies (else from the run's dimension table)
 
     # expressions
 
@@ -213,6 +242,15 @@ class _Fields:
             if name == "posted_amount":
                 return case((reversal, -self.money(lc.amount)), else_=self.money(lc.amount))
             return self.money(lc[name.removesuffix("_change")])
+        if not self.raw:
+            dims = self.r.loan_dimensions()
+            if name == "guarantee":
+                mapping = {c: a["guarantee"] for c, a in self.query.products.items() if "guarantee" in a}
+                if not mapping:
+                    return null()
+                whens = ((dims.c.product == code, literal(value)) for code, value in mapping.items())
+                return case(*whens, else_=null())
+            return dims.c[name]  # type: ignore[no-any-return]
         start = self.json_text(loan, ("start", "$date"))
         if name == "loan_id":
             return loan.c.id
@@ -339,12 +377,14 @@ class _Fields:
             return r.application
         if source == "customers":
             return r.customer
-        if source == "positions":
-            base: Any = r.positions.join(r.loan, r.loan.c.id == r.positions.c.loan_id)
-        elif source == "postings":
-            base = r.ledger.join(r.loan, r.loan.c.id == r.ledger.c.loan_id)
-        else:
-            base = r.loan
+        if not self.raw:
+            dims = r.loan_dimensions()
+            if source == "positions":
+                return r.positions.join(dims, dims.c.loan_id == r.positions.c.loan_id)
+            if source == "postings":
+                return r.ledger.join(dims, dims.c.loan_id == r.ledger.c.loan_id)
+            return dims
+        base: Any = r.loan
         if "customer" in self.joins:
             base = base.outerjoin(r.customer, r.customer.c.id == r.loan.c.customer_id)
         if "offer" in self.joins:
