@@ -158,6 +158,7 @@ class _Checker:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.problems: list[Diagnostic] = []
+        self.declared: set[str] = set()  # every measure written, valid or not (no follow-on errors)
 
     def error(
         self,
@@ -551,6 +552,7 @@ def _measures(c: _Checker, default: Source, node: Any, where: tuple[Condition, .
         c.error(("measures",), "missing-key", "a report needs at least one measure", "报表至少需要一个指标")
         return out
     pending: list[tuple[str, dict[str, Any]]] = []
+    c.declared = {str(name) for name in mapping}
     for name, spec in mapping.items():
         at: tuple[str | int, ...] = ("measures", name)
         body = c.mapping(spec, at)
@@ -671,6 +673,9 @@ def _derived(c: _Checker, pending: list[tuple[str, dict[str, Any]]], out: dict[s
                 )
                 pending.remove(item)
                 continue
+            if any(p in c.declared and p not in names for p in parts):
+                pending.remove(item)  # built on a measure already reported as wrong
+                continue
             unknown = [p for p in parts if p not in names]
             for part in unknown:
                 c.error(
@@ -743,7 +748,9 @@ def _sections(
         shown = [shown] if isinstance(shown, str) else shown
         ok = isinstance(by, list) and isinstance(shown, list)
         for name in shown if isinstance(shown, list) else []:
-            if name not in measures:
+            if name not in measures and name in c.declared:
+                ok = False  # already reported where the measure is written
+            elif name not in measures:
                 c.error(
                     (*at, "measures"),
                     "unknown-measure",
