@@ -38,9 +38,7 @@ from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionR
 from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
 
-__all__ = [
-    "PACKAGED",
-    "SOURCES",
+__all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py checks
     "Aggregate",
     "Band",
     "Condition",
@@ -50,6 +48,7 @@ __all__ = [
     "Group",
     "Measure",
     "Metrics",
+    "PACKAGED",
     "Period",
     "PortfolioReport",
     "Query",
@@ -58,6 +57,7 @@ __all__ = [
     "ReportResult",
     "ResultRow",
     "Row",
+    "SOURCES",
     "Section",
     "SectionResult",
     "Source",
