@@ -24,6 +24,7 @@ BENCHES = [
     "batch_dask.py",
     "persistence.py",
     "http_api.py",
+    "reports.py",
 ]
 
 

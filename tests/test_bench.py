@@ -23,6 +23,7 @@ SMALL = {
     "eod.py": ["--loans", "3000", "--sample", "300"],
     "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
     "persistence.py": ["--count", "5"],
+    "reports.py": ["--loans", "300", "--repeats", "1", "--no-pg"],
     "http_api.py": [
         "--seconds",
         "3",
