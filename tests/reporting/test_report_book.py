@@ -219,3 +219,44 @@ def test_english_labels(book: Book, products: dict[str, Any]) -> None:
     assert result.label("balance") == "balance (yuan)"
     classes = [r.labels[0] for r in _section(result, "按五级分类").rows]
     assert classes == ["normal", "substandard"]
+
+
+def _field_report(source: str, field: str, kind: str) -> Any:
+    from loanfactory.reporting import read_definition
+
+    measure = (
+        "{count: rows}" if kind == "text" else f"{{sum: {field}}}" if kind != "date" else f"{{max: {field}}}"
+    )
+    by = f"[{field}]" if kind == "text" else "[]"
+    text = f"report: f\ntitle: f\nsource: {source}\nmeasures:\n  m: {measure}\n  n: {{count: rows}}\nsections:\n  - {{by: {by}}}\n"
+    definition, problems = read_definition(text)
+    assert definition is not None, problems
+    return definition
+
+
+def _every_field() -> list[tuple[str, str, str]]:
+    from loanfactory.reporting import SOURCES
+
+    return [(s.name, f.name, f.type.value) for s in SOURCES.values() for f in s.fields.values()]
+
+
+@pytest.mark.parametrize(("source", "field", "kind"), _every_field())
+def test_every_field_means_the_same_on_sqlite(
+    book: Book, sqlite_book: SqlStore, products: dict[str, Any], source: str, field: str, kind: str
+) -> None:
+    definition = _field_report(source, field, kind)
+    memory = run_report(book.store, definition, "2026-01-01..2026-06-30", today=TODAY, products=products)
+    sqlite = run_report(sqlite_book, definition, "2026-01-01..2026-06-30", today=TODAY, products=products)
+    assert _figures(sqlite) == _figures(memory)
+    assert memory.sections[0].rows
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("source", "field", "kind"), _every_field())
+def test_every_field_means_the_same_on_postgresql(
+    book: Book, pg_book: SqlStore, products: dict[str, Any], source: str, field: str, kind: str
+) -> None:
+    definition = _field_report(source, field, kind)
+    memory = run_report(book.store, definition, "2026-01-01..2026-06-30", today=TODAY, products=products)
+    postgresql = run_report(pg_book, definition, "2026-01-01..2026-06-30", today=TODAY, products=products)
+    assert _figures(postgresql) == _figures(memory)

@@ -26,7 +26,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    column,
     delete,
     distinct,
     func,
@@ -35,19 +34,18 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    table,
     true,
     type_coerce,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from loanfactory.adapters.sql._schema import LedgerRow, ReportPositionRow, table_of
+from loanfactory.adapters.sql import _report_loans as report_loans
+from loanfactory.adapters.sql._schema import LedgerRow, ReportLoanRow, ReportPositionRow, table_of
 from loanfactory.origination.application import Application
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
 from loanfactory.reporting import SOURCES, Aggregate, Condition, FieldType, Group, Query, Row
-from loanfactory.reporting._sources import LOAN_FIELDS
 from loanfactory.servicing import Loan
 
 if TYPE_CHECKING:
@@ -70,7 +68,17 @@ _POSITION_MONEY = (
     "provision",
     "previous_principal",
 )
-_DIMS = "lf_report_loans"
+_POSITION_OTHER = frozenset(
+    {
+        "status",
+        "category",
+        "days_past_due",
+        "as_of",
+        "months_on_book",
+        "previous_days_past_due",
+        "previous_category",
+    }
+)
 _APPROVED = ("offered", "accepted", "declined", "expired")
 _PENDING = ("submitted", "manual-review", "info-requested")
 
@@ -109,29 +117,12 @@ class SqlReports:
     # --- queries -----------------------------------------------------------------------------
 
     def loan_dimensions(self) -> Any:
-        """The reported loans' dimensions, read out of the JSON bodies once per report run into a
-        temporary table (``lf_report_loans``) that every query of the run joins: the bodies are
-        parsed once, not once per query."""
-        if self._dims is not None:
-            return self._dims
-        raw = _Fields(self, Query(source="loans", groups=(), aggregates=()), raw=True)
-        names = [f.name for f in LOAN_FIELDS if f.name != "guarantee"]
-        statement = (
-            select(*(raw.field(name).label(name) for name in names))
-            .select_from(raw.from_clause())
-            .where(
-                self.loan.c.status.in_(("active", "settled", "written-off")),
-                raw.json_text(self.loan, ("start", "$date")).is_not(None),
-            )
-        )
-        dialect = self.tx.connection.dialect
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        connection = self.tx.connection
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIMS}")
-        drop = "" if self.sqlite else " ON COMMIT DROP"
-        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DIMS}{drop} AS {sql}")
-        connection.exec_driver_sql(f"CREATE INDEX {_DIMS}_id ON {_DIMS} (loan_id)")
-        self._dims = table(_DIMS, *(column(name) for name in names))
+        """The reported loans' dimensions (:mod:`._report_loans`), brought up to date once per run."""
+        if self._dims is None:
+            names = {"loan": self.loan, "customer": self.customer, "offer": self.offer}
+            tables = {key: t.name for key, t in {**names, "application": self.application}.items()}
+            report_loans.refresh(self.tx.connection, self.tx.dialect, tables)
+            self._dims = table_of(ReportLoanRow)
         return self._dims
 
     def run(self, query: Query) -> list[Row]:
@@ -166,12 +157,11 @@ class SqlReports:
 class _Fields:
     """The SQL expressions of one query's fields, and the joins they need."""
 
-    def __init__(self, reports: SqlReports, query: Query, *, raw: bool = False) -> None:
+    def __init__(self, reports: SqlReports, query: Query) -> None:
         self.r = reports
         self.query = query
         self.source = SOURCES[query.source]
-        self.joins: set[str] = set()
-        self.raw = raw  # loan fields from the JSON bodies (else from the run's dimension table)
+        self.with_loan = False  # join the loan table (for its status)
 
     # expressions
 
@@ -197,25 +187,12 @@ class _Fields:
 
     def field(self, name: str) -> Expr:
         r = self.r
-        loan, customer, offer, application = r.loan, r.customer, r.offer, r.application
         source = self.query.source
         if source == "applications":
             return self._application_field(name)
         if source == "customers":
-            return self._customer_field(name, customer)
-        if (
-            source == "positions"
-            and name
-            in (
-                "status",
-                "category",
-                "days_past_due",
-                "as_of",
-                "months_on_book",
-                "previous_days_past_due",
-                "previous_category",
-            )
-        ) or (source == "positions" and name in _POSITION_MONEY):
+            return self._customer_field(name, r.customer)
+        if source == "positions" and (name in _POSITION_OTHER or name in _POSITION_MONEY):
             p = r.positions.c
             if name in _POSITION_MONEY:
                 return self.money(p[name])
@@ -242,61 +219,17 @@ class _Fields:
             if name == "posted_amount":
                 return case((reversal, -self.money(lc.amount)), else_=self.money(lc.amount))
             return self.money(lc[name.removesuffix("_change")])
-        if not self.raw:
-            dims = self.r.loan_dimensions()
-            if name == "guarantee":
-                mapping = {c: a["guarantee"] for c, a in self.query.products.items() if "guarantee" in a}
-                if not mapping:
-                    return null()
-                whens = ((dims.c.product == code, literal(value)) for code, value in mapping.items())
-                return case(*whens, else_=null())
-            return dims.c[name]  # type: ignore[no-any-return]
-        start = self.json_text(loan, ("start", "$date"))
-        if name == "loan_id":
-            return loan.c.id
-        if name == "customer_id":
-            return loan.c.customer_id
-        if name == "product":
-            return loan.c.product_code
-        if name == "status":
-            return loan.c.status
-        if name == "amount":
-            return self.money(loan.c.amount)
-        if name == "start":
-            return start
-        if name == "cohort":
-            return func.substr(start, 1, 7)
-        if name == "purpose":
-            text = self.json_text(loan, ("purpose",))
-            return case((text == "", null()), else_=text)
-        if name == "rate":
-            return self.rate_units(self.json_text(loan, ("terms", "rate", "annual", "$decimal")))
-        if name == "term_months":
-            term = loan.c.body[("terms", "term")].as_integer()
-            unit = self.json_text(loan, ("terms", "term_unit"))
-            return case((unit == "days", (term + 29) / 30), else_=term)
+        dims = self.r.loan_dimensions()
+        if name == "status":  # the loan's status now (its status on a date is the position's)
+            self.with_loan = True
+            return r.loan.c.status
         if name == "guarantee":
-            mapping = {
-                code: attrs["guarantee"]
-                for code, attrs in self.query.products.items()
-                if "guarantee" in attrs
-            }
+            mapping = {c: a["guarantee"] for c, a in self.query.products.items() if "guarantee" in a}
             if not mapping:
                 return null()
-            return case(
-                *((loan.c.product_code == code, literal(value)) for code, value in mapping.items()),
-                else_=null(),
-            )
-        if name in ("region", "segment", "industry"):
-            self.joins.add("customer")
-            return self._customer_field(name, customer)
-        if name in ("channel", "grade"):
-            self.joins.add("offer")
-            if name == "grade":
-                return self.json_text(offer, ("grade",))
-            self.joins.add("application")
-            return self.json_text(application, ("channel",))
-        raise KeyError(name)
+            whens = ((dims.c.product == code, literal(value)) for code, value in mapping.items())
+            return case(*whens, else_=null())
+        return dims.c[name]  # type: ignore[no-any-return]
 
     def _customer_field(self, name: str, customer: Any) -> Expr:
         c = customer.c
@@ -377,20 +310,15 @@ class _Fields:
             return r.application
         if source == "customers":
             return r.customer
-        if not self.raw:
-            dims = r.loan_dimensions()
-            if source == "positions":
-                return r.positions.join(dims, dims.c.loan_id == r.positions.c.loan_id)
-            if source == "postings":
-                return r.ledger.join(dims, dims.c.loan_id == r.ledger.c.loan_id)
-            return dims
-        base: Any = r.loan
-        if "customer" in self.joins:
-            base = base.outerjoin(r.customer, r.customer.c.id == r.loan.c.customer_id)
-        if "offer" in self.joins:
-            base = base.outerjoin(r.offer, r.offer.c.id == self.json_text(r.loan, ("offer_id",)))
-        if "application" in self.joins:
-            base = base.outerjoin(r.application, r.application.c.id == r.offer.c.application_id)
+        dims = r.loan_dimensions()
+        if source == "positions":
+            base: Any = r.positions.join(dims, dims.c.loan_id == r.positions.c.loan_id)
+        elif source == "postings":
+            base = r.ledger.join(dims, dims.c.loan_id == r.ledger.c.loan_id)
+        else:
+            base = dims
+        if self.with_loan:
+            base = base.join(r.loan, r.loan.c.id == dims.c.loan_id)
         return base
 
     # conditions, groups, aggregates

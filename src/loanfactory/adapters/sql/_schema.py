@@ -223,6 +223,29 @@ class ReportPositionRow(Base):
     previous_principal: Mapped[Decimal] = mapped_column(ExactDecimal(2))
 
 
+class ReportLoanRow(Base):
+    """A reported loan's dimensions (报表贷款维度), read out of the JSON bodies of the loan, its
+    customer, offer and application once, when a report first meets the loan; money in fen and the
+    contract rate in millionths, as report queries aggregate them."""
+
+    __tablename__ = "report_loans"
+
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ID)
+    product: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    start: Mapped[str] = mapped_column(String(10))
+    cohort: Mapped[str] = mapped_column(String(7))
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    rate: Mapped[int | None] = mapped_column(BigInteger)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(20))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    grade: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str | None] = mapped_column(String(40))
+
+
 metadata = Base.metadata
 
 

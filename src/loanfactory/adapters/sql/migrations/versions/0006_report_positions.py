@@ -1,4 +1,4 @@
-"""report positions (贷款头寸快照): one row per loan per position date
+"""report positions (贷款头寸快照): one row per loan per position date; reported loans' dimensions
 
 Revision ID: 0006
 Revises: 0005
@@ -49,6 +49,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("as_of", "loan_id", name=op.f("pk_report_positions")),
     )
 
+    op.create_table(
+        "report_loans",
+        sa.Column("loan_id", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("product", sa.String(length=200), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("start", sa.String(length=10), nullable=False),
+        sa.Column("cohort", sa.String(length=7), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=True),
+        sa.Column("rate", sa.BigInteger(), nullable=True),
+        sa.Column("term_months", sa.Integer(), nullable=True),
+        sa.Column("region", sa.String(length=100), nullable=True),
+        sa.Column("segment", sa.String(length=20), nullable=True),
+        sa.Column("industry", sa.String(length=100), nullable=True),
+        sa.Column("grade", sa.String(length=20), nullable=True),
+        sa.Column("channel", sa.String(length=40), nullable=True),
+        sa.PrimaryKeyConstraint("loan_id", name=op.f("pk_report_loans")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("report_loans")
     op.drop_table("report_positions")
