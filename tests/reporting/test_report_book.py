@@ -5,7 +5,7 @@ PostgreSQL, and the figures equal to counts and sums the tests make themselves f
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from report_book import PEOPLE, Book
 
 from loanfactory.adapters.sql import SqlStore
+from loanfactory.errors import InvalidInput
 from loanfactory.origination.application import Application, ApplicationStatus
 from loanfactory.origination.customer import Customer
 from loanfactory.ports import Store
@@ -172,6 +173,42 @@ def test_user_growth_counts_the_raw_records(book: Book, products: dict[str, Any]
     assert channels == dict(Counter((p.registered.strftime("%Y-%m"), p.channel) for p in PEOPLE))
 
 
+@pytest.mark.parametrize("grain", ["week", "day"])
+def test_user_growth_by_week_and_by_day(book: Book, products: dict[str, Any], grain: str) -> None:
+    result = run_report(
+        book.store, LIBRARY["user-growth"], "2026-01", today=TODAY, products=products, grain=grain
+    )
+    rows = {r.keys[0]: r.values for r in _section(result, "各期增长").rows}
+
+    def label(day: date) -> str:  # a week is named by its Monday
+        return (day - timedelta(days=day.weekday())).isoformat() if grain == "week" else day.isoformat()
+
+    january = [p for p in PEOPLE if p.registered.month == 1]
+    assert {k: v["registered"] for k, v in rows.items() if v["registered"]} == dict(
+        Counter(label(p.registered) for p in january)
+    )
+    assert result.definition.grain == grain
+    if grain == "day":  # the whole month day by day (the span of 6 never cuts the period short)
+        assert all(k.startswith("2026-01") for k in rows)
+        assert max(rows) == "2026-01-31"
+        assert rows["2026-01-19"]["borrowers"] == 2  # people 1 and 2; 3 registers on the 20th
+
+
+@pytest.mark.parametrize(
+    ("name", "grain", "words"),
+    [
+        ("user-growth", "fortnight", "unknown period grain"),
+        ("regulatory-loans", "week", "no period dimension"),
+    ],
+)
+def test_a_grain_the_report_cannot_take_is_refused(
+    book: Book, products: dict[str, Any], name: str, grain: str, words: str
+) -> None:
+    with pytest.raises(InvalidInput, match=words) as refused:
+        run_report(book.store, LIBRARY[name], "2026-06", today=TODAY, products=products, grain=grain)
+    assert refused.value.field == "grain"
+
+
 def test_risk_approvals_and_overdue(book: Book, products: dict[str, Any]) -> None:
     result = _run(book.store, "risk", "2026-06", products)
     with book.store.transaction() as tx:
@@ -228,7 +265,10 @@ def _field_report(source: str, field: str, kind: str) -> Any:
         "{count: rows}" if kind == "text" else f"{{sum: {field}}}" if kind != "date" else f"{{max: {field}}}"
     )
     by = f"[{field}]" if kind == "text" else "[]"
-    text = f"report: f\ntitle: f\nsource: {source}\nmeasures:\n  m: {measure}\n  n: {{count: rows}}\nsections:\n  - {{by: {by}}}\n"
+    text = (
+        f"report: f\ntitle: f\nsource: {source}\nmeasures:\n  m: {measure}\n  n: {{count: rows}}\n"
+        f"sections:\n  - {{by: {by}}}\n"
+    )
     definition, problems = read_definition(text)
     assert definition is not None, problems
     return definition

@@ -69,6 +69,8 @@ def test_files(live: Live) -> None:
         ("risk?perod=2026-06", 422, "perod", "did you mean 'period'"),
         ("risk?period=2026-09", 422, "period", "after today"),
         ("risk?lang=fr", 422, "lang", "zh or en"),
+        ("user-growth?grain=fortnight", 422, "grain", "unknown period grain"),
+        ("loan-flows.csv?period=2026-06&grain=week", 422, "grain", "no period dimension"),
         ("rsik?period=2026-06", 404, "name", "did you mean 'risk'"),
         ("rsik.html?period=2026-06", 404, "name", "did you mean 'risk'"),
     ],
@@ -79,6 +81,22 @@ def test_bad_requests_are_problems(live: Live, query: str, status: int, field: s
     problem = response.json()
     assert words in problem["detail"]
     assert problem["errors"][0]["loc"] == [field]
+
+
+def test_user_growth_by_week_over_http(live: Live, sqlite_book: SqlStore, products: dict[str, Any]) -> None:
+    got = live.ok(
+        live.client.get("/v1/reports/user-growth?period=2026-03&grain=week", headers=live.as_("pm"))
+    )
+    expected = run_report(
+        sqlite_book,
+        report_library()["user-growth"],
+        "2026-03",
+        today=date(2026, 7, 1),
+        products=products,
+        grain="week",
+    )
+    assert got == json.loads(json.dumps(to_json(expected)))
+    assert got["sections"][0]["rows"][-1]["keys"] == ["2026-03-30"]  # the Monday of the week of 31 March
 
 
 def test_a_customer_may_not_read_reports(live: Live) -> None:
@@ -152,6 +170,24 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
     assert done.exit_code == 0, done.output
     assert "用户增长" in page.read_text(encoding="utf-8")
     assert {p.suffix for p in images.iterdir()} == {".png", ".svg"}
+    done = runner.invoke(
+        cli,
+        [
+            "report",
+            "run",
+            "user-growth",
+            "--period",
+            "2026-02",
+            "--grain",
+            "week",
+            "--db",
+            db,
+            "--format",
+            "csv",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "2026-02-23" in done.stdout  # the week of Monday 23 February is a row of its own
     done = runner.invoke(cli, ["report", "snapshot", "--date", "2026-05-31", "--db", db])
     assert done.exit_code == 0, done.output
     assert "already stored" in done.output
@@ -165,6 +201,7 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
         (["run", "risk", "--period", "2026-06", "--format", "xlsx"], "--out"),
         (["html", "--period", "2026-06", "--out", "x.html", "nope"], "no report 'nope'"),
         (["snapshot", "--date", "2026-31-01"], "YYYY-MM-DD"),
+        (["run", "user-growth", "--period", "2026-06", "--grain", "hour"], "--grain: unknown period grain"),
         (["run", "risk", "--period", "2026-06", "--definitions", "/no/such/folder"], "no such file"),
     ],
 )

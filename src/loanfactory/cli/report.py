@@ -4,14 +4,18 @@
 
     loanfactory report list [--definitions DIR]
     loanfactory report check FILE...
-    loanfactory report run NAME --period 2026-01 [--db URL] [--format json|csv|xlsx|text] [--out FILE]
-    loanfactory report html --period 2026-01 [--db URL] [NAME...] --out report.html [--images DIR]
+    loanfactory report run NAME --period 2026-01 [--grain week] [--db URL] [--format json|csv|xlsx|text]
+                               [--out FILE]
+    loanfactory report html --period 2026-01 [--grain week] [--db URL] [NAME...] --out report.html
+                            [--images DIR]
     loanfactory report snapshot --date 2026-01-31 [--db URL]
 
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``; products
 are read from ``--products`` (default ``products/``) for their names and guarantee types; a bank's
 own definitions from ``--definitions DIR`` (a file named like a shipped report replaces it).
-``html`` without names draws the management pack (user growth, business volume, risk). Further
+``html`` without names draws the management pack (user growth, business volume, risk); ``--grain``
+counts the periods of the reports that have a period dimension in days, weeks, months, quarters or
+years (the others are unchanged). Further
 ``report`` commands register in :data:`REPORT_COMMANDS` (name -> module, attribute, help).
 
 Exit codes: 0 done; 1 ``check`` found problems; 2 a usage error (bad period, unknown report, bad
@@ -97,11 +101,20 @@ def _today(store: Any) -> date:
     return first_open_day(store, SystemClock().today())
 
 
-def _run(store: Any, definition: Any, period: str, products: Mapping[str, Any], lang: Language) -> Any:
+def _run(
+    store: Any,
+    definition: Any,
+    period: str,
+    products: Mapping[str, Any],
+    lang: Language,
+    grain: str | None = None,
+) -> Any:
     from loanfactory.reporting import run_report
 
     try:
-        return run_report(store, definition, period, today=_today(store), products=products, lang=lang)
+        return run_report(
+            store, definition, period, today=_today(store), products=products, lang=lang, grain=grain
+        )
     except LoanfactoryError as exc:
         raise click.UsageError(
             f"--{exc.field or 'period'}: {exc.localized('zh' if lang == 'zh' else 'en')}"
@@ -123,6 +136,12 @@ _PERIOD = click.option(
     required=True,
     metavar="PERIOD",
     help="2026-01, 2026-Q1, 2026, 2026-01-15 or 2026-01-01..2026-03-31.",
+)
+_GRAIN = click.option(
+    "--grain",
+    default=None,
+    metavar="GRAIN",
+    help="day, week, month, quarter or year: count the report's periods in it instead of its own grain.",
 )
 
 
@@ -157,6 +176,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
 @report.command()
 @click.argument("name")
 @_PERIOD
+@_GRAIN
 @_DB
 @_PRODUCTS
 @_DEFINITIONS
@@ -169,6 +189,7 @@ def run(
     ctx: click.Context,
     name: str,
     period: str,
+    grain: str | None,
     db: str | None,
     products_dir: str,
     definitions: tuple[str, ...],
@@ -187,7 +208,7 @@ def run(
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a file: name it with --out")
     store = _store(db, lang)
-    result = _run(store, definition, period, _products(products_dir), lang)
+    result = _run(store, definition, period, _products(products_dir), lang, grain)
     if fmt == "xlsx":
         data: bytes = to_xlsx(result)
     elif fmt == "json":
@@ -229,6 +250,7 @@ def _text(result: Any) -> str:
 @report.command()
 @click.argument("names", nargs=-1)
 @_PERIOD
+@_GRAIN
 @_DB
 @_PRODUCTS
 @_DEFINITIONS
@@ -244,6 +266,7 @@ def html(
     ctx: click.Context,
     names: tuple[str, ...],
     period: str,
+    grain: str | None,
     db: str | None,
     products_dir: str,
     definitions: tuple[str, ...],
@@ -261,7 +284,7 @@ def html(
         raise click.UsageError(exc.localized(lang)) from None
     store = _store(db, lang)
     products = _products(products_dir)
-    results = [_run(store, d, period, products, lang) for d in chosen]
+    results = [_run(store, d, period, products, lang, grain if d.grain else None) for d in chosen]
     try:
         page = html_report(results, today=_today(store).isoformat())
     except LoanfactoryError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from loanfactory.ports import Store
 from loanfactory.reporting._definition import PERIOD, Measure, ReportDefinition, Section, Text, base_measures
 from loanfactory.reporting._evaluate import period_label
 from loanfactory.reporting._positions import ensure_positions, queries_of
-from loanfactory.reporting._query import Aggregate, Condition, Grain, Group, Query
+from loanfactory.reporting._query import GRAINS, Aggregate, Condition, Grain, Group, Query
 from loanfactory.reporting._sources import SOURCES
 from loanfactory.servicing import DEFAULT_RULES, ClassificationRules
 from loanfactory.spec import ProductSpec
@@ -125,11 +125,16 @@ def run_report(
     products: Mapping[str, ProductSpec] | None = None,
     lang: str = "zh",
     rules: ClassificationRules = DEFAULT_RULES,
+    grain: str | None = None,
 ) -> ReportResult:
     """The figures of ``definition`` for ``period`` (positions older than ``today`` that are
-    missing are computed and stored first; see :func:`ensure_positions`)."""
+    missing are computed and stored first; see :func:`ensure_positions`). ``grain`` (``day``,
+    ``week``, ``month``, ``quarter``, ``year``) replaces the grain of the definition's period
+    dimension for this run, with the same span in the new grain: user growth by day or by week."""
     if isinstance(period, str):
         period = Period.parse(period)
+    if grain is not None:
+        definition = regrained(definition, grain)
     if period.start > today:
         raise InvalidInput(
             f"the period {period.text} starts after today's business date {today.isoformat()}",
@@ -186,6 +191,24 @@ def run_report(
 
 
 _TIME = frozenset({PERIOD, "as_of", "months_on_book"})
+
+
+def regrained(definition: ReportDefinition, grain: str) -> ReportDefinition:
+    """``definition`` with its period dimension counted in ``grain`` (统计周期) instead."""
+    if grain not in GRAINS:
+        raise InvalidInput(
+            f"unknown period grain '{grain}' (grains: {', '.join(GRAINS)})",
+            field="grain",
+            message_zh=f"未知的统计周期 '{grain}'（可选：{'、'.join(GRAINS)}）",
+        )
+    if definition.grain is None:
+        raise InvalidInput(
+            f"the {definition.name} report has no period dimension: it takes no grain",
+            field="grain",
+            message_zh=f"报表 {definition.name} 没有统计周期维度，不能指定周期粒度",
+        )
+    chosen: Grain = next(g for g in GRAINS if g == grain)
+    return replace(definition, grain=chosen)
 
 
 def _field_of(definition: ReportDefinition, name: str) -> str:

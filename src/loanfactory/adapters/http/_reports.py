@@ -7,7 +7,8 @@
   run's figures;
 - every report definition of :func:`loanfactory.reporting.report_library` (regulator returns,
   user growth, business volume, risk, vintage ...) for a ``period`` (``2026-01``, ``2026-Q1``,
-  ``2026``, a day or ``from..to``; the current month by default) in ``lang`` (``zh`` by default):
+  ``2026``, a day or ``from..to``; the current month by default) in ``lang`` (``zh`` by default),
+  its periods counted in ``grain`` (``day`` ... ``year``; the definition's own by default):
   as JSON (:func:`~loanfactory.reporting.to_json`), and through :meth:`Reports.file` as the
   self-contained HTML page with charts, CSV or an Excel workbook.
 
@@ -40,7 +41,7 @@ from loanfactory.reporting import (
 )
 from loanfactory.servicing import EodRun
 
-_DEFINED = frozenset({"period", "lang"})
+_DEFINED = frozenset({"period", "lang", "grain"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -101,7 +102,13 @@ class Reports:
         products = {code: p.spec for code, p in self._lender.products.products.items()}
         store = self._lender.store
         return run_report(
-            store, definition, period, today=first_open_day(store, today), products=products, lang=lang
+            store,
+            definition,
+            period,
+            today=first_open_day(store, today),
+            products=products,
+            lang=lang,
+            grain=params.get("grain"),
         )
 
     def file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]:
