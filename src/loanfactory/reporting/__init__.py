@@ -2,7 +2,8 @@
 and post-loan analytics, executed set-based by the store, exported as CSV, Excel, JSON and HTML.
 
 - :mod:`._sources` — the sources a report reads and their fields (the schema every store answers);
-- :mod:`._definition` — the YAML report-definition language, checked with located errors;
+- :mod:`._definition` — the YAML report-definition language (the model); :mod:`._reader`,
+  :mod:`._measure_reader` and :mod:`._checker` read it, with located errors;
 - :mod:`._query` / :mod:`._evaluate` — the query a store answers and its meaning in Python;
 - :mod:`._positions` — loan positions as of a date (the one derivation of reported loan figures);
 - :mod:`._run` — running a definition for a period; :mod:`._library` the shipped definitions.
@@ -18,8 +19,6 @@ from loanfactory.reporting._definition import (
     ReportDefinition,
     Section,
     Text,
-    load_definition,
-    read_definition,
 )
 from loanfactory.reporting._evaluate import evaluate, period_label
 from loanfactory.reporting._export import to_csv, to_json, to_xlsx
@@ -34,6 +33,7 @@ from loanfactory.reporting._positions import (
     queries_of,
 )
 from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
+from loanfactory.reporting._reader import load_definition, read_definition
 from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
 from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loanfactory.errors import Diagnostic, NotFound, SpecError, hint_for
-from loanfactory.reporting._definition import ReportDefinition, read_definition
+from loanfactory.reporting._definition import ReportDefinition
+from loanfactory.reporting._reader import read_definition
 
 PACKAGED = Path(__file__).resolve().parent / "definitions"
 
