@@ -135,6 +135,19 @@ def test_rate_monitoring_of_new_loans(book: Book, products: dict[str, Any]) -> N
     assert row.values["highest_rate"] == max(loan.terms.rate.annual for loan in new)
     terms = Counter("1年以内（含1年）" if loan.terms.term <= 12 else "1至5年（含5年）" for loan in new)
     assert {r.labels[0]: r.values["loans"] for r in _section(result, "按期限").rows} == dict(terms)
+    disbursed = sum(  # the ledger's own disbursements in the quarter: the return's total
+        (
+            e.amount
+            for entries in _ledger(book).values()
+            for e in entries
+            if e.type == "disbursement" and date(2026, 1, 1) <= e.business_date <= date(2026, 3, 31)
+        ),
+        D(0),
+    )
+    by_rate = _section(result, "按利率区间")
+    assert by_rate.total is not None
+    assert by_rate.total.values["amount"] == disbursed == amount
+    assert sum((r.values["share"] for r in by_rate.rows), D(0)) == 1
 
 
 def test_loan_flows_equal_the_ledgers_postings(book: Book, products: dict[str, Any]) -> None:
