@@ -6,7 +6,9 @@ night before, borrowers act (on time, late, defaulting, prepaying, recovering), 
 end-of-day run accrues, ages, classifies, acts on overdue tiers, warns and orders the next debits.
 The mix of payers is seeded, so a run is reproducible. At the end it prints the post-loan report
 (balances, five categories, provisions, actions taken, flags) and checks that the ledger reconciles
-with the cash the gateway moved, to the fen.
+with the cash the gateway moved, to the fen. Every month it also writes the month's PBOC
+credit-reporting files (征信报送) and prints their reconciliation with the ledger
+(``--credit-reports DIR`` keeps the files).
 
     python examples/portfolio_simulation.py                 # 2,000 loans, 24 months
     python examples/portfolio_simulation.py --short         # 150 loans, 6 months (the README demo)
@@ -28,12 +30,21 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from loanfactory.archive import Archive
 from loanfactory.calendar import add_months
 from loanfactory.cli import default_language
 from loanfactory.cli.progress import Progress
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import LoanfactoryError
+from loanfactory.origination.customer import (
+    Customer,
+    CustomerType,
+    Employment,
+    EmploymentKind,
+    IndividualProfile,
+)
+from loanfactory.origination.identity import id_check_character
 from loanfactory.ports import (
     PaymentChannel,
     PaymentConfirmation,
@@ -43,6 +54,7 @@ from loanfactory.ports import (
     Store,
 )
 from loanfactory.pricing import PricingDecision
+from loanfactory.regulatory import CreditReporting, MonthReport, load_spec
 from loanfactory.reporting import portfolio_report, render_report
 from loanfactory.schedule import LoanTerms, annual_percentage_rate, build_schedule
 from loanfactory.servicing import Loan, LoanRequest, LoanStatus, Servicing, ServicingConfig
@@ -51,14 +63,18 @@ from loanfactory.terms import contract_terms
 from loanfactory.testing import (
     FixedClock,
     MemoryStore,
+    RecordingNotifier,
     SimulatedGateway,
     SimulatedSigner,
     seed_payout_account,
 )
+from loanfactory.testing.blobs import MemoryBlobStore
 
 PRODUCTS = Path(__file__).resolve().parents[1] / "products"
 START = date(2026, 1, 1)
 RICH = Decimal("100000000")
+CODES = {"provider_code": "S0000000000001", "management_code": "S0000000000001"}
+"""The simulated bank's institution codes for its credit-reporting files."""
 
 
 @dataclass
@@ -92,13 +108,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=["zh", "en"], default=default_language())
     parser.add_argument("--db", default=None, help="a database URL (SQLite, PostgreSQL); default: in memory")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar on stderr")
+    parser.add_argument(
+        "--credit-reports", default=None, help="a folder for the monthly credit-reporting files"
+    )
     args = parser.parse_args(argv)
     if args.short:
         args.loans, args.months = 150, 6
     if args.loans < 1 or args.months < 1:
         parser.error("--loans and --months must be positive")
     started = time.perf_counter()
-    report = simulate(args.loans, args.months, args.seed, args.engine, args.lang, args.db, quiet=args.quiet)
+    report = simulate(
+        args.loans,
+        args.months,
+        args.seed,
+        args.engine,
+        args.lang,
+        args.db,
+        args.credit_reports,
+        quiet=args.quiet,
+    )
     print(report, end="")
     seconds = time.perf_counter() - started
     print(
@@ -111,7 +139,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def simulate(
-    loans: int, months: int, seed: int, engine: str, lang: str, db: str | None = None, *, quiet: bool = True
+    loans: int,
+    months: int,
+    seed: int,
+    engine: str,
+    lang: str,
+    db: str | None = None,
+    credit_reports: str | None = None,
+    monthly: list[MonthReport] | None = None,
+    *,
+    quiet: bool = True,
 ) -> str:
     rng = random.Random(seed)
     product = load_product_or_raise(PRODUCTS / "consumer_credit.yaml")
@@ -131,6 +168,15 @@ def simulate(
         ids=SequentialIds(),
         config=ServicingConfig(eod_batch=500),
     )
+    reporting = CreditReporting(
+        store,
+        clock,
+        archive=Archive(store, MemoryBlobStore(), clock),
+        spec=load_spec(overrides=CODES),
+        products={product.code: product},
+        notifier=RecordingNotifier(),
+    )
+    reports: list[MonthReport] = [] if monthly is None else monthly
     borrowers = [_borrower(rng, n, months) for n in range(loans)]
     opening = {b.index: START + timedelta(days=rng.randrange(0, 90)) for b in borrowers}
     end = add_months(START, months)
@@ -147,7 +193,10 @@ def simulate(
                 if borrower.loan_id:
                     _behave(servicing, gateway, borrower, rng, day)
             _deliver(servicing, gateway)  # the day's repayment requests are collected the same day
+            if day.day == 1 and day > START:  # last month's credit-reporting files
+                reports.append(_credit_report(reporting, day - timedelta(days=1), credit_reports))
             servicing.run_eod(day, engine=engine)  # type: ignore[arg-type]
+            reporting.send_notices(day)
             if day.day == 1:
                 active = _active(store)
                 progress.advance(
@@ -159,11 +208,33 @@ def simulate(
             progress.advance()
             day += timedelta(days=1)
     _deliver(servicing, gateway)
+    clock.set(end)
+    reports.append(_credit_report(reporting, end - timedelta(days=1), credit_reports))
     last = end - timedelta(days=1)
     report = portfolio_report(store, {product.code: product}, last)
     transferred = sum((b.transferred for b in borrowers), Decimal(0))
     check = _reconcile(report.total.repaid, report.total.disbursed, transferred, gateway)
-    return render_report(report, lang) + "\n" + check + "\n"
+    credit = "\n".join(_credit_line(r) for r in reports)
+    return render_report(report, lang) + "\n" + check + "\n" + credit + "\n"
+
+
+def _credit_report(reporting: CreditReporting, last_day: date, folder: str | None) -> MonthReport:
+    report = reporting.run_month(last_day.strftime("%Y-%m"), actor="simulation")
+    if folder is not None:
+        report.write(folder)
+    return report
+
+
+def _credit_line(report: MonthReport) -> str:
+    summary = report.summary
+    records = sum(f["records"] for f in summary["files"])
+    balance = summary["balance"]
+    state = "equal" if summary["equal"] else "NOT EQUAL"
+    return (
+        f"credit reporting {summary['month']}: {len(summary['files'])} files, {records} records; "
+        f"balance ledger {balance['ledger']} = reported {balance['reported']} + held {balance['held']}; "
+        f"overdue ledger {summary['overdue']['ledger']} -> {state}"
+    )
 
 
 def _borrower(rng: random.Random, index: int, months: int) -> Borrower:
@@ -195,8 +266,10 @@ def _open(
         start=day,
         pricing=PricingDecision(rate=rate),
     )
+    customer_id = f"cust-{borrower.index:05d}"
+    _register(servicing, borrower, customer_id)
     request = LoanRequest(
-        customer_id=f"cust-{borrower.index:05d}",
+        customer_id=customer_id,
         borrower_name=f"客户{borrower.index}",
         borrower_id_number=f"11010119900101{borrower.index % 10000:04d}",
         terms=terms,
@@ -227,6 +300,29 @@ def _open(
     )
     servicing.disburse(contract.loan_id, key=f"{key}-disburse")
     return contract.loan_id
+
+
+def _register(servicing: Servicing, borrower: Borrower, customer_id: str) -> None:
+    """The borrower as a customer: the identity credit reporting names (a valid, fictitious ID)."""
+    first = f"11010119900101{borrower.index % 1000:03d}"
+    profile = IndividualProfile(
+        id_number=first + id_check_character(first),
+        name=f"客户{borrower.index}",
+        phone="13800138000",
+        annual_income=Decimal("120000"),
+        employment=Employment(kind=EmploymentKind.salaried),
+    )
+    with servicing.store.transaction() as tx:
+        if tx.repo(Customer).find(customer_id) is None:
+            tx.repo(Customer).add(
+                Customer(
+                    id=customer_id,
+                    type=CustomerType.individual,
+                    identity_hash=f"{borrower.index:064d}",
+                    individual=profile,
+                    registered_at=clock_at(START),
+                )
+            )
 
 
 @cache

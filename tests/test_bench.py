@@ -32,6 +32,7 @@ SMALL = {
         "--max-load",
         "1000",
     ],  # long enough to answer under load,
+    "credit_report.py": ["--loans", "60", "--templates", "30"],
 }
 
 

@@ -220,6 +220,13 @@ class Loan(FactModel):
     status: Literal["active", "overdue", "closed", "written_off"] = "active"  # 状态
     promise_to_pay: bool = False  # 已承诺还款
     restructured: bool = False  # 已重组
+    installment_due: Money = Decimal(0)  # 下期应还金额 (the upcoming installment, for early warnings)
+    days_to_due: Count | None = None  # 距下一还款日天数
+    balance_short: bool | None = None  # 代扣前余额检查不足 (None: not checked or unknown)
+    late_installments: Count = 0  # 历史逾期期数 (installments not paid in full by their due date)
+    max_dpd: Count = 0  # 历史最长逾期天数
+    new_bad_records: Count = 0  # 放款后征信新增不良记录数
+    fund_misuse: bool = False  # 资金用途异常（疑似挪用）
 
 
 class ProductFacts(FactModel):

@@ -18,6 +18,12 @@ four-element check, or a corporate account confirmed by a small deposit), and un
 payment a payee account the customer verified the same way. Nobody names an account at
 acceptance; the customer changes theirs through ``payout_accounts`` (and only they may).
 
+Compliance: with ``archive=Archive(store, blobs, clock)`` every application, decision, review,
+contract, signature, disbursement and notice sent is archived as it happens (the services see the
+store through the archivist, the notifier archives what it sends); with ``reporting=load_spec(...)``
+as well, ``lender.credit_reporting`` writes the monthly credit-reporting files and the end of day
+sends the notices due before adverse information is reported.
+
 Credit lines: with the default ``occupy_on=approval`` an approved offer holds its amount on the
 customer's line; at disbursement the hold is handed over to the loan in the same transaction
 (:class:`~loanfactory.servicing.OriginationCreditLines`), and repaid principal gives it back.
@@ -31,8 +37,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from loanfactory.archive import Archive, ArchivingNotifier, Archivist, ObservedStore
 from loanfactory.entity import IdFactory, UuidIds
-from loanfactory.errors import StateConflict
+from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination import Origination
 from loanfactory.origination.application import Application
 from loanfactory.origination.customer import Customer
@@ -56,6 +63,7 @@ from loanfactory.ports import (
 )
 from loanfactory.pricing import PricingDecision
 from loanfactory.product import ProductCatalog
+from loanfactory.regulatory import CreditReporting, ReportingSpec
 from loanfactory.servicing import (
     Contract,
     LoanBook,
@@ -125,15 +133,22 @@ class Lender:
         servicing_config: ServicingConfig | None = None,
         monitor: WarningMonitor | None = None,
         lpr: LprSource | None = None,
+        archive: Archive | None = None,
+        reporting: ReportingSpec | None = None,
     ) -> None:
         self.store = store
+        self.archive = archive
+        served: Store = store
+        if archive is not None:
+            served = ObservedStore(store, Archivist(archive))
+            notifier = ArchivingNotifier(notifier, archive)
         self.products = products
         self.clock = clock
         self.notifier = notifier
         self.ids = ids or UuidIds()
         settings = origination_settings or OriginationSettings(lpr=_lpr_of(products))
         self.origination = Origination(
-            store=store,
+            store=served,
             catalog=products,
             kyc=kyc,
             bureau=bureau,
@@ -144,7 +159,7 @@ class Lender:
             history=LoanBook(),
         )
         self.servicing = Servicing(
-            store,
+            served,
             clock,
             products={code: p.spec for code, p in products.products.items()},
             gateway=gateway,
@@ -156,8 +171,24 @@ class Lender:
             lpr=lpr or settings.lpr,
         )
         self.payout_accounts = PayoutAccounts(
-            store=store, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
+            store=served, clock=clock, kyc=kyc, gateway=gateway, ids=self.ids
         )
+        self.credit_reporting: CreditReporting | None = None
+        if reporting is not None:
+            if archive is None:
+                raise InvalidInput(
+                    "credit reporting keeps its files in the archive: give an archive too",
+                    field="archive",
+                    message_zh="征信报送文件保存在档案中：请同时配置档案",
+                )
+            self.credit_reporting = CreditReporting(
+                store,
+                clock,
+                archive=archive,
+                spec=reporting,
+                products={code: p.spec for code, p in products.products.items()},
+                notifier=notifier,
+            )
 
     def accept_offer(
         self,
@@ -239,6 +270,8 @@ class Lender:
     ) -> EndOfDay:
         """Close a business day: servicing's end of day, then offers and lines that lapsed."""
         eod = self.servicing.run_eod(business_date, engine=engine)
+        if self.credit_reporting is not None:
+            self.credit_reporting.send_notices(business_date)
         offers = self.origination.expire_offers(idempotency_key=f"eod:{business_date.isoformat()}:offers")
         lines = self.origination.expire_lines(idempotency_key=f"eod:{business_date.isoformat()}:lines")
         return EndOfDay(business_date, eod, len(offers), len(lines))

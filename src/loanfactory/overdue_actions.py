@@ -6,8 +6,10 @@ things servicing knows how to do:
 
 - :class:`SendNotice` — queue a notice of a registered kind to the borrower (:mod:`loanfactory.notices`);
 - :class:`OpenTask` — open a collection task in a work queue (催收任务), once per delinquency episode;
-- :class:`Refer` — an outbox message for an outside party: the collection agency, the court, the
-  auction house (``collection``) or the credit bureau (``bureau``);
+- :class:`Refer` — an outbox message for an outside party: the collection agency, the court or the
+  auction house (``collection``);
+- :class:`ReportingNotice` — the notice before adverse information is reported (不良信息报送前告知)
+  becomes due: :mod:`loanfactory.regulatory` sends it through the notifier and keeps the receipt;
 - :class:`FlagLoan` — a flag the five-category classification reads (``litigation`` → at least 次级).
 
 The product language (:mod:`loanfactory.spec.policies`) validates tier actions against
@@ -58,9 +60,15 @@ class OpenTask:
 
 @dataclass(frozen=True, slots=True)
 class Refer:
-    """An outbox message on ``topic`` for an outside party (``collection`` or ``bureau``)."""
+    """An outbox message on ``topic`` for an outside party (``collection``)."""
 
     topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingNotice:
+    """From this tier the adverse-information notice is due; credit reporting sends and evidences it
+    (servicing does nothing itself: every loan is reported monthly whatever its tiers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +78,7 @@ class FlagLoan:
     flag: str
 
 
-Effect = SendNotice | OpenTask | Refer | FlagLoan
+Effect = SendNotice | OpenTask | Refer | FlagLoan | ReportingNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,7 @@ ACTIONS: Mapping[OverdueAction, ActionType] = _register(
         (OpenTask("collateral"), Refer("collection")),
         secured_only=True,
     ),
-    ActionType(OverdueAction.credit_report, "报送征信", "credit-bureau report", (Refer("bureau"),)),
+    ActionType(OverdueAction.credit_report, "报送征信", "credit-bureau report", (ReportingNotice(),)),
 )
 """Every overdue action, by :class:`OverdueAction`."""
 
@@ -148,6 +156,7 @@ __all__ = [
     "OpenTask",
     "OverdueAction",
     "Refer",
+    "ReportingNotice",
     "SendNotice",
     "action_type",
 ]

@@ -15,6 +15,7 @@ PaymentGateway         SimulatedGateway (failures, timeouts,       adapters.paym
 KycVerifier            SimulatedKyc                                a KYC vendor
 CreditBureau           SimulatedBureau                             PBOC credit reference centre
 SignatureProvider      SimulatedSigner                             a CA / e-signature vendor
+BlobStore              MemoryBlobStore                             adapters.blob (filesystem, S3)
 =====================  ==========================================  ===================================
 
 The message types that cross the ports (payment instructions, notifications, KYC and bureau
@@ -316,6 +317,7 @@ class PaymentChannel(StrEnum):
     gateway = "gateway"  # a collection order through the payment system (代扣)
     counter = "counter"  # paid at a branch counter (柜台)
     bank_transfer = "bank-transfer"  # the borrower's transfer into the lender's account (转账)
+    red_packet = "red-packet"  # a campaign's cash red packet, paid from the marketing budget (营销红包抵扣)
 
 
 class PaymentConfirmation(Message):
@@ -342,6 +344,26 @@ class PaymentRecord(Message):
     amount: Decimal
     payee: str
     payee_category: str
+
+
+class BalanceEnquiry(Protocol):
+    """The payment system's pre-debit balance check (代扣前余额查询).
+
+    ``sufficient`` says whether ``account`` holds ``amount`` for a debit on ``on``: True, False, or
+    None when the payment system cannot tell (the account's bank does not answer such enquiries).
+    """
+
+    def sufficient(self, account: str, amount: Decimal, on: date) -> bool | None: ...
+
+
+class CaseRecipient(Protocol):
+    """An outside party that takes over a severely overdue loan (委外催收机构、法院/律所、拍卖机构).
+
+    ``deliver`` receives one referral's document (the assignment export, the case file, the
+    disposal request) and returns the party's reference for it; raising leaves it to be retried.
+    """
+
+    def deliver(self, *, action: str, loan_id: str, name: str, content: bytes, media_type: str) -> str: ...
 
 
 # --- KYC, credit bureau, signatures -----------------------------------------------------------
@@ -436,3 +458,25 @@ class SignatureProvider(Protocol):
     ) -> SignatureRecord: ...
 
     def verify(self, record: SignatureRecord) -> bool: ...
+
+
+# --- blobs (archived files) -------------------------------------------------------------------
+
+
+class BlobStore(Protocol):
+    """Files kept for the compliance archive, addressed by the SHA-256 of their content.
+
+    ``put`` returns the key (the lowercase hex SHA-256 of ``data``); storing the same bytes twice
+    is one blob. ``get`` raises :class:`loanfactory.errors.NotFound` for an unknown key; it returns
+    the bytes as stored, and the archive checks them against the key (tamper evidence).
+    """
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove a blob (a purge); an unknown key is not an error."""
+        ...

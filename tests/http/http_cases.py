@@ -106,6 +106,9 @@ CASES: dict[str, Case] = {
     "reports.csv": Case("GET", "/v1/reports/risk.csv?period=2025-08"),
     "reports.xlsx": Case("GET", "/v1/reports/risk.xlsx?period=2025-08"),
     "preferences.get": Case("GET", "/v1/customers/cus_1/notification-preferences"),
+    "archive.list": Case("GET", "/v1/archive?loan=loan_1&kind=contract&since=2025-01-01"),
+    "archive.get": Case("GET", "/v1/archive/arc_1"),
+    "archive.export": Case("GET", "/v1/archive/export?loan=loan_1"),
     "preferences.put": Case(
         "PUT",
         "/v1/customers/cus_1/notification-preferences",

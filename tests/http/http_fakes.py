@@ -320,6 +320,20 @@ class FakeBackend:
         self._record("report_file", name, suffix, params)
         return b"report", "text/plain"
 
+    def archive_find(self, **query: Any) -> list[dict[str, Any]]:
+        self._record("archive_find", **query)
+        return [
+            {"id": "arc_1", "category": "contract", "loan_id": query.get("loan"), "href": "/v1/archive/arc_1"}
+        ]
+
+    def archive_content(self, record_id: str) -> tuple[str, bytes]:
+        self._record("archive_content", record_id)
+        return "text/plain", "合同正文".encode()
+
+    def archive_export(self, loan: str, *, actor: str) -> bytes:
+        self._record("archive_export", loan, actor=actor)
+        return b"PK\x05\x06" + bytes(18)
+
     def get_preferences(self, customer_id: str) -> NotificationPreferences:
         self._record("get_preferences", customer_id)
         return self.preferences.get(customer_id, NotificationPreferences())

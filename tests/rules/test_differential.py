@@ -30,6 +30,9 @@ IDS = [
     "retail_tags",
     "enterprise_tags",
     "standard_decision",
+    "upcoming_installment_risk",
+    "new_customer_campaign",
+    "limit_increase_selection",
 ]
 EXAMPLES = 5000
 

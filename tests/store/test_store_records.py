@@ -1,27 +1,18 @@
-"""Archive and retention, the product catalog, and personal data (masking and encryption at rest)."""
+"""The product catalog, and personal data (masking and encryption at rest); see also test_store_archive."""
 
 from __future__ import annotations
 
 import base64
 import json
 import logging
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text, update
 from store_entities import Owner, Widget
 from store_support import START, Databases
 
-from loanfactory.adapters.sql import (
-    ArchiveCategory,
-    PiiCipher,
-    ProductStatus,
-    RetentionPolicy,
-    RetentionViolation,
-    SqlStore,
-    verify_audit,
-)
+from loanfactory.adapters.sql import PiiCipher, ProductStatus, SqlStore, verify_audit
 from loanfactory.adapters.sql._schema import ProductVersionRow
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.pii import PiiLogFilter, mask_bank_card, mask_id_number, mask_phone, mask_text
@@ -29,111 +20,6 @@ from loanfactory.pii import PiiLogFilter, mask_bank_card, mask_id_number, mask_p
 ID = "110105199003071234"
 PHONE = "13812345678"
 CARD = "6222021234567890123"
-
-
-# --- archive and retention --------------------------------------------------------------------
-
-
-def _archive(store: SqlStore) -> None:
-    with store.transaction() as tx:
-        tx.archive.put(
-            id="doc-1", category="document", title="身份证影像", content={"sha": "ab"}, customer_id="c1"
-        )
-        tx.archive.put(
-            id="con-1",
-            category=ArchiveCategory.contract,
-            title="借款合同",
-            content={"body": "合同正文", "amount": Decimal("10000.00")},
-            customer_id="c1",
-            contract_id="k1",
-            loan_id="L1",
-        )
-        tx.archive.put(
-            id="dec-1",
-            category="decision",
-            title="审批决策",
-            content={"outcome": "approve"},
-            customer_id="c1",
-            loan_id="L1",
-        )
-        tx.archive.put(id="log-2", category="log", title="other", content={}, customer_id="c2", loan_id="L2")
-
-
-def test_records_are_found_by_customer_contract_and_loan(sql_store: SqlStore) -> None:
-    _archive(sql_store)
-    with sql_store.transaction() as tx:
-        assert [i.id for i in tx.archive.find(customer_id="c1")] == [
-            "con-1",
-            "dec-1",
-            "doc-1",
-        ]  # same time: by id
-        assert [i.id for i in tx.archive.find(contract_id="k1")] == ["con-1"]
-        assert [i.id for i in tx.archive.find(loan_id="L1", category="decision")] == ["dec-1"]
-        contract = tx.archive.get("con-1")
-        assert contract.content == {"body": "合同正文", "amount": Decimal("10000.00")}
-        assert tx.archive.verify("con-1")
-        with pytest.raises(InvalidInput):
-            tx.archive.find()
-        with pytest.raises(StateConflict):
-            tx.archive.put(id="doc-1", category="document", title="again", content={})
-
-
-def test_loan_records_are_kept_until_five_years_after_closure(sql_store: SqlStore) -> None:
-    _archive(sql_store)
-    with sql_store.transaction() as tx:
-        assert tx.archive.get("dec-1").retain_until is None  # loan open: kept
-        assert tx.archive.get("doc-1").retain_until == date(2029, 3, 1)  # no loan: 5 years after storage
-        with pytest.raises(RetentionViolation) as refused:
-            tx.archive.purge(["dec-1", "doc-1"], today=date(2040, 1, 1), actor="ops")
-        assert [i.id for i in refused.value.items] == ["dec-1"]
-        assert "dec-1" in refused.value.message
-        assert tx.archive.close_loan("L1", date(2024, 6, 30)) == 2
-        assert tx.archive.get("dec-1").retain_until == date(2029, 6, 30)
-    with sql_store.transaction() as tx:
-        with pytest.raises(RetentionViolation) as still:
-            tx.archive.purge(["dec-1", "con-1", "doc-1"], today=date(2029, 6, 30), actor="ops")
-        assert {i.id for i in still.value.items} == {"dec-1", "con-1"}  # the last day still counts
-        assert tx.archive.get("doc-1").content is not None  # all or nothing
-        assert [i.id for i in tx.archive.expired(date(2029, 7, 1))] == ["doc-1", "con-1", "dec-1"]
-        assert tx.archive.purge(["dec-1", "con-1", "doc-1"], today=date(2029, 7, 1), actor="ops") == [
-            "con-1",
-            "dec-1",
-            "doc-1",
-        ]
-        with pytest.raises(NotFound):
-            tx.archive.purge(["nope"], today=date(2029, 7, 1), actor="ops")
-    with sql_store.transaction() as tx:
-        purged = tx.archive.get("con-1")
-        assert purged.content is None
-        assert purged.purged_by == "ops"
-        assert tx.archive.find(customer_id="c1") == []
-        assert len(tx.archive.find(customer_id="c1", include_purged=True)) == 3
-        assert [r.action for r in tx.audit.records()] == ["archive.purge"] * 3
-    assert verify_audit(sql_store) is None
-
-
-def test_the_retention_period_is_configurable(sql_databases: Databases) -> None:
-    store = sql_databases.store(retention=RetentionPolicy(years_after_closure=10, years_after_storage=1))
-    assert isinstance(store, SqlStore)
-    _archive(store)
-    with store.transaction() as tx:
-        tx.archive.close_loan("L1", date(2024, 2, 29))
-        assert tx.archive.get("dec-1").retain_until == date(2034, 2, 28)
-        assert tx.archive.get("doc-1").retain_until == date(2025, 3, 1)
-    with pytest.raises(InvalidInput):
-        RetentionPolicy(years_after_closure=-1)
-
-
-def test_tampered_archive_content_is_noticed(sql_store: SqlStore) -> None:
-    _archive(sql_store)
-    with sql_store.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE archive_items SET content = :c WHERE id = 'con-1'"),
-            {"c": json.dumps({"body": "改过的合同"})},
-        )
-    with sql_store.transaction() as tx:
-        assert not tx.archive.verify("con-1")
-        assert tx.archive.verify("dec-1")
 
 
 # --- product catalog --------------------------------------------------------------------------

@@ -44,7 +44,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Show a product's effective rule flow and its rate per grade, term and amount.",
     ),
     "rules": ("loanfactory.cli.rules", "rules", "Import and export rules as DMN XML."),
-    "report": ("loanfactory.cli.report", "report", "Reports: regulator returns, management reports, charts."),
+    "report": (
+        "loanfactory.cli.report",
+        "report",
+        "Reports: regulator returns, management reports, credit-bureau files.",
+    ),
+    "archive": (
+        "loanfactory.cli.archive",
+        "archive",
+        "The compliance archive: find, export, hold, purge, verify.",
+    ),
 }
 
 

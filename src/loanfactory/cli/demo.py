@@ -72,10 +72,14 @@ def demo(
 
 
 def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Language, quiet: bool) -> None:
+    from loanfactory.adapters.blob import FileBlobStore
     from loanfactory.adapters.sql import SqlStore
+    from loanfactory.archive import Archive
     from loanfactory.catalog import load_catalog
+    from loanfactory.cli.credit_bureau import demo_section
     from loanfactory.lender import Lender, Payee
     from loanfactory.product import ProductCatalog
+    from loanfactory.regulatory import load_spec
     from loanfactory.testing import (
         FixedClock,
         RecordingNotifier,
@@ -109,6 +113,7 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
     clock = FixedClock(START)
     gateway = SimulatedGateway(clock=clock)
     store = SqlStore(db, clock=clock)
+    archive_dir, reports_dir = _compliance_folders(db)
     lender = Lender(
         store=store,
         products=products,
@@ -119,6 +124,8 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
         gateway=gateway,
         signer=SimulatedSigner(),
         ids=SequentialIds(),
+        archive=Archive(store, FileBlobStore(archive_dir), clock),
+        reporting=load_spec(overrides=DEMO_CODES),
     )
     results = []
     for person in sample_book.PEOPLE:
@@ -214,13 +221,32 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
             "settled by auto-debit once funded"
         )
     _portfolio(lender, products, end - timedelta(days=1), lang)
+    _title("5. 征信报送与合规档案" if zh else "5. Credit reporting and the compliance archive")
+    demo_section(lender, clock, START.date(), end, reports_dir, lang)
     click.echo(
         (
-            "\n演示数据保存在 {db}；查看：loanfactory serve --db {db}"
+            "\n演示数据保存在 {db}；查看：LOANFACTORY_ARCHIVE={archive} loanfactory serve --db {db}"
             if zh
-            else "\nThe demo is stored in {db}; serve it with: loanfactory serve --db {db}"
-        ).format(db=db)
+            else "\nThe demo is stored in {db}; serve it with: "
+            "LOANFACTORY_ARCHIVE={archive} loanfactory serve --db {db}"
+        ).format(db=db, archive=archive_dir)
     )
+
+
+DEMO_CODES = {"provider_code": "D0000000000001", "management_code": "D0000000000001"}
+"""Institution codes for the demo's credit-reporting files (a bank sets its own)."""
+
+
+def _compliance_folders(db: str) -> tuple[Path, Path]:
+    """The archive's folder and the credit-reporting files' folder next to a SQLite demo database
+    (emptied first: a fresh demo every time)."""
+    import shutil
+
+    base = Path(db.removeprefix("sqlite:///")) if db.startswith("sqlite:///") else Path("loanfactory-demo.db")
+    archive, reports = base.with_name(base.stem + "-archive"), base.with_name(base.stem + "-credit-reports")
+    for folder in (archive, reports):
+        shutil.rmtree(folder, ignore_errors=True)
+    return archive, reports
 
 
 def _title(text: str) -> None:

@@ -9,6 +9,7 @@
     loanfactory report html --period 2026-01 [--grain week] [--db URL] [NAME...] --out report.html
                             [--images DIR]
     loanfactory report snapshot --date 2026-01-31 [--db URL]
+    loanfactory report credit-bureau --month 2026-01 ...   (the PBOC credit-reporting files)
 
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else ``sqlite:///loanfactory.db``; products
 are read from ``--products`` (default ``products/``) for their names and guarantee types; a bank's
@@ -39,8 +40,14 @@ from loanfactory.errors import Language, LoanfactoryError, SpecError
 
 MANAGEMENT_PACK = ("user-growth", "business-volume", "risk")
 
-REPORT_COMMANDS: dict[str, tuple[str, str, str]] = {}
-"""Subcommands other packages add: name -> (module, attribute, one-line help)."""
+REPORT_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "credit-bureau": (
+        "loanfactory.cli.credit_bureau",
+        "credit_bureau",
+        "Write a month's PBOC credit-reporting files and their reconciliation (征信报送).",
+    ),
+}
+"""Subcommands loaded lazily: name -> (module, attribute, one-line help)."""
 
 
 class _ReportGroup(click.Group):

@@ -31,7 +31,14 @@ from loanfactory.origination.application import (
     DocumentSource,
 )
 from loanfactory.origination.assessment import Assessment
-from loanfactory.origination.campaign import Campaign, CampaignInput, CampaignStatus, Coupon, CouponStatus
+from loanfactory.origination.campaign import (
+    Campaign,
+    CampaignInput,
+    CampaignKind,
+    CampaignStatus,
+    Coupon,
+    CouponStatus,
+)
 from loanfactory.origination.catalog_query import (
     ComparisonRow,
     Need,
@@ -98,6 +105,7 @@ from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.origination.prereview import DocumentPolicy
 from loanfactory.origination.review import REVIEW_REASONS, ReviewNote, ReviewStage, ReviewTask, TaskStatus
 from loanfactory.origination.review_flow import ReviewOutcome
+from loanfactory.origination.rewards import Referral, Reward, RewardKind, RewardStatus
 from loanfactory.origination.scenarios import ProductScenarios, run_scenario_paths
 from loanfactory.origination.service import Origination
 from loanfactory.origination.settings import OccupyOn, OriginationSettings
@@ -129,6 +137,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "BankCard",
     "Campaign",
     "CampaignInput",
+    "CampaignKind",
     "CampaignStatus",
     "ChannelChoice",
     "Collateral",
@@ -185,11 +194,15 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "RateComponent",
     "Reason",
     "Recommendation",
+    "Referral",
     "RelayReport",
     "ReviewNote",
     "ReviewOutcome",
     "ReviewStage",
     "ReviewTask",
+    "Reward",
+    "RewardKind",
+    "RewardStatus",
     "ScheduleLine",
     "Screener",
     "StepResult",

@@ -8,19 +8,26 @@ from decimal import Decimal
 from typing import Any
 
 from loanfactory.calendar import add_months
+from loanfactory.errors import InvalidInput, StateConflict
+from loanfactory.facts import Facts
 from loanfactory.money import to_money
 from loanfactory.origination import campaign as campaigns
 from loanfactory.origination import (
+    limit_campaign,
     occupation,
+    rewards,
     valuation,
 )
 from loanfactory.origination._commands import Command
 from loanfactory.origination._service_base import ServiceBase
 from loanfactory.origination._values import parse_input
-from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon
+from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon, Eligible
 from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
 from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
 from loanfactory.origination.customer import Customer, CustomerGroup
+from loanfactory.origination.factsheet import applicant_facts
+from loanfactory.origination.rewards import Referral, Repayments, Reward
+from loanfactory.rules import CompiledDefinition, Outcome, compile_definition
 
 
 class LineCommands(ServiceBase):
@@ -90,6 +97,8 @@ class LineCommands(ServiceBase):
     def launch_campaign(self, data: CampaignInput | Mapping[str, Any], *, idempotency_key: str) -> Campaign:
         """Start a campaign with a rate discount and/or interest-free days (营销活动)."""
         parsed = parse_input(CampaignInput, data, field="campaign")
+        if parsed.eligibility is not None:
+            self._eligibility_rule(parsed.eligibility)
 
         def body(cmd: Command) -> tuple[str, Campaign]:
             found = campaigns.launch(cmd, parsed)
@@ -102,12 +111,125 @@ class LineCommands(ServiceBase):
 
         def body(cmd: Command) -> tuple[str, Coupon]:
             cmd.tx.repo(Customer).get(customer_id)
-            coupon = campaigns.issue(cmd, campaign_code, customer_id)
+            coupon = campaigns.issue(cmd, campaign_code, customer_id, self._eligible(cmd))
             return coupon.id, coupon
 
         return self._run(
             "issue_coupon", "coupon.issued", idempotency_key, (campaign_code, customer_id), Coupon, body
         )
+
+    def grant_red_packet(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+        """Give a customer a cash red packet of a campaign (发红包), held on its budget."""
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            reward = rewards.grant_red_packet(cmd, campaign_code, customer_id, self._eligible(cmd))
+            return reward.id, reward
+
+        return self._run(
+            "grant_red_packet", "reward.granted", idempotency_key, (campaign_code, customer_id), Reward, body
+        )
+
+    def reward_referral(
+        self, campaign_code: str, referrer_id: str, referee_id: str, *, device: str, idempotency_key: str
+    ) -> Referral:
+        """Reward a referral (推荐有礼): the referrer's and the referee's rewards, anti-abuse checked."""
+
+        def body(cmd: Command) -> tuple[str, Referral]:
+            first, second = rewards.reward_referral(
+                cmd, campaign_code, referrer_id, referee_id, device, self._eligible(cmd)
+            )
+            return second.id, Referral(referrer=first, referee=second)
+
+        arguments = (campaign_code, referrer_id, referee_id, device)
+        return self._run("reward_referral", "reward.referral", idempotency_key, arguments, Referral, body)
+
+    def use_red_packet(
+        self, reward_id: str, loan_id: str, *, repayments: Repayments, idempotency_key: str
+    ) -> Reward:
+        """Credit a red packet against a loan (红包抵扣还款): servicing credits it through its
+        confirmed-payment path (channel ``red-packet``, the reference is the reward's id, so it is
+        credited once), then the reward is marked used and its budget spent."""
+        with self.store.transaction() as tx:
+            reward = tx.repo(Reward).get(reward_id)
+        if reward.status is not rewards.RewardStatus.used:
+            rewards.usable(reward, self.clock.today())
+        if repayments.loan(loan_id).customer_id != reward.customer_id:
+            raise StateConflict(
+                f"reward {reward_id} belongs to another customer than loan {loan_id}",
+                field="loan_id",
+                code="reward-customer",
+                message_zh=f"红包 {reward_id} 不属于贷款 {loan_id} 的借款人",
+            )
+        result = repayments.repay(
+            loan_id,
+            rewards.red_packet_payment(reward, self.clock.today()),
+            key=f"red-packet:{reward_id}",
+            actor=f"campaign:{reward.campaign_code}",
+        )
+        entry = getattr(result, "entry_id", None)
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            return reward_id, rewards.mark_used(cmd, reward_id, loan_id=loan_id, entry_id=entry)
+
+        return self._run("use_red_packet", "reward.used", idempotency_key, (reward_id, loan_id), Reward, body)
+
+    def raise_limit(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+        """Raise a rule-selected customer's credit line by a limit-increase campaign (提额活动)."""
+
+        def body(cmd: Command) -> tuple[str, Reward]:
+            reward = limit_campaign.raise_limit(cmd, campaign_code, customer_id, self._eligible(cmd))
+            return reward.id, reward
+
+        return self._run(
+            "raise_limit", "line.raised", idempotency_key, (campaign_code, customer_id), Reward, body
+        )
+
+    def rewards_of(self, *, campaign_code: str | None = None, customer_id: str | None = None) -> list[Reward]:
+        """The cash rewards granted, by campaign and/or customer."""
+        where: dict[str, str] = {}
+        with self.store.transaction() as tx:
+            if campaign_code is not None:
+                found = tx.repo(Campaign).list(code=campaign_code)
+                if not found:
+                    return []
+                where["campaign_id"] = found[0].id
+            if customer_id is not None:
+                where["customer_id"] = customer_id
+            return tx.repo(Reward).list(**where)
+
+    def _eligibility_rule(self, rule: str) -> CompiledDefinition:
+        library = getattr(self.catalog, "rules", None)
+        if library is None or rule not in library:
+            raise InvalidInput(
+                f"no rule '{rule}' in the rule files",
+                field="eligibility",
+                message_zh=f"规则文件中没有规则 '{rule}'",
+            )
+        return compile_definition(library.get(rule))
+
+    def _eligible(self, cmd: Command) -> Eligible:
+        """The campaign's eligibility rule run on the customer's facts (参与资格校验)."""
+
+        def check(campaign: Campaign, customer_id: str) -> None:
+            if campaign.eligibility is None:
+                return
+            customer = cmd.tx.repo(Customer).get(customer_id)
+            day = cmd.clock.today()
+            facts = Facts(
+                as_of=day, applicant=applicant_facts(customer, day, existing=customer.accepted_offers > 0)
+            )
+            decision = self._eligibility_rule(campaign.eligibility).evaluate(facts)
+            if decision.outcome not in (Outcome.passed, Outcome.approve):
+                why = "；".join(r.message_zh for r in decision.reasons) or decision.outcome.value
+                raise StateConflict(
+                    f"customer {customer_id} is not eligible for {campaign.code}: "
+                    + ("; ".join(r.message for r in decision.reasons) or decision.outcome.value),
+                    field="customer_id",
+                    code="campaign-ineligible",
+                    message_zh=f"客户不符合活动 {campaign.code} 的参与条件：{why}",
+                )
+
+        return check
 
     # --- credit lines --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ acceptance and gives the reservation back when the offer is declined or expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -30,11 +31,30 @@ class CampaignStatus(StrEnum):
     ended = "ended"
 
 
+class CampaignKind(StrEnum):
+    """What a campaign gives (活动类型)."""
+
+    coupon = "coupon"  # 优惠券：利率折扣、免息天数
+    red_packet = "red-packet"  # 现金红包，抵扣还款
+    referral = "referral"  # 推荐有礼：推荐人与被推荐人各得奖励
+    limit_increase = "limit-increase"  # 提额：规则选中的客户提高授信额度
+
+
 class CampaignInput(Value):
     """A campaign as marketing defines it."""
 
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
     name: LocalizedText
+    campaign_kind: CampaignKind = CampaignKind.coupon
+    cash: Annotated[Money | None, Field(gt=0, description="Red packet amount in yuan (红包金额)")] = None
+    referrer_reward: Annotated[Money | None, Field(gt=0, description="推荐人奖励")] = None
+    referee_reward: Annotated[Money | None, Field(gt=0, description="被推荐人奖励")] = None
+    limit_increase: Annotated[Money | None, Field(gt=0, description="提额金额")] = None
+    limit_cap: Annotated[Money | None, Field(gt=0, description="提额后额度上限（风险上限）")] = None
+    stackable: bool = True  # False: not held together with another non-stacking reward (不可叠加)
+    eligibility: Annotated[
+        str | None, Field(description="Rule id deciding who may take part (参与资格规则)")
+    ] = None
     rate_discount_bp: Annotated[int, Field(ge=0, le=1000, description="Rate discount in basis points")] = 0
     interest_free_days: Annotated[int, Field(ge=0, le=90, description="Days without interest (免息天数)")] = 0
     valid_from: date
@@ -56,6 +76,14 @@ class Campaign(Entity):
 
     code: str
     name: LocalizedText
+    campaign_kind: CampaignKind = CampaignKind.coupon
+    cash: Money | None = None
+    referrer_reward: Money | None = None
+    referee_reward: Money | None = None
+    limit_increase: Money | None = None
+    limit_cap: Money | None = None
+    stackable: bool = True
+    eligibility: str | None = None  # a rule of the rules language over the customer (参与资格)
     rate_discount_bp: int = 0
     interest_free_days: int = 0
     valid_from: date
@@ -173,7 +201,12 @@ def launch(cmd: Command, data: CampaignInput) -> Campaign:
         raise InvalidInput(
             "a campaign cannot end before it starts", field="valid_to", message_zh="活动结束日期早于开始日期"
         )
-    if data.rate_discount_bp == 0 and data.interest_free_days == 0:
+    _check_kind(data)
+    if (
+        data.campaign_kind is CampaignKind.coupon
+        and data.rate_discount_bp == 0
+        and data.interest_free_days == 0
+    ):
         raise InvalidInput(
             "a campaign needs a rate discount or interest-free days",
             field="rate_discount_bp",
@@ -193,7 +226,11 @@ def launch(cmd: Command, data: CampaignInput) -> Campaign:
     return stored
 
 
-def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
+Eligible = Callable[[Campaign, str], None]
+"""Raises unless the customer (by id) may take part in the campaign (its eligibility rule)."""
+
+
+def issue(cmd: Command, campaign_code: str, customer_id: str, eligible: Eligible | None = None) -> Coupon:
     """Give one coupon of the campaign to a customer (发券)."""
     campaigns = cmd.tx.repo(Campaign)
     found = campaigns.list(code=campaign_code)
@@ -202,9 +239,18 @@ def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
             f"no campaign '{campaign_code}'", field="campaign_code", message_zh=f"没有活动 '{campaign_code}'"
         )
     campaign = campaigns.lock(found[0].id)
+    if campaign.campaign_kind is not CampaignKind.coupon:
+        raise StateConflict(
+            f"campaign {campaign_code} gives {campaign.campaign_kind.value} rewards, not coupons",
+            field="campaign_code",
+            code="campaign-kind",
+            message_zh=f"活动 {campaign_code} 不发放优惠券",
+        )
     coupons = cmd.tx.repo(Coupon)
     held = list(coupons.list(campaign_id=campaign.id, customer_id=customer_id))
     issue_check(campaign, cmd.clock.today(), len(held))
+    if eligible is not None:
+        eligible(campaign, customer_id)
     coupon = Coupon(
         id=cmd.ids.new("cpn"),
         campaign_id=campaign.id,
@@ -219,3 +265,49 @@ def issue(cmd: Command, campaign_code: str, customer_id: str) -> Coupon:
     stored = coupons.add(coupon)
     cmd.emit("coupon.issued", stored.id, campaign_code=campaign.code, customer_id=customer_id)
     return stored
+
+
+def _check_kind(data: CampaignInput) -> None:
+    """A cash campaign names its amounts and has a budget; a coupon campaign names no cash."""
+    kind = data.campaign_kind
+    cash = {
+        "cash": data.cash,
+        "referrer_reward": data.referrer_reward,
+        "referee_reward": data.referee_reward,
+        "limit_increase": data.limit_increase,
+        "limit_cap": data.limit_cap,
+    }
+    needed = {
+        CampaignKind.coupon: (),
+        CampaignKind.red_packet: ("cash",),
+        CampaignKind.limit_increase: ("limit_increase", "limit_cap"),
+    }.get(kind, ("referrer_reward", "referee_reward"))
+    for name, value in cash.items():
+        if name in needed and value is None:
+            raise InvalidInput(
+                f"a {kind.value} campaign needs {name}",
+                field=name,
+                message_zh=f"{kind.value} 活动需要设置 {name}",
+            )
+        if name not in needed and value is not None:
+            raise InvalidInput(
+                f"a {kind.value} campaign has no {name}",
+                field=name,
+                message_zh=f"{kind.value} 活动不设 {name}",
+            )
+    if kind is CampaignKind.limit_increase and data.eligibility is None:
+        raise InvalidInput(
+            "a limit-increase campaign names the rule that selects its customers",
+            field="eligibility",
+            message_zh="提额活动必须设置选择客户的规则",
+        )
+    if kind not in (CampaignKind.coupon, CampaignKind.limit_increase) and data.budget is None:
+        raise InvalidInput(
+            "a cash campaign needs a budget", field="budget", message_zh="现金奖励活动必须设置预算"
+        )
+    if kind is not CampaignKind.coupon and (data.rate_discount_bp or data.interest_free_days):
+        raise InvalidInput(
+            "a cash campaign gives no rate discount or interest-free days",
+            field="rate_discount_bp",
+            message_zh="现金奖励活动不设利率折扣或免息天数",
+        )

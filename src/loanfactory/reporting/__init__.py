@@ -6,11 +6,13 @@ and post-loan analytics, executed set-based by the store, exported as CSV, Excel
   :mod:`._measure_reader` and :mod:`._checker` read it, with located errors;
 - :mod:`._query` / :mod:`._evaluate` — the query a store answers and its meaning in Python;
 - :mod:`._positions` — loan positions as of a date (the one derivation of reported loan figures);
-- :mod:`._run` — running a definition for a period; :mod:`._library` the shipped definitions.
+- :mod:`._run` — running a definition for a period; :mod:`._library` the shipped definitions;
+- :mod:`._campaigns` — the campaign effect report.
 """
 
 from __future__ import annotations
 
+from loanfactory.reporting._campaigns import CampaignEffect, campaign_effect, campaign_effects
 from loanfactory.reporting._charts import cjk_font, report_images, section_chart
 from loanfactory.reporting._definition import (
     Band,
@@ -41,6 +43,7 @@ from loanfactory.reporting._text import percent, render_report
 __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py checks
     "Aggregate",
     "Band",
+    "CampaignEffect",
     "Condition",
     "Dimension",
     "FieldType",
@@ -63,6 +66,8 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Source",
     "SourceField",
     "Text",
+    "campaign_effect",
+    "campaign_effects",
     "cjk_font",
     "ensure_positions",
     "evaluate",

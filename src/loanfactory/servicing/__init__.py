@@ -18,6 +18,7 @@ from loanfactory.servicing._contract import (
     rmb_upper,
 )
 from loanfactory.servicing._core import CreditLines, ServicingConfig
+from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
 from loanfactory.servicing._eod import STEPS, SimulatedCrash
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
@@ -74,6 +75,14 @@ from loanfactory.servicing._records import (
     TaskStatus,
     WarningKind,
 )
+from loanfactory.servicing._relief import (
+    HolidayInterest,
+    HolidayTerm,
+    Relief,
+    ReliefKind,
+    ReliefStatus,
+    ReliefTerms,
+)
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
@@ -91,6 +100,7 @@ ENTITIES = (
     RiskSignal,
     RiskWarning,
     EodRun,
+    Relief,
 )
 """Every entity kind servicing stores (for store mappings and round-trip tests)."""
 
@@ -119,11 +129,14 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Due",
     "DueDateMonitor",
     "ENTITIES",
+    "EarlyWarning",
     "EntryType",
     "EodCalendar",
     "EodRun",
     "EodStep",
     "Finding",
+    "HolidayInterest",
+    "HolidayTerm",
     "Installment",
     "InstallmentState",
     "InstallmentStatus",
@@ -149,6 +162,10 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "PlannedPayment",
     "Position",
     "Postings",
+    "Relief",
+    "ReliefKind",
+    "ReliefStatus",
+    "ReliefTerms",
     "RenderedContract",
     "RepaymentResult",
     "ReversalResult",
@@ -163,6 +180,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "SimulatedCrash",
     "StepStatus",
     "TaskStatus",
+    "UpcomingRisk",
     "WarningKind",
     "WarningMonitor",
     "allocate",
@@ -173,6 +191,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "expected_change",
     "fold",
     "is_bad",
+    "late_rows",
     "loan_day",
     "manual_id",
     "misuse",

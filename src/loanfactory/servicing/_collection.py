@@ -4,7 +4,7 @@ Each end of day, a loan whose days past due enter a tier of the product's ``over
 that tier's actions, once per delinquency episode (the episode is the oldest unpaid due date).
 What an action does is registered in :mod:`loanfactory.overdue_actions` as effects, and carried
 out here without any per-action code: a notice to the borrower, a collection task in a work queue
-(with a staff notice), a referral message for an outside party (agency, court, credit bureau), a
+(with a staff notice), a referral message for an outside party (agency, court, auction house), a
 classification flag on the loan. Actions marked ``repeats`` (reminders) go out again every few
 days while the loan stays in the tier; while a negotiated plan is active only ``during_plan``
 actions run. Every action taken is a recorded ``overdue.action`` event. A loan that is current
@@ -114,6 +114,7 @@ class CollectionOps(WarningOps):
                     self._refer(tx, episode, kind, effect)
                 elif isinstance(effect, FlagLoan):
                     self._flag(tx, loan, effect.flag)
+                # ReportingNotice: loanfactory.regulatory sends the notice before reporting (征信告知)
             taken += self._record(tx, episode, kind, repeat)
         return taken
 

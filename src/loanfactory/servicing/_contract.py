@@ -38,7 +38,16 @@ from loanfactory.servicing._loan import Installment, Value
 from loanfactory.spec import ProductSpec
 from loanfactory.terms import ContractTerms
 
-BASE_CLAUSES = ("parties", "amount", "rate", "repayment", "penalty", "prepayment", "dispute")
+BASE_CLAUSES = (
+    "parties",
+    "amount",
+    "rate",
+    "repayment",
+    "penalty",
+    "prepayment",
+    "dispute",
+    "credit_reporting",  # the borrower's written consent to credit reporting (征信报送授权)
+)
 """Clauses every loan contract has; a product's ``contract.required_clauses`` adds to these."""
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")

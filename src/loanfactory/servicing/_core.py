@@ -92,6 +92,7 @@ class ServicingConfig:
     allocation_by_product: dict[str, Any] = field(default_factory=dict)
     operations_roles: tuple[str, ...] = ("operations",)  # who posts offline payments and reversals (运营)
     four_eyes_above: Decimal = Decimal("50000.00")  # manual postings above this need a second user (双人复核)
+    relief_roles: tuple[str, ...] = ("risk-officer", "credit-committee")  # who asks for/approves 展期、重组
 
 
 class Core:

@@ -29,6 +29,7 @@ from typing import Literal
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
+from loanfactory.servicing._early_warning import EarlyWarningOps
 from loanfactory.servicing._eod_guard import check_business_date
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
@@ -58,7 +59,7 @@ class SimulatedCrash(RuntimeError):
     """Raised by ``run_eod(crash_after=n)`` to test that a crashed run resumes correctly."""
 
 
-class EodOps(ReversalOps):
+class EodOps(ReversalOps, EarlyWarningOps):
     """The end-of-day batch."""
 
     rules: ClassificationRules = DEFAULT_RULES
@@ -335,7 +336,7 @@ class EodOps(ReversalOps):
             tx.repo(Loan).update(aged.model_copy(update={"attention_on": attention}))
 
     def _warnings(self, tx: Transaction, loan: Loan, day: date, dpd: int) -> int:
-        sent = self.send_due_reminders(tx, loan, day)
+        sent = self.send_due_reminders(tx, loan, day) + self.warn_ahead(tx, loan, day)
         if self.monitor is not None:
             for event in _events(tx, loan, day):
                 self.monitor.post(event)

@@ -52,6 +52,8 @@ class ClassificationRules(Value):
 
     Defaults follow the 2023 rules: any overdue → at least 关注; more than 90 days → 次级; more
     than 270 → 可疑; more than 360 → 损失; reference provisions 1 % / 2 % / 25 % / 50 % / 100 %.
+    A restructured loan is at least 关注, is not upgraded from 次级 or worse during its observation
+    period, and is at least 次级 when restructured again within it (see ``_relief``).
     """
 
     substandard_after: int = 90
@@ -59,6 +61,10 @@ class ClassificationRules(Value):
     loss_after: int = 360
     overrides: tuple[Override, ...] = (
         Override(flag="restructured", at_least=Category.special_mention),
+        Override(flag="restructured-again", at_least=Category.substandard),
+        Override(flag="restructured-held-substandard", at_least=Category.substandard),
+        Override(flag="restructured-held-doubtful", at_least=Category.doubtful),
+        Override(flag="restructured-held-loss", at_least=Category.loss),
         Override(flag="fund-misuse", at_least=Category.special_mention),
         Override(flag="litigation", at_least=Category.substandard),
     )

@@ -281,6 +281,7 @@ class RiskSignal(Entity):
 class WarningKind(StrEnum):
     due_reminder = "due-reminder"  # 到期提醒（提前 72 小时）
     risk = "risk"  # 风险预警
+    early = "early-warning"  # 到期前风险预警（提前 72 小时，评分卡）
     overdue = "overdue"  # 逾期提醒
 
 

@@ -1,8 +1,8 @@
 """The servicing service (贷后服务): one object with every post-loan command.
 
 :class:`Servicing` is built from ports — a store, a clock, a payment gateway, a signature
-provider, optionally the credit lines, a warning monitor and the LPR fixings floating loans are
-repriced on — and the products it services::
+provider, optionally the credit lines, a warning monitor, the early-warning scorecard and the LPR
+fixings floating loans are repriced on — and the products it services::
 
     servicing = Servicing(store, clock, products=catalog, gateway=gateway, signer=signer)
     contract = servicing.open_loan(request, key="offer-42")
@@ -16,7 +16,7 @@ repriced on — and the products it services::
 
 The commands are grouped by concern in the private modules (contracts, disbursement, payments,
 repayment requests, receipts, manual postings, overdue and collection, warnings, reversal, end of
-day); this class only joins them.
+day, relief); this class only joins them.
 """
 
 from __future__ import annotations
@@ -24,16 +24,19 @@ from __future__ import annotations
 from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
+from loanfactory.servicing._early_warning import EarlyWarning
 from loanfactory.servicing._eod import EodOps
 from loanfactory.servicing._manual import ManualOps
 from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
+from loanfactory.servicing._referrals import ReferralOps
 from loanfactory.servicing._requests import RequestOps
+from loanfactory.servicing._restructuring import ReliefOps
 from loanfactory.servicing._signing import ContractOps
 from loanfactory.servicing._statement import StatementOps
 from loanfactory.servicing._warnings import WarningMonitor
 
 
-class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
+class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, ReliefOps, ReferralOps):
     """Contracts, disbursement, ledger, repayment, overdue, warnings and end of day for loans."""
 
     def __init__(
@@ -50,6 +53,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
         rules: ClassificationRules = DEFAULT_RULES,
         monitor: WarningMonitor | None = None,
         lpr: LprSource | None = None,
+        early_warning: EarlyWarning | None = None,
     ) -> None:
         super().__init__(
             store,
@@ -64,3 +68,4 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps):
         )
         self.rules = rules
         self.monitor = monitor
+        self.early_warning = early_warning

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from loanfactory.ports import Clock, PaymentDirection, PaymentInstruction, PaymentResult, PaymentStatus
@@ -71,6 +71,12 @@ class SimulatedGateway:
 
     def balance(self, account: str) -> Decimal | None:
         return self._balances.get(account)
+
+    def sufficient(self, account: str, amount: Decimal, on: date) -> bool | None:
+        """The pre-debit balance check (:class:`~loanfactory.ports.BalanceEnquiry`): None for an
+        account never funded (unlimited, so nothing to tell)."""
+        available = self._balances.get(account)
+        return None if available is None else available >= amount
 
     def open_account(self, account: str, holder: str) -> None:
         """Register ``account`` as held by ``holder``: payouts to it in another name fail."""

@@ -20,6 +20,7 @@ import loanfactory
 from loanfactory.adapters.http import (
     _routes_accounts,
     _routes_admin,
+    _routes_archive,
     _routes_catalog,
     _routes_origination,
     _routes_payments,
@@ -62,6 +63,7 @@ TAGS = [
     {"name": "products", "description": "Publish, pause and take products offline (产品上下架)"},
     {"name": "reports", "description": "Portfolio, overdue and regulatory reports (报表)"},
     {"name": "notifications", "description": "A customer's notification settings (消息通知设置)"},
+    {"name": "archive", "description": "The compliance archive for auditors (合规档案)"},
 ]
 _HTTP_CODES = {
     404: "no-such-route",
@@ -104,6 +106,7 @@ def create_app(
         _routes_servicing,
         _routes_payments,
         _routes_admin,
+        _routes_archive,
     ):
         app.include_router(module.router, prefix=PREFIX)
 

@@ -123,6 +123,20 @@ class Backend(Protocol):
     def report(self, name: str, params: Mapping[str, str]) -> Result: ...
     def report_file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]: ...
 
+    # the compliance archive
+    def archive_find(
+        self,
+        *,
+        loan: str | None,
+        customer: str | None,
+        application: str | None,
+        kind: str | None,
+        since: date | None,
+        until: date | None,
+    ) -> Result: ...
+    def archive_content(self, record_id: str) -> tuple[str, bytes]: ...
+    def archive_export(self, loan: str, *, actor: str) -> bytes: ...
+
     # notification settings
     def get_preferences(self, customer_id: str) -> NotificationPreferences: ...
     def set_preferences(

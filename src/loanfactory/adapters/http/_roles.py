@@ -122,6 +122,10 @@ ROLE_TABLE: dict[str, Policy] = {
     "reports.html": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
     "reports.csv": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
     "reports.xlsx": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    # the compliance archive (合规档案): auditors read it
+    "archive.list": _p(R.auditor),
+    "archive.get": _p(R.auditor),
+    "archive.export": _p(R.auditor),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

@@ -37,7 +37,7 @@ from loanfactory.adapters.http._statuses import ProductStatuses
 from loanfactory.adapters.http._views import JsonBytes, product_view, quote_json, quote_view
 from loanfactory.adapters.notify import NotificationPreferences, StoredPreferences
 from loanfactory.adapters.payments import Verifier
-from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, hint_for
+from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, StateConflict, hint_for
 from loanfactory.lender import Lender, Payee
 from loanfactory.money import format_money
 from loanfactory.origination import (
@@ -375,6 +375,47 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
 
     def get_loan(self, loan_id: str) -> Any:
         return self.lender.servicing.loan(loan_id)
+
+    # --- the compliance archive ----------------------------------------------------------------
+
+    def _archive(self) -> Any:
+        if self.lender.archive is None:
+            raise StateConflict(
+                "this server keeps no archive (set LOANFACTORY_ARCHIVE)",
+                field="archive",
+                code="not-configured",
+                message_zh="本服务未配置合规档案（请设置 LOANFACTORY_ARCHIVE）",
+            )
+        return self.lender.archive
+
+    def archive_find(
+        self,
+        *,
+        loan: str | None,
+        customer: str | None,
+        application: str | None,
+        kind: str | None,
+        since: date | None,
+        until: date | None,
+    ) -> list[dict[str, Any]]:
+        records = self._archive().find(
+            loan_id=loan,
+            customer_id=customer,
+            application_id=application,
+            category=kind,
+            since=since,
+            until=until,
+        )
+        return [r.model_dump(mode="json") | {"href": f"/v1/archive/{r.id}"} for r in records]
+
+    def archive_content(self, record_id: str) -> tuple[str, bytes]:
+        archive = self._archive()
+        return archive.get(record_id).media_type, archive.content(record_id)
+
+    def archive_export(self, loan: str, *, actor: str) -> bytes:
+        from loanfactory.archive import export_loan
+
+        return export_loan(self._archive(), loan, actor=actor)
 
     def loan_schedule(self, loan_id: str) -> Any:
         return self.lender.servicing.loan(loan_id).schedule

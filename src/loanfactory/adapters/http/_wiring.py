@@ -62,6 +62,7 @@ class ServerSettings:
     dev: bool = False  # development: personal data may be stored in clear (no LOANFACTORY_PII_KEY)
     templates: Path | None = None  # notification template overrides (zh.yaml, en.yaml)
     lpr: Path | None = None  # an LPR fixings file (default: the series shipped with loanfactory)
+    archive: str | None = None  # where archived files live (a folder or s3://…); $LOANFACTORY_ARCHIVE
 
 
 @dataclass
@@ -189,6 +190,14 @@ def build_server(
     preferences = StoredPreferences(store, now=clock.now)
     notifier = _notifier(clock, preferences, book)
     gateway = given.gateway or SimulatedGateway(clock=clock)
+    archive = None
+    location = settings.archive or settings.environ.get("LOANFACTORY_ARCHIVE")
+    if location:
+        from loanfactory.adapters.blob import blob_store
+        from loanfactory.archive import Archive
+
+        archive = Archive(store, blob_store(location), clock)
+        notes.append(f"compliance archive: files in {location}")
     lender = Lender(
         store=store,
         products=products,
@@ -198,6 +207,7 @@ def build_server(
         notifier=notifier,
         gateway=gateway,
         signer=given.signer or SimulatedSigner(),
+        archive=archive,
     )
     statuses = ProductStatuses(store, products, now=clock.now)
     restored = statuses.restore()

@@ -16,17 +16,11 @@
     verify_audit(store)                                 # None, or the first broken link
     verify_books(store).intact                          # ... and every posting and balance against it
 
-See ``docs/persistence.md`` for URLs, migrations, retention and PII encryption.
+See ``docs/persistence.md`` for URLs, migrations and PII encryption; ``docs/archive.md`` for the archive.
 """
 
 from __future__ import annotations
 
-from loanfactory.adapters.sql._archive import (
-    ArchiveCategory,
-    ArchiveItem,
-    RetentionPolicy,
-    RetentionViolation,
-)
 from loanfactory.adapters.sql._catalog import ProductStatus, ProductVersion, StatusChange
 from loanfactory.adapters.sql._crypto import PiiCipher
 from loanfactory.adapters.sql._engine import database_url, make_engine, mask_url
@@ -47,8 +41,6 @@ from loanfactory.adapters.sql._verify import verify_audit, verify_books
 from loanfactory.adapters.sql.entities import default_mappings
 
 __all__ = [
-    "ArchiveCategory",
-    "ArchiveItem",
     "Base",
     "DedupingNotifier",
     "EntityMapping",
@@ -60,8 +52,6 @@ __all__ = [
     "ProductStatus",
     "ProductVersion",
     "RelayReport",
-    "RetentionPolicy",
-    "RetentionViolation",
     "SqlInboxDedup",
     "SqlStore",
     "SqlTransaction",

@@ -1,4 +1,4 @@
-"""The fixed tables: ledger, outbox, inbox, audit chain, events, archive and the product catalog.
+"""The fixed tables: ledger, outbox, inbox, audit chain, events and the product catalog.
 
 Typed SQLAlchemy 2 models on one :class:`Base`; entity tables (one per entity kind) are added to
 the same metadata by :mod:`._mapping`, and alembic migrations follow this metadata (``alembic
@@ -138,26 +138,6 @@ class EventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(KEY, unique=True)
     body: Mapped[dict[str, Any]]
-
-
-class ArchiveRow(Base):
-    """A record kept for compliance (合规档案): documents, contracts, decisions, logs."""
-
-    __tablename__ = "archive_items"
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    category: Mapped[str] = mapped_column(String(40), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    customer_id: Mapped[str | None] = mapped_column(ID, index=True)
-    contract_id: Mapped[str | None] = mapped_column(ID, index=True)
-    loan_id: Mapped[str | None] = mapped_column(ID, index=True)
-    stored_at: Mapped[datetime]
-    retain_until: Mapped[date | None] = mapped_column(index=True)
-    loan_closed_on: Mapped[date | None]
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[dict[str, Any] | None]
-    purged_at: Mapped[datetime | None]
-    purged_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class ProductVersionRow(Base):

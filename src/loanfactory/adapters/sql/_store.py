@@ -21,7 +21,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from loanfactory.adapters.clock import SystemClock
-from loanfactory.adapters.sql._archive import Archive, RetentionPolicy
 from loanfactory.adapters.sql._catalog import ProductCatalog
 from loanfactory.adapters.sql._crypto import PiiCipher
 from loanfactory.adapters.sql._engine import concurrency_error, database_url, make_engine, mask_url
@@ -55,8 +54,8 @@ class SqlStore:
     and checks that a PostgreSQL one is up to date (production runs ``loanfactory db upgrade``);
     ``True`` always upgrades, ``False`` does neither. ``mappings``: the entity tables (the package's
     own by default; add yours with ``default_mappings().with_(...)``). ``cipher``: ``"env"`` reads
-    ``$LOANFACTORY_PII_KEY`` (no encryption when unset). ``retention``: how long archived records
-    are kept (5 years after loan closure by default).
+    ``$LOANFACTORY_PII_KEY`` (no encryption when unset). The compliance archive keeps its records
+    as entities here (:mod:`loanfactory.archive`).
     """
 
     def __init__(
@@ -66,7 +65,6 @@ class SqlStore:
         mappings: EntityMappings | None = None,
         clock: Clock | None = None,
         cipher: PiiCipher | Literal["env"] | None = "env",
-        retention: RetentionPolicy | None = None,
         migrate: bool | None = None,
         echo: bool = False,
     ) -> None:
@@ -78,7 +76,6 @@ class SqlStore:
         self.mappings = mappings
         self.clock: Clock = clock or SystemClock()
         self.cipher = PiiCipher.from_env() if cipher == "env" else cipher
-        self.retention = retention or RetentionPolicy()
         self.engine: Engine = make_engine(self.url, echo=echo)
         self.dialect = self.engine.dialect.name
         self._local = threading.local()
@@ -154,7 +151,6 @@ class SqlTransaction:
         self.audit = SqlAudit(self)
         self.events = SqlEvents(self)
         self.inbox = SqlInbox(self)
-        self.archive = Archive(self, store.retention)
         self.catalog = ProductCatalog(self)
         self._repos: dict[str, SqlRepository] = {}
         self._postings: list[LedgerEntryRecord] = []

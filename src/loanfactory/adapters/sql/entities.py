@@ -9,6 +9,7 @@ package has no mapping here, or when the tables drift from the migrations.
 
 from __future__ import annotations
 
+from loanfactory.adapters.sql._archive import ARCHIVE, REGULATORY
 from loanfactory.adapters.sql._mapping import EntityMapping, EntityMappings, map_entity
 from loanfactory.origination.application import Application
 from loanfactory.origination.campaign import Campaign, Coupon
@@ -20,6 +21,7 @@ from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.origination.review import ReviewTask
+from loanfactory.origination.rewards import Reward
 from loanfactory.servicing import (
     CollectionTask,
     Contract,
@@ -29,6 +31,7 @@ from loanfactory.servicing import (
     Loan,
     ManualPosting,
     NegotiatedPlan,
+    Relief,
     RiskSignal,
     RiskWarning,
 )
@@ -61,6 +64,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
     map_entity(Collateral, pii=("identifier",)),
     map_entity(Campaign, columns=_money("budget", "reserved", "spent")),
     map_entity(Coupon, columns=_money("subsidy")),
+    map_entity(Reward, columns=_money("amount")),
     map_entity(Offer, columns=_money("amount", "limit")),
     map_entity(NotificationSettings),
     map_entity(PayoutAccount, pii=("holder", "number")),
@@ -74,13 +78,14 @@ SERVICING: tuple[EntityMapping, ...] = (
     map_entity(ManualPosting, columns=_money("amount")),
     map_entity(CollectionTask, columns=_money("amount_overdue")),
     map_entity(NegotiatedPlan, columns=_money("waived_penalty")),
+    map_entity(Relief, columns=_money("principal")),
     map_entity(RiskSignal),
     map_entity(RiskWarning),
     map_entity(EodRun),
     map_entity(EodCalendar),
 )
 
-PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING
+PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY
 
 
 def default_mappings() -> EntityMappings:

@@ -1,7 +1,7 @@
 """report positions (贷款头寸快照): one row per loan per position date; reported loans' dimensions
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
