@@ -25,6 +25,7 @@ BENCHES = [
     "persistence.py",
     "gl.py",
     "http_api.py",
+    "reports.py",
     "credit_report.py",
 ]
 

@@ -24,6 +24,7 @@ SMALL = {
     "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
     "persistence.py": ["--count", "5"],
     "gl.py": ["--loans", "300"],
+    "reports.py": ["--loans", "300", "--repeats", "1", "--no-pg"],
     "http_api.py": [
         "--seconds",
         "3",

@@ -316,6 +316,10 @@ class FakeBackend:
         self._record("report", name, params)
         return {"report": name, "rows": []}
 
+    def report_file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]:
+        self._record("report_file", name, suffix, params)
+        return b"report", "text/plain"
+
     def archive_find(self, **query: Any) -> list[dict[str, Any]]:
         self._record("archive_find", **query)
         return [

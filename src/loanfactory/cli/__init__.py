@@ -49,7 +49,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Show a product's effective rule flow and its rate per grade, term and amount.",
     ),
     "rules": ("loanfactory.cli.rules", "rules", "Import and export rules as DMN XML."),
-    "report": ("loanfactory.cli.report", "report", "Regulatory reports: credit-bureau files (征信报送)."),
+    "report": (
+        "loanfactory.cli.report",
+        "report",
+        "Reports: regulator returns, management reports, credit-bureau files.",
+    ),
     "archive": (
         "loanfactory.cli.archive",
         "archive",

@@ -1,30 +1,94 @@
-"""Post-loan analytics (数据复盘): portfolio metrics per product and cohort, and their report."""
+"""Reports as data (报表): one report-definition language for regulator returns, management reports
+and post-loan analytics, executed set-based by the store, exported as CSV, Excel, JSON and HTML.
+
+- :mod:`._sources` — the sources a report reads and their fields (the schema every store answers);
+- :mod:`._definition` — the YAML report-definition language (the model); :mod:`._reader`,
+  :mod:`._measure_reader` and :mod:`._checker` read it, with located errors;
+- :mod:`._query` / :mod:`._evaluate` — the query a store answers and its meaning in Python;
+- :mod:`._positions` — loan positions as of a date (the one derivation of reported loan figures);
+- :mod:`._run` — running a definition for a period; :mod:`._library` the shipped definitions;
+- :mod:`._campaigns` — the campaign effect report.
+"""
 
 from __future__ import annotations
 
 from loanfactory.reporting._campaigns import CampaignEffect, campaign_effect, campaign_effects
-from loanfactory.reporting._portfolio import (
-    Flag,
-    LoanFigures,
-    Metrics,
-    PortfolioReport,
-    loan_figures,
-    portfolio_report,
-    ratio,
+from loanfactory.reporting._charts import cjk_font, report_images, section_chart
+from loanfactory.reporting._definition import (
+    Band,
+    Dimension,
+    Measure,
+    ReportDefinition,
+    Section,
+    Text,
 )
+from loanfactory.reporting._evaluate import evaluate, period_label
+from loanfactory.reporting._export import to_csv, to_json, to_xlsx
+from loanfactory.reporting._html import html_report
+from loanfactory.reporting._library import PACKAGED, pick, report_library
+from loanfactory.reporting._portfolio import Flag, Metrics, PortfolioReport, portfolio_report
+from loanfactory.reporting._positions import (
+    ensure_positions,
+    first_open_day,
+    position,
+    positions_on,
+    queries_of,
+)
+from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
+from loanfactory.reporting._reader import load_definition, read_definition
+from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
+from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py checks
+    "Aggregate",
+    "Band",
     "CampaignEffect",
+    "Condition",
+    "Dimension",
+    "FieldType",
     "Flag",
-    "LoanFigures",
+    "Group",
+    "Measure",
     "Metrics",
+    "PACKAGED",
+    "Period",
     "PortfolioReport",
+    "Query",
+    "ReportDefinition",
+    "ReportQueries",
+    "ReportResult",
+    "ResultRow",
+    "Row",
+    "SOURCES",
+    "Section",
+    "SectionResult",
+    "Source",
+    "SourceField",
+    "Text",
     "campaign_effect",
     "campaign_effects",
-    "loan_figures",
+    "cjk_font",
+    "ensure_positions",
+    "evaluate",
+    "first_open_day",
+    "html_report",
+    "load_definition",
     "percent",
+    "period_label",
+    "pick",
     "portfolio_report",
+    "position",
+    "positions_on",
+    "queries_of",
     "ratio",
+    "read_definition",
     "render_report",
+    "report_images",
+    "report_library",
+    "run_report",
+    "section_chart",
+    "to_csv",
+    "to_json",
+    "to_xlsx",
 ]

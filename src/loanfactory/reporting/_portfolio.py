@@ -1,53 +1,49 @@
-"""Post-loan analytics (数据复盘): repayment rate, overdue rate, NPL ratio and recovery rate, for the
-whole book, per product and per product cohort (the month of disbursement), with a flag where a
-product's overdue rate passes its alert line (``overdue.overdue_rate_alert``).
+"""Post-loan analytics (数据复盘): the ``portfolio`` report definition, as figures per product and
+cohort with a flag where a product's overdue rate passes its alert line (``overdue.overdue_rate_alert``).
 
-Every figure is derived from the ledger and the loans' schedules as of a date; nothing cached is
-trusted except the classification of the last end of day. Definitions (each a ratio of sums):
-
-- repayment rate (还款率) = amounts due to date that were paid ÷ amounts due to date (principal,
-  interest and fees of the installments fallen due; penalty excluded);
-- overdue rate (逾期率) = outstanding principal of loans with any day past due ÷ outstanding principal;
-- NPL ratio (不良率) = outstanding principal classified 次级, 可疑 or 损失 ÷ outstanding principal;
-- recovery rate (回收率) = cash received on written-off loans after their write-off ÷ amount written off.
+The figures are those of the shipped ``portfolio`` definition (``definitions/portfolio.yaml``) run
+over the loan positions as of a date (:mod:`._positions` states what each figure means); this
+module only arranges them as :class:`Metrics` per group and adds the flags and the overdue actions
+the end-of-day runs took.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Any
 
 from loanfactory.ports import Store
-from loanfactory.servicing import (
-    CATEGORIES,
-    DEFAULT_RULES,
-    Category,
-    ClassificationRules,
-    EntryType,
-    EodRun,
-    Loan,
-    LoanStatus,
-    RunStatus,
-    fold,
-)
+from loanfactory.reporting._definition import ReportDefinition
+from loanfactory.reporting._library import report_library
+from loanfactory.reporting._query import Condition
+from loanfactory.reporting._run import ResultRow, ratio, run_report
+from loanfactory.servicing import CATEGORIES, DEFAULT_RULES, Category, ClassificationRules, EodRun, RunStatus
 from loanfactory.spec import ProductSpec
 
 ZERO = Decimal(0)
-_NPL = frozenset({Category.substandard, Category.doubtful, Category.loss})
-
-
-def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    """``numerator / denominator`` to four decimals (0.0123 = 1.23 %), None when nothing to divide by."""
-    if denominator == 0:
-        return None
-    return (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+_COUNTS = ("loans", "active", "settled", "written_off_loans")
+_SUMS = (
+    "disbursed",
+    "outstanding",
+    "overdue_balance",
+    "npl_balance",
+    "due_to_date",
+    "paid_on_dues",
+    "repaid",
+    "penalty_outstanding",
+    "written_off",
+    "recovered",
+    "provisions",
+)
 
 
 @dataclass
 class Metrics:
-    """Sums over a group of loans; the rates are properties."""
+    """The figures of a group of loans; the rates are ratios of its sums."""
 
     loans: int = 0
     active: int = 0
@@ -83,45 +79,11 @@ class Metrics:
     def recovery_rate(self) -> Decimal | None:
         return ratio(self.recovered, self.written_off)
 
-    def add(self, other: LoanFigures) -> None:
-        self.loans += 1
-        self.active += other.status is LoanStatus.active
-        self.settled += other.status is LoanStatus.settled
-        self.written_off_loans += other.status is LoanStatus.written_off
-        self.disbursed += other.disbursed
-        self.outstanding += other.outstanding
-        self.overdue_balance += other.outstanding if other.days_past_due > 0 else ZERO
-        self.npl_balance += other.outstanding if other.category in _NPL else ZERO
-        self.due_to_date += other.due_to_date
-        self.paid_on_dues += other.paid_on_dues
-        self.repaid += other.repaid
-        self.penalty_outstanding += other.penalty
-        self.written_off += other.written_off
-        self.recovered += other.recovered
-        self.provisions += other.provision
-        self.by_category[other.category] += other.outstanding
-        self.count_by_category[other.category] += 1
-
-
-@dataclass(frozen=True)
-class LoanFigures:
-    """One loan's figures as of the report date."""
-
-    loan_id: str
-    product_code: str
-    cohort: str
-    status: LoanStatus
-    category: Category
-    days_past_due: int
-    disbursed: Decimal
-    outstanding: Decimal
-    penalty: Decimal
-    due_to_date: Decimal
-    paid_on_dues: Decimal
-    repaid: Decimal
-    written_off: Decimal
-    recovered: Decimal
-    provision: Decimal
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Metrics:
+        figures: dict[str, Any] = {name: int(values.get(name) or 0) for name in _COUNTS}
+        figures.update({name: values.get(name) or ZERO for name in _SUMS})
+        return cls(**figures)
 
 
 @dataclass(frozen=True)
@@ -145,86 +107,44 @@ class PortfolioReport:
     actions: dict[str, int]  # overdue actions taken, by action
 
 
-def loan_figures(
-    store: Store, loan: Loan, as_of: date, rules: ClassificationRules = DEFAULT_RULES
-) -> LoanFigures:
-    """The figures of one loan from its ledger (读取分户账)."""
-    with store.transaction() as tx:
-        entries = tx.ledger.entries(loan.id)
-    position = fold(entries, loan.schedule, as_of)
-    due = sum((d.amount for d in position.dues if d.component.value != "penalty"), ZERO)
-    unpaid = sum((d.outstanding for d in position.dues if d.component.value != "penalty"), ZERO)
-    written = [e for e in entries if e.type == EntryType.write_off and e.business_date <= as_of]
-    recovered = ZERO
-    if written:
-        after = written[0].sequence  # cash posted after the write-off, net of reversals
-        gone = {e.reverses for e in entries if e.reverses is not None}
-        recovered = sum(
-            (
-                e.amount
-                for e in entries
-                if e.type in (EntryType.repayment, EntryType.prepayment)
-                and e.sequence > after
-                and e.business_date <= as_of
-                and e.id not in gone
-            ),
-            ZERO,
-        )
-    dpd = position.days_past_due(as_of) if loan.status is LoanStatus.active else 0
-    category = (
-        rules.classify(dpd, loan.overrides)
-        if loan.status is LoanStatus.active
-        else (Category.loss if loan.status is LoanStatus.written_off else Category.normal)
-    )
-    return LoanFigures(
-        loan_id=loan.id,
-        product_code=loan.product_code,
-        cohort=loan.cohort or "-",
-        status=loan.status,
-        category=category,
-        days_past_due=dpd,
-        disbursed=position.disbursed,
-        outstanding=position.principal,
-        penalty=position.penalty,
-        due_to_date=due,
-        paid_on_dues=due - unpaid,
-        repaid=position.repaid,
-        written_off=position.written_off,
-        recovered=recovered,
-        provision=rules.provision(category, position.principal),
-    )
-
-
 def portfolio_report(
     store: Store,
     products: Mapping[str, ProductSpec] | Callable[[str], ProductSpec],
     as_of: date,
     *,
     rules: ClassificationRules = DEFAULT_RULES,
-    loans: Iterable[Loan] | None = None,
+    product: str | None = None,
+    today: date | None = None,
+    definition: ReportDefinition | None = None,
 ) -> PortfolioReport:
-    """The post-loan report of every disbursed loan (or of ``loans``) as of ``as_of``."""
-    if loans is None:
-        with store.transaction() as tx:
-            loans = [
-                loan
-                for status in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off)
-                for loan in tx.repo(Loan).list(status=status)
-            ]
-    total = Metrics()
-    by_product: dict[str, Metrics] = {}
-    by_cohort: dict[tuple[str, str], Metrics] = {}
-    for loan in sorted(loans, key=lambda item: item.id):
-        if loan.start is None or loan.start > as_of:
-            continue
-        figures = loan_figures(store, loan, as_of, rules)
-        total.add(figures)
-        by_product.setdefault(loan.product_code, Metrics()).add(figures)
-        by_cohort.setdefault((loan.product_code, figures.cohort), Metrics()).add(figures)
+    """The post-loan report of every disbursed loan (or of one ``product``) as of ``as_of``.
+
+    ``today`` is the first business date still open (positions of earlier dates are stored once);
+    by default ``as_of`` itself, whose positions are then computed afresh."""
+    chosen = definition or report_library()["portfolio"]
+    if product is not None:
+        only = Condition("product", "eq", product)
+        measures = {
+            name: m if m.derived else dataclasses.replace(m, where=(only, *m.where))
+            for name, m in chosen.measures.items()
+        }
+        chosen = dataclasses.replace(chosen, measures=measures)
+    result = run_report(store, chosen, as_of.isoformat(), today=max(as_of, today or as_of), rules=rules)
+    sections = {tuple(s.section.by): s for s in result.sections}
+    total = _metrics(sections[()].rows[:1])
+    by_product = {str(r.keys[0]): Metrics.of(r.values) for r in sections[("product",)].rows}
+    by_cohort = {
+        (str(r.keys[0]), str(r.keys[1])): Metrics.of(r.values) for r in sections[("product", "cohort")].rows
+    }
+    _categories(total, sections[("category",)].rows, lambda keys: total)
+    _categories(total, sections[("product", "category")].rows, lambda keys: by_product[keys[0]])
+    _categories(
+        total, sections[("product", "cohort", "category")].rows, lambda keys: by_cohort[(keys[0], keys[1])]
+    )
     flags = []
     for code, metrics in sorted(by_product.items()):
-        product = products[code] if isinstance(products, Mapping) else products(code)
-        threshold = product.overdue.overdue_rate_alert if product.overdue else None
+        spec = products[code] if isinstance(products, Mapping) else products(code)
+        threshold = spec.overdue.overdue_rate_alert if spec.overdue else None
         rate = metrics.overdue_rate
         if threshold is not None and rate is not None and rate > threshold:
             flags.append(Flag(code, rate, threshold))
@@ -236,6 +156,20 @@ def portfolio_report(
         flags,
         _actions(store),
     )
+
+
+def _metrics(rows: tuple[ResultRow, ...]) -> Metrics:
+    return Metrics.of(rows[0].values) if rows else Metrics()
+
+
+def _categories(
+    total: Metrics, rows: tuple[ResultRow, ...], group: Callable[[tuple[Any, ...]], Metrics]
+) -> None:
+    for row in rows:
+        category = Category(row.keys[-1])
+        metrics = group(tuple(str(k) for k in row.keys))
+        metrics.by_category[category] = row.values["outstanding"]
+        metrics.count_by_category[category] = row.values["loans"]
 
 
 def _actions(store: Store) -> dict[str, int]:

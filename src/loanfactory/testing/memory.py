@@ -54,6 +54,7 @@ from loanfactory.ports import (
 from loanfactory.testing._books import BooksState, MemoryBooks
 from loanfactory.testing._clone import clone
 from loanfactory.testing._memory_logs import MemoryAudit, MemoryEvents, MemoryLedger, MemoryOutbox
+from loanfactory.testing._reports import MemoryReports, PositionsState
 
 _FEN = Decimal("0.01")
 _POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
@@ -78,6 +79,7 @@ class _State:
         self.event_keys: dict[str, DomainEvent] = {}
         self.audit_head: AuditHead = EMPTY_HEAD
         self.books = BooksState()
+        self.positions = PositionsState()
 
 
 class MemoryStore:
@@ -278,6 +280,7 @@ class _MemoryTransaction:
         self.events: EventLog = MemoryEvents(self)
         self._repos: dict[str, _Repo] = {}
         self._books: MemoryBooks | None = None
+        self._reports: MemoryReports | None = None
 
     @property
     def books(self) -> MemoryBooks:
@@ -285,6 +288,13 @@ class _MemoryTransaction:
         if self._books is None:
             self._books = MemoryBooks(self)
         return self._books
+
+    @property
+    def reports(self) -> MemoryReports:
+        """Report queries and stored positions (:mod:`loanfactory.reporting`) in this transaction."""
+        if self._reports is None:
+            self._reports = MemoryReports(self, self.state.positions)
+        return self._reports
 
     def repo(self, kind: type[E]) -> Any:
         repo = self._repos.get(kind.kind)
@@ -322,6 +332,8 @@ class _MemoryTransaction:
         state = self.state
         if self._books is not None:
             self._books.commit()
+        if self._reports is not None:
+            self._reports.commit()
         for kind, entities in self.pending.items():
             committed = state.entities.setdefault(kind, {})
             attributes = self._repos[kind].kind.indexes if kind in self._repos else ()

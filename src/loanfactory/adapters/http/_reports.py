@@ -4,7 +4,13 @@
   as of ``as_of`` (``YYYY-MM-DD``, today by default), for the whole book or one ``product``:
   metrics per product and per cohort, the five-category balances, overdue actions taken, flags;
 - ``eod`` — the end-of-day run of ``date`` (日终报告): status, timing, each step's tally and the
-  run's figures.
+  run's figures;
+- every report definition of :func:`loanfactory.reporting.report_library` (regulator returns,
+  user growth, business volume, risk, vintage ...) for a ``period`` (``2026-01``, ``2026-Q1``,
+  ``2026``, a day or ``from..to``; the current month by default) in ``lang`` (``zh`` by default),
+  its periods counted in ``grain`` (``day`` ... ``year``; the definition's own by default):
+  as JSON (:func:`~loanfactory.reporting.to_json`), and through :meth:`Reports.file` as the
+  self-contained HTML page with charts, CSV or an Excel workbook.
 
 A parameter a report does not take is refused with a did-you-mean (a misspelt ``prodcut`` must
 not silently give the whole book); an unknown report name is 404.
@@ -12,6 +18,7 @@ not silently give the whole book); an unknown report name is 404.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -19,27 +26,46 @@ from typing import Any
 from loanfactory.adapters.http._views import eod_view, portfolio_view
 from loanfactory.errors import InvalidInput, NotFound, hint_for
 from loanfactory.lender import Lender
-from loanfactory.reporting import portfolio_report
-from loanfactory.servicing import EodRun, Loan, LoanStatus
+from loanfactory.reporting import (
+    ReportDefinition,
+    ReportResult,
+    first_open_day,
+    html_report,
+    pick,
+    portfolio_report,
+    report_library,
+    run_report,
+    to_csv,
+    to_json,
+    to_xlsx,
+)
+from loanfactory.servicing import EodRun
 
-_REPORTED = (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off)
+_DEFINED = frozenset({"period", "lang", "grain"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Reports:
     """The reports of one lender, by name."""
 
-    def __init__(self, lender: Lender) -> None:
+    def __init__(self, lender: Lender, definitions: Mapping[str, ReportDefinition] | None = None) -> None:
         self._lender = lender
+        self._definitions = dict(definitions if definitions is not None else report_library())
         self._reports: dict[str, tuple[frozenset[str], Callable[[Mapping[str, str]], dict[str, Any]]]] = {
-            "portfolio": (frozenset({"as_of", "product"}), self.portfolio),
-            "eod": (frozenset({"date"}), self.eod),
+            name: (_DEFINED, functools.partial(self.defined, name)) for name in self._definitions
         }
+        self._reports["portfolio"] = (frozenset({"as_of", "product"}), self.portfolio)
+        self._reports["eod"] = (frozenset({"date"}), self.eod)
 
     @property
     def names(self) -> list[str]:
         return sorted(self._reports)
 
     def run(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return self._checked(name, params)(params)
+
+    def _checked(self, name: str, params: Mapping[str, str]) -> Callable[[Mapping[str, str]], dict[str, Any]]:
+        """The report called ``name``, once every parameter is one it takes."""
         found = self._reports.get(name)
         if found is None:
             hint, hint_zh = hint_for(name, self._reports)
@@ -59,7 +85,41 @@ class Reports:
                     field=param,
                     message_zh=f"报表 {name} 没有参数 '{param}'" + (f"；{hint_zh}" if hint_zh else ""),
                 )
-        return report(params)
+        return report
+
+    def defined(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return to_json(self.result(name, params))
+
+    def result(self, name: str, params: Mapping[str, str]) -> ReportResult:
+        """The figures of the defined report ``name`` for the query's ``period`` and ``lang``."""
+        self._checked(name, params)
+        definition = pick(self._definitions, name)
+        lang = params.get("lang", "zh")
+        if lang not in ("zh", "en"):
+            raise InvalidInput("lang is zh or en", field="lang", message_zh="lang 应为 zh 或 en")
+        today = self._lender.clock.today()
+        period = params.get("period") or today.strftime("%Y-%m")
+        products = {code: p.spec for code, p in self._lender.products.products.items()}
+        store = self._lender.store
+        return run_report(
+            store,
+            definition,
+            period,
+            today=first_open_day(store, today),
+            products=products,
+            lang=lang,
+            grain=params.get("grain"),
+        )
+
+    def file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]:
+        """A defined report as ``html`` (one page with charts), ``csv`` or ``xlsx``: content and type."""
+        result = self.result(name, params)
+        if suffix == "html":
+            today = self._lender.clock.today().isoformat()
+            return html_report([result], today=today).encode(), "text/html; charset=utf-8"
+        if suffix == "csv":
+            return ("\ufeff" + to_csv(result)).encode(), "text/csv; charset=utf-8"
+        return to_xlsx(result), XLSX
 
     def portfolio(self, params: Mapping[str, str]) -> dict[str, Any]:
         today = self._lender.clock.today()
@@ -71,7 +131,6 @@ class Reports:
                 message_zh=f"统计日期 {as_of.isoformat()} 晚于当前营业日 {today.isoformat()}",
             )
         code = params.get("product")
-        loans = None
         if code is not None:
             products = self._lender.products.products
             if code not in products:
@@ -81,10 +140,10 @@ class Reports:
                     field="product",
                     message_zh=f"找不到产品 '{code}'" + (f"；{hint_zh}" if hint_zh else ""),
                 )
-            with self._lender.store.transaction() as tx:
-                loans = [loan for loan in tx.repo(Loan).list(product_code=code) if loan.status in _REPORTED]
         store = self._lender.store
-        report = portfolio_report(store, self._lender.servicing.product, as_of, loans=loans)
+        report = portfolio_report(
+            store, self._lender.servicing.product, as_of, product=code, today=first_open_day(store, today)
+        )
         return portfolio_view(report, code)
 
     def eod(self, params: Mapping[str, str]) -> dict[str, Any]:

@@ -119,6 +119,9 @@ ROLE_TABLE: dict[str, Policy] = {
     "products.offline": _p(R.product_manager),
     # reports (报表)
     "reports.get": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.html": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.csv": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
+    "reports.xlsx": _p(R.risk, R.operations, R.product_manager, R.admin, R.auditor),
     # the compliance archive (合规档案): auditors read it
     "archive.list": _p(R.auditor),
     "archive.get": _p(R.auditor),

@@ -42,6 +42,30 @@ _status_route("pause", "paused", "Pause a product (暂停)")
 _status_route("offline", "offline", "Take a product offline (下线)")
 
 
+def _file_route(suffix: str, summary: str) -> None:
+    @router.get(
+        f"/reports/{{name}}.{suffix}",
+        tags=["reports"],
+        name=f"reports.{suffix}",
+        response_class=Response,
+        **op(f"reports.{suffix}", summary, extra={404: "No such report"}),
+    )
+    async def report_file(
+        request: Request, name: ReportName, principal: Annotated[Principal, guard(f"reports.{suffix}")]
+    ) -> Response:
+        params = {k: v for k, v in request.query_params.items() if len(k) <= 64 and len(v) <= 200}
+        content, media_type = await call(request, "report_file", name, suffix, params)
+        headers = (
+            {} if suffix == "html" else {"Content-Disposition": f'attachment; filename="{name}.{suffix}"'}
+        )
+        return Response(content, media_type=media_type, headers=headers)
+
+
+_file_route("html", "A report as one HTML page with charts (图表报表)")
+_file_route("csv", "A report as CSV (导出 CSV)")
+_file_route("xlsx", "A report as an Excel workbook (导出 Excel)")
+
+
 @router.get(
     "/reports/{name}", tags=["reports"], **op("reports.get", "A report (报表)", extra={404: "No such report"})
 )

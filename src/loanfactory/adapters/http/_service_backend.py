@@ -443,3 +443,6 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
 
     def report(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
         return self.reports.run(name, params)
+
+    def report_file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]:
+        return self.reports.file(name, suffix, params)

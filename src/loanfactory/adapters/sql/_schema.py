@@ -271,6 +271,57 @@ class GlPeriodRow(Base):
     interest: Mapped[int] = mapped_column(BigInteger)  # fen
 
 
+class ReportPositionRow(Base):
+    """A loan's position at the end of a date (贷款头寸快照), the rows of the reports' ``positions``
+    source (:mod:`loanfactory.reporting`); a date's rows are replaced whole."""
+
+    __tablename__ = "report_positions"
+
+    as_of: Mapped[date] = mapped_column(primary_key=True)
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    days_past_due: Mapped[int] = mapped_column(Integer)
+    principal: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    interest: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    penalty: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    fee: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    overdue: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    due_to_date: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    paid_on_dues: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    disbursed: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    repaid: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    written_off: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    recovered: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    provision: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    previous_days_past_due: Mapped[int | None] = mapped_column(Integer)
+    previous_category: Mapped[str | None] = mapped_column(String(20))
+    previous_principal: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+
+
+class ReportLoanRow(Base):
+    """A reported loan's dimensions (报表贷款维度), read out of the JSON bodies of the loan, its
+    customer, offer and application once, when a report first meets the loan; money in fen and the
+    contract rate in millionths, as report queries aggregate them."""
+
+    __tablename__ = "report_loans"
+
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ID)
+    product: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    start: Mapped[str] = mapped_column(String(10))
+    cohort: Mapped[str] = mapped_column(String(7))
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    rate: Mapped[int | None] = mapped_column(BigInteger)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(20))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    grade: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str | None] = mapped_column(String(40))
+
+
 metadata = Base.metadata
 
 

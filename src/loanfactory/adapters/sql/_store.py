@@ -28,6 +28,7 @@ from loanfactory.adapters.sql._engine import concurrency_error, database_url, ma
 from loanfactory.adapters.sql._logs import SqlAudit, SqlEvents, SqlInbox, SqlLedger, SqlOutbox
 from loanfactory.adapters.sql._mapping import EntityMappings
 from loanfactory.adapters.sql._repo import SqlRepository
+from loanfactory.adapters.sql._reporting import SqlReports
 from loanfactory.audit import (
     LEDGER_ACTOR,
     POSTED,
@@ -164,6 +165,11 @@ class SqlTransaction:
         if repo is None:
             repo = self._repos[kind.kind] = SqlRepository(self, self.store.mappings.for_kind(kind))
         return cast(Any, repo)
+
+    @property
+    def reports(self) -> SqlReports:
+        """Report queries and stored positions (:mod:`loanfactory.reporting`) in this transaction."""
+        return SqlReports(self)
 
     def now(self) -> datetime:
         return self.store.clock.now()

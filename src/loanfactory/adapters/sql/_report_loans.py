@@ -1,0 +1,103 @@
+"""The reported loans' dimensions (``report_loans``), read out of the JSON bodies of loans,
+customers, offers and applications once per loan: each report run first adds the loans disbursed
+since the last one (an anti-join on the primary key), then every query joins the table by
+``loan_id`` and reads plain columns — no report parses a loan body.
+
+Each body is parsed once: SQLite's ``json_extract`` with several paths returns them all from one
+parse (a small JSON array read by position after), PostgreSQL casts the body to ``jsonb`` once.
+The meaning of each column is that of :func:`loanfactory.reporting._rows.loan_rows` (the memory
+store's); money in fen and rates in millionths. A dimension is taken when the loan is first
+reported: a customer who later moves city stays in the region of the loan's disbursement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TABLE = "report_loans"
+COLUMNS = (
+    "loan_id",
+    "customer_id",
+    "product",
+    "amount",
+    "start",
+    "cohort",
+    "purpose",
+    "rate",
+    "term_months",
+    "region",
+    "segment",
+    "industry",
+    "grade",
+    "channel",
+)
+
+_SQLITE = """
+SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
+       l.amount AS amount,
+       json_extract(l.j, '$[0]') AS start,
+       substr(json_extract(l.j, '$[0]'), 1, 7) AS cohort,
+       nullif(json_extract(l.j, '$[1]'), '') AS purpose,
+       CAST(round(CAST(json_extract(l.j, '$[2]') AS REAL) * 1000000) AS INTEGER) AS rate,
+       CASE WHEN json_extract(l.j, '$[4]') = 'days' THEN (json_extract(l.j, '$[3]') + 29) / 30
+            ELSE json_extract(l.j, '$[3]') END AS term_months,
+       CASE WHEN c.type = 'individual' THEN json_extract(c.j, '$[0]') END AS region,
+       c.type AS segment,
+       CASE WHEN c.type = 'individual' THEN json_extract(c.j, '$[1]') ELSE json_extract(c.j, '$[2]') END
+         AS industry,
+       json_extract(o.body, '$.grade') AS grade,
+       json_extract(a.body, '$.channel') AS channel
+FROM (SELECT x.id, x.customer_id, x.product_code, x.status, x.amount,
+             json_extract(x.body, '$.start."$date"', '$.purpose', '$.terms.rate.annual."$decimal"',
+                          '$.terms.term', '$.terms.term_unit', '$.offer_id') AS j
+      FROM {loan} AS x LEFT JOIN report_loans AS r ON r.loan_id = x.id
+      WHERE r.loan_id IS NULL AND x.status IN ('active', 'settled', 'written-off')) AS l
+LEFT JOIN (SELECT id, type, json_extract(body, '$.individual.city', '$.individual.employment.industry',
+                                          '$.enterprise.industry') AS j
+           FROM {customer}) AS c ON c.id = l.customer_id
+LEFT JOIN {offer} AS o ON o.id = json_extract(l.j, '$[5]')
+LEFT JOIN {application} AS a ON a.id = o.application_id
+WHERE json_extract(l.j, '$[0]') IS NOT NULL
+"""
+
+_POSTGRESQL = """
+SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
+       CAST(l.amount * 100 AS BIGINT) AS amount,
+       l.j #>> '{{start,$date}}' AS start,
+       substr(l.j #>> '{{start,$date}}', 1, 7) AS cohort,
+       nullif(l.j ->> 'purpose', '') AS purpose,
+       CAST(round(CAST(l.j #>> '{{terms,rate,annual,$decimal}}' AS NUMERIC) * 1000000) AS BIGINT) AS rate,
+       CASE WHEN l.j #>> '{{terms,term_unit}}' = 'days'
+            THEN (CAST(l.j #>> '{{terms,term}}' AS INTEGER) + 29) / 30
+            ELSE CAST(l.j #>> '{{terms,term}}' AS INTEGER) END AS term_months,
+       CASE WHEN c.type = 'individual' THEN c.j #>> '{{individual,city}}' END AS region,
+       c.type AS segment,
+       CASE WHEN c.type = 'individual' THEN c.j #>> '{{individual,employment,industry}}'
+            ELSE c.j #>> '{{enterprise,industry}}' END AS industry,
+       o.body ->> 'grade' AS grade,
+       a.body ->> 'channel' AS channel
+FROM (SELECT x.id, x.customer_id, x.product_code, x.status, x.amount, CAST(x.body AS JSONB) AS j
+      FROM {loan} AS x LEFT JOIN report_loans AS r ON r.loan_id = x.id
+      WHERE r.loan_id IS NULL AND x.status IN ('active', 'settled', 'written-off')) AS l
+LEFT JOIN (SELECT id, type, CAST(body AS JSONB) AS j FROM {customer}) AS c ON c.id = l.customer_id
+LEFT JOIN {offer} AS o ON o.id = l.j ->> 'offer_id'
+LEFT JOIN {application} AS a ON a.id = o.application_id
+WHERE l.j #>> '{{start,$date}}' IS NOT NULL
+"""
+
+
+_COUNTS = """
+SELECT (SELECT count(*) FROM {loan} WHERE status IN ('active', 'settled', 'written-off')),
+       (SELECT count(*) FROM report_loans)
+"""
+
+
+def refresh(connection: Any, dialect: str, tables: dict[str, str]) -> None:
+    """Add the dimensions of every reported loan not in the table yet. A loan once reported stays
+    reported, so equal counts (two index scans) mean nothing to add and no loan row is read."""
+    reported, known = connection.exec_driver_sql(_COUNTS.format(**tables)).one()
+    if reported == known:
+        return
+    select = (_SQLITE if dialect == "sqlite" else _POSTGRESQL).format(**tables)
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    connection.exec_driver_sql(f"INSERT INTO {TABLE} ({columns}) {select}")
