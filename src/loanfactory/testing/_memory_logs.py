@@ -51,14 +51,13 @@ class MemoryLedger:
                 )
         stored = clone(entry)
         pending.append(stored)
+        self.tx.pending_ledger_by_loan.setdefault(entry.loan_id, []).append(stored)
         self.tx.pending_ledger_ids.add(entry.id)
         if entry.idempotency_key is not None:
             self.tx.pending_ledger_keys[entry.idempotency_key] = stored
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
-        rows = self.tx.state.ledger.get(loan_id, []) + [
-            e for e in self.tx.pending_ledger if e.loan_id == loan_id
-        ]
+        rows = self.tx.state.ledger.get(loan_id, []) + self.tx.pending_ledger_by_loan.get(loan_id, [])
         return sorted(rows, key=lambda e: e.sequence)
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:

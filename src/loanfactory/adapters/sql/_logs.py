@@ -40,25 +40,7 @@ class SqlLedger:
         self._tx = tx
 
     def append(self, entry: LedgerEntryRecord) -> None:
-        for name in POSTED_AMOUNTS:
-            check_scale(getattr(entry, name), 2, name)
-        values = {
-            "id": entry.id,
-            "loan_id": entry.loan_id,
-            "sequence": entry.sequence,
-            "type": entry.type,
-            "business_date": entry.business_date,
-            "posted_at": entry.posted_at,
-            "amount": entry.amount,
-            "principal": entry.principal,
-            "interest": entry.interest,
-            "penalty": entry.penalty,
-            "fee": entry.fee,
-            "credit": entry.credit,
-            "reverses": entry.reverses,
-            "idempotency_key": entry.idempotency_key,
-            "body": entity_body(entry),
-        }
+        values = ledger_values(entry)
         if self._tx.insert_new(table_of(LedgerRow), values):
             self._tx.chain_posting(entry)
             return
@@ -84,6 +66,29 @@ class SqlLedger:
             select(LedgerRow.body).where(LedgerRow.idempotency_key == idempotency_key)
         ).scalar()
         return None if body is None else LedgerEntryRecord.model_validate(decode(body))
+
+
+def ledger_values(entry: LedgerEntryRecord) -> dict[str, Any]:
+    """The row of a posting (its amounts checked to be in fen)."""
+    for name in POSTED_AMOUNTS:
+        check_scale(getattr(entry, name), 2, name)
+    return {
+        "id": entry.id,
+        "loan_id": entry.loan_id,
+        "sequence": entry.sequence,
+        "type": entry.type,
+        "business_date": entry.business_date,
+        "posted_at": entry.posted_at,
+        "amount": entry.amount,
+        "principal": entry.principal,
+        "interest": entry.interest,
+        "penalty": entry.penalty,
+        "fee": entry.fee,
+        "credit": entry.credit,
+        "reverses": entry.reverses,
+        "idempotency_key": entry.idempotency_key,
+        "body": entity_body(entry),
+    }
 
 
 class SqlOutbox:
