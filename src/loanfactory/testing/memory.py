@@ -246,7 +246,10 @@ class _Repo:
         self.pending[entity.id] = stored
         return clone(stored)
 
-    def list(self, **where: Any) -> list[Entity]:
+    def ids(self, **where: Any) -> list[str]:
+        return [e.id for e in self._matching(where)]
+
+    def _matching(self, where: dict[str, Any]) -> list[Entity]:
         for key in where:
             if key not in self.kind.indexes and key != "id":
                 raise InvalidInput(
@@ -260,7 +263,10 @@ class _Repo:
             for e in (self._current(id) for id in candidates | self.pending.keys())
             if e is not None and all(_attribute(e, k) == v for k, v in where.items())
         ]
-        return [clone(e) for e in sorted(found, key=lambda e: e.id)]
+        return sorted(found, key=lambda e: e.id)
+
+    def list(self, **where: Any) -> list[Entity]:
+        return [clone(e) for e in self._matching(where)]
 
     def _committed_candidates(self, where: dict[str, Any]) -> set[str]:
         """Ids of committed entities that may match (every id when no index can narrow it)."""

@@ -9,6 +9,7 @@ an idempotency key, a dedup key or a (loan, sequence) pair exists once whatever 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
+_IN_LIMIT = 500  # ids bound in one IN (...): well below SQLite's and PostgreSQL's parameter limits
 
 
 class SqlLedger:
@@ -60,6 +62,19 @@ class SqlLedger:
             select(LedgerRow.body).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
         ).scalars()
         return [LedgerEntryRecord.model_validate(decode(body)) for body in rows]
+
+    def entries_of(self, loan_ids: Sequence[str]) -> dict[str, list[LedgerEntryRecord]]:
+        found: dict[str, list[LedgerEntryRecord]] = {loan_id: [] for loan_id in loan_ids}
+        for start in range(0, len(loan_ids), _IN_LIMIT):
+            rows = self._tx.connection.execute(
+                select(LedgerRow.body)
+                .where(LedgerRow.loan_id.in_(loan_ids[start : start + _IN_LIMIT]))
+                .order_by(LedgerRow.loan_id, LedgerRow.sequence)
+            ).scalars()
+            for body in rows:
+                entry = LedgerEntryRecord.model_validate(decode(body))
+                found[entry.loan_id].append(entry)
+        return found
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
         body = self._tx.connection.execute(
@@ -107,12 +122,12 @@ class SqlOutbox:
             )
         # same dedup key: already queued, ignored on purpose
 
-    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+    def pending(self, limit: int = 100, *, topic: str | None = None) -> list[OutboxMessage]:
+        query = select(OutboxRow.body).where(OutboxRow.delivered_at.is_(None))
+        if topic is not None:  # through ix_outbox_topic_pending: (topic, delivered_at, created_at, id)
+            query = query.where(OutboxRow.topic == topic)
         rows = self._tx.connection.execute(
-            select(OutboxRow.body)
-            .where(OutboxRow.delivered_at.is_(None))
-            .order_by(OutboxRow.created_at, _ordered(self._tx, OutboxRow.id))
-            .limit(limit)
+            query.order_by(OutboxRow.created_at, _ordered(self._tx, OutboxRow.id)).limit(limit)
         ).scalars()
         return [OutboxMessage.model_validate(decode(body)) for body in rows]
 

@@ -169,6 +169,9 @@ class SqlStore:
                 after=loaded_state(entities, postings),
             )
             tx.note_time(at)
+            from loanfactory.adapters.sql._migrate import analyze
+
+            analyze(tx.connection)  # a bulk change: the planner's statistics are stale
 
     def audit_head(self) -> AuditHead:
         """The newest audit link (publish it elsewhere now and then as an anchor)."""
