@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, insert, select, type_coerce, update
 
 from loanfactory.adapters.sql._schema import (
     AuditHeadRow,
@@ -24,7 +24,7 @@ from loanfactory.adapters.sql._schema import (
     OutboxRow,
     table_of,
 )
-from loanfactory.adapters.sql._types import check_scale, decode, entity_body
+from loanfactory.adapters.sql._types import check_scale, decode, decode_text, entity_body
 from loanfactory.audit import AuditHead, canonical_json, make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound, StateConflict
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
+_BODY_TEXT = type_coerce(LedgerRow.body, Text)  # the stored text, parsed and decoded in one pass
 _IN_LIMIT = 500  # ids bound in one IN (...): well below SQLite's and PostgreSQL's parameter limits
 
 
@@ -59,20 +60,20 @@ class SqlLedger:
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         rows = self._tx.connection.execute(
-            select(LedgerRow.body).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
+            select(_BODY_TEXT).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
         ).scalars()
-        return [LedgerEntryRecord.model_validate(decode(body)) for body in rows]
+        return [LedgerEntryRecord.model_validate(decode_text(body)) for body in rows]
 
     def entries_of(self, loan_ids: Sequence[str]) -> dict[str, list[LedgerEntryRecord]]:
         found: dict[str, list[LedgerEntryRecord]] = {loan_id: [] for loan_id in loan_ids}
         for start in range(0, len(loan_ids), _IN_LIMIT):
             rows = self._tx.connection.execute(
-                select(LedgerRow.body)
+                select(_BODY_TEXT)
                 .where(LedgerRow.loan_id.in_(loan_ids[start : start + _IN_LIMIT]))
                 .order_by(LedgerRow.loan_id, LedgerRow.sequence)
             ).scalars()
             for body in rows:
-                entry = LedgerEntryRecord.model_validate(decode(body))
+                entry = LedgerEntryRecord.model_validate(decode_text(body))
                 found[entry.loan_id].append(entry)
         return found
 
