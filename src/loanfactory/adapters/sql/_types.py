@@ -178,7 +178,7 @@ def decode_text(text: Any) -> Any:
     driver that parses JSON itself (psycopg) hands over the data: it is decoded as it is."""
     if not isinstance(text, str | bytes):
         return decode(text)
-    return json.loads(text, object_hook=_undone)
+    return _DECODER.decode(text.decode() if isinstance(text, bytes) else text)
 
 
 def _undone(data: dict[str, Any]) -> Any:
@@ -187,9 +187,13 @@ def _undone(data: dict[str, Any]) -> Any:
         parse = _TAGS.get(key)
         if parse is not None and isinstance(item, str):
             return parse(item)
-    if any(k.startswith("$") for k in data):
-        return {(k[1:] if k.startswith("$") else k): v for k, v in data.items()}
+    for key in data:
+        if key[:1] == "$":
+            return {(k[1:] if k[:1] == "$" else k): v for k, v in data.items()}
     return data
+
+
+_DECODER = json.JSONDecoder(object_hook=_undone)
 
 
 def entity_body(entity: BaseModel) -> dict[str, Any]:
