@@ -33,11 +33,8 @@ from typing import Literal, Protocol
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
-<<<<<<< HEAD
 from loanfactory.servicing._early_warning import EarlyWarningOps
-=======
 from loanfactory.servicing._eod_batch import BatchTransaction
->>>>>>> 5562ca4 (Stored end of day: agenda from indexed ids, each loan's ledger read once per batch, paired indexes and statistics for SQLite, outbox read by topic (migration 0007))
 from loanfactory.servicing._eod_guard import check_business_date
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
