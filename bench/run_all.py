@@ -21,6 +21,7 @@ BENCHES = [
     "decision.py",
     "origination.py",
     "eod.py",
+    "eod_store.py",
     "batch_dask.py",
     "persistence.py",
     "gl.py",

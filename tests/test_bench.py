@@ -21,18 +21,12 @@ SMALL = {
     "decision.py": ["--n", "50", "--repeat", "1"],
     "origination.py": ["--applications", "5", "--repeat", "1"],
     "eod.py": ["--loans", "3000", "--sample", "300"],
+    "eod_store.py": ["--loans", "30", "--templates", "7"],
     "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
     "persistence.py": ["--count", "5"],
     "gl.py": ["--loans", "300"],
     "reports.py": ["--loans", "300", "--repeats", "1", "--no-pg"],
-    "http_api.py": [
-        "--seconds",
-        "3",
-        "--warmup",
-        "0.5",
-        "--max-load",
-        "1000",
-    ],  # long enough to answer under load,
+    "http_api.py": ["--seconds", "3", "--warmup", "0.5"],  # long enough to answer under load
     "credit_report.py": ["--loans", "60", "--templates", "30"],
 }
 

@@ -252,6 +252,26 @@ def state_changed(before: Entity | None, after: Entity) -> bool:
     return any(getattr(before, n) != getattr(after, n) for n in (*kind.audited, *kind.audited_sealed))
 
 
+LOADED = "book.loaded"
+"""The action of the one link a bulk load (:meth:`load`) of a book writes for all it stored."""
+
+
+def loaded_state(entities: Iterable[Entity], postings: Iterable[LedgerEntryRecord]) -> dict[str, Any]:
+    """What the chain keeps of a bulk load: counts and a SHA-256 over every record's kind, id and
+    version, and every posting's id and amounts in the order written."""
+    digest = hashlib.sha256()
+    count = 0
+    for entity in entities:
+        digest.update(f"{entity.kind}|{entity.id}|{entity.version}\n".encode())
+        count += 1
+    posted = 0
+    for e in postings:
+        digest.update(f"{e.id}|{e.type}|{e.business_date}|{e.amount}|{e.principal}|{e.interest}|".encode())
+        digest.update(f"{e.penalty}|{e.fee}|{e.credit}|{e.idempotency_key}\n".encode())
+        posted += 1
+    return {"records": count, "postings": posted, "sha256": digest.hexdigest()}
+
+
 def state_digest(state: dict[str, Any]) -> str:
     """SHA-256 of a state's canonical JSON, to compare states without keeping them."""
     return hashlib.sha256(canonical_json(state).encode()).hexdigest()

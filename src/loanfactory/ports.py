@@ -25,6 +25,7 @@ outbox as JSON and read back exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -100,6 +101,11 @@ class Repository(Protocol[E]):
         """
         ...
 
+    def ids(self, **where: Any) -> list[str]:
+        """The ids of the entities :meth:`list` would return, in no set order, without reading
+        the entities (an index scan)."""
+        ...
+
     def list(self, **where: Any) -> list[E]:
         """Entities whose indexed attributes equal the given values, in id order."""
         ...
@@ -137,6 +143,10 @@ class Ledger(Protocol):
         """Every posting of a loan, in sequence order."""
         ...
 
+    def entries_of(self, loan_ids: Sequence[str]) -> dict[str, list[LedgerEntryRecord]]:
+        """:meth:`entries` of several loans read at once (every loan given is a key)."""
+        ...
+
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None: ...
 
 
@@ -158,7 +168,9 @@ class Outbox(Protocol):
         """Queue a message; a second message with the same dedup key is ignored."""
         ...
 
-    def pending(self, limit: int = 100) -> list[OutboxMessage]: ...
+    def pending(self, limit: int = 100, *, topic: str | None = None) -> list[OutboxMessage]:
+        """Undelivered messages, oldest first (only those of ``topic`` when given)."""
+        ...
 
     def mark_delivered(self, id: str, at: datetime) -> None: ...
 

@@ -226,7 +226,7 @@ def relay_outbox(
     """
     report = RelayReport()
     with store.transaction() as tx:
-        waiting = [m for m in tx.outbox.pending(limit) if m.topic == NOTIFICATION_TOPIC]
+        waiting = tx.outbox.pending(limit, topic=NOTIFICATION_TOPIC)
     for message in waiting:
         if message.attempts >= max_attempts:
             report.skipped.append(message.id)

@@ -34,6 +34,7 @@ from typing import Literal, Protocol
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Transaction
 from loanfactory.servicing._early_warning import EarlyWarningOps
+from loanfactory.servicing._eod_batch import BatchTransaction
 from loanfactory.servicing._eod_guard import check_business_date
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
@@ -214,13 +215,14 @@ class EodOps(ReversalOps, EarlyWarningOps):
         yesterday's run); on the very first run, every active loan. A loan's attention date moves
         in the transaction that finishes it, so a resumed run still finds every loan after its
         cursor."""
-        with self.store.transaction() as tx:
+        active = LoanStatus.active
+        with self.store.transaction() as tx:  # ids by index, never the loans themselves
             repo = tx.repo(Loan)
             if self.last_eod_date(tx) is None:  # the first run looks at every loan once
-                found = repo.list(status=LoanStatus.active)
-            else:
-                found = repo.list(attention_on=day) + repo.list(attention_on=day - timedelta(days=1))
-        return sorted({loan.id for loan in found if loan.status is LoanStatus.active})
+                return sorted(repo.ids(status=active))
+            found = repo.ids(attention_on=day, status=active)
+            found += repo.ids(attention_on=day - timedelta(days=1), status=active)
+        return sorted(set(found))
 
     # --- one batch ------------------------------------------------------------------------------
 
@@ -234,6 +236,7 @@ class EodOps(ReversalOps, EarlyWarningOps):
         first: int,
     ) -> dict[str, list[int]]:
         counts = {name: [0, 0] for name in STEPS}
+        tx = BatchTransaction(tx, ids)  # each loan's ledger read once, for the whole batch
         loans = [
             loan for loan in (self.loan_in(tx, i, lock=True) for i in ids) if loan.status is LoanStatus.active
         ]

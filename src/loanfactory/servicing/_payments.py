@@ -53,7 +53,7 @@ class PaymentOps(DisbursementOps, ReceiptOps):
         stays queued for the next pass with the error (``OutboxMessage.last_error``).
         """
         with self.store.transaction() as tx:
-            waiting = [m for m in tx.outbox.pending(limit=1_000_000) if m.topic == "payment"][:limit]
+            waiting = tx.outbox.pending(limit, topic="payment")
         answered = 0
         for message in waiting:
             instruction = PaymentInstruction.model_validate(message.payload)

@@ -8,6 +8,7 @@ continues from the head, an event's idempotency key is unique.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ class MemoryLedger:
                 field="idempotency_key",
                 message_zh=f"幂等键 '{entry.idempotency_key}' 的记账已存在",
             )
-        if any(e.sequence == entry.sequence for e in self.entries(entry.loan_id)):
+        if any(
+            e.sequence == entry.sequence for e in _entries(self.tx, entry.loan_id)
+        ):  # (loan, sequence) unique
             raise ConcurrentUpdate(f"loan '{entry.loan_id}' already has posting {entry.sequence}")
         for name in _POSTED_AMOUNTS:
             value = getattr(entry, name, Decimal(0))
@@ -51,19 +54,25 @@ class MemoryLedger:
                 )
         stored = clone(entry)
         pending.append(stored)
+        self.tx.pending_ledger_by_loan.setdefault(entry.loan_id, []).append(stored)
         self.tx.pending_ledger_ids.add(entry.id)
         if entry.idempotency_key is not None:
             self.tx.pending_ledger_keys[entry.idempotency_key] = stored
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
-        rows = self.tx.state.ledger.get(loan_id, []) + [
-            e for e in self.tx.pending_ledger if e.loan_id == loan_id
-        ]
-        return sorted(rows, key=lambda e: e.sequence)
+        return _entries(self.tx, loan_id)
+
+    def entries_of(self, loan_ids: Sequence[str]) -> dict[str, list[LedgerEntryRecord]]:
+        return {loan_id: _entries(self.tx, loan_id) for loan_id in loan_ids}
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
         found = self.tx.pending_ledger_keys.get(idempotency_key)
         return found if found is not None else self.tx.state.ledger_keys.get(idempotency_key)
+
+
+def _entries(tx: _MemoryTransaction, loan_id: str) -> list[LedgerEntryRecord]:
+    rows = tx.state.ledger.get(loan_id, []) + tx.pending_ledger_by_loan.get(loan_id, [])
+    return sorted(rows, key=lambda e: e.sequence)
 
 
 class MemoryOutbox:
@@ -88,9 +97,13 @@ class MemoryOutbox:
         self.tx.pending_outbox[message.id] = clone(message)
         self.tx.pending_outbox_keys.add(message.dedup_key)
 
-    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+    def pending(self, limit: int = 100, *, topic: str | None = None) -> list[OutboxMessage]:
         ids = self.tx.state.undelivered | self.tx.pending_outbox.keys()
-        waiting = [m for m in (self._find(i) for i in ids) if m is not None and m.delivered_at is None]
+        waiting = [
+            m
+            for m in (self._find(i) for i in ids)
+            if m is not None and m.delivered_at is None and (topic is None or m.topic == topic)
+        ]
         return sorted(waiting, key=lambda m: (m.created_at, m.id))[:limit]
 
     def _get(self, id: str) -> OutboxMessage:

@@ -28,10 +28,12 @@ from typing import Any, TypeVar, cast
 from loanfactory.audit import (
     EMPTY_HEAD,
     LEDGER_ACTOR,
+    LOADED,
     POSTED,
     STORE_ACTOR,
     AuditHead,
     entity_state,
+    loaded_state,
     plain_seal,
     posting_state,
     state_action,
@@ -106,7 +108,46 @@ class MemoryStore:
             finally:
                 self._local.tx = None
 
+    def load(self, entities: list[Entity], postings: list[LedgerEntryRecord], *, at: datetime) -> None:
+        """Store a ready-made book in one transaction (批量导入): entities (at version 1) and ledger
+        postings as they are, with one audit link (``book.loaded``) digesting all of them instead of
+        one link each. Any id or key already stored refuses the whole load."""
+        with self.transaction() as tx:
+            assert isinstance(tx, _MemoryTransaction)
+            state = self._state
+            new: dict[tuple[str, str], Entity] = {}
+            for entity in entities:
+                if entity.id in state.entities.get(entity.kind, {}) or (entity.kind, entity.id) in new:
+                    raise StateConflict(f"{entity.kind} '{entity.id}' already exists", field="id")
+                new[(entity.kind, entity.id)] = entity.model_copy(update={"version": 1})
+            ids = {e.id for e in postings}
+            keys = [e.idempotency_key for e in postings if e.idempotency_key is not None]
+            if len(ids) < len(postings) or ids & state.ledger_ids:
+                raise StateConflict("a posting id of the load is already taken", field="id")
+            if len(set(keys)) < len(keys) or any(k in state.ledger_keys for k in keys):
+                raise StateConflict("a posting key of the load is already taken", field="idempotency_key")
+            tx.audit.append(
+                actor=STORE_ACTOR,
+                action=LOADED,
+                subject="book",
+                at=at,
+                after=loaded_state(entities, postings),
+            )
+            for (kind, id), entity in new.items():
+                _index_put(state, kind, type(entity).indexes, None, entity)
+                state.entities.setdefault(kind, {})[id] = entity
+            for entry in sorted(postings, key=lambda e: (e.loan_id, e.sequence)):
+                state.ledger.setdefault(entry.loan_id, []).append(entry)
+                state.ledger_ids.add(entry.id)
+                if entry.idempotency_key is not None:
+                    state.ledger_keys[entry.idempotency_key] = entry
+
     # read-only views for tests and reports
+    def entities_of_every_kind(self) -> dict[str, dict[str, Entity]]:
+        """Every stored entity, by kind and id (a snapshot; the entities are shared, not copied)."""
+        with self._lock:
+            return {kind: dict(found) for kind, found in self._state.entities.items()}
+
     def audit_records(self) -> list[AuditRecord]:
         with self._lock:
             return list(self._state.audit)
@@ -207,7 +248,10 @@ class _Repo:
         self.pending[entity.id] = stored
         return clone(stored)
 
-    def list(self, **where: Any) -> list[Entity]:
+    def ids(self, **where: Any) -> list[str]:
+        return [e.id for e in self._matching(where)]
+
+    def _matching(self, where: dict[str, Any]) -> list[Entity]:
         for key in where:
             if key not in self.kind.indexes and key != "id":
                 raise InvalidInput(
@@ -221,7 +265,10 @@ class _Repo:
             for e in (self._current(id) for id in candidates | self.pending.keys())
             if e is not None and all(_attribute(e, k) == v for k, v in where.items())
         ]
-        return [clone(e) for e in sorted(found, key=lambda e: e.id)]
+        return sorted(found, key=lambda e: e.id)
+
+    def list(self, **where: Any) -> list[Entity]:
+        return [clone(e) for e in self._matching(where)]
 
     def _committed_candidates(self, where: dict[str, Any]) -> set[str]:
         """Ids of committed entities that may match (every id when no index can narrow it)."""
@@ -266,6 +313,7 @@ class _MemoryTransaction:
         self.clock = clock
         self.pending: dict[str, dict[str, Entity]] = {}
         self.pending_ledger: list[LedgerEntryRecord] = []
+        self.pending_ledger_by_loan: dict[str, list[LedgerEntryRecord]] = {}  # the same, by loan
         self.pending_ledger_ids: set[str] = set()
         self.pending_ledger_keys: dict[str, LedgerEntryRecord] = {}
         self.pending_outbox: dict[str, OutboxMessage] = {}

@@ -91,7 +91,7 @@ class NotificationRelay:
         report = RelayReport()
         now = self._now()
         with self._store.transaction() as tx:
-            waiting = [m for m in tx.outbox.pending(limit=limit * 10) if m.topic == self._topic]
+            waiting = tx.outbox.pending(limit, topic=self._topic)
         for message in waiting[:limit]:
             if message.attempts >= self._max_attempts:
                 report.dead.append(message.id)

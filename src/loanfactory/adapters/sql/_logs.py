@@ -9,10 +9,11 @@ an idempotency key, a dedup key or a (loan, sequence) pair exists once whatever 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, insert, select, type_coerce, update
 
 from loanfactory.adapters.sql._schema import (
     AuditHeadRow,
@@ -23,7 +24,7 @@ from loanfactory.adapters.sql._schema import (
     OutboxRow,
     table_of,
 )
-from loanfactory.adapters.sql._types import check_scale, decode, entity_body
+from loanfactory.adapters.sql._types import check_scale, decode, decode_text, entity_body
 from loanfactory.audit import AuditHead, canonical_json, make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound, StateConflict
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
 
 POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
+_BODY_TEXT = type_coerce(LedgerRow.body, Text)  # the stored text, parsed and decoded in one pass
+_IN_LIMIT = 500  # ids bound in one IN (...): well below SQLite's and PostgreSQL's parameter limits
 
 
 class SqlLedger:
@@ -40,25 +43,7 @@ class SqlLedger:
         self._tx = tx
 
     def append(self, entry: LedgerEntryRecord) -> None:
-        for name in POSTED_AMOUNTS:
-            check_scale(getattr(entry, name), 2, name)
-        values = {
-            "id": entry.id,
-            "loan_id": entry.loan_id,
-            "sequence": entry.sequence,
-            "type": entry.type,
-            "business_date": entry.business_date,
-            "posted_at": entry.posted_at,
-            "amount": entry.amount,
-            "principal": entry.principal,
-            "interest": entry.interest,
-            "penalty": entry.penalty,
-            "fee": entry.fee,
-            "credit": entry.credit,
-            "reverses": entry.reverses,
-            "idempotency_key": entry.idempotency_key,
-            "body": entity_body(entry),
-        }
+        values = ledger_values(entry)
         if self._tx.insert_new(table_of(LedgerRow), values):
             self._tx.chain_posting(entry)
             return
@@ -75,15 +60,51 @@ class SqlLedger:
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         rows = self._tx.connection.execute(
-            select(LedgerRow.body).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
+            select(_BODY_TEXT).where(LedgerRow.loan_id == loan_id).order_by(LedgerRow.sequence)
         ).scalars()
-        return [LedgerEntryRecord.model_validate(decode(body)) for body in rows]
+        return [LedgerEntryRecord.model_validate(decode_text(body)) for body in rows]
+
+    def entries_of(self, loan_ids: Sequence[str]) -> dict[str, list[LedgerEntryRecord]]:
+        found: dict[str, list[LedgerEntryRecord]] = {loan_id: [] for loan_id in loan_ids}
+        for start in range(0, len(loan_ids), _IN_LIMIT):
+            rows = self._tx.connection.execute(
+                select(_BODY_TEXT)
+                .where(LedgerRow.loan_id.in_(loan_ids[start : start + _IN_LIMIT]))
+                .order_by(LedgerRow.loan_id, LedgerRow.sequence)
+            ).scalars()
+            for body in rows:
+                entry = LedgerEntryRecord.model_validate(decode_text(body))
+                found[entry.loan_id].append(entry)
+        return found
 
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
         body = self._tx.connection.execute(
             select(LedgerRow.body).where(LedgerRow.idempotency_key == idempotency_key)
         ).scalar()
         return None if body is None else LedgerEntryRecord.model_validate(decode(body))
+
+
+def ledger_values(entry: LedgerEntryRecord) -> dict[str, Any]:
+    """The row of a posting (its amounts checked to be in fen)."""
+    for name in POSTED_AMOUNTS:
+        check_scale(getattr(entry, name), 2, name)
+    return {
+        "id": entry.id,
+        "loan_id": entry.loan_id,
+        "sequence": entry.sequence,
+        "type": entry.type,
+        "business_date": entry.business_date,
+        "posted_at": entry.posted_at,
+        "amount": entry.amount,
+        "principal": entry.principal,
+        "interest": entry.interest,
+        "penalty": entry.penalty,
+        "fee": entry.fee,
+        "credit": entry.credit,
+        "reverses": entry.reverses,
+        "idempotency_key": entry.idempotency_key,
+        "body": entity_body(entry),
+    }
 
 
 class SqlOutbox:
@@ -102,12 +123,12 @@ class SqlOutbox:
             )
         # same dedup key: already queued, ignored on purpose
 
-    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+    def pending(self, limit: int = 100, *, topic: str | None = None) -> list[OutboxMessage]:
+        query = select(OutboxRow.body).where(OutboxRow.delivered_at.is_(None))
+        if topic is not None:  # through ix_outbox_topic_pending: (topic, delivered_at, created_at, id)
+            query = query.where(OutboxRow.topic == topic)
         rows = self._tx.connection.execute(
-            select(OutboxRow.body)
-            .where(OutboxRow.delivered_at.is_(None))
-            .order_by(OutboxRow.created_at, _ordered(self._tx, OutboxRow.id))
-            .limit(limit)
+            query.order_by(OutboxRow.created_at, _ordered(self._tx, OutboxRow.id)).limit(limit)
         ).scalars()
         return [OutboxMessage.model_validate(decode(body)) for body in rows]
 

@@ -65,7 +65,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+        before = MigrationContext.configure(connection).get_current_heads()
         command.upgrade(alembic_config(connection), revision)
+        if MigrationContext.configure(connection).get_current_heads() != before:
+            analyze(connection)  # new tables and indexes: fresh statistics for the planner
+
+
+def analyze(connection: Connection) -> None:
+    """Refresh the planner's statistics (``ANALYZE``; on SQLite sampled, so its cost is bounded).
+
+    SQLite plans without statistics until ``ANALYZE`` has run: a look-up by a loan and a status
+    may then go through the status index and scan every open row. Run after bulk changes.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("PRAGMA analysis_limit = 1000"))
+    connection.execute(text("ANALYZE"))
 
 
 def current(engine: Engine) -> str | None:

@@ -123,9 +123,17 @@ class SqlRepository:
             f"{self._mapping.kind} '{entity.id}' changed (read at version {entity.version}, now {current})"
         )
 
+    def ids(self, **where: Any) -> list[str]:
+        query = self._select(where, self._table.c.id).order_by(None)  # no sort: the index alone
+        return list(self._tx.connection.execute(query).scalars())
+
     def list(self, **where: Any) -> list[Entity]:
+        rows = self._tx.connection.execute(self._select(where, self._table.c.version, self._table.c.body))
+        return [self._loaded(row.body, row.version) for row in rows.all()]
+
+    def _select(self, where: dict[str, Any], *columns: Any) -> Select[Any]:
         table = self._table
-        query = select(table.c.version, table.c.body)
+        query = select(*columns)
         for key, value in where.items():
             if key == "id":
                 query = query.where(table.c.id == value)
@@ -144,8 +152,7 @@ class SqlRepository:
             else:
                 query = query.where(sql_column.is_(None) if stored[0] is None else sql_column == stored[0])
         order = table.c.id.collate("C") if self._tx.dialect == "postgresql" else table.c.id
-        rows = self._tx.connection.execute(query.order_by(order)).all()
-        return [self._loaded(row.body, row.version) for row in rows]
+        return query.order_by(order)
 
     def _one(self, query: Select[Any], id: str) -> Entity | None:
         row = self._tx.connection.execute(query, {"b_id": id}).first()

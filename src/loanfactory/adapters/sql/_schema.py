@@ -77,7 +77,10 @@ class OutboxRow(Base):
     """A message waiting for (or done with) delivery; ``dedup_key`` is unique."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "delivered_at", "created_at", "id"),
+        Index("ix_outbox_topic_pending", "topic", "delivered_at", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), index=True)

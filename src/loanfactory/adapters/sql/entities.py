@@ -106,6 +106,19 @@ Index(
 )
 
 
+def _paired(mapping: EntityMapping, first: str, second: str) -> None:
+    """An index on two columns: a look-up by both (a loan's open tasks, the day's active loans)
+    goes through it whatever the planner's statistics say (SQLite has none until ANALYZE)."""
+    table = mapping.table
+    Index(f"ix_{table.name}_{first}_{second}", table.c[first], table.c[second])
+
+
+_KINDS = {m.kind: m for m in SERVICING}
+_paired(_KINDS["loan"], "attention_on", "status")  # the end of day's agenda
+_paired(_KINDS["collection_task"], "loan_id", "status")  # a loan's open collection tasks
+_paired(_KINDS["negotiated_plan"], "loan_id", "status")  # a loan's active plan
+
+
 def default_mappings() -> EntityMappings:
     """The package's entity tables."""
     return EntityMappings(PACKAGE_MAPPINGS)
