@@ -14,6 +14,7 @@ class Case:
     path: str
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    past_guard: dict[str, int] = field(default_factory=dict)  # role -> the answer after the guard, if not 2xx
 
 
 def _money(path: str, body: Any) -> Case:
@@ -54,6 +55,28 @@ CASES: dict[str, Case] = {
         "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
     ),
     "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
+    "customers.register": Case(
+        "POST",
+        "/v1/customers",
+        {
+            "individual": {
+                "id_number": "11010519491231002X",
+                "name": "赵敏",
+                "phone": "13800138000",
+                "annual_income": "120000",
+                "employment": {"kind": "salaried", "employer": "某科技有限公司", "years": 3},
+            }
+        },
+        {"Idempotency-Key": "reg-1"},
+        past_guard={"customer": 409},  # the test customer's key acts for a customer already
+    ),
+    "customers.get": Case("GET", "/v1/customers/cus_1"),
+    "customers.credit_lines": Case("GET", "/v1/customers/cus_1/credit-lines"),
+    "customers.repayments": Case("GET", "/v1/customers/cus_1/repayments"),
+    "payout_accounts.reverify": _money("/v1/customers/cus_1/payout-accounts/pac_1/reverify", None),
+    "payout_accounts.remove": Case(
+        "DELETE", "/v1/customers/cus_1/payout-accounts/pac_1", None, {"Idempotency-Key": "rm-1"}
+    ),
     "payout_accounts.list": Case("GET", "/v1/customers/cus_1/payout-accounts"),
     "payout_accounts.add": _money(
         "/v1/customers/cus_1/payout-accounts",

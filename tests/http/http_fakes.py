@@ -155,6 +155,40 @@ class FakeBackend:
         self._record("decline_offer", offer_id, actor=actor)
         return {**self.offers[offer_id], "status": "declined"}
 
+    # customer accounts
+    def register_customer(self, request: Any, *, login: str | None, key: str) -> dict[str, Any]:
+        self._record("register_customer", request, login=login, key=key)
+        return {"id": "cus_9", "type": "individual", "individual": request.individual.model_dump(mode="json")}
+
+    def customer_for_login(self, login: str) -> str | None:
+        return None
+
+    def get_customer(self, customer_id: str) -> dict[str, Any]:
+        self._record("get_customer", customer_id)
+        if customer_id not in (CUSTOMER, OTHER):
+            raise NotFound(f"no customer {customer_id}", field="customer_id")
+        return {"id": customer_id, "type": "individual", "tags": []}
+
+    def customer_credit_lines(self, customer_id: str) -> list[dict[str, Any]]:
+        self._record("customer_credit_lines", customer_id)
+        return [{"id": "line_1", "customer_id": customer_id, "total": "100000.00"}]
+
+    def customer_repayments(self, customer_id: str) -> list[dict[str, Any]]:
+        self._record("customer_repayments", customer_id)
+        return [c for c in self.orders.values() if c["customer_id"] == customer_id]
+
+    def reverify_payout_account(
+        self, customer_id: str, account_id: str, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("reverify_payout_account", customer_id, account_id, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "verified"}
+
+    def remove_payout_account(
+        self, customer_id: str, account_id: str, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("remove_payout_account", customer_id, account_id, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "removed"}
+
     # payout accounts
     def list_payout_accounts(self, customer_id: str) -> list[dict[str, Any]]:
         self._record("list_payout_accounts", customer_id)
@@ -374,3 +408,6 @@ class ApiClient:
 
     def put(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)

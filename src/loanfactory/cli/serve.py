@@ -166,6 +166,10 @@ def serve(
         click.echo("no API keys configured: development keys for this run (shown once):", err=True)
         for role, key in server.generated_keys.items():
             click.echo(f"  {role.value:<16} {key}", err=True)
+        click.echo(
+            "  (the customer key opens an account with POST /v1/customers, then acts for that customer)",
+            err=True,
+        )
     _log_to_stderr(log_level)
     shown = f"[{host}]" if ":" in host else host
     click.echo(

@@ -22,6 +22,7 @@ from loanfactory.adapters.http import (
     _routes_admin,
     _routes_archive,
     _routes_catalog,
+    _routes_customers,
     _routes_origination,
     _routes_payments,
     _routes_servicing,
@@ -44,6 +45,10 @@ TAGS = [
     {
         "name": "applications",
         "description": "Apply, upload document metadata, consent, follow the result (贷款申请)",
+    },
+    {
+        "name": "customers",
+        "description": "Open an account, profile and tags, credit line, repayment records (客户账户)",
     },
     {"name": "reviews", "description": "Manual review with four-eyes (人工审批)"},
     {"name": "offers", "description": "Accept or decline an offer; accepting draws up the contract (报价)"},
@@ -101,6 +106,7 @@ def create_app(
     )
     for module in (
         _routes_catalog,
+        _routes_customers,
         _routes_origination,
         _routes_accounts,
         _routes_servicing,

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.money import StrictMoney
 from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
+from loanfactory.origination.customer import EnterpriseProfile, IndividualProfile, SoleProprietorProfile
 from loanfactory.ports import SignatureMethod
 from loanfactory.spec.product import Channel, Purpose, Segment
 
@@ -227,3 +228,30 @@ class OfferAcceptance(Body):
     languages: list[Literal["zh", "en"]] = Field(
         default_factory=list, max_length=2, description="Contract languages; the product's by default"
     )
+
+
+class CustomerRegistration(Body):
+    """Open a customer account (开户): exactly one of an individual (ID, face and bank cards, checked
+    through the KYC service), a sole proprietor (个体工商户: the operator and the business licence) or
+    an enterprise (business licence, legal representative, 对公账户)."""
+
+    individual: IndividualProfile | None = None
+    sole_proprietor: SoleProprietorProfile | None = None
+    enterprise: EnterpriseProfile | None = None
+    channel: Annotated[str | None, Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_-]+$")] = Field(
+        default=None, examples=["app"]
+    )
+    language: Literal["zh", "en"] = Field(default="zh", description="for notifications")
+
+    @model_validator(mode="after")
+    def _one_profile(self) -> CustomerRegistration:
+        given = [p for p in (self.individual, self.sole_proprietor, self.enterprise) if p is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of individual, sole_proprietor, enterprise")
+        return self
+
+    @property
+    def profile(self) -> IndividualProfile | SoleProprietorProfile | EnterpriseProfile:
+        found = self.individual or self.sole_proprietor or self.enterprise
+        assert found is not None
+        return found

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from loanfactory.adapters.http._backend_accounts import PayoutAccountMethods
+from loanfactory.adapters.http._backend_customers import CustomerMethods
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
     BatchDisbursementRequest,
@@ -64,7 +65,7 @@ class PreferenceStore(Protocol):
     ) -> NotificationPreferences: ...
 
 
-class ServiceBackend(PaymentBackend, PayoutAccountMethods):
+class ServiceBackend(PaymentBackend, PayoutAccountMethods, CustomerMethods):
     """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
 
     ``callbacks`` verifies the payment system's signed callbacks (none: they are refused).

@@ -19,6 +19,7 @@ from loanfactory.origination.collateral import Collateral
 from loanfactory.origination.credit_line import CreditLine, LineOccupation
 from loanfactory.origination.customer import Customer, CustomerGroup
 from loanfactory.origination.decision import DecisionRecord
+from loanfactory.origination.login import CustomerLogin
 from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.payout_account import PayoutAccount
@@ -58,6 +59,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
         ),
     ),
     map_entity(CustomerGroup),
+    map_entity(CustomerLogin),
     map_entity(Application, columns=_money("amount")),
     map_entity(DecisionRecord),
     map_entity(ReviewTask, columns=_money("approved_amount")),
