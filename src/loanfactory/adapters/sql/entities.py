@@ -25,6 +25,7 @@ from loanfactory.origination.offer import Offer
 from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.origination.review import ReviewTask
 from loanfactory.origination.rewards import Reward
+from loanfactory.service_desk.ticket import Ticket
 from loanfactory.servicing import (
     CollectionTask,
     Contract,
@@ -94,7 +95,11 @@ SERVICING: tuple[EntityMapping, ...] = (
     map_entity(EodCalendar),
 )
 
-PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY
+SERVICE_DESK: tuple[EntityMapping, ...] = (
+    map_entity(Ticket, pii=("description",)),  # what customers write may hold personal data
+)
+
+PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY + SERVICE_DESK
 
 _LOANS = SERVICING[0].table
 Index(
