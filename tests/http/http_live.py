@@ -27,6 +27,7 @@ STAFF = {
     "pm": ("zhang.pm", Role.product_manager, "lf_pm"),
     "risk": ("risk-desk", Role.risk, "lf_risk"),
     "auditor": ("audit", Role.auditor, "lf_auditor"),
+    "agent": ("agent.chen", Role.agent, "lf_agent"),
 }
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-
 import pytest
+from desk_support import RECEIVED, ROOT
 
 from loanfactory.catalog import load_catalog
-from loanfactory.entity import CST, SequentialIds
+from loanfactory.entity import SequentialIds
 from loanfactory.origination.service import Origination
 from loanfactory.service_desk import ServiceDesk
 from loanfactory.testing import (
@@ -19,9 +17,6 @@ from loanfactory.testing import (
     SimulatedKyc,
     sample_book,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-RECEIVED = datetime(2025, 8, 1, 9, 30, tzinfo=CST)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from desk_support import RECEIVED
 
-from conftest import RECEIVED
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from loanfactory.service_desk import Category, ServiceDesk, SlaPolicy, TicketKind, TicketStatus

@@ -25,6 +25,7 @@ from loanfactory.adapters.http import (
     _routes_customers,
     _routes_origination,
     _routes_payments,
+    _routes_service,
     _routes_servicing,
 )
 from loanfactory.adapters.http._auth import Authenticator
@@ -67,6 +68,7 @@ TAGS = [
     {"name": "end of day", "description": "The end-of-day batch (日终)"},
     {"name": "products", "description": "Publish, pause and take products offline (产品上下架)"},
     {"name": "reports", "description": "Portfolio, overdue and regulatory reports (报表)"},
+    {"name": "service", "description": "Self-service answers, tickets and complaints (客户服务与投诉)"},
     {"name": "notifications", "description": "A customer's notification settings (消息通知设置)"},
     {"name": "archive", "description": "The compliance archive for auditors (合规档案)"},
 ]
@@ -113,6 +115,7 @@ def create_app(
         _routes_payments,
         _routes_admin,
         _routes_archive,
+        _routes_service,
     ):
         app.include_router(module.router, prefix=PREFIX)
 

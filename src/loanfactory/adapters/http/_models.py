@@ -17,6 +17,7 @@ from loanfactory.money import StrictMoney
 from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
 from loanfactory.origination.customer import EnterpriseProfile, IndividualProfile, SoleProprietorProfile
 from loanfactory.ports import SignatureMethod
+from loanfactory.service_desk.ticket import Category, Priority, TicketKind
 from loanfactory.spec.product import Channel, Purpose, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -255,3 +256,45 @@ class CustomerRegistration(Body):
         found = self.individual or self.sole_proprietor or self.enterprise
         assert found is not None
         return found
+
+
+class QuestionIn(Body):
+    """A question to the self-service answerer (智能客服)."""
+
+    question: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["下一期什么时候还？"])
+
+
+class TicketIn(Body):
+    """Open a ticket (工单): an inquiry, a complaint or a suggestion."""
+
+    kind: TicketKind = Field(examples=["complaint"])
+    category: Category = Field(examples=["fees"])
+    subject: Annotated[str, Field(min_length=1, max_length=200)] = Field(examples=["提前还款费用"])
+    description: Note = Field(examples=["合同未写明这笔费用"])
+    priority: Priority | None = None
+    customer_id: Id | None = Field(default=None, description="Agents only: the customer the ticket is for")
+    channel: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_-]+$")] = "app"
+
+
+class AssignIn(Body):
+    agent: Annotated[str, Field(min_length=1, max_length=100)] = Field(examples=["agent.chen"])
+
+
+class ReplyIn(Body):
+    text: Note = Field(examples=["已收到，正在核实"])
+
+
+class ExtendIn(Body):
+    """Extend a complaint's time limit: the reason, and for the second time who approved it."""
+
+    reason: Note = Field(examples=["需调取通话录音核实"])
+    approved_by: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+
+
+class ResolveIn(Body):
+    decision: Note = Field(examples=["已退还费用 200.00 元"])
+
+
+class RatingIn(Body):
+    score: Annotated[int, Field(ge=1, le=5)] = Field(examples=[5])
+    note: Annotated[str | None, Field(min_length=1, max_length=500)] = None

@@ -23,6 +23,7 @@ class Role(StrEnum):
     product_manager = "product_manager"  # 产品经理
     admin = "admin"  # 系统管理员
     auditor = "auditor"  # 审计 (read-only)
+    agent = "agent"  # 客服坐席 customer-service agent: tickets and complaints
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ ROLE_TABLE: dict[str, Policy] = {
     "offers.decline": _p(R.customer, R.officer, own=True),
     # customer accounts (客户账户): a customer signed in at the bank opens their own; officers at a branch
     "customers.register": _p(R.customer, R.officer, keyed=True, newcomer=True),
-    "customers.get": _p(*READERS, own=True),
+    "customers.get": _p(*READERS, R.agent, own=True),
     "customers.credit_lines": _p(*READERS, own=True),
     "customers.repayments": _p(*READERS, own=True),
     # payout accounts (放款账户): only the customer adds, confirms or re-sends; staff cannot redirect
@@ -134,6 +135,18 @@ ROLE_TABLE: dict[str, Policy] = {
     "archive.list": _p(R.auditor),
     "archive.get": _p(R.auditor),
     "archive.export": _p(R.auditor),
+    # customer service (客户服务): self-service answers, tickets and complaints with their time limits
+    "service.ask": _p(R.customer, keyed=True),
+    "service.report": _p(R.agent, R.risk, R.operations, R.admin, R.auditor),
+    "tickets.create": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.list": _p(R.customer, R.agent, R.operations, R.admin, R.auditor, own=True),
+    "tickets.get": _p(R.customer, R.agent, R.operations, R.admin, R.auditor, own=True),
+    "tickets.assign": _p(R.agent, keyed=True),
+    "tickets.reply": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.extend": _p(R.agent, keyed=True),
+    "tickets.escalate": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.resolve": _p(R.agent, keyed=True),
+    "tickets.rate": _p(R.customer, own=True, keyed=True),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),
