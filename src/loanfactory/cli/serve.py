@@ -9,7 +9,9 @@
 API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, customer_id?}]}``),
 ``$LOANFACTORY_API_KEYS_FILE`` or ``$LOANFACTORY_API_KEYS`` (``name:role:key[:customer_id],...``);
 with none configured the server makes one key per role for development and prints them once.
-Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set. A product or rule file with
+The development customer key names no customer: it opens an account first (``POST /v1/customers``).
+Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set, and the bank's identity
+provider's JWTs when ``$LOANFACTORY_JWT_ISSUER``, ``_AUDIENCE`` and ``_JWKS`` are. A product or rule file with
 an error stops the server before it listens (exit 1, every problem listed).
 
 Personal data is encrypted at rest with ``$LOANFACTORY_PII_KEY`` (keys newest first, see

@@ -14,7 +14,6 @@ from __future__ import annotations
 from loanfactory.service_desk.desk import DeskReport, ServiceDesk
 from loanfactory.service_desk.facts import StoreFacts
 from loanfactory.service_desk.faq import (
-    DEFAULT_KB,
     Answer,
     Answerer,
     CustomerFacts,
@@ -35,7 +34,6 @@ from loanfactory.service_desk.ticket import (
 )
 
 __all__ = [
-    "DEFAULT_KB",
     "Answer",
     "Answerer",
     "Category",

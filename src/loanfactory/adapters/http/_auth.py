@@ -6,7 +6,8 @@ file lists ``{name, role, sha256 | key, customer_id?}`` entries. A **token** is
 and the signature is HMAC-SHA256 over ``lf1.<claims>`` with a shared secret; the bank's login
 service issues them with :class:`TokenSigner`, several secrets may be active for rotation, and an
 expired token is refused. Both travel as ``Authorization: Bearer …`` (``X-API-Key`` also works for
-keys). A customer credential is bound to one customer id.
+keys). A customer credential acts for one customer id; a customer key or token without one
+(someone who has not opened an account yet) may only register, which binds it to the new customer.
 
 Standard JWTs (RS256/ES256) from the bank's identity provider are verified by
 :class:`~._jwt.JwtVerifier` when one is configured; see :mod:`._jwt`.
