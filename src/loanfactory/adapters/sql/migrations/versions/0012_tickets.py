@@ -1,7 +1,7 @@
 """service-desk tickets (客服工单): inquiries, complaints and suggestions with their time limits
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """customer logins (登录身份绑定): sign-ins of the bank's identity provider bound to customers
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
