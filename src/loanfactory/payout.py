@@ -31,6 +31,7 @@ class AccountStatus(StrEnum):
     verified = "verified"  # 已验证
     failed = "failed"  # 验证失败
     replaced = "replaced"  # 已被新的放款账户取代（仍是本人已验证账户）
+    removed = "removed"  # 已解绑: the customer removed it; nothing is paid to it any more
 
     @property
     def usable(self) -> bool:

@@ -14,6 +14,7 @@ class Case:
     path: str
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    past_guard: dict[str, int] = field(default_factory=dict)  # role -> the answer after the guard, if not 2xx
 
 
 def _money(path: str, body: Any) -> Case:
@@ -54,6 +55,28 @@ CASES: dict[str, Case] = {
         "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
     ),
     "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
+    "customers.register": Case(
+        "POST",
+        "/v1/customers",
+        {
+            "individual": {
+                "id_number": "11010519491231002X",
+                "name": "赵敏",
+                "phone": "13800138000",
+                "annual_income": "120000",
+                "employment": {"kind": "salaried", "employer": "某科技有限公司", "years": 3},
+            }
+        },
+        {"Idempotency-Key": "reg-1"},
+        past_guard={"customer": 409},  # the test customer's key acts for a customer already
+    ),
+    "customers.get": Case("GET", "/v1/customers/cus_1"),
+    "customers.credit_lines": Case("GET", "/v1/customers/cus_1/credit-lines"),
+    "customers.repayments": Case("GET", "/v1/customers/cus_1/repayments"),
+    "payout_accounts.reverify": _money("/v1/customers/cus_1/payout-accounts/pac_1/reverify", None),
+    "payout_accounts.remove": Case(
+        "DELETE", "/v1/customers/cus_1/payout-accounts/pac_1", None, {"Idempotency-Key": "rm-1"}
+    ),
     "payout_accounts.list": Case("GET", "/v1/customers/cus_1/payout-accounts"),
     "payout_accounts.add": _money(
         "/v1/customers/cus_1/payout-accounts",
@@ -105,6 +128,26 @@ CASES: dict[str, Case] = {
     "reports.html": Case("GET", "/v1/reports/risk.html?period=2025-08"),
     "reports.csv": Case("GET", "/v1/reports/risk.csv?period=2025-08"),
     "reports.xlsx": Case("GET", "/v1/reports/risk.xlsx?period=2025-08"),
+    "service.ask": _money("/v1/service/questions", {"question": "下一期什么时候还？"}),
+    "service.report": Case("GET", "/v1/service/report?from=2025-08-01&to=2025-08-31"),
+    "tickets.create": _money(
+        "/v1/tickets",
+        {
+            "kind": "complaint",
+            "category": "fees",
+            "subject": "提前还款费用",
+            "description": "合同未写明这笔费用",
+            "customer_id": "cus_1",
+        },
+    ),
+    "tickets.list": Case("GET", "/v1/tickets"),
+    "tickets.get": Case("GET", "/v1/tickets/tkt_1"),
+    "tickets.assign": _money("/v1/tickets/tkt_1/assign", {"agent": "agent.chen"}),
+    "tickets.reply": _money("/v1/tickets/tkt_1/replies", {"text": "已收到"}),
+    "tickets.extend": _money("/v1/tickets/tkt_1/extend", {"reason": "需调取录音"}),
+    "tickets.escalate": _money("/v1/tickets/tkt_1/escalate", {"text": "请尽快处理"}),
+    "tickets.resolve": _money("/v1/tickets/tkt_1/resolve", {"decision": "已退费"}),
+    "tickets.rate": _money("/v1/tickets/tkt_1/rating", {"score": 5}),
     "preferences.get": Case("GET", "/v1/customers/cus_1/notification-preferences"),
     "archive.list": Case("GET", "/v1/archive?loan=loan_1&kind=contract&since=2025-01-01"),
     "archive.get": Case("GET", "/v1/archive/arc_1"),

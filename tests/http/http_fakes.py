@@ -23,6 +23,10 @@ CUSTOMER = "cus_1"
 OTHER = "cus_2"
 SECRET = "token-secret-for-tests-only"
 KEYS = {role: f"lf_test_{role.value}" for role in Role}
+TICKETS = {
+    "tkt_1": {"id": "tkt_1", "customer_id": CUSTOMER, "status": "assigned"},
+    "tkt_2": {"id": "tkt_2", "customer_id": OTHER, "status": "assigned"},
+}
 
 
 def authenticator() -> Authenticator:
@@ -154,6 +158,84 @@ class FakeBackend:
     def decline_offer(self, offer_id: str, *, actor: str) -> dict[str, Any]:
         self._record("decline_offer", offer_id, actor=actor)
         return {**self.offers[offer_id], "status": "declined"}
+
+    # customer service
+    def ask(self, customer_id: str, request: Any, *, key: str) -> dict[str, Any]:
+        self._record("ask", customer_id, request, key=key)
+        return {"outcome": "answered", "text": "…", "customer_id": customer_id}
+
+    def service_report(self, start: date, end: date) -> dict[str, Any]:
+        self._record("service_report", start, end)
+        return {"start": start.isoformat(), "end": end.isoformat(), "volume": {}}
+
+    def open_ticket(self, customer_id: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("open_ticket", customer_id, request, actor=actor, key=key)
+        return {"id": "tkt_9", "customer_id": customer_id, "status": "open"}
+
+    def list_tickets(self, *, customer_id: str | None, status: str | None, assignee: str | None) -> list[Any]:
+        self._record("list_tickets", customer_id=customer_id, status=status, assignee=assignee)
+        return [t for t in TICKETS.values() if customer_id is None or t["customer_id"] == customer_id]
+
+    def get_ticket(self, ticket_id: str) -> dict[str, Any]:
+        if ticket_id not in TICKETS:
+            raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
+        return TICKETS[ticket_id]
+
+    def _ticket_change(self, name: str, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        self._record(name, ticket_id, request, **kwargs)
+        return {**self.get_ticket(ticket_id), "changed": name}
+
+    def assign_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("assign_ticket", ticket_id, request, **kwargs)
+
+    def reply_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("reply_ticket", ticket_id, request, **kwargs)
+
+    def extend_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("extend_ticket", ticket_id, request, **kwargs)
+
+    def escalate_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("escalate_ticket", ticket_id, request, **kwargs)
+
+    def resolve_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("resolve_ticket", ticket_id, request, **kwargs)
+
+    def rate_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._ticket_change("rate_ticket", ticket_id, request, **kwargs)
+
+    # customer accounts
+    def register_customer(self, request: Any, *, login: str | None, key: str) -> dict[str, Any]:
+        self._record("register_customer", request, login=login, key=key)
+        return {"id": "cus_9", "type": "individual", "individual": request.individual.model_dump(mode="json")}
+
+    def customer_for_login(self, login: str) -> str | None:
+        return None
+
+    def get_customer(self, customer_id: str) -> dict[str, Any]:
+        self._record("get_customer", customer_id)
+        if customer_id not in (CUSTOMER, OTHER):
+            raise NotFound(f"no customer {customer_id}", field="customer_id")
+        return {"id": customer_id, "type": "individual", "tags": []}
+
+    def customer_credit_lines(self, customer_id: str) -> list[dict[str, Any]]:
+        self._record("customer_credit_lines", customer_id)
+        return [{"id": "line_1", "customer_id": customer_id, "total": "100000.00"}]
+
+    def customer_repayments(self, customer_id: str) -> list[dict[str, Any]]:
+        self._record("customer_repayments", customer_id)
+        return [c for c in self.orders.values() if c["customer_id"] == customer_id]
+
+    def reverify_payout_account(
+        self, customer_id: str, account_id: str, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("reverify_payout_account", customer_id, account_id, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "verified"}
+
+    def remove_payout_account(
+        self, customer_id: str, account_id: str, *, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("remove_payout_account", customer_id, account_id, actor=actor, key=key)
+        return {"id": account_id, "customer_id": customer_id, "status": "removed"}
 
     # payout accounts
     def list_payout_accounts(self, customer_id: str) -> list[dict[str, Any]]:
@@ -378,3 +460,6 @@ class ApiClient:
 
     def put(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)

@@ -27,6 +27,7 @@ STAFF = {
     "pm": ("zhang.pm", Role.product_manager, "lf_pm"),
     "risk": ("risk-desk", Role.risk, "lf_risk"),
     "auditor": ("audit", Role.auditor, "lf_auditor"),
+    "agent": ("agent.chen", Role.agent, "lf_agent"),
 }
 
 
@@ -64,6 +65,7 @@ def live_server(
     store: Store | None = None,
     clock: FixedClock | None = None,
     folders: tuple[Path, Path] = (ROOT / "products", ROOT / "rules"),
+    environ: dict[str, str] | None = None,
 ) -> Live:
     clock = clock or FixedClock(START)
     keys = ",".join(f"{name}:{role.value}:{key}" for name, role, key in STAFF.values())
@@ -73,7 +75,11 @@ def live_server(
             products=folders[0],
             rules=folders[1],
             relay_interval=0,
-            environ={"LOANFACTORY_API_KEYS": keys, "LOANFACTORY_PII_KEY": bytes(range(32)).hex()},
+            environ={
+                "LOANFACTORY_API_KEYS": keys,
+                "LOANFACTORY_PII_KEY": bytes(range(32)).hex(),
+                **(environ or {}),
+            },
         ),
         clock=clock,
         store=store,

@@ -9,7 +9,9 @@
 API keys come from ``--keys`` (a YAML/JSON file ``{keys: [{name, role, sha256, customer_id?}]}``),
 ``$LOANFACTORY_API_KEYS_FILE`` or ``$LOANFACTORY_API_KEYS`` (``name:role:key[:customer_id],...``);
 with none configured the server makes one key per role for development and prints them once.
-Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set. A product or rule file with
+The development customer key names no customer: it opens an account first (``POST /v1/customers``).
+Signed tokens are accepted when ``$LOANFACTORY_TOKEN_SECRET`` is set, and the bank's identity
+provider's JWTs when ``$LOANFACTORY_JWT_ISSUER``, ``_AUDIENCE`` and ``_JWKS`` are. A product or rule file with
 an error stops the server before it listens (exit 1, every problem listed).
 
 KYC, credit bureau, payments and e-signatures need real provider adapters (an embedding
@@ -181,6 +183,10 @@ def serve(
         click.echo("no API keys configured: development keys for this run (shown once):", err=True)
         for role, key in server.generated_keys.items():
             click.echo(f"  {role.value:<16} {key}", err=True)
+        click.echo(
+            "  (the customer key opens an account with POST /v1/customers, then acts for that customer)",
+            err=True,
+        )
     _log_to_stderr(log_level)
     shown = f"[{host}]" if ":" in host else host
     click.echo(

@@ -85,6 +85,7 @@ from loanfactory.origination.identity import (
     parse_credit_code,
     parse_id_number,
 )
+from loanfactory.origination.login import CustomerLogin
 from loanfactory.origination.notification_settings import ChannelChoice, NotificationSettings
 from loanfactory.origination.offer import (
     LimitComponent,
@@ -152,6 +153,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "CreditLine",
     "Customer",
     "CustomerGroup",
+    "CustomerLogin",
     "CustomerStatus",
     "CustomerType",
     "Decider",

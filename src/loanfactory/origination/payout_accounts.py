@@ -40,6 +40,7 @@ from loanfactory.origination.payout_account import (
 from loanfactory.ports import (
     Channel,
     Clock,
+    KycResult,
     KycVerifier,
     PaymentDirection,
     PaymentGateway,
@@ -101,18 +102,7 @@ class PayoutAccounts:
                     field="number",
                     message_zh="企业客户放款至对公账户，请添加对公账户",
                 )
-            profile = customer.individual
-            try:
-                result = self.kyc.verify_bank_card(
-                    profile.id_number, profile.name, number, phone or profile.phone
-                )
-            except ServiceUnavailable:
-                raise StateConflict(
-                    "the KYC service is unavailable; retry later",
-                    field="kyc",
-                    code="kyc-unavailable",
-                    message_zh="身份核验服务暂不可用，请稍后重试",
-                ) from None
+            result = self._card_check(customer, number, phone)
             now = cmd.clock.now()
             account = PayoutAccount(
                 id=cmd.ids.new("pac"),
@@ -205,6 +195,60 @@ class PayoutAccounts:
 
         return self._send_first(self._run("resend_deposit", key, (customer_id, account_id), body, by))
 
+    def reverify_card(self, customer_id: str, account_id: str, *, by: Actor, key: str) -> PayoutAccount:
+        """Check a card's four elements again (重新核验), e.g. after the bank changed its reserved
+        phone: passed, it is the payout account again; failed, nothing is paid to it."""
+
+        def body(cmd: Command) -> tuple[str, PayoutAccount]:
+            customer = self._customer(cmd.tx, customer_id, by)
+            account = self._account(cmd.tx, customer_id, account_id)
+            if (
+                account.method is not VerificationMethod.bank_card_four
+                or account.status is AccountStatus.removed
+            ):
+                raise StateConflict(
+                    f"payout account {account_id} is not a card that can be checked again"
+                    " (a deposit-checked account gets a new deposit instead)",
+                    field="account_id",
+                    code="not-a-card",
+                    message_zh=f"放款账户 {account_id} 不是可重新核验的银行卡（对公账户请重新打款验证）",
+                )
+            assert customer.individual is not None  # cards are only added for individuals
+            result = self._card_check(customer, account.number, None)
+            now = cmd.clock.now()
+            checked = account.evolve(
+                status=AccountStatus.verified if result.passed else AccountStatus.failed,
+                reason=result.reason,
+                reference=result.reference,
+                verified_at=now if result.passed else account.verified_at,
+            )
+            stored = cmd.tx.repo(PayoutAccount).update(checked)
+            self._settled(cmd, customer, stored)
+            return stored.id, stored
+
+        return self._run("reverify_card", key, (customer_id, account_id), body, by)
+
+    def remove(self, customer_id: str, account_id: str, *, by: Actor, key: str) -> PayoutAccount:
+        """Unbind an account (解绑): no later payout goes to it; loans paid out already keep their record."""
+
+        def body(cmd: Command) -> tuple[str, PayoutAccount]:
+            self._customer(cmd.tx, customer_id, by)
+            account = self._account(cmd.tx, customer_id, account_id)
+            if account.status is AccountStatus.removed:
+                raise StateConflict(
+                    f"payout account {account_id} is removed already",
+                    field="account_id",
+                    code="removed",
+                    message_zh=f"放款账户 {account_id} 已解绑",
+                )
+            stored = cmd.tx.repo(PayoutAccount).update(
+                account.evolve(status=AccountStatus.removed, challenge=None, reason="removed-by-customer")
+            )
+            cmd.emit("payout_account.removed", stored.id, owner=stored.owner.value, account=stored.masked)
+            return stored.id, stored
+
+        return self._run("remove", key, (customer_id, account_id), body, by)
+
     # --- helpers -------------------------------------------------------------------------------
 
     def _run(
@@ -228,6 +272,19 @@ class PayoutAccounts:
             actor=by.id,
             reload=lambda tx, id: tx.repo(PayoutAccount).get(id),  # the result holds an account number
         )
+
+    def _card_check(self, customer: Customer, number: str, phone: str | None) -> KycResult:
+        profile = customer.individual
+        assert profile is not None
+        try:
+            return self.kyc.verify_bank_card(profile.id_number, profile.name, number, phone or profile.phone)
+        except ServiceUnavailable:
+            raise StateConflict(
+                "the KYC service is unavailable; retry later",
+                field="kyc",
+                code="kyc-unavailable",
+                message_zh="身份核验服务暂不可用，请稍后重试",
+            ) from None
 
     @staticmethod
     def _customer(tx: Transaction, customer_id: str, by: Actor) -> Customer:

@@ -12,6 +12,9 @@ customer's applications, with the failed check as the reason. An unreachable ven
 An individual's first card that passes the four-element check becomes their payout account
 (:mod:`.payout_account`). An enterprise's corporate account is only recorded here: it becomes a
 payout account once the small-deposit check of :class:`~.payout_accounts.PayoutAccounts` passes.
+
+Registering through a sign-in of the bank's identity provider binds that sign-in to the new
+customer in the same transaction (:mod:`.login`); a sign-in bound already is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from loanfactory.origination.customer import (
     SoleProprietorProfile,
 )
 from loanfactory.origination.identity import identity_hash, parse_id_number
+from loanfactory.origination.login import CustomerLogin
 from loanfactory.origination.payout_account import (
     AccountOwner,
     AccountStatus,
@@ -63,6 +67,7 @@ def register(
     hash_key: bytes | None,
     channel: str | None,
     language: str,
+    login: str | None = None,
 ) -> Customer:
     today = cmd.clock.today()
     if isinstance(profile, IndividualProfile):
@@ -89,6 +94,15 @@ def register(
         raise InvalidInput(
             "language must be 'zh' or 'en'", field="language", message_zh="语言只能是 zh 或 en"
         )
+    if login is not None:
+        bound = cmd.tx.repo(CustomerLogin).find(login)
+        if bound is not None:
+            raise StateConflict(
+                f"this sign-in already belongs to customer {bound.customer_id}",
+                field="login",
+                code="login-bound",
+                message_zh=f"该登录身份已绑定客户 {bound.customer_id}",
+            )
     key = identity_key(profile, hash_key)
     repo = cmd.tx.repo(Customer)
     existing = repo.list(identity_hash=key)
@@ -116,6 +130,10 @@ def register(
         registered_at=cmd.clock.now(),
     )
     stored = repo.add(customer)
+    if login is not None:
+        cmd.tx.repo(CustomerLogin).add(
+            CustomerLogin(id=login, customer_id=stored.id, bound_at=cmd.clock.now())
+        )
     _payout_card(cmd, stored, records)
     cmd.emit(
         "customer.verified",

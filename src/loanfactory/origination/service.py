@@ -46,6 +46,7 @@ from loanfactory.origination.customer import (
     SoleProprietorProfile,
 )
 from loanfactory.origination.identity import identity_hash, parse_credit_code, parse_id_number
+from loanfactory.origination.login import CustomerLogin
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
 from loanfactory.origination.review_flow import ReviewOutcome
@@ -64,8 +65,12 @@ class Origination(LineCommands, ProductQueries):
         idempotency_key: str,
         channel: str | None = None,
         language: str = "zh",
+        login: str | None = None,
     ) -> Customer:
-        """Register and verify an individual, a sole proprietor or an enterprise (开户与核验)."""
+        """Register and verify an individual, a sole proprietor or an enterprise (开户与核验).
+
+        ``login`` binds a sign-in of the bank's identity provider to the new customer
+        (:class:`~.login.CustomerLogin`)."""
         parsed: Profile
         if isinstance(profile, IndividualProfile | SoleProprietorProfile | EnterpriseProfile):
             parsed = profile
@@ -84,6 +89,7 @@ class Origination(LineCommands, ProductQueries):
                 hash_key=self.settings.identity_key,
                 channel=channel,
                 language=language,
+                login=login,
             )
             return customer.id, customer
 
@@ -91,11 +97,17 @@ class Origination(LineCommands, ProductQueries):
             "register_customer",
             "customer.registered",
             idempotency_key,
-            (parsed, channel, language),
+            (parsed, channel, language, login),
             Customer,
             body,
             reload=lambda tx, id: tx.repo(Customer).get(id),
         )
+
+    def customer_for_login(self, login: str) -> str | None:
+        """The customer a sign-in is bound to, if any."""
+        with self.store.transaction() as tx:
+            bound = tx.repo(CustomerLogin).find(login)
+        return None if bound is None else bound.customer_id
 
     def find_customer(self, id_number_or_credit_code: str) -> Customer | None:
         """The customer registered with this identity (looked up by its hash, never the raw number)."""

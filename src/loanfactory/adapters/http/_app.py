@@ -23,8 +23,10 @@ from loanfactory.adapters.http import (
     _routes_admin,
     _routes_archive,
     _routes_catalog,
+    _routes_customers,
     _routes_origination,
     _routes_payments,
+    _routes_service,
     _routes_servicing,
 )
 from loanfactory.adapters.http._auth import Authenticator
@@ -46,6 +48,10 @@ TAGS = [
         "name": "applications",
         "description": "Apply, upload document metadata, consent, follow the result (贷款申请)",
     },
+    {
+        "name": "customers",
+        "description": "Open an account, profile and tags, credit line, repayment records (客户账户)",
+    },
     {"name": "reviews", "description": "Manual review with four-eyes (人工审批)"},
     {"name": "offers", "description": "Accept or decline an offer; accepting draws up the contract (报价)"},
     {
@@ -63,6 +69,7 @@ TAGS = [
     {"name": "end of day", "description": "The end-of-day batch (日终)"},
     {"name": "products", "description": "Publish, pause and take products offline (产品上下架)"},
     {"name": "reports", "description": "Portfolio, overdue and regulatory reports (报表)"},
+    {"name": "service", "description": "Self-service answers, tickets and complaints (客户服务与投诉)"},
     {"name": "notifications", "description": "A customer's notification settings (消息通知设置)"},
     {"name": "archive", "description": "The compliance archive for auditors (合规档案)"},
 ]
@@ -104,12 +111,14 @@ def create_app(
     )
     for module in (
         _routes_catalog,
+        _routes_customers,
         _routes_origination,
         _routes_accounts,
         _routes_servicing,
         _routes_payments,
         _routes_admin,
         _routes_archive,
+        _routes_service,
     ):
         app.include_router(module.router, prefix=PREFIX)
 

@@ -6,7 +6,11 @@ file lists ``{name, role, sha256 | key, customer_id?}`` entries. A **token** is
 and the signature is HMAC-SHA256 over ``lf1.<claims>`` with a shared secret; the bank's login
 service issues them with :class:`TokenSigner`, several secrets may be active for rotation, and an
 expired token is refused. Both travel as ``Authorization: Bearer …`` (``X-API-Key`` also works for
-keys). A customer credential is bound to one customer id.
+keys). A customer credential acts for one customer id; a customer key or token without one
+(someone who has not opened an account yet) may only register, which binds it to the new customer.
+
+Standard JWTs (RS256/ES256) from the bank's identity provider are verified by
+:class:`~._jwt.JwtVerifier` when one is configured; see :mod:`._jwt`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loanfactory.adapters.http._jwt import JwtVerifier, looks_like_jwt
 from loanfactory.adapters.http._problems import ApiProblem
 from loanfactory.adapters.http._roles import Principal, Role
 
@@ -67,9 +72,13 @@ class KeyRing:
     def __len__(self) -> int:
         return len(self._by_digest)
 
-    def add(self, name: str, role: Role, key: str, customer_id: str | None = None) -> ApiKey:
+    def add(
+        self, name: str, role: Role, key: str, customer_id: str | None = None, *, unbound: bool = False
+    ) -> ApiKey:
+        """``unbound``: a customer key for someone without an account yet; it may only register,
+        and registering binds it to the new customer (like a sign-in of the identity provider)."""
         entry = ApiKey(name, role, key_digest(key), customer_id)
-        if role is Role.customer and not customer_id:
+        if role is Role.customer and not customer_id and not unbound:
             raise ValueError(f"customer key '{name}' needs a customer_id")
         self._by_digest[entry.sha256] = entry
         return entry
@@ -168,9 +177,12 @@ class TokenSigner:
 class Authenticator:
     """Turns request headers into a :class:`Principal`, or a 401 problem."""
 
-    def __init__(self, keys: KeyRing | None = None, tokens: TokenSigner | None = None) -> None:
+    def __init__(
+        self, keys: KeyRing | None = None, tokens: TokenSigner | None = None, jwt: JwtVerifier | None = None
+    ) -> None:
         self.keys = keys or KeyRing()
         self.tokens = tokens
+        self.jwt = jwt
 
     def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
         credential = api_key
@@ -195,6 +207,12 @@ class Authenticator:
                     "invalid-token", "tokens are not accepted by this server", "本服务不接受令牌"
                 )
             return self.tokens.verify(credential)
+        if looks_like_jwt(credential):
+            if self.jwt is None:
+                raise _unauthenticated(
+                    "invalid-token", "JWTs are not accepted by this server", "本服务不接受 JWT 令牌"
+                )
+            return self.jwt.verify(credential)
         key = self.keys.find(credential)
         if key is None:
             raise _unauthenticated("invalid-credentials", "the API key is not valid", "API 密钥无效")

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Depends, Request
@@ -83,9 +83,29 @@ def guard(operation: str) -> Any:
                 f"the role '{principal.role.value}' may not call {operation}",
                 f"角色 '{principal.role.value}' 无权调用 {operation}",
             )
+        if principal.role is Role.customer and principal.customer_id is None:
+            bound = await _bound_customer(request, principal)
+            if bound is not None:
+                return replace(principal, customer_id=bound, bound=True)
+        if principal.role is Role.customer and principal.customer_id is None and not policy.newcomer:
+            raise ApiProblem(
+                403,
+                "not-registered",
+                "open a customer account first (POST /v1/customers); this sign-in names no customer",
+                "请先开户（POST /v1/customers）；当前登录身份尚未对应客户",
+            )
         return principal
 
     return Depends(authorized)
+
+
+async def _bound_customer(request: Request, principal: Principal) -> str | None:
+    """The customer a sign-in of the bank's identity provider was bound to when it opened the account."""
+    lookup = getattr(api_state(request).backend, "customer_for_login", None)
+    if lookup is None or not principal.key_id.startswith(("j:", "k:")):
+        return None
+    found: str | None = await run_in_threadpool(lookup, principal.key_id)
+    return found
 
 
 def not_found(what: str, id: str) -> ApiProblem:
@@ -219,7 +239,10 @@ def idempotency_scope(principal: Principal, method: str, path: str, key: str) ->
     A digest, so that the parts cannot run into each other and the services' key stays short.
     """
     kind = principal.key_id.partition(":")[0]  # "k" API key, "t" token: separate name spaces
-    parts = [kind, principal.role.value, principal.subject, principal.customer_id, method, path, key]
+    # a sign-in bound at registration names the same scope before and after (a retried registration
+    # replays its answer)
+    customer = None if principal.bound else principal.customer_id
+    parts = [kind, principal.role.value, principal.subject, customer, method, path, key]
     return "api:" + hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 

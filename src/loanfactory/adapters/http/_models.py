@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.money import StrictMoney
 from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
+from loanfactory.origination.customer import EnterpriseProfile, IndividualProfile, SoleProprietorProfile
 from loanfactory.ports import SignatureMethod
+from loanfactory.service_desk.ticket import Category, Priority, TicketKind
 from loanfactory.spec.product import Channel, Purpose, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -227,3 +229,72 @@ class OfferAcceptance(Body):
     languages: list[Literal["zh", "en"]] = Field(
         default_factory=list, max_length=2, description="Contract languages; the product's by default"
     )
+
+
+class CustomerRegistration(Body):
+    """Open a customer account (开户): exactly one of an individual (ID, face and bank cards, checked
+    through the KYC service), a sole proprietor (个体工商户: the operator and the business licence) or
+    an enterprise (business licence, legal representative, 对公账户)."""
+
+    individual: IndividualProfile | None = None
+    sole_proprietor: SoleProprietorProfile | None = None
+    enterprise: EnterpriseProfile | None = None
+    channel: Annotated[str | None, Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_-]+$")] = Field(
+        default=None, examples=["app"]
+    )
+    language: Literal["zh", "en"] = Field(default="zh", description="for notifications")
+
+    @model_validator(mode="after")
+    def _one_profile(self) -> CustomerRegistration:
+        given = [p for p in (self.individual, self.sole_proprietor, self.enterprise) if p is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of individual, sole_proprietor, enterprise")
+        return self
+
+    @property
+    def profile(self) -> IndividualProfile | SoleProprietorProfile | EnterpriseProfile:
+        found = self.individual or self.sole_proprietor or self.enterprise
+        assert found is not None
+        return found
+
+
+class QuestionIn(Body):
+    """A question to the self-service answerer (智能客服)."""
+
+    question: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["下一期什么时候还？"])
+
+
+class TicketIn(Body):
+    """Open a ticket (工单): an inquiry, a complaint or a suggestion."""
+
+    kind: TicketKind = Field(examples=["complaint"])
+    category: Category = Field(examples=["fees"])
+    subject: Annotated[str, Field(min_length=1, max_length=200)] = Field(examples=["提前还款费用"])
+    description: Note = Field(examples=["合同未写明这笔费用"])
+    priority: Priority | None = None
+    customer_id: Id | None = Field(default=None, description="Agents only: the customer the ticket is for")
+    channel: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_-]+$")] = "app"
+
+
+class AssignIn(Body):
+    agent: Annotated[str, Field(min_length=1, max_length=100)] = Field(examples=["agent.chen"])
+
+
+class ReplyIn(Body):
+    text: Note = Field(examples=["已收到，正在核实"])
+
+
+class ExtendIn(Body):
+    """Extend a complaint's time limit: the reason, and for the second time who approved it."""
+
+    reason: Note = Field(examples=["需调取通话录音核实"])
+    approved_by: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+
+
+class ResolveIn(Body):
+    decision: Note = Field(examples=["已退还费用 200.00 元"])
+
+
+class RatingIn(Body):
+    score: Annotated[int, Field(ge=1, le=5)] = Field(examples=[5])
+    note: Annotated[str | None, Field(min_length=1, max_length=500)] = None

@@ -23,6 +23,7 @@ class Role(StrEnum):
     product_manager = "product_manager"  # 产品经理
     admin = "admin"  # 系统管理员
     auditor = "auditor"  # 审计 (read-only)
+    agent = "agent"  # 客服坐席 customer-service agent: tickets and complaints
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Principal:
     role: Role
     customer_id: str | None = None
     key_id: str = ""  # identifies the credential for rate limiting and idempotency scopes
+    bound: bool = False  # the customer id comes from the sign-in's binding made at registration
 
     @property
     def is_staff(self) -> bool:
@@ -47,10 +49,13 @@ class Policy:
     money: bool = False  # moves money
     own: bool = False
     keyed: bool = False  # an Idempotency-Key header is required (always when money moves)
+    newcomer: bool = False  # a customer signed in at the bank without an account yet may call it
 
 
-def _p(*roles: Role, money: bool = False, own: bool = False, keyed: bool = False) -> Policy:
-    return Policy(frozenset(roles), money=money, own=own, keyed=keyed or money)
+def _p(
+    *roles: Role, money: bool = False, own: bool = False, keyed: bool = False, newcomer: bool = False
+) -> Policy:
+    return Policy(frozenset(roles), money=money, own=own, keyed=keyed or money, newcomer=newcomer)
 
 
 R = Role
@@ -60,13 +65,13 @@ READERS = (R.customer, R.officer, R.senior_officer, R.risk, R.operations, R.admi
 REVIEWERS = (R.officer, R.senior_officer, R.risk)
 
 ROLE_TABLE: dict[str, Policy] = {
-    # who am I; catalog and quotes: every authenticated caller
-    "me.get": _p(*EVERYONE),
-    "catalog.list": _p(*EVERYONE),
-    "catalog.get": _p(*EVERYONE),
-    "catalog.compare": _p(*EVERYONE),
-    "catalog.recommend": _p(*EVERYONE),
-    "quotes.create": _p(*EVERYONE),
+    # who am I; catalog and quotes: every authenticated caller, also before opening an account
+    "me.get": _p(*EVERYONE, newcomer=True),
+    "catalog.list": _p(*EVERYONE, newcomer=True),
+    "catalog.get": _p(*EVERYONE, newcomer=True),
+    "catalog.compare": _p(*EVERYONE, newcomer=True),
+    "catalog.recommend": _p(*EVERYONE, newcomer=True),
+    "quotes.create": _p(*EVERYONE, newcomer=True),
     # applications (贷款申请)
     "applications.create": _p(R.customer, R.officer, own=True),
     "applications.list": _p(*READERS, own=True),
@@ -77,11 +82,18 @@ ROLE_TABLE: dict[str, Policy] = {
     # offers (报价): the customer, or an officer on the customer's behalf, accepts or declines
     "offers.accept": _p(R.customer, R.officer, own=True, keyed=True),
     "offers.decline": _p(R.customer, R.officer, own=True),
+    # customer accounts (客户账户): a customer signed in at the bank opens their own; officers at a branch
+    "customers.register": _p(R.customer, R.officer, keyed=True, newcomer=True),
+    "customers.get": _p(*READERS, R.agent, own=True),
+    "customers.credit_lines": _p(*READERS, own=True),
+    "customers.repayments": _p(*READERS, own=True),
     # payout accounts (放款账户): only the customer adds, confirms or re-sends; staff cannot redirect
     "payout_accounts.list": _p(*READERS, own=True),
     "payout_accounts.add": _p(R.customer, own=True, keyed=True),
     "payout_accounts.confirm": _p(R.customer, own=True, keyed=True),
     "payout_accounts.resend": _p(R.customer, own=True, keyed=True),
+    "payout_accounts.reverify": _p(R.customer, own=True, keyed=True),
+    "payout_accounts.remove": _p(R.customer, own=True, keyed=True),
     # review tasks (审批任务)
     "reviews.list": _p(*REVIEWERS, R.admin, R.auditor),
     "reviews.claim": _p(*REVIEWERS),
@@ -126,6 +138,18 @@ ROLE_TABLE: dict[str, Policy] = {
     "archive.list": _p(R.auditor),
     "archive.get": _p(R.auditor),
     "archive.export": _p(R.auditor),
+    # customer service (客户服务): self-service answers, tickets and complaints with their time limits
+    "service.ask": _p(R.customer, keyed=True),
+    "service.report": _p(R.agent, R.risk, R.operations, R.admin, R.auditor),
+    "tickets.create": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.list": _p(R.customer, R.agent, R.operations, R.admin, R.auditor, own=True),
+    "tickets.get": _p(R.customer, R.agent, R.operations, R.admin, R.auditor, own=True),
+    "tickets.assign": _p(R.agent, keyed=True),
+    "tickets.reply": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.extend": _p(R.agent, keyed=True),
+    "tickets.escalate": _p(R.customer, R.agent, own=True, keyed=True),
+    "tickets.resolve": _p(R.agent, keyed=True),
+    "tickets.rate": _p(R.customer, own=True, keyed=True),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

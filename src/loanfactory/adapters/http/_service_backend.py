@@ -11,12 +11,15 @@ status (:class:`._statuses.ProductStatuses`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
 from loanfactory.adapters.http._backend_accounts import PayoutAccountMethods
+from loanfactory.adapters.http._backend_customers import CustomerMethods
+from loanfactory.adapters.http._backend_service import ServiceDeskMethods
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
     BatchDisbursementRequest,
@@ -52,6 +55,7 @@ from loanfactory.origination import (
 )
 from loanfactory.ports import ConcurrentUpdate
 from loanfactory.product import Product
+from loanfactory.service_desk import Answerer, ServiceDesk
 from loanfactory.servicing import Contract, EodRun, Loan
 from loanfactory.spec.product import Status
 
@@ -64,7 +68,7 @@ class PreferenceStore(Protocol):
     ) -> NotificationPreferences: ...
 
 
-class ServiceBackend(PaymentBackend, PayoutAccountMethods):
+class ServiceBackend(PaymentBackend, PayoutAccountMethods, CustomerMethods, ServiceDeskMethods):
     """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
 
     ``callbacks`` verifies the payment system's signed callbacks (none: they are refused).
@@ -83,6 +87,9 @@ class ServiceBackend(PaymentBackend, PayoutAccountMethods):
         self.preferences = preferences or StoredPreferences(lender.store, now=lender.clock.now)
         self.statuses = statuses or ProductStatuses(lender.store, lender.products, now=lender.clock.now)
         self.reports = Reports(lender)
+        self.desk = ServiceDesk(store=lender.store, clock=lender.clock)
+        self._answerer: Answerer | None = None
+        self._answerer_lock = threading.Lock()
 
     # --- catalog and quotes (pure: they run on the event loop) -------------------------------
 

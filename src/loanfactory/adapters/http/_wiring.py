@@ -32,6 +32,7 @@ from fastapi import FastAPI
 
 from loanfactory.adapters.http._app import create_app
 from loanfactory.adapters.http._auth import Authenticator, KeyRing, TokenSigner, new_api_key
+from loanfactory.adapters.http._jwt import JwtSettings, JwtVerifier
 from loanfactory.adapters.http._limits import RateLimiter
 from loanfactory.adapters.http._roles import Role
 from loanfactory.adapters.http._service_backend import ServiceBackend
@@ -145,7 +146,8 @@ def key_ring(settings: ServerSettings) -> tuple[KeyRing, dict[Role, str]]:
     if len(ring) == 0:
         for role in Role:
             generated[role] = key = new_api_key()
-            ring.add(f"dev-{role.value}", role, key, "dev-customer" if role is Role.customer else None)
+            # the customer's key opens an account first (POST /v1/customers) and then acts for it
+            ring.add(f"dev-{role.value}", role, key, unbound=role is Role.customer)
     return ring, generated
 
 
@@ -229,7 +231,11 @@ def build_server(
     backend = ServiceBackend(lender, preferences=preferences, statuses=statuses, callbacks=given.callbacks)
     ring, generated = key_ring(settings)
     secret = settings.token_secret or settings.environ.get(ENV_TOKEN_SECRET)
-    auth = Authenticator(ring, TokenSigner(secret) if secret else None)
+    jwt_settings = JwtSettings.from_env(settings.environ)
+    jwt = JwtVerifier(jwt_settings, now=lambda: clock.now().timestamp()) if jwt_settings else None
+    if jwt_settings is not None:
+        notes.append(f"JWT sign-in from {jwt_settings.issuer} (audience {jwt_settings.audience})")
+    auth = Authenticator(ring, TokenSigner(secret) if secret else None, jwt)
     app = create_app(
         backend,
         auth=auth,

@@ -19,11 +19,13 @@ from loanfactory.origination.collateral import Collateral
 from loanfactory.origination.credit_line import CreditLine, LineOccupation
 from loanfactory.origination.customer import Customer, CustomerGroup
 from loanfactory.origination.decision import DecisionRecord
+from loanfactory.origination.login import CustomerLogin
 from loanfactory.origination.notification_settings import NotificationSettings
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.payout_account import PayoutAccount
 from loanfactory.origination.review import ReviewTask
 from loanfactory.origination.rewards import Reward
+from loanfactory.service_desk.ticket import Ticket
 from loanfactory.servicing import (
     CollectionTask,
     Contract,
@@ -58,6 +60,7 @@ ORIGINATION: tuple[EntityMapping, ...] = (
         ),
     ),
     map_entity(CustomerGroup),
+    map_entity(CustomerLogin),
     map_entity(Application, columns=_money("amount")),
     map_entity(DecisionRecord),
     map_entity(ReviewTask, columns=_money("approved_amount")),
@@ -92,7 +95,11 @@ SERVICING: tuple[EntityMapping, ...] = (
     map_entity(EodCalendar),
 )
 
-PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY
+SERVICE_DESK: tuple[EntityMapping, ...] = (
+    map_entity(Ticket, pii=("description",)),  # what customers write may hold personal data
+)
+
+PACKAGE_MAPPINGS: tuple[EntityMapping, ...] = ORIGINATION + SERVICING + ARCHIVE + REGULATORY + SERVICE_DESK
 
 _LOANS = SERVICING[0].table
 Index(
