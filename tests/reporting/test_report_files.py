@@ -103,6 +103,24 @@ def test_positions_are_stored_once_a_date_is_closed(book: Book) -> None:
     assert raised.value.field == "as_of"
 
 
+def test_computing_positions_reports_progress_date_by_date(book: Book) -> None:
+    calls: list[tuple[int, int]] = []
+    days = [date(2026, 6, 28), date(2026, 6, 29), date(2026, 6, 30)]
+    computed = ensure_positions(
+        book.store, days, today=date(2026, 6, 30), progress=lambda *c: calls.append(c)
+    )
+    assert computed == days  # two dates never stored and today (still open)
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    calls.clear()
+    assert (
+        ensure_positions(
+            book.store, [date(2026, 4, 30)], today=date(2026, 7, 1), progress=lambda *c: calls.append(c)
+        )
+        == []
+    )
+    assert calls == []  # a final date already stored: nothing computed, nothing reported
+
+
 def test_a_report_of_a_future_period_is_refused(book: Book) -> None:
     with pytest.raises(InvalidInput) as raised:
         run_report(book.store, LIBRARY["risk"], "2026-08", today=date(2026, 7, 1))

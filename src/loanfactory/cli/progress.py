@@ -1,4 +1,5 @@
-"""Progress of long jobs on stderr (进度显示): the end of day, the demo, the portfolio simulation.
+"""Progress of long jobs on stderr (进度显示): the end of day, the demo, the portfolio simulation,
+report runs that compute missing positions.
 
 ::
 

@@ -116,12 +116,21 @@ def _run(
     lang: Language,
     grain: str | None = None,
 ) -> Any:
+    from loanfactory.cli.progress import Progress
     from loanfactory.reporting import run_report
 
     try:
-        return run_report(
-            store, definition, period, today=_today(store), products=products, lang=lang, grain=grain
-        )
+        with Progress(f"{definition.name} {period}") as progress:
+            return run_report(
+                store,
+                definition,
+                period,
+                today=_today(store),
+                products=products,
+                lang=lang,
+                grain=grain,
+                progress=progress.update,
+            )
     except LoanfactoryError as exc:
         raise click.UsageError(
             f"--{exc.field or 'period'}: {exc.localized('zh' if lang == 'zh' else 'en')}"

@@ -20,7 +20,7 @@ Definitions (each a sum over loans, so every rate is a ratio of sums):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -146,10 +146,15 @@ def positions_on(
 
 
 def ensure_positions(
-    store: Store, days: Iterable[date], today: date, rules: ClassificationRules = DEFAULT_RULES
+    store: Store,
+    days: Iterable[date],
+    today: date,
+    rules: ClassificationRules = DEFAULT_RULES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[date]:
     """Compute and store the positions of each of ``days`` not stored yet or still open (on or
-    after ``today``); returns the dates computed. A date after ``today`` is refused."""
+    after ``today``); returns the dates computed. A date after ``today`` is refused.
+    ``progress(done, total)`` is called after each date computed (the CLI's bar on stderr)."""
     wanted = sorted(set(days))
     if wanted and wanted[-1] > today:
         raise InvalidInput(
@@ -159,14 +164,13 @@ def ensure_positions(
         )
     with store.transaction() as tx:
         stored = set(queries_of(tx).position_dates())
-    computed = []
-    for day in wanted:
-        if day in stored and day < today:
-            continue
+    todo = [day for day in wanted if day not in stored or day >= today]
+    for done, day in enumerate(todo, start=1):
         with store.transaction() as tx:
             queries_of(tx).write_positions(day, positions_on(tx, day, rules))
-        computed.append(day)
-    return computed
+        if progress is not None:
+            progress(done, len(todo))
+    return todo
 
 
 def first_open_day(store: Store, today: date) -> date:

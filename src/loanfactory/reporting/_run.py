@@ -126,11 +126,13 @@ def run_report(
     lang: str = "zh",
     rules: ClassificationRules = DEFAULT_RULES,
     grain: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReportResult:
     """The figures of ``definition`` for ``period`` (positions older than ``today`` that are
     missing are computed and stored first; see :func:`ensure_positions`). ``grain`` (``day``,
     ``week``, ``month``, ``quarter``, ``year``) replaces the grain of the definition's period
-    dimension for this run, with the same span in the new grain: user growth by day or by week."""
+    dimension for this run, with the same span in the new grain: user growth by day or by week.
+    ``progress(done, total)`` reports the positions computed, date by date."""
     if isinstance(period, str):
         period = Period.parse(period)
     if grain is not None:
@@ -149,7 +151,7 @@ def run_report(
         SOURCES[m.source].stock for m in base_measures(definition.measures, definition.measures)
     )
     if needs_positions:
-        ensure_positions(store, stock_dates, today, rules)
+        ensure_positions(store, stock_dates, today, rules, progress)
     attributes = {code: _attributes(spec) for code, spec in (products or {}).items()}
     names = {code: spec.name.text(lang) for code, spec in (products or {}).items()}
     sections = []
