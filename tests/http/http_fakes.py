@@ -203,6 +203,31 @@ class FakeBackend:
     def rate_ticket(self, ticket_id: str, request: Any, **kwargs: Any) -> dict[str, Any]:
         return self._ticket_change("rate_ticket", ticket_id, request, **kwargs)
 
+    # campaigns
+    def list_campaigns(self, *, status: str | None) -> list[Any]:
+        self._record("list_campaigns", status=status)
+        return [{"code": "summer", "status": "active"}]
+
+    def get_campaign(self, code: str) -> dict[str, Any]:
+        self._record("get_campaign", code)
+        if code != "summer":
+            raise NotFound(f"no campaign '{code}'", field="code")
+        return {"code": code, "status": "active"}
+
+    def launch_campaign(self, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("launch_campaign", request, actor=actor, key=key)
+        return {"code": request.code, "status": "active"}
+
+    def set_campaign_status(
+        self, code: str, status: str, *, reason: str | None, actor: str, key: str
+    ) -> dict[str, Any]:
+        self._record("set_campaign_status", code, status, reason=reason, actor=actor, key=key)
+        return {**self.get_campaign(code), "status": status}
+
+    def campaign_effect(self, code: str, *, attribution_days: int) -> dict[str, Any]:
+        self._record("campaign_effect", code, attribution_days=attribution_days)
+        return {**self.get_campaign(code), "reached": 0, "attribution_days": attribution_days}
+
     # customer accounts
     def register_customer(self, request: Any, *, login: str | None, key: str) -> dict[str, Any]:
         self._record("register_customer", request, login=login, key=key)

@@ -28,6 +28,7 @@ STAFF = {
     "risk": ("risk-desk", Role.risk, "lf_risk"),
     "auditor": ("audit", Role.auditor, "lf_auditor"),
     "agent": ("agent.chen", Role.agent, "lf_agent"),
+    "marketing": ("zhou.marketing", Role.marketing, "lf_marketing"),
 }
 
 

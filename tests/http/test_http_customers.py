@@ -93,6 +93,7 @@ def test_the_development_customer_key_opens_an_account_first(tmp_path: Path) -> 
             relay_interval=0,
             environ={},
             dev=True,
+            simulate=True,
         )
     )
     client = ApiClient(server.app)

@@ -24,6 +24,7 @@ ROLES = {  # the shell variables of the examples
     "$OFFICER_KEY": Role.officer,
     "$OPS_KEY": Role.operations,
     "$PM_KEY": Role.product_manager,
+    "$MARKETING_KEY": Role.marketing,
 }
 IDS = {
     "$CUSTOMER_ID": "cus_1",

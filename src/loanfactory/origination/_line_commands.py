@@ -21,7 +21,7 @@ from loanfactory.origination import (
 from loanfactory.origination._commands import Command
 from loanfactory.origination._service_base import ServiceBase
 from loanfactory.origination._values import parse_input
-from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon, Eligible
+from loanfactory.origination.campaign import Campaign, CampaignInput, CampaignStatus, Coupon, Eligible
 from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
 from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
 from loanfactory.origination.customer import Customer, CustomerGroup
@@ -94,7 +94,9 @@ class LineCommands(ServiceBase):
 
     # --- campaigns -----------------------------------------------------------------------------
 
-    def launch_campaign(self, data: CampaignInput | Mapping[str, Any], *, idempotency_key: str) -> Campaign:
+    def launch_campaign(
+        self, data: CampaignInput | Mapping[str, Any], *, idempotency_key: str, actor: str = "system"
+    ) -> Campaign:
         """Start a campaign with a rate discount and/or interest-free days (营销活动)."""
         parsed = parse_input(CampaignInput, data, field="campaign")
         if parsed.eligibility is not None:
@@ -104,7 +106,36 @@ class LineCommands(ServiceBase):
             found = campaigns.launch(cmd, parsed)
             return found.id, found
 
-        return self._run("launch_campaign", "campaign.launched", idempotency_key, parsed, Campaign, body)
+        return self._run(
+            "launch_campaign", "campaign.launched", idempotency_key, parsed, Campaign, body, actor=actor
+        )
+
+    def set_campaign_status(
+        self,
+        code: str,
+        status: CampaignStatus | str,
+        *,
+        reason: str | None = None,
+        idempotency_key: str,
+        actor: str = "system",
+    ) -> Campaign:
+        """Pause, resume or end a campaign (暂停、恢复、结束活动); see :data:`campaign.STATUS_MOVES`."""
+        if status not in set(CampaignStatus):
+            raise InvalidInput(
+                f"'{status}' is not a campaign status: use active, paused or ended",
+                field="status",
+                message_zh=f"'{status}' 不是活动状态：可选 active、paused、ended",
+            )
+        target = CampaignStatus(status)
+
+        def body(cmd: Command) -> tuple[str, Campaign]:
+            changed = campaigns.change_status(cmd, code, target, reason)
+            return changed.id, changed
+
+        arguments = (code, target.value, reason)
+        return self._run(
+            "set_campaign_status", "campaign.status", idempotency_key, arguments, Campaign, body, actor=actor
+        )
 
     def issue_coupon(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Coupon:
         """Give a customer one coupon of a campaign (发券)."""

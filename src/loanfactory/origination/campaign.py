@@ -221,6 +221,33 @@ def launch(cmd: Command, data: CampaignInput) -> Campaign:
     return stored
 
 
+STATUS_MOVES: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.active: frozenset({CampaignStatus.paused, CampaignStatus.ended}),
+    CampaignStatus.paused: frozenset({CampaignStatus.active, CampaignStatus.ended}),
+    CampaignStatus.ended: frozenset(),
+}
+"""Status moves (活动状态流转): active ⇄ paused, either → ended; an ended campaign stays ended.
+A paused campaign issues and grants nothing (:meth:`Campaign.covers`); what was issued stays usable."""
+
+
+def change_status(cmd: Command, code: str, status: CampaignStatus, reason: str | None = None) -> Campaign:
+    """Pause, resume or end campaign ``code`` (暂停、恢复、结束活动)."""
+    campaigns = cmd.tx.repo(Campaign)
+    found = campaigns.list(code=code)
+    if not found:
+        raise NotFound(f"no campaign '{code}'", field="code", message_zh=f"没有活动 '{code}'")
+    campaign = campaigns.lock(found[0].id)
+    if status not in STATUS_MOVES[campaign.status]:
+        raise StateConflict(
+            field="status",
+            code="campaign-status",
+            params={"code": code, "status": campaign.status.value, "target": status.value},
+        )
+    changed = campaigns.update(campaign.model_copy(update={"status": status}))
+    cmd.emit("campaign.status", changed.id, code=code, status=status.value, reason=reason)
+    return changed
+
+
 Eligible = Callable[[Campaign, str], None]
 """Raises unless the customer (by id) may take part in the campaign (its eligibility rule)."""
 

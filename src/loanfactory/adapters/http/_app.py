@@ -22,6 +22,7 @@ from loanfactory.adapters.http import (
     _routes_accounts,
     _routes_admin,
     _routes_archive,
+    _routes_campaigns,
     _routes_catalog,
     _routes_customers,
     _routes_origination,
@@ -70,6 +71,7 @@ TAGS = [
     {"name": "products", "description": "Publish, pause and take products offline (产品上下架)"},
     {"name": "reports", "description": "Portfolio, overdue and regulatory reports (报表)"},
     {"name": "service", "description": "Self-service answers, tickets and complaints (客户服务与投诉)"},
+    {"name": "campaigns", "description": "Campaigns and their effect, for marketing (营销活动与效果)"},
     {"name": "notifications", "description": "A customer's notification settings (消息通知设置)"},
     {"name": "archive", "description": "The compliance archive for auditors (合规档案)"},
 ]
@@ -119,6 +121,7 @@ def create_app(
         _routes_admin,
         _routes_archive,
         _routes_service,
+        _routes_campaigns,
     ):
         app.include_router(module.router, prefix=PREFIX)
 

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.money import StrictMoney
 from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
+from loanfactory.origination.campaign import CampaignKind
 from loanfactory.origination.customer import EnterpriseProfile, IndividualProfile, SoleProprietorProfile
 from loanfactory.ports import SignatureMethod
 from loanfactory.service_desk.ticket import Category, Priority, TicketKind
+from loanfactory.spec import LocalizedText
 from loanfactory.spec.product import Channel, Purpose, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -298,3 +300,38 @@ class ResolveIn(Body):
 class RatingIn(Body):
     score: Annotated[int, Field(ge=1, le=5)] = Field(examples=[5])
     note: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+
+
+class CampaignCreate(Body):
+    """Launch a campaign (创建营销活动); the library checks what each kind needs (amounts, budget,
+    the eligibility rule) and answers 422 naming the field."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")] = Field(examples=["summer_coupon"])
+    name: LocalizedText = Field(examples=[{"zh": "夏日优惠", "en": "Summer offer"}])
+    campaign_kind: CampaignKind = CampaignKind.coupon
+    cash: StrictMoney | None = Field(default=None, description="Red packet amount (红包金额)")
+    referrer_reward: StrictMoney | None = Field(default=None, description="推荐人奖励")
+    referee_reward: StrictMoney | None = Field(default=None, description="被推荐人奖励")
+    limit_increase: StrictMoney | None = Field(default=None, description="提额金额")
+    limit_cap: StrictMoney | None = Field(default=None, description="提额后额度上限")
+    stackable: bool = True
+    eligibility: Annotated[str | None, Field(min_length=1, max_length=100)] = Field(
+        default=None, description="Id of the rule deciding who may take part (参与资格规则)"
+    )
+    rate_discount_bp: Annotated[int, Field(ge=0, le=1000)] = Field(default=0, examples=[50])
+    interest_free_days: Annotated[int, Field(ge=0, le=90)] = 0
+    valid_from: date = Field(examples=["2025-08-01"])
+    valid_to: date = Field(examples=["2025-08-31"])
+    budget: StrictMoney | None = Field(default=None, examples=["20000"], description="补贴预算")
+    max_coupons: Annotated[int | None, Field(gt=0, le=10_000_000)] = None
+    per_customer: Annotated[int, Field(gt=0, le=100)] = 1
+    coupon_valid_days: Annotated[int, Field(gt=0, le=366)] = 30
+    product_codes: list[Code] = Field(default_factory=list, max_length=50)
+    channels: list[Channel] = Field(default_factory=list, max_length=20)
+    segments: list[Segment] = Field(default_factory=list, max_length=5)
+
+
+class CampaignStatusChange(Body):
+    """Why a campaign is paused or resumed (kept in the audit trail)."""
+
+    reason: Annotated[str | None, Field(max_length=500)] = None

@@ -5,7 +5,8 @@ prints it, and the tests iterate over it to prove that every other role is refus
 of duties is deliberate: ``admin`` manages keys, products' publication is the product manager's,
 money moves only through ``operations`` (or the customer asking to repay their own loan, which
 is credited when the payment system confirms it; its callbacks are signed, see ``SIGNED``), credit
-decisions belong to the officers and risk, and ``auditor`` reads everything but changes nothing.
+decisions belong to the officers and risk, ``marketing`` runs campaigns (and sees no customer's
+records), and ``auditor`` reads everything but changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Role(StrEnum):
     admin = "admin"  # 系统管理员
     auditor = "auditor"  # 审计 (read-only)
     agent = "agent"  # 客服坐席 customer-service agent: tickets and complaints
+    marketing = "marketing"  # 市场营销: campaigns and their effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,13 @@ ROLE_TABLE: dict[str, Policy] = {
     "tickets.escalate": _p(R.customer, R.agent, own=True, keyed=True),
     "tickets.resolve": _p(R.agent, keyed=True),
     "tickets.rate": _p(R.customer, own=True, keyed=True),
+    # campaigns (营销活动): marketing launches, pauses and resumes them; their effect report
+    "campaigns.list": _p(R.marketing, R.product_manager, R.admin, R.auditor),
+    "campaigns.get": _p(R.marketing, R.product_manager, R.admin, R.auditor),
+    "campaigns.create": _p(R.marketing, keyed=True),
+    "campaigns.pause": _p(R.marketing, keyed=True),
+    "campaigns.resume": _p(R.marketing, keyed=True),
+    "campaigns.effect": _p(R.marketing, R.product_manager, R.admin, R.auditor),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from loanfactory.adapters.http._backend_accounts import PayoutAccountMethods
+from loanfactory.adapters.http._backend_campaigns import CampaignMethods
 from loanfactory.adapters.http._backend_customers import CustomerMethods
 from loanfactory.adapters.http._backend_service import ServiceDeskMethods
 from loanfactory.adapters.http._models import (
@@ -68,7 +69,9 @@ class PreferenceStore(Protocol):
     ) -> NotificationPreferences: ...
 
 
-class ServiceBackend(PaymentBackend, PayoutAccountMethods, CustomerMethods, ServiceDeskMethods):
+class ServiceBackend(
+    PaymentBackend, PayoutAccountMethods, CustomerMethods, ServiceDeskMethods, CampaignMethods
+):
     """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
 
     ``callbacks`` verifies the payment system's signed callbacks (none: they are refused).
