@@ -15,8 +15,11 @@ from reg_world import PROVIDER, RegWorld
 
 from loanfactory.errors import InvalidInput, NotFound
 from loanfactory.regulatory import CreditRecord, read, validate
+from loanfactory.servicing import HolidayTerm, Operator, Relief, ReliefKind, ReliefTerms
 
 ACCOUNT = "6222020200112233"
+MAKER = Operator("risk-zhao", "risk-officer")
+CHECKER = Operator("committee-qian", "credit-committee")
 CENT = Decimal("0.01")
 
 
@@ -143,3 +146,80 @@ def test_deletion_requests_need_a_reason_a_segment_letter_and_dates_in_order(wor
         world.reporting.request_deletion("loan_nope", reason="error", actor="ops")
     world.live_until(date(2026, 3, 1))
     assert not [r for r in records(world, "2026-02") if r.record_type in ("213", "214")]
+
+
+def _restructured(world: RegWorld, loan: str, terms: ReliefTerms) -> Relief:
+    relief = world.servicing.request_relief(
+        loan, terms, reason="收入下降，申请调整", operator=MAKER, key=world.key("ask")
+    )
+    return world.servicing.approve_relief(relief.id, operator=CHECKER, key=world.key("approve"))
+
+
+def test_an_approved_extension_reaches_its_month_without_being_entered(world: RegWorld) -> None:
+    world.gateway.fund(ACCOUNT, Decimal(10**9))
+    loan = world.loan()
+    world.live_until(date(2026, 2, 1))
+    world.month("2026-01")
+    world.live_until(date(2026, 2, 10))  # the installment of 02-05 paid
+    relief = _restructured(world, loan, ReliefTerms(kind=ReliefKind.extension, extra_periods=6))
+    # the relief's own figures: the principal left after one installment, the maturity six months on
+    assert relief.principal == Decimal(10000) - FIRST_PRINCIPAL
+    before, after = relief.maturity_before, relief.maturity_after
+    assert before is not None
+    assert after is not None
+    moved = (after.year - before.year) * 12 + after.month - before.month
+    assert (before, moved) == (date(2027, 1, 5), 6)
+    world.live_until(date(2026, 3, 1))
+    february = records(world, "2026-02")
+    end = [r for r in february if r.report_code == "30" and r.report_date == date(2026, 2, 28)]
+    assert len(end) == 1
+    special = end[0].segment("AcctSpecTrstDspnSgmt")
+    assert special is not None
+    assert special.get("CagOfTrdNm") == "1"
+    assert dict(special.groups[0]) == {
+        "ChanTranType": "1",  # 展期
+        "TranDate": "2026-02-10",
+        "TranAmt": str(relief.principal.quantize(Decimal(1), rounding=ROUND_HALF_UP)),  # whole yuan
+        "DueTranMon": str(moved),
+        "DetInfo": "展期6个月",
+    }
+    world.live_until(date(2026, 4, 1))
+    march = records(world, "2026-03")
+    assert march
+    assert all(r.segment("AcctSpecTrstDspnSgmt") is None for r in march)  # only in its own month
+
+
+def test_an_extension_staff_entered_too_is_reported_once(world: RegWorld) -> None:
+    world.gateway.fund(ACCOUNT, Decimal(10**9))
+    loan = world.loan()
+    world.live_until(date(2026, 2, 1))
+    world.month("2026-01")
+    world.live_until(date(2026, 2, 10))
+    relief = _restructured(world, loan, ReliefTerms(kind=ReliefKind.extension, extra_periods=3))
+    world.reporting.record_special(
+        loan, code="1", on=date(2026, 2, 10), amount=relief.principal, months=3, detail="展期", actor="ops"
+    )
+    world.live_until(date(2026, 3, 1))
+    end = [r for r in records(world, "2026-02") if r.report_code == "30"]
+    special = end[0].segment("AcctSpecTrstDspnSgmt")
+    assert special is not None
+    assert special.get("CagOfTrdNm") == "1"
+    assert dict(special.groups[0])["DetInfo"] == "展期"
+
+
+def test_an_adjustment_that_keeps_the_maturity_is_no_special_transaction(world: RegWorld) -> None:
+    world.gateway.fund(ACCOUNT, Decimal(10**9))
+    loan = world.loan()
+    world.live_until(date(2026, 2, 1))
+    world.month("2026-01")
+    world.live_until(date(2026, 2, 10))
+    relief = _restructured(
+        world,
+        loan,
+        ReliefTerms(kind=ReliefKind.holiday, holiday_periods=2, holiday_term=HolidayTerm.keep_term),
+    )
+    assert relief.maturity_after == relief.maturity_before
+    world.live_until(date(2026, 3, 1))
+    end = [r for r in records(world, "2026-02") if r.report_code == "30"]
+    assert end
+    assert end[0].segment("AcctSpecTrstDspnSgmt") is None

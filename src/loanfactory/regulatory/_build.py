@@ -18,10 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from loanfactory.conventions import TermUnit
 from loanfactory.regulatory._figures import Figures, LoanHistory
 from loanfactory.regulatory._format import RecordFormat, ReportingSpec
 from loanfactory.regulatory._record import CreditRecord, Segment, amount_text
-from loanfactory.servicing import Category, ClassificationRules, EntryType
+from loanfactory.servicing import (
+    Category,
+    ClassificationRules,
+    EntryType,
+    Relief,
+    ReliefKind,
+    ReliefStatus,
+)
 
 ZERO = Decimal(0)
 
@@ -336,6 +344,37 @@ def special_transactions(history: LoanHistory) -> list[Special]:
     return found
 
 
+_RELIEF_LABEL = {
+    ReliefKind.extension: "展期",
+    ReliefKind.restructuring: "重组",
+    ReliefKind.holiday: "延期还款",
+}
+
+
+def relief_specials(
+    reliefs: Iterable[Relief], term_unit: TermUnit, entered: Iterable[Special]
+) -> list[Special]:
+    """The approved adjustments of servicing (展期、重组、还款假期) that moved the maturity, as the
+    extension (1 展期) of the day they took effect: the principal rescheduled and the months the
+    maturity moved (a term in days: the days rounded up to whole months). One that staff entered
+    already (:meth:`~._service.CreditReporting.record_special`, code 1 on the same day) is not
+    reported twice. An adjustment that leaves the maturity where it was is no special transaction."""
+    taken = {(s.code, s.on) for s in entered}
+    found: list[Special] = []
+    for relief in sorted(reliefs, key=lambda r: (r.applied_on or date.min, r.id)):
+        before, after, on = relief.maturity_before, relief.maturity_after, relief.applied_on
+        if relief.status is not ReliefStatus.applied or on is None or before is None or after is None:
+            continue
+        if after <= before or ("1", on) in taken:
+            continue
+        if term_unit is TermUnit.months:
+            months, moved = relief.months_added, f"{relief.months_added}个月"
+        else:
+            months, moved = -(-(after - before).days // 30), f"{(after - before).days}天"
+        found.append(Special("1", on, relief.principal, months, f"{_RELIEF_LABEL[relief.terms.kind]}{moved}"))
+    return found
+
+
 def _status(history: LoanHistory, figures: Figures, rows: Iterable[object]) -> tuple[str, str]:
     """(账户状态, 当前还款状态)."""
     if figures.state == "closed":
@@ -364,5 +403,6 @@ __all__ = [
     "Special",
     "Subject",
     "month_bounds",
+    "relief_specials",
     "special_transactions",
 ]

@@ -27,6 +27,7 @@ from loanfactory.regulatory._build import (
     Special,
     Subject,
     month_bounds,
+    relief_specials,
 )
 from loanfactory.regulatory._entities import AdverseNotice, CreditAccount, ManualSpecial, ReportingRun
 from loanfactory.regulatory._figures import LoanHistory
@@ -44,6 +45,8 @@ from loanfactory.servicing import (
     EntryType,
     Loan,
     LoanStatus,
+    Relief,
+    ReliefStatus,
 )
 from loanfactory.spec import GuaranteeType, ProductSpec
 
@@ -314,7 +317,9 @@ class CreditReporting:
             guarantee = "5" if GuaranteeType.guarantee in types else "6"
         periods = loan.terms.periods
         staged = sum(1 for e in tx.ledger.entries(loan.id) if e.type == EntryType.disbursement) > 1
-        specials = tuple(Special(s.code, s.on, s.amount, s.months, s.detail) for s in state.specials)
+        entered = [Special(s.code, s.on, s.amount, s.months, s.detail) for s in state.specials]
+        applied = tx.repo(Relief).list(loan_id=loan.id, status=ReliefStatus.applied.value)
+        specials = (*entered, *relief_specials(applied, loan.terms.term_unit, entered))
         return (
             Account(
                 code=state.account_code,
