@@ -6,8 +6,9 @@ that cannot apply is refused rather than stored. A second user of a relief role 
 (:meth:`ReliefOps.approve_relief`) — the maker never decides their own request (双人审批) — and the
 adjustment is applied on the approval day: new contract terms and schedule
 (:func:`~loanfactory.servicing._relief.adjust`), the classification floor of a restructured loan,
-and the ``loan.restructured`` event that credit reporting (征信报送, 特殊交易) reads. Every command is
-a link of the audit chain.
+and the ``loan.restructured`` event. Credit reporting (征信报送) reads the applied relief record: one
+that moved the maturity is its month's 1 展期 special transaction. Every command is a link of the
+audit chain.
 
 :meth:`ReliefOps.end_observation` lifts the restructured flags when the observation period has
 passed and every installment of it was paid in full by its due date (按期足额还款).
