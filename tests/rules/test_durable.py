@@ -95,3 +95,24 @@ def test_first_hit_rows_become_disjoint_ranges(library: RuleLibrary) -> None:
     )
     assert sorted((int(a), int(b)) for a, b in ranges) == [(1, 3), (3, 5), (5, 7)]
     assert '{"$gte": {"bureau__credit_score": 7}}' in text
+
+
+def test_a_rule_reads_a_value_a_later_cap_lowered(library: RuleLibrary) -> None:
+    """retail_limit: 20 × 10,000 income and the 100,000 asked give 100,000; grade D caps it at
+    50,000; the product's minimum of 60,000 is then above the limit, so the application is
+    refused. A name set again (the cap rewriting ``limit``) must reach the rule that reads it on
+    both engines, not only a name set for the first time."""
+    from loanfactory.facts import Application, ProductFacts
+
+    facts = Facts(
+        as_of=date(2024, 1, 1),
+        applicant=Applicant(kind="individual", monthly_income=Decimal("10000")),
+        application=Application(amount=Decimal("100000"), term=12),
+        product=ProductFacts(code="p", min_amount=Decimal("60000"), max_amount=Decimal("500000")),
+        vars={"grade": "D"},
+    )
+    definition = library.get("retail_limit")
+    for engine in ("compiled", "durable"):
+        decision = compile_definition(definition, engine=engine).evaluate(facts, trace=True)
+        assert decision.outcome.value == "reject", engine
+        assert decision.fired == ("base_limit", "grade_d_cap", "below_minimum"), engine

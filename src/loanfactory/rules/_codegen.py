@@ -15,7 +15,7 @@ decisions by construction of everything but the matching, which the differential
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,6 +59,24 @@ class CompiledMatcher:
         return gen.py.cond(node)
 
 
+class WrittenNames(set[str]):
+    """The names an earlier rule may have set, and every write in order (``log``): a name set
+    again later (a cap lowering a limit) is a new write even though the set already holds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def add(self, name: str) -> None:
+        self.log.append(name)
+        super().add(name)
+
+    def update(self, *names: Iterable[str]) -> None:
+        for group in names:
+            for name in group:
+                self.add(name)
+
+
 @dataclass
 class Generator:
     definition: m.Definition
@@ -68,7 +86,7 @@ class Generator:
     ns: dict[str, Any] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     indent: int = 1
-    maybe_set: set[str] = field(default_factory=set)
+    maybe_set: WrittenNames = field(default_factory=WrittenNames)
     _count: int = 0
 
     def __post_init__(self) -> None:

@@ -175,7 +175,8 @@ class DurableMatcher:
         self.runtime = runtime
         self.version = version
         self.planning = True
-        self.records: list[tuple[list[tuple[str, ir.Node]], frozenset[str]]] = []
+        self.records: list[tuple[list[tuple[str, ir.Node]], int]] = []
+        self.writes: list[str] = []
         self.leader: list[int] = []
         self.calls = 0
         self.current = "_EMPTY"
@@ -187,7 +188,7 @@ class DurableMatcher:
         for i, (conditions, before) in enumerate(self.records):
             if groups:
                 start = self.records[groups[-1][0]][1]
-                written = before - start
+                written = set(self.writes[start:before])  # every write since the group began, rewrites too
                 names, locals_ = _dependencies([node for _, node in conditions])
                 if not (names & written) and not locals_:
                     groups[-1].append(i)
@@ -206,7 +207,8 @@ class DurableMatcher:
         self.calls += 1
         gen.ns.setdefault("_EMPTY", _EMPTY)
         if self.planning:
-            self.records.append((conditions, frozenset(gen.maybe_set)))
+            self.writes = gen.maybe_set.log
+            self.records.append((conditions, len(gen.maybe_set.log)))
             self.current = "_EMPTY"
             return
         leader = self.leader[index]
