@@ -44,7 +44,8 @@ Chart = Literal["bar", "line", "pie", "none"]
 CHARTS: tuple[str, ...] = ("bar", "line", "pie", "none")
 Format = Literal["count", "money", "percent", "rate", "number"]
 AGGREGATES = ("count", "count_distinct", "sum", "min", "max")
-DERIVED = ("ratio", "share", "weighted")
+DERIVED = ("ratio", "share", "weighted", "difference")
+FUNDING = "ftp"  # cost of funds: a rate on the average daily balance of a field (资金成本)
 PERIOD = "period"
 
 
@@ -79,8 +80,9 @@ class Dimension:
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """An aggregate of a source (``fn`` in AGGREGATES) or a derived measure (``ratio``,
-    ``share``, ``weighted``)."""
+    """An aggregate of a source (``fn`` in AGGREGATES), a derived measure (``ratio``, ``share``,
+    ``weighted``, ``difference``: the first measure less the others) or a cost of funds (``ftp``:
+    ``rate`` a year on the average daily balance of ``field``, counted by ``day_count``)."""
 
     name: str
     fn: str
@@ -93,10 +95,12 @@ class Measure:
     date: str | None = None  # the date field that places a row in the report period
     where: tuple[Condition, ...] = ()
     within: tuple[str, ...] = ()  # share: of the total of the rows with the same values of these dimensions
+    rate: Decimal | None = None  # ftp: the yearly rate (a fraction of one)
+    day_count: str | None = None  # ftp: ACT/365F, ACT/360 or ACT/ACT
 
     @property
     def derived(self) -> bool:
-        return self.fn in ("ratio", "share")
+        return self.fn in ("ratio", "share", "difference")
 
 
 @dataclass(frozen=True, slots=True)

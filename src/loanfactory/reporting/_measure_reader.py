@@ -1,15 +1,19 @@
-"""Reading a definition's ``measures`` (指标): aggregates of a source, then the ratios, shares and
-weighted averages made of them, each checked with located problems."""
+"""Reading a definition's ``measures`` (指标): aggregates of a source and costs of funds, then the
+ratios, shares, differences and weighted averages made of them, each checked with located problems."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from loanfactory.calendar import DayCount
+from loanfactory.errors import InvalidInput
+from loanfactory.money import parse_rate
 from loanfactory.reporting._checker import Checker
 from loanfactory.reporting._definition import (
     AGGREGATES,
     DERIVED,
+    FUNDING,
     Format,
     Measure,
     Text,
@@ -17,7 +21,10 @@ from loanfactory.reporting._definition import (
 from loanfactory.reporting._query import Condition
 from loanfactory.reporting._sources import NUMERIC, SOURCES, FieldType, Source
 
-_MEASURE_KEYS = (*AGGREGATES, *DERIVED, "zh", "en", "format", "where", "source", "date", "by", "within")
+_KINDS = (*AGGREGATES, *DERIVED, FUNDING)
+_OPTIONS = ("zh", "en", "format", "where", "source", "date", "by", "within", "rate", "day_count")
+_MEASURE_KEYS = (*_KINDS, *_OPTIONS)
+DAY_COUNTS = (DayCount.act_365f.value, DayCount.act_360.value, DayCount.act_act.value)
 
 
 def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition, ...]) -> dict[str, Measure]:
@@ -34,18 +41,18 @@ def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition
         if body is None:
             continue
         c.keys(body, _MEASURE_KEYS, at)
-        kinds = [k for k in (*AGGREGATES, *DERIVED) if k in body]
+        kinds = [k for k in _KINDS if k in body]
         if len(kinds) != 1:
             c.error(
                 at,
                 "bad-measure",
-                f"a measure is exactly one of: {', '.join((*AGGREGATES, *DERIVED))}",
-                f"指标须且只能是以下之一：{'、'.join((*AGGREGATES, *DERIVED))}",
+                f"a measure is exactly one of: {', '.join(_KINDS)}",
+                f"指标须且只能是以下之一：{'、'.join(_KINDS)}",
             )
             continue
         fn = kinds[0]
         label = c.text({k: v for k, v in body.items() if k in ("zh", "en")} or name, at)
-        if fn in ("ratio", "share"):
+        if fn in ("ratio", "share", "difference"):
             pending.append((name, body))
             continue
         source = default
@@ -67,6 +74,16 @@ def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition
         own = c.conditions(source, body["where"], (*at, "where")) if "where" in body else ()
         target = body[fn]
         weight = None
+        rate, day_count = _funding(c, body, at) if fn == FUNDING else (None, None)
+        for key in ("rate", "day_count"):
+            if key in body and fn != FUNDING:
+                c.error(
+                    (*at, key),
+                    "unknown-key",
+                    f"'{key}' belongs to a cost of funds (ftp)",
+                    f"'{key}' 只用于资金成本（ftp）",
+                    key=True,
+                )
         if fn == "count":
             if target != "rows":
                 c.error(
@@ -89,6 +106,14 @@ def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition
             value_field = c.field(source, target, (*at, fn), frozenset(types))
             kind = source.fields[value_field].type if value_field else FieldType.money
             fmt = {FieldType.money: "money", FieldType.rate: "rate"}.get(kind, "number")  # type: ignore[assignment]
+            if fn == FUNDING and value_field is not None and kind is not FieldType.money:
+                c.error(
+                    (*at, fn),
+                    "bad-field",
+                    f"a cost of funds is charged on a money balance, not on '{value_field}'",
+                    f"资金成本按金额余额计算，'{value_field}' 不是金额字段",
+                )
+                value_field = None
         if "by" in body and fn != "weighted":
             c.error(
                 (*at, "by"),
@@ -98,6 +123,8 @@ def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition
                 key=True,
             )
         fmt = _format(c, body, at, fmt)
+        if fn == FUNDING and (rate is None or day_count is None):
+            continue
         if label is not None and (fn == "count" or value_field is not None):
             out[name] = Measure(
                 name,
@@ -109,9 +136,36 @@ def read_measures(c: Checker, default: Source, node: Any, where: tuple[Condition
                 source=source.name,
                 date=date,
                 where=(*where, *own) if source.name == default.name else own,
+                rate=rate,
+                day_count=day_count,
             )
     _derived(c, pending, out)
     return out
+
+
+def _funding(c: Checker, body: Mapping[str, Any], at: tuple[str | int, ...]) -> tuple[Any, str | None]:
+    """The yearly rate and day count of a cost of funds (内部资金转移定价 FTP), checked."""
+    rate = None
+    if "rate" not in body:
+        en = "a cost of funds needs its yearly 'rate' (e.g. '2.5%')"
+        c.error(at, "missing-key", en, "资金成本须写年利率 'rate'（如 '2.5%'）")
+    else:
+        try:
+            rate = parse_rate(body["rate"], field="rate")
+        except InvalidInput as problem:
+            c.error((*at, "rate"), "bad-rate", str(problem), problem.message_zh or str(problem))
+    day_count = body.get("day_count")
+    if day_count not in DAY_COUNTS:
+        c.error(
+            (*at, "day_count"),
+            "bad-day-count",
+            f"the cost of funds needs a day count, one of {', '.join(DAY_COUNTS)} (got '{day_count}')",
+            f"资金成本须写计息基础 day_count，可选 {'、'.join(DAY_COUNTS)}（当前 '{day_count}'）",
+            near=None if day_count is None else str(day_count),
+            choices=DAY_COUNTS,
+        )
+        day_count = None
+    return rate, day_count
 
 
 def _format(c: Checker, body: Mapping[str, Any], at: tuple[str | int, ...], fmt: Format) -> Format:
@@ -137,14 +191,19 @@ def _derived(c: Checker, pending: list[tuple[str, dict[str, Any]]], out: dict[st
         for item in list(pending):
             name, body = item
             at: tuple[str | int, ...] = ("measures", name)
-            fn = "ratio" if "ratio" in body else "share"
+            fn = next(k for k in ("ratio", "share", "difference") if k in body)
             parts = body[fn] if isinstance(body[fn], list) else [body[fn]]
-            if (fn == "ratio" and len(parts) != 2) or (fn == "share" and len(parts) != 1):
+            if (
+                (fn == "ratio" and len(parts) != 2)
+                or (fn == "share" and len(parts) != 1)
+                or (fn == "difference" and len(parts) < 2)
+            ):
                 c.error(
                     (*at, fn),
                     "bad-measure",
-                    "ratio takes [numerator, denominator]; share takes one measure",
-                    "ratio 写 [分子, 分母]；share 写一个指标",
+                    "ratio takes [numerator, denominator]; share takes one measure; "
+                    "difference takes [measure, less, ...]",
+                    "ratio 写 [分子, 分母]；share 写一个指标；difference 写 [被减指标, 减去指标, ...]",
                 )
                 pending.remove(item)
                 continue
@@ -180,7 +239,7 @@ def _derived(c: Checker, pending: list[tuple[str, dict[str, Any]]], out: dict[st
                     name,
                     fn,
                     label,
-                    _format(c, body, at, "percent"),
+                    _format(c, body, at, out[parts[0]].format if fn == "difference" else "percent"),
                     of=tuple(parts),
                     within=tuple(str(w) for w in within),
                 )

@@ -19,8 +19,17 @@ from typing import Any
 
 from loanfactory.errors import InvalidInput
 from loanfactory.ports import Store
-from loanfactory.reporting._definition import PERIOD, Measure, ReportDefinition, Section, Text, base_measures
+from loanfactory.reporting._definition import (
+    FUNDING,
+    PERIOD,
+    Measure,
+    ReportDefinition,
+    Section,
+    Text,
+    base_measures,
+)
 from loanfactory.reporting._evaluate import period_label
+from loanfactory.reporting._funding import cost_of_funds
 from loanfactory.reporting._positions import ensure_positions, queries_of
 from loanfactory.reporting._query import GRAINS, Aggregate, Condition, Grain, Group, Query
 from loanfactory.reporting._sources import SOURCES
@@ -311,11 +320,17 @@ class _Plan:
         self, run: Callable[[Query], list[tuple[Any, ...]]], by: tuple[str, ...]
     ) -> dict[tuple[Any, ...], dict[str, Any]]:
         by_query: dict[tuple[str, str], list[Measure]] = {}
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
         for measure in base_measures(self.definition.measures, self.section.measures):
             source = SOURCES[measure.source]
             date_field = measure.date or source.date_field
+            if measure.fn == FUNDING:
+                groups = tuple(self._group(name, date_field) for name in by)
+                costs = cost_of_funds(run, measure, groups, date_field, self.start, self.end, self.attributes)
+                for key, cost in costs.items():
+                    merged.setdefault(key, {})[measure.name] = cost
+                continue
             by_query.setdefault((measure.source, date_field), []).append(measure)
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
         for (source_name, date_field), measures in by_query.items():
             source = SOURCES[source_name]
             groups = tuple(self._group(name, date_field) for name in by)
@@ -364,7 +379,7 @@ def _aggregates(measure: Measure) -> list[Aggregate]:
             Aggregate(f"{measure.name}:num", "sum_product", measure.field, measure.weight, measure.where),
             Aggregate(f"{measure.name}:den", "sum", measure.weight, None, measure.where),
         ]
-    fn: Any = measure.fn
+    fn: Any = "sum" if measure.fn == FUNDING else measure.fn
     return [Aggregate(measure.name, fn, measure.field, None, measure.where)]
 
 
@@ -392,6 +407,11 @@ def _values(
         measure = definition.measures[name]
         if measure.fn == "ratio":
             return ratio(value(measure.of[0], figures), value(measure.of[1], figures))
+        if measure.fn == "difference":
+            first, *rest = (value(part, figures) or ZERO for part in measure.of)
+            return (
+                (first - sum(rest, ZERO)).quantize(CENT) if measure.format == "money" else first - sum(rest)
+            )
         if measure.fn == "share":
             whole = within(measure.within) if within is not None and measure.within else total
             return ratio(value(measure.of[0], figures), value(measure.of[0], whole))
@@ -400,7 +420,7 @@ def _values(
         found = figures.get(name)
         if found is None and measure.fn in ("count", "count_distinct"):
             return 0
-        if found is None and measure.fn == "sum":
+        if found is None and measure.fn in ("sum", FUNDING):
             found = ZERO
         if measure.format == "money" and isinstance(found, Decimal):
             return found.quantize(CENT)

@@ -10,7 +10,11 @@ over its entities); ``tests/reporting`` checks that both give the same figures f
 - ``postings`` — the ledger's postings (分户账流水), a reversal counted negative under the type it
   reverses; dated by ``business_date``;
 - ``applications`` — loan applications with their outcome and route; dated by ``submitted``;
-- ``customers`` — registered customers; dated by ``registered``.
+- ``customers`` — registered customers; dated by ``registered``;
+- ``gl`` — the general ledger's turnover (总账发生额): one row per closed day, account, product
+  and five-category class with its debit and credit; dated by ``day``. ``credit_net`` (credit −
+  debit) is income on an income account, ``debit_net`` (debit − credit) the movement of an asset
+  or expense account: a profit report read from it reconciles with the books by construction.
 
 Every loan-based source carries the loan's dimensions (product, channel, region, segment, grade,
 industry, cohort, term, rate, guarantee, purpose).
@@ -208,6 +212,18 @@ CUSTOMER_FIELDS: tuple[SourceField, ...] = (
 )
 
 
+GL_FIELDS: tuple[SourceField, ...] = (
+    _f("day", D, "记账日", "accounting date"),
+    _f("account", T, "科目", "account"),
+    _f("product", T, "产品", "product"),
+    _f("category", T, "五级分类", "five-category class", CATEGORY_LABELS),
+    _f("debit", M, "借方发生额", "debit turnover"),
+    _f("credit", M, "贷方发生额", "credit turnover"),
+    _f("debit_net", M, "借方净发生额", "net debit"),
+    _f("credit_net", M, "贷方净发生额", "net credit"),
+)
+
+
 def _source(
     name: str, zh: str, en: str, date_field: str, *groups: tuple[SourceField, ...], stock: bool = False
 ) -> Source:
@@ -226,6 +242,7 @@ SOURCES: Mapping[str, Source] = {
         _source("postings", "分户账流水", "ledger postings", "business_date", LOAN_FIELDS, POSTING_FIELDS),
         _source("applications", "贷款申请", "applications", "submitted", APPLICATION_FIELDS),
         _source("customers", "客户", "customers", "registered", CUSTOMER_FIELDS),
+        _source("gl", "总账发生额", "general ledger turnover", "day", GL_FIELDS),
     )
 }
 """Every source by name."""

@@ -182,8 +182,12 @@ class MemoryBooks:
     def add_turnover(self, day: date, rows: Sequence[Turnover]) -> None:
         self.turnovers[day] = list(rows)
 
+    def daily_turnover(self) -> dict[date, list[Turnover]]:
+        """Every closed day's turnover (the rows of the ``gl`` report source)."""
+        return {**self.state.turnover, **self.turnovers}
+
     def turnover(self, start: date | None, end: date, *, product: str | None = None) -> list[Turnover]:
-        days = {**self.state.turnover, **self.turnovers}
+        days = self.daily_turnover()
         sums: dict[tuple[str, str, str], list[Decimal]] = {}
         for day, rows in days.items():
             if day > end or (start is not None and day < start):

@@ -3,7 +3,7 @@ sources built from the entities, answered by :func:`loanfactory.reporting.evalua
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,25 @@ from loanfactory.reporting._rows import (
     position_rows,
     posting_rows,
 )
+
+
+def gl_rows(tx: Transaction) -> Iterator[dict[str, Any]]:
+    """The ``gl`` source: each closed day's turnover per account, product and class."""
+    books = getattr(tx, "books", None)
+    if books is None:
+        return
+    for day, rows in books.daily_turnover().items():
+        for row in rows:
+            yield {
+                "day": day,
+                "account": row.account,
+                "product": row.product,
+                "category": row.category,
+                "debit": row.debit,
+                "credit": row.credit,
+                "debit_net": row.debit - row.credit,
+                "credit_net": row.credit - row.debit,
+            }
 
 
 class PositionsState:
@@ -55,6 +74,8 @@ class MemoryReports:
             return application_rows(self.tx)
         if query.source == "customers":
             return customer_rows(self.tx)
+        if query.source == "gl":
+            return gl_rows(self.tx)
         loans = {row["loan_id"]: row for row in loan_rows(self.tx, query.products)}
         if query.source == "loans":
             return loans.values()

@@ -40,7 +40,13 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from loanfactory.adapters.sql import _report_loans as report_loans
-from loanfactory.adapters.sql._schema import LedgerRow, ReportLoanRow, ReportPositionRow, table_of
+from loanfactory.adapters.sql._schema import (
+    GlTurnoverRow,
+    LedgerRow,
+    ReportLoanRow,
+    ReportPositionRow,
+    table_of,
+)
 from loanfactory.origination.application import Application
 from loanfactory.origination.customer import Customer
 from loanfactory.origination.offer import Offer
@@ -97,6 +103,7 @@ class SqlReports:
         self.review = mappings.for_kind(ReviewTask).table
         self.ledger = table_of(LedgerRow)
         self.positions = table_of(ReportPositionRow)
+        self.gl = table_of(GlTurnoverRow)
         self._dims: Any = None
 
     # --- positions ---------------------------------------------------------------------------
@@ -192,6 +199,8 @@ class _Fields:
             return self._application_field(name)
         if source == "customers":
             return self._customer_field(name, r.customer)
+        if source == "gl":
+            return self._gl_field(name)
         if source == "positions" and (name in _POSITION_OTHER or name in _POSITION_MONEY):
             p = r.positions.c
             if name in _POSITION_MONEY:
@@ -230,6 +239,18 @@ class _Fields:
             whens = ((dims.c.product == code, literal(value)) for code, value in mapping.items())
             return case(*whens, else_=null())
         return dims.c[name]  # type: ignore[no-any-return]
+
+    def _gl_field(self, name: str) -> Expr:
+        g = self.r.gl.c
+        if name == "day":
+            return self.date_text(g.day)
+        if name == "debit_net":
+            return self.money(g.debit) - self.money(g.credit)
+        if name == "credit_net":
+            return self.money(g.credit) - self.money(g.debit)
+        if name in ("debit", "credit"):
+            return self.money(g[name])
+        return g[name]
 
     def _customer_field(self, name: str, customer: Any) -> Expr:
         c = customer.c
@@ -310,6 +331,8 @@ class _Fields:
             return r.application
         if source == "customers":
             return r.customer
+        if source == "gl":
+            return r.gl
         dims = r.loan_dimensions()
         if source == "positions":
             base: Any = r.positions.join(dims, dims.c.loan_id == r.positions.c.loan_id)
@@ -360,8 +383,8 @@ class _Fields:
 
     def window(self, name: str, start: date | None, end: date | None) -> Expr:
         r = self.r
-        typed = (
-            {"business_date": r.ledger.c.business_date}.get(name) if self.query.source == "postings" else None
+        typed = {("postings", "business_date"): r.ledger.c.business_date, ("gl", "day"): r.gl.c.day}.get(
+            (self.query.source, name)
         )
         expr: Any = typed if typed is not None else self.field(name)
         low: Any = start if typed is not None else (start.isoformat() if start else None)
@@ -394,7 +417,7 @@ class _Fields:
         if grain == "year":
             return func.substr(text, 1, 4)
         if grain == "quarter":
-            quarter = (cast(func.substr(text, 6, 2), Integer) + 2) / 3
+            quarter = (cast(func.substr(text, 6, 2), Integer) + 2) // 3  # integer division
             return func.substr(text, 1, 4) + literal("-Q") + cast(quarter, String)
         if self.r.sqlite:
             back = (cast(func.strftime("%w", text), Integer) + 6) % 7
