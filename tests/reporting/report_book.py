@@ -195,7 +195,8 @@ def _open(book: Book, person: Person) -> None:
 
 
 def copy_book(source: Store, target: Store) -> None:
-    """Every entity, ledger posting and stored position of ``source`` written into ``target``."""
+    """Every entity, ledger posting, day turnover of the books and stored position of ``source``
+    written into ``target``."""
     from loanfactory.testing.memory import MemoryStore as Memory
 
     assert isinstance(source, Memory)
@@ -208,6 +209,8 @@ def copy_book(source: Store, target: Store) -> None:
         for entries in state.ledger.values():
             for entry in entries:
                 tx.ledger.append(entry)
+        for day, turnover in state.books.turnover.items():  # the general ledger's day turnover
+            tx.books.add_turnover(day, turnover)  # type: ignore[attr-defined]
         reports = tx.reports  # type: ignore[attr-defined]
         for day, rows in state.positions.days.items():
             reports.write_positions(

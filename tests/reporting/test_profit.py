@@ -6,6 +6,7 @@ runs get located errors."""
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -204,7 +205,7 @@ def test_profit_by_period(world: World, period: str, grain: str, labels: list[st
     assert [r.keys[0] for r in trend.rows] == labels
     for row in trend.rows:
         first = date.fromisoformat(_start(row.keys[0]))
-        last = min(_end(row.keys[0]), result.end)  # the run's end: the day after the last close
+        last = min(_end(row.keys[0]), END)  # today (END + 1) is not closed yet
         income = hand.net_credit(first, last, AccountType.income)
         expense = -hand.net_credit(first, last, AccountType.expense)
         assert row.values["income"] == fen(income)
@@ -293,3 +294,32 @@ def test_a_cost_of_funds_without_rate_or_on_a_count_is_refused() -> None:
     assert [p.code for p in problems if p.severity == "error"] == ["bad-field"]
     _, problems = read_definition(text.replace("{difference: [income, cost]}", "{difference: [income]}"))
     assert [p.code for p in problems if p.severity == "error"] == ["bad-measure"]
+
+
+def test_the_docs_profit_example_runs(memory_world: World) -> None:
+    """docs/reports-zh.md: a bank's own profit report at FTP 2.2 % ACT/360, by product and quarter."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "reports-zh.md").read_text(encoding="utf-8")
+    [text] = [b for b in re.findall(r"```yaml\n(.*?)```", page, re.S) if "source: gl" in b]
+    definition, problems = read_definition(text, file="profit-ftp-22.yaml")
+    assert problems == []
+    assert definition is not None
+    result = run_report(memory_world.store, definition, "2026-Q1", today=END, products=memory_world.products)
+    hand = ByHand(memory_world)
+    first, last = date(2026, 1, 1), date(2026, 3, 31)
+    moves: dict[date, Decimal] = {}
+    for day, line in hand.lines:
+        if line.account in LOAN_ACCOUNTS:
+            moves[day] = moves.get(day, D(0)) + line.signed
+    balance_days = D(0)
+    balance = D(0)
+    for n in range((last - first).days + 1):
+        balance += moves.get(first + timedelta(days=n), D(0))
+        balance_days += balance
+    cost = fen(balance_days * D("0.022") / 360)
+    income = fen(hand.net_credit(first, last, AccountType.income))
+    expense = fen(-hand.net_credit(first, last, AccountType.expense))
+    total = result.sections[0].total
+    assert total is not None
+    assert total.values["cost_of_funds"] == cost
+    assert total.values["net_profit"] == income - cost - expense
+    assert [r.keys[0] for r in result.sections[1].rows] == ["2026-Q1"]

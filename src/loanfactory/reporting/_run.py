@@ -176,6 +176,7 @@ def run_report(
                 end,
                 stock_dates if trend else stock_dates[-1:],
                 attributes,
+                today,
             )
             grouped = plan.answer(queries.run, section.by)
             has_period = PERIOD in section.by
@@ -279,12 +280,15 @@ class _Plan:
         end: date,
         stock_dates: Sequence[date],
         attributes: Mapping[str, Mapping[str, str]],
+        today: date,
     ) -> None:
         self.definition = definition
         self.section = section
         self.start, self.end = start, end
         self.stock_dates = tuple(stock_dates)
         self.attributes = attributes
+        # the books of today are not closed yet: a cost of funds runs to the day before
+        self.closed = min(end, today - timedelta(days=1))
 
     @property
     def additive(self) -> bool:
@@ -326,7 +330,9 @@ class _Plan:
             date_field = measure.date or source.date_field
             if measure.fn == FUNDING:
                 groups = tuple(self._group(name, date_field) for name in by)
-                costs = cost_of_funds(run, measure, groups, date_field, self.start, self.end, self.attributes)
+                costs = cost_of_funds(
+                    run, measure, groups, date_field, self.start, self.closed, self.attributes
+                )
                 for key, cost in costs.items():
                     merged.setdefault(key, {})[measure.name] = cost
                 continue
