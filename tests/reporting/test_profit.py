@@ -13,14 +13,17 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accounting"))
 from books_world import World, sql_store
 
 from loanfactory.accounting import AccountType, load_chart
+from loanfactory.cli import cli
 from loanfactory.errors import InvalidInput
 from loanfactory.reporting import ReportResult, read_definition, report_library, run_report, to_csv, to_xlsx
 
@@ -323,3 +326,19 @@ def test_the_docs_profit_example_runs(memory_world: World) -> None:
     assert total.values["cost_of_funds"] == cost
     assert total.values["net_profit"] == income - cost - expense
     assert [r.keys[0] for r in result.sections[1].rows] == ["2026-Q1"]
+
+
+def test_the_cli_refuses_a_profit_definition_whose_ftp_rate_is_not_a_percentage(
+    sqlite_book: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "my-profit.yaml").write_text(
+        BASE.replace("RATE", "2.5").replace("DAYS", "ACT/365F").replace("GRAIN", "month"), encoding="utf-8"
+    )
+    args = ["report", "run", "my-profit", "--period", "2026-06", "--db", str(sqlite_book.url)]
+    done = CliRunner().invoke(cli, [*args, "--definitions", str(folder)])
+    assert done.exit_code != 0
+    assert "my-profit.yaml:8:" in done.output
+    assert "bad-rate" in done.output
+    assert "Traceback" not in done.output

@@ -70,6 +70,7 @@ def test_files(live: Live) -> None:
         ("risk?period=2026-09", 422, "period", "after today"),
         ("risk?lang=fr", 422, "lang", "zh or en"),
         ("user-growth?grain=fortnight", 422, "grain", "unknown period grain"),
+        ("profit?period=2026-06&grain=fortnight", 422, "grain", "unknown period grain"),
         ("loan-flows.csv?period=2026-06&grain=week", 422, "grain", "no period dimension"),
         ("rsik?period=2026-06", 404, "name", "did you mean 'risk'"),
         ("rsik.html?period=2026-06", 404, "name", "did you mean 'risk'"),
@@ -202,6 +203,7 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
         (["html", "--period", "2026-06", "--out", "x.html", "nope"], "no report 'nope'"),
         (["snapshot", "--date", "2026-31-01"], "YYYY-MM-DD"),
         (["run", "user-growth", "--period", "2026-06", "--grain", "hour"], "--grain: unknown period grain"),
+        (["run", "profit", "--period", "2026-06", "--grain", "fortnight"], "--grain: unknown period grain"),
         (["run", "risk", "--period", "2026-06", "--definitions", "/no/such/folder"], "no such file"),
     ],
 )
