@@ -35,12 +35,14 @@ ZERO = Decimal(0)
 
 
 def _too_small(terms: LoanTerms) -> bool:
-    """An amount small against the rounding: its principal per repaying period is below 100 units."""
+    """An amount small against the rounding: its principal per repaying period is at most 1,000
+    units (10.00 a period in fen). Early rows of an annuity or a step schedule repay far less than
+    the average, so a row may round to 0.00 and be refused well above 100 units a period."""
     share = Decimal(1)
     if terms.balloon is not None and terms.balloon.per_period is not None:
         share = terms.balloon.per_period * (terms.term - terms.grace_principal)
     per_period = terms.principal * share / (terms.term - terms.grace_principal)
-    return per_period < 100 * terms.installment_unit
+    return per_period <= 1000 * terms.installment_unit
 
 
 def _ledger_invariants(terms: LoanTerms) -> None:
