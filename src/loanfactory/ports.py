@@ -132,11 +132,62 @@ class LedgerEntryRecord(Message):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class OneOffCharge(Message):
+    """A charge due when posted (an upfront fee, broken-period interest) kept in a loan's state."""
+
+    due_date: date
+    component: str
+    amount: Decimal
+
+
+class LedgerState(Message):
+    """A loan's ledger folded through its last posting (账户状态), kept by the store: every
+    :meth:`Ledger.append` updates it in the same transaction. The ledger stays the truth;
+    ``loanfactory db verify-state`` replays it and compares. See
+    :mod:`loanfactory.servicing._state` for the meaning of each field."""
+
+    loan_id: str
+    sequence: int = 0  # the last posting's sequence number
+    last_entry_id: str | None = None
+    last_date: date | None = None  # the latest business date of any posting
+    last_cash_in: date | None = None  # the latest business date of a repayment or prepayment
+    entries: int = 0
+    principal: Decimal = Decimal(0)
+    interest: Decimal = Decimal(0)
+    penalty: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+    disbursed: Decimal = Decimal(0)
+    repaid: Decimal = Decimal(0)
+    written_off: Decimal = Decimal(0)
+    paid: dict[str, Decimal] = Field(default_factory=dict)  # "<due key>|<component>" -> paid
+    charges: dict[str, OneOffCharge] = Field(default_factory=dict)  # "u:<entry id>" -> live charge
+    charged: tuple[str, ...] = ()  # "<type>|<installment>" of every installment charge posted
+    penalty_paid: Decimal = Decimal(0)
+    accrual: Decimal = Decimal(0)  # exact accrual of the live penalty postings that record it
+    unrecorded: Decimal = Decimal(0)  # penalty of live postings without a recorded accrual
+    penalty_posted: Decimal = Decimal(0)  # penalty amount of the live penalty postings
+    penalty_date: date | None = None  # the latest business date of a penalty posting
+    day_accrual: Decimal = Decimal(0)  # ... the three sums above for postings on penalty_date
+    day_unrecorded: Decimal = Decimal(0)
+    day_posted: Decimal = Decimal(0)
+
+
 class Ledger(Protocol):
-    """Append-only postings per loan."""
+    """Append-only postings per loan, and each loan's state folded from them."""
 
     def append(self, entry: LedgerEntryRecord) -> None:
-        """Add a posting; a duplicate id or idempotency key is refused."""
+        """Add a posting and update the loan's :class:`LedgerState` in the same transaction;
+        a duplicate id or idempotency key is refused."""
+        ...
+
+    def state(self, loan_id: str) -> LedgerState | None:
+        """The loan's state through its last posting; None when the loan has no posting (or its
+        state was never built: see ``loanfactory db rebuild-state``)."""
+        ...
+
+    def states_of(self, loan_ids: Sequence[str]) -> dict[str, LedgerState]:
+        """:meth:`state` of several loans read at once (loans without a state are left out)."""
         ...
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:

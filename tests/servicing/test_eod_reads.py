@@ -1,8 +1,7 @@
-"""The end of day reads what it needs once: ids for the agenda, each loan's ledger once a batch."""
+"""The end of day reads what it needs once: ids for the agenda, a batch's loan states at once, no ledger."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,36 +26,47 @@ def _world() -> tuple[World, list[str]]:
     return world, loans
 
 
-def test_each_loans_ledger_is_read_once_per_batch_and_no_loan_is_listed(
+def test_each_batch_reads_its_loans_states_at_once_and_no_ledger_and_no_loan_is_listed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     world, _ = _world()
-    single: Counter[str] = Counter()
+    ledgers: list[str] = []
     batches: list[tuple[str, ...]] = []
     listed: list[str] = []
-    entries, entries_of, list_ = MemoryLedger.entries, MemoryLedger.entries_of, _Repo.list
+    entries, entries_of, states_of, list_ = (
+        MemoryLedger.entries,
+        MemoryLedger.entries_of,
+        MemoryLedger.states_of,
+        _Repo.list,
+    )
 
     def count_entries(self: MemoryLedger, loan_id: str) -> Any:
-        single[loan_id] += 1
+        ledgers.append(loan_id)
         return entries(self, loan_id)
 
-    def count_batches(self: MemoryLedger, loan_ids: Any) -> Any:
-        batches.append(tuple(loan_ids))
+    def count_entries_of(self: MemoryLedger, loan_ids: Any) -> Any:
+        ledgers.extend(loan_ids)
         return entries_of(self, loan_ids)
+
+    def count_states(self: MemoryLedger, loan_ids: Any) -> Any:
+        batches.append(tuple(loan_ids))
+        return states_of(self, loan_ids)
 
     def count_lists(self: _Repo, **where: Any) -> Any:
         listed.append(self.kind.kind)
         return list_(self, **where)
 
     monkeypatch.setattr(MemoryLedger, "entries", count_entries)
-    monkeypatch.setattr(MemoryLedger, "entries_of", count_batches)
+    monkeypatch.setattr(MemoryLedger, "entries_of", count_entries_of)
+    monkeypatch.setattr(MemoryLedger, "states_of", count_states)
     monkeypatch.setattr(_Repo, "list", count_lists)
     run = world.servicing.run_eod(date(2026, 2, 10))
     assert len(batches) > 1
     on_agenda = [loan for batch in batches for loan in batch]
     assert sorted(on_agenda) == sorted(set(on_agenda))  # each loan in one batch
-    assert len(on_agenda) == run.agenda
-    assert [n for loan, n in single.items() if loan in on_agenda and n > 0] == []  # never read alone
+    assert len(on_agenda) == run.agenda > 0
+    assert run.steps[0].postings > 0  # the day posted (penalty on the overdue loans)
+    assert [loan for loan in ledgers if loan in on_agenda] == []  # no ledger replayed
     assert "loan" not in listed  # the agenda is ids by index, not loans
 
 

@@ -84,6 +84,7 @@ from loanfactory.servicing._relief import (
 )
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
+from loanfactory.servicing._state_check import StateDifference, StateReport, verify_states
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
 from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of, provision_fen
 from loanfactory.servicing._warnings import DueDateMonitor, WarningMonitor, is_bad, misuse
@@ -175,6 +176,8 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Servicing",
     "ServicingConfig",
     "SignalKind",
+    "StateDifference",
+    "StateReport",
     "StepStatus",
     "TaskStatus",
     "UpcomingRisk",
@@ -199,5 +202,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "rmb_upper",
     "tier_index",
     "verify_books",
+    "verify_states",
     "waterfall",
 ]

@@ -35,6 +35,7 @@ from loanfactory.ports import (
 from loanfactory.servicing._loan import Loan
 from loanfactory.servicing._position import Position, fold
 from loanfactory.servicing._records import EodCalendar
+from loanfactory.servicing._state import position_of
 from loanfactory.spec import ProductSpec
 
 R = TypeVar("R")
@@ -150,6 +151,13 @@ class Core:
 
     @staticmethod
     def position_in(tx: Transaction, loan: Loan, as_of: date) -> Position:
+        """From the loan's kept state; the ledger is folded only for a date before its latest
+        posting (or a loan whose state was never built)."""
+        state = tx.ledger.state(loan.id)
+        if state is not None:
+            position = position_of(state, loan.schedule, as_of)
+            if position is not None:
+                return position
         return fold(tx.ledger.entries(loan.id), loan.schedule, as_of)
 
     def position(self, loan_id: str, as_of: date | None = None) -> Position:

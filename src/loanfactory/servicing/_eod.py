@@ -51,6 +51,7 @@ from loanfactory.servicing._overdue import (
 from loanfactory.servicing._position import CASH_IN, EntryType
 from loanfactory.servicing._records import EodCalendar, EodRun, EodStep, RunStatus, SignalKind, StepStatus
 from loanfactory.servicing._reversal import ReversalOps
+from loanfactory.servicing._state import penalty_before
 from loanfactory.servicing._terms import reprice
 from loanfactory.servicing._vectorised import assess_book, book_of
 from loanfactory.servicing._warnings import WarningMonitor
@@ -313,7 +314,10 @@ class EodOps(ReversalOps, EarlyWarningOps):
 
     def penalty_day(self, tx: Transaction, loan: Loan, day: date, postings: Postings) -> LoanDay:
         """The loan's end-of-day inputs for ``day``, with the penalty accrued and posted before it."""
-        accrued, posted = penalty_to_date(postings.entries(), day, loan.terms.penalty.day_basis)
+        basis = loan.terms.penalty.day_basis
+        state = tx.ledger.state(loan.id)
+        kept = penalty_before(state, day, basis) if state is not None else None
+        accrued, posted = kept if kept is not None else penalty_to_date(postings.entries(), day, basis)
         position = self.position_in(tx, loan, day)
         return loan_day(position, loan.terms, day, loan.overrides, accrued=accrued, posted=posted)
 
@@ -389,7 +393,12 @@ class EodOps(ReversalOps, EarlyWarningOps):
         watch = day - timedelta(days=3)  # no payment within 3 days after a due date
         rows = [r for r in loan.schedule if r.due_date == watch]
         if rows and dpd > 0:
-            paid = any(e.type in CASH_IN and e.business_date > watch for e in tx.ledger.entries(loan.id))
+            state = tx.ledger.state(loan.id)
+            paid = (
+                state.last_cash_in is not None and state.last_cash_in > watch
+                if state is not None
+                else any(e.type in CASH_IN and e.business_date > watch for e in tx.ledger.entries(loan.id))
+            )
             if not paid:
                 self.raise_signal(
                     tx,

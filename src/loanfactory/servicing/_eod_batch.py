@@ -1,11 +1,10 @@
-"""One end-of-day batch's view of its transaction: every loan's ledger read once (日终批次账务缓存).
+"""One end-of-day batch's view of its transaction: states read at once, ledgers at most once (日终批次缓存).
 
-The end of day looks at a loan's postings many times — the penalty accrued so far, the position
-before and after the day's postings, the tier actions, warnings and tomorrow's debit. Reading
-them from the store each time decodes and validates every posting again. A
-:class:`BatchTransaction` reads the ledgers of the whole batch in one query when the batch
-starts, keeps each loan's postings, and adds every posting the batch makes to them as it is
-written through it. Everything else is the transaction it wraps.
+The end of day reads each loan's kept state (:mod:`loanfactory.servicing._state`), not its
+ledger: a :class:`BatchTransaction` reads the states of the whole batch in one query when the
+batch starts. The few steps that still look at postings (a warning rule on today's payments)
+read a loan's ledger once; it is kept, with every posting the batch makes added as it is written
+through it. Everything else is the transaction it wraps.
 
 Only code that is handed the batch transaction sees the kept postings; the end-of-day steps
 all are (they take ``tx`` as an argument and open no transaction of their own).
@@ -17,23 +16,42 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from loanfactory.entity import Entity
-from loanfactory.ports import AuditLog, EventLog, Ledger, LedgerEntryRecord, Outbox, Repository, Transaction
+from loanfactory.ports import (
+    AuditLog,
+    EventLog,
+    Ledger,
+    LedgerEntryRecord,
+    LedgerState,
+    Outbox,
+    Repository,
+    Transaction,
+)
 
 E = TypeVar("E", bound=Entity)
 
 
 class KeptLedger:
-    """A ledger whose postings of the batch's loans are read once and then kept up to date."""
+    """A ledger whose postings of a loan, once read, are kept up to date for the batch; the
+    states of the batch's loans are read in one query when it starts."""
 
     def __init__(self, ledger: Ledger, loan_ids: Sequence[str]) -> None:
         self._ledger = ledger
-        self._kept = ledger.entries_of(loan_ids) if loan_ids else {}
+        self._kept: dict[str, list[LedgerEntryRecord]] = {}
+        self._states = ledger.states_of(loan_ids) if loan_ids else {}
 
     def append(self, entry: LedgerEntryRecord) -> None:
         self._ledger.append(entry)
+        self._states.pop(entry.loan_id, None)  # moved on by the store: read it from there
         kept = self._kept.get(entry.loan_id)
         if kept is not None:
             kept.append(entry)
+
+    def state(self, loan_id: str) -> LedgerState | None:
+        kept = self._states.get(loan_id)
+        return kept if kept is not None else self._ledger.state(loan_id)
+
+    def states_of(self, loan_ids: Sequence[str]) -> dict[str, LedgerState]:
+        return {i: s for i in loan_ids if (s := self.state(i)) is not None}
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         kept = self._kept.get(loan_id)

@@ -67,8 +67,12 @@ class Postings:
             existing = self.tx.ledger.by_key(key)
             if existing is not None:
                 return existing, False
-        entries = self.entries()
-        sequence = entries[-1].sequence + 1 if entries else 1
+        state = self.tx.ledger.state(self.loan_id)  # the last sequence, without reading the ledger
+        if state is not None:
+            sequence = state.sequence + 1
+        else:
+            entries = self.entries()
+            sequence = entries[-1].sequence + 1 if entries else 1
         entry = LedgerEntryRecord(
             id=f"{self.loan_id}:{sequence:06d}",
             loan_id=self.loan_id,
@@ -93,7 +97,8 @@ class Postings:
                 f"components change {owed_change(entry)}, expected {expected_change(entry)}"
             )
         self.tx.ledger.append(entry)
-        entries.append(entry)
+        if self._entries is not None:
+            self._entries.append(entry)
         return entry, True
 
     def reverse(

@@ -22,6 +22,7 @@ from loanfactory.servicing._core import Core
 from loanfactory.servicing._ledger import Components, Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType, Position
+from loanfactory.servicing._state import installments_charged
 
 ZERO = Decimal(0)
 _RELIEVABLE = frozenset({Component.penalty, Component.interest, Component.fee})
@@ -49,11 +50,16 @@ class RepaymentOps(Core):
 
     def charge_due(self, tx: Transaction, loan: Loan, day: date, postings: Postings) -> int:
         """Post the interest and fees of every row due on or before ``day`` not yet charged."""
-        charged = {
-            (e.type, e.data.get("installment"))
-            for e in postings.entries()
-            if e.type in (EntryType.interest, EntryType.fee) and e.data.get("installment") is not None
-        }
+        state = tx.ledger.state(loan.id)
+        charged = (
+            installments_charged(state)
+            if state is not None
+            else {
+                (e.type, e.data.get("installment"))
+                for e in postings.entries()
+                if e.type in (EntryType.interest, EntryType.fee) and e.data.get("installment") is not None
+            }
+        )
         count = 0
         for row in loan.schedule:
             if row.due_date > day:

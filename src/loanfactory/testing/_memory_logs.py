@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from loanfactory.audit import make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
-from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, OutboxMessage
+from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
+from loanfactory.servicing._state import advance, replay
 from loanfactory.testing._clone import clone
 
 if TYPE_CHECKING:
@@ -52,8 +53,14 @@ class MemoryLedger:
                     field=name,
                     message_zh=f"{value} 的小数位超过 2 位；记账金额精确到分",
                 )
+        before = self.state(entry.loan_id)
+        if before is None:  # the loan's first posting (or a state dropped: replayed once)
+            before = replay(entry.loan_id, _entries(self.tx, entry.loan_id))
+        original = None if entry.reverses is None else self._entry(entry.reverses)
+        after = advance(before, entry, original)
         stored = clone(entry)
         pending.append(stored)
+        self.tx.pending_states[entry.loan_id] = after
         self.tx.pending_ledger_by_loan.setdefault(entry.loan_id, []).append(stored)
         self.tx.pending_ledger_ids.add(entry.id)
         if entry.idempotency_key is not None:
@@ -68,6 +75,22 @@ class MemoryLedger:
     def by_key(self, idempotency_key: str) -> LedgerEntryRecord | None:
         found = self.tx.pending_ledger_keys.get(idempotency_key)
         return found if found is not None else self.tx.state.ledger_keys.get(idempotency_key)
+
+    def state(self, loan_id: str) -> LedgerState | None:
+        found = self.tx.pending_states.get(loan_id)
+        return found if found is not None else self.tx.state.loan_states.get(loan_id)
+
+    def states_of(self, loan_ids: Sequence[str]) -> dict[str, LedgerState]:
+        return {i: s for i in loan_ids if (s := self.state(i)) is not None}
+
+    def _entry(self, id: str) -> LedgerEntryRecord:
+        loan_id = id.rsplit(":", 1)[0]
+        found = next((e for e in _entries(self.tx, loan_id) if e.id == id), None)
+        if found is None:
+            found = next((e for es in self.tx.state.ledger.values() for e in es if e.id == id), None)
+        if found is None:
+            raise NotFound(f"no ledger entry '{id}' to reverse", field="reverses")
+        return found
 
 
 def _entries(tx: _MemoryTransaction, loan_id: str) -> list[LedgerEntryRecord]:

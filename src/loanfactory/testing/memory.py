@@ -49,10 +49,12 @@ from loanfactory.ports import (
     EventLog,
     Ledger,
     LedgerEntryRecord,
+    LedgerState,
     Outbox,
     OutboxMessage,
     Transaction,
 )
+from loanfactory.servicing._state import replay_book
 from loanfactory.testing._books import BooksState, MemoryBooks
 from loanfactory.testing._clone import clone
 from loanfactory.testing._memory_logs import MemoryAudit, MemoryEvents, MemoryLedger, MemoryOutbox
@@ -72,6 +74,7 @@ class _State:
         self.ledger: dict[str, list[LedgerEntryRecord]] = {}
         self.ledger_ids: set[str] = set()
         self.ledger_keys: dict[str, LedgerEntryRecord] = {}
+        self.loan_states: dict[str, LedgerState] = {}
         self.outbox: dict[str, OutboxMessage] = {}
         self.outbox_keys: set[str] = set()
         self.undelivered: set[str] = set()
@@ -141,6 +144,7 @@ class MemoryStore:
                 state.ledger_ids.add(entry.id)
                 if entry.idempotency_key is not None:
                     state.ledger_keys[entry.idempotency_key] = entry
+            state.loan_states.update((s.loan_id, s) for s in replay_book(postings))
 
     # read-only views for tests and reports
     def entities_of_every_kind(self) -> dict[str, dict[str, Entity]]:
@@ -182,6 +186,16 @@ class MemoryStore:
                         self._state.ledger[loan_id] = entries
                         return
         raise KeyError(entry_id)
+
+    def tamper_state(self, loan_id: str, **changes: Any) -> None:
+        """Edit a loan's kept state in place, or drop it with ``changes`` empty (to test that
+        ``verify-state`` finds it)."""
+        with self._lock:
+            if changes:
+                current = self._state.loan_states[loan_id]
+                self._state.loan_states[loan_id] = current.model_copy(update=changes)
+            else:
+                del self._state.loan_states[loan_id]
 
     def tamper_entity(self, kind: type[Entity], id: str, **changes: Any) -> None:
         """Edit a stored entity in place, bypassing versions and links (to test verification)."""
@@ -316,6 +330,7 @@ class _MemoryTransaction:
         self.pending_ledger_by_loan: dict[str, list[LedgerEntryRecord]] = {}  # the same, by loan
         self.pending_ledger_ids: set[str] = set()
         self.pending_ledger_keys: dict[str, LedgerEntryRecord] = {}
+        self.pending_states: dict[str, LedgerState] = {}
         self.pending_outbox: dict[str, OutboxMessage] = {}
         self.pending_outbox_keys: set[str] = set()
         self.pending_audit: list[AuditRecord] = []
@@ -393,6 +408,7 @@ class _MemoryTransaction:
             state.ledger_ids.add(entry.id)
             if entry.idempotency_key is not None:
                 state.ledger_keys[entry.idempotency_key] = entry
+        state.loan_states.update(self.pending_states)
         for id, message in self.pending_outbox.items():
             state.outbox[id] = message
             state.outbox_keys.add(message.dedup_key)

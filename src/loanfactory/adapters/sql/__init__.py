@@ -35,6 +35,7 @@ from loanfactory.adapters.sql._relay import (
 )
 from loanfactory.adapters.sql._rotation import KeyRotation, rotate_pii_key
 from loanfactory.adapters.sql._schema import Base, metadata
+from loanfactory.adapters.sql._states import rebuild_states
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
 from loanfactory.adapters.sql._verify import verify_audit, verify_books
@@ -66,6 +67,7 @@ __all__ = [
     "map_entity",
     "mask_url",
     "metadata",
+    "rebuild_states",
     "relay",
     "rotate_pii_key",
     "upgrade",

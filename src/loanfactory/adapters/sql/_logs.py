@@ -21,6 +21,7 @@ from loanfactory.adapters.sql._schema import (
     EventRow,
     InboxRow,
     LedgerRow,
+    LoanStateRow,
     OutboxRow,
     table_of,
 )
@@ -28,7 +29,8 @@ from loanfactory.adapters.sql._types import check_scale, decode, decode_text, en
 from loanfactory.audit import AuditHead, canonical_json, make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound, StateConflict
-from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, OutboxMessage
+from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
+from loanfactory.servicing._state import advance, replay
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
@@ -36,16 +38,23 @@ if TYPE_CHECKING:
 POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
 _BODY_TEXT = type_coerce(LedgerRow.body, Text)  # the stored text, parsed and decoded in one pass
 _IN_LIMIT = 500  # ids bound in one IN (...): well below SQLite's and PostgreSQL's parameter limits
+_STATE_BODY = type_coerce(LoanStateRow.body, Text)
+_STATE_NAMES = ("sequence", "last_date", "principal", "interest", "penalty", "fee", "credit")
+_STATE_COLUMNS = tuple(getattr(LoanStateRow, name) for name in _STATE_NAMES)
 
 
 class SqlLedger:
+    """Postings and each loan's state (``loan_states``), moved on with every posting appended."""
+
     def __init__(self, tx: SqlTransaction) -> None:
         self._tx = tx
+        self._states: dict[str, LedgerState | None] = {}  # read or written in this transaction
 
     def append(self, entry: LedgerEntryRecord) -> None:
         values = ledger_values(entry)
         if self._tx.insert_new(table_of(LedgerRow), values):
             self._tx.chain_posting(entry)
+            self._advance(entry)
             return
         connection = self._tx.connection
         if connection.execute(select(LedgerRow.id).where(LedgerRow.id == entry.id)).first():
@@ -82,6 +91,85 @@ class SqlLedger:
             select(LedgerRow.body).where(LedgerRow.idempotency_key == idempotency_key)
         ).scalar()
         return None if body is None else LedgerEntryRecord.model_validate(decode(body))
+
+    def state(self, loan_id: str) -> LedgerState | None:
+        if loan_id not in self._states:
+            self.states_of([loan_id])
+        return self._states[loan_id]
+
+    def states_of(self, loan_ids: Sequence[str]) -> dict[str, LedgerState]:
+        wanted = [i for i in loan_ids if i not in self._states]
+        for start in range(0, len(wanted), _IN_LIMIT):
+            chunk = wanted[start : start + _IN_LIMIT]
+            rows = self._tx.connection.execute(
+                select(_STATE_BODY, *_STATE_COLUMNS).where(LoanStateRow.loan_id.in_(chunk))
+            )
+            self._states.update(dict.fromkeys(chunk))
+            for body, *columns in rows:
+                state = state_of(body, columns)
+                self._states[state.loan_id] = state
+        return {i: s for i in loan_ids if (s := self._states.get(i)) is not None}
+
+    def _advance(self, entry: LedgerEntryRecord) -> None:
+        """Move the loan's state on by the posting just inserted (a loan without a state row —
+        its first posting, or a book from before states were kept — is replayed once)."""
+        before = self.state(entry.loan_id)
+        exists = before is not None
+        if before is None:
+            before = replay(entry.loan_id, [e for e in self.entries(entry.loan_id) if e.id != entry.id])
+        original = None if entry.reverses is None else self._entry(entry.reverses)
+        after = advance(before, entry, original)
+        table = table_of(LoanStateRow)
+        if exists:
+            values = state_values(after)
+            del values["loan_id"]
+            self._tx.connection.execute(
+                update(table).where(LoanStateRow.loan_id == entry.loan_id).values(**values)
+            )
+        else:
+            self._tx.connection.execute(table.insert(), state_values(after))
+        self._states[entry.loan_id] = after
+
+    def _entry(self, id: str) -> LedgerEntryRecord:
+        body = self._tx.connection.execute(select(_BODY_TEXT).where(LedgerRow.id == id)).scalar()
+        if body is None:
+            raise NotFound(f"no ledger entry '{id}' to reverse", field="reverses")
+        return LedgerEntryRecord.model_validate(decode_text(body))
+
+    def save_states(self, states: Sequence[LedgerState], *, replacing: Sequence[str] = ()) -> None:
+        """Write states as they are (a bulk load, ``db rebuild-state``), after deleting the state
+        rows of the loans ``replacing`` names."""
+        table = table_of(LoanStateRow)
+        for start in range(0, len(replacing), _IN_LIMIT):
+            chunk = replacing[start : start + _IN_LIMIT]
+            self._tx.connection.execute(table.delete().where(LoanStateRow.loan_id.in_(chunk)))
+            self._states.update(dict.fromkeys(chunk))
+        if states:
+            self._tx.connection.execute(table.insert(), [state_values(s) for s in states])
+        self._states.update({s.loan_id: s for s in states})
+
+
+def state_of(body: Any, columns: Sequence[Any]) -> LedgerState:
+    """A stored state: its body, with the typed columns as they are (a column edited around the
+    store is what the application reads, and what ``verify-state`` finds)."""
+    data = decode_text(body)
+    data.update(zip(_STATE_NAMES, columns, strict=True))
+    return LedgerState.model_validate(data)
+
+
+def state_values(state: LedgerState) -> dict[str, Any]:
+    """The ``loan_states`` row of a state."""
+    return {
+        "loan_id": state.loan_id,
+        "sequence": state.sequence,
+        "last_date": state.last_date,
+        "principal": state.principal,
+        "interest": state.interest,
+        "penalty": state.penalty,
+        "fee": state.fee,
+        "credit": state.credit,
+        "body": entity_body(state),
+    }
 
 
 def ledger_values(entry: LedgerEntryRecord) -> dict[str, Any]:

@@ -73,6 +73,24 @@ class LedgerRow(Base):
     body: Mapped[dict[str, Any]]
 
 
+class LoanStateRow(Base):
+    """A loan's ledger folded through its last posting (账户状态), updated with every posting in
+    the same transaction (:class:`~loanfactory.ports.LedgerState`); the balances are columns for
+    set-based reads, the rest is in ``body``."""
+
+    __tablename__ = "loan_states"
+
+    loan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    last_date: Mapped[date | None]
+    principal: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    interest: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    penalty: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    fee: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    credit: Mapped[Decimal] = mapped_column(ExactDecimal(2))
+    body: Mapped[dict[str, Any]]
+
+
 class OutboxRow(Base):
     """A message waiting for (or done with) delivery; ``dedup_key`` is unique."""
 

@@ -47,6 +47,7 @@ from loanfactory.audit import (
 from loanfactory.entity import Entity
 from loanfactory.errors import StateConflict
 from loanfactory.ports import Clock, ConcurrentUpdate, LedgerEntryRecord
+from loanfactory.servicing._state import replay_book
 
 E = TypeVar("E", bound=Entity)
 
@@ -156,6 +157,7 @@ class SqlStore:
                     tx.connection.execute(table.insert(), rows)
                 if postings:
                     tx.connection.execute(table_of(LedgerRow).insert(), [ledger_values(e) for e in postings])
+                    tx.ledger.save_states(replay_book(postings))
             except IntegrityError as exc:
                 raise StateConflict(
                     f"the load names an id or key already stored ({type(exc.orig).__name__})",
