@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")
 _BODY_TEXT = type_coerce(LedgerRow.body, Text)  # the stored text, parsed and decoded in one pass
 _IN_LIMIT = 500  # ids bound in one IN (...): well below SQLite's and PostgreSQL's parameter limits
-_STATE_BODY = type_coerce(LoanStateRow.body, Text)
+_STATE_BODY = LoanStateRow.body
 _STATE_NAMES = ("sequence", "last_date", "principal", "interest", "penalty", "fee", "credit")
 _STATE_COLUMNS = tuple(getattr(LoanStateRow, name) for name in _STATE_NAMES)
 
@@ -149,12 +149,12 @@ class SqlLedger:
         self._states.update({s.loan_id: s for s in states})
 
 
-def state_of(body: Any, columns: Sequence[Any]) -> LedgerState:
+def state_of(body: str, columns: Sequence[Any]) -> LedgerState:
     """A stored state: its body, with the typed columns as they are (a column edited around the
     store is what the application reads, and what ``verify-state`` finds)."""
-    data = decode_text(body)
-    data.update(zip(_STATE_NAMES, columns, strict=True))
-    return LedgerState.model_validate(data)
+    return LedgerState.model_validate_json(body).model_copy(
+        update=dict(zip(_STATE_NAMES, columns, strict=True))
+    )
 
 
 def state_values(state: LedgerState) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def state_values(state: LedgerState) -> dict[str, Any]:
         "penalty": state.penalty,
         "fee": state.fee,
         "credit": state.credit,
-        "body": entity_body(state),
+        "body": state.model_dump_json(),  # pydantic's own JSON: read back by model_validate_json
     }
 
 

@@ -76,7 +76,7 @@ class LedgerRow(Base):
 class LoanStateRow(Base):
     """A loan's ledger folded through its last posting (账户状态), updated with every posting in
     the same transaction (:class:`~loanfactory.ports.LedgerState`); the balances are columns for
-    set-based reads, the rest is in ``body``."""
+    set-based reads, the whole state is ``body``."""
 
     __tablename__ = "loan_states"
 
@@ -88,7 +88,7 @@ class LoanStateRow(Base):
     penalty: Mapped[Decimal] = mapped_column(ExactDecimal(2))
     fee: Mapped[Decimal] = mapped_column(ExactDecimal(2))
     credit: Mapped[Decimal] = mapped_column(ExactDecimal(2))
-    body: Mapped[dict[str, Any]]
+    body: Mapped[str] = mapped_column(Text)  # the state's JSON as pydantic writes it
 
 
 class OutboxRow(Base):

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("last_date", sa.Date(), nullable=True),
         *(sa.Column(name, loanfactory.adapters.sql._types.ExactDecimal(), nullable=False) for name in _MONEY),
-        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("loan_id", name=op.f("pk_loan_states")),
     )
 
