@@ -37,21 +37,20 @@ class KeptLedger:
     def __init__(self, ledger: Ledger, loan_ids: Sequence[str]) -> None:
         self._ledger = ledger
         self._kept: dict[str, list[LedgerEntryRecord]] = {}
-        self._states = ledger.states_of(loan_ids) if loan_ids else {}
+        if loan_ids:  # one query; the store's ledger keeps them for the transaction
+            ledger.states_of(loan_ids)
 
     def append(self, entry: LedgerEntryRecord) -> None:
         self._ledger.append(entry)
-        self._states.pop(entry.loan_id, None)  # moved on by the store: read it from there
         kept = self._kept.get(entry.loan_id)
         if kept is not None:
             kept.append(entry)
 
     def state(self, loan_id: str) -> LedgerState | None:
-        kept = self._states.get(loan_id)
-        return kept if kept is not None else self._ledger.state(loan_id)
+        return self._ledger.state(loan_id)  # the store's, moved on by every posting
 
     def states_of(self, loan_ids: Sequence[str]) -> dict[str, LedgerState]:
-        return {i: s for i in loan_ids if (s := self.state(i)) is not None}
+        return self._ledger.states_of(loan_ids)
 
     def entries(self, loan_id: str) -> list[LedgerEntryRecord]:
         kept = self._kept.get(loan_id)
