@@ -3,6 +3,8 @@
 ::
 
     loanfactory eod --date 2026-01-31 [--db URL] [--products DIR] [--engine vectorised] [--format json]
+    loanfactory eod --date 2026-01-31 --db postgresql://... --dask tcp://scheduler:8786 [--partitions 64]
+    loanfactory eod --date 2026-01-31 --db postgresql://... --dask local:2
 
 The database is ``--db URL``, else ``$LOANFACTORY_DB``, else the project file's ``db``, else
 ``sqlite:///loanfactory.db``; the products are read from ``--products`` (default: the project's, or
@@ -12,6 +14,11 @@ only writes the ledger, the loans, the outbox and the books (the general ledger 
 notifications are delivered later by the relays.
 Running a completed date again changes nothing; a run that stopped midway resumes after its
 checkpoint.
+
+``--dask`` runs the loans in loan-id ranges on a ``dask.distributed`` cluster — a scheduler
+address, or ``local:N`` for N worker processes on this machine — each worker opening its own
+connection to the database (PostgreSQL; the workers need the same ``$LOANFACTORY_PII_KEY`` and
+product files); the day's book-wide steps run once here (see ``docs/batch.md``).
 
 The first date ever run fixes the calendar (dates then run one after the other), so a date that
 would pin it is refused unless ``--allow-gap`` says it is meant: a first date before the book's
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,28 +43,7 @@ import click
 
 from loanfactory.cli import language
 from loanfactory.cli.progress import Progress
-from loanfactory.errors import LoanfactoryError, StateConflict
-from loanfactory.ports import PaymentInstruction, PaymentResult, SignatureMethod, SignatureRecord
-
-
-class _RelayedPayments:
-    """The end of day never pays: instructions wait in the outbox for the payment relay."""
-
-    def submit(self, instruction: PaymentInstruction) -> PaymentResult:
-        raise StateConflict("the end of day does not move money; run the payment relay", field="gateway")
-
-    def status(self, instruction_id: str) -> PaymentResult:
-        raise StateConflict("the end of day does not move money; run the payment relay", field="gateway")
-
-
-class _NoSigner:
-    def sign(
-        self, *, document_sha256: str, signer: str, signer_role: str, method: SignatureMethod, at: Any
-    ) -> SignatureRecord:
-        raise StateConflict("the end of day signs nothing", field="signer")
-
-    def verify(self, record: SignatureRecord) -> bool:
-        return False
+from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
 
 
 @click.command()
@@ -96,6 +83,20 @@ class _NoSigner:
     help="How far behind today a first date may be without --allow-gap.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--dask",
+    "scheduler",
+    default=None,
+    metavar="ADDRESS|local:N",
+    help="Run the loans in ranges on a Dask cluster: a scheduler address, or local:N worker processes.",
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Loan-id ranges of a --dask run (default: twice the cluster's worker threads).",
+)
 @click.option("--chart", "chart_file", default=None, metavar="FILE", help="Chart of accounts of the books.")
 @click.option(
     "--posting-rules", "rules_file", default=None, metavar="FILE", help="Posting rules of the books."
@@ -111,6 +112,8 @@ def eod(
     allow_gap: bool,
     max_gap_days: int,
     quiet: bool,
+    scheduler: str | None,
+    partitions: int | None,
     chart_file: str | None,
     rules_file: str | None,
 ) -> None:
@@ -120,47 +123,58 @@ def eod(
         day = date.fromisoformat(business_date)
     except ValueError:
         raise click.UsageError(f"--date must be YYYY-MM-DD, got '{business_date}'") from None
-    products = _products(Path(products_dir))
+    if partitions is not None and scheduler is None:
+        raise click.UsageError("--partitions needs --dask")
+    workers = _local_workers(scheduler) if scheduler is not None else None
     from loanfactory.cli.gl import load_rules
 
     posting_rules = load_rules(chart_file, rules_file, lang)
     from loanfactory.accounting import GeneralLedger
-    from loanfactory.adapters.clock import SystemClock
-    from loanfactory.adapters.sql import SqlStore
-    from loanfactory.servicing import Servicing, ServicingConfig
+    from loanfactory.adapters.batch import StoredServicing
+    from loanfactory.adapters.sql import database_url
+    from loanfactory.servicing import ServicingConfig
 
-    try:
-        clock = SystemClock()
-        store = SqlStore(url, clock=clock)
-    except LoanfactoryError as exc:
-        raise click.UsageError(exc.localized(lang)) from None
-    except Exception as exc:  # the driver's own errors: unreachable, bad URL
-        raise click.UsageError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
-    # SqlStore implements the Store port; mypy does not yet see its transaction type as one (reported)
-    books = GeneralLedger(store, rules=posting_rules, clock=clock)  # the books close with every end of day
-    servicing = Servicing(
-        store,
-        clock,
-        products=products,
-        gateway=_RelayedPayments(),
-        signer=_NoSigner(),
+    recipe = StoredServicing(
+        url=database_url(url).render_as_string(hide_password=False),
+        products=Path(products_dir),
         config=ServicingConfig(eod_max_gap_days=max_gap_days),
-        day_steps=(books,),
     )
-    label = f"日终 {day}" if lang == "zh" else f"end of day {day}"
-    try:
-        with Progress(label, quiet=quiet) as progress:
-            run = servicing.run_eod(
-                day,
-                engine=engine,  # type: ignore[arg-type]
-                allow_gap=allow_gap,
-                progress=progress.update,
-            )
-    except StateConflict as exc:
-        click.echo(f"loanfactory eod: {exc.localized(lang)}", err=True)
-        sys.exit(1)
-    finally:
-        store.dispose()
+    with ExitStack() as stack:
+        try:
+            servicing = stack.enter_context(recipe.open())
+        except InvalidInput as exc:
+            raise click.UsageError(f"--{exc.field}: {exc.localized(lang)}") from None
+        except LoanfactoryError as exc:
+            raise click.UsageError(exc.localized(lang)) from None
+        except Exception as exc:  # the driver's own errors: unreachable, bad URL
+            raise click.UsageError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
+        # the books close with every end of day, once for the date
+        servicing.day_steps = (GeneralLedger(servicing.store, rules=posting_rules, clock=servicing.clock),)
+        label = f"日终 {day}" if lang == "zh" else f"end of day {day}"
+        try:
+            with Progress(label, quiet=quiet) as progress:
+                if scheduler is None:
+                    run = servicing.run_eod(
+                        day,
+                        engine=engine,  # type: ignore[arg-type]
+                        allow_gap=allow_gap,
+                        progress=progress.update,
+                    )
+                else:
+                    run = _run_on_dask(
+                        servicing,
+                        day,
+                        recipe,
+                        scheduler,
+                        workers,
+                        partitions,
+                        engine,
+                        allow_gap,
+                        progress.update,
+                    )
+        except StateConflict as exc:
+            click.echo(f"loanfactory eod: {exc.localized(lang)}", err=True)
+            sys.exit(1)
     steps = {s.name: {"loans": s.loans, "records": s.postings} for s in run.steps}
     figures: dict[str, Any] = {
         "business_date": run.business_date.isoformat(),
@@ -181,13 +195,57 @@ def eod(
         click.echo(f"{title} {figures['business_date']}: {run.agenda} loans; {tally}")
 
 
-def _products(folder: Path) -> dict[str, Any]:
-    from loanfactory.catalog import load_catalog
+def _local_workers(scheduler: str) -> int | None:
+    """N of ``local:N`` (None for a scheduler address); a malformed value is a usage error."""
+    if not scheduler.startswith("local"):
+        return None
+    count = scheduler.removeprefix("local:")
+    if not count.isdigit() or int(count) < 1:
+        raise click.UsageError(f"--dask: local:N needs a positive number of workers, got '{scheduler}'")
+    return int(count)
 
-    if not folder.is_dir():
-        raise click.UsageError(f"--products: no folder {folder}")
-    catalog, diagnostics = load_catalog([folder])
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
-        raise click.UsageError(f"the products do not load: {errors[0].format()} (and {len(errors) - 1} more)")
-    return dict(catalog.products)
+
+def _run_on_dask(
+    servicing: Any,
+    day: date,
+    recipe: Any,
+    scheduler: str,
+    workers: int | None,
+    partitions: int | None,
+    engine: str,
+    allow_gap: bool,
+    progress: Any,
+) -> Any:
+    from loanfactory.adapters.batch._eod import distributed, run_eod_dask
+
+    try:
+        dist = distributed()
+    except ImportError as exc:
+        raise click.UsageError(f"--dask: {exc}") from None
+
+    if workers is not None:
+        cluster = dist.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = dist.Client(cluster)
+    else:
+        cluster = None
+        try:
+            client = dist.Client(scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise click.UsageError(f"--dask: cannot reach the scheduler {scheduler}: {exc}") from None
+    try:
+        return run_eod_dask(
+            servicing,
+            day,
+            recipe.open,
+            client=client,
+            partitions=partitions,
+            engine=engine,  # type: ignore[arg-type]
+            allow_gap=allow_gap,
+            progress=progress,
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

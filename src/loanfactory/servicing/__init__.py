@@ -20,6 +20,7 @@ from loanfactory.servicing._contract import (
 from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
 from loanfactory.servicing._eod import STEPS, DayStep
+from loanfactory.servicing._eod_range import LoanRange, split_agenda
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
@@ -146,6 +147,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Loan",
     "LoanBook",
     "LoanDay",
+    "LoanRange",
     "LoanRequest",
     "LoanStatus",
     "MONEY_RECORDS",
@@ -200,6 +202,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "provision_fen",
     "required_clauses",
     "rmb_upper",
+    "split_agenda",
     "tier_index",
     "verify_books",
     "verify_states",

@@ -36,6 +36,7 @@ from loanfactory.ports import Transaction
 from loanfactory.servicing._early_warning import EarlyWarningOps
 from loanfactory.servicing._eod_batch import BatchTransaction
 from loanfactory.servicing._eod_guard import check_business_date
+from loanfactory.servicing._eod_range import LoanRange, finished
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._overdue import (
@@ -96,6 +97,18 @@ class EodOps(ReversalOps, EarlyWarningOps):
         call works on (from 0): whatever it raises rolls that batch back, which is how the
         crash-resume tests crash a run midway; ``progress(done, agenda)`` is called after each batch.
         """
+        run = self.open_eod(business_date, engine=engine, allow_gap=allow_gap)
+        if run.status is RunStatus.completed:
+            return run
+        agenda = self._agenda(business_date)
+        self._work(run, agenda, None, business_date, engine, before_loan, progress)
+        return self.close_eod(business_date, len(agenda))
+
+    def open_eod(
+        self, business_date: date, *, engine: Engine = "per-loan", allow_gap: bool = False
+    ) -> EodRun:
+        """Open (or find) the run record of ``business_date``, after the calendar guard; the first
+        part of :meth:`run_eod`, for a driver that runs the loans in ranges (:meth:`run_eod_range`)."""
         if engine not in ("per-loan", "vectorised"):
             raise InvalidInput(
                 f"unknown engine '{engine}'", field="engine", message_zh=f"未知的计算引擎 '{engine}'"
@@ -107,11 +120,61 @@ class EodOps(ReversalOps, EarlyWarningOps):
                 code="future-date",
                 message_zh="不能对未来日期执行日终",
             )
-        run = self._open_run(business_date, engine, allow_gap)
+        return self._open_run(business_date, engine, allow_gap)
+
+    def eod_agenda(self, business_date: date) -> list[str]:
+        """The ids of the loans the end of day of ``business_date`` looks at, in id order."""
+        return self._agenda(business_date)
+
+    def run_eod_range(
+        self,
+        business_date: date,
+        loans: LoanRange,
+        *,
+        before_loan: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> EodRun:
+        """Work the loans of ``loans`` on the agenda of an open run (:meth:`open_eod`), with the
+        range's own checkpoint; another process may work another range at the same time. The
+        day's book-wide part — day steps, calendar, run completed — is :meth:`close_eod`'s."""
+        with self.store.transaction() as tx:
+            run = tx.repo(EodRun).find(f"eod:{business_date.isoformat()}")
+        if run is None:
+            raise StateConflict(
+                f"no end-of-day run is open for {business_date}",
+                field="business_date",
+                message_zh=f"{business_date} 的日终尚未开始",
+            )
         if run.status is RunStatus.completed:
             return run
-        agenda = self._agenda(business_date)
-        pending = [i for i in agenda if i > run.cursor]
+        agenda = [i for i in self._agenda(business_date) if i in loans]
+        engine: Engine = "vectorised" if run.engine == "vectorised" else "per-loan"
+        return self._work(run, agenda, loans, business_date, engine, before_loan, progress)
+
+    def close_eod(self, business_date: date, agenda: int) -> EodRun:
+        """Run the day steps and complete the open run of ``business_date`` (``agenda``: how many
+        loans were on it), after every loan is done."""
+        with self.store.transaction() as tx:
+            run = tx.repo(EodRun).get(f"eod:{business_date.isoformat()}")
+        if run.status is RunStatus.completed:
+            return run
+        for step in self.day_steps:
+            run = self._tally_day_step(run, step.name, step.close_day(business_date))
+        return self._close_run(run, business_date, agenda)
+
+    def _work(
+        self,
+        run: EodRun,
+        agenda: list[str],
+        loans: LoanRange | None,
+        business_date: date,
+        engine: Engine,
+        before_loan: Callable[[int], None] | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> EodRun:
+        """The agenda's loans not done yet, in batches of one transaction; the checkpoint is the
+        run's cursor, or the range's own when working a range."""
+        pending = [i for i in agenda if not finished(run, i)]
         size = max(1, self.config.eod_batch)
         for start in range(0, len(pending), size):
             batch = pending[start : start + size]
@@ -134,17 +197,18 @@ class EodOps(ReversalOps, EarlyWarningOps):
                     else s
                     for s in current.steps
                 )
+                checkpoint: dict[str, object] = (
+                    {"cursor": batch[-1], "agenda": len(agenda)}
+                    if loans is None
+                    else {"parts": {**current.parts, loans.key: batch[-1]}}
+                )
                 run = tx.repo(EodRun).update(
-                    current.model_copy(
-                        update={"steps": steps, "cursor": batch[-1], "agenda": len(agenda), "totals": totals}
-                    )
+                    current.model_copy(update={"steps": steps, "totals": totals, **checkpoint})
                 )
                 self.action_counts = None
             if progress is not None:
                 progress(start + len(batch), len(pending))
-        for step in self.day_steps:
-            run = self._tally_day_step(run, step.name, step.close_day(business_date))
-        return self._close_run(run, business_date, len(agenda))
+        return run
 
     def _tally_day_step(self, run: EodRun, name: str, records: int) -> EodRun:
         with self.store.transaction() as tx:

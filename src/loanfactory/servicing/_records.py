@@ -337,6 +337,9 @@ class EodRun(Entity):
     totals: dict[str, str] = Field(
         default_factory=dict
     )  # figures of the run: "penalty": "123.45", "loans": "1000", ...
+    parts: dict[str, str] = Field(
+        default_factory=dict
+    )  # checkpoints of a run in loan-id ranges (servicing._eod_range): range key -> last loan id done
 
     def step(self, name: str) -> EodStep:
         for step in self.steps:

@@ -1,4 +1,10 @@
-"""Batch jobs scaled out on Dask (批量作业): the vectorised end of day and book schedules in partitions.
+"""Batch jobs scaled out on Dask (批量作业): the stored end of day in loan-id ranges on a cluster; the
+vectorised end of day and book schedules in partitions.
+
+:func:`run_eod_dask` runs the end of day of a book stored in PostgreSQL on a ``dask.distributed``
+cluster: each worker opens its own store (:class:`StoredServicing`) and works a range of loan ids
+through the same code as a single run; the book-wide steps run once in the driver (see
+:mod:`loanfactory.adapters.batch._eod`).
 
 The vectorised paths of the core (:func:`loanfactory.servicing.assess_book`,
 :func:`loanfactory.schedule.vector_schedule`) compute every loan independently in integer fen, so
@@ -26,13 +32,22 @@ from loanfactory.adapters.batch._dask import (
     summarise_book_dask,
     vector_schedule_dask,
 )
+from loanfactory.adapters.batch._eod import OpenServicing, run_eod_dask, work_range
+from loanfactory.adapters.batch._stored import NoSigner, RelayedPayments, StoredServicing, load_products
 
 __all__ = [
     "BookSummary",
     "CategoryTotals",
+    "NoSigner",
+    "OpenServicing",
+    "RelayedPayments",
+    "StoredServicing",
     "assess_book_dask",
+    "load_products",
+    "run_eod_dask",
     "split_book",
     "summarise_book",
     "summarise_book_dask",
     "vector_schedule_dask",
+    "work_range",
 ]
