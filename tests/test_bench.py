@@ -22,7 +22,7 @@ SMALL = {
     "origination.py": ["--applications", "5", "--repeat", "1"],
     "eod.py": ["--loans", "3000", "--sample", "300"],
     "eod_store.py": ["--loans", "30", "--templates", "7"],
-    "batch_dask.py": ["--loans", "3000", "--repeat", "1"],
+    "batch_dask.py": ["--loans", "3000", "--repeat", "1", "--stored-loans", "14"],
     "persistence.py": ["--count", "5"],
     "gl.py": ["--loans", "300"],
     "reports.py": ["--loans", "300", "--repeats", "1", "--no-pg"],

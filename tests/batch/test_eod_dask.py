@@ -59,7 +59,7 @@ def templates() -> list[Template]:
 def cluster() -> Iterator[Any]:
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
         distributed.Client(local) as client,
     ):
@@ -213,3 +213,65 @@ def test_a_range_of_a_date_not_opened_is_refused(new_book: Any) -> None:
     url = new_book()
     with _recipe(url, DAY).open() as servicing, pytest.raises(StateConflict):
         servicing.run_eod_range(DAY, LoanRange())
+
+
+def test_the_command_runs_a_date_on_a_cluster_by_its_scheduler_address(new_book: Any, cluster: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from loanfactory.cli import cli
+
+    single, spread = new_book(), new_book()
+    one = _single(single, DAY)
+    args = ["eod", "--date", DAY.isoformat(), "--products", str(ROOT / "products"), "--allow-gap", "-q"]
+    address = cluster.scheduler.address
+    result = CliRunner().invoke(
+        cli, [*args, "--db", spread, "--dask", address, "--partitions", "3", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["status"] == "completed"
+    assert figures["agenda"] == one.agenda
+    assert figures["steps"]["accrue"] == {
+        "loans": one.step("accrue").loans,
+        "records": one.step("accrue").postings,
+    }
+    ledger = _content(spread)["ledger_entries"]
+    assert len(ledger) == len(_content(single)["ledger_entries"])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--partitions", "2"],
+        ["--dask", "local:0"],
+        ["--dask", "local:two"],
+        ["--dask", "local:2", "--partitions", "0"],
+    ],
+)
+def test_the_command_refuses_a_malformed_cluster_request(extra: list[str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from loanfactory.cli import cli
+
+    db = f"sqlite:///{tmp_path / 'book.db'}"
+    result = CliRunner().invoke(cli, ["eod", "--date", DAY.isoformat(), "--db", db, *extra])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "book.db").exists()  # refused before anything was opened
+
+
+def test_the_page_example_runs(
+    new_book: Any, cluster: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if date.today() < DAY:  # the example runs on the system clock
+        pytest.skip("the book date is after today")
+    single, spread = new_book(), new_book()
+    one = _single(single, DAY)
+    page = ROOT / "docs" / "batch.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    monkeypatch.chdir(ROOT)
+    namespace = {"DATABASE_URL": spread, "SCHEDULER": cluster.scheduler.address}
+    exec(compile(blocks[0], str(page), "exec"), namespace)
+    status, agenda, postings = capsys.readouterr().out.split()
+    assert (status, int(agenda), int(postings)) == ("completed", one.agenda, one.step("accrue").postings)

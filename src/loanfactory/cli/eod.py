@@ -225,7 +225,7 @@ def _run_on_dask(
 
     if workers is not None:
         cluster = dist.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = dist.Client(cluster)
     else:

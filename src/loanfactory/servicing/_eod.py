@@ -26,7 +26,7 @@ way. A completed date is never run again; dates run in order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -131,12 +131,14 @@ class EodOps(ReversalOps, EarlyWarningOps):
         business_date: date,
         loans: LoanRange,
         *,
+        agenda: Sequence[str] | None = None,
         before_loan: Callable[[int], None] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> EodRun:
         """Work the loans of ``loans`` on the agenda of an open run (:meth:`open_eod`), with the
         range's own checkpoint; another process may work another range at the same time. The
-        day's book-wide part — day steps, calendar, run completed — is :meth:`close_eod`'s."""
+        day's book-wide part — day steps, calendar, run completed — is :meth:`close_eod`'s.
+        ``agenda``: the day's agenda as the driver read it (else read again here)."""
         with self.store.transaction() as tx:
             run = tx.repo(EodRun).find(f"eod:{business_date.isoformat()}")
         if run is None:
@@ -147,7 +149,7 @@ class EodOps(ReversalOps, EarlyWarningOps):
             )
         if run.status is RunStatus.completed:
             return run
-        agenda = [i for i in self._agenda(business_date) if i in loans]
+        agenda = sorted(i for i in (self._agenda(business_date) if agenda is None else agenda) if i in loans)
         engine: Engine = "vectorised" if run.engine == "vectorised" else "per-loan"
         return self._work(run, agenda, loans, business_date, engine, before_loan, progress)
 

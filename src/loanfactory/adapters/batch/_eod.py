@@ -9,7 +9,8 @@ the ``eod.completed`` event (after every loan). The payment relay is a separate 
 
 :func:`run_eod_dask` is the driver: it opens the run (:meth:`Servicing.open_eod`), reads the day's
 agenda (ids only), cuts it into loan-id ranges of nearly equal size
-(:func:`loanfactory.servicing.split_agenda`), and sends one task per range to the cluster. Each
+(:func:`loanfactory.servicing.split_agenda`), and sends one task per range — with the range's slice
+of the agenda, so no worker reads the whole agenda — to the cluster. Each
 task opens its own store on the database URL (:class:`StoredServicing`) and works its range
 through the same code as a single run (:meth:`Servicing.run_eod_range`), batch by batch, with the
 range's checkpoint in the run record. When every range is done, the driver closes the day
@@ -24,6 +25,7 @@ ranges never write the same loan; a write that meets another process's lock on a
 
 from __future__ import annotations
 
+import bisect
 import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -51,8 +53,11 @@ def distributed() -> Any:
         ) from None
 
 
-def work_range(open_servicing: OpenServicing, business_date: date, loans: LoanRange) -> int:
-    """One task: work ``loans`` of the open run of ``business_date``; returns how many loans it did."""
+def work_range(
+    open_servicing: OpenServicing, business_date: date, loans: LoanRange, agenda: list[str] | None = None
+) -> int:
+    """One task: work ``loans`` of the open run of ``business_date`` (``agenda``: the range's
+    loans on the day's agenda as the driver read it); returns how many loans it did."""
     done = [0]
 
     def count(finished: int, pending: int) -> None:
@@ -61,7 +66,7 @@ def work_range(open_servicing: OpenServicing, business_date: date, loans: LoanRa
     for attempt in range(RETRIES):
         try:
             with open_servicing() as servicing:
-                servicing.run_eod_range(business_date, loans, progress=count)
+                servicing.run_eod_range(business_date, loans, agenda=agenda, progress=count)
             return done[0]
         except ConcurrentUpdate:
             if attempt == RETRIES - 1:
@@ -102,7 +107,10 @@ def run_eod_dask(
     agenda = servicing.eod_agenda(business_date)
     threads = sum(client.nthreads().values()) or 1
     ranges = split_agenda(agenda, partitions or 2 * threads)
-    futures = [client.submit(work_range, open_worker, business_date, loans, pure=False) for loans in ranges]
+    futures = [
+        client.submit(work_range, open_worker, business_date, loans, _within(agenda, loans), pure=False)
+        for loans in ranges
+    ]
     done = 0
     try:
         for future in dist.as_completed(futures):
@@ -113,6 +121,13 @@ def run_eod_dask(
         dist.wait(futures)  # no range may still be running when the date is run again
         raise
     return servicing.close_eod(business_date, len(agenda))
+
+
+def _within(agenda: list[str], loans: LoanRange) -> list[str]:
+    """The ids of a sorted agenda that fall in ``loans`` (a slice: the ranges follow the agenda)."""
+    start = 0 if loans.after is None else bisect.bisect_right(agenda, loans.after)
+    end = len(agenda) if loans.upto is None else bisect.bisect_right(agenda, loans.upto)
+    return agenda[start:end]
 
 
 __all__ = ["OpenServicing", "distributed", "run_eod_dask", "work_range"]
