@@ -12,13 +12,19 @@ The baseline, measured in the same run: ``loanfactory.quote.quote`` of the same 
 and term — the exact schedule and APR every offer needs, and nothing else. The ratio
 assess ÷ quote is what the rest of origination costs on top of pricing.
 
-Three stores are timed: ``MemoryStore`` (the test kit's reference store, which copies every
-mutable part of an entity it stores or returns so that nothing can change it behind its back),
-the embedded SQLite ``SqlStore`` (unless ``--no-sqlite``; its ratio to the MemoryStore is
-printed, goal ≤ 2×), and a bare dictionary store defined here that copies nothing — the last
-isolates origination's own work from the cost of keeping state.
+The stores timed: ``MemoryStore`` (the test kit's reference store, which copies every mutable
+part of an entity it stores or returns so that nothing can change it behind its back), the
+embedded SQLite ``SqlStore`` (unless ``--no-sqlite``; its ratio to the MemoryStore is printed,
+goal ≤ 2×), the PostgreSQL ``SqlStore`` (``--pg URL`` or ``$LOANFACTORY_TEST_PG_URL``, else a
+throwaway server from the local binaries as ``persistence.py`` starts one, else skipped;
+``--no-pg`` skips it; a fresh database per run), and a bare dictionary store defined here that
+copies nothing — the last isolates origination's own work from the cost of keeping state. Each
+store is timed ``--repeat`` times, interleaved, in CPU seconds of this process (a shared
+machine's load does not count; for PostgreSQL the server's own CPU is not included); min /
+median / max are printed.
 
-Run: ``.venv/bin/python bench/origination.py [--applications 300] [--repeat 3] [--no-sqlite] [--json]``.
+Run: ``.venv/bin/python bench/origination.py [--applications 300] [--repeat 3] [--no-sqlite]
+[--no-pg] [--json]``.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +64,7 @@ from loanfactory.origination.identity import id_check_character
 from loanfactory.ports import ConcurrentUpdate, Store
 from loanfactory.quote import quote
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
+from persistence import postgres  # the throwaway PostgreSQL server the persistence benchmark starts
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 8, 1, 9, 0, tzinfo=CST)
@@ -212,26 +220,52 @@ def prepared(
 
 
 def time_assess(service: Origination, ids: list[str]) -> tuple[float, int]:
-    start = time.perf_counter()
+    """Seconds of CPU of this process (the machine may be shared: CPU time is what the
+    application costs here; a PostgreSQL server's own CPU is not in it), and offers made."""
+    start = time.process_time()
     offers = 0
     for n, application_id in enumerate(ids):
         result = service.assess(application_id, idempotency_key=f"assess-{n}")
         offers += result.offer is not None
-    return time.perf_counter() - start, offers
+    return time.process_time() - start, offers
 
 
 def time_quotes(catalog: Catalog, asks: list[tuple[Decimal, int]]) -> float:
     spec = catalog.products["consumer_credit"]
-    start = time.perf_counter()
+    start = time.process_time()
     for amount, term in asks:
         quote(spec, amount, term, start=NOW.date())
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def _sqlite(tmp: str, n: int) -> Store:
     from loanfactory.adapters.sql import SqlStore
 
     return SqlStore(f"sqlite:///{tmp}/bench-{n}.db")
+
+
+def _postgres(server: str, n: int, opened: list[Any]) -> Store:
+    """A fresh migrated database on ``server`` for run ``n`` (the previous runs' stores closed)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from loanfactory.adapters.sql import SqlStore
+
+    for store in opened:
+        store.dispose()
+    opened.clear()
+    name = f"lf_bench_orig_{n + 1}_{time.monotonic_ns()}"
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    store = SqlStore(make_url(server).set(database=name), migrate=True)
+    opened.append(store)
+    return store
+
+
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    return " / ".join(f"{v:,.0f}" for v in (ordered[0], ordered[len(ordered) // 2], ordered[-1]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,8 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         "--no-sqlite", dest="sqlite", action="store_false", help="skip the embedded SQLite store"
     )
     parser.add_argument("--sqlite", action="store_true", help=argparse.SUPPRESS)  # the default; kept
+    parser.add_argument("--pg", default=os.environ.get("LOANFACTORY_TEST_PG_URL"), help="PostgreSQL URL")
+    parser.add_argument("--no-pg", dest="postgres", action="store_false", help="skip PostgreSQL")
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     args = parser.parse_args(argv)
+    with postgres(args.pg if args.postgres else None) if args.postgres else nullcontext() as server:
+        return _measure(args, server)
+
+
+def _measure(args: argparse.Namespace, server: str | None) -> int:
     catalog, problems = load_catalog([ROOT / "products", ROOT / "rules"])
     if any(p.severity == "error" for p in problems):
         print("\n".join(p.format() for p in problems), file=sys.stderr)
@@ -260,11 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lf-bench-") as tmp:
         if args.sqlite:
             cases["sqlite"] = (traced, lambda n: _sqlite(tmp, n))
+        opened: list[Any] = []
+        if server is not None:
+            cases["postgresql"] = (traced, lambda n: _postgres(server, n, opened))
         for decider, make in cases.values():  # warm up: imports, rule compilation, validators
             warm, warm_ids, warm_asks = prepared(catalog, 20, decider, make(-1))
             time_assess(warm, warm_ids)
         time_quotes(catalog, warm_asks)
-        best: dict[str, float] = {}
+        runs: dict[str, list[float]] = {}
         offers = count
         baselines = []
         for r in range(args.repeat):  # interleaved, so that load from other processes hits all alike
@@ -272,9 +316,12 @@ def main(argv: list[str] | None = None) -> int:
                 service, ids, asks = prepared(catalog, count, decider, make(r))
                 seconds, made = time_assess(service, ids)
                 offers = min(offers, made)
-                best[name] = min(best.get(name, seconds), seconds)
+                runs.setdefault(name, []).append(seconds / count * 1e6)
             baselines.append(time_quotes(catalog, asks))
+        for store in opened:
+            store.dispose()
     baseline = min(baselines)
+    best = {name: min(values) * count / 1e6 for name, values in runs.items()}
     per = {name: seconds / count * 1e6 for name, seconds in best.items()}
     per_quote = baseline / count * 1e6
     ratio = best["memory"] / baseline
@@ -285,11 +332,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  MemoryStore, trace on:   {per['memory']:>9,.0f} µs per application ({rate:,.0f}/s)")
     print(f"  MemoryStore, trace off:  {per['memory_untraced']:>9,.0f} µs per application")
     print(f"  bare store (no copies):  {per['bare']:>9,.0f} µs per application — origination's own work")
-    if "sqlite" in per:
-        print(
-            f"  SQLite SqlStore:         {per['sqlite']:>9,.0f} µs per application "
-            f"({per['sqlite'] / per['memory']:.2f}x the MemoryStore; goal <= 2x)"
-        )
+    ratios = {  # each run's store over the MemoryStore run next to it
+        name: sorted(a / m for a, m in zip(runs[name], runs["memory"], strict=True))
+        for name in ("sqlite", "postgresql")
+        if name in runs
+    }
+    for name, label in (("sqlite", "SQLite SqlStore:      "), ("postgresql", "PostgreSQL SqlStore:  ")):
+        if name in per:
+            ratio_text = " / ".join(
+                f"{r:.2f}" for r in (ratios[name][0], ratios[name][len(ratios[name]) // 2], ratios[name][-1])
+            )
+            print(
+                f"  {label}   {per[name]:>9,.0f} µs per application "
+                f"({per[name] / per['memory']:.2f}x the MemoryStore, best runs; per run min/median/max "
+                f"{ratio_text}x; goal <= 2x)"
+            )
+    for name, values in runs.items():
+        print(f"    {name}: µs per application, min / median / max of {len(values)}: {_spread(values)}")
     print(f"baseline quote() of the same amounts and terms: {per_quote:,.0f} µs per quote")
     print(
         f"ratio assess/quote: {ratio:.1f}x on MemoryStore, {best['bare'] / baseline:.1f}x on the bare store"
@@ -308,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
                     "sqlite_over_memory": round(per["sqlite"] / per["memory"], 2)
                     if "sqlite" in per
                     else None,
+                    "us_per_application_postgresql": round(per["postgresql"], 1)
+                    if "postgresql" in per
+                    else None,
+                    "postgresql_over_memory": round(per["postgresql"] / per["memory"], 2)
+                    if "postgresql" in per
+                    else None,
+                    "runs_us_per_application": {k: [round(v, 1) for v in vs] for k, vs in runs.items()},
                     "baseline_us_per_quote": round(per_quote, 1),
                     "ratio": round(ratio, 3),
                 }

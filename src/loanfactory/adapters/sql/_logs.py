@@ -308,6 +308,7 @@ class SqlAudit:
     def __init__(self, tx: SqlTransaction) -> None:
         self._tx = tx
         self._head: AuditHead | None = None  # locked and cached for the rest of the transaction
+        self._unwritten: list[AuditRecord] = []  # appended, not yet written (see flush)
 
     def append(
         self,
@@ -324,28 +325,34 @@ class SqlAudit:
             head, at=at, actor=actor, action=action, subject=subject, before=before, after=after
         )
         self._tx.note_time(at)
-        connection = self._tx.connection
-        connection.execute(_AUDIT_INSERT, record_values(record))
-        connection.execute(_HEAD_UPDATE, {"sequence": record.sequence, "hash": record.hash})
+        self._unwritten.append(record)  # written with the transaction's other links (flush)
         self._head = AuditHead(record.sequence, record.hash)
         return record
 
     def extend(self, links: list[tuple[datetime, str, str, str, dict[str, Any]]]) -> None:
         """Append ``(at, actor, action, subject, after)`` links in one statement and one head update."""
-        if not links:
+        if links:
+            head = self._head or self._lock_head()
+            for at, actor, action, subject, after in links:
+                record = make_record(head, at=at, actor=actor, action=action, subject=subject, after=after)
+                self._unwritten.append(record)
+                head = AuditHead(record.sequence, record.hash)
+            self._head = head
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the links appended so far in one statement, and the head once (the store calls it
+        before the transaction commits, and every read of the chain does first)."""
+        if not self._unwritten:
             return
-        head = self._head or self._lock_head()
-        records = []
-        for at, actor, action, subject, after in links:
-            record = make_record(head, at=at, actor=actor, action=action, subject=subject, after=after)
-            records.append(record)
-            head = AuditHead(record.sequence, record.hash)
         connection = self._tx.connection
-        connection.execute(_AUDIT_INSERT, [record_values(r) for r in records])
-        connection.execute(_HEAD_UPDATE, {"sequence": head.sequence, "hash": head.hash})
-        self._head = head
+        connection.execute(_AUDIT_INSERT, [record_values(r) for r in self._unwritten])
+        last = self._unwritten[-1]
+        connection.execute(_HEAD_UPDATE, {"sequence": last.sequence, "hash": last.hash})
+        self._unwritten.clear()
 
     def records(self, subject: str | None = None) -> list[AuditRecord]:
+        self.flush()
         query = select(AuditRow).order_by(AuditRow.sequence)
         if subject is not None:
             query = query.where(AuditRow.subject == subject)
@@ -353,10 +360,12 @@ class SqlAudit:
 
     def record(self, sequence: int) -> AuditRecord | None:
         """The link with this sequence number, if it is stored."""
+        self.flush()
         row = self._tx.connection.execute(select(AuditRow).where(AuditRow.sequence == sequence)).first()
         return None if row is None else row_record(row)
 
     def head(self) -> AuditHead:
+        self.flush()
         row = self._tx.connection.execute(
             select(AuditHeadRow.sequence, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
         ).first()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 
@@ -23,6 +23,8 @@ from loanfactory.ports import ConcurrentUpdate
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
+
+E = TypeVar("E", bound=Entity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,10 @@ class SqlRepository:
         return f"SqlRepository({self._mapping.kind!r})"
 
     def find(self, id: str) -> Entity | None:
-        return self._one(self._sql.find, id)
+        kept = self._tx.kept.get((self._mapping.kind, id))  # read or written in this transaction
+        if kept is not None:
+            return kept
+        return self._keep(self._one(self._sql.find, id))
 
     def get(self, id: str) -> Entity:
         found = self.find(id)
@@ -72,7 +77,10 @@ class SqlRepository:
         return found
 
     def lock(self, id: str) -> Entity:
-        found = self._one(self._sql.lock if self._tx.dialect == "postgresql" else self._sql.find, id)
+        if self._tx.dialect != "postgresql":  # the transaction holds SQLite's write lock already
+            found = self.find(id)
+        else:  # the row lock is taken by the statement, so it always runs
+            found = self._keep(self._one(self._sql.lock, id))
         if found is None:
             raise _not_found(self._mapping.kind, id)
         return found
@@ -97,7 +105,7 @@ class SqlRepository:
             )
         if self._audited:
             self._tx.chain_state(None, stored)
-        return stored
+        return self._keep(stored)
 
     def update(self, entity: Entity) -> Entity:
         self._check_type(entity)
@@ -115,7 +123,8 @@ class SqlRepository:
         if connection.execute(self._sql.update, values).rowcount == 1:
             if self._audited:
                 self._tx.chain_state(before, stored)
-            return stored
+            return self._keep(stored)
+        self._tx.kept.pop((self._mapping.kind, entity.id), None)
         current = connection.execute(self._sql.version, {"b_id": entity.id}).scalar()
         if current is None:
             raise _not_found(self._mapping.kind, entity.id)
@@ -153,6 +162,13 @@ class SqlRepository:
                 query = query.where(sql_column.is_(None) if stored[0] is None else sql_column == stored[0])
         order = table.c.id.collate("C") if self._tx.dialect == "postgresql" else table.c.id
         return query.order_by(order)
+
+    def _keep(self, entity: E | None) -> E | None:
+        """Keep ``entity`` as this transaction's copy: later finds of its id do not read it again
+        (entities are frozen; every write in the transaction goes through this repository)."""
+        if entity is not None:
+            self._tx.kept[(self._mapping.kind, entity.id)] = entity
+        return entity
 
     def _one(self, query: Select[Any], id: str) -> Entity | None:
         row = self._tx.connection.execute(query, {"b_id": id}).first()

@@ -205,6 +205,7 @@ class SqlTransaction:
         self._postings: list[LedgerEntryRecord] = []
         self._states: dict[tuple[str, str], tuple[Entity | None, Entity]] = {}
         self._seen: dict[tuple[str, str], Entity] = {}
+        self.kept: dict[tuple[str, str], Entity] = {}  # entities read or written here, by kind and id
         self._latest: datetime | None = None  # the newest time this transaction's writes carry
 
     def repo(self, kind: type[E]) -> Any:

@@ -129,7 +129,19 @@ def encode(value: Any) -> Any:
     Decimals, datetimes, dates and times become one-key objects (``{"$decimal": "0.000136986"}``);
     a dict key that starts with ``$`` gets one more ``$`` so user data is never read as a tag.
     """
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool or kind is float:  # most values
+        return value
+    if kind is dict:  # a model's dump: plain dicts of plain values, checked once per dict
+        return {
+            ("$" + k if k[:1] == "$" else k) if type(k) is str else _key(k): encode(v)
+            for k, v in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [encode(v) for v in value]
+    if kind is Decimal:
+        return {"$decimal": str(value)}
+    if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
@@ -146,16 +158,18 @@ def encode(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return encode(value.model_dump(mode="python", round_trip=True))
     if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            text = str(encode(key)) if not isinstance(key, str) else key
-            out["$" + text if text.startswith("$") else text] = encode(item)
-        return out
+        return {_key(key): encode(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
     if isinstance(value, set | frozenset):
         return sorted((encode(v) for v in value), key=repr)
     raise TypeError(f"cannot store {type(value).__name__} exactly")
+
+
+def _key(key: Any) -> str:
+    """A dict key as stored: text (an enum's value, a date's ISO form), ``$`` doubled at its start."""
+    text = key if isinstance(key, str) else str(encode(key))
+    return "$" + text if text.startswith("$") else text
 
 
 def decode(data: Any) -> Any:
