@@ -22,6 +22,10 @@ order, in batches of one transaction each; after each batch the run record's ``c
 last loan done, so a crash loses at most the open batch and a resumed run starts after the cursor.
 Every posting, task, notification and order has a deterministic key, so nothing is doubled either
 way. A completed date is never run again; dates run in order.
+
+A driver may instead run the agenda in loan-id ranges in several processes (``open_eod``, then
+``run_eod_range`` per range, each with its own checkpoint in the run record, then ``close_eod``
+once; :mod:`loanfactory.adapters.batch` does it on Dask): loans touch only their own records.
 """
 
 from __future__ import annotations
