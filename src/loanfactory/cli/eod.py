@@ -249,3 +249,13 @@ def _run_on_dask(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _products(folder: Path) -> dict[str, Any]:
+    """The products of ``--products``; a folder that does not load is a usage error."""
+    from loanfactory.adapters.batch import load_products
+
+    try:
+        return dict(load_products(folder))
+    except InvalidInput as exc:
+        raise click.UsageError(f"--products: {exc.localized('en')}") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 
@@ -23,8 +23,6 @@ from loanfactory.ports import ConcurrentUpdate
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
-
-E = TypeVar("E", bound=Entity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +66,8 @@ class SqlRepository:
         kept = self._tx.kept.get((self._mapping.kind, id))  # read or written in this transaction
         if kept is not None:
             return kept
-        return self._keep(self._one(self._sql.find, id))
+        found = self._one(self._sql.find, id)
+        return None if found is None else self._keep(found)
 
     def get(self, id: str) -> Entity:
         found = self.find(id)
@@ -80,7 +79,9 @@ class SqlRepository:
         if self._tx.dialect != "postgresql":  # the transaction holds SQLite's write lock already
             found = self.find(id)
         else:  # the row lock is taken by the statement, so it always runs
-            found = self._keep(self._one(self._sql.lock, id))
+            found = self._one(self._sql.lock, id)
+            if found is not None:
+                self._keep(found)
         if found is None:
             raise _not_found(self._mapping.kind, id)
         return found
@@ -163,11 +164,10 @@ class SqlRepository:
         order = table.c.id.collate("C") if self._tx.dialect == "postgresql" else table.c.id
         return query.order_by(order)
 
-    def _keep(self, entity: E | None) -> E | None:
+    def _keep(self, entity: Entity) -> Entity:
         """Keep ``entity`` as this transaction's copy: later finds of its id do not read it again
         (entities are frozen; every write in the transaction goes through this repository)."""
-        if entity is not None:
-            self._tx.kept[(self._mapping.kind, entity.id)] = entity
+        self._tx.kept[(self._mapping.kind, entity.id)] = entity
         return entity
 
     def _one(self, query: Select[Any], id: str) -> Entity | None:
