@@ -111,3 +111,8 @@ class RegWorld(World):
             self.servicing.run_eod(self.clock.today())
             self.reporting.send_notices(self.clock.today())
             self.clock.advance(timedelta(days=1))
+
+
+def account_file(report: MonthReport, record_type: str = "210") -> Any:
+    """The month's file of ``record_type`` (the loan account records by default)."""
+    return next(f for f in report.files if f.record_type == record_type)

@@ -48,7 +48,7 @@ def test_the_reconciliation_notices_a_file_that_disagrees_with_the_ledger(world:
     world.live_until(date(2026, 2, 1))
     report = world.month("2026-01")
     assert report.summary["equal"]
-    original = report.files[0]
+    original = next(f for f in report.files if f.record_type == "210")
     forged = replace(
         original, content=original.content.replace(b"<AcctBal>10000</AcctBal>", b"<AcctBal>9000</AcctBal>")
     )

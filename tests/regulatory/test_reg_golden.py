@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from reg_world import MANAGER, PROVIDER, RegWorld, id_number
+from reg_world import MANAGER, PROVIDER, RegWorld, account_file, id_number
 
 from loanfactory.regulatory import CreditRecord, parse_line, read, validate
 
@@ -58,8 +58,10 @@ def records(world: RegWorld, month: str) -> list[CreditRecord]:
     return found
 
 
-def only(found: list[CreditRecord], code: str, day: date) -> CreditRecord:
-    hits = [r for r in found if r.report_code == code and r.report_date == day]
+def only(found: list[CreditRecord], code: str, day: date, record_type: str = "210") -> CreditRecord:
+    hits = [
+        r for r in found if r.record_type == record_type and r.report_code == code and r.report_date == day
+    ]
     assert len(hits) == 1, [(r.report_code, r.report_date) for r in found]
     return hits[0]
 
@@ -249,7 +251,9 @@ def test_a_back_dated_payment_becomes_a_correction_not_a_rewritten_file(world: R
     first = world.month("2026-02")
     reported = monthly(
         only(
-            [parse_line(x) for x in first.files[0].content.decode().splitlines()[1:]], "30", date(2026, 2, 28)
+            [parse_line(x) for x in account_file(first).content.decode().splitlines()[1:]],
+            "30",
+            date(2026, 2, 28),
         )
     )
     assert reported["ActRpyAmt"] == yuan(PMT)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from reg_world import RegWorld
+from reg_world import RegWorld, account_file
 
 from loanfactory.regulatory import CreditRecord, Segment, parse_line, read, validate
 
@@ -23,14 +23,14 @@ def sample() -> tuple[RegWorld, dict[str, CreditRecord]]:
     loan = world.loan()
     world.live_until(date(2026, 2, 1))
     found: dict[str, CreditRecord] = {}
-    for record in read(world.month("2026-01").files[0].content)[1]:
+    for record in read(account_file(world.month("2026-01")).content)[1]:
         found[record.report_code] = record
     world.gateway.fund(ACCOUNT, Decimal(0))
     world.live_until(date(2026, 3, 20))
     world.servicing.write_off(loan, key="wo", reason="fraud")
     world.live_until(date(2026, 4, 1))
     world.month("2026-02")
-    for record in read(world.month("2026-03").files[0].content)[1]:
+    for record in read(account_file(world.month("2026-03")).content)[1]:
         if record.report_code == "30":
             found["bad-debt"] = record
     return world, found
@@ -281,7 +281,7 @@ def test_a_file_whose_header_lies_is_refused(sample: tuple[RegWorld, dict[str, C
     from loanfactory.errors import InvalidInput
 
     world, _ = sample
-    content = world.month("2026-01").files[0].content
+    content = account_file(world.month("2026-01")).content
     lines = content.decode().split("\n")
     lines[0] = lines[0][:43] + "0000009"
     with pytest.raises(InvalidInput):

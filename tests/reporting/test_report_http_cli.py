@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from loanfactory.adapters.sql import SqlStore
+from loanfactory.archive import ArchiveRecord
 from loanfactory.cli import cli
 from loanfactory.entity import CST
 from loanfactory.reporting import report_library, run_report, to_json
@@ -122,6 +123,8 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
             "json",
             "--products",
             products,
+            "--blobs",
+            str(tmp_path / "archive"),
         ],
     )
     assert done.exit_code == 0, done.output
@@ -145,10 +148,16 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
             "xlsx",
             "--out",
             str(out),
+            "--blobs",
+            str(tmp_path / "archive"),
         ],
     )
     assert done.exit_code == 0, done.output
     assert load_workbook(out).sheetnames[0] == "说明"
+    with sqlite_book.transaction() as tx:
+        kept = [r for r in tx.repo(ArchiveRecord).list() if r.stored_by == "cli"]
+    assert [r.subject for r in kept if r.category == "regulatory-return"] == ["regulatory-loans:2026-06:zh"]
+    assert any((tmp_path / "archive").rglob("*"))  # the figures' file is in the archive's blob store
     page = tmp_path / "report.html"
     images = tmp_path / "images"
     done = runner.invoke(
@@ -166,6 +175,8 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
             str(page),
             "--images",
             str(images),
+            "--blobs",
+            str(tmp_path / "archive"),
         ],
     )
     assert done.exit_code == 0, done.output
@@ -185,6 +196,8 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
             db,
             "--format",
             "csv",
+            "--blobs",
+            str(tmp_path / "archive"),
         ],
     )
     assert done.exit_code == 0, done.output

@@ -24,6 +24,9 @@ from loanfactory.archive._model import ArchiveCategory
 from loanfactory.entity import DomainEvent
 from loanfactory.ports import DeliveryReceipt, EventLog, Notification, Notifier, Store, Transaction
 
+_LINKS = ("customer_id", "application_id", "contract_id", "loan_id")
+"""The record fields an archive record is found by (and the entity fields that fill them)."""
+
 
 class Archivist:
     """Maps finished commands to archive records (see the module docstring)."""
@@ -49,6 +52,36 @@ class Archivist:
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(tx, event)
+
+    def _keep(
+        self,
+        tx: Transaction,
+        category: ArchiveCategory,
+        subject: str,
+        content: Any,
+        title: str,
+        *,
+        about: Any = None,
+        actor: str = "system",
+        media_type: str | None = None,
+        filename: str | None = None,
+        **links: str | None,
+    ) -> None:
+        """Archive ``content`` linked to the customer, application, contract and loan that
+        ``about`` names (its ``customer_id`` ... fields), ``links`` overriding or adding to them."""
+        named = {name: getattr(about, name, None) for name in _LINKS}
+        named.update({name: value for name, value in links.items() if value is not None})
+        self.archive.put_in(
+            tx,
+            category=category,
+            subject=subject,
+            content=content,
+            title=title,
+            media_type=media_type,
+            filename=filename,
+            actor=actor,
+            **named,
+        )
 
     def receive_document(self, application_id: str, data: bytes, *, actor: str = "system") -> Any:
         """Archive a document file of an application after it was submitted; the bytes must hash
@@ -79,14 +112,13 @@ class Archivist:
         from loanfactory.origination.application import Application
 
         application = tx.repo(Application).get(event.subject)
-        put = self.archive.put_in
-        put(
+        self._keep(
             tx,
-            category=ArchiveCategory.application,
-            subject=application.id,
-            content=application,
-            title=f"申请 {application.id}（{application.product_code}）",
-            customer_id=application.customer_id,
+            ArchiveCategory.application,
+            application.id,
+            application,
+            f"申请 {application.id}（{application.product_code}）",
+            about=application,
             application_id=application.id,
             actor=event.actor,
         )
@@ -97,12 +129,12 @@ class Archivist:
 
     def _document(self, tx: Transaction, application_id: str, customer_id: str, kind: str, sha: str) -> None:
         data = self.archive.blobs.get(sha)
-        self.archive.put_in(
+        self._keep(
             tx,
-            category=ArchiveCategory.document,
-            subject=f"{application_id}:{kind}",
-            content=data,
-            title=f"证明材料 {kind}",
+            ArchiveCategory.document,
+            f"{application_id}:{kind}",
+            data,
+            f"证明材料 {kind}",
             customer_id=customer_id,
             application_id=application_id,
         )
@@ -115,13 +147,13 @@ class Archivist:
         records = tx.repo(DecisionRecord).list(application_id=application.id)
         if not records:
             return
-        self.archive.put_in(
+        self._keep(
             tx,
-            category=ArchiveCategory.decision,
-            subject=application.id,
-            content={"application_id": application.id, "steps": [r.model_dump(mode="json") for r in records]},
-            title=f"审批决策轨迹 {application.id}",
-            customer_id=application.customer_id,
+            ArchiveCategory.decision,
+            application.id,
+            {"application_id": application.id, "steps": [r.model_dump(mode="json") for r in records]},
+            f"审批决策轨迹 {application.id}",
+            about=application,
             application_id=application.id,
             actor=event.actor,
         )
@@ -131,14 +163,13 @@ class Archivist:
         from loanfactory.origination.review import ReviewTask
 
         task = tx.repo(ReviewTask).get(event.subject)
-        self.archive.put_in(
+        self._keep(
             tx,
-            category=ArchiveCategory.review,
-            subject=task.id,
-            content=task,
-            title=f"人工审核 {task.stage.value} {task.id}",
-            customer_id=task.customer_id,
-            application_id=task.application_id,
+            ArchiveCategory.review,
+            task.id,
+            task,
+            f"人工审核 {task.stage.value} {task.id}",
+            about=task,
             actor=event.actor,
         )
         application = tx.repo(Application).find(task.application_id)
@@ -149,16 +180,8 @@ class Archivist:
         from loanfactory.origination.offer import Offer
 
         offer = tx.repo(Offer).get(event.subject)
-        self.archive.put_in(
-            tx,
-            category=ArchiveCategory.decision,
-            subject=offer.id,
-            content=offer,
-            title=f"已接受的报价 {offer.id}",
-            customer_id=offer.customer_id,
-            application_id=offer.application_id,
-            actor=event.actor,
-        )
+        title = f"已接受的报价 {offer.id}"
+        self._keep(tx, ArchiveCategory.decision, offer.id, offer, title, about=offer, actor=event.actor)
 
     # --- servicing ------------------------------------------------------------------------------
 
@@ -174,15 +197,15 @@ class Archivist:
             if offer is not None:
                 application_id = offer.application_id
                 self.archive.link_loan(tx, application_id, loan.id, contract.id)
-        self.archive.put_in(
+        self._keep(
             tx,
-            category=ArchiveCategory.contract,
-            subject=contract.id,
-            content=contract.body.encode(),
+            ArchiveCategory.contract,
+            contract.id,
+            contract.body.encode(),
+            f"借款合同 {contract.id}",
+            about=contract,
             media_type="text/plain",
             filename=f"contract-{contract.id}.{contract.language}.txt",
-            title=f"借款合同 {contract.id}",
-            customer_id=contract.customer_id,
             application_id=application_id,
             contract_id=contract.id,
             loan_id=loan.id,
@@ -193,20 +216,19 @@ class Archivist:
         from loanfactory.servicing import Contract
 
         contract = tx.repo(Contract).get(event.subject)
-        self.archive.put_in(
+        self._keep(
             tx,
-            category=ArchiveCategory.signature,
-            subject=contract.id,
-            content={
+            ArchiveCategory.signature,
+            contract.id,
+            {
                 "contract_id": contract.id,
                 "sha256": contract.sha256,
                 "status": contract.status.value,
                 "signatures": [s.model_dump(mode="json") for s in contract.signatures],
             },
-            title=f"签署记录 {contract.id}（{len(contract.signatures)} 方）",
-            customer_id=contract.customer_id,
+            f"签署记录 {contract.id}（{len(contract.signatures)} 方）",
+            about=contract,
             contract_id=contract.id,
-            loan_id=contract.loan_id,
             actor=event.actor,
         )
 
@@ -215,15 +237,8 @@ class Archivist:
 
         order = tx.repo(Disbursement).get(str(event.payload["disbursement"]))
         loan = tx.repo(Loan).get(event.subject)
-        self.archive.put_in(
-            tx,
-            category=ArchiveCategory.disbursement,
-            subject=order.id,
-            content=order,
-            title=f"放款 {order.id}",
-            customer_id=loan.customer_id,
-            contract_id=loan.contract_id,
-            loan_id=loan.id,
+        self._keep(
+            tx, ArchiveCategory.disbursement, order.id, order, f"放款 {order.id}", about=loan, loan_id=loan.id
         )
 
     def _closed(self, tx: Transaction, event: DomainEvent) -> None:

@@ -108,6 +108,15 @@ def _today(store: Any) -> date:
     return first_open_day(store, SystemClock().today())
 
 
+def _archive(store: Any, blobs: str) -> Any:
+    """The compliance archive regulator returns are kept in (as ``credit-bureau`` keeps its files)."""
+    from loanfactory.adapters.blob import blob_store
+    from loanfactory.adapters.clock import SystemClock
+    from loanfactory.archive import Archive
+
+    return Archive(store, blob_store(blobs), SystemClock())
+
+
 def _run(
     store: Any,
     definition: Any,
@@ -115,6 +124,7 @@ def _run(
     products: Mapping[str, Any],
     lang: Language,
     grain: str | None = None,
+    archive: Any = None,
 ) -> Any:
     from loanfactory.cli.progress import Progress
     from loanfactory.reporting import run_report
@@ -130,6 +140,8 @@ def _run(
                 lang=lang,
                 grain=grain,
                 progress=progress.update,
+                archive=archive,
+                actor="cli",
             )
     except LoanfactoryError as exc:
         raise click.UsageError(
@@ -152,6 +164,13 @@ _PERIOD = click.option(
     required=True,
     metavar="PERIOD",
     help="2026-01, 2026-Q1, 2026, 2026-01-15 or 2026-01-01..2026-03-31.",
+)
+_BLOBS = click.option(
+    "--blobs",
+    default="loanfactory-archive",
+    show_default=True,
+    metavar="DIR|s3://bucket/prefix",
+    help="Where the compliance archive keeps files: regulator returns are archived as produced.",
 )
 _GRAIN = click.option(
     "--grain",
@@ -196,6 +215,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
 @_DB
 @_PRODUCTS
 @_DEFINITIONS
+@_BLOBS
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "text"]), default="text")
 @click.option(
     "--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (xlsx needs one)."
@@ -209,10 +229,11 @@ def run(
     db: str | None,
     products_dir: str,
     definitions: tuple[str, ...],
+    blobs: str,
     fmt: str,
     out: str | None,
 ) -> None:
-    """Run one report for a period."""
+    """Run one report for a period (a regulator return is archived as produced)."""
     from loanfactory.reporting import pick, to_csv, to_json, to_xlsx
 
     lang = language(ctx)
@@ -224,7 +245,7 @@ def run(
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a file: name it with --out")
     store = _store(db, lang)
-    result = _run(store, definition, period, _products(products_dir), lang, grain)
+    result = _run(store, definition, period, _products(products_dir), lang, grain, _archive(store, blobs))
     if fmt == "xlsx":
         data: bytes = to_xlsx(result)
     elif fmt == "json":
@@ -270,6 +291,7 @@ def _text(result: Any) -> str:
 @_DB
 @_PRODUCTS
 @_DEFINITIONS
+@_BLOBS
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
 @click.option(
     "--images",
@@ -286,6 +308,7 @@ def html(
     db: str | None,
     products_dir: str,
     definitions: tuple[str, ...],
+    blobs: str,
     out: str,
     images: str | None,
 ) -> None:
@@ -300,7 +323,8 @@ def html(
         raise click.UsageError(exc.localized(lang)) from None
     store = _store(db, lang)
     products = _products(products_dir)
-    results = [_run(store, d, period, products, lang, grain if d.grain else None) for d in chosen]
+    archive = _archive(store, blobs)
+    results = [_run(store, d, period, products, lang, grain if d.grain else None, archive) for d in chosen]
     try:
         page = html_report(results, today=_today(store).isoformat())
     except LoanfactoryError as exc:

@@ -97,11 +97,11 @@ def correction_records(
                         ),
                     ),
                 )
-                problems = validate(correction, run.service.spec)
+                problems = validate(correction, run.service.spec, passed=run.passed)
                 if problems:
                     run.problems += problems
                     continue
-                run.records.setdefault(request.record_type, []).append(correction)
+                run.emit(correction)
         changed[index] = f"{when}|{code}|{category}|{since}|{','.join(new_parts)}"
     return state.evolve(reported=tuple(changed))
 
@@ -113,7 +113,7 @@ def deletion_records(
     fmt = run.service.builder.format_of(account)
     if state.delete_account and "account_deletion" in fmt.requests:
         request = fmt.requests["account_deletion"]
-        run.records.setdefault(request.record_type, []).append(
+        run.emit(
             CreditRecord(
                 root=request.root,
                 record_type=request.record_type,
@@ -134,7 +134,7 @@ def deletion_records(
             break
         letter, first, last, _ = item.split("|", 3)
         request = fmt.requests["segment_deletion"]
-        run.records.setdefault(request.record_type, []).append(
+        run.emit(
             CreditRecord(
                 root=request.root,
                 record_type=request.record_type,

@@ -321,11 +321,16 @@ class RecordBuilder:
         )
 
 
+_SPECIAL_TYPES = frozenset({EntryType.prepayment, EntryType.waiver, EntryType.write_off})
+
+
 def special_transactions(history: LoanHistory) -> list[Special]:
     """Prepayments (4; 5 when it settled the loan), waivers (11) and write-offs (15) of the ledger."""
     closed = history.loan.closed_on
     found: list[Special] = []
     for entry in history.live:
+        if entry.type not in _SPECIAL_TYPES:
+            continue
         if entry.type == EntryType.prepayment:
             settled = (
                 closed is not None and entry.business_date == closed and history.state_on(closed) == "closed"

@@ -55,6 +55,7 @@ class CreditAccount(Entity):
     specials: tuple[ManualSpecial, ...] = ()
     delete_account: str | None = None  # the reason of an account deletion request not yet sent
     delete_segments: tuple[str, ...] = ()  # "letter|from|to|reason" requests not yet sent
+    basic_digest: str | None = None  # what the customer's 110 record said when this account sent it
 
 
 class AdverseNotice(Entity):
@@ -90,6 +91,7 @@ class ReportingRun(Entity):
     generated_by: str
     files: tuple[str, ...] = ()  # "name|sha256|records|record type"
     summary: dict[str, Any] = Field(default_factory=dict)
+    agreements: dict[str, str] = Field(default_factory=dict)  # credit line id -> state its 220 reported
 
 
 __all__ = ["AdverseNotice", "CreditAccount", "ManualSpecial", "ReportingRun"]

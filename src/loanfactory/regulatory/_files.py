@@ -12,8 +12,9 @@ credit reference centre's own client and are not reproduced here.)
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,11 +52,18 @@ def header(record_type: str, version: str, provider: str, at: datetime, count: i
 
 
 def render(
-    records: Sequence[CreditRecord], record_type: str, version: str, provider: str, at: datetime
+    lines: Iterable[str], count: int, record_type: str, version: str, provider: str, at: datetime
 ) -> bytes:
-    lines = [header(record_type, version, provider, at, len(records))]
-    lines += [r.xml() for r in records]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    """The file: its header counting ``count`` records, then the record lines (rendered already)."""
+    out = io.BytesIO()
+    out.write(header(record_type, version, provider, at, count).encode() + b"\n")
+    written = 0
+    for line in lines:
+        out.write(line.encode("utf-8") + b"\n")
+        written += 1
+    if written != count:
+        raise InvalidInput(f"the header counts {count} records, {written} were written", field="count")
+    return out.getvalue()
 
 
 def read(content: bytes) -> tuple[dict[str, str], list[CreditRecord]]:

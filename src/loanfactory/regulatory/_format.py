@@ -1,7 +1,9 @@
 """The reporting format as data (报文格式与代码表): record layouts, code tables and bank settings.
 
 The packaged YAML under ``loanfactory/regulatory/data`` describes the second-generation lending
-account records (``personal_loan.yaml``, ``enterprise_loan.yaml``), their code tables
+account records (``personal_loan.yaml``, ``enterprise_loan.yaml``), the personal basic information
+record (``personal_basic.yaml``, 110) and the personal credit agreement record
+(``credit_agreement.yaml``, 220), their code tables
 (``codes.yaml``) and the bank's settings with the mapping of loanfactory's values onto codes
 (``settings.yaml``). A bank completes or corrects them by passing its own files: a settings file,
 and optionally code tables merged over the packaged ones (a table given replaces that table).
@@ -57,12 +59,19 @@ class SegmentFormat:
     fields: tuple[FieldFormat, ...]
     count: str | None = None
     group: str | None = None
+    by_tag: Mapping[str, FieldFormat] = field(init=False, repr=False, compare=False)
+    grouped: frozenset[str] = field(init=False, repr=False, compare=False)  # the repeated items' tags
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_tag", {f.tag: f for f in self.fields})
+        repeated = frozenset(f.tag for f in self.fields if f.tag != self.count) if self.count else frozenset()
+        object.__setattr__(self, "grouped", repeated)
 
     def field(self, tag: str) -> FieldFormat:
-        for item in self.fields:
-            if item.tag == tag:
-                return item
-        raise KeyError(tag)
+        found = self.by_tag.get(tag)
+        if found is None:
+            raise KeyError(tag)
+        return found
 
     @property
     def group_fields(self) -> tuple[FieldFormat, ...]:
@@ -101,6 +110,18 @@ class RecordFormat:
     segments: tuple[SegmentFormat, ...]
     segment_rules: Mapping[str, SegmentRule]
     requests: Mapping[str, RequestFormat] = field(default_factory=dict)
+    code_item: str | None = "AcctCode"  # the base item that starts with the data provider's code
+    by_tag: Mapping[str, SegmentFormat] = field(init=False, repr=False, compare=False)
+    request_types: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_tag", {s.tag: s for s in self.segments})
+        object.__setattr__(self, "request_types", frozenset(r.record_type for r in self.requests.values()))
+
+    @property
+    def base(self) -> str:
+        """The base segment's tag (基础段: the first segment)."""
+        return self.segments[0].tag
 
     def segment(self, tag: str) -> SegmentFormat:
         for segment in self.segments:
@@ -159,6 +180,15 @@ class ReportingSpec:
     enterprise: RecordFormat
     codes: CodeTables
     settings: Settings
+    basic: RecordFormat  # 110 个人基本信息
+    agreement: RecordFormat  # 220 个人授信协议
+
+    def format_of(self, record_type: str) -> RecordFormat:
+        """The format a record of ``record_type`` follows (a request follows its account format)."""
+        for fmt in (self.enterprise, self.basic, self.agreement):
+            if record_type == fmt.record_type or record_type in fmt.request_types:
+                return fmt
+        return self.personal
 
 
 def _packaged(name: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -179,7 +209,14 @@ def load_spec(
     """
     problems: list[Diagnostic] = []
     documents = {}
-    for name in ("codes.yaml", "personal_loan.yaml", "enterprise_loan.yaml", "settings.yaml"):
+    for name in (
+        "codes.yaml",
+        "personal_loan.yaml",
+        "enterprise_loan.yaml",
+        "personal_basic.yaml",
+        "credit_agreement.yaml",
+        "settings.yaml",
+    ):
         doc, found = _packaged(name)
         problems += found
         documents[name] = doc
@@ -205,6 +242,8 @@ def load_spec(
     data.update(overrides or {})
     personal = _record(documents["personal_loan.yaml"], tables, problems)
     enterprise = _record(documents["enterprise_loan.yaml"], tables, problems)
+    basic = _record(documents["personal_basic.yaml"], tables, problems)
+    agreement = _record(documents["credit_agreement.yaml"], tables, problems)
     parsed: Settings | None = None
     try:
         parsed = Settings.model_validate(data)
@@ -219,9 +258,23 @@ def load_spec(
             else:
                 problems.append(Diagnostic("bad-setting", message, path=".".join(path)))
     _check_mapping(data, tables, source, problems)
-    if problems or personal is None or enterprise is None or parsed is None:
+    if (
+        problems
+        or parsed is None
+        or personal is None
+        or enterprise is None
+        or basic is None
+        or agreement is None
+    ):
         raise SpecError(diagnostics=tuple(problems) or (Diagnostic("bad-format", "the format did not load"),))
-    return ReportingSpec(personal=personal, enterprise=enterprise, codes=CodeTables(tables), settings=parsed)
+    return ReportingSpec(
+        personal=personal,
+        enterprise=enterprise,
+        codes=CodeTables(tables),
+        settings=parsed,
+        basic=basic,
+        agreement=agreement,
+    )
 
 
 def _tables(doc: Document | None, problems: list[Diagnostic]) -> dict[str, dict[str, str]]:
@@ -343,6 +396,7 @@ def _record(
         segments=tuple(segments),
         segment_rules=rules,
         requests=requests,
+        code_item=data.get("code_item", "AcctCode"),
     )
 
 

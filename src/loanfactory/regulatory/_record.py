@@ -10,7 +10,7 @@ record is one line: ``<Document><InAcctInf>…</InAcctInf></Document>``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
@@ -31,6 +31,14 @@ class Segment:
     groups: tuple[Items, ...] = ()
     group: str | None = None  # the element name of each group item (CagOfTrdInf ...)
     wrapper: str | None = None  # a request's segment sits inside this element (MdfcSgmt)
+    text: str = field(init=False, repr=False, compare=False)  # the XML, rendered once when built
+
+    def __post_init__(self) -> None:
+        inner = "".join(_element(k, v) for k, v in self.items)
+        for item in self.groups:
+            inner += f"<{self.group}>" + "".join(_element(k, v) for k, v in item) + f"</{self.group}>"
+        text = f"<{self.tag}>{inner}</{self.tag}>"
+        object.__setattr__(self, "text", f"<{self.wrapper}>{text}</{self.wrapper}>" if self.wrapper else text)
 
     def get(self, tag: str) -> str | None:
         for key, value in self.items:
@@ -39,15 +47,11 @@ class Segment:
         return None
 
     def xml(self) -> str:
-        inner = "".join(_element(k, v) for k, v in self.items)
-        for item in self.groups:
-            inner += f"<{self.group}>" + "".join(_element(k, v) for k, v in item) + f"</{self.group}>"
-        text = f"<{self.tag}>{inner}</{self.tag}>"
-        return f"<{self.wrapper}>{text}</{self.wrapper}>" if self.wrapper else text
+        return self.text
 
     def digest(self) -> str:
         """A short digest of the segment's content (what was reported, for corrections)."""
-        return hashlib.sha256(self.xml().encode()).hexdigest()[:16]
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +78,7 @@ class CreditRecord:
 
     def xml(self) -> str:
         return (
-            f"<Document><{self.root}>"
-            + "".join(s.xml() for s in self.segments)
-            + f"</{self.root}></Document>"
+            f"<Document><{self.root}>" + "".join(s.text for s in self.segments) + f"</{self.root}></Document>"
         )
 
     @property
@@ -87,7 +89,9 @@ class CreditRecord:
 
 
 def _element(tag: str, text: str) -> str:
-    return f"<{tag}>{escape(text)}</{tag}>"
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return f"<{tag}>{text}</{tag}>"
 
 
 def amount_text(value: Decimal, places: int) -> str:

@@ -5,6 +5,11 @@ loan active during the month it builds the month's records, validates each, hold
 be reported yet (and every later record of that account, so an account's history is never reported
 out of order), remembers a digest per reported segment, writes the files and reconciles them with
 the ledger. :class:`MonthReport` is what a run returns.
+
+The month's reads are set-based: the customers, contracts, reporting states, reliefs and notices
+are read once (one query each), the loans' postings in chunks of :data:`CHUNK` loans (one query a
+chunk), and each record is rendered to its line as soon as it is built, so a month of 100,000
+loans never holds more than a chunk's postings and the lines of its files.
 """
 
 from __future__ import annotations
@@ -18,23 +23,26 @@ from typing import TYPE_CHECKING, Any
 
 from loanfactory.archive import ArchiveCategory
 from loanfactory.errors import Diagnostic
-from loanfactory.ports import Transaction
+from loanfactory.ports import LedgerEntryRecord, Transaction
 from loanfactory.regulatory._amend import correction_records, deletion_records, segment_letter
 from loanfactory.regulatory._build import Classification
 from loanfactory.regulatory._entities import AdverseNotice, CreditAccount, ReportingRun
 from loanfactory.regulatory._figures import LoanHistory
 from loanfactory.regulatory._files import ReportFile, file_name, render
 from loanfactory.regulatory._notices import notice_allows, notice_id
+from loanfactory.regulatory._parties import report_agreements, report_basic
 from loanfactory.regulatory._reconcile import LedgerFigure, reconcile
 from loanfactory.regulatory._record import CreditRecord
 from loanfactory.regulatory._validate import validate
-from loanfactory.servicing import Category, Contract, EntryType, Loan, LoanStatus
+from loanfactory.servicing import Category, Contract, EntryType, Loan, LoanStatus, Relief, ReliefStatus
 
 if TYPE_CHECKING:
     from loanfactory.origination.customer import Customer
     from loanfactory.regulatory._service import CreditReporting
 
 ZERO = Decimal(0)
+CHUNK = 2000
+"""Loans whose postings one ledger read returns."""
 
 
 @dataclass
@@ -67,21 +75,37 @@ class MonthReport:
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """What a month's run reads once for every account: the customers, contracts and reporting
-    states by id (one query per kind, not three per loan)."""
+    """What a month's run reads once for every account: the customers, contracts, reporting
+    states and adverse-information notices by id, the applied reliefs by loan (one query per kind,
+    not one per loan)."""
 
     customers: Mapping[str, Customer]
     contracts: Mapping[str, Contract]
     accounts: Mapping[str, CreditAccount]
+    reliefs: Mapping[str, list[Relief]]
+    notices: Mapping[str, AdverseNotice]
+    basic: dict[str, str]  # customer id -> digest of the 110 record last sent (updated as sent)
 
     @classmethod
     def read(cls, tx: Transaction) -> Known:
         from loanfactory.origination.customer import Customer
 
+        reliefs: dict[str, list[Relief]] = {}
+        for relief in tx.repo(Relief).list(status=ReliefStatus.applied.value):
+            reliefs.setdefault(relief.loan_id, []).append(relief)
+        accounts = tx.repo(CreditAccount).list()
+        basic = {
+            a.customer_id: a.basic_digest
+            for a in sorted(accounts, key=lambda a: (a.reported_at is not None, a.reported_at))
+            if a.basic_digest is not None
+        }
         return cls(
             customers={c.id: c for c in tx.repo(Customer).list()},
             contracts={c.id: c for c in tx.repo(Contract).list()},
-            accounts={a.id: a for a in tx.repo(CreditAccount).list()},
+            accounts={a.id: a for a in accounts},
+            reliefs=reliefs,
+            notices={n.id: n for n in tx.repo(AdverseNotice).list()},
+            basic=basic,
         )
 
 
@@ -96,13 +120,14 @@ class MonthRun:
         self.end = end
         self.today = service.clock.today()
         self.now = service.clock.now()
-        self.records: dict[str, list[CreditRecord]] = {}
+        self.lines: dict[str, list[tuple[date, str, str, str]]] = {}  # sort key and line, by type
         self.held: dict[str, str] = {}
         self.problems: list[Diagnostic] = []
         self.ledger_at: dict[tuple[str, date], LedgerFigure] = {}
         self.month_end: dict[str, LedgerFigure] = {}
         self.on_events: dict[str, LedgerFigure] = {}
         self.codes: dict[str, str] = {}
+        self.passed: set[tuple[str, str, str, str]] = set()  # item values the validator passed this run
 
     def loans(self) -> list[Loan]:
         repo = self.tx.repo(Loan)
@@ -124,8 +149,15 @@ class MonthRun:
         spec = self.service.spec
         loans = self.loans()
         self.known = Known.read(self.tx)
-        for loan in loans:
-            self.account(loan)
+        for first in range(0, len(loans), CHUNK):
+            chunk = loans[first : first + CHUNK]
+            postings = self.tx.ledger.entries_of([loan.id for loan in chunk])
+            for loan in chunk:
+                self.account(loan, postings[loan.id])
+        reported: dict[str, str] = {}
+        for earlier in sorted(self.tx.repo(ReportingRun).list(), key=lambda r: r.month):
+            reported.update(earlier.agreements)
+        agreements = report_agreements(self, reported)
         files = self.files()
         places = {
             spec.personal.record_type: spec.personal.amount_places,
@@ -161,6 +193,7 @@ class MonthRun:
             generated_by=actor,
             files=tuple(f"{f.name}|{f.sha256}|{f.records}|{f.record_type}" for f in files),
             summary=summary,
+            agreements=agreements,
         )
         self.tx.repo(ReportingRun).add(run)
         self.tx.audit.append(
@@ -172,15 +205,15 @@ class MonthRun:
         )
         return MonthReport(self.month, files, summary, self.problems)
 
-    def account(self, loan: Loan) -> None:
+    def account(self, loan: Loan, postings: list[LedgerEntryRecord]) -> None:
         service, tx = self.service, self.tx
         state = service._state(tx, loan, self.known.accounts)
         if state.status == "deleted":
             return
-        history = LoanHistory(loan, tx.ledger.entries(loan.id))
+        history = LoanHistory(loan, postings)
         figure = history.figures(self.end)
         self.codes[state.account_code] = loan.id
-        account, reason = service.account(tx, loan, state, self.known)
+        account, reason = service.account(tx, loan, state, self.known, history)
         at_end = LedgerFigure(self._principal(history, self.end, figure), figure.overdue)
         if account is not None and account.subject.kind == "enterprise":
             self.on_events[loan.id] = at_end  # reported on events, not at the month end
@@ -198,7 +231,7 @@ class MonthRun:
             return
         state = correction_records(self, account, history, state)
         months = [h.split("|")[0] for h in state.held] + [self.month]
-        released: list[str] = []
+        released: list[date] = []  # the first record's date of each month released
         for index, month in enumerate(dict.fromkeys(months)):
             known = Classification(Category(state.category), state.category_since)
             records = service.records_of(
@@ -214,11 +247,12 @@ class MonthRun:
             for record in records:
                 self.add(record, history, known)
             state = self.reported(state, records, known)
-            released.append(month)
+            released += [r.report_date for r in records[:1]]
         else:
-            state = state.evolve(held=(), last_month=self.month, reported_at=self.now)
-            service._save(tx, state)
-            return
+            state = state.evolve(held=())
+        customer = self.known.customers.get(loan.customer_id)
+        if released and customer is not None:
+            state = report_basic(self, state, customer, released[0])
         service._save(tx, state.evolve(last_month=self.month, reported_at=self.now))
 
     def _principal(self, history: LoanHistory, day: date, figure: Any) -> Decimal:
@@ -238,7 +272,7 @@ class MonthRun:
         that fails validation."""
         spec = self.service.spec
         for record in records:
-            problems = validate(record, spec)
+            problems = validate(record, spec, passed=self.passed)
             if problems:
                 self.problems += problems
                 return "invalid", None
@@ -247,13 +281,18 @@ class MonthRun:
                 episode = figures.oldest_unpaid or _episode_before_write_off(history, figures)
                 if episode is None:
                     continue
-                notice = self.tx.repo(AdverseNotice).find(notice_id(loan.id, episode))
+                notice = self.known.notices.get(notice_id(loan.id, episode))
                 if not notice_allows(notice, self.today, spec.settings.notice_days):
                     return "notice-pending", episode
         return "", None
 
+    def emit(self, record: CreditRecord) -> None:
+        """Render the record to its file line now (the record itself is not kept)."""
+        key = (record.report_date, record.account_code, record.report_code, record.xml())
+        self.lines.setdefault(record.record_type, []).append(key)
+
     def add(self, record: CreditRecord, history: LoanHistory, known: Classification) -> None:
-        self.records.setdefault(record.record_type, []).append(record)
+        self.emit(record)
         figure = history.figures(record.report_date)
         self.ledger_at[(history.loan.id, record.report_date)] = LedgerFigure(
             self._principal(history, record.report_date, figure), figure.overdue
@@ -288,19 +327,25 @@ class MonthRun:
         settings = self.service.spec.settings
         taken = {name.split("|")[0] for run in self.tx.repo(ReportingRun).list() for name in run.files}
         out: list[ReportFile] = []
-        for record_type in sorted(self.records):
-            records = sorted(
-                self.records[record_type], key=lambda r: (r.report_date, r.account_code, r.report_code)
-            )
+        for record_type in sorted(self.lines):
+            lines = self.lines.pop(record_type)
+            lines.sort(key=lambda k: k[:3])
             sequence = 1
             while (name := file_name(settings.provider_code, self.today, record_type, sequence)) in taken:
                 sequence += 1
             taken.add(name)
-            content = render(records, record_type, settings.version, settings.provider_code, self.now)
+            content = render(
+                (k[3] for k in lines),
+                len(lines),
+                record_type,
+                settings.version,
+                settings.provider_code,
+                self.now,
+            )
             key = self.service.archive.blobs.put(content)
             out.append(
                 ReportFile(
-                    name=name, record_type=record_type, content=content, records=len(records), sha256=key
+                    name=name, record_type=record_type, content=content, records=len(lines), sha256=key
                 )
             )
         return out

@@ -275,10 +275,15 @@ class CreditReporting:
         return code
 
     def account(
-        self, tx: Transaction, loan: Loan, state: CreditAccount, known: Known | None = None
+        self,
+        tx: Transaction,
+        loan: Loan,
+        state: CreditAccount,
+        known: Known | None = None,
+        history: LoanHistory | None = None,
     ) -> tuple[Account | None, str]:
         """The account's static data, or why it cannot be reported (no-identity, no-consent);
-        ``known`` holds the customers and contracts a month's run read at once."""
+        ``known`` holds what a month's run read at once, ``history`` the loan's postings read."""
         from loanfactory.origination.customer import Customer
 
         if known is not None:
@@ -316,9 +321,13 @@ class CreditReporting:
         else:
             guarantee = "5" if GuaranteeType.guarantee in types else "6"
         periods = loan.terms.periods
-        staged = sum(1 for e in tx.ledger.entries(loan.id) if e.type == EntryType.disbursement) > 1
+        postings = history.entries if history is not None else tx.ledger.entries(loan.id)
+        staged = sum(1 for e in postings if e.type == EntryType.disbursement) > 1
         entered = [Special(s.code, s.on, s.amount, s.months, s.detail) for s in state.specials]
-        applied = tx.repo(Relief).list(loan_id=loan.id, status=ReliefStatus.applied.value)
+        if known is not None:
+            applied = known.reliefs.get(loan.id, [])
+        else:
+            applied = tx.repo(Relief).list(loan_id=loan.id, status=ReliefStatus.applied.value)
         specials = (*entered, *relief_specials(applied, loan.terms.term_unit, entered))
         return (
             Account(

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from loanfactory.errors import Diagnostic
 from loanfactory.regulatory._consistency import DATE, check_consistency, valid_date
 from loanfactory.regulatory._format import FieldFormat, RecordFormat, ReportingSpec, SegmentFormat
+from loanfactory.regulatory._parties import check_agreement, check_basic
 from loanfactory.regulatory._record import CreditRecord, Segment
 
 _DIGITS = re.compile(r"^\d+$")
@@ -25,14 +26,26 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 def validate(
-    record: CreditRecord, spec: ReportingSpec, *, file: str | None = None, line: int | None = None
+    record: CreditRecord,
+    spec: ReportingSpec,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    passed: set[tuple[str, str, str, str]] | None = None,
 ) -> list[Diagnostic]:
-    """Every problem of one record (an empty list when it may be reported)."""
-    fmt = spec.enterprise if record.record_type == spec.enterprise.record_type else spec.personal
-    check = Check(record, spec, fmt, file, line)
+    """Every problem of one record (an empty list when it may be reported). ``passed`` remembers
+    the (record type, segment, item, text) that passed the item rules, so a run checking many
+    records checks each distinct value of an item once (its cross-item rules run every time)."""
+    fmt = spec.format_of(record.record_type)
+    check = Check(record, spec, fmt, file, line, passed)
     check.structure()
     if not check.problems:
-        check_consistency(check)
+        if fmt is spec.basic:
+            check_basic(check)
+        elif fmt is spec.agreement:
+            check_agreement(check)
+        else:
+            check_consistency(check)
     return check.problems
 
 
@@ -40,8 +53,15 @@ class Check:
     """The problems of one record, as its rules find them."""
 
     def __init__(
-        self, record: CreditRecord, spec: ReportingSpec, fmt: RecordFormat, file: str | None, line: int | None
+        self,
+        record: CreditRecord,
+        spec: ReportingSpec,
+        fmt: RecordFormat,
+        file: str | None,
+        line: int | None,
+        passed: set[tuple[str, str, str, str]] | None = None,
     ):
+        self.passed = passed if passed is not None else set()
         self.record = record
         self.spec = spec
         self.fmt = fmt
@@ -65,10 +85,10 @@ class Check:
     # --- format ---------------------------------------------------------------------------------
 
     def structure(self) -> None:
-        if self.record.record_type in {r.record_type for r in self.fmt.requests.values()}:
+        if self.record.record_type in self.fmt.request_types:
             self.request()
             return
-        known = {s.tag: s for s in self.fmt.segments}
+        known = self.fmt.by_tag
         seen: list[str] = []
         for segment in self.record.segments:
             found = known.get(segment.tag)
@@ -92,11 +112,12 @@ class Check:
         order = [s.tag for s in self.fmt.segments if s.tag in seen]
         if [t for t in seen if t in known] != order:
             self.add("segment-order", "", "segments are not in the format's order", "信息段顺序与规范不符")
-        if "AcctBsSgmt" not in seen:
-            self.add("missing-segment", "AcctBsSgmt", "the record has no base segment", "记录缺少基础段")
+        base = self.fmt.base
+        if base not in seen:
+            self.add("missing-segment", base, "the record has no base segment", "记录缺少基础段")
             return
         letters = {known[t].letter for t in seen if t in known}
-        code = self.record.value("AcctBsSgmt", "RptDateCode") or ""
+        code = self.record.value(base, "RptDateCode") or ""
         rule = self.fmt.segment_rules.get(code)
         if rule is not None:
             for letter in sorted(rule.must - letters):
@@ -115,29 +136,30 @@ class Check:
                     f"report code {code} must not carry the {unwanted.tag} segment ({rule.rule})",
                     f"报告时点说明代码为 {code} 时不应包含{unwanted.name}（{rule.rule}）",
                 )
-        if self.record.value("AcctBsSgmt", "InfRecType") != self.fmt.record_type:
+        if self.record.value(base, "InfRecType") != self.fmt.record_type:
             self.add(
                 "record-type",
-                "AcctBsSgmt.InfRecType",
+                f"{base}.InfRecType",
                 f"the record type is not {self.fmt.record_type}",
                 f"信息记录类型应为 {self.fmt.record_type}",
             )
-        account_type = self.record.value("AcctBsSgmt", "AcctType")
+        account_type = self.record.value(base, "AcctType")
         if account_type is not None and account_type not in self.fmt.account_types:
             self.add(
                 "account-type",
-                "AcctBsSgmt.AcctType",
+                f"{base}.AcctType",
                 f"account type {account_type} is not reported by this format",
                 f"不报送账户类型 {account_type}",
             )
-        account = self.record.value("AcctBsSgmt", "AcctCode") or ""
-        if not account.startswith(self.spec.settings.provider_code):
-            self.add(
-                "provider-code",
-                "AcctBsSgmt.AcctCode",
-                "the account code does not start with the data provider's code (I0001301)",
-                "账户标识码与数据提供机构区段码不对应（I0001301）",
-            )
+        if self.fmt.code_item is not None:
+            account = self.record.value(base, self.fmt.code_item) or ""
+            if not account.startswith(self.spec.settings.provider_code):
+                self.add(
+                    "provider-code",
+                    f"{base}.{self.fmt.code_item}",
+                    f"the {self.fmt.code_item} does not start with the data provider's code (I0001301)",
+                    "标识码与数据提供机构区段码不对应（I0001301）",
+                )
 
     def request(self) -> None:
         request = next(r for r in self.fmt.requests.values() if r.record_type == self.record.record_type)
@@ -191,7 +213,7 @@ class Check:
                 )
 
     def items(self, fmt: SegmentFormat, segment: Segment) -> None:
-        known = {f.tag: f for f in fmt.fields}
+        known = fmt.by_tag
         present = dict(segment.items)
         for tag in present:
             if tag not in known:
@@ -201,11 +223,11 @@ class Check:
                     f"{segment.tag} has no item {tag}",
                     f"{fmt.name}中没有数据项 {tag}",
                 )
-        grouped = {f.tag for f in fmt.group_fields} if fmt.count else set()
+        grouped = fmt.grouped
         for item in fmt.fields:
             if item.tag in grouped:
                 continue
-            self.value(segment.tag, item, present.get(item.tag))
+            self.value(segment.tag, item, present.get(item.tag), fmt.tag)
         if fmt.count:
             count = present.get(fmt.count, "")
             if count.isdigit() and int(count) != len(segment.groups):
@@ -227,15 +249,23 @@ class Check:
                 seen_groups.add(group)
                 values = dict(group)
                 for item in fmt.group_fields:
-                    self.value(f"{segment.tag}[{index}]", item, values.get(item.tag))
+                    self.value(f"{segment.tag}[{index}]", item, values.get(item.tag), fmt.tag)
 
-    def value(self, where: str, item: FieldFormat, text: str | None) -> None:
-        path = f"{where}.{item.tag}"
+    def value(self, where: str, item: FieldFormat, text: str | None, segment: str) -> None:
+        key = (self.fmt.record_type, segment, item.tag, text or "")
+        if key in self.passed:
+            return
+        before = len(self.problems)
+        self.check_value(where, item, text)
+        if len(self.problems) == before:
+            self.passed.add(key)
+
+    def check_value(self, where: str, item: FieldFormat, text: str | None) -> None:
         if text is None or text == "":
             if item.required:
                 self.add(
                     "missing-item",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} ({item.name}) is required",
                     f"{item.name}（{item.tag}）为必填项",
                 )
@@ -244,7 +274,7 @@ class Check:
             if not DATE.match(text) or not valid_date(text):
                 self.add(
                     "bad-date",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} '{text}' is not a date 1901-01-01..2099-12-31 (I0000601)",
                     f"{item.name} '{text}' 不是 1901-01-01 至 2099-12-31 之间的有效日期（I0000601）",
                 )
@@ -253,7 +283,7 @@ class Check:
             if not _MONTH.match(text) or not valid_date(text + "-01"):
                 self.add(
                     "bad-month",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} '{text}' is not a month YYYY-MM",
                     f"{item.name} '{text}' 不是有效月份",
                 )
@@ -268,20 +298,23 @@ class Check:
             if wrong or len(text.split(".")[0]) > 15 or "e" in text.lower():
                 self.add(
                     "bad-amount",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} '{text}' is not an amount with at most {places} decimals",
                     f"{item.name} '{text}' 不是最多 {places} 位小数的非负金额",
                 )
             return
         if item.kind == "N" and not _DIGITS.match(text) and item.codes is None:
             self.add(
-                "bad-type", path, f"{item.tag} '{text}' must be digits", f"{item.name} '{text}' 应为数字"
+                "bad-type",
+                f"{where}.{item.tag}",
+                f"{item.tag} '{text}' must be digits",
+                f"{item.name} '{text}' 应为数字",
             )
             return
         if item.kind == "AN" and item.codes is None and not _ALNUM.match(text):
             self.add(
                 "bad-type",
-                path,
+                f"{where}.{item.tag}",
                 f"{item.tag} '{text}' must be letters and digits",
                 f"{item.name} '{text}' 应为字母或数字",
             )
@@ -290,21 +323,21 @@ class Check:
             if item.exact and len(text) != item.length and item.codes is None:
                 self.add(
                     "bad-length",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} has {len(text)} characters, {item.length} expected",
                     f"{item.name}长度为 {len(text)}，应为 {item.length}",
                 )
             elif len(text) > item.length:
                 self.add(
                     "too-long",
-                    path,
+                    f"{where}.{item.tag}",
                     f"{item.tag} has {len(text)} characters, at most {item.length}",
                     f"{item.name}长度为 {len(text)}，最多 {item.length}",
                 )
         if item.codes is not None and not self.spec.codes.has(item.codes, text):
             self.add(
                 "unknown-code",
-                path,
+                f"{where}.{item.tag}",
                 f"{item.tag} '{text}' is not in code table {item.codes}",
                 f"{item.name} '{text}' 不在代码表 {item.codes} 中",
             )

@@ -36,6 +36,7 @@ from loanfactory.reporting._positions import (
 )
 from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
 from loanfactory.reporting._reader import load_definition, read_definition
+from loanfactory.reporting._returns import RETURN_FAMILY, archive_return
 from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
 from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
@@ -55,6 +56,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Period",
     "PortfolioReport",
     "Query",
+    "RETURN_FAMILY",
     "ReportDefinition",
     "ReportQueries",
     "ReportResult",
@@ -66,6 +68,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Source",
     "SourceField",
     "Text",
+    "archive_return",
     "campaign_effect",
     "campaign_effects",
     "cjk_font",

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from loanfactory.archive import Archive
 from loanfactory.errors import InvalidInput
 from loanfactory.ports import Store
 from loanfactory.reporting._definition import (
@@ -136,12 +137,16 @@ def run_report(
     rules: ClassificationRules = DEFAULT_RULES,
     grain: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    archive: Archive | None = None,
+    actor: str = "system",
 ) -> ReportResult:
     """The figures of ``definition`` for ``period`` (positions older than ``today`` that are
     missing are computed and stored first; see :func:`ensure_positions`). ``grain`` (``day``,
     ``week``, ``month``, ``quarter``, ``year``) replaces the grain of the definition's period
     dimension for this run, with the same span in the new grain: user growth by day or by week.
-    ``progress(done, total)`` reports the positions computed, date by date."""
+    ``progress(done, total)`` reports the positions computed, date by date. With ``archive``, a
+    regulator return (a ``regulatory`` report) is archived as produced, by ``actor``
+    (:func:`~loanfactory.reporting._returns.archive_return`)."""
     if isinstance(period, str):
         period = Period.parse(period)
     if grain is not None:
@@ -190,7 +195,7 @@ def run_report(
                 }
             }
             sections.append(_assemble(definition, section, grouped, total, within, lang, names))
-    return ReportResult(
+    result = ReportResult(
         definition,
         period,
         start,
@@ -200,6 +205,11 @@ def run_report(
         tuple(stock_dates) if needs_positions else (),
         names,
     )
+    if archive is not None:
+        from loanfactory.reporting._returns import archive_return  # it exports the result: after _run
+
+        archive_return(archive, result, actor=actor)
+    return result
 
 
 _TIME = frozenset({PERIOD, "as_of", "months_on_book"})

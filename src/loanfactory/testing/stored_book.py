@@ -4,13 +4,15 @@ Running origination and months of servicing for every one of 100,000 loans would
 the book is built in two steps:
 
 1. **templates** — a few dozen loans live through the real servicing path on an in-memory store
-   (opened, signed, disbursed, repaid with confirmed money, aged by the real end of day every
-   business date, prepaid, written off) up to the eve of the book date. Each template has a
+   (the customer registered with an identity; the loan opened, signed, disbursed, repaid with
+   confirmed money, aged by the real end of day every business date, prepaid, written off) up to
+   the eve of the book date. Each template has a
    *profile*: ``current``, ``grace`` (1–3 days past due), ``tier1`` (4–30), ``tier2`` (31–90),
    ``tier3`` (91–150), ``prepaid`` (settled early) or ``written-off``; start dates and terms are
    spread so that due dates fall on every day of the month and loans are of every age.
 2. **copies** — the target store receives ``n`` loans, each a copy of a template under its own ids
-   (the loan, its ledger postings and every record that names the loan), written in chunks through
+   (the loan, its customer, its ledger postings and every record that names the loan), written in
+   chunks through
    the store's bulk load (``load``: one transaction and one audit link digesting the chunk, the
    way a book migrated from another core system arrives).
 
@@ -24,6 +26,7 @@ only their ids. ::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections import Counter
@@ -281,6 +284,7 @@ def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec,
 
     customer = f"cust-{plan.number:05d}{_MARK}"
     account = f"6222{plan.number:012d}"
+    _register(servicing, customer)
     terms = contract_terms(
         product,
         plan.amount,
@@ -296,7 +300,7 @@ def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec,
     request = LoanRequest(
         customer_id=customer,
         borrower_name="样例客户",
-        borrower_id_number="110101199003078512",
+        borrower_id_number="110101199003078515",
         terms=terms,
         apr=plan.rate,
         account=account,
@@ -314,6 +318,35 @@ def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec,
         )
     servicing.disburse(contract.loan_id, key=f"{contract.loan_id}-disburse")
     return contract.loan_id
+
+
+def _register(servicing: Servicing, customer_id: str) -> None:
+    """The template's borrower as origination keeps customers (credit reporting reads the identity)."""
+    from loanfactory.origination.customer import (
+        Customer,
+        CustomerType,
+        Employment,
+        EmploymentKind,
+        IndividualProfile,
+    )
+
+    profile = IndividualProfile(
+        id_number="110101199003078515",
+        name="样例客户",
+        phone="13800138000",
+        annual_income=Decimal("120000"),
+        employment=Employment(kind=EmploymentKind.salaried),
+    )
+    with servicing.store.transaction() as tx:
+        tx.repo(Customer).add(
+            Customer(
+                id=customer_id,
+                type=CustomerType.individual,
+                identity_hash=hashlib.sha256(profile.id_number.encode()).hexdigest(),
+                individual=profile,
+                registered_at=servicing.clock.now(),
+            )
+        )
 
 
 def _live(servicing: Servicing, plan: _Plan, day: date) -> None:
@@ -366,9 +399,13 @@ def _template(store: MemoryStore, plan: _Plan) -> Template:
 
 
 def _naming(store: MemoryStore, loan_id: str) -> Iterator[Entity]:
-    """The loan first, then every other stored entity that names it by ``loan_id``."""
+    """The loan first, its customer, then every other stored entity that names it by ``loan_id``."""
     entities = store.entities_of_every_kind()
-    yield entities["loan"][loan_id]
+    loan = entities["loan"][loan_id]
+    yield loan
+    customer = entities.get("customer", {}).get(getattr(loan, "customer_id", ""))
+    if customer is not None:
+        yield customer
     for kind, found in sorted(entities.items()):
         if kind == "loan":
             continue

@@ -10,7 +10,8 @@
   ``2026``, a day or ``from..to``; the current month by default) in ``lang`` (``zh`` by default),
   its periods counted in ``grain`` (``day`` ... ``year``; the definition's own by default):
   as JSON (:func:`~loanfactory.reporting.to_json`), and through :meth:`Reports.file` as the
-  self-contained HTML page with charts, CSV or an Excel workbook.
+  self-contained HTML page with charts, CSV or an Excel workbook. A regulator return is archived
+  as produced when the lender has an archive (:func:`~loanfactory.reporting.archive_return`).
 
 A parameter a report does not take is refused with a did-you-mean (a misspelt ``prodcut`` must
 not silently give the whole book); an unknown report name is 404.
@@ -109,6 +110,8 @@ class Reports:
             products=products,
             lang=lang,
             grain=params.get("grain"),
+            archive=self._lender.archive,
+            actor="http",
         )
 
     def file(self, name: str, suffix: str, params: Mapping[str, str]) -> tuple[bytes, str]:
