@@ -34,6 +34,7 @@ from typing import Any
 from loanfactory.archive import Archive
 from loanfactory.ports import Store
 from loanfactory.regulatory import CreditReporting, load_spec
+from loanfactory.regulatory._run import CHUNK  # the ledger is read in the month run's chunks
 from loanfactory.servicing import Loan, LoanStatus, fold
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier
@@ -57,9 +58,6 @@ def build(loans: int, templates: int, seed: int, db: str | None) -> tuple[Store,
         store = SqlStore(db, clock=FixedClock(BOOK_DAY), cipher=None)
     build_stored_book(store, loans, BOOK_DAY, templates=templates, seed=seed, product=product)
     return store, {product.code: product}
-
-
-CHUNK = 2000  # loans whose postings one ledger read returns (as the month's run reads them)
 
 
 def baseline(store: Store, day: date) -> float:

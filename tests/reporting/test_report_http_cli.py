@@ -156,7 +156,11 @@ def test_cli_runs_exports_and_draws(sqlite_book: SqlStore, tmp_path: Path) -> No
     assert load_workbook(out).sheetnames[0] == "说明"
     with sqlite_book.transaction() as tx:
         kept = [r for r in tx.repo(ArchiveRecord).list() if r.stored_by == "cli"]
-    assert [r.subject for r in kept if r.category == "regulatory-return"] == ["regulatory-loans:2026-06:zh"]
+    returns = sorted(r.subject for r in kept if r.category == "regulatory-return")
+    assert returns == [
+        "loan-flows:2026-05:en",
+        "regulatory-loans:2026-06:zh",
+    ]  # both of the regulatory family
     assert any((tmp_path / "archive").rglob("*"))  # the figures' file is in the archive's blob store
     page = tmp_path / "report.html"
     images = tmp_path / "images"

@@ -6,15 +6,14 @@ the book is built in two steps:
 1. **templates** — a few dozen loans live through the real servicing path on an in-memory store
    (the customer registered with an identity; the loan opened, signed, disbursed, repaid with
    confirmed money, aged by the real end of day every business date, prepaid, written off) up to
-   the eve of the book date. Each template has a
-   *profile*: ``current``, ``grace`` (1–3 days past due), ``tier1`` (4–30), ``tier2`` (31–90),
-   ``tier3`` (91–150), ``prepaid`` (settled early) or ``written-off``; start dates and terms are
-   spread so that due dates fall on every day of the month and loans are of every age.
+   the eve of the book date. Each template has a *profile*: ``current``, ``grace`` (1–3 days past
+   due), ``tier1`` (4–30), ``tier2`` (31–90), ``tier3`` (91–150), ``prepaid`` (settled early) or
+   ``written-off``; start dates and terms are spread so that due dates fall on every day of the
+   month and loans are of every age.
 2. **copies** — the target store receives ``n`` loans, each a copy of a template under its own ids
    (the loan, its customer, its ledger postings and every record that names the loan), written in
-   chunks through
-   the store's bulk load (``load``: one transaction and one audit link digesting the chunk, the
-   way a book migrated from another core system arrives).
+   chunks through the store's bulk load (``load``: one transaction and one audit link digesting the
+   chunk, the way a book migrated from another core system arrives).
 
 The copies are exact: a copy's postings, schedule and state are the template's, so the end of day
 on a copy does what it would do on the template. What differs between copies of one template is
@@ -62,6 +61,7 @@ PROFILES = ("current", "grace", "tier1", "tier2", "tier3", "prepaid", "written-o
 
 _PAST_DUE = {"current": (0, 0), "prepaid": (0, 0), "grace": (1, 3), "tier1": (4, 30)}
 _PAST_DUE |= {"tier2": (31, 90), "tier3": (91, 150), "written-off": (91, 150)}
+_ID_NUMBER = "110101199003078515"  # every template borrower's resident ID (a valid GB 11643 number)
 _MARK = "~"  # ends every template id, and only ids: a copy's ids replace it with "~<copy number>"
 _PRODUCT = Path("products") / "consumer_credit.yaml"  # the repository's products, from its root
 
@@ -300,7 +300,7 @@ def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec,
     request = LoanRequest(
         customer_id=customer,
         borrower_name="样例客户",
-        borrower_id_number="110101199003078515",
+        borrower_id_number=_ID_NUMBER,
         terms=terms,
         apr=plan.rate,
         account=account,
@@ -331,7 +331,7 @@ def _register(servicing: Servicing, customer_id: str) -> None:
     )
 
     profile = IndividualProfile(
-        id_number="110101199003078515",
+        id_number=_ID_NUMBER,
         name="样例客户",
         phone="13800138000",
         annual_income=Decimal("120000"),
