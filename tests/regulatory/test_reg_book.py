@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -172,3 +173,32 @@ def test_the_command_line_writes_a_month_from_a_database(tmp_path: Path) -> None
     assert refused.exit_code == 2
     assert "broken.yaml:1" in refused.output
     assert "broken.yaml:2" in refused.output
+
+
+def test_a_month_reads_the_ledger_in_chunks_not_loan_by_loan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The month's run reads postings set-based: one ledger read per chunk of loans, none per loan."""
+    from loanfactory.regulatory import _run
+    from loanfactory.testing._memory_logs import MemoryLedger
+
+    world = RegWorld()
+    world.gateway.fund("6222020200112233", Decimal(10**9))  # the world's borrowers' account
+    loans = [world.loan(name=f"客户{n}") for n in range(5)]
+    world.live_until(date(2026, 2, 1))
+    reads: list[tuple[str, int]] = []
+    entries, entries_of = MemoryLedger.entries, MemoryLedger.entries_of
+
+    def one(self: MemoryLedger, loan_id: str) -> Any:
+        reads.append(("one", 1))
+        return entries(self, loan_id)
+
+    def many(self: MemoryLedger, loan_ids: Any) -> Any:
+        reads.append(("many", len(loan_ids)))
+        return entries_of(self, loan_ids)
+
+    monkeypatch.setattr(MemoryLedger, "entries", one)
+    monkeypatch.setattr(MemoryLedger, "entries_of", many)
+    monkeypatch.setattr(_run, "CHUNK", 2)
+    report = world.month("2026-01")
+    assert report.summary["equal"]
+    assert reads == [("many", 2), ("many", 2), ("many", 1)]  # 5 loans in chunks of 2, no per-loan read
+    assert len(loans) == report.summary["accounts"]["in_scope"]
