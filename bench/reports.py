@@ -14,6 +14,13 @@ The baseline, measured in the same run on the same database: a bare aggregate of
 report <= 10 s on one core (the database server counts: PostgreSQL runs beside it).
 
     .venv/bin/python bench/reports.py [--loans 100000] [--months 24] [--pg URL | --no-pg] [--json]
+                                      [--book FILE] [--no-sqlite]
+
+``--book FILE`` keeps the SQLite book in FILE (written when absent, read when present), so the
+reports can be measured again without writing the book again; a book given with ``--pg URL`` is
+likewise kept when its database already holds loans. A kept book's first run does not fill the
+report tables again: copy the file (or ``CREATE DATABASE ... TEMPLATE``) before the first run to
+measure a first fill again.
 
 PostgreSQL: ``--pg URL`` or ``$LOANFACTORY_TEST_PG_URL``, else a throwaway local server (as
 ``bench/persistence.py`` does), else skipped. ``--months`` is at least 24, the longest window a
@@ -477,6 +484,22 @@ def measure(store: SqlStore, last: date, repeats: int) -> dict[str, Any]:
     return figures
 
 
+def book(store: SqlStore, loans: int, months: int, kept: bool) -> date:
+    """Write the book (unless ``kept``: then it is read as it is); returns its last month end."""
+    if kept:
+        print("  (the kept book)", file=sys.stderr)
+        return month_end(START, months - 1)
+    started = time.perf_counter()
+    last = generate(store, loans, months)
+    print(f"  (book written in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    return last
+
+
+def _has_loans(store: SqlStore) -> bool:
+    with store.engine.connect() as connection:
+        return bool(connection.exec_driver_sql("SELECT count(*) FROM loan").scalar_one())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loans", type=int, default=100_000)
@@ -485,18 +508,23 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("LOANFACTORY_TEST_PG_URL"))
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--book", type=Path, help="keep the SQLite book in this file (reuse it when present)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="write the book(s), measure nothing")
     args = parser.parse_args()
     if args.months < 24 or args.loans < 1:
         parser.error("--months must be at least 24 (the vintage window) and --loans positive")
     results: dict[str, Any] = {"loans": args.loans, "months": args.months}
-    with tempfile.TemporaryDirectory() as folder:
-        store = SqlStore(f"sqlite:///{folder}/reports.db", cipher=None, migrate=True)
-        print("SQLite", file=sys.stderr)
-        started = time.perf_counter()
-        last = generate(store, args.loans, args.months)
-        print(f"  (book written in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
-        results["sqlite"] = measure(store, last, args.repeats)
-        store.dispose()
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            path = args.book or Path(folder) / "reports.db"
+            kept = path.exists()
+            store = SqlStore(f"sqlite:///{path}", cipher=None, migrate=True)
+            print("SQLite", file=sys.stderr)
+            last = book(store, args.loans, args.months, kept)
+            if not args.build_only:
+                results["sqlite"] = measure(store, last, args.repeats)
+            store.dispose()
     if not args.no_pg:
         with postgres(args.pg) as url:
             if url is None:
@@ -504,9 +532,12 @@ def main() -> None:
             else:
                 store = SqlStore(url, cipher=None, migrate=True)
                 print("PostgreSQL", file=sys.stderr)
-                last = generate(store, args.loans, args.months)
-                results["postgresql"] = measure(store, last, args.repeats)
+                last = book(store, args.loans, args.months, _has_loans(store))
+                if not args.build_only:
+                    results["postgresql"] = measure(store, last, args.repeats)
                 store.dispose()
+    if args.build_only:
+        return
     worst = max(
         figures["max_s"]
         for db in ("sqlite", "postgresql")

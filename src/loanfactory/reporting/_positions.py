@@ -173,6 +173,19 @@ def ensure_positions(
     return todo
 
 
+def refresh_report_tables(store: Store, chunk: int = 10_000) -> int:
+    """Bring the store's report tables up to date (a SQL store's reported loans), one transaction
+    per chunk of ``chunk`` records, so the first report over a large book neither holds one long
+    transaction nor loses what it did when stopped; returns how many rows were added."""
+    added = 0
+    while True:
+        with store.transaction() as tx:
+            step = queries_of(tx).refresh(chunk)
+        added += step
+        if step == 0:
+            return added
+
+
 def first_open_day(store: Store, today: date) -> date:
     """The first business date whose end of day has not run (the day after the last completed
     run, never after ``today``); ``today`` when no end of day ever ran. Positions of earlier dates

@@ -99,3 +99,9 @@ class ReportQueries(Protocol):
     def write_positions(self, day: date, rows: Sequence[Mapping[str, Any]]) -> int:
         """Replace the stored positions of ``day`` with ``rows``; returns how many were written."""
         ...
+
+    def refresh(self, limit: int) -> int:
+        """Copy the report fields of up to about ``limit`` more records into the store's report
+        tables (a SQL store's reported loans); returns how many were added, 0 when up to date or
+        for a store that reads its records directly."""
+        ...

@@ -31,7 +31,7 @@ from loanfactory.reporting._definition import (
 )
 from loanfactory.reporting._evaluate import period_label
 from loanfactory.reporting._funding import cost_of_funds
-from loanfactory.reporting._positions import ensure_positions, queries_of
+from loanfactory.reporting._positions import ensure_positions, queries_of, refresh_report_tables
 from loanfactory.reporting._query import GRAINS, Aggregate, Condition, Grain, Group, Query
 from loanfactory.reporting._sources import SOURCES
 from loanfactory.servicing import DEFAULT_RULES, ClassificationRules
@@ -166,6 +166,7 @@ def run_report(
     )
     if needs_positions:
         ensure_positions(store, stock_dates, today, rules, progress)
+    refresh_report_tables(store)
     attributes = {code: _attributes(spec) for code, spec in (products or {}).items()}
     names = {code: spec.name.text(lang) for code, spec in (products or {}).items()}
     sections = []

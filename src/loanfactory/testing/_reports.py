@@ -62,6 +62,9 @@ class MemoryReports:
         self.pending[day] = {str(r["loan_id"]): {k: v for k, v in r.items() if k != "loan_id"} for r in rows}
         return len(rows)
 
+    def refresh(self, limit: int) -> int:
+        return 0  # the memory store reads its entities directly
+
     def commit(self) -> None:
         self.state.days.update(self.pending)
         self.pending = {}

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 TABLE = "report_loans"
+CHUNK = 10_000  # loans read per statement
 COLUMNS = (
     "loan_id",
     "customer_id",
@@ -32,7 +35,24 @@ COLUMNS = (
     "channel",
 )
 
+# Each loan body is parsed once: the chunk of loans (and of their customers) is a MATERIALIZED
+# common table expression, so neither database substitutes the parse into every column reading it
+# (PostgreSQL did: a 24-row schedule cast to jsonb ten times a loan made the first fill of 100,000
+# loans take 1,150 s). SQLite's json_extract with several paths returns them all from one parse (a
+# small JSON array read by position after); PostgreSQL casts the body to jsonb once.
 _SQLITE = """
+WITH l AS MATERIALIZED (
+  SELECT x.id, x.customer_id, x.product_code, x.amount,
+         json_extract(x.body, '$.start."$date"', '$.purpose', '$.terms.rate.annual."$decimal"',
+                      '$.terms.term', '$.terms.term_unit', '$.offer_id') AS j
+  FROM {loan} AS x
+  WHERE x.status IN ('active', 'settled', 'written-off')
+    AND x.id > :after AND x.id <= :bound
+    AND NOT EXISTS (SELECT 1 FROM report_loans AS r WHERE r.loan_id = x.id)),
+c AS MATERIALIZED (
+  SELECT id, type, json_extract(body, '$.individual.city', '$.individual.employment.industry',
+                                '$.enterprise.industry') AS j
+  FROM {customer} WHERE id IN (SELECT customer_id FROM l))
 SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
        l.amount AS amount,
        json_extract(l.j, '$[0]') AS start,
@@ -47,20 +67,22 @@ SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
          AS industry,
        json_extract(o.body, '$.grade') AS grade,
        json_extract(a.body, '$.channel') AS channel
-FROM (SELECT x.id, x.customer_id, x.product_code, x.status, x.amount,
-             json_extract(x.body, '$.start."$date"', '$.purpose', '$.terms.rate.annual."$decimal"',
-                          '$.terms.term', '$.terms.term_unit', '$.offer_id') AS j
-      FROM {loan} AS x LEFT JOIN report_loans AS r ON r.loan_id = x.id
-      WHERE r.loan_id IS NULL AND x.status IN ('active', 'settled', 'written-off')) AS l
-LEFT JOIN (SELECT id, type, json_extract(body, '$.individual.city', '$.individual.employment.industry',
-                                          '$.enterprise.industry') AS j
-           FROM {customer}) AS c ON c.id = l.customer_id
+FROM l
+LEFT JOIN c ON c.id = l.customer_id
 LEFT JOIN {offer} AS o ON o.id = json_extract(l.j, '$[5]')
 LEFT JOIN {application} AS a ON a.id = o.application_id
 WHERE json_extract(l.j, '$[0]') IS NOT NULL
 """
 
 _POSTGRESQL = """
+WITH l AS MATERIALIZED (
+  SELECT x.id, x.customer_id, x.product_code, x.amount, CAST(x.body AS JSONB) AS j
+  FROM {loan} AS x
+  WHERE x.status IN ('active', 'settled', 'written-off')
+    AND x.id > :after AND x.id <= :bound
+    AND NOT EXISTS (SELECT 1 FROM report_loans AS r WHERE r.loan_id = x.id)),
+c AS MATERIALIZED (
+  SELECT id, type, CAST(body AS JSONB) AS j FROM {customer} WHERE id IN (SELECT customer_id FROM l))
 SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
        CAST(l.amount * 100 AS BIGINT) AS amount,
        l.j #>> '{{start,$date}}' AS start,
@@ -76,10 +98,8 @@ SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
             ELSE c.j #>> '{{enterprise,industry}}' END AS industry,
        o.body ->> 'grade' AS grade,
        a.body ->> 'channel' AS channel
-FROM (SELECT x.id, x.customer_id, x.product_code, x.status, x.amount, CAST(x.body AS JSONB) AS j
-      FROM {loan} AS x LEFT JOIN report_loans AS r ON r.loan_id = x.id
-      WHERE r.loan_id IS NULL AND x.status IN ('active', 'settled', 'written-off')) AS l
-LEFT JOIN (SELECT id, type, CAST(body AS JSONB) AS j FROM {customer}) AS c ON c.id = l.customer_id
+FROM l
+LEFT JOIN c ON c.id = l.customer_id
 LEFT JOIN {offer} AS o ON o.id = l.j ->> 'offer_id'
 LEFT JOIN {application} AS a ON a.id = o.application_id
 WHERE l.j #>> '{{start,$date}}' IS NOT NULL
@@ -91,13 +111,35 @@ SELECT (SELECT count(*) FROM {loan} WHERE status IN ('active', 'settled', 'writt
        (SELECT count(*) FROM report_loans)
 """
 
+_BOUND = """
+SELECT max(id) FROM (
+  SELECT x.id FROM {loan} AS x
+  WHERE x.status IN ('active', 'settled', 'written-off') AND x.id > :after
+    AND NOT EXISTS (SELECT 1 FROM report_loans AS r WHERE r.loan_id = x.id)
+  ORDER BY x.id LIMIT {limit}) AS chunk
+"""
 
-def refresh(connection: Any, dialect: str, tables: dict[str, str]) -> None:
-    """Add the dimensions of every reported loan not in the table yet. A loan once reported stays
-    reported, so equal counts (two index scans) mean nothing to add and no loan row is read."""
+
+def refresh(connection: Any, dialect: str, tables: dict[str, str], limit: int | None = None) -> int:
+    """Add the dimensions of reported loans not in the table yet, in chunks of :data:`CHUNK` loans
+    in id order (a set-based ``INSERT ... SELECT`` each), stopping after the chunk that reaches
+    ``limit`` loans read (None: all); returns how many were added. A loan once reported stays
+    reported, so equal counts (two index scans) mean nothing to add and no loan row is read. A fill
+    cut short (a chunk's transaction rolled back, the process stopped) resumes where it stopped."""
     reported, known = connection.exec_driver_sql(_COUNTS.format(**tables)).one()
     if reported == known:
-        return
-    select = (_SQLITE if dialect == "sqlite" else _POSTGRESQL).format(**tables)
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    connection.exec_driver_sql(f"INSERT INTO {TABLE} ({columns}) {select}")
+        return 0
+    fill = text(
+        f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "
+        + (_SQLITE if dialect == "sqlite" else _POSTGRESQL).format(**tables)
+    )
+    bound_sql = text(_BOUND.format(**tables, limit=CHUNK))
+    after, added, read = "", 0, 0
+    while limit is None or read < limit:
+        bound = connection.execute(bound_sql, {"after": after}).scalar()
+        if bound is None:
+            break
+        added += connection.execute(fill, {"after": after, "bound": bound}).rowcount
+        read += CHUNK
+        after = bound
+    return added

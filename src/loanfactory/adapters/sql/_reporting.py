@@ -31,7 +31,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     null,
     select,
     true,
@@ -39,10 +38,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from loanfactory.adapters.sql import _report_customers as report_customers
 from loanfactory.adapters.sql import _report_loans as report_loans
 from loanfactory.adapters.sql._schema import (
     GlTurnoverRow,
     LedgerRow,
+    ReportCustomerRow,
     ReportLoanRow,
     ReportPositionRow,
     table_of,
@@ -85,6 +86,7 @@ _POSITION_OTHER = frozenset(
         "previous_category",
     }
 )
+CUSTOMER_COLUMNS = frozenset({"customer_id", *report_customers.FIELDS})
 _APPROVED = ("offered", "accepted", "declined", "expired")
 _PENDING = ("submitted", "manual-review", "info-requested")
 
@@ -105,6 +107,7 @@ class SqlReports:
         self.positions = table_of(ReportPositionRow)
         self.gl = table_of(GlTurnoverRow)
         self._dims: Any = None
+        self._customers: Any = None
 
     # --- positions ---------------------------------------------------------------------------
 
@@ -123,14 +126,33 @@ class SqlReports:
 
     # --- queries -----------------------------------------------------------------------------
 
+    def refresh(self, limit: int) -> int:
+        """One chunk of the reported loans' dimensions (:mod:`._report_loans`): a first fill over a
+        large book runs as many transactions as chunks, and resumes where a stopped one stopped."""
+        return report_loans.refresh(self.tx.connection, self.tx.dialect, self._tables(), limit)
+
     def loan_dimensions(self) -> Any:
         """The reported loans' dimensions (:mod:`._report_loans`), brought up to date once per run."""
         if self._dims is None:
-            names = {"loan": self.loan, "customer": self.customer, "offer": self.offer}
-            tables = {key: t.name for key, t in {**names, "application": self.application}.items()}
-            report_loans.refresh(self.tx.connection, self.tx.dialect, tables)
+            report_loans.refresh(self.tx.connection, self.tx.dialect, self._tables())
             self._dims = table_of(ReportLoanRow)
         return self._dims
+
+    def _tables(self) -> dict[str, str]:
+        return {
+            "loan": self.loan.name,
+            "customer": self.customer.name,
+            "offer": self.offer.name,
+            "application": self.application.name,
+        }
+
+    def customer_fields(self) -> Any:
+        """The customers' report fields (:mod:`._report_customers`), brought up to date once per run."""
+        if self._customers is None:
+            table = table_of(ReportCustomerRow)
+            report_customers.refresh(self.tx.connection, self.sqlite, self.customer, table)
+            self._customers = table
+        return self._customers
 
     def run(self, query: Query) -> list[Row]:
         fields = _Fields(self, query)
@@ -198,7 +220,7 @@ class _Fields:
         if source == "applications":
             return self._application_field(name)
         if source == "customers":
-            return self._customer_field(name, r.customer)
+            return self._customer_field(name)
         if source == "gl":
             return self._gl_field(name)
         if source == "positions" and (name in _POSITION_OTHER or name in _POSITION_MONEY):
@@ -252,48 +274,10 @@ class _Fields:
             return self.money(g[name])
         return g[name]
 
-    def _customer_field(self, name: str, customer: Any) -> Expr:
-        c = customer.c
-        if name == "customer_id":
-            return c.id  # type: ignore[no-any-return]
-        if name == "segment":
-            return c.type  # type: ignore[no-any-return]
-        if name == "customer_status":
-            return c.status  # type: ignore[no-any-return]
-        if name == "channel":
-            return self.json_text(customer, ("channel",))
-        if name == "region":
-            return case(
-                (c.type == "individual", self.json_text(customer, ("individual", "city"))), else_=null()
-            )
-        if name == "industry":
-            return case(
-                (c.type == "individual", self.json_text(customer, ("individual", "employment", "industry"))),
-                else_=self.json_text(customer, ("enterprise", "industry")),
-            )
-        if name == "registered":
-            return func.substr(self.json_text(customer, ("registered_at", "$datetime")), 1, 10)
-        if name == "verified":
-            return self._verified()
-        raise KeyError(name)
-
-    def _verified(self) -> Expr:
-        """The date of the first passed identity check (实名认证日)."""
-        table = self.r.customer.name
-        if self.r.sqlite:
-            sql = (
-                "(SELECT min(substr(json_extract(k.value, '$.at.\"$datetime\"'), 1, 10)) "
-                f"FROM json_each({table}.body, '$.kyc') AS k "
-                "WHERE json_extract(k.value, '$.check') = 'id-card' "
-                "AND json_extract(k.value, '$.passed') = 1)"
-            )
-        else:
-            sql = (
-                "(SELECT min(substr(k.value -> 'at' ->> '$datetime', 1, 10)) "
-                f"FROM json_array_elements({table}.body -> 'kyc') AS k "
-                "WHERE k.value ->> 'check' = 'id-card' AND k.value ->> 'passed' = 'true')"
-            )
-        return literal_column(sql, String)
+    def _customer_field(self, name: str) -> Expr:
+        if name not in CUSTOMER_COLUMNS:
+            raise KeyError(name)
+        return self.r.customer_fields().c[name]  # type: ignore[no-any-return]
 
     def _application_field(self, name: str) -> Expr:
         a = self.r.application
@@ -330,7 +314,7 @@ class _Fields:
         if source == "applications":
             return r.application
         if source == "customers":
-            return r.customer
+            return r.customer_fields()
         if source == "gl":
             return r.gl
         dims = r.loan_dimensions()
@@ -366,12 +350,14 @@ class _Fields:
             return expr.is_not(None)
         if op in ("in", "not_in"):
             values = [self.bind(condition.field, v) for v in value or ()]  # type: ignore[union-attr]
-            return and_(expr.is_not(None), expr.in_(values) if op == "in" else expr.not_in(values))
+            if op == "in":
+                return and_(self.stored_type(condition.field, values), expr.is_not(None), expr.in_(values))
+            return and_(expr.is_not(None), expr.not_in(values))
         bound = self.bind(condition.field, value)
-        out: Expr
         if op == "eq":
-            out = expr == bound
-        elif op == "ne":
+            return and_(self.stored_type(condition.field, [bound]), expr == bound)
+        out: Expr
+        if op == "ne":
             out = and_(expr.is_not(None), expr != bound)
         elif op == "gt":
             out = expr > bound
@@ -380,6 +366,14 @@ class _Fields:
         else:
             out = expr < bound if op == "lt" else expr <= bound
         return out
+
+    def stored_type(self, name: str, values: Sequence[Any]) -> Expr:
+        """For a posting's ``type`` among ``values``: the stored type column among them or
+        ``reversal`` (a reversal counts as the type it reverses), which the (type, business date)
+        index serves; ``true`` for any other field."""
+        if self.query.source != "postings" or name != "type":
+            return true()
+        return self.r.ledger.c.type.in_([*values, "reversal"])
 
     def window(self, name: str, start: date | None, end: date | None) -> Expr:
         r = self.r

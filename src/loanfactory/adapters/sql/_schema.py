@@ -54,7 +54,10 @@ class LedgerRow(Base):
     computed the same next sequence cannot both post."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (UniqueConstraint("loan_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("loan_id", "sequence"),
+        Index("ix_ledger_entries_type_business_date", "type", "business_date"),  # reports' flows by type
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     loan_id: Mapped[str] = mapped_column(ID, index=True)
@@ -341,6 +344,23 @@ class ReportLoanRow(Base):
     industry: Mapped[str | None] = mapped_column(String(100))
     grade: Mapped[str | None] = mapped_column(String(20))
     channel: Mapped[str | None] = mapped_column(String(40))
+
+
+class ReportCustomerRow(Base):
+    """A reported customer's fields (报表客户维度), read out of the customer's JSON body once per
+    version of the customer (:mod:`loanfactory.adapters.sql._report_customers`); dates as ISO text."""
+
+    __tablename__ = "report_customers"
+
+    customer_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(20))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    registered: Mapped[str | None] = mapped_column(String(10))
+    verified: Mapped[str | None] = mapped_column(String(10))
+    customer_status: Mapped[str | None] = mapped_column(String(20))
 
 
 metadata = Base.metadata
