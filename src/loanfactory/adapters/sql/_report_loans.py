@@ -3,8 +3,7 @@ customers, offers and applications once per loan: each report run first adds the
 since the last one (an anti-join on the primary key), then every query joins the table by
 ``loan_id`` and reads plain columns — no report parses a loan body.
 
-Each body is parsed once: SQLite's ``json_extract`` with several paths returns them all from one
-parse (a small JSON array read by position after), PostgreSQL casts the body to ``jsonb`` once.
+Each body is parsed once (see the comment above the statements).
 The meaning of each column is that of :func:`loanfactory.reporting._rows.loan_rows` (the memory
 store's); money in fen and rates in millionths. A dimension is taken when the loan is first
 reported: a customer who later moves city stays in the region of the loan's disbursement.
@@ -39,7 +38,8 @@ COLUMNS = (
 # common table expression, so neither database substitutes the parse into every column reading it
 # (PostgreSQL did: a 24-row schedule cast to jsonb ten times a loan made the first fill of 100,000
 # loans take 1,150 s). SQLite's json_extract with several paths returns them all from one parse (a
-# small JSON array read by position after); PostgreSQL casts the body to jsonb once.
+# small JSON array read by position after); PostgreSQL's json_to_record reads the body's top-level
+# fields in one pass without building the schedule as jsonb (2.7 times faster than one jsonb cast).
 _SQLITE = """
 WITH l AS MATERIALIZED (
   SELECT x.id, x.customer_id, x.product_code, x.amount,
@@ -76,33 +76,37 @@ WHERE json_extract(l.j, '$[0]') IS NOT NULL
 
 _POSTGRESQL = """
 WITH l AS MATERIALIZED (
-  SELECT x.id, x.customer_id, x.product_code, x.amount, CAST(x.body AS JSONB) AS j
-  FROM {loan} AS x
+  SELECT x.id, x.customer_id, x.product_code, x.amount, b.start ->> '$date' AS start, b.purpose, b.terms,
+         b.offer_id
+  FROM {loan} AS x CROSS JOIN LATERAL json_to_record(x.body) AS b(start json, purpose text, terms json,
+                                                                  offer_id text)
   WHERE x.status IN ('active', 'settled', 'written-off')
     AND x.id > :after AND x.id <= :bound
     AND NOT EXISTS (SELECT 1 FROM report_loans AS r WHERE r.loan_id = x.id)),
 c AS MATERIALIZED (
-  SELECT id, type, CAST(body AS JSONB) AS j FROM {customer} WHERE id IN (SELECT customer_id FROM l))
+  SELECT y.id, y.type, b.individual, b.enterprise
+  FROM {customer} AS y CROSS JOIN LATERAL json_to_record(y.body) AS b(individual json, enterprise json)
+  WHERE y.id IN (SELECT customer_id FROM l))
 SELECT l.id AS loan_id, l.customer_id AS customer_id, l.product_code AS product,
        CAST(l.amount * 100 AS BIGINT) AS amount,
-       l.j #>> '{{start,$date}}' AS start,
-       substr(l.j #>> '{{start,$date}}', 1, 7) AS cohort,
-       nullif(l.j ->> 'purpose', '') AS purpose,
-       CAST(round(CAST(l.j #>> '{{terms,rate,annual,$decimal}}' AS NUMERIC) * 1000000) AS BIGINT) AS rate,
-       CASE WHEN l.j #>> '{{terms,term_unit}}' = 'days'
-            THEN (CAST(l.j #>> '{{terms,term}}' AS INTEGER) + 29) / 30
-            ELSE CAST(l.j #>> '{{terms,term}}' AS INTEGER) END AS term_months,
-       CASE WHEN c.type = 'individual' THEN c.j #>> '{{individual,city}}' END AS region,
+       l.start AS start,
+       substr(l.start, 1, 7) AS cohort,
+       nullif(l.purpose, '') AS purpose,
+       CAST(round(CAST(l.terms #>> '{{rate,annual,$decimal}}' AS NUMERIC) * 1000000) AS BIGINT) AS rate,
+       CASE WHEN l.terms ->> 'term_unit' = 'days'
+            THEN (CAST(l.terms ->> 'term' AS INTEGER) + 29) / 30
+            ELSE CAST(l.terms ->> 'term' AS INTEGER) END AS term_months,
+       CASE WHEN c.type = 'individual' THEN c.individual ->> 'city' END AS region,
        c.type AS segment,
-       CASE WHEN c.type = 'individual' THEN c.j #>> '{{individual,employment,industry}}'
-            ELSE c.j #>> '{{enterprise,industry}}' END AS industry,
+       CASE WHEN c.type = 'individual' THEN c.individual #>> '{{employment,industry}}'
+            ELSE c.enterprise ->> 'industry' END AS industry,
        o.body ->> 'grade' AS grade,
        a.body ->> 'channel' AS channel
 FROM l
 LEFT JOIN c ON c.id = l.customer_id
-LEFT JOIN {offer} AS o ON o.id = l.j ->> 'offer_id'
+LEFT JOIN {offer} AS o ON o.id = l.offer_id
 LEFT JOIN {application} AS a ON a.id = o.application_id
-WHERE l.j #>> '{{start,$date}}' IS NOT NULL
+WHERE l.start IS NOT NULL
 """
 
 
