@@ -13,6 +13,7 @@ from report_book import Book, copy_book
 from sqlalchemy import select
 
 from loanfactory.adapters.sql import SqlStore
+from loanfactory.adapters.sql import _report_customers as report_customers
 from loanfactory.adapters.sql import _report_loans as report_loans
 from loanfactory.adapters.sql._schema import ReportCustomerRow, ReportLoanRow, table_of
 from loanfactory.entity import CST
@@ -57,7 +58,10 @@ def _user_growth(store: SqlStore, products: dict[str, Any]) -> Any:
     return run_report(store, report_library()["user-growth"], "2026-06", today=TODAY, products=products)
 
 
-def test_report_customers_hold_each_customers_fields(store: SqlStore, products: dict[str, Any]) -> None:
+def test_report_customers_hold_each_customers_fields(
+    store: SqlStore, products: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_customers, "CHUNK", 2)  # several chunks, each its id range
     _user_growth(store, products)
     rows = _rows(store, table_of(ReportCustomerRow), "customer_id")
     with store.transaction() as tx:  # the customers as the store decodes them
