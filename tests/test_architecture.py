@@ -77,7 +77,7 @@ LAYERS: tuple[Layer, ...] = (
         ),
     ),
     Layer("lifecycle", ("origination", "servicing"), independent=True),
-    Layer("books", ("accounting", "reporting", "archive", "regulatory", "service_desk")),
+    Layer("books", ("accounting", "archive", "reporting", "regulatory", "service_desk")),
     Layer("lender", ("credit_lines", "lender", "loanfactory")),
     Layer("testing", ("testing",)),
     Layer("edge", ("adapters", "cli", "__main__")),
