@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
+from loanfactory.servicing._collateral import Disposals
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning
 from loanfactory.servicing._eod import DayStep, EodOps
@@ -71,3 +72,8 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         self.monitor = monitor
         self.early_warning = early_warning
         self.day_steps = day_steps
+
+    @property
+    def disposals(self) -> Disposals:
+        """Collateral disposal of loans 90+ days past due (抵押物处置), see ``_collateral``."""
+        return Disposals(self)
