@@ -14,19 +14,15 @@ Each step is a command with an idempotency key, a role check and a link of the a
 - operations staff record the **proceeds** only as money the bank confirmed
   (:class:`~loanfactory.ports.PaymentConfirmation`): the channel's reference is taken once, so the
   same money is never received twice, and no more than the sale price is accepted;
-- operations staff **allocate** them (``allocate``), in one transaction: the costs of disposal are
-  charged to the loan and settled first (实现债权的费用, Civil Code art. 561), then what is due by
-  the product's allocation waterfall, then — the security being enforced for the whole debt — the
-  principal not yet due with its interest to the day through the one prepayment path, with no
-  prepayment conditions or fee. Proceeds beyond the whole debt (处置余款) are refunded to the
-  borrower's verified own account or held as the borrower's credit (a liability); a shortfall
-  stays owed (the write-off command may follow);
+- operations staff **allocate** them (``allocate``, see ``_collateral_proceeds``): costs of
+  disposal first, then what is due by the product's waterfall, then the principal not yet due;
+  proceeds beyond the whole debt (处置余款) are refunded to the borrower's verified own account or
+  held as the borrower's credit; a shortfall stays owed (the write-off command may follow);
 - **close** (``close``) marks the collateral disposed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -36,22 +32,22 @@ from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
 from loanfactory.origination.collateral import Collateral, CollateralStatus
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, Transaction
-from loanfactory.servicing._allocation import Allocation, allocate
+from loanfactory.servicing._collateral_proceeds import allocate_proceeds
 from loanfactory.servicing._collateral_record import (
     Disposal,
     DisposalStatus,
     DisposalStep,
     SaleMethod,
     Surplus,
+    check_amount,
+    check_collateral,
+    check_reference,
+    check_text,
 )
-from loanfactory.servicing._disbursement import verified_account
-from loanfactory.servicing._ledger import Postings
-from loanfactory.servicing._loan import Component, Loan, LoanStatus
+from loanfactory.servicing._loan import LoanStatus
 from loanfactory.servicing._manual import Operator
-from loanfactory.servicing._position import EntryType
-from loanfactory.servicing._records import CollectionPurpose, DebitOrder, OrderStatus
-from loanfactory.servicing._repayment import _components
-from loanfactory.spec import GuaranteeType, Reamortisation
+from loanfactory.servicing._records import CollectionPurpose
+from loanfactory.spec import GuaranteeType
 
 if TYPE_CHECKING:
     from loanfactory.servicing._service import Servicing
@@ -62,7 +58,6 @@ Body = Callable[[Transaction], tuple[str, Disposal]]
 ZERO = Decimal(0)
 MIN_DAYS_PAST_DUE = 90  # 逾期 90 天以上方可处置押品
 SECURED = frozenset({GuaranteeType.mortgage, GuaranteeType.pledge})
-_REFERENCE = re.compile(r"^[\x21-\x7e]{1,100}$")
 _RECEIVABLE = (PaymentChannel.bank_transfer, PaymentChannel.counter)
 
 
@@ -85,7 +80,7 @@ class Disposals:
     ) -> Disposal:
         """Ask to dispose of the collateral of a loan 90+ days past due (申请处置押品)."""
         self._check(operator, self._staff_roles)
-        _text(reason, "reason", "请填写处置原因")
+        check_text(reason, "reason", "请填写处置原因")
 
         def body(tx: Transaction) -> tuple[str, Disposal]:
             loan = self.svc.loan_in(tx, loan_id, lock=True)
@@ -113,7 +108,7 @@ class Disposals:
                     message_zh=f"贷款 {loan_id} 已有进行中的押品处置",
                 )
             if collateral_id is not None:
-                _check_collateral(tx, loan, collateral_id)
+                check_collateral(tx, loan, collateral_id)
             now = self.svc.clock.now()
             record = Disposal(
                 id=self.svc.ids.new("dsp"),
@@ -142,9 +137,9 @@ class Disposals:
     ) -> Disposal:
         """Record the appraised value (评估), or a new one before approval."""
         self._check(operator, self._staff_roles)
-        _amount(value, "value")
-        _text(appraiser, "appraiser", "请填写评估机构")
-        _reference(reference, "reference")
+        check_amount(value, "value")
+        check_text(appraiser, "appraiser", "请填写评估机构")
+        check_reference(reference, "reference")
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
             return record.evolve(
@@ -197,7 +192,7 @@ class Disposals:
     ) -> Disposal:
         """The collateral is put up for sale (挂拍/委托变卖)."""
         self._check(operator, self._staff_roles)
-        _reference(reference, "reference")
+        check_reference(reference, "reference")
         method = SaleMethod(method)
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
@@ -227,8 +222,8 @@ class Disposals:
     ) -> Disposal:
         """The collateral is sold (成交): the price and the costs of disposal to recover first."""
         self._check(operator, self._staff_roles)
-        _amount(price, "price")
-        _amount(costs, "costs", zero=True)
+        check_amount(price, "price")
+        check_amount(costs, "costs", zero=True)
         if costs > price:
             raise InvalidInput(
                 f"costs {format_money(costs)} above the price {format_money(price)}",
@@ -260,7 +255,7 @@ class Disposals:
     def fail(self, disposal_id: str, *, reason: str, operator: Operator, key: str) -> Disposal:
         """The sale found no buyer or could not go on (流拍/处置失败); a new disposal may be asked."""
         self._check(operator, self._staff_roles)
-        _text(reason, "reason", "请填写失败原因")
+        check_text(reason, "reason", "请填写失败原因")
         return self._step(
             "fail",
             disposal_id,
@@ -276,7 +271,7 @@ class Disposals:
     def withdraw(self, disposal_id: str, *, reason: str, operator: Operator, key: str) -> Disposal:
         """Stop a disposal before any proceeds arrived (撤回), e.g. the borrower repaid."""
         self._check(operator, self._staff_roles)
-        _text(reason, "reason", "请填写撤回原因")
+        check_text(reason, "reason", "请填写撤回原因")
         before = (
             DisposalStatus.requested,
             DisposalStatus.appraised,
@@ -360,7 +355,7 @@ class Disposals:
         surplus = Surplus(surplus)
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
-            return self._allocate(tx, record, surplus)
+            return allocate_proceeds(self.svc, tx, record, surplus)
 
         return self._step(
             "allocate",
@@ -408,125 +403,6 @@ class Disposals:
             return sorted(tx.repo(Disposal).list(loan_id=loan_id), key=lambda d: d.requested_at)
 
     # --- inside a transaction -------------------------------------------------------------------
-
-    def _allocate(self, tx: Transaction, record: Disposal, surplus: Surplus) -> Disposal:
-        svc = self.svc
-        assert record.proceeds_on is not None
-        assert record.order_id is not None
-        day = record.proceeds_on
-        loan = svc.loan_in(tx, record.loan_id, lock=True)
-        if loan.status not in (LoanStatus.active, LoanStatus.settled):
-            raise StateConflict(
-                f"loan {loan.id} is {loan.status.value}",
-                field="loan_id",
-                message_zh=f"贷款 {loan.id} 状态为 {loan.status.value}，不能冲抵处置款",
-            )
-        if surplus is Surplus.refund:
-            verified_account(tx, loan, to_payee=False)  # refused before anything is written
-        order = tx.repo(DebitOrder).get(record.order_id)
-        postings = Postings(tx, loan.id, svc.clock.now())
-        parts: list[tuple[str, Component, Decimal]] = []
-        money = record.proceeds
-        if record.costs > 0:
-            cost, _ = postings.post(
-                EntryType.fee,
-                day,
-                record.costs,
-                fee=record.costs,
-                key=f"disposal-costs:{record.id}",
-                memo="costs of disposal",
-                data={"disposal": record.id},
-            )
-            taken = min(money, record.costs)
-            parts.append((f"u:{cost.id}", Component.fee, taken))
-            money -= taken
-        svc.charge_due(tx, loan, day, postings)
-        before = svc.position_in(tx, loan, day)
-        costs_key = parts[0][0] if parts else None
-        split = allocate(money, [d for d in before.dues if d.key != costs_key], loan.terms.allocation)
-        full = Allocation((*parts, *split.parts), split.rest)
-        entry, _ = postings.post(
-            EntryType.repayment,
-            day,
-            record.proceeds,
-            key=f"disposal:{record.id}",
-            data={
-                "allocation": full.as_data(),
-                "source": "collateral-disposal",
-                "disposal": record.id,
-                "order": order.id,
-                "channel": order.channel.value,
-                "reference": record.proceeds_reference,
-            },
-            **_components(full),
-            credit=split.rest,
-        )
-        entries = [entry.id]
-        loan = svc.after_payment(
-            tx, loan, full.total(Component.principal), svc.position_in(tx, loan, day), day, entry.id
-        )
-        if loan.status is LoanStatus.active and split.rest > 0:
-            prepaid = self._enforce(tx, loan, day, record.id)
-            if prepaid is not None:
-                entries.append(prepaid)
-                loan = svc.loan_in(tx, loan.id)
-        after = svc.position_in(tx, loan, day)
-        beyond = after.credit if after.owed == 0 else ZERO
-        refund: DebitOrder | None = None
-        if beyond > 0 and surplus is Surplus.refund:
-            refund = svc.refund_in(tx, loan, day, key=f"disposal-{record.id}")
-        tx.repo(DebitOrder).update(
-            order.evolve(
-                status=OrderStatus.succeeded,
-                settled_on=day,
-                collected=record.proceeds,
-                reference=record.proceeds_reference,
-                entry_id=entry.id,
-            )
-        )
-        svc.emit(
-            tx,
-            "collateral.proceeds_allocated",
-            loan.id,
-            disposal=record.id,
-            proceeds=record.proceeds,
-            costs=record.costs,
-            surplus=beyond,
-            shortfall=after.owed,
-            loan_status=loan.status.value,
-        )
-        return record.evolve(
-            applied=record.proceeds - beyond,
-            surplus=beyond,
-            surplus_handling=surplus if beyond > 0 else None,
-            refund_order_id=refund.id if refund is not None else None,
-            shortfall=after.owed,
-            entry_ids=tuple(entries),
-        )
-
-    def _enforce(self, tx: Transaction, loan: Loan, day: date, disposal_id: str) -> str | None:
-        """Use the credit the proceeds left on the principal not yet due (加速到期): all of it with
-        its interest to the day when the credit covers that, otherwise as much principal as the
-        credit pays after the interest to the day. The prepayment posting's id, if one was made."""
-        svc = self.svc
-        whole, engine = svc._quote(tx, loan, day, None, enforced=True)
-        if engine is None or whole.principal <= 0:
-            return None
-        principal: Decimal | None = None
-        if whole.total > 0:  # the credit falls short of the whole: prepay what it pays
-            principal = whole.credit - whole.due - whole.accrued_interest - whole.prepayment_fee
-            if principal <= 0:
-                return None  # the credit stays held, applied at the next due date
-        result = svc.apply_prepayment(
-            tx,
-            loan,
-            day,
-            key=f"disposal:{disposal_id}",
-            principal=principal,
-            reamortisation=Reamortisation.keep_term,
-            enforced=True,
-        )
-        return result.entry_id
 
     def _run(
         self, step: str, key: str, arguments: dict[str, object], operator: Operator, body: Body
@@ -590,51 +466,3 @@ class Disposals:
 
 def _same(tx: Transaction, record: Disposal) -> Disposal:
     return record
-
-
-def _check_collateral(tx: Transaction, loan: Loan, collateral_id: str) -> None:
-    collateral = tx.repo(Collateral).find(collateral_id)
-    if collateral is None or collateral.customer_id != loan.customer_id:
-        raise InvalidInput(
-            f"no collateral {collateral_id} of the borrower",
-            field="collateral_id",
-            message_zh=f"借款人名下没有押品 {collateral_id}",
-        )
-    if collateral.status in (CollateralStatus.released, CollateralStatus.disposed):
-        raise StateConflict(
-            f"collateral {collateral_id} is {collateral.status.value}",
-            field="collateral_id",
-            code="collateral-gone",
-            message_zh=f"押品 {collateral_id} 状态为 {collateral.status.value}，不能处置",
-        )
-
-
-def _amount(value: Decimal, field: str, *, zero: bool = False) -> None:
-    bad = (
-        not isinstance(value, Decimal)
-        or not value.is_finite()
-        or value != value.quantize(Decimal("0.01"))
-        or value < 0
-        or (value == 0 and not zero)
-        or value >= Decimal("1e13")
-    )
-    if bad:
-        raise InvalidInput(
-            f"{field} must be a {'non-negative' if zero else 'positive'} amount in yuan, at most 2 decimals",
-            field=field,
-            message_zh=f"{field} 应为{'非负' if zero else '正'}金额（精确到分）",
-        )
-
-
-def _text(value: str, field: str, message_zh: str) -> None:
-    if not isinstance(value, str) or not value.strip() or len(value) > 500:
-        raise InvalidInput(f"give the {field} (1-500 characters)", field=field, message_zh=message_zh)
-
-
-def _reference(value: str, field: str) -> None:
-    if not isinstance(value, str) or not _REFERENCE.match(value):
-        raise InvalidInput(
-            f"the {field} is 1-100 visible ASCII characters",
-            field=field,
-            message_zh="编号应为 1-100 个可见 ASCII 字符",
-        )

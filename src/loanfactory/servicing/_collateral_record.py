@@ -8,17 +8,21 @@ e.g. the borrower repaid) or ``failed`` (流拍: the sale found no buyer). Each 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
 
 from loanfactory.entity import Entity
+from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import Money
-from loanfactory.ports import PaymentChannel
-from loanfactory.servicing._loan import Value
+from loanfactory.origination.collateral import Collateral, CollateralStatus
+from loanfactory.ports import PaymentChannel, Transaction
+from loanfactory.servicing._loan import Loan, Value
 
 ZERO = Decimal(0)
+_REFERENCE = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 
 class DisposalStatus(StrEnum):
@@ -111,3 +115,54 @@ class Disposal(Entity):
     shortfall: Money = ZERO  # still owed after the proceeds (may be written off later)
     entry_ids: tuple[str, ...] = ()  # the ledger postings the allocation made
     steps: tuple[DisposalStep, ...] = ()
+
+
+# --- checks of what a step records ----------------------------------------------------------
+
+
+def check_collateral(tx: Transaction, loan: Loan, collateral_id: str) -> None:
+    collateral = tx.repo(Collateral).find(collateral_id)
+    if collateral is None or collateral.customer_id != loan.customer_id:
+        raise InvalidInput(
+            f"no collateral {collateral_id} of the borrower",
+            field="collateral_id",
+            message_zh=f"借款人名下没有押品 {collateral_id}",
+        )
+    if collateral.status in (CollateralStatus.released, CollateralStatus.disposed):
+        raise StateConflict(
+            f"collateral {collateral_id} is {collateral.status.value}",
+            field="collateral_id",
+            code="collateral-gone",
+            message_zh=f"押品 {collateral_id} 状态为 {collateral.status.value}，不能处置",
+        )
+
+
+def check_amount(value: Decimal, field: str, *, zero: bool = False) -> None:
+    bad = (
+        not isinstance(value, Decimal)
+        or not value.is_finite()
+        or value != value.quantize(Decimal("0.01"))
+        or value < 0
+        or (value == 0 and not zero)
+        or value >= Decimal("1e13")
+    )
+    if bad:
+        raise InvalidInput(
+            f"{field} must be a {'non-negative' if zero else 'positive'} amount in yuan, at most 2 decimals",
+            field=field,
+            message_zh=f"{field} 应为{'非负' if zero else '正'}金额（精确到分）",
+        )
+
+
+def check_text(value: str, field: str, message_zh: str) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value) > 500:
+        raise InvalidInput(f"give the {field} (1-500 characters)", field=field, message_zh=message_zh)
+
+
+def check_reference(value: str, field: str) -> None:
+    if not isinstance(value, str) or not _REFERENCE.match(value):
+        raise InvalidInput(
+            f"the {field} is 1-100 visible ASCII characters",
+            field=field,
+            message_zh="编号应为 1-100 个可见 ASCII 字符",
+        )
