@@ -119,6 +119,25 @@ CASES: dict[str, Case] = {
     "postings.list": Case("GET", "/v1/manual-postings?status=pending"),
     "postings.approve": _money("/v1/manual-postings/man_1/approve", {}),
     "postings.reject": _money("/v1/manual-postings/man_1/reject", {"reason": "amount mistyped"}),
+    "disposals.request": _money("/v1/loans/loan_1/disposals", {"reason": "逾期 120 天"}),
+    "disposals.list": Case("GET", "/v1/loans/loan_1/disposals"),
+    "disposals.get": Case("GET", "/v1/disposals/dsp_1"),
+    "disposals.appraisal": _money(
+        "/v1/disposals/dsp_1/appraisal", {"value": "80000.00", "appraiser": "评估公司", "reference": "PG-1"}
+    ),
+    "disposals.approve": _money("/v1/disposals/dsp_1/approve", {"note": "同意"}),
+    "disposals.sale": _money("/v1/disposals/dsp_1/sale", {"method": "judicial-auction", "reference": "PM-1"}),
+    "disposals.sold": _money(
+        "/v1/disposals/dsp_1/sold", {"price": "60000.00", "costs": "1500.00", "sold_on": "2025-09-01"}
+    ),
+    "disposals.fail": _money("/v1/disposals/dsp_1/fail", {"reason": "流拍"}),
+    "disposals.withdraw": _money("/v1/disposals/dsp_1/withdraw", {"reason": "已还款"}),
+    "disposals.proceeds": _money(
+        "/v1/disposals/dsp_1/proceeds",
+        {"amount": "60000.00", "reference": "TRF-1", "settled_on": "2025-09-01"},
+    ),
+    "disposals.allocate": _money("/v1/disposals/dsp_1/allocate", {"surplus": "refund"}),
+    "disposals.close": _money("/v1/disposals/dsp_1/close", {}),
     "eod.run": Case("POST", "/v1/eod-runs", {"business_date": "2025-09-01"}),
     "eod.status": Case("GET", "/v1/eod-runs/2025-09-01"),
     "products.publish": Case("POST", "/v1/products/salary_loan/publish", {"reason": "approved by committee"}),

@@ -396,6 +396,31 @@ class FakeBackend:
         self._record("manual_postings", status=status, loan_id=loan_id)
         return []
 
+    # collateral disposal
+    def request_disposal(
+        self, loan_id: str, request: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("request_disposal", loan_id, request, actor=actor, role=role, key=key)
+        self._get(self.loans, "loan", loan_id)
+        return {"id": "dsp_1", "loan_id": loan_id, "status": "requested", "requested_by": actor}
+
+    def loan_disposals(self, loan_id: str) -> list[dict[str, Any]]:
+        self._record("loan_disposals", loan_id)
+        self._get(self.loans, "loan", loan_id)
+        return []
+
+    def get_disposal(self, disposal_id: str) -> dict[str, Any]:
+        self._record("get_disposal", disposal_id)
+        if disposal_id != "dsp_1":
+            raise NotFound(f"no disposal {disposal_id}", field="disposal_id")
+        return {"id": disposal_id, "loan_id": "loan_1", "status": "requested"}
+
+    def disposal_step(
+        self, disposal_id: str, step: str, body: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("disposal_step", disposal_id, step, body, actor=actor, role=role, key=key)
+        return {"id": disposal_id, "loan_id": "loan_1", "status": step}
+
     def decide_posting(
         self, posting_id: str, outcome: str, decision: Any, *, actor: str, role: str, key: str
     ) -> dict[str, Any]:

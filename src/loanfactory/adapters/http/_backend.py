@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from loanfactory.adapters.http._disposal_models import DisposalRequest
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
     BatchDisbursementRequest,
@@ -129,6 +130,16 @@ class Backend(Protocol):
     def manual_postings(self, *, status: str | None, loan_id: str | None) -> Result: ...
     def decide_posting(
         self, posting_id: str, outcome: str, decision: PostingDecision, *, actor: str, role: str, key: str
+    ) -> Result: ...
+
+    # collateral disposal (operations and risk; ``role`` is the caller's HTTP role)
+    def request_disposal(
+        self, loan_id: str, request: DisposalRequest, *, actor: str, role: str, key: str
+    ) -> Result: ...
+    def loan_disposals(self, loan_id: str) -> Result: ...
+    def get_disposal(self, disposal_id: str) -> Result: ...
+    def disposal_step(
+        self, disposal_id: str, step: str, body: Any, *, actor: str, role: str, key: str
     ) -> Result: ...
 
     # end of day, products, reports

@@ -124,14 +124,9 @@ async def reverify(
     principal: Annotated[Principal, guard("payout_accounts.reverify")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    customer = customer_scope(principal, customer_id) or customer_id
-
-    async def run(key: str) -> object:
-        return await call(
-            request, "reverify_payout_account", customer, account_id, actor=principal.subject, key=key
-        )
-
-    return await idempotent(request, principal, idempotency_key, run)
+    return await _card_command(
+        request, principal, idempotency_key, "reverify_payout_account", customer_id, account_id
+    )
 
 
 @router.delete(
@@ -150,11 +145,23 @@ async def remove(
     principal: Annotated[Principal, guard("payout_accounts.remove")],
     idempotency_key: IdemKey = None,
 ) -> Response:
+    return await _card_command(
+        request, principal, idempotency_key, "remove_payout_account", customer_id, account_id
+    )
+
+
+async def _card_command(
+    request: Request,
+    principal: Principal,
+    idempotency_key: str | None,
+    method: str,
+    customer_id: str,
+    account_id: str,
+) -> Response:
+    """A customer's command on one of their own cards, once per Idempotency-Key."""
     customer = customer_scope(principal, customer_id) or customer_id
 
     async def run(key: str) -> object:
-        return await call(
-            request, "remove_payout_account", customer, account_id, actor=principal.subject, key=key
-        )
+        return await call(request, method, customer, account_id, actor=principal.subject, key=key)
 
     return await idempotent(request, principal, idempotency_key, run)
