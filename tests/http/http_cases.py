@@ -55,6 +55,18 @@ CASES: dict[str, Case] = {
         "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
     ),
     "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
+    "customers.link": Case(
+        "POST",
+        "/v1/customers/link",
+        {
+            "id_number": "11010519491231002X",
+            "name": "赵敏",
+            "card_number": "6222021234567890123",
+            "phone": "13800138000",
+        },
+        {"Idempotency-Key": "link-1"},
+        past_guard={"customer": 409},  # the test customer's key acts for a customer already
+    ),
     "customers.register": Case(
         "POST",
         "/v1/customers",
@@ -175,6 +187,11 @@ CASES: dict[str, Case] = {
     "campaigns.pause": _money("/v1/campaigns/summer/pause", {"reason": "预算复核"}),
     "campaigns.resume": _money("/v1/campaigns/summer/resume", None),
     "campaigns.effect": Case("GET", "/v1/campaigns/summer/effect?attribution_days=30"),
+    "campaigns.reward": _money("/v1/campaigns/summer/rewards", {"customer_id": "cus_1"}),
+    "campaigns.referral": _money(
+        "/v1/campaigns/summer/referrals", {"referrer_id": "cus_1", "referee_id": "cus_2", "device": "dev-1"}
+    ),
+    "campaigns.rewards": Case("GET", "/v1/campaigns/summer/rewards"),
     "tickets.list": Case("GET", "/v1/tickets"),
     "tickets.get": Case("GET", "/v1/tickets/tkt_1"),
     "tickets.assign": _money("/v1/tickets/tkt_1/assign", {"agent": "agent.chen"}),

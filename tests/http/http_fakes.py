@@ -228,7 +228,26 @@ class FakeBackend:
         self._record("campaign_effect", code, attribution_days=attribution_days)
         return {**self.get_campaign(code), "reached": 0, "attribution_days": attribution_days}
 
+    def grant_reward(self, code: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("grant_reward", code, request, actor=actor, key=key)
+        self.get_campaign(code)
+        return {"id": "rwd_1", "campaign_code": code, "customer_id": request.customer_id}
+
+    def reward_referral(self, code: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("reward_referral", code, request, actor=actor, key=key)
+        self.get_campaign(code)
+        return {"referrer": {"id": "rwd_1"}, "referee": {"id": "rwd_2"}}
+
+    def campaign_rewards(self, code: str) -> list[dict[str, Any]]:
+        self._record("campaign_rewards", code)
+        self.get_campaign(code)
+        return []
+
     # customer accounts
+    def link_customer(self, request: Any, *, login: str, key: str) -> dict[str, Any]:
+        self._record("link_customer", request, login=login, key=key)
+        return {"id": "cus_9", "type": "individual"}
+
     def register_customer(self, request: Any, *, login: str | None, key: str) -> dict[str, Any]:
         self._record("register_customer", request, login=login, key=key)
         return {"id": "cus_9", "type": "individual", "individual": request.individual.model_dump(mode="json")}

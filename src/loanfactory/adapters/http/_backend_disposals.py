@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loanfactory.adapters.http._disposal_models import (
+from loanfactory.adapters.http._bodies import (
     AllocationIn,
     AppraisalIn,
     DisposalRequest,

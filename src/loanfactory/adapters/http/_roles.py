@@ -86,6 +86,7 @@ ROLE_TABLE: dict[str, Policy] = {
     "offers.decline": _p(R.customer, R.officer, own=True),
     # customer accounts (客户账户): a customer signed in at the bank opens their own; officers at a branch
     "customers.register": _p(R.customer, R.officer, keyed=True, newcomer=True),
+    "customers.link": _p(R.customer, keyed=True, newcomer=True),
     "customers.get": _p(*READERS, R.agent, own=True),
     "customers.credit_lines": _p(*READERS, own=True),
     "customers.repayments": _p(*READERS, own=True),
@@ -172,6 +173,9 @@ ROLE_TABLE: dict[str, Policy] = {
     "campaigns.pause": _p(R.marketing, keyed=True),
     "campaigns.resume": _p(R.marketing, keyed=True),
     "campaigns.effect": _p(R.marketing, R.product_manager, R.admin, R.auditor),
+    "campaigns.reward": _p(R.marketing, keyed=True),
+    "campaigns.referral": _p(R.marketing, keyed=True),
+    "campaigns.rewards": _p(R.marketing, R.product_manager, R.admin, R.auditor),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

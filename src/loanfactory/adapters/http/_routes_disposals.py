@@ -16,8 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 
-from loanfactory.adapters.http._deps import as_staff, call, guard, render
-from loanfactory.adapters.http._disposal_models import (
+from loanfactory.adapters.http._bodies import (
     AllocationIn,
     AppraisalIn,
     DisposalRequest,
@@ -27,6 +26,7 @@ from loanfactory.adapters.http._disposal_models import (
     SaleIn,
     SaleStart,
 )
+from loanfactory.adapters.http._deps import as_staff, call, guard, render
 from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import Body
 from loanfactory.adapters.http._roles import Principal

@@ -1,4 +1,5 @@
-"""Request bodies of the collateral-disposal operations (抵押物处置) and of issuing campaign rewards."""
+"""Request bodies of collateral disposal (抵押物处置), campaign rewards (发放奖励) and linking a
+sign-in to a customer registered at a branch (登录身份认领)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,13 @@ class ReferralIn(Body):
     referrer_id: Id
     referee_id: Id
     device: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+
+
+class LinkRequest(Body):
+    """Prove that the customer registered at a branch is the person signed in (登录身份认领): ID,
+    name, one of their verified cards and the phone registered with its bank (银行卡四要素)."""
+
+    id_number: Annotated[str, Field(min_length=15, max_length=18, repr=False)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    card_number: Annotated[str, Field(min_length=12, max_length=19, pattern=r"^[0-9]+$", repr=False)]
+    phone: Annotated[str, Field(pattern=r"^1[0-9]{10}$", repr=False)]
