@@ -50,9 +50,6 @@ class OwnershipProof(Value):
     phone: Annotated[str, Field(min_length=11, max_length=11, pattern=r"^1[0-9]{10}$", repr=False)]
 
 
-NOT_PROVEN = "ownership-not-proven"
-
-
 def link(
     cmd: Command,
     login: str,
@@ -121,6 +118,6 @@ def _not_proven() -> StateConflict:
     return StateConflict(
         "the ID, name, card and phone do not prove a registered customer",
         field="proof",
-        code=NOT_PROVEN,
+        code="ownership-not-proven",
         message_zh="证件号、姓名、银行卡和预留手机号未能证明您是已登记的客户",
     )
