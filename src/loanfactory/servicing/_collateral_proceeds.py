@@ -44,8 +44,6 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
             field="loan_id",
             message_zh=f"贷款 {loan.id} 状态为 {loan.status.value}，不能冲抵处置款",
         )
-    if surplus is Surplus.refund:
-        verified_account(tx, loan, to_payee=False)  # refused before anything is written
     order = tx.repo(DebitOrder).get(record.order_id)
     postings = Postings(tx, loan.id, svc.clock.now())
     parts: list[tuple[str, Component, Decimal]] = []
@@ -97,6 +95,7 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
     beyond = after.credit if after.owed == 0 else ZERO
     refund: DebitOrder | None = None
     if beyond > 0 and surplus is Surplus.refund:
+        verified_account(tx, loan, to_payee=False)  # none: refused, and the transaction writes nothing
         refund = svc.refund_in(tx, loan, day, key=f"disposal-{record.id}")
     tx.repo(DebitOrder).update(
         order.evolve(
