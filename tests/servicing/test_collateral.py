@@ -11,6 +11,8 @@ import pytest
 from servicing_world import World, product
 
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
+from loanfactory.origination import PayoutAccount
+from loanfactory.payout import AccountStatus
 from loanfactory.ports import PaymentChannel, PaymentConfirmation
 from loanfactory.servicing import (
     DebitOrder,
@@ -255,3 +257,23 @@ def test_only_a_secured_loan_90_or_more_days_past_due_is_disposed() -> None:
     assert early.value.code == "not-disposable"
     with world.store.transaction() as tx:
         assert tx.repo(Disposal).list() == []
+
+
+def test_a_refund_needs_the_borrowers_verified_account_and_a_refusal_writes_nothing() -> None:
+    world = secured()
+    loan_id = overdue_loan(world)
+    record = sold(world, loan_id, price=D("15000.00"), costs=D("300.00"))
+    d = world.servicing.disposals
+    d.receive_proceeds(record.id, proceeds(D("15000.00")), operator=OPS, key="in")
+    loan = world.servicing.loan(loan_id)
+    with world.store.transaction() as tx:
+        repo = tx.repo(PayoutAccount)
+        repo.update(repo.get(loan.payout_account_id or "").evolve(status=AccountStatus.removed))
+    before = world.entries(loan_id)
+    with pytest.raises(StateConflict) as refused:
+        d.allocate(record.id, surplus=Surplus.refund, operator=OPS, key="a-1")
+    assert refused.value.code == "payout-account-unverified"
+    assert world.entries(loan_id) == before
+    assert d.get(record.id).status is DisposalStatus.proceeds_received
+    held = d.allocate(record.id, surplus=Surplus.hold, operator=OPS, key="a-2")  # kept as a liability
+    assert world.position(loan_id, SALE_DAY).credit == held.surplus > 0

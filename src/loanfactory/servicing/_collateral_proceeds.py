@@ -92,7 +92,7 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
             entries.append(prepaid)
             loan = svc.loan_in(tx, loan.id)
     after = svc.position_in(tx, loan, day)
-    beyond = after.credit if after.owed == 0 else ZERO
+    beyond = min(after.credit, record.proceeds) if after.owed == 0 else ZERO  # what the proceeds left over
     refund: DebitOrder | None = None
     if beyond > 0 and surplus is Surplus.refund:
         verified_account(tx, loan, to_payee=False)  # none: refused, and the transaction writes nothing
