@@ -130,6 +130,11 @@ def test_a_shortfall_pays_costs_then_dues_then_principal_and_leaves_the_rest_owe
         order = tx.repo(DebitOrder).get(done.order_id or "")
     assert order.status is OrderStatus.succeeded
     assert order.collected == D("6000.00")
+    with world.store.transaction() as tx:
+        [told] = [
+            m for m in tx.outbox.pending(1000, topic="notification") if m.dedup_key == f"disposal:{record.id}"
+        ]
+    assert f"尚欠 {left - prepaid} 元" in told.payload["body"]  # the borrower is told what is still owed
     closed = d.close(record.id, operator=COLLECTOR, key="close-1")
     assert closed.status is DisposalStatus.closed
     assert [s.status for s in closed.steps] == list(DisposalStatus)[:8]

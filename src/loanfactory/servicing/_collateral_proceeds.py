@@ -6,6 +6,10 @@ being enforced for the whole debt — the principal not yet due with its interes
 the one prepayment path with no prepayment conditions or fee. Proceeds beyond the whole debt are
 refunded to the borrower's verified own account or held as the borrower's credit (a liability);
 a shortfall stays owed.
+
+The money is confirmed as every receipt is (the receipt order and the channel's reference taken
+once, ``_receipts``); the posting is made here rather than by the receipt path's waterfall because
+the costs of disposal come first whatever the product's allocation order says.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from loanfactory.errors import StateConflict
+from loanfactory.money import format_money
 from loanfactory.ports import Transaction
 from loanfactory.servicing._allocation import Allocation, allocate
 from loanfactory.servicing._collateral_record import Disposal, Surplus
@@ -105,6 +110,24 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
             reference=record.proceeds_reference,
             entry_id=entry.id,
         )
+    )
+    told = f"您的抵押物处置款 {format_money(record.proceeds)} 元已用于归还贷款 {loan.id}。"
+    if beyond > 0:
+        kept = "将退回您的本人账户" if refund is not None else "作为溢缴款留存"
+        told += f"余款 {format_money(beyond)} 元{kept}。"
+    if after.owed > 0:
+        told += f"尚欠 {format_money(after.owed)} 元。"
+    svc.notify(
+        tx,
+        recipient=loan.customer_id,
+        template="repayment_receipt",
+        body=told,
+        dedup_key=f"disposal:{record.id}",
+        data={
+            "loan_id": loan.id,
+            "amount": format_money(record.proceeds),
+            "held_credit": format_money(after.credit),
+        },
     )
     svc.emit(
         tx,
