@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from servicing_world import World, product
 
+from loanfactory.adapters.sql import SqlStore
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.origination import PayoutAccount
 from loanfactory.payout import AccountStatus
@@ -18,6 +20,7 @@ from loanfactory.servicing import (
     DebitOrder,
     Disposal,
     DisposalStatus,
+    DisposalStep,
     EntryType,
     LoanStatus,
     Operator,
@@ -26,6 +29,7 @@ from loanfactory.servicing import (
     Surplus,
 )
 from loanfactory.spec import CollateralRule, CollateralType, GuaranteePolicy, GuaranteeType
+from loanfactory.testing import FixedClock
 
 D = Decimal
 CENT = D("0.01")
@@ -282,3 +286,33 @@ def test_a_refund_needs_the_borrowers_verified_account_and_a_refusal_writes_noth
     assert d.get(record.id).status is DisposalStatus.proceeds_received
     held = d.allocate(record.id, surplus=Surplus.hold, operator=OPS, key="a-2")  # kept as a liability
     assert world.position(loan_id, SALE_DAY).credit == held.surplus > 0
+
+
+def test_a_disposal_is_kept_exactly_in_sql(tmp_path: Path) -> None:
+    clock = FixedClock(date(2026, 6, 5))
+    store = SqlStore(f"sqlite:///{tmp_path / 'disposals.db'}", clock=clock, cipher=None, migrate=True)
+    try:
+        now = clock.now()
+        record = Disposal(
+            id="dsp_1",
+            loan_id="loan_1",
+            customer_id="cust-1",
+            reason="处置",
+            requested_by="coll-zhao",
+            requested_at=now,
+            status=DisposalStatus.allocated,
+            price=D("15000.00"),
+            costs=D("300.00"),
+            proceeds=D("15000.00"),
+            applied=D("10848.30"),
+            surplus=D("4151.70"),
+            surplus_handling=Surplus.hold,
+            steps=(DisposalStep(status=DisposalStatus.requested, by="coll-zhao", at=now, note="处置"),),
+        )
+        with store.transaction() as tx:
+            tx.repo(Disposal).add(record)
+        with store.transaction() as tx:
+            [found] = tx.repo(Disposal).list(loan_id="loan_1", status="allocated")
+        assert found.model_dump(exclude={"version"}) == record.model_dump(exclude={"version"})
+    finally:
+        store.dispose()
