@@ -34,6 +34,7 @@ from loanfactory.origination.collateral import Collateral, CollateralStatus
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, Transaction
 from loanfactory.servicing._collateral_proceeds import allocate_proceeds
 from loanfactory.servicing._collateral_record import (
+    MOVES,
     Disposal,
     DisposalStatus,
     DisposalStep,
@@ -154,8 +155,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.requested, DisposalStatus.appraised),
-            to=DisposalStatus.appraised,
             change=change,
             arguments={"value": value, "appraiser": appraiser, "reference": reference},
             note=f"{appraiser} {format_money(value)}",
@@ -180,8 +179,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.appraised,),
-            to=DisposalStatus.approved,
             change=change,
             arguments={"note": note},
             note=note,
@@ -203,8 +200,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.approved,),
-            to=DisposalStatus.on_sale,
             change=change,
             arguments={"method": method.value, "reference": reference},
             note=f"{method.value} {reference}",
@@ -245,8 +240,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.on_sale,),
-            to=DisposalStatus.sold,
             change=change,
             arguments={"price": price, "costs": costs, "sold_on": sold_on},
             note=f"{format_money(price)} / {format_money(costs)}",
@@ -261,8 +254,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.on_sale,),
-            to=DisposalStatus.failed,
             change=_same,
             arguments={"reason": reason},
             note=reason,
@@ -272,19 +263,11 @@ class Disposals:
         """Stop a disposal before any proceeds arrived (撤回), e.g. the borrower repaid."""
         self._check(operator, self._staff_roles)
         check_text(reason, "reason", "请填写撤回原因")
-        before = (
-            DisposalStatus.requested,
-            DisposalStatus.appraised,
-            DisposalStatus.approved,
-            DisposalStatus.on_sale,
-        )
         return self._step(
             "withdraw",
             disposal_id,
             key,
             operator,
-            allowed=before,
-            to=DisposalStatus.withdrawn,
             change=_same,
             arguments={"reason": reason},
             note=reason,
@@ -341,8 +324,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.sold,),
-            to=DisposalStatus.proceeds_received,
             change=change,
             arguments={"confirmation": confirmation},
             note=f"{confirmation.channel.value} {confirmation.reference} {format_money(confirmation.amount)}",
@@ -362,8 +343,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.proceeds_received,),
-            to=DisposalStatus.allocated,
             change=change,
             arguments={"surplus": surplus.value},
         )
@@ -384,8 +363,6 @@ class Disposals:
             disposal_id,
             key,
             operator,
-            allowed=(DisposalStatus.allocated,),
-            to=DisposalStatus.closed,
             change=change,
             arguments={"note": note},
             note=note,
@@ -424,13 +401,12 @@ class Disposals:
         key: str,
         operator: Operator,
         *,
-        allowed: tuple[DisposalStatus, ...],
-        to: DisposalStatus,
         change: Change,
         arguments: dict[str, object],
         note: str = "",
     ) -> Disposal:
-        """Move a disposal from one of ``allowed`` to ``to`` with ``change``, recording the step."""
+        """Move a disposal by ``step`` of :data:`MOVES` with ``change``, recording the step."""
+        allowed, to = MOVES[step]
 
         def body(tx: Transaction) -> tuple[str, Disposal]:
             repo = tx.repo(Disposal)

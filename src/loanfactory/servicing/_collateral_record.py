@@ -9,9 +9,11 @@ e.g. the borrower repaid) or ``failed`` (流拍: the sale found no buyer). Each 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import ClassVar
 
 from loanfactory.entity import Entity
@@ -42,6 +44,23 @@ class DisposalStatus(StrEnum):
     @property
     def open(self) -> bool:
         return self not in (DisposalStatus.closed, DisposalStatus.withdrawn, DisposalStatus.failed)
+
+
+_S = DisposalStatus
+MOVES: Mapping[str, tuple[tuple[DisposalStatus, ...], DisposalStatus]] = MappingProxyType(
+    {
+        "appraise": ((_S.requested, _S.appraised), _S.appraised),
+        "approve": ((_S.appraised,), _S.approved),
+        "start_sale": ((_S.approved,), _S.on_sale),
+        "record_sale": ((_S.on_sale,), _S.sold),
+        "fail": ((_S.on_sale,), _S.failed),
+        "withdraw": ((_S.requested, _S.appraised, _S.approved, _S.on_sale), _S.withdrawn),
+        "receive_proceeds": ((_S.sold,), _S.proceeds_received),
+        "allocate": ((_S.proceeds_received,), _S.allocated),
+        "close": ((_S.allocated,), _S.closed),
+    }
+)
+"""step -> (the states it may start from, the state it ends in): the whole state machine."""
 
 
 class SaleMethod(StrEnum):
