@@ -12,8 +12,9 @@ import pytest
 from servicing_world import World, product
 
 from loanfactory.adapters.sql import SqlStore
+from loanfactory.collateral_register import StoredCollateral
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
-from loanfactory.origination import PayoutAccount
+from loanfactory.origination import Collateral, CollateralStatus, PayoutAccount, Valuation, ValuationSource
 from loanfactory.payout import AccountStatus
 from loanfactory.ports import PaymentChannel, PaymentConfirmation
 from loanfactory.servicing import (
@@ -316,3 +317,42 @@ def test_a_disposal_is_kept_exactly_in_sql(tmp_path: Path) -> None:
         assert found.model_dump(exclude={"version"}) == record.model_dump(exclude={"version"})
     finally:
         store.dispose()
+
+
+def test_the_named_collateral_is_the_borrowers_and_is_marked_disposed_at_closing() -> None:
+    spec = secured().products["consumer_credit"]
+    world = World(products={"consumer_credit": spec}, collateral=StoredCollateral())
+    loan_id = overdue_loan(world)
+    now = world.clock.now()
+    valued = Valuation(value=D("30000.00"), valued_on=date(2026, 1, 5), source=ValuationSource.appraiser)
+
+    def piece(id: str, customer: str) -> Collateral:
+        return Collateral(
+            id=id,
+            customer_id=customer,
+            type=CollateralType.vehicle,
+            description="小型轿车",
+            identifier="VIN-1",
+            valuations=(valued,),
+            status=CollateralStatus.pledged,
+            registered_at=now,
+        )
+
+    with world.store.transaction() as tx:
+        tx.repo(Collateral).add(piece("col-1", "cust-1"))
+        tx.repo(Collateral).add(piece("col-2", "someone-else"))
+    d = world.servicing.disposals
+    for wrong in ("col-9", "col-2"):
+        with pytest.raises(InvalidInput) as raised:
+            d.request(loan_id, reason="处置", operator=COLLECTOR, key=f"r-{wrong}", collateral_id=wrong)
+        assert raised.value.field == "collateral_id"
+    record = d.request(loan_id, reason="处置", operator=COLLECTOR, key="r-1", collateral_id="col-1")
+    d.appraise(record.id, value=D("30000.00"), appraiser="评估", reference="P", operator=COLLECTOR, key="p")
+    d.approve(record.id, operator=RISK, key="a")
+    d.start_sale(record.id, method=SaleMethod.auction, reference="AH", operator=COLLECTOR, key="s")
+    d.record_sale(record.id, price=D("20000.00"), costs=D(0), sold_on=SALE_DAY, operator=COLLECTOR, key="t")
+    d.receive_proceeds(record.id, proceeds(D("20000.00")), operator=OPS, key="m")
+    d.allocate(record.id, surplus=Surplus.hold, operator=OPS, key="x")
+    d.close(record.id, operator=COLLECTOR, key="c")
+    with world.store.transaction() as tx:
+        assert tx.repo(Collateral).get("col-1").status is CollateralStatus.disposed

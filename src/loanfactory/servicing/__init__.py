@@ -11,6 +11,7 @@ from __future__ import annotations
 from loanfactory.servicing._allocation import Allocation, allocate, waterfall
 from loanfactory.servicing._collateral import Disposals
 from loanfactory.servicing._collateral_record import (
+    CollateralRegister,
     Disposal,
     DisposalStatus,
     DisposalStep,
@@ -124,6 +125,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "CATEGORIES",
     "Category",
     "ClassificationRules",
+    "CollateralRegister",
     "CollectionPurpose",
     "CollectionTask",
     "Component",

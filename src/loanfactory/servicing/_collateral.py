@@ -30,18 +30,17 @@ from typing import TYPE_CHECKING
 
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
-from loanfactory.origination.collateral import Collateral, CollateralStatus
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, Transaction
 from loanfactory.servicing._collateral_proceeds import allocate_proceeds
 from loanfactory.servicing._collateral_record import (
     MOVES,
+    CollateralRegister,
     Disposal,
     DisposalStatus,
     DisposalStep,
     SaleMethod,
     Surplus,
     check_amount,
-    check_collateral,
     check_reference,
     check_text,
 )
@@ -65,8 +64,9 @@ _RECEIVABLE = (PaymentChannel.bank_transfer, PaymentChannel.counter)
 class Disposals:
     """The collateral-disposal commands of a :class:`~loanfactory.servicing.Servicing`."""
 
-    def __init__(self, servicing: Servicing) -> None:
+    def __init__(self, servicing: Servicing, register: CollateralRegister | None = None) -> None:
         self.svc = servicing
+        self.register = register  # none: a collateral id is kept as given, unchecked
 
     # --- staff steps ----------------------------------------------------------------------------
 
@@ -108,8 +108,8 @@ class Disposals:
                     code="disposal-open",
                     message_zh=f"贷款 {loan_id} 已有进行中的押品处置",
                 )
-            if collateral_id is not None:
-                check_collateral(tx, loan, collateral_id)
+            if collateral_id is not None and self.register is not None:
+                self.register.check_disposable(tx, customer_id=loan.customer_id, collateral_id=collateral_id)
             now = self.svc.clock.now()
             record = Disposal(
                 id=self.svc.ids.new("dsp"),
@@ -352,10 +352,8 @@ class Disposals:
         self._check(operator, self._staff_roles)
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
-            if record.collateral_id is not None:
-                repo = tx.repo(Collateral)
-                collateral = repo.lock(record.collateral_id)
-                repo.update(collateral.evolve(status=CollateralStatus.disposed))
+            if record.collateral_id is not None and self.register is not None:
+                self.register.mark_disposed(tx, record.collateral_id)
             return record
 
         return self._step(

@@ -14,14 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from loanfactory.entity import Entity
-from loanfactory.errors import InvalidInput, StateConflict
+from loanfactory.errors import InvalidInput
 from loanfactory.money import Money
-from loanfactory.origination.collateral import Collateral, CollateralStatus
 from loanfactory.ports import PaymentChannel, Transaction
-from loanfactory.servicing._loan import Loan, Value
+from loanfactory.servicing._loan import Value
 
 ZERO = Decimal(0)
 _REFERENCE = re.compile(r"^[\x21-\x7e]{1,100}$")
@@ -76,6 +75,20 @@ class Surplus(StrEnum):
 
     refund = "refund"  # 退还借款人（至已验证的本人账户）
     hold = "hold"  # 挂账（借款人溢缴款，负债）
+
+
+class CollateralRegister(Protocol):
+    """Where the collateral is registered (押品登记簿: origination's records, joined up by the lender;
+    servicing never imports origination). Both run inside servicing's open transaction."""
+
+    def check_disposable(self, tx: Transaction, *, customer_id: str, collateral_id: str) -> None:
+        """Raise a located error unless the borrower's ``collateral_id`` is registered and not
+        released or disposed of already."""
+        ...
+
+    def mark_disposed(self, tx: Transaction, collateral_id: str) -> None:
+        """Mark it disposed of (已处置) when the disposal closes."""
+        ...
 
 
 class DisposalStep(Value):
@@ -137,23 +150,6 @@ class Disposal(Entity):
 
 
 # --- checks of what a step records ----------------------------------------------------------
-
-
-def check_collateral(tx: Transaction, loan: Loan, collateral_id: str) -> None:
-    collateral = tx.repo(Collateral).find(collateral_id)
-    if collateral is None or collateral.customer_id != loan.customer_id:
-        raise InvalidInput(
-            f"no collateral {collateral_id} of the borrower",
-            field="collateral_id",
-            message_zh=f"借款人名下没有押品 {collateral_id}",
-        )
-    if collateral.status in (CollateralStatus.released, CollateralStatus.disposed):
-        raise StateConflict(
-            f"collateral {collateral_id} is {collateral.status.value}",
-            field="collateral_id",
-            code="collateral-gone",
-            message_zh=f"押品 {collateral_id} 状态为 {collateral.status.value}，不能处置",
-        )
 
 
 def check_amount(value: Decimal, field: str, *, zero: bool = False) -> None:
