@@ -1,7 +1,7 @@
 """collateral disposal (抵押物处置): requests, appraisal, four-eyes approval, sale, proceeds
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import loanfactory.adapters.sql._types
 
-revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0016"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
