@@ -78,7 +78,7 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer("lifecycle", ("origination", "servicing"), independent=True),
     Layer("books", ("accounting", "archive", "reporting", "regulatory", "service_desk")),
-    Layer("lender", ("credit_lines", "lender", "loanfactory")),
+    Layer("lender", ("credit_lines", "collateral_register", "lender", "loanfactory")),
     Layer("testing", ("testing",)),
     Layer("edge", ("adapters", "cli", "__main__")),
 )

@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 from loanfactory.accounting import GeneralLedger, PostingRules
 from loanfactory.archive import Archive, ArchivingNotifier, Archivist, ObservedStore
+from loanfactory.collateral_register import StoredCollateral
 from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, StateConflict
@@ -169,6 +170,7 @@ class Lender:
             signer=signer,
             ids=self.ids,
             credit_lines=OriginationCreditLines(self.origination),
+            collateral=StoredCollateral(),
             config=servicing_config,
             monitor=monitor,
             lpr=lpr or settings.lpr,

@@ -55,6 +55,18 @@ CASES: dict[str, Case] = {
         "POST", "/v1/offers/off_1/accept", {"languages": ["zh"]}, {"Idempotency-Key": "accept-1"}
     ),
     "offers.decline": Case("POST", "/v1/offers/off_1/decline"),
+    "customers.link": Case(
+        "POST",
+        "/v1/customers/link",
+        {
+            "id_number": "11010519491231002X",
+            "name": "赵敏",
+            "card_number": "6222021234567890123",
+            "phone": "13800138000",
+        },
+        {"Idempotency-Key": "link-1"},
+        past_guard={"customer": 409},  # the test customer's key acts for a customer already
+    ),
     "customers.register": Case(
         "POST",
         "/v1/customers",
@@ -119,6 +131,25 @@ CASES: dict[str, Case] = {
     "postings.list": Case("GET", "/v1/manual-postings?status=pending"),
     "postings.approve": _money("/v1/manual-postings/man_1/approve", {}),
     "postings.reject": _money("/v1/manual-postings/man_1/reject", {"reason": "amount mistyped"}),
+    "disposals.request": _money("/v1/loans/loan_1/disposals", {"reason": "逾期 120 天"}),
+    "disposals.list": Case("GET", "/v1/loans/loan_1/disposals"),
+    "disposals.get": Case("GET", "/v1/disposals/dsp_1"),
+    "disposals.appraisal": _money(
+        "/v1/disposals/dsp_1/appraisal", {"value": "80000.00", "appraiser": "评估公司", "reference": "PG-1"}
+    ),
+    "disposals.approve": _money("/v1/disposals/dsp_1/approve", {"note": "同意"}),
+    "disposals.sale": _money("/v1/disposals/dsp_1/sale", {"method": "judicial-auction", "reference": "PM-1"}),
+    "disposals.sold": _money(
+        "/v1/disposals/dsp_1/sold", {"price": "60000.00", "costs": "1500.00", "sold_on": "2025-09-01"}
+    ),
+    "disposals.fail": _money("/v1/disposals/dsp_1/fail", {"reason": "流拍"}),
+    "disposals.withdraw": _money("/v1/disposals/dsp_1/withdraw", {"reason": "已还款"}),
+    "disposals.proceeds": _money(
+        "/v1/disposals/dsp_1/proceeds",
+        {"amount": "60000.00", "reference": "TRF-1", "settled_on": "2025-09-01"},
+    ),
+    "disposals.allocate": _money("/v1/disposals/dsp_1/allocate", {"surplus": "refund"}),
+    "disposals.close": _money("/v1/disposals/dsp_1/close", {}),
     "eod.run": Case("POST", "/v1/eod-runs", {"business_date": "2025-09-01"}),
     "eod.status": Case("GET", "/v1/eod-runs/2025-09-01"),
     "products.publish": Case("POST", "/v1/products/salary_loan/publish", {"reason": "approved by committee"}),
@@ -156,6 +187,11 @@ CASES: dict[str, Case] = {
     "campaigns.pause": _money("/v1/campaigns/summer/pause", {"reason": "预算复核"}),
     "campaigns.resume": _money("/v1/campaigns/summer/resume", None),
     "campaigns.effect": Case("GET", "/v1/campaigns/summer/effect?attribution_days=30"),
+    "campaigns.reward": _money("/v1/campaigns/summer/rewards", {"customer_id": "cus_1"}),
+    "campaigns.referral": _money(
+        "/v1/campaigns/summer/referrals", {"referrer_id": "cus_1", "referee_id": "cus_2", "device": "dev-1"}
+    ),
+    "campaigns.rewards": Case("GET", "/v1/campaigns/summer/rewards"),
     "tickets.list": Case("GET", "/v1/tickets"),
     "tickets.get": Case("GET", "/v1/tickets/tkt_1"),
     "tickets.assign": _money("/v1/tickets/tkt_1/assign", {"agent": "agent.chen"}),

@@ -228,7 +228,26 @@ class FakeBackend:
         self._record("campaign_effect", code, attribution_days=attribution_days)
         return {**self.get_campaign(code), "reached": 0, "attribution_days": attribution_days}
 
+    def grant_reward(self, code: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("grant_reward", code, request, actor=actor, key=key)
+        self.get_campaign(code)
+        return {"id": "rwd_1", "campaign_code": code, "customer_id": request.customer_id}
+
+    def reward_referral(self, code: str, request: Any, *, actor: str, key: str) -> dict[str, Any]:
+        self._record("reward_referral", code, request, actor=actor, key=key)
+        self.get_campaign(code)
+        return {"referrer": {"id": "rwd_1"}, "referee": {"id": "rwd_2"}}
+
+    def campaign_rewards(self, code: str) -> list[dict[str, Any]]:
+        self._record("campaign_rewards", code)
+        self.get_campaign(code)
+        return []
+
     # customer accounts
+    def link_customer(self, request: Any, *, login: str, key: str) -> dict[str, Any]:
+        self._record("link_customer", request, login=login, key=key)
+        return {"id": "cus_9", "type": "individual"}
+
     def register_customer(self, request: Any, *, login: str | None, key: str) -> dict[str, Any]:
         self._record("register_customer", request, login=login, key=key)
         return {"id": "cus_9", "type": "individual", "individual": request.individual.model_dump(mode="json")}
@@ -395,6 +414,31 @@ class FakeBackend:
     def manual_postings(self, *, status: str | None, loan_id: str | None) -> list[dict[str, Any]]:
         self._record("manual_postings", status=status, loan_id=loan_id)
         return []
+
+    # collateral disposal
+    def request_disposal(
+        self, loan_id: str, request: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("request_disposal", loan_id, request, actor=actor, role=role, key=key)
+        self._get(self.loans, "loan", loan_id)
+        return {"id": "dsp_1", "loan_id": loan_id, "status": "requested", "requested_by": actor}
+
+    def loan_disposals(self, loan_id: str) -> list[dict[str, Any]]:
+        self._record("loan_disposals", loan_id)
+        self._get(self.loans, "loan", loan_id)
+        return []
+
+    def get_disposal(self, disposal_id: str) -> dict[str, Any]:
+        self._record("get_disposal", disposal_id)
+        if disposal_id != "dsp_1":
+            raise NotFound(f"no disposal {disposal_id}", field="disposal_id")
+        return {"id": disposal_id, "loan_id": "loan_1", "status": "requested"}
+
+    def disposal_step(
+        self, disposal_id: str, step: str, body: Any, *, actor: str, role: str, key: str
+    ) -> dict[str, Any]:
+        self._record("disposal_step", disposal_id, step, body, actor=actor, role=role, key=key)
+        return {"id": disposal_id, "loan_id": "loan_1", "status": step}
 
     def decide_posting(
         self, posting_id: str, outcome: str, decision: Any, *, actor: str, role: str, key: str

@@ -25,6 +25,7 @@ ROLES = {  # the shell variables of the examples
     "$OPS_KEY": Role.operations,
     "$PM_KEY": Role.product_manager,
     "$MARKETING_KEY": Role.marketing,
+    "$RISK_KEY": Role.risk,
 }
 IDS = {
     "$CUSTOMER_ID": "cus_1",
@@ -36,6 +37,7 @@ IDS = {
     "$LOAN_ID": "loan_1",
     "$ORDER_ID": "col_1",
     "$POSTING_ID": "man_1",
+    "$DISPOSAL_ID": "dsp_1",
 }
 
 

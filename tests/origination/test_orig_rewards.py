@@ -1,17 +1,21 @@
 """Cash rewards of campaigns: red packets credited through servicing's confirmed-payment path,
 referral rewards with anti-abuse, caps, stacking, and a budget that concurrent grants on SQLite
-never overspend."""
+and on PostgreSQL (real connections, one a thread) never overspend."""
 
 from __future__ import annotations
 
 import sys
 import threading
+import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from orig_samples import NOW, Keys, individual, valid_id
+from sqlalchemy.engine import make_url
 
 from loanfactory.adapters.sql import SqlStore
 from loanfactory.catalog import Catalog
@@ -209,11 +213,35 @@ def test_a_red_packet_is_credited_to_the_loan_as_confirmed_marketing_money(catal
         origination.use_red_packet(theirs.id, loan_id, repayments=world.servicing, idempotency_key="use-3")
 
 
-def test_concurrent_grants_on_sqlite_never_overspend_the_budget(
-    catalog: Catalog, key: Keys, tmp_path: Path
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def concurrent_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database each grants from its own connections: a SQLite file, or a throwaway
+    PostgreSQL database on the test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rewards.db'}"
+        return
+    server: str = request.getfixturevalue("pg_server")
+    name = f"lf_rewards_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            make_url(server)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_concurrent_grants_never_overspend_the_budget(
+    catalog: Catalog, key: Keys, concurrent_url: str
 ) -> None:
     clock = FixedClock(NOW)
-    store = SqlStore(f"sqlite:///{tmp_path / 'rewards.db'}", clock=clock, cipher=None, migrate=True)
+    store = SqlStore(concurrent_url, clock=clock, cipher=None, migrate=True)
     try:
         origination = Origination(
             store=store,
@@ -230,9 +258,11 @@ def test_concurrent_grants_on_sqlite_never_overspend_the_budget(
         refused: list[str] = []
         errors: list[BaseException] = []
         lock = threading.Lock()
+        start = threading.Barrier(len(customers))  # all ask at once, each on its own connection
 
         def grant(customer: Customer) -> None:
             try:
+                start.wait(timeout=30)
                 reward = origination.grant_red_packet(
                     "spring_packets", customer.id, idempotency_key=f"g-{customer.id}"
                 )

@@ -85,7 +85,7 @@ from loanfactory.origination.identity import (
     parse_credit_code,
     parse_id_number,
 )
-from loanfactory.origination.login import CustomerLogin
+from loanfactory.origination.login import CustomerLogin, OwnershipProof
 from loanfactory.origination.notification_settings import ChannelChoice, NotificationSettings
 from loanfactory.origination.offer import (
     LimitComponent,
@@ -186,6 +186,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Origination",
     "OriginationSettings",
     "Outcome",
+    "OwnershipProof",
     "PayoutAccount",
     "PayoutAccounts",
     "ProductFilter",

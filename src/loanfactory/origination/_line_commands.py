@@ -137,7 +137,9 @@ class LineCommands(ServiceBase):
             "set_campaign_status", "campaign.status", idempotency_key, arguments, Campaign, body, actor=actor
         )
 
-    def issue_coupon(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Coupon:
+    def issue_coupon(
+        self, campaign_code: str, customer_id: str, *, idempotency_key: str, actor: str = "system"
+    ) -> Coupon:
         """Give a customer one coupon of a campaign (发券)."""
 
         def body(cmd: Command) -> tuple[str, Coupon]:
@@ -146,22 +148,38 @@ class LineCommands(ServiceBase):
             return coupon.id, coupon
 
         return self._run(
-            "issue_coupon", "coupon.issued", idempotency_key, (campaign_code, customer_id), Coupon, body
+            "issue_coupon",
+            "coupon.issued",
+            idempotency_key,
+            (campaign_code, customer_id),
+            Coupon,
+            body,
+            actor=actor,
         )
 
-    def grant_red_packet(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+    def grant_red_packet(
+        self, campaign_code: str, customer_id: str, *, idempotency_key: str, actor: str = "system"
+    ) -> Reward:
         """Give a customer a cash red packet of a campaign (发红包), held on its budget."""
 
         def body(cmd: Command) -> tuple[str, Reward]:
             reward = rewards.grant_red_packet(cmd, campaign_code, customer_id, self._eligible(cmd))
             return reward.id, reward
 
+        arguments = (campaign_code, customer_id)
         return self._run(
-            "grant_red_packet", "reward.granted", idempotency_key, (campaign_code, customer_id), Reward, body
+            "grant_red_packet", "reward.granted", idempotency_key, arguments, Reward, body, actor=actor
         )
 
     def reward_referral(
-        self, campaign_code: str, referrer_id: str, referee_id: str, *, device: str, idempotency_key: str
+        self,
+        campaign_code: str,
+        referrer_id: str,
+        referee_id: str,
+        *,
+        device: str,
+        idempotency_key: str,
+        actor: str = "system",
     ) -> Referral:
         """Reward a referral (推荐有礼): the referrer's and the referee's rewards, anti-abuse checked."""
 
@@ -172,7 +190,9 @@ class LineCommands(ServiceBase):
             return second.id, Referral(referrer=first, referee=second)
 
         arguments = (campaign_code, referrer_id, referee_id, device)
-        return self._run("reward_referral", "reward.referral", idempotency_key, arguments, Referral, body)
+        return self._run(
+            "reward_referral", "reward.referral", idempotency_key, arguments, Referral, body, actor=actor
+        )
 
     def use_red_packet(
         self, reward_id: str, loan_id: str, *, repayments: Repayments, idempotency_key: str
@@ -204,16 +224,17 @@ class LineCommands(ServiceBase):
 
         return self._run("use_red_packet", "reward.used", idempotency_key, (reward_id, loan_id), Reward, body)
 
-    def raise_limit(self, campaign_code: str, customer_id: str, *, idempotency_key: str) -> Reward:
+    def raise_limit(
+        self, campaign_code: str, customer_id: str, *, idempotency_key: str, actor: str = "system"
+    ) -> Reward:
         """Raise a rule-selected customer's credit line by a limit-increase campaign (提额活动)."""
 
         def body(cmd: Command) -> tuple[str, Reward]:
             reward = limit_campaign.raise_limit(cmd, campaign_code, customer_id, self._eligible(cmd))
             return reward.id, reward
 
-        return self._run(
-            "raise_limit", "line.raised", idempotency_key, (campaign_code, customer_id), Reward, body
-        )
+        arguments = (campaign_code, customer_id)
+        return self._run("raise_limit", "line.raised", idempotency_key, arguments, Reward, body, actor=actor)
 
     def rewards_of(self, *, campaign_code: str | None = None, customer_id: str | None = None) -> list[Reward]:
         """The cash rewards granted, by campaign and/or customer."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from loanfactory.errors import InvalidInput
+from loanfactory.errors import InvalidInput, LoanfactoryError
 from loanfactory.money import to_money
 from loanfactory.origination import (
     assessment,
@@ -46,7 +46,8 @@ from loanfactory.origination.customer import (
     SoleProprietorProfile,
 )
 from loanfactory.origination.identity import identity_hash, parse_credit_code, parse_id_number
-from loanfactory.origination.login import CustomerLogin
+from loanfactory.origination.login import CustomerLogin, OwnershipProof
+from loanfactory.origination.login import link as link_sign_in
 from loanfactory.origination.offer import Offer
 from loanfactory.origination.review import ReviewTask
 from loanfactory.origination.review_flow import ReviewOutcome
@@ -102,6 +103,42 @@ class Origination(LineCommands, ProductQueries):
             body,
             reload=lambda tx, id: tx.repo(Customer).get(id),
         )
+
+    def link_login(
+        self, login: str, proof: OwnershipProof | Mapping[str, Any], *, idempotency_key: str
+    ) -> Customer:
+        """Bind a sign-in of the bank's identity provider to the customer it proves to be
+        (:func:`~.login.link`: a customer registered at a branch signs in later). A refusal is also
+        written to the audit chain, under the sign-in's key (never the raw subject)."""
+        parsed = (
+            proof if isinstance(proof, OwnershipProof) else parse_input(OwnershipProof, proof, field="proof")
+        )
+
+        def body(cmd: Command) -> tuple[str, Customer]:
+            customer = link_sign_in(cmd, login, parsed, kyc=self.kyc, hash_key=self.settings.identity_key)
+            return customer.id, customer
+
+        try:
+            return self._run(
+                "link_login",
+                "customer.login_linked",
+                idempotency_key,
+                (login, parsed),
+                Customer,
+                body,
+                actor=login,
+                reload=lambda tx, id: tx.repo(Customer).get(id),
+            )
+        except LoanfactoryError as exc:
+            with self.store.transaction() as tx:
+                tx.audit.append(
+                    actor=login,
+                    action="customer.link_refused",
+                    subject=login,
+                    at=self.clock.now(),
+                    after={"code": exc.code, "field": exc.field},
+                )
+            raise
 
     def customer_for_login(self, login: str) -> str | None:
         """The customer a sign-in is bound to, if any."""

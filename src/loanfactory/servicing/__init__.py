@@ -9,6 +9,15 @@ See ``docs/servicing.md`` (developers) and ``docs/servicing-zh.md`` (operations 
 from __future__ import annotations
 
 from loanfactory.servicing._allocation import Allocation, allocate, waterfall
+from loanfactory.servicing._collateral import Disposals
+from loanfactory.servicing._collateral_record import (
+    CollateralRegister,
+    Disposal,
+    DisposalStatus,
+    DisposalStep,
+    SaleMethod,
+    Surplus,
+)
 from loanfactory.servicing._contract import (
     BASE_CLAUSES,
     ContractRenderer,
@@ -116,6 +125,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "CATEGORIES",
     "Category",
     "ClassificationRules",
+    "CollateralRegister",
     "CollectionPurpose",
     "CollectionTask",
     "Component",
@@ -128,6 +138,10 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "DayStep",
     "DebitOrder",
     "Disbursement",
+    "Disposal",
+    "DisposalStatus",
+    "DisposalStep",
+    "Disposals",
     "Due",
     "DueDateMonitor",
     "ENTITIES",
@@ -175,12 +189,14 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "RulesWarningMonitor",
     "RunStatus",
     "STEPS",
+    "SaleMethod",
     "Servicing",
     "ServicingConfig",
     "SignalKind",
     "StateDifference",
     "StateReport",
     "StepStatus",
+    "Surplus",
     "TaskStatus",
     "UpcomingRisk",
     "WarningKind",

@@ -242,52 +242,7 @@ class PaymentOps(DisbursementOps, ReceiptOps):
         day = self.today(on)
 
         def body(tx: Transaction) -> tuple[str, DebitOrder]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            position = self.position_in(tx, loan, day)
-            if position.credit <= 0:
-                raise StateConflict(
-                    f"loan {loan_id} holds no credit",
-                    field="loan_id",
-                    message_zh=f"贷款 {loan_id} 没有溢缴款",
-                )
-            if loan.status is LoanStatus.active and position.due_now > 0:
-                raise StateConflict(
-                    "apply the credit to what is due first",
-                    field="loan_id",
-                    message_zh="尚有应还款项，溢缴款应先冲抵",
-                )
-            postings = Postings(tx, loan.id, self.clock.now())
-            order_id = f"rfd_{loan.id}_{key}"
-            postings.post(
-                EntryType.refund,
-                day,
-                position.credit,
-                credit=-position.credit,
-                key=f"refund:{key}",
-                data={"order": order_id},
-            )
-            order = DebitOrder(
-                id=order_id,
-                loan_id=loan.id,
-                amount=position.credit,
-                due_on=day,
-                direction=PaymentDirection.payout,
-                purpose=CollectionPurpose.refund,
-                idempotency_key=order_id,
-                requested_at=self.clock.now(),
-            )
-            stored = tx.repo(DebitOrder).add(order)
-            self.queue_payment(tx, self._instruction(stored, loan))
-            self.notify(
-                tx,
-                recipient=loan.customer_id,
-                template="refund_notice",
-                channel=Channel.sms,
-                body=f"溢缴款 {format_money(position.credit)} 元将退回您的还款账户。",
-                dedup_key=f"refund:{key}",
-                data={"loan_id": loan.id, "amount": format_money(position.credit)},
-            )
-            return loan_id, stored
+            return loan_id, self.refund_in(tx, self.loan_in(tx, loan_id, lock=True), day, key=key)
 
         return self.run(
             name="loan.refund",
@@ -297,3 +252,52 @@ class PaymentOps(DisbursementOps, ReceiptOps):
             body=body,
             audit=True,
         )
+
+    def refund_in(self, tx: Transaction, loan: Loan, day: date, *, key: str) -> DebitOrder:
+        """Inside the caller's transaction: post the refund of the borrower's credit and queue its payout."""
+        loan_id = loan.id
+        position = self.position_in(tx, loan, day)
+        if position.credit <= 0:
+            raise StateConflict(
+                f"loan {loan_id} holds no credit",
+                field="loan_id",
+                message_zh=f"贷款 {loan_id} 没有溢缴款",
+            )
+        if loan.status is LoanStatus.active and position.due_now > 0:
+            raise StateConflict(
+                "apply the credit to what is due first",
+                field="loan_id",
+                message_zh="尚有应还款项，溢缴款应先冲抵",
+            )
+        postings = Postings(tx, loan.id, self.clock.now())
+        order_id = f"rfd_{loan.id}_{key}"
+        postings.post(
+            EntryType.refund,
+            day,
+            position.credit,
+            credit=-position.credit,
+            key=f"refund:{key}",
+            data={"order": order_id},
+        )
+        order = DebitOrder(
+            id=order_id,
+            loan_id=loan.id,
+            amount=position.credit,
+            due_on=day,
+            direction=PaymentDirection.payout,
+            purpose=CollectionPurpose.refund,
+            idempotency_key=order_id,
+            requested_at=self.clock.now(),
+        )
+        stored = tx.repo(DebitOrder).add(order)
+        self.queue_payment(tx, self._instruction(stored, loan))
+        self.notify(
+            tx,
+            recipient=loan.customer_id,
+            template="refund_notice",
+            channel=Channel.sms,
+            body=f"溢缴款 {format_money(position.credit)} 元将退回您的还款账户。",
+            dedup_key=f"refund:{key}",
+            data={"loan_id": loan.id, "amount": format_money(position.credit)},
+        )
+        return stored

@@ -58,6 +58,8 @@ class PrepaymentOps(RepaymentOps):
         day: date,
         principal: Decimal | None,
         reamortisation: Reamortisation = Reamortisation.keep_term,
+        *,
+        enforced: bool = False,
     ) -> tuple[PayoffQuote, Prepayment | None]:
         if loan.start is not None and day < loan.start:  # nothing is owed before the money went out
             raise InvalidInput(
@@ -86,7 +88,7 @@ class PrepaymentOps(RepaymentOps):
                 None if principal is None else wanted,
                 on=day,
                 reamortise=reamortisation.value,
-                penalty=loan.terms.prepayment.penalty,
+                penalty=() if enforced else loan.terms.prepayment.penalty,
                 repaid_before=loan.tail_from - 1,  # the penalty window counts from disbursement
             )
             if engine.balance_before != not_due:
@@ -121,17 +123,21 @@ class PrepaymentOps(RepaymentOps):
         key: str,
         principal: Decimal | None,
         reamortisation: Reamortisation,
+        enforced: bool = False,
     ) -> RepaymentResult:
         """Prepay ``principal`` (or everything, when None) with its accrued interest and fee (提前还款),
         inside the caller's transaction, from money already confirmed (see ``_receipts``).
 
         The borrower pays the quote's total; a partial prepayment re-amortises the rest — keep the
-        term and lower the installment, or keep the installment and shorten the term.
+        term and lower the installment, or keep the installment and shorten the term. ``enforced``:
+        the money is the proceeds of enforcing the security (押品处置), which repay the debt whatever
+        the contract's prepayment conditions, with no prepayment fee.
         """
-        _check_prepayment(loan, day, principal, reamortisation)
+        if not enforced:
+            _check_prepayment(loan, day, principal, reamortisation)
         postings = Postings(tx, loan.id, self.clock.now())
         self.charge_due(tx, loan, day, postings)
-        quote, engine = self._quote(tx, loan, day, principal, reamortisation)
+        quote, engine = self._quote(tx, loan, day, principal, reamortisation, enforced=enforced)
         if quote.accrued_interest > 0:
             postings.post(
                 EntryType.interest,

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from loanfactory.entity import IdFactory
 from loanfactory.ports import Clock, PaymentGateway, SignatureProvider, Store
+from loanfactory.servicing._collateral import Disposals
+from loanfactory.servicing._collateral_record import CollateralRegister
 from loanfactory.servicing._core import CreditLines, LprSource, ProductSource, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning
 from loanfactory.servicing._eod import DayStep, EodOps
@@ -55,6 +57,7 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         lpr: LprSource | None = None,
         early_warning: EarlyWarning | None = None,
         day_steps: tuple[DayStep, ...] = (),
+        collateral: CollateralRegister | None = None,
     ) -> None:
         super().__init__(
             store,
@@ -71,3 +74,9 @@ class Servicing(EodOps, ManualOps, RequestOps, ContractOps, StatementOps, Relief
         self.monitor = monitor
         self.early_warning = early_warning
         self.day_steps = day_steps
+        self.collateral = collateral
+
+    @property
+    def disposals(self) -> Disposals:
+        """Collateral disposal of loans 90+ days past due (抵押物处置), see ``_collateral``."""
+        return Disposals(self, self.collateral)

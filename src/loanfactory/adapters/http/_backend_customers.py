@@ -13,9 +13,10 @@ from typing import Any
 
 from loanfactory.actor import Actor
 from loanfactory.adapters.http._backend_accounts import payout_account_view
+from loanfactory.adapters.http._bodies import LinkRequest
 from loanfactory.adapters.http._models import CustomerRegistration
 from loanfactory.lender import Lender
-from loanfactory.origination import CreditLine, Customer
+from loanfactory.origination import CreditLine, Customer, OwnershipProof
 from loanfactory.servicing import DebitOrder, Loan
 
 
@@ -33,6 +34,11 @@ class CustomerMethods:
             login=login,
         )
         return customer_view(customer)
+
+    def link_customer(self, request: LinkRequest, *, login: str, key: str) -> dict[str, Any]:
+        """Bind the sign-in to the customer the proof names (see ``Origination.link_login``)."""
+        proof = OwnershipProof.model_validate(request.model_dump())
+        return customer_view(self.lender.origination.link_login(login, proof, idempotency_key=key))
 
     def customer_for_login(self, login: str) -> str | None:
         found: str | None = self.lender.origination.customer_for_login(login)

@@ -310,3 +310,22 @@ async def idempotent(
     )
     cache.finish(scope, stored if response.status_code < 500 else None)
     return response
+
+
+async def as_staff(
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    method: str,
+    *args: Any,
+    status: int = 200,
+) -> Response:
+    """Run the backend's ``method`` once per Idempotency-Key (:func:`idempotent`) for a staff
+    member: their subject and role go with the call, for the service's role and four-eyes checks."""
+
+    async def run(service_key: str) -> object:
+        return await call(
+            request, method, *args, actor=principal.subject, role=principal.role.value, key=service_key
+        )
+
+    return await idempotent(request, principal, key, run, status)

@@ -86,6 +86,7 @@ ROLE_TABLE: dict[str, Policy] = {
     "offers.decline": _p(R.customer, R.officer, own=True),
     # customer accounts (客户账户): a customer signed in at the bank opens their own; officers at a branch
     "customers.register": _p(R.customer, R.officer, keyed=True, newcomer=True),
+    "customers.link": _p(R.customer, keyed=True, newcomer=True),
     "customers.get": _p(*READERS, R.agent, own=True),
     "customers.credit_lines": _p(*READERS, own=True),
     "customers.repayments": _p(*READERS, own=True),
@@ -124,6 +125,19 @@ ROLE_TABLE: dict[str, Policy] = {
     "postings.list": _p(R.operations, R.auditor),
     "postings.approve": _p(R.operations, money=True),
     "postings.reject": _p(R.operations, keyed=True),
+    # collateral disposal (抵押物处置): operations run it, risk approves (a second person)
+    "disposals.request": _p(R.operations, keyed=True),
+    "disposals.list": _p(R.operations, R.risk, R.auditor),
+    "disposals.get": _p(R.operations, R.risk, R.auditor),
+    "disposals.appraisal": _p(R.operations, keyed=True),
+    "disposals.approve": _p(R.risk, keyed=True),
+    "disposals.sale": _p(R.operations, keyed=True),
+    "disposals.sold": _p(R.operations, keyed=True),
+    "disposals.fail": _p(R.operations, keyed=True),
+    "disposals.withdraw": _p(R.operations, keyed=True),
+    "disposals.proceeds": _p(R.operations, money=True),
+    "disposals.allocate": _p(R.operations, money=True),
+    "disposals.close": _p(R.operations, keyed=True),
     # end of day (日终)
     "eod.run": _p(R.operations, R.admin),
     "eod.status": _p(R.operations, R.admin, R.risk, R.auditor),
@@ -159,6 +173,9 @@ ROLE_TABLE: dict[str, Policy] = {
     "campaigns.pause": _p(R.marketing, keyed=True),
     "campaigns.resume": _p(R.marketing, keyed=True),
     "campaigns.effect": _p(R.marketing, R.product_manager, R.admin, R.auditor),
+    "campaigns.reward": _p(R.marketing, keyed=True),
+    "campaigns.referral": _p(R.marketing, keyed=True),
+    "campaigns.rewards": _p(R.marketing, R.product_manager, R.admin, R.auditor),
     # notification settings (消息通知设置)
     "preferences.get": _p(R.customer, R.officer, R.admin, R.auditor, own=True),
     "preferences.put": _p(R.customer, own=True),

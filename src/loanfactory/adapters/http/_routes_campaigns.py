@@ -1,8 +1,10 @@
-"""Routes: campaigns (营销活动) for the marketing role — list, launch, pause, resume, and the effect
-report (活动效果: reached, participated, converted, cost, interest income, ROI).
+"""Routes: campaigns (营销活动) for the marketing role — list, launch, pause, resume, issue rewards
+(red packet, line increase, coupon; referrals), and the effect report (活动效果: reached,
+participated, converted, cost, interest income, ROI).
 
-Campaigns are named by their code. Launching, pausing and resuming need an ``Idempotency-Key``:
-a retried request answers what the first one did, and never launches a second campaign.
+Campaigns are named by their code. Launching, pausing, resuming and issuing rewards need an
+``Idempotency-Key``: a retried request answers what the first one did, and never launches a second
+campaign or grants a second reward.
 """
 
 from typing import Annotated, Literal
@@ -10,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
+from loanfactory.adapters.http._bodies import ReferralIn, RewardIn
 from loanfactory.adapters.http._deps import call, guard, idempotent, render
 from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import CampaignCreate, CampaignStatusChange
@@ -105,3 +108,64 @@ async def campaign_effect(
     attribution_days: Annotated[int, Query(ge=0, le=366)] = 30,
 ) -> Response:
     return render(await call(request, "campaign_effect", code, attribution_days=attribution_days))
+
+
+@router.post(
+    "/campaigns/{code}/rewards",
+    status_code=201,
+    tags=["campaigns"],
+    **op(
+        "campaigns.reward",
+        "Give a customer the campaign's reward: red packet, line increase or coupon (发放奖励)",
+        extra={
+            **CAMPAIGN_404,
+            409: "Closed, over budget or cap, not eligible, or not stackable",
+            422: "A referral campaign, or a bad customer id",
+        },
+    ),
+)
+async def grant_reward(
+    request: Request,
+    code: CodePath,
+    body: RewardIn,
+    principal: Annotated[Principal, guard("campaigns.reward")],
+    idempotency_key: IdemKey = None,
+) -> Response:
+    async def run(key: str) -> object:
+        return await call(request, "grant_reward", code, body, actor=principal.subject, key=key)
+
+    return await idempotent(request, principal, idempotency_key, run, 201)
+
+
+@router.post(
+    "/campaigns/{code}/referrals",
+    status_code=201,
+    tags=["campaigns"],
+    **op(
+        "campaigns.referral",
+        "Reward a referral: the referrer's and the referee's rewards (推荐有礼)",
+        extra={**CAMPAIGN_404, 409: "Abuse refused (one per person and device), over budget or cap"},
+    ),
+)
+async def reward_referral(
+    request: Request,
+    code: CodePath,
+    body: ReferralIn,
+    principal: Annotated[Principal, guard("campaigns.referral")],
+    idempotency_key: IdemKey = None,
+) -> Response:
+    async def run(key: str) -> object:
+        return await call(request, "reward_referral", code, body, actor=principal.subject, key=key)
+
+    return await idempotent(request, principal, idempotency_key, run, 201)
+
+
+@router.get(
+    "/campaigns/{code}/rewards",
+    tags=["campaigns"],
+    **op("campaigns.rewards", "The cash rewards a campaign granted (奖励明细)", extra=CAMPAIGN_404),
+)
+async def campaign_rewards(
+    request: Request, code: CodePath, principal: Annotated[Principal, guard("campaigns.rewards")]
+) -> Response:
+    return render(await call(request, "campaign_rewards", code))

@@ -4,7 +4,9 @@ accounts, :mod:`._routes_accounts`).
 
 A customer signed in at the bank's identity provider whose token names no customer yet may only
 register; the registration binds that sign-in to the new customer, so the next request with a
-token of the same sign-in acts for that customer. An officer may register a customer at a branch.
+token of the same sign-in acts for that customer. An officer may register a customer at a branch;
+that customer, signed in later, links the sign-in by proving the customer is them
+(``POST /v1/customers/link``: ID, name, a verified card and its phone, checked again).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 
+from loanfactory.adapters.http._bodies import LinkRequest
 from loanfactory.adapters.http._deps import call, check_owner, customer_scope, guard, idempotent, render
 from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import CustomerRegistration
@@ -57,6 +60,34 @@ async def register_customer(
         return await call(request, "register_customer", body, login=login, key=key)
 
     return await idempotent(request, principal, idempotency_key, run, 201)
+
+
+@router.post(
+    "/customers/link",
+    tags=["customers"],
+    **op(
+        "customers.link",
+        "Link this sign-in to the customer registered at a branch, by proof (登录身份认领)",
+        extra={409: "This sign-in or the customer is linked, not proven, or KYC unavailable"},
+    ),
+)
+async def link_customer(
+    request: Request,
+    body: LinkRequest,
+    principal: Annotated[Principal, guard("customers.link")],
+    idempotency_key: IdemKey = None,
+) -> Response:
+    async def run(key: str) -> object:
+        if principal.customer_id is not None:
+            raise ApiProblem(
+                409,
+                "already-registered",
+                f"this sign-in already acts for customer {principal.customer_id}",
+                f"当前登录身份已对应客户 {principal.customer_id}",
+            )
+        return await call(request, "link_customer", body, login=principal.key_id, key=key)
+
+    return await idempotent(request, principal, idempotency_key, run)
 
 
 @router.get(
@@ -124,14 +155,9 @@ async def reverify(
     principal: Annotated[Principal, guard("payout_accounts.reverify")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    customer = customer_scope(principal, customer_id) or customer_id
-
-    async def run(key: str) -> object:
-        return await call(
-            request, "reverify_payout_account", customer, account_id, actor=principal.subject, key=key
-        )
-
-    return await idempotent(request, principal, idempotency_key, run)
+    return await _card_command(
+        request, principal, idempotency_key, "reverify_payout_account", customer_id, account_id
+    )
 
 
 @router.delete(
@@ -150,11 +176,23 @@ async def remove(
     principal: Annotated[Principal, guard("payout_accounts.remove")],
     idempotency_key: IdemKey = None,
 ) -> Response:
+    return await _card_command(
+        request, principal, idempotency_key, "remove_payout_account", customer_id, account_id
+    )
+
+
+async def _card_command(
+    request: Request,
+    principal: Principal,
+    idempotency_key: str | None,
+    method: str,
+    customer_id: str,
+    account_id: str,
+) -> Response:
+    """A customer's command on one of their own cards, once per Idempotency-Key."""
     customer = customer_scope(principal, customer_id) or customer_id
 
     async def run(key: str) -> object:
-        return await call(
-            request, "remove_payout_account", customer, account_id, actor=principal.subject, key=key
-        )
+        return await call(request, method, customer, account_id, actor=principal.subject, key=key)
 
     return await idempotent(request, principal, idempotency_key, run)

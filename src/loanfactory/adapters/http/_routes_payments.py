@@ -13,7 +13,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
-from loanfactory.adapters.http._deps import call, check_owner, guard, idempotent, not_found, render
+from loanfactory.adapters.http._deps import (
+    as_staff,
+    call,
+    check_owner,
+    guard,
+    idempotent,
+    not_found,
+    render,
+)
 from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import PrepaymentRequest, RepaymentRequest
 from loanfactory.adapters.http._payment_models import OfflinePaymentRequest, PostingDecision, ReversalRequest
@@ -158,18 +166,7 @@ async def offline_payment(
     principal: Annotated[Principal, guard("loans.offline_payments")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    async def run(key: str) -> object:
-        return await call(
-            request,
-            "offline_payment",
-            loan_id,
-            body,
-            actor=principal.subject,
-            role=principal.role.value,
-            key=key,
-        )
-
-    return await idempotent(request, principal, idempotency_key, run, 201)
+    return await as_staff(request, principal, idempotency_key, "offline_payment", loan_id, body, status=201)
 
 
 @router.post(
@@ -189,18 +186,7 @@ async def reverse_payment(
     principal: Annotated[Principal, guard("loans.reversals")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    async def run(key: str) -> object:
-        return await call(
-            request,
-            "reverse_payment",
-            loan_id,
-            body,
-            actor=principal.subject,
-            role=principal.role.value,
-            key=key,
-        )
-
-    return await idempotent(request, principal, idempotency_key, run, 201)
+    return await as_staff(request, principal, idempotency_key, "reverse_payment", loan_id, body, status=201)
 
 
 @router.get("/manual-postings", tags=["collections"], **op("postings.list", "Manual postings (待复核)"))
@@ -211,29 +197,6 @@ async def list_postings(
     loan_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
 ) -> Response:
     return render(await call(request, "manual_postings", status=status, loan_id=loan_id))
-
-
-async def _decide(
-    request: Request,
-    principal: Principal,
-    posting_id: str,
-    outcome: str,
-    body: PostingDecision,
-    key: str | None,
-) -> Response:
-    async def run(service_key: str) -> object:
-        return await call(
-            request,
-            "decide_posting",
-            posting_id,
-            outcome,
-            body,
-            actor=principal.subject,
-            role=principal.role.value,
-            key=service_key,
-        )
-
-    return await idempotent(request, principal, key, run)
 
 
 @router.post(
@@ -252,7 +215,7 @@ async def approve_posting(
     principal: Annotated[Principal, guard("postings.approve")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    return await _decide(request, principal, posting_id, "approve", body, idempotency_key)
+    return await as_staff(request, principal, idempotency_key, "decide_posting", posting_id, "approve", body)
 
 
 @router.post(
@@ -271,4 +234,4 @@ async def reject_posting(
     principal: Annotated[Principal, guard("postings.reject")],
     idempotency_key: IdemKey = None,
 ) -> Response:
-    return await _decide(request, principal, posting_id, "reject", body, idempotency_key)
+    return await as_staff(request, principal, idempotency_key, "decide_posting", posting_id, "reject", body)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from loanfactory.adapters.http._backend_accounts import PayoutAccountMethods
 from loanfactory.adapters.http._backend_campaigns import CampaignMethods
 from loanfactory.adapters.http._backend_customers import CustomerMethods
+from loanfactory.adapters.http._backend_disposals import DisposalMethods
 from loanfactory.adapters.http._backend_service import ServiceDeskMethods
 from loanfactory.adapters.http._models import (
     ApplicationCreate,
@@ -70,7 +71,12 @@ class PreferenceStore(Protocol):
 
 
 class ServiceBackend(
-    PaymentBackend, PayoutAccountMethods, CustomerMethods, ServiceDeskMethods, CampaignMethods
+    PaymentBackend,
+    PayoutAccountMethods,
+    CustomerMethods,
+    ServiceDeskMethods,
+    CampaignMethods,
+    DisposalMethods,
 ):
     """Implements :class:`~loanfactory.adapters.http.Backend` with a lender's services.
 
