@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 def measure(kind: str, loans: int, templates: int) -> dict[str, Any]:
     from loanfactory.entity import SequentialIds
     from loanfactory.servicing import Loan, LoanStatus, Servicing, ServicingConfig, assess_book, book_of
+    from loanfactory.servicing._eod import penalty_day
     from loanfactory.servicing._ledger import Postings
     from loanfactory.spec import load_product_or_raise
     from loanfactory.testing import FixedClock, SimulatedGateway, SimulatedSigner
@@ -113,7 +114,7 @@ def measure(kind: str, loans: int, templates: int) -> dict[str, Any]:
             active = tx.repo(Loan).list(status=LoanStatus.active)
             states = Counter(_state(loan) for loan in active)
             days = [
-                servicing.penalty_day(tx, loan, steady_day, Postings(tx, loan.id, clock.now()))
+                penalty_day(servicing.context, tx, loan, steady_day, Postings(tx, loan.id, clock.now()))
                 for loan in active
             ]
         kernel_book = book_of(days, servicing.rules)

@@ -7,8 +7,12 @@ arguments finds that event and returns the stored result, changing nothing; the 
 other arguments is refused (``key-reused``). A :class:`~loanfactory.ports.ConcurrentUpdate`
 (another writer changed a row first) reruns the whole command, a bounded number of times.
 
-Origination (:mod:`loanfactory.origination`) and servicing (:mod:`loanfactory.servicing`) build
-their command runners from these pieces.
+Origination (:mod:`loanfactory.origination`) and servicing (:mod:`loanfactory.servicing`) both run
+their commands through :func:`run_keyed`, under one audit policy: every command is a link of the
+audit chain (:mod:`loanfactory.audit`), written in the command's own transaction — one record for
+the command (actor, its event type, subject, time, and the command's name, idempotency key and
+argument fingerprint; the arguments themselves when the command says they hold no personal data),
+and one record per further event the command reports. A replay writes nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from loanfactory.audit import fingerprint
 from loanfactory.entity import DomainEvent, IdFactory
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.ports import Clock, ConcurrentUpdate, Transaction
+from loanfactory.ports import Clock, ConcurrentUpdate, Store, Transaction
 
 R = TypeVar("R")
 MAX_ATTEMPTS = 5
@@ -93,3 +98,65 @@ def retry_conflicts(attempt: Callable[[], R]) -> R:
             if not remaining:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def run_keyed(
+    store: Store,
+    clock: Clock,
+    ids: IdFactory,
+    *,
+    name: str,
+    event_type: str,
+    key: str,
+    arguments: Any,
+    body: Callable[[Transaction], tuple[str, R, list[DomainEvent]]],
+    dump: Callable[[R], Any] | None,
+    load: Callable[[Transaction, DomainEvent], R],
+    actor: str = "system",
+    audited: Any = None,
+) -> R:
+    """Run ``body`` once per idempotency ``key``, in one transaction, retried on ConcurrentUpdate.
+
+    ``body`` returns ``(subject id, result, further events)``. ``dump`` gives the JSON result kept
+    in the keyed event (``None``: nothing is kept, as for a result holding personal data); on a
+    replay ``load`` gives the result back from the transaction and the keyed event. The command
+    and each further event become audit records; ``audited`` (JSON, no personal data) is recorded
+    with the command as its ``arguments``.
+    """
+    key = check_key(key)
+    digest = fingerprint(arguments)
+
+    def attempt() -> R:
+        with store.transaction() as tx:
+            done = find_done(tx, key, name, digest)
+            if done is not None:
+                return load(tx, done)
+            subject, result, events = body(tx)
+            keyed = keyed_event(
+                ids,
+                clock,
+                event_type=event_type,
+                subject=subject,
+                actor=actor,
+                key=key,
+                name=name,
+                digest=digest,
+                result=None if dump is None else dump(result),
+            )
+            tx.events.append(keyed)
+            command: dict[str, Any] = {"command": name, "key": key, "fingerprint": digest}
+            if audited is not None:
+                command["arguments"] = audited
+            tx.audit.append(actor=actor, action=event_type, subject=subject, at=keyed.at, after=command)
+            for event in events:
+                tx.events.append(event)
+                tx.audit.append(
+                    actor=event.actor,
+                    action=event.type,
+                    subject=event.subject,
+                    at=event.at,
+                    after={k: v for k, v in event.payload.items() if k != "result"} or None,
+                )
+            return result
+
+    return retry_conflicts(attempt)

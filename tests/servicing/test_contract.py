@@ -156,7 +156,10 @@ def test_signing_needs_every_party_and_records_a_verifiable_trail(world: World) 
     assert all(world.signer.verify(s) and s.document_sha256 == done.sha256 for s in done.signatures)
     assert world.servicing.loan(contract.loan_id).status is LoanStatus.signed
     assert world.servicing.verify_contract(contract.id) == []
-    actions = [r.action for r in world.store.audit_records() if r.subject == contract.id]
+    links = [r for r in world.store.audit_records() if r.subject == contract.id]
+    commands = [r.action for r in links if r.after is not None and "command" in r.after]
+    assert commands == ["contract.drafted", "contract.sign", "contract.sign"]  # every command is a link
+    actions = [r.action for r in links if r.after is None or "command" not in r.after]
     assert actions == ["contract.drafted", "contract.signature", "contract.signature", "contract.signed"]
     assert verify_chain(world.store.audit_records()) is None
     with pytest.raises(StateConflict):

@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from loanfactory.audit import fingerprint
-from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
+from loanfactory.command import run_keyed
 from loanfactory.entity import DomainEvent, IdFactory
 from loanfactory.origination.decision import json_safe
 from loanfactory.ports import Clock, Store, Transaction
@@ -70,38 +69,27 @@ def run_command(
     The result is stored in the keyed event and returned as it was on replay. A result holding
     personal data passes ``reload`` instead: only the subject id is stored, and a replay reloads it.
     """
-    key = check_key(key)
-    digest = fingerprint(arguments)
 
-    def attempt() -> R:
-        with store.transaction() as tx:
-            done = find_done(tx, key, name, digest)
-            if done is not None:
-                if reload is not None:
-                    return reload(tx, done.subject)
-                return result_type.model_validate(done.payload["result"])
-            command = Command(tx=tx, clock=clock, ids=ids, key=key, actor=actor)
-            subject, result = body(command)
-            keyed = keyed_event(
-                ids,
-                clock,
-                event_type=event_type,
-                subject=subject,
-                actor=actor,
-                key=key,
-                name=name,
-                digest=digest,
-                result=None if reload is not None else result.model_dump(mode="json"),
-            )
-            for event in (keyed, *command.events):
-                tx.events.append(event)
-                tx.audit.append(
-                    actor=event.actor,
-                    action=event.type,
-                    subject=event.subject,
-                    at=event.at,
-                    after={k: v for k, v in event.payload.items() if k != "result"} or None,
-                )
-            return result
+    def once(tx: Transaction) -> tuple[str, R, list[DomainEvent]]:
+        command = Command(tx=tx, clock=clock, ids=ids, key=key, actor=actor)
+        subject, result = body(command)
+        return subject, result, command.events
 
-    return retry_conflicts(attempt)
+    def replay(tx: Transaction, done: DomainEvent) -> R:
+        if reload is not None:
+            return reload(tx, done.subject)
+        return result_type.model_validate(done.payload["result"])
+
+    return run_keyed(
+        store,
+        clock,
+        ids,
+        name=name,
+        event_type=event_type,
+        key=key,
+        arguments=arguments,
+        body=once,
+        dump=None if reload is not None else lambda result: result.model_dump(mode="json"),
+        load=replay,
+        actor=actor,
+    )

@@ -30,6 +30,7 @@ from loanfactory.servicing._core import CreditLines, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
 from loanfactory.servicing._eod import STEPS, DayStep
 from loanfactory.servicing._eod_range import LoanRange, split_agenda
+from loanfactory.servicing._four_eyes import Operator
 from loanfactory.servicing._history import LoanBook
 from loanfactory.servicing._ledger import LedgerIdentityError, Postings
 from loanfactory.servicing._ledger_audit import MONEY_RECORDS, AuditReport, Finding, LedgerAudit, verify_books
@@ -42,7 +43,7 @@ from loanfactory.servicing._loan import (
     Loan,
     LoanStatus,
 )
-from loanfactory.servicing._manual import Operator, manual_id
+from loanfactory.servicing._manual import manual_id
 from loanfactory.servicing._monitor import DEFAULT_SIGNALS, RulesWarningMonitor
 from loanfactory.servicing._overdue import (
     DEFAULT_RULES,

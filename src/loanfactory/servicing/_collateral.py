@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
@@ -44,13 +43,12 @@ from loanfactory.servicing._collateral_record import (
     check_reference,
     check_text,
 )
+from loanfactory.servicing._core import Context, loan_in
+from loanfactory.servicing._four_eyes import Operator
 from loanfactory.servicing._loan import LoanStatus
-from loanfactory.servicing._manual import Operator
+from loanfactory.servicing._receipts import _claim, receipt_order
 from loanfactory.servicing._records import CollectionPurpose
 from loanfactory.spec import GuaranteeType
-
-if TYPE_CHECKING:
-    from loanfactory.servicing._service import Servicing
 
 Change = Callable[[Transaction, Disposal], Disposal]
 Body = Callable[[Transaction], tuple[str, Disposal]]
@@ -64,8 +62,8 @@ _RECEIVABLE = (PaymentChannel.bank_transfer, PaymentChannel.counter)
 class Disposals:
     """The collateral-disposal commands of a :class:`~loanfactory.servicing.Servicing`."""
 
-    def __init__(self, servicing: Servicing, register: CollateralRegister | None = None) -> None:
-        self.svc = servicing
+    def __init__(self, ctx: Context, register: CollateralRegister | None = None) -> None:
+        self.ctx = ctx
         self.register = register  # none: a collateral id is kept as given, unchecked
 
     # --- staff steps ----------------------------------------------------------------------------
@@ -84,7 +82,7 @@ class Disposals:
         check_text(reason, "reason", "请填写处置原因")
 
         def body(tx: Transaction) -> tuple[str, Disposal]:
-            loan = self.svc.loan_in(tx, loan_id, lock=True)
+            loan = loan_in(tx, loan_id, lock=True)
             if loan.status is not LoanStatus.active or loan.days_past_due < MIN_DAYS_PAST_DUE:
                 raise StateConflict(
                     f"loan {loan_id} is {loan.status.value}, {loan.days_past_due} days past due; collateral "
@@ -94,7 +92,7 @@ class Disposals:
                     message_zh=f"贷款 {loan_id} 状态为 {loan.status.value}，逾期 {loan.days_past_due} 天；"
                     f"逾期 {MIN_DAYS_PAST_DUE} 天以上的在贷贷款方可处置押品",
                 )
-            if not SECURED & set(self.svc.product(loan.product_code).guarantee.types):
+            if not SECURED & set(self.ctx.product(loan.product_code).guarantee.types):
                 raise StateConflict(
                     f"product {loan.product_code} takes no mortgage or pledge",
                     field="loan_id",
@@ -110,9 +108,9 @@ class Disposals:
                 )
             if collateral_id is not None and self.register is not None:
                 self.register.check_disposable(tx, customer_id=loan.customer_id, collateral_id=collateral_id)
-            now = self.svc.clock.now()
+            now = self.ctx.clock.now()
             record = Disposal(
-                id=self.svc.ids.new("dsp"),
+                id=self.ctx.ids.new("dsp"),
                 loan_id=loan_id,
                 customer_id=loan.customer_id,
                 collateral_id=collateral_id,
@@ -162,7 +160,7 @@ class Disposals:
 
     def approve(self, disposal_id: str, *, operator: Operator, key: str, note: str = "") -> Disposal:
         """A second person of a relief role approves the disposal (双人审批)."""
-        self._check(operator, self.svc.config.relief_roles)
+        self._check(operator, self.ctx.config.relief_roles)
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
             if operator.user in (record.requested_by, record.appraised_by):
@@ -225,7 +223,7 @@ class Disposals:
                 field="costs",
                 message_zh=f"处置费用 {format_money(costs)} 元高于成交价 {format_money(price)} 元",
             )
-        if sold_on > self.svc.clock.today():
+        if sold_on > self.ctx.clock.today():
             raise InvalidInput(
                 f"sold on {sold_on}, in the future",
                 field="sold_on",
@@ -279,7 +277,7 @@ class Disposals:
         self, disposal_id: str, confirmation: PaymentConfirmation, *, operator: Operator, key: str
     ) -> Disposal:
         """Record the proceeds the bank confirmed (处置款到账); one reference is taken once."""
-        self._check(operator, self.svc.config.operations_roles)
+        self._check(operator, self.ctx.config.operations_roles)
         if confirmation.channel not in _RECEIVABLE:
             raise InvalidInput(
                 f"proceeds arrive by {' or '.join(c.value for c in _RECEIVABLE)}",
@@ -299,18 +297,18 @@ class Disposals:
                     f"{format_money(record.price)} 元",
                 )
             day = confirmation.settled_on
-            loan = self.svc.loan_in(tx, record.loan_id)
-            if day > self.svc.clock.today() or (record.sold_on is not None and day < record.sold_on):
+            loan = loan_in(tx, record.loan_id)
+            if day > self.ctx.clock.today() or (record.sold_on is not None and day < record.sold_on):
                 raise InvalidInput(
                     f"proceeds settled on {day} must be between the sale and today",
                     field="settled_on",
                     message_zh=f"到账日期 {day} 应在成交日与今天之间",
                 )
             evidence = confirmation.model_copy(update={"confirmed_by": operator.user})
-            order = self.svc.receipt_order(
-                tx, loan.id, evidence, purpose=CollectionPurpose.repayment, by=operator.user
+            order = receipt_order(
+                self.ctx, tx, loan.id, evidence, purpose=CollectionPurpose.repayment, by=operator.user
             )
-            self.svc._claim(tx, order, evidence)  # the channel's reference: one receipt, once
+            _claim(self.ctx, tx, order, evidence)  # the channel's reference: one receipt, once
             return record.evolve(
                 proceeds=confirmation.amount,
                 proceeds_channel=confirmation.channel,
@@ -332,11 +330,11 @@ class Disposals:
     def allocate(self, disposal_id: str, *, surplus: Surplus, operator: Operator, key: str) -> Disposal:
         """Apply the proceeds to the loan (处置款冲抵): costs first, then the product's waterfall,
         then the principal not yet due; refund or hold what is beyond the whole debt."""
-        self._check(operator, self.svc.config.operations_roles)
+        self._check(operator, self.ctx.config.operations_roles)
         surplus = Surplus(surplus)
 
         def change(tx: Transaction, record: Disposal) -> Disposal:
-            return allocate_proceeds(self.svc, tx, record, surplus)
+            return allocate_proceeds(self.ctx, tx, record, surplus)
 
         return self._step(
             "allocate",
@@ -369,12 +367,12 @@ class Disposals:
     # --- queries --------------------------------------------------------------------------------
 
     def get(self, disposal_id: str) -> Disposal:
-        with self.svc.store.transaction() as tx:
+        with self.ctx.store.transaction() as tx:
             return tx.repo(Disposal).get(disposal_id)
 
     def of_loan(self, loan_id: str) -> list[Disposal]:
         """The disposals of a loan, oldest first."""
-        with self.svc.store.transaction() as tx:
+        with self.ctx.store.transaction() as tx:
             return sorted(tx.repo(Disposal).list(loan_id=loan_id), key=lambda d: d.requested_at)
 
     # --- inside a transaction -------------------------------------------------------------------
@@ -382,14 +380,14 @@ class Disposals:
     def _run(
         self, step: str, key: str, arguments: dict[str, object], operator: Operator, body: Body
     ) -> Disposal:
-        return self.svc.run(
+        return self.ctx.run(
             name=f"collateral.{step}",
             key=key,
             arguments=arguments,
             result_type=Disposal,
             body=body,
             actor=operator.user,
-            audit=True,
+            audit_arguments=True,
         )
 
     def _step(
@@ -418,14 +416,14 @@ class Disposals:
                     message_zh=f"押品处置 {disposal_id} 当前状态为 {record.status.value}，不能办理此步骤",
                 )
             changed = change(tx, record)
-            done = DisposalStep(status=to, by=operator.user, at=self.svc.clock.now(), note=note)
+            done = DisposalStep(status=to, by=operator.user, at=self.ctx.clock.now(), note=note)
             return record.loan_id, repo.update(changed.evolve(status=to, steps=(*record.steps, done)))
 
         return self._run(step, key, {"disposal": disposal_id, **arguments}, operator, body)
 
     @property
     def _staff_roles(self) -> tuple[str, ...]:
-        return (self.svc.config.staff_role, *self.svc.config.operations_roles)
+        return (self.ctx.config.staff_role, *self.ctx.config.operations_roles)
 
     @staticmethod
     def _check(operator: Operator, roles: tuple[str, ...]) -> None:

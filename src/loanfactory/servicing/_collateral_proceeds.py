@@ -16,33 +16,32 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from loanfactory.errors import StateConflict
 from loanfactory.money import format_money
 from loanfactory.ports import Transaction
 from loanfactory.servicing._allocation import Allocation, allocate
 from loanfactory.servicing._collateral_record import Disposal, Surplus
+from loanfactory.servicing._core import Context, loan_in, position_in
 from loanfactory.servicing._disbursement import verified_account
 from loanfactory.servicing._ledger import Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus
+from loanfactory.servicing._payments import refund_in
 from loanfactory.servicing._position import EntryType
+from loanfactory.servicing._prepayment import _quote, apply_prepayment
 from loanfactory.servicing._records import DebitOrder, OrderStatus
-from loanfactory.servicing._repayment import _components
+from loanfactory.servicing._repayment import _components, after_payment, charge_due
 from loanfactory.spec import Reamortisation
-
-if TYPE_CHECKING:
-    from loanfactory.servicing._service import Servicing
 
 ZERO = Decimal(0)
 
 
-def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus: Surplus) -> Disposal:
+def allocate_proceeds(ctx: Context, tx: Transaction, record: Disposal, surplus: Surplus) -> Disposal:
     """Apply a disposal's confirmed proceeds to its loan inside ``tx`` (see :mod:`._collateral`)."""
     assert record.proceeds_on is not None
     assert record.order_id is not None
     day = record.proceeds_on
-    loan = svc.loan_in(tx, record.loan_id, lock=True)
+    loan = loan_in(tx, record.loan_id, lock=True)
     if loan.status not in (LoanStatus.active, LoanStatus.settled):
         raise StateConflict(
             f"loan {loan.id} is {loan.status.value}",
@@ -50,7 +49,7 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
             message_zh=f"贷款 {loan.id} 状态为 {loan.status.value}，不能冲抵处置款",
         )
     order = tx.repo(DebitOrder).get(record.order_id)
-    postings = Postings(tx, loan.id, svc.clock.now())
+    postings = Postings(tx, loan.id, ctx.clock.now())
     parts: list[tuple[str, Component, Decimal]] = []
     money = record.proceeds
     if record.costs > 0:
@@ -66,8 +65,8 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
         taken = min(money, record.costs)
         parts.append((f"u:{cost.id}", Component.fee, taken))
         money -= taken
-    svc.charge_due(tx, loan, day, postings)
-    before = svc.position_in(tx, loan, day)
+    charge_due(ctx, tx, loan, day, postings)
+    before = position_in(tx, loan, day)
     costs_key = parts[0][0] if parts else None
     split = allocate(money, [d for d in before.dues if d.key != costs_key], loan.terms.allocation)
     full = Allocation((*parts, *split.parts), split.rest)
@@ -88,20 +87,20 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
         credit=split.rest,
     )
     entries = [entry.id]
-    loan = svc.after_payment(
-        tx, loan, full.total(Component.principal), svc.position_in(tx, loan, day), day, entry.id
+    loan = after_payment(
+        ctx, tx, loan, full.total(Component.principal), position_in(tx, loan, day), day, entry.id
     )
     if loan.status is LoanStatus.active and split.rest > 0:
-        prepaid = _enforce(svc, tx, loan, day, record.id)
+        prepaid = _enforce(ctx, tx, loan, day, record.id)
         if prepaid is not None:
             entries.append(prepaid)
-            loan = svc.loan_in(tx, loan.id)
-    after = svc.position_in(tx, loan, day)
+            loan = loan_in(tx, loan.id)
+    after = position_in(tx, loan, day)
     beyond = min(after.credit, record.proceeds) if after.owed == 0 else ZERO  # what the proceeds left over
     refund: DebitOrder | None = None
     if beyond > 0 and surplus is Surplus.refund:
         verified_account(tx, loan, to_payee=False)  # none: refused, and the transaction writes nothing
-        refund = svc.refund_in(tx, loan, day, key=f"disposal-{record.id}")
+        refund = refund_in(ctx, tx, loan, day, key=f"disposal-{record.id}")
     tx.repo(DebitOrder).update(
         order.evolve(
             status=OrderStatus.succeeded,
@@ -117,7 +116,7 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
         told += f"余款 {format_money(beyond)} 元{kept}。"
     if after.owed > 0:
         told += f"尚欠 {format_money(after.owed)} 元。"
-    svc.notify(
+    ctx.notify(
         tx,
         recipient=loan.customer_id,
         template="repayment_receipt",
@@ -129,7 +128,7 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
             "held_credit": format_money(after.credit),
         },
     )
-    svc.emit(
+    ctx.emit(
         tx,
         "collateral.proceeds_allocated",
         loan.id,
@@ -150,11 +149,11 @@ def allocate_proceeds(svc: Servicing, tx: Transaction, record: Disposal, surplus
     )
 
 
-def _enforce(svc: Servicing, tx: Transaction, loan: Loan, day: date, disposal_id: str) -> str | None:
+def _enforce(ctx: Context, tx: Transaction, loan: Loan, day: date, disposal_id: str) -> str | None:
     """Use the credit the proceeds left on the principal not yet due (加速到期): all of it with
     its interest to the day when the credit covers that, otherwise as much principal as the
     credit pays after the interest to the day. The prepayment posting's id, if one was made."""
-    whole, engine = svc._quote(tx, loan, day, None, enforced=True)
+    whole, engine = _quote(ctx, tx, loan, day, None, enforced=True)
     if engine is None or whole.principal <= 0:
         return None
     principal: Decimal | None = None
@@ -162,7 +161,8 @@ def _enforce(svc: Servicing, tx: Transaction, loan: Loan, day: date, disposal_id
         principal = whole.credit - whole.due - whole.accrued_interest - whole.prepayment_fee
         if principal <= 0:
             return None  # the credit stays held, applied at the next due date
-    result = svc.apply_prepayment(
+    result = apply_prepayment(
+        ctx,
         tx,
         loan,
         day,

@@ -1,4 +1,9 @@
-"""What every servicing command shares: ports, products, ids, and the idempotent command runner.
+"""What every servicing command shares: the :class:`Context` (ports, products, settings, rules),
+the idempotent command runner, and the reads of a loan every command module uses.
+
+The command modules (``_signing``, ``_disbursement``, ``_payments``, ``_requests``, ``_receipts``,
+``_manual``, ``_restructuring``, ``_eod`` ...) are plain functions ``f(ctx, ...)`` over one frozen
+context; :class:`~loanfactory.servicing.Servicing` is the façade that builds it.
 
 A command runs in one ``store.transaction()``: it looks up its idempotency key in the event log
 and, when the command already ran, returns the result stored with that event and changes nothing
@@ -13,12 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from loanfactory.audit import fingerprint
-from loanfactory.command import check_key, find_done, keyed_event, retry_conflicts
+from loanfactory.command import run_keyed
 from loanfactory.entity import DomainEvent, IdFactory, UuidIds
 from loanfactory.errors import NotFound
 from loanfactory.lpr import LprSeries
@@ -32,11 +36,18 @@ from loanfactory.ports import (
     Store,
     Transaction,
 )
+from loanfactory.servicing._contract import ContractRenderer
 from loanfactory.servicing._loan import Loan
+from loanfactory.servicing._overdue import DEFAULT_RULES, ClassificationRules
 from loanfactory.servicing._position import Position, fold
 from loanfactory.servicing._records import EodCalendar
 from loanfactory.servicing._state import position_of
 from loanfactory.spec import ProductSpec
+
+if TYPE_CHECKING:
+    from loanfactory.servicing._early_warning import EarlyWarning
+    from loanfactory.servicing._eod import DayStep
+    from loanfactory.servicing._warnings import WarningMonitor
 
 R = TypeVar("R")
 
@@ -96,36 +107,34 @@ class ServicingConfig:
     relief_roles: tuple[str, ...] = ("risk-officer", "credit-committee")  # who asks for/approves 展期、重组
 
 
-class Core:
-    """The ports and helpers the command groups share; see :class:`~loanfactory.servicing.Servicing`."""
+@dataclass(frozen=True)
+class Context:
+    """What every servicing command works with: the ports, the products, the settings and rules.
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        *,
-        products: ProductSource,
-        gateway: PaymentGateway,
-        signer: SignatureProvider,
-        ids: IdFactory | None = None,
-        credit_lines: CreditLines | None = None,
-        config: ServicingConfig | None = None,
-        lpr: LprSource | None = None,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.gateway = gateway
-        self.signer = signer
-        self.ids = ids or UuidIds()
-        self.credit_lines = credit_lines
-        self.config = config or ServicingConfig()
-        self._products = products
-        self._lpr = lpr
+    The :class:`~loanfactory.servicing.Servicing` façade builds one and hands it to the command
+    modules; it holds no state of its own, so one context serves any number of commands and end
+    of day runs at once (what a run counts lives in the run).
+    """
+
+    store: Store
+    clock: Clock
+    gateway: PaymentGateway
+    signer: SignatureProvider
+    products: ProductSource
+    ids: IdFactory = field(default_factory=UuidIds)
+    credit_lines: CreditLines | None = None
+    config: ServicingConfig = field(default_factory=ServicingConfig)
+    lpr_source: LprSource | None = None
+    rules: ClassificationRules = DEFAULT_RULES
+    monitor: WarningMonitor | None = None
+    early_warning: EarlyWarning | None = None
+    day_steps: tuple[DayStep, ...] = ()
+    renderer: ContractRenderer = field(default_factory=ContractRenderer)
 
     # --- look-ups -------------------------------------------------------------------------------
 
     def product(self, code: str) -> ProductSpec:
-        source = self._products
+        source = self.products
         try:
             return source[code] if isinstance(source, Mapping) else source(code)
         except KeyError:
@@ -136,53 +145,13 @@ class Core:
     def lpr(self) -> LprSeries:
         """The LPR fixings known now (for repricing floating loans): the series given, the one its
         source returns now, or the series shipped with loanfactory."""
-        source = self._lpr
+        source = self.lpr_source
         if source is None:
             return LprSeries.default()
         return source if isinstance(source, LprSeries) else source()
 
     def today(self, on: date | None = None) -> date:
         return on if on is not None else self.clock.today()
-
-    @staticmethod
-    def loan_in(tx: Transaction, loan_id: str, *, lock: bool = False) -> Loan:
-        repo = tx.repo(Loan)
-        return repo.lock(loan_id) if lock else repo.get(loan_id)
-
-    @staticmethod
-    def position_in(tx: Transaction, loan: Loan, as_of: date) -> Position:
-        """From the loan's kept state; the ledger is folded only for a date before its latest
-        posting (or a loan whose state was never built)."""
-        state = tx.ledger.state(loan.id)
-        if state is not None:
-            position = position_of(state, loan.schedule, as_of)
-            if position is not None:
-                return position
-        return fold(tx.ledger.entries(loan.id), loan.schedule, as_of)
-
-    def position(self, loan_id: str, as_of: date | None = None) -> Position:
-        """The loan's balances and open dues at the end of ``as_of`` (default today), from the ledger."""
-        with self.store.transaction() as tx:
-            loan = self.loan_in(tx, loan_id)
-            return self.position_in(tx, loan, self.today(as_of))
-
-    @staticmethod
-    def last_eod_date(tx: Transaction) -> date | None:
-        """The latest business date whose end-of-day run completed."""
-        calendar = tx.repo(EodCalendar).find("eod")
-        return calendar.last_completed if calendar is not None else None
-
-    @staticmethod
-    def attend(tx: Transaction, loan: Loan, day: date) -> Loan:
-        """Make sure the end of day of ``day`` looks at the loan (after a change outside it)."""
-        current = tx.repo(Loan).get(loan.id)
-        if current.attention_on is not None and current.attention_on <= day:
-            return current
-        return tx.repo(Loan).update(current.evolve(attention_on=day))
-
-    def loan(self, loan_id: str) -> Loan:
-        with self.store.transaction() as tx:
-            return self.loan_in(tx, loan_id)
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -195,43 +164,34 @@ class Core:
         result_type: Any,
         body: Callable[[Transaction], tuple[str, R]],
         actor: str = "system",
-        audit: bool = False,
+        audit_arguments: bool = False,
     ) -> R:
-        """Run ``body`` once per idempotency ``key``; it returns ``(subject id, result)``."""
-        key = check_key(key)
-        digest = fingerprint(arguments)
+        """Run ``body`` once per idempotency ``key``; it returns ``(subject id, result)``.
+
+        The one command runner of :mod:`loanfactory.command`, under its one audit policy: the
+        command is a link of the audit chain; with ``audit_arguments`` (money commands, whose
+        arguments hold no personal data) the link also holds the arguments in the clear."""
         adapter: TypeAdapter[Any] = TypeAdapter(result_type)
 
-        def attempt() -> R:
-            with self.store.transaction() as tx:
-                done = find_done(tx, key, name, digest)
-                if done is not None:
-                    replayed: R = adapter.validate_python(done.payload["result"])
-                    return replayed
-                subject, result = body(tx)
-                event = keyed_event(
-                    self.ids,
-                    self.clock,
-                    event_type=name,
-                    subject=subject,
-                    actor=actor,
-                    key=key,
-                    name=name,
-                    digest=digest,
-                    result=adapter.dump_python(result, mode="json"),
-                )
-                tx.events.append(event)
-                if audit:
-                    tx.audit.append(
-                        actor=actor,
-                        action=name,
-                        subject=subject,
-                        at=event.at,
-                        after={"key": key, "arguments": _plain(arguments)},
-                    )
-                return result
+        def once(tx: Transaction) -> tuple[str, R, list[DomainEvent]]:
+            subject, result = body(tx)
+            return subject, result, []
 
-        return retry_conflicts(attempt)
+        replayed: R = run_keyed(
+            self.store,
+            self.clock,
+            self.ids,
+            name=name,
+            event_type=name,
+            key=key,
+            arguments=arguments,
+            body=once,
+            dump=lambda result: adapter.dump_python(result, mode="json"),
+            load=lambda tx, event: adapter.validate_python(event.payload["result"]),
+            actor=actor,
+            audited=_plain(arguments) if audit_arguments else None,
+        )
+        return replayed
 
     # --- outbox ---------------------------------------------------------------------------------
 
@@ -281,6 +241,51 @@ class Core:
                 payload=_plain(payload),
             )
         )
+
+
+# --- reads every command module shares ---------------------------------------------------------
+
+
+def loan_in(tx: Transaction, loan_id: str, *, lock: bool = False) -> Loan:
+    repo = tx.repo(Loan)
+    return repo.lock(loan_id) if lock else repo.get(loan_id)
+
+
+def position_in(tx: Transaction, loan: Loan, as_of: date) -> Position:
+    """From the loan's kept state; the ledger is folded only for a date before its latest
+    posting (or a loan whose state was never built)."""
+    state = tx.ledger.state(loan.id)
+    if state is not None:
+        position = position_of(state, loan.schedule, as_of)
+        if position is not None:
+            return position
+    return fold(tx.ledger.entries(loan.id), loan.schedule, as_of)
+
+
+def read_position(ctx: Context, loan_id: str, as_of: date | None = None) -> Position:
+    """The loan's balances and open dues at the end of ``as_of`` (default today), from the ledger."""
+    with ctx.store.transaction() as tx:
+        loan = loan_in(tx, loan_id)
+        return position_in(tx, loan, ctx.today(as_of))
+
+
+def last_eod_date(tx: Transaction) -> date | None:
+    """The latest business date whose end-of-day run completed."""
+    calendar = tx.repo(EodCalendar).find("eod")
+    return calendar.last_completed if calendar is not None else None
+
+
+def attend(tx: Transaction, loan: Loan, day: date) -> Loan:
+    """Make sure the end of day of ``day`` looks at the loan (after a change outside it)."""
+    current = tx.repo(Loan).get(loan.id)
+    if current.attention_on is not None and current.attention_on <= day:
+        return current
+    return tx.repo(Loan).update(current.evolve(attention_on=day))
+
+
+def read_loan(ctx: Context, loan_id: str) -> Loan:
+    with ctx.store.transaction() as tx:
+        return loan_in(tx, loan_id)
 
 
 def _plain(value: Any) -> Any:

@@ -18,7 +18,7 @@ a due date) has its upcoming installment scored by the scorecard of :class:`Earl
 
 A grade in ``EarlyWarning.warn`` stores a :class:`~loanfactory.servicing.RiskWarning` (kind
 ``early-warning``) and notifies the risk role, once per installment and schedule version;
-:meth:`EarlyWarningOps.upcoming_risk` scores without writing, for a staff screen.
+:func:`upcoming_risk` scores without writing, for a staff screen.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from loanfactory.facts import Loan as LoanFacts
 from loanfactory.money import format_money
 from loanfactory.ports import BalanceEnquiry, Channel, LedgerEntryRecord, Transaction
 from loanfactory.rules import CompiledDefinition, compile_definition, load_rule_file
-from loanfactory.servicing._core import Core
+from loanfactory.servicing._core import Context, loan_in
 from loanfactory.servicing._loan import Installment, Loan, LoanStatus, Value
 from loanfactory.servicing._position import PENALTY_KEY, fold
 from loanfactory.servicing._records import RiskSignal, RiskWarning, SignalKind, WarningKind
@@ -84,126 +84,123 @@ class UpcomingRisk(Value):
     warned: bool = False
 
 
-class EarlyWarningOps(Core):
-    """Scores upcoming installments and warns risk staff ahead of the due date."""
+def upcoming_risk(ctx: Context, loan_id: str, *, on: date | None = None) -> list[UpcomingRisk]:
+    """The scores of the loan's installments due ``reminder_hours`` after ``on`` (default today)."""
+    day = ctx.today(on)
+    with ctx.store.transaction() as tx:
+        return _scores(ctx, tx, loan_in(tx, loan_id), day)
 
-    early_warning: EarlyWarning | None = None
 
-    def upcoming_risk(self, loan_id: str, *, on: date | None = None) -> list[UpcomingRisk]:
-        """The scores of the loan's installments due ``reminder_hours`` after ``on`` (default today)."""
-        day = self.today(on)
-        with self.store.transaction() as tx:
-            return self._scores(tx, self.loan_in(tx, loan_id), day)
+def warn_ahead(ctx: Context, tx: Transaction, loan: Loan, day: date) -> int:
+    """Score the installments due ``reminder_hours`` after ``day`` and warn risk staff of those
+    graded to warn (inside the end of day's transaction); the number of warnings raised."""
+    raised = 0
+    for risk in _scores(ctx, tx, loan, day):
+        if not risk.warned:
+            continue
+        warning_id = f"ewr_{loan.id}_{risk.installment}_{loan.schedule_version}"
+        if tx.repo(RiskWarning).find(warning_id) is not None:
+            continue
+        details = "；".join(risk.messages) or "-"
+        message = (
+            f"贷款 {loan.id}（客户 {loan.customer_id}）第 {risk.installment} 期 "
+            f"{format_money(risk.amount)} 元将于 {risk.due_date} 到期，预警评分 {risk.score}"
+            f"（{risk.grade}）：{details}"
+        )
+        tx.repo(RiskWarning).add(
+            RiskWarning(
+                id=warning_id,
+                loan_id=loan.id,
+                warning=WarningKind.early,
+                raised_on=day,
+                recipients=(ctx.config.risk_role,),
+                message=message,
+            )
+        )
+        ctx.notify(
+            tx,
+            recipient=ctx.config.risk_role,
+            template="risk_warning",
+            channel=Channel.staff,
+            body=message,
+            dedup_key=f"early-warning:{warning_id}",
+            data={
+                "loan_id": loan.id,
+                "customer_id": loan.customer_id,
+                "signal": WarningKind.early.value,
+                "details": f"第 {risk.installment} 期 {risk.due_date} 到期；评分 {risk.score}；{details}",
+            },
+        )
+        ctx.emit(
+            tx,
+            "risk.early_warning",
+            loan.id,
+            installment=risk.installment,
+            due_date=risk.due_date,
+            score=risk.score,
+            grade=risk.grade,
+            reasons=list(risk.reasons),
+        )
+        raised += 1
+    return raised
 
-    def warn_ahead(self, tx: Transaction, loan: Loan, day: date) -> int:
-        """Score the installments due ``reminder_hours`` after ``day`` and warn risk staff of those
-        graded to warn (inside the end of day's transaction); the number of warnings raised."""
-        raised = 0
-        for risk in self._scores(tx, loan, day):
-            if not risk.warned:
-                continue
-            warning_id = f"ewr_{loan.id}_{risk.installment}_{loan.schedule_version}"
-            if tx.repo(RiskWarning).find(warning_id) is not None:
-                continue
-            details = "；".join(risk.messages) or "-"
-            message = (
-                f"贷款 {loan.id}（客户 {loan.customer_id}）第 {risk.installment} 期 "
-                f"{format_money(risk.amount)} 元将于 {risk.due_date} 到期，预警评分 {risk.score}"
-                f"（{risk.grade}）：{details}"
-            )
-            tx.repo(RiskWarning).add(
-                RiskWarning(
-                    id=warning_id,
-                    loan_id=loan.id,
-                    warning=WarningKind.early,
-                    raised_on=day,
-                    recipients=(self.config.risk_role,),
-                    message=message,
-                )
-            )
-            self.notify(
-                tx,
-                recipient=self.config.risk_role,
-                template="risk_warning",
-                channel=Channel.staff,
-                body=message,
-                dedup_key=f"early-warning:{warning_id}",
-                data={
-                    "loan_id": loan.id,
-                    "customer_id": loan.customer_id,
-                    "signal": WarningKind.early.value,
-                    "details": f"第 {risk.installment} 期 {risk.due_date} 到期；评分 {risk.score}；{details}",
-                },
-            )
-            self.emit(
-                tx,
-                "risk.early_warning",
-                loan.id,
-                installment=risk.installment,
-                due_date=risk.due_date,
-                score=risk.score,
-                grade=risk.grade,
-                reasons=list(risk.reasons),
-            )
-            raised += 1
-        return raised
 
-    def _scores(self, tx: Transaction, loan: Loan, day: date) -> list[UpcomingRisk]:
-        policy = self.early_warning
-        if policy is None or loan.status is not LoanStatus.active:
-            return []
-        ahead = day + timedelta(hours=self.config.reminder_hours)
-        rows = [r for r in loan.schedule if r.due_date == ahead and r.total > 0]
-        if not rows:
-            return []
-        entries = tx.ledger.entries(loan.id)
-        signals = tx.repo(RiskSignal).list(loan_id=loan.id)
-        position = fold(entries, loan.schedule, day)
-        late = late_rows(entries, loan.schedule, None, day)
-        out = []
-        for row in rows:
-            short = None
-            if policy.balances is not None and loan.account:
-                enough = policy.balances.sufficient(loan.account, row.total, day)
-                short = None if enough is None else not enough
-            facts = Facts(
-                as_of=day,
-                loan=LoanFacts(
-                    id=loan.id,
-                    principal=loan.amount,
-                    balance=position.principal,
-                    disbursed_on=loan.start,
-                    maturity_date=loan.maturity,
-                    next_due_date=row.due_date,
-                    dpd=loan.days_past_due,
-                    classification=loan.category.value.replace("-", "_"),  # type: ignore[arg-type]
-                    restructured=any(f.startswith("restructured") for f in loan.overrides),
-                    installment_due=row.total,
-                    days_to_due=(row.due_date - day).days,
-                    balance_short=short,
-                    late_installments=len(late),
-                    max_dpd=loan.max_days_past_due,
-                    new_bad_records=sum(s.signal is SignalKind.bad_bureau_record for s in signals),
-                    fund_misuse="fund-misuse" in loan.overrides
-                    or any(s.signal is SignalKind.fund_misuse for s in signals),
-                ),
+def _scores(ctx: Context, tx: Transaction, loan: Loan, day: date) -> list[UpcomingRisk]:
+    policy = ctx.early_warning
+    if policy is None or loan.status is not LoanStatus.active:
+        return []
+    ahead = day + timedelta(hours=ctx.config.reminder_hours)
+    rows = [r for r in loan.schedule if r.due_date == ahead and r.total > 0]
+    if not rows:
+        return []
+    entries = tx.ledger.entries(loan.id)
+    signals = tx.repo(RiskSignal).list(loan_id=loan.id)
+    position = fold(entries, loan.schedule, day)
+    late = late_rows(entries, loan.schedule, None, day)
+    out = []
+    for row in rows:
+        short = None
+        if policy.balances is not None and loan.account:
+            enough = policy.balances.sufficient(loan.account, row.total, day)
+            short = None if enough is None else not enough
+        facts = Facts(
+            as_of=day,
+            loan=LoanFacts(
+                id=loan.id,
+                principal=loan.amount,
+                balance=position.principal,
+                disbursed_on=loan.start,
+                maturity_date=loan.maturity,
+                next_due_date=row.due_date,
+                dpd=loan.days_past_due,
+                classification=loan.category.value.replace("-", "_"),  # type: ignore[arg-type]
+                restructured=any(f.startswith("restructured") for f in loan.overrides),
+                installment_due=row.total,
+                days_to_due=(row.due_date - day).days,
+                balance_short=short,
+                late_installments=len(late),
+                max_dpd=loan.max_days_past_due,
+                new_bad_records=sum(s.signal is SignalKind.bad_bureau_record for s in signals),
+                fund_misuse="fund-misuse" in loan.overrides
+                or any(s.signal is SignalKind.fund_misuse for s in signals),
+            ),
+        )
+        decision = policy.scorecard.evaluate(facts)
+        grade = str(decision.values.get("grade", ""))
+        out.append(
+            UpcomingRisk(
+                loan_id=loan.id,
+                installment=row.number,
+                due_date=row.due_date,
+                amount=row.total,
+                score=Decimal(str(decision.values.get("score", 0))),
+                grade=grade,
+                reasons=decision.reason_codes,
+                messages=tuple(r.message_zh or r.message for r in decision.reasons),
+                warned=grade in policy.warn,
             )
-            decision = policy.scorecard.evaluate(facts)
-            grade = str(decision.values.get("grade", ""))
-            out.append(
-                UpcomingRisk(
-                    loan_id=loan.id,
-                    installment=row.number,
-                    due_date=row.due_date,
-                    amount=row.total,
-                    score=Decimal(str(decision.values.get("score", 0))),
-                    grade=grade,
-                    reasons=decision.reason_codes,
-                    messages=tuple(r.message_zh or r.message for r in decision.reasons),
-                    warned=grade in policy.warn,
-                )
-            )
-        return out
+        )
+    return out
 
 
 def late_rows(

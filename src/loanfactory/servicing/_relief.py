@@ -14,7 +14,7 @@ Three kinds of contract adjustment (合同调整) are supported:
   installments at the end.
 
 The new schedule is always computed by the one schedule path servicing uses for the rest of a
-loan (:func:`~loanfactory.servicing._terms.tail_terms` from the loan's contract terms, evolved by
+loan (:func:`._terms.tail_terms` from the loan's contract terms, evolved by
 the adjustment): the stretch restarts at the start of the current period (the last due date on or
 before the adjustment, or the last re-amortisation) with the principal not yet due — read from the
 ledger and checked against the schedule — so no interest of the current period is lost and the

@@ -18,7 +18,7 @@ from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import format_money
 from loanfactory.ports import Transaction
 from loanfactory.servicing._allocation import Allocation, allocate
-from loanfactory.servicing._core import Core
+from loanfactory.servicing._core import Context, loan_in, position_in
 from loanfactory.servicing._ledger import Components, Postings
 from loanfactory.servicing._loan import Component, Loan, LoanStatus, Value
 from loanfactory.servicing._position import EntryType, Position
@@ -43,281 +43,284 @@ class RepaymentResult(Value):
     due_after: Decimal = ZERO
 
 
-class RepaymentOps(Core):
-    """Payments, prepayments, waivers and write-offs."""
+# --- charging -------------------------------------------------------------------------------
 
-    # --- charging -------------------------------------------------------------------------------
 
-    def charge_due(self, tx: Transaction, loan: Loan, day: date, postings: Postings) -> int:
-        """Post the interest and fees of every row due on or before ``day`` not yet charged."""
-        state = tx.ledger.state(loan.id)
-        charged = (
-            installments_charged(state)
-            if state is not None
-            else {
-                (e.type, e.data.get("installment"))
-                for e in postings.entries()
-                if e.type in (EntryType.interest, EntryType.fee) and e.data.get("installment") is not None
-            }
-        )
-        count = 0
-        for row in loan.schedule:
-            if row.due_date > day:
-                break
-            if row.interest > 0 and (EntryType.interest.value, row.number) not in charged:
-                postings.post(
-                    EntryType.interest,
-                    row.due_date,
-                    row.interest,
-                    interest=row.interest,
-                    key=f"interest:{loan.id}:{row.number}",
-                    data={"installment": row.number},
-                )
-                count += 1
-            if row.fee > 0 and (EntryType.fee.value, row.number) not in charged:
-                postings.post(
-                    EntryType.fee,
-                    row.due_date,
-                    row.fee,
-                    fee=row.fee,
-                    key=f"fee:{loan.id}:{row.number}",
-                    data={"installment": row.number},
-                )
-                count += 1
-        return count
-
-    # --- payments -------------------------------------------------------------------------------
-
-    def take_payment(
-        self,
-        tx: Transaction,
-        loan: Loan,
-        amount: Decimal,
-        day: date,
-        *,
-        key: str,
-        source: str,
-        evidence: dict[str, str] | None = None,
-    ) -> RepaymentResult:
-        """Post confirmed money inside the caller's transaction: settle what is due by the
-        waterfall and keep the rest as credit. Only the collection path calls it
-        (:meth:`~loanfactory.servicing._receipts.ReceiptOps.credit`), with the order and the
-        payment system's reference as ``evidence``."""
-        if loan.status not in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off):
-            raise StateConflict(
-                f"loan {loan.id} is {loan.status}; nothing to repay",
-                field="loan_id",
-                message_zh=f"贷款 {loan.id} 状态为 {loan.status}，无需还款",
+def charge_due(ctx: Context, tx: Transaction, loan: Loan, day: date, postings: Postings) -> int:
+    """Post the interest and fees of every row due on or before ``day`` not yet charged."""
+    state = tx.ledger.state(loan.id)
+    charged = (
+        installments_charged(state)
+        if state is not None
+        else {
+            (e.type, e.data.get("installment"))
+            for e in postings.entries()
+            if e.type in (EntryType.interest, EntryType.fee) and e.data.get("installment") is not None
+        }
+    )
+    count = 0
+    for row in loan.schedule:
+        if row.due_date > day:
+            break
+        if row.interest > 0 and (EntryType.interest.value, row.number) not in charged:
+            postings.post(
+                EntryType.interest,
+                row.due_date,
+                row.interest,
+                interest=row.interest,
+                key=f"interest:{loan.id}:{row.number}",
+                data={"installment": row.number},
             )
-        postings = Postings(tx, loan.id, self.clock.now())
-        self.charge_due(tx, loan, day, postings)
-        position = self.position_in(tx, loan, day)
-        split = allocate(amount, position.dues, loan.terms.allocation)
-        entry, _ = postings.post(
-            EntryType.repayment,
-            day,
-            amount,
-            key=key,
-            data={"allocation": split.as_data(), "source": source, **(evidence or {})},
-            **_components(split),
-            credit=split.rest,
+            count += 1
+        if row.fee > 0 and (EntryType.fee.value, row.number) not in charged:
+            postings.post(
+                EntryType.fee,
+                row.due_date,
+                row.fee,
+                fee=row.fee,
+                key=f"fee:{loan.id}:{row.number}",
+                data={"installment": row.number},
+            )
+            count += 1
+    return count
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+def take_payment(
+    ctx: Context,
+    tx: Transaction,
+    loan: Loan,
+    amount: Decimal,
+    day: date,
+    *,
+    key: str,
+    source: str,
+    evidence: dict[str, str] | None = None,
+) -> RepaymentResult:
+    """Post confirmed money inside the caller's transaction: settle what is due by the
+    waterfall and keep the rest as credit. Only the collection path calls it
+    (:func:`._receipts.credit`), with the order and the
+    payment system's reference as ``evidence``."""
+    if loan.status not in (LoanStatus.active, LoanStatus.settled, LoanStatus.written_off):
+        raise StateConflict(
+            f"loan {loan.id} is {loan.status}; nothing to repay",
+            field="loan_id",
+            message_zh=f"贷款 {loan.id} 状态为 {loan.status}，无需还款",
         )
-        after = self.position_in(tx, loan, day)
-        loan = self.after_payment(tx, loan, split.total(Component.principal), after, day, key)
-        self.notify(
+    postings = Postings(tx, loan.id, ctx.clock.now())
+    charge_due(ctx, tx, loan, day, postings)
+    position = position_in(tx, loan, day)
+    split = allocate(amount, position.dues, loan.terms.allocation)
+    entry, _ = postings.post(
+        EntryType.repayment,
+        day,
+        amount,
+        key=key,
+        data={"allocation": split.as_data(), "source": source, **(evidence or {})},
+        **_components(split),
+        credit=split.rest,
+    )
+    after = position_in(tx, loan, day)
+    loan = after_payment(ctx, tx, loan, split.total(Component.principal), after, day, key)
+    ctx.notify(
+        tx,
+        recipient=loan.customer_id,
+        template="repayment_receipt",
+        body=f"已收到您的还款 {format_money(amount)} 元。"
+        + (f"其中 {format_money(split.rest)} 元作为溢缴款留存，将用于下期还款。" if split.rest else ""),
+        dedup_key=f"receipt:{entry.id}",
+        data={
+            "loan_id": loan.id,
+            "amount": format_money(amount),
+            "held_credit": format_money(split.rest),
+        },
+    )
+    return _result(loan, entry.id, amount, split, after)
+
+
+def after_payment(
+    ctx: Context, tx: Transaction, loan: Loan, principal_paid: Decimal, after: Position, day: date, key: str
+) -> Loan:
+    """Release the credit line by the principal repaid; settle the loan when nothing is owed."""
+    if principal_paid > 0 and ctx.credit_lines is not None and loan.credit_line_id:
+        ctx.credit_lines.release(
+            tx,
+            line_id=loan.credit_line_id,
+            loan_id=loan.id,
+            product_code=loan.product_code,
+            amount=principal_paid,
+            day=day,
+            key=f"release:{key}",
+        )
+    settled = after.owed == 0 and loan.status is LoanStatus.active
+    if settled:
+        loan = tx.repo(Loan).update(loan.evolve(status=LoanStatus.settled, closed_on=day, days_past_due=0))
+        ctx.emit(tx, "loan.settled", loan.id, on=day)
+        ctx.notify(
             tx,
             recipient=loan.customer_id,
-            template="repayment_receipt",
-            body=f"已收到您的还款 {format_money(amount)} 元。"
-            + (f"其中 {format_money(split.rest)} 元作为溢缴款留存，将用于下期还款。" if split.rest else ""),
-            dedup_key=f"receipt:{entry.id}",
-            data={
-                "loan_id": loan.id,
-                "amount": format_money(amount),
-                "held_credit": format_money(split.rest),
-            },
+            template="settlement_notice",
+            body=f"您的贷款 {loan.id} 已于 {day.isoformat()} 结清。",
+            dedup_key=f"settled:{loan.id}",
+            data={"loan_id": loan.id, "settled_on": day.isoformat()},
         )
-        return _result(loan, entry.id, amount, split, after)
+    return loan
 
-    def after_payment(
-        self, tx: Transaction, loan: Loan, principal_paid: Decimal, after: Position, day: date, key: str
-    ) -> Loan:
-        """Release the credit line by the principal repaid; settle the loan when nothing is owed."""
-        if principal_paid > 0 and self.credit_lines is not None and loan.credit_line_id:
-            self.credit_lines.release(
+
+def apply_credit(ctx: Context, tx: Transaction, loan: Loan, day: date, postings: Postings) -> Decimal:
+    """Use the borrower's credit on what is due (溢缴款冲抵); returns the amount applied."""
+    position = position_in(tx, loan, day)
+    if position.credit <= 0 or position.due_now <= 0:
+        return ZERO
+    split = allocate(position.credit, position.dues, loan.terms.allocation)
+    if split.applied <= 0:
+        return ZERO
+    entry, new = postings.post(
+        EntryType.credit_applied,
+        day,
+        split.applied,
+        key=f"credit:{loan.id}:{day}",
+        data={"allocation": split.as_data()},
+        **_components(split),
+        credit=-split.applied,
+    )
+    if new:
+        after_payment(
+            ctx, tx, loan, split.total(Component.principal), position_in(tx, loan, day), day, entry.id
+        )
+    return split.applied if new else ZERO
+
+
+# --- relief ---------------------------------------------------------------------------------
+
+
+def waive(
+    ctx: Context,
+    loan_id: str,
+    amount: Decimal,
+    *,
+    key: str,
+    on: date | None = None,
+    reason: str,
+    components: tuple[Component, ...] = (Component.penalty,),
+    actor: str = "staff",
+) -> RepaymentResult:
+    """Waive penalty, interest or fees that are due (减免); never principal."""
+    _positive(amount)
+    day = ctx.today(on)
+    only = frozenset(components)
+    if not only <= _RELIEVABLE:
+        raise InvalidInput(
+            "only penalty, interest and fees can be waived",
+            field="components",
+            message_zh="只能减免罚息、利息和费用，不能减免本金",
+        )
+
+    def body(tx: Transaction) -> tuple[str, RepaymentResult]:
+        loan = loan_in(tx, loan_id, lock=True)
+        postings = Postings(tx, loan.id, ctx.clock.now())
+        charge_due(ctx, tx, loan, day, postings)
+        position = position_in(tx, loan, day)
+        split = allocate(amount, position.dues, loan.terms.allocation, only=only)
+        if split.rest > 0:
+            raise StateConflict(
+                f"only {format_money(split.applied)} of those components is due",
+                field="amount",
+                message_zh=f"可减免金额仅 {format_money(split.applied)} 元",
+            )
+        entry, _ = postings.post(
+            EntryType.waiver,
+            day,
+            amount,
+            key=f"waiver:{key}",
+            data={"allocation": split.as_data(), "reason": reason},
+            **_components(split),
+        )
+        after = position_in(tx, loan, day)
+        loan = after_payment(ctx, tx, loan, ZERO, after, day, f"waiver:{key}")
+        return loan_id, _result(loan, entry.id, amount, split, after)
+
+    return ctx.run(
+        name="loan.waive",
+        key=key,
+        arguments={
+            "loan": loan_id,
+            "amount": amount,
+            "on": day,
+            "reason": reason,
+            "components": [c.value for c in components],
+        },
+        result_type=RepaymentResult,
+        body=body,
+        actor=actor,
+        audit_arguments=True,
+    )
+
+
+def write_off(
+    ctx: Context, loan_id: str, *, key: str, on: date | None = None, reason: str, actor: str = "staff"
+) -> RepaymentResult:
+    """Write off everything owed (核销); later recoveries are still taken as repayments."""
+    day = ctx.today(on)
+
+    def body(tx: Transaction) -> tuple[str, RepaymentResult]:
+        loan = loan_in(tx, loan_id, lock=True)
+        if loan.status is not LoanStatus.active:
+            raise StateConflict(
+                f"loan {loan_id} is {loan.status}",
+                field="loan_id",
+                message_zh=f"贷款 {loan_id} 状态为 {loan.status}，不能核销",
+            )
+        postings = Postings(tx, loan.id, ctx.clock.now())
+        charge_due(ctx, tx, loan, day, postings)
+        position = position_in(tx, loan, day)
+        split = allocate(position.due_now, position.dues, loan.terms.allocation)
+        due_principal = split.total(Component.principal)
+        rest = position.principal - due_principal
+        full = Allocation(
+            (*split.parts, ("prepaid", Component.principal, rest)) if rest else split.parts, ZERO
+        )
+        entry, _ = postings.post(
+            EntryType.write_off,
+            day,
+            full.applied,
+            key=f"write-off:{key}",
+            data={"allocation": full.as_data(), "reason": reason},
+            **_components(full),
+        )
+        # the rows not yet due go with the write-off: nothing falls due any more
+        past = tuple(r for r in loan.schedule if r.due_date <= day)
+        loan = tx.repo(Loan).update(
+            loan.evolve(
+                status=LoanStatus.written_off,
+                closed_on=day,
+                schedule=past,
+                schedule_version=loan.schedule_version + 1,
+            )
+        )
+        if ctx.credit_lines is not None and loan.credit_line_id and position.principal > 0:
+            ctx.credit_lines.release(
                 tx,
                 line_id=loan.credit_line_id,
                 loan_id=loan.id,
                 product_code=loan.product_code,
-                amount=principal_paid,
+                amount=position.principal,
                 day=day,
-                key=f"release:{key}",
+                key=f"release:write-off:{key}",
             )
-        settled = after.owed == 0 and loan.status is LoanStatus.active
-        if settled:
-            loan = tx.repo(Loan).update(
-                loan.evolve(status=LoanStatus.settled, closed_on=day, days_past_due=0)
-            )
-            self.emit(tx, "loan.settled", loan.id, on=day)
-            self.notify(
-                tx,
-                recipient=loan.customer_id,
-                template="settlement_notice",
-                body=f"您的贷款 {loan.id} 已于 {day.isoformat()} 结清。",
-                dedup_key=f"settled:{loan.id}",
-                data={"loan_id": loan.id, "settled_on": day.isoformat()},
-            )
-        return loan
+        return loan_id, _result(loan, entry.id, full.applied, full, position_in(tx, loan, day))
 
-    def apply_credit(self, tx: Transaction, loan: Loan, day: date, postings: Postings) -> Decimal:
-        """Use the borrower's credit on what is due (溢缴款冲抵); returns the amount applied."""
-        position = self.position_in(tx, loan, day)
-        if position.credit <= 0 or position.due_now <= 0:
-            return ZERO
-        split = allocate(position.credit, position.dues, loan.terms.allocation)
-        if split.applied <= 0:
-            return ZERO
-        entry, new = postings.post(
-            EntryType.credit_applied,
-            day,
-            split.applied,
-            key=f"credit:{loan.id}:{day}",
-            data={"allocation": split.as_data()},
-            **_components(split),
-            credit=-split.applied,
-        )
-        if new:
-            self.after_payment(
-                tx, loan, split.total(Component.principal), self.position_in(tx, loan, day), day, entry.id
-            )
-        return split.applied if new else ZERO
-
-    # --- relief ---------------------------------------------------------------------------------
-
-    def waive(
-        self,
-        loan_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        on: date | None = None,
-        reason: str,
-        components: tuple[Component, ...] = (Component.penalty,),
-        actor: str = "staff",
-    ) -> RepaymentResult:
-        """Waive penalty, interest or fees that are due (减免); never principal."""
-        _positive(amount)
-        day = self.today(on)
-        only = frozenset(components)
-        if not only <= _RELIEVABLE:
-            raise InvalidInput(
-                "only penalty, interest and fees can be waived",
-                field="components",
-                message_zh="只能减免罚息、利息和费用，不能减免本金",
-            )
-
-        def body(tx: Transaction) -> tuple[str, RepaymentResult]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            postings = Postings(tx, loan.id, self.clock.now())
-            self.charge_due(tx, loan, day, postings)
-            position = self.position_in(tx, loan, day)
-            split = allocate(amount, position.dues, loan.terms.allocation, only=only)
-            if split.rest > 0:
-                raise StateConflict(
-                    f"only {format_money(split.applied)} of those components is due",
-                    field="amount",
-                    message_zh=f"可减免金额仅 {format_money(split.applied)} 元",
-                )
-            entry, _ = postings.post(
-                EntryType.waiver,
-                day,
-                amount,
-                key=f"waiver:{key}",
-                data={"allocation": split.as_data(), "reason": reason},
-                **_components(split),
-            )
-            after = self.position_in(tx, loan, day)
-            loan = self.after_payment(tx, loan, ZERO, after, day, f"waiver:{key}")
-            return loan_id, _result(loan, entry.id, amount, split, after)
-
-        return self.run(
-            name="loan.waive",
-            key=key,
-            arguments={
-                "loan": loan_id,
-                "amount": amount,
-                "on": day,
-                "reason": reason,
-                "components": [c.value for c in components],
-            },
-            result_type=RepaymentResult,
-            body=body,
-            actor=actor,
-            audit=True,
-        )
-
-    def write_off(
-        self, loan_id: str, *, key: str, on: date | None = None, reason: str, actor: str = "staff"
-    ) -> RepaymentResult:
-        """Write off everything owed (核销); later recoveries are still taken as repayments."""
-        day = self.today(on)
-
-        def body(tx: Transaction) -> tuple[str, RepaymentResult]:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            if loan.status is not LoanStatus.active:
-                raise StateConflict(
-                    f"loan {loan_id} is {loan.status}",
-                    field="loan_id",
-                    message_zh=f"贷款 {loan_id} 状态为 {loan.status}，不能核销",
-                )
-            postings = Postings(tx, loan.id, self.clock.now())
-            self.charge_due(tx, loan, day, postings)
-            position = self.position_in(tx, loan, day)
-            split = allocate(position.due_now, position.dues, loan.terms.allocation)
-            due_principal = split.total(Component.principal)
-            rest = position.principal - due_principal
-            full = Allocation(
-                (*split.parts, ("prepaid", Component.principal, rest)) if rest else split.parts, ZERO
-            )
-            entry, _ = postings.post(
-                EntryType.write_off,
-                day,
-                full.applied,
-                key=f"write-off:{key}",
-                data={"allocation": full.as_data(), "reason": reason},
-                **_components(full),
-            )
-            # the rows not yet due go with the write-off: nothing falls due any more
-            past = tuple(r for r in loan.schedule if r.due_date <= day)
-            loan = tx.repo(Loan).update(
-                loan.evolve(
-                    status=LoanStatus.written_off,
-                    closed_on=day,
-                    schedule=past,
-                    schedule_version=loan.schedule_version + 1,
-                )
-            )
-            if self.credit_lines is not None and loan.credit_line_id and position.principal > 0:
-                self.credit_lines.release(
-                    tx,
-                    line_id=loan.credit_line_id,
-                    loan_id=loan.id,
-                    product_code=loan.product_code,
-                    amount=position.principal,
-                    day=day,
-                    key=f"release:write-off:{key}",
-                )
-            return loan_id, _result(loan, entry.id, full.applied, full, self.position_in(tx, loan, day))
-
-        return self.run(
-            name="loan.write_off",
-            key=key,
-            arguments={"loan": loan_id, "on": day, "reason": reason},
-            result_type=RepaymentResult,
-            body=body,
-            actor=actor,
-            audit=True,
-        )
+    return ctx.run(
+        name="loan.write_off",
+        key=key,
+        arguments={"loan": loan_id, "on": day, "reason": reason},
+        result_type=RepaymentResult,
+        body=body,
+        actor=actor,
+        audit_arguments=True,
+    )
 
 
 def _components(split: Allocation) -> Components:

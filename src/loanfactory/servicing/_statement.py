@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from loanfactory.servicing._core import Core
+from loanfactory.servicing._core import Context, loan_in, position_in
 from loanfactory.servicing._loan import Component, Value
 
 ZERO = Decimal(0)
@@ -36,43 +36,40 @@ class InstallmentStatus(Value):
     days_past_due: int = 0
 
 
-class StatementOps(Core):
-    """Schedule queries."""
-
-    def installments(self, loan_id: str, *, on: date | None = None) -> list[InstallmentStatus]:
-        """Every installment of the loan with what is paid and owed as of ``on`` (default today)."""
-        day = self.today(on)
-        with self.store.transaction() as tx:
-            loan = self.loan_in(tx, loan_id)
-            position = self.position_in(tx, loan, day)
-        paid: dict[str, Decimal] = {}
-        for due in position.dues:
-            if due.component is not Component.penalty:
-                paid[due.key] = paid.get(due.key, ZERO) + due.paid
-        out = []
-        for row in loan.schedule:
-            done = paid.get(str(row.number), ZERO)
-            owed = row.total - done
-            if owed <= 0:
-                state = InstallmentState.paid
-            elif row.due_date < day:
-                state = InstallmentState.overdue
-            elif row.due_date == day:
-                state = InstallmentState.due
-            else:
-                state = InstallmentState.partly_paid if done > 0 else InstallmentState.future
-            out.append(
-                InstallmentStatus(
-                    number=row.number,
-                    due_date=row.due_date,
-                    principal=row.principal,
-                    interest=row.interest,
-                    fee=row.fee,
-                    total=row.total,
-                    paid=done,
-                    outstanding=max(owed, ZERO),
-                    state=state,
-                    days_past_due=(day - row.due_date).days if state is InstallmentState.overdue else 0,
-                )
+def installments(ctx: Context, loan_id: str, *, on: date | None = None) -> list[InstallmentStatus]:
+    """Every installment of the loan with what is paid and owed as of ``on`` (default today)."""
+    day = ctx.today(on)
+    with ctx.store.transaction() as tx:
+        loan = loan_in(tx, loan_id)
+        position = position_in(tx, loan, day)
+    paid: dict[str, Decimal] = {}
+    for due in position.dues:
+        if due.component is not Component.penalty:
+            paid[due.key] = paid.get(due.key, ZERO) + due.paid
+    out = []
+    for row in loan.schedule:
+        done = paid.get(str(row.number), ZERO)
+        owed = row.total - done
+        if owed <= 0:
+            state = InstallmentState.paid
+        elif row.due_date < day:
+            state = InstallmentState.overdue
+        elif row.due_date == day:
+            state = InstallmentState.due
+        else:
+            state = InstallmentState.partly_paid if done > 0 else InstallmentState.future
+        out.append(
+            InstallmentStatus(
+                number=row.number,
+                due_date=row.due_date,
+                principal=row.principal,
+                interest=row.interest,
+                fee=row.fee,
+                total=row.total,
+                paid=done,
+                outstanding=max(owed, ZERO),
+                state=state,
+                days_past_due=(day - row.due_date).days if state is InstallmentState.overdue else 0,
             )
-        return out
+        )
+    return out

@@ -2,16 +2,16 @@
 
 Three sources raise a :class:`~loanfactory.servicing.RiskSignal`:
 
-- observed payments of loan funds (:meth:`WarningOps.observe_payment`): a payee category the
+- observed payments of loan funds (:func:`observe_payment`): a payee category the
   product forbids (securities, real estate, ...) or does not allow → ``fund-misuse``;
 - external facts: a new bad bureau record after disbursement, a collateral revaluation that
-  drops the value by more than the threshold (:meth:`WarningOps.report_bureau_record`,
-  :meth:`WarningOps.report_collateral_value`);
+  drops the value by more than the threshold (:func:`report_bureau_record`,
+  :func:`report_collateral_value`);
 - event rules over time (:class:`WarningMonitor`), e.g. no payment within 3 days after a due date.
 
 Every signal is stored, flags the loan where the classification rules use it (``fund-misuse``),
 and warns staff and the customer through the outbox. Reminders 72 hours before each due date are
-sent by the end-of-day run (:meth:`WarningOps.send_due_reminders`).
+sent by the end-of-day run (:func:`send_due_reminders`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from loanfactory.errors import InvalidInput
 from loanfactory.money import format_money
 from loanfactory.ports import BureauRecord, Channel, PaymentRecord, Transaction
-from loanfactory.servicing._core import Core
+from loanfactory.servicing._core import Context, attend, loan_in
 from loanfactory.servicing._loan import Loan, LoanStatus
 from loanfactory.servicing._records import RiskSignal, RiskWarning, SignalKind, WarningKind
 from loanfactory.spec import ProductSpec
@@ -85,179 +85,185 @@ class DueDateMonitor:
         return actions
 
 
-class WarningOps(Core):
-    """Signals, warnings and reminders."""
-
-    def raise_signal(
-        self,
-        tx: Transaction,
-        loan: Loan,
-        signal: SignalKind,
-        day: date,
-        details: Mapping[str, str],
-        *,
-        dedup: str,
-        severity: str = "high",
-    ) -> RiskSignal | None:
-        """Store a signal and warn staff and the customer, once per ``dedup`` key."""
-        signal_id = f"sig_{loan.id}_{dedup}"
-        if tx.repo(RiskSignal).find(signal_id) is not None:
-            return None
-        stored = tx.repo(RiskSignal).add(
-            RiskSignal(
-                id=signal_id,
-                loan_id=loan.id,
-                customer_id=loan.customer_id,
-                signal=signal,
-                observed_on=day,
-                severity=severity,
-                details=dict(details),
-            )
+def raise_signal(
+    ctx: Context,
+    tx: Transaction,
+    loan: Loan,
+    signal: SignalKind,
+    day: date,
+    details: Mapping[str, str],
+    *,
+    dedup: str,
+    severity: str = "high",
+) -> RiskSignal | None:
+    """Store a signal and warn staff and the customer, once per ``dedup`` key."""
+    signal_id = f"sig_{loan.id}_{dedup}"
+    if tx.repo(RiskSignal).find(signal_id) is not None:
+        return None
+    stored = tx.repo(RiskSignal).add(
+        RiskSignal(
+            id=signal_id,
+            loan_id=loan.id,
+            customer_id=loan.customer_id,
+            signal=signal,
+            observed_on=day,
+            severity=severity,
+            details=dict(details),
         )
-        if signal is SignalKind.fund_misuse and "fund-misuse" not in loan.overrides:
-            current = tx.repo(Loan).get(loan.id)
-            tx.repo(Loan).update(current.evolve(overrides=(*current.overrides, "fund-misuse")))
-            self.attend(tx, loan, self.clock.today())
-        text = _SIGNAL_TEXT[signal]
-        staff = f"贷款 {loan.id}（客户 {loan.customer_id}）风险预警：{text}。{_details(details)}"
-        customer = _CUSTOMER_TEXT.get(signal)
-        recipients = [self.config.risk_role] + ([loan.customer_id] if customer else [])
-        tx.repo(RiskWarning).add(
-            RiskWarning(
-                id=f"wrn_{signal_id}",
-                loan_id=loan.id,
-                warning=WarningKind.risk,
-                raised_on=day,
-                signal_id=signal_id,
-                recipients=tuple(recipients),
-                message=staff,
-            )
+    )
+    if signal is SignalKind.fund_misuse and "fund-misuse" not in loan.overrides:
+        current = tx.repo(Loan).get(loan.id)
+        tx.repo(Loan).update(current.evolve(overrides=(*current.overrides, "fund-misuse")))
+        attend(tx, loan, ctx.clock.today())
+    text = _SIGNAL_TEXT[signal]
+    staff = f"贷款 {loan.id}（客户 {loan.customer_id}）风险预警：{text}。{_details(details)}"
+    customer = _CUSTOMER_TEXT.get(signal)
+    recipients = [ctx.config.risk_role] + ([loan.customer_id] if customer else [])
+    tx.repo(RiskWarning).add(
+        RiskWarning(
+            id=f"wrn_{signal_id}",
+            loan_id=loan.id,
+            warning=WarningKind.risk,
+            raised_on=day,
+            signal_id=signal_id,
+            recipients=tuple(recipients),
+            message=staff,
         )
-        self.notify(
+    )
+    ctx.notify(
+        tx,
+        recipient=ctx.config.risk_role,
+        template="risk_warning",
+        channel=Channel.staff,
+        body=staff,
+        dedup_key=f"risk-staff:{signal_id}",
+        data={
+            "loan_id": loan.id,
+            "customer_id": loan.customer_id,
+            "signal": signal.value,
+            "details": _details(details),
+        },
+    )
+    if customer:
+        ctx.notify(
             tx,
-            recipient=self.config.risk_role,
-            template="risk_warning",
-            channel=Channel.staff,
-            body=staff,
-            dedup_key=f"risk-staff:{signal_id}",
-            data={
-                "loan_id": loan.id,
-                "customer_id": loan.customer_id,
-                "signal": signal.value,
-                "details": _details(details),
-            },
+            recipient=loan.customer_id,
+            template="risk_notice",
+            body=customer,
+            dedup_key=f"risk-customer:{signal_id}",
+            data={"loan_id": loan.id, "signal": signal.value},
         )
-        if customer:
-            self.notify(
+    ctx.emit(tx, "risk.signal", loan.id, signal=signal.value, details=dict(details))
+    return stored
+
+
+# --- fund supervision -----------------------------------------------------------------------
+
+
+def observe_payment(ctx: Context, record: PaymentRecord) -> RiskSignal | None:
+    """Check a payment made from loan funds against the product's uses (资金用途监控)."""
+    with ctx.store.transaction() as tx:
+        loan = loan_in(tx, record.loan_id, lock=True)
+        problem = misuse(ctx.product(loan.product_code), record.payee_category)
+        if problem is None:
+            return None
+        day = record.at.date()
+        dedup = f"use_{day.isoformat()}_{record.payee_category}_{format_money(record.amount)}"
+        return raise_signal(
+            ctx,
+            tx,
+            loan,
+            SignalKind.fund_misuse,
+            day,
+            {
+                "payee": record.payee,
+                "category": record.payee_category,
+                "amount": format_money(record.amount),
+                "reason": problem,
+            },
+            dedup=dedup,
+        )
+
+
+def report_bureau_record(
+    ctx: Context, loan_id: str, record: BureauRecord, *, on: date | None = None
+) -> RiskSignal | None:
+    """A credit-report record seen in post-loan checks (贷后征信查询); bad and new → signal."""
+    day = ctx.today(on)
+    with ctx.store.transaction() as tx:
+        loan = loan_in(tx, loan_id, lock=True)
+        if not is_bad(record) or loan.start is None:
+            return None
+        seen = record.reported or record.opened or day
+        if seen < loan.start:
+            return None  # known at approval; not a new signal
+        return raise_signal(
+            ctx,
+            tx,
+            loan,
+            SignalKind.bad_bureau_record,
+            day,
+            {
+                "kind": record.kind,
+                "status": record.worst_status,
+                "reported": seen.isoformat(),
+            },
+            dedup=f"bureau_{record.kind}_{seen.isoformat()}",
+        )
+
+
+def report_collateral_value(
+    ctx: Context, loan_id: str, *, previous: Decimal, current: Decimal, on: date | None = None
+) -> RiskSignal | None:
+    """A collateral revaluation (押品重估); a drop of more than 20 % raises a signal."""
+    if previous <= 0 or current < 0:
+        raise InvalidInput("values must be positive", field="previous", message_zh="估值必须为正数")
+    day = ctx.today(on)
+    drop = (previous - current) / previous
+    if drop <= COLLATERAL_DROP:
+        return None
+    with ctx.store.transaction() as tx:
+        loan = loan_in(tx, loan_id, lock=True)
+        return raise_signal(
+            ctx,
+            tx,
+            loan,
+            SignalKind.collateral_value_drop,
+            day,
+            {
+                "previous": format_money(previous),
+                "current": format_money(current),
+                "drop": f"{(drop * 100).quantize(Decimal('0.1'))}%",
+            },
+            dedup=f"collateral_{day.isoformat()}",
+        )
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def send_due_reminders(ctx: Context, tx: Transaction, loan: Loan, day: date) -> int:
+    """Remind the borrower of installments due in ``reminder_hours`` (到期前 72 小时提醒)."""
+    ahead = day + timedelta(hours=ctx.config.reminder_hours)
+    sent = 0
+    for row in loan.schedule:
+        if row.due_date == ahead and loan.status is LoanStatus.active:
+            ctx.notify(
                 tx,
                 recipient=loan.customer_id,
-                template="risk_notice",
-                body=customer,
-                dedup_key=f"risk-customer:{signal_id}",
-                data={"loan_id": loan.id, "signal": signal.value},
-            )
-        self.emit(tx, "risk.signal", loan.id, signal=signal.value, details=dict(details))
-        return stored
-
-    # --- fund supervision -----------------------------------------------------------------------
-
-    def observe_payment(self, record: PaymentRecord) -> RiskSignal | None:
-        """Check a payment made from loan funds against the product's uses (资金用途监控)."""
-        with self.store.transaction() as tx:
-            loan = self.loan_in(tx, record.loan_id, lock=True)
-            problem = misuse(self.product(loan.product_code), record.payee_category)
-            if problem is None:
-                return None
-            day = record.at.date()
-            dedup = f"use_{day.isoformat()}_{record.payee_category}_{format_money(record.amount)}"
-            return self.raise_signal(
-                tx,
-                loan,
-                SignalKind.fund_misuse,
-                day,
-                {
-                    "payee": record.payee,
-                    "category": record.payee_category,
-                    "amount": format_money(record.amount),
-                    "reason": problem,
+                template="repayment_reminder",
+                body=f"温馨提示：您的贷款第 {row.number} 期应还 {format_money(row.total)} 元将于 "
+                f"{row.due_date.isoformat()} 到期，请确保还款账户余额充足。",
+                dedup_key=f"due-reminder:{loan.id}:{row.number}:{loan.schedule_version}",
+                data={
+                    "loan_id": loan.id,
+                    "installment": row.number,
+                    "amount_due": format_money(row.total),
+                    "due_date": row.due_date.isoformat(),
                 },
-                dedup=dedup,
             )
-
-    def report_bureau_record(
-        self, loan_id: str, record: BureauRecord, *, on: date | None = None
-    ) -> RiskSignal | None:
-        """A credit-report record seen in post-loan checks (贷后征信查询); bad and new → signal."""
-        day = self.today(on)
-        with self.store.transaction() as tx:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            if not is_bad(record) or loan.start is None:
-                return None
-            seen = record.reported or record.opened or day
-            if seen < loan.start:
-                return None  # known at approval; not a new signal
-            return self.raise_signal(
-                tx,
-                loan,
-                SignalKind.bad_bureau_record,
-                day,
-                {
-                    "kind": record.kind,
-                    "status": record.worst_status,
-                    "reported": seen.isoformat(),
-                },
-                dedup=f"bureau_{record.kind}_{seen.isoformat()}",
-            )
-
-    def report_collateral_value(
-        self, loan_id: str, *, previous: Decimal, current: Decimal, on: date | None = None
-    ) -> RiskSignal | None:
-        """A collateral revaluation (押品重估); a drop of more than 20 % raises a signal."""
-        if previous <= 0 or current < 0:
-            raise InvalidInput("values must be positive", field="previous", message_zh="估值必须为正数")
-        day = self.today(on)
-        drop = (previous - current) / previous
-        if drop <= COLLATERAL_DROP:
-            return None
-        with self.store.transaction() as tx:
-            loan = self.loan_in(tx, loan_id, lock=True)
-            return self.raise_signal(
-                tx,
-                loan,
-                SignalKind.collateral_value_drop,
-                day,
-                {
-                    "previous": format_money(previous),
-                    "current": format_money(current),
-                    "drop": f"{(drop * 100).quantize(Decimal('0.1'))}%",
-                },
-                dedup=f"collateral_{day.isoformat()}",
-            )
-
-    # --- reminders ------------------------------------------------------------------------------
-
-    def send_due_reminders(self, tx: Transaction, loan: Loan, day: date) -> int:
-        """Remind the borrower of installments due in ``reminder_hours`` (到期前 72 小时提醒)."""
-        ahead = day + timedelta(hours=self.config.reminder_hours)
-        sent = 0
-        for row in loan.schedule:
-            if row.due_date == ahead and loan.status is LoanStatus.active:
-                self.notify(
-                    tx,
-                    recipient=loan.customer_id,
-                    template="repayment_reminder",
-                    body=f"温馨提示：您的贷款第 {row.number} 期应还 {format_money(row.total)} 元将于 "
-                    f"{row.due_date.isoformat()} 到期，请确保还款账户余额充足。",
-                    dedup_key=f"due-reminder:{loan.id}:{row.number}:{loan.schedule_version}",
-                    data={
-                        "loan_id": loan.id,
-                        "installment": row.number,
-                        "amount_due": format_money(row.total),
-                        "due_date": row.due_date.isoformat(),
-                    },
-                )
-                sent += 1
-        return sent
+            sent += 1
+    return sent
 
 
 def misuse(product: ProductSpec, category: str) -> str | None:
