@@ -82,7 +82,7 @@ def serve(kind: str, port: int, db: str) -> None:
     else:
         from loanfactory.adapters.http import Role
         from loanfactory.adapters.http._wiring import ServerSettings, build_server
-        from loanfactory.origination.customer import Employment, EmploymentKind, IndividualProfile
+        from loanfactory.origination import Employment, EmploymentKind, IndividualProfile
 
         # personal data encrypted at rest, as a bank runs it (serve refuses to start without a key)
         environ = {

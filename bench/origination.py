@@ -58,9 +58,9 @@ from loanfactory.origination import (
     Employment,
     IndividualProfile,
     Origination,
+    id_check_character,
 )
 from loanfactory.origination._products import catalog_decider
-from loanfactory.origination.identity import id_check_character
 from loanfactory.ports import ConcurrentUpdate, Store
 from loanfactory.quote import quote
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc

@@ -2,7 +2,7 @@
 
 Each operation is one transaction, as the services run it:
 
-- a decision: add a :class:`~loanfactory.origination.decision.DecisionRecord` (reasons, trace),
+- a decision: add a :class:`~loanfactory.origination._decision.DecisionRecord` (reasons, trace),
   append its domain event (idempotency key) and an audit link;
 - a repayment: lock the loan row, append a ledger posting (idempotency key), update the loan
   (version check), append the event, queue the receipt in the outbox.
@@ -38,8 +38,7 @@ from loanfactory.adapters.sql import SqlStore, default_mappings, make_engine, ma
 from loanfactory.audit import canonical_json, make_record
 from loanfactory.entity import CST, DomainEvent, Entity
 from loanfactory.money import Money
-from loanfactory.origination._values import Reason
-from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome
+from loanfactory.origination import DecisionRecord, DecisionStep, Outcome, Reason
 from loanfactory.ports import LedgerEntryRecord, OutboxMessage
 from loanfactory.testing import FixedClock
 

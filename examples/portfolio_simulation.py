@@ -44,14 +44,14 @@ from loanfactory.cli.progress import Progress
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import LoanfactoryError
-from loanfactory.origination.customer import (
+from loanfactory.origination import (
     Customer,
     CustomerType,
     Employment,
     EmploymentKind,
     IndividualProfile,
+    id_check_character,
 )
-from loanfactory.origination.identity import id_check_character
 from loanfactory.ports import (
     PaymentChannel,
     PaymentConfirmation,

@@ -19,9 +19,9 @@ from loanfactory.origination import (
     DocumentKind,
     DocumentSource,
     IndividualProfile,
+    LineOccupation,
+    Offer,
 )
-from loanfactory.origination.credit_line import LineOccupation
-from loanfactory.origination.offer import Offer
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc

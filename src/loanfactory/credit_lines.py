@@ -16,13 +16,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from loanfactory.origination.credit_line import LineOccupation, OccupationStatus
+from loanfactory.origination import LineOccupation, OccupationStatus
 from loanfactory.ports import Transaction
 from loanfactory.servicing import Loan
 
 
 class LineCommands(Protocol):
-    """What servicing needs of origination's service (``loanfactory.origination.service.Origination``)."""
+    """What servicing needs of origination's service (``loanfactory.origination._service.Origination``)."""
 
     def occupy(
         self, line_id: str, product_code: str, reference: str, amount: Any, *, idempotency_key: str

@@ -43,18 +43,20 @@ from loanfactory.collateral_register import StoredCollateral
 from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination import Origination
-from loanfactory.origination.application import Application
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.payout_account import (
+from loanfactory.origination import (
+    Application,
+    Customer,
+    Offer,
+    Origination,
+    OriginationSettings,
+    PayoutAccounts,
+)
+from loanfactory.origination._payout_account import (
     PayoutAccount,
     own_names,
     payee_account_for,
     payout_account_for,
 )
-from loanfactory.origination.payout_accounts import PayoutAccounts
-from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import (
     Clock,
     CreditBureau,

@@ -1,7 +1,7 @@
 """Payout account records (放款账户): where a loan's money may go, and the evidence that it may.
 
 The record is shared by the two halves of a loan's life: origination verifies an account
-(:mod:`loanfactory.origination.payout_account` holds the rules, ``payout_accounts`` runs them) and
+(:mod:`loanfactory.origination._payout_account` holds the rules, ``payout_accounts`` runs them) and
 servicing pays out only to one that is verified. It sits below both, so neither imports the other.
 """
 

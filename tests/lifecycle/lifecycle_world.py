@@ -23,22 +23,27 @@ from typing import Any
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.lender import Lender, Payee
 from loanfactory.lpr import LprFixing, LprSeries
-from loanfactory.origination import ApplicationRequest, Assessment
-from loanfactory.origination.application import Consent, ConsentScope, Document, DocumentKind, DocumentSource
-from loanfactory.origination.collateral import ValuationSource
-from loanfactory.origination.customer import (
+from loanfactory.origination import (
+    ApplicationRequest,
+    Assessment,
     BankCard,
+    Consent,
+    ConsentScope,
     CorporateAccount,
+    Document,
+    DocumentKind,
+    DocumentSource,
     Employment,
     EmploymentKind,
     EnterpriseProfile,
     IndividualProfile,
     LegalRepresentative,
+    Offer,
+    OriginationSettings,
+    ReviewTask,
+    ValuationSource,
+    id_check_character,
 )
-from loanfactory.origination.identity import id_check_character
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.review import ReviewTask
-from loanfactory.origination.settings import OriginationSettings
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.spec import ProductSpec, Segment

@@ -23,8 +23,7 @@ from lifecycle_world import Applicant, Life, NotOffered, catalog, open_loan, per
 
 from loanfactory.lpr import LprFixing, LprSeries
 from loanfactory.money import format_money
-from loanfactory.origination.application import Application
-from loanfactory.origination.offer import Offer
+from loanfactory.origination import Application, Offer
 from loanfactory.quote import Quote, quote
 from loanfactory.servicing import Contract, EntryType, LoanStatus
 from loanfactory.spec import ProductSpec

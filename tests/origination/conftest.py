@@ -7,7 +7,7 @@ from orig_samples import CHEN_ID, HUAWEI, LI_ID, NOW, ROOT, ZHAO_ID, Keys
 
 from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.entity import SequentialIds
-from loanfactory.origination.service import Origination
+from loanfactory.origination import Origination
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from loanfactory.facts import Facts
-from loanfactory.origination._products import FlowResult, StepResult
-from loanfactory.origination._values import Reason
-from loanfactory.origination.decision import DecisionStep, Outcome
+from loanfactory.origination import DecisionStep, FlowResult, Outcome, Reason, StepResult
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 

@@ -10,17 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from loanfactory.entity import CST
-from loanfactory.origination.application import (
+from loanfactory.origination import (
     ApplicationRequest,
+    BankCard,
     Consent,
     ConsentScope,
+    CorporateAccount,
     Document,
     DocumentKind,
     DocumentSource,
-)
-from loanfactory.origination.customer import (
-    BankCard,
-    CorporateAccount,
     Employment,
     EmploymentKind,
     EnterpriseProfile,
@@ -37,14 +35,14 @@ WANG_ID = "11010519491231002X"  # the example of GB 11643 itself
 
 
 def valid_id(first17: str) -> str:
-    from loanfactory.origination.identity import id_check_character
+    from loanfactory.origination import id_check_character
 
     return first17 + id_check_character(first17)
 
 
 def valid_code(first16: str) -> str:
     """A valid credit code from registrar, type, region and the 8-character organisation body."""
-    from loanfactory.origination.identity import credit_code_check_character, organisation_check_character
+    from loanfactory.origination import credit_code_check_character, organisation_check_character
 
     first17 = first16 + organisation_check_character(first16[8:16])
     return first17 + credit_code_check_character(first17)

@@ -12,9 +12,15 @@ from orig_samples import NOW, Keys, consents, individual, request
 from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, StateConflict
-from loanfactory.origination.application import Application, ApplicationStatus, Consent, ConsentScope
-from loanfactory.origination.customer import Customer, CustomerStatus
-from loanfactory.origination.service import Origination
+from loanfactory.origination import (
+    Application,
+    ApplicationStatus,
+    Consent,
+    ConsentScope,
+    Customer,
+    CustomerStatus,
+    Origination,
+)
 from loanfactory.spec import Status
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 

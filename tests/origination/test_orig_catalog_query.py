@@ -8,7 +8,7 @@ import pytest
 from orig_samples import Keys, enterprise, individual
 
 from loanfactory.errors import InvalidInput
-from loanfactory.origination.service import Origination
+from loanfactory.origination import Origination
 
 
 def test_filters_narrow_the_catalog(origination: Origination) -> None:

@@ -9,11 +9,16 @@ import pytest
 from orig_samples import Keys, individual, valid_id
 
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
-from loanfactory.origination.campaign import Campaign, CampaignInput, reserve, settle
-from loanfactory.origination.collateral import CollateralInput, Valuation, ValuationSource, lending_value
-from loanfactory.origination.credit_line import CreditLine
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.service import Origination
+from loanfactory.origination import (
+    CollateralInput,
+    CreditLine,
+    Customer,
+    Origination,
+    Valuation,
+    ValuationSource,
+    lending_value,
+)
+from loanfactory.origination._campaign import Campaign, CampaignInput, reserve, settle
 from loanfactory.spec import CollateralRule, CollateralType
 from loanfactory.testing import MemoryStore, RecordingNotifier
 
@@ -86,7 +91,7 @@ def test_a_lower_revaluation_cuts_the_secured_sub_limit_and_tells_staff(
     with store.transaction() as tx:  # what approval does: the house backs the line
         lines = tx.repo(CreditLine)
         lines.update(lines.get(line.id).model_copy(update={"collateral_ids": (house.id,)}))
-        from loanfactory.origination.collateral import Collateral
+        from loanfactory.origination import Collateral
 
         pieces = tx.repo(Collateral)
         pieces.update(pieces.get(house.id).model_copy(update={"line_id": line.id}))

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
-from loanfactory.origination.credit_line import (
+from loanfactory.origination._credit_line import (
     CreditLine,
     LineStatus,
     SubLimit,

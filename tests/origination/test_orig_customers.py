@@ -9,9 +9,7 @@ import pytest
 from orig_samples import CHEN_ID, HUAWEI, LI_ID, ZHAO_ID, Keys, enterprise, individual
 
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination.customer import Customer, CustomerType
-from loanfactory.origination.identity import identity_hash
-from loanfactory.origination.service import Origination
+from loanfactory.origination import Customer, CustomerType, Origination, identity_hash
 from loanfactory.ports import KycCheck
 from loanfactory.testing import MemoryStore, SimulatedKyc
 

@@ -30,14 +30,14 @@ from loanfactory.catalog import Catalog
 from loanfactory.entity import Entity, SequentialIds
 from loanfactory.origination import (
     ENTITIES,
+    CampaignInput,
     ChannelChoice,
     CollateralInput,
     NotificationSettings,
+    Origination,
     Valuation,
     ValuationSource,
 )
-from loanfactory.origination.campaign import CampaignInput
-from loanfactory.origination.service import Origination
 from loanfactory.ports import Channel
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 

@@ -25,15 +25,31 @@ from orig_samples import (
 from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination.application import Application, ApplicationStatus, DocumentKind
-from loanfactory.origination.campaign import Campaign, CampaignInput, Coupon, CouponStatus
-from loanfactory.origination.collateral import CollateralInput, Valuation, ValuationSource
-from loanfactory.origination.credit_line import CreditLine, LineOccupation, OccupationStatus
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.decision import DecisionRecord, DecisionStep
-from loanfactory.origination.offer import LimitSource, Offer, OfferStatus
-from loanfactory.origination.review import ReviewStage, ReviewTask, TaskStatus
-from loanfactory.origination.service import Origination
+from loanfactory.origination import (
+    Application,
+    ApplicationStatus,
+    Campaign,
+    CampaignInput,
+    CollateralInput,
+    Coupon,
+    CouponStatus,
+    CreditLine,
+    Customer,
+    DecisionRecord,
+    DecisionStep,
+    DocumentKind,
+    LimitSource,
+    LineOccupation,
+    OccupationStatus,
+    Offer,
+    OfferStatus,
+    Origination,
+    ReviewStage,
+    ReviewTask,
+    TaskStatus,
+    Valuation,
+    ValuationSource,
+)
 from loanfactory.spec import CollateralType, Purpose
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 

@@ -16,12 +16,12 @@ from loanfactory.origination import (
     ApplicationRequest,
     Consent,
     ConsentScope,
+    Customer,
     Document,
     DocumentKind,
     DocumentSource,
     IndividualProfile,
 )
-from loanfactory.origination.customer import Customer
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.rules import compile_definition

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loanfactory.errors import InvalidInput
-from loanfactory.origination.identity import (
+from loanfactory.origination._identity import (
     CREDIT_CODE_ALPHABET,
     Sex,
     identity_hash,

@@ -14,8 +14,7 @@ from orig_samples import NOW, Keys, enterprise, individual, valid_code
 from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
-from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, OccupationStatus
-from loanfactory.origination.service import Origination
+from loanfactory.origination import CreditLine, LineOccupation, LineStatus, OccupationStatus, Origination
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 

@@ -14,9 +14,7 @@ from loanfactory.actor import Actor
 from loanfactory.adapters.notify import TemplateBook
 from loanfactory.catalog import Catalog
 from loanfactory.notices import NOTICE_KINDS, check_data
-from loanfactory.origination.collateral import Collateral, Valuation, ValuationSource
-from loanfactory.origination.credit_line import CreditLine
-from loanfactory.origination.payout_accounts import PayoutAccounts
+from loanfactory.origination import Collateral, CreditLine, PayoutAccounts, Valuation, ValuationSource
 from loanfactory.ports import Notification
 from loanfactory.testing import MemoryStore, RecordingNotifier, SimulatedGateway, SimulatedKyc
 

@@ -20,14 +20,15 @@ from loanfactory.origination import (
     AccountOwner,
     AccountStatus,
     BankCard,
+    BusinessLicence,
     Customer,
+    Origination,
     PayoutAccount,
     PayoutAccounts,
+    SoleProprietorProfile,
     VerificationMethod,
 )
-from loanfactory.origination.customer import BusinessLicence, SoleProprietorProfile
-from loanfactory.origination.payout_account import DEPOSIT_ATTEMPTS, DEPOSIT_VALID, own_names
-from loanfactory.origination.service import Origination
+from loanfactory.origination._payout_account import DEPOSIT_ATTEMPTS, DEPOSIT_VALID, own_names
 from loanfactory.ports import KycCheck
 from loanfactory.testing import FixedClock, MemoryStore, SimulatedGateway, SimulatedKyc, confirm_deposits
 

@@ -21,8 +21,15 @@ from loanfactory.adapters.sql import SqlStore
 from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination import Campaign, CampaignInput, Customer, Reward, RewardKind, RewardStatus
-from loanfactory.origination.service import Origination
+from loanfactory.origination import (
+    Campaign,
+    CampaignInput,
+    Customer,
+    Origination,
+    Reward,
+    RewardKind,
+    RewardStatus,
+)
 from loanfactory.ports import PaymentChannel
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 

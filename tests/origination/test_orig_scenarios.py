@@ -14,10 +14,15 @@ from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.facts import Applicant, Application, BureauReport, Collateral, Facts
 from loanfactory.lpr import LprSeries
-from loanfactory.origination import DocumentKind, DocumentSource, Origination, run_scenario_paths
+from loanfactory.origination import (
+    DocumentKind,
+    DocumentSource,
+    Origination,
+    ProductScenarios,
+    run_scenario_paths,
+)
+from loanfactory.origination._factsheet import collateral_kind, collateral_pieces, completed_facts
 from loanfactory.origination._products import FlowResult, RulesDecider, catalog_products
-from loanfactory.origination.factsheet import collateral_kind, collateral_pieces, completed_facts
-from loanfactory.origination.scenarios import ProductScenarios
 from loanfactory.product import ProductCatalog
 from loanfactory.rules import Outcome
 from loanfactory.spec import CollateralType, ProductSpec

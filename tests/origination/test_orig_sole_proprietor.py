@@ -16,9 +16,14 @@ from pydantic import ValidationError
 from loanfactory.catalog import load_catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination import DocumentKind, Origination
-from loanfactory.origination.customer import BusinessLicence, CustomerType, SoleProprietorProfile
-from loanfactory.origination.factsheet import applicant_facts
+from loanfactory.origination import (
+    BusinessLicence,
+    CustomerType,
+    DocumentKind,
+    Origination,
+    SoleProprietorProfile,
+)
+from loanfactory.origination._factsheet import applicant_facts
 from loanfactory.ports import KycCheck
 from loanfactory.product import ProductCatalog
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc

@@ -16,14 +16,14 @@ from servicing_world import World
 
 from loanfactory.archive import Archive
 from loanfactory.entity import CST
-from loanfactory.origination.customer import (
+from loanfactory.origination import (
     Customer,
     CustomerType,
     Employment,
     EmploymentKind,
     IndividualProfile,
+    id_check_character,
 )
-from loanfactory.origination.identity import id_check_character
 from loanfactory.regulatory import CreditReporting, MonthReport, load_spec
 from loanfactory.testing import RecordingNotifier
 from loanfactory.testing.blobs import MemoryBlobStore

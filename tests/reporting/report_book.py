@@ -17,12 +17,21 @@ from pathlib import Path
 
 from loanfactory.entity import CST, Entity, SequentialIds
 from loanfactory.lender import Lender
-from loanfactory.origination import ApplicationRequest
-from loanfactory.origination.application import Consent, ConsentScope, Document, DocumentKind, DocumentSource
-from loanfactory.origination.customer import BankCard, Employment, EmploymentKind, IndividualProfile
-from loanfactory.origination.identity import id_check_character
-from loanfactory.origination.review import ReviewTask
-from loanfactory.origination.settings import OriginationSettings
+from loanfactory.origination import (
+    ApplicationRequest,
+    BankCard,
+    Consent,
+    ConsentScope,
+    Document,
+    DocumentKind,
+    DocumentSource,
+    Employment,
+    EmploymentKind,
+    IndividualProfile,
+    OriginationSettings,
+    ReviewTask,
+    id_check_character,
+)
 from loanfactory.ports import SignatureMethod, Store
 from loanfactory.product import ProductCatalog
 from loanfactory.reporting import ensure_positions

@@ -14,8 +14,7 @@ from report_book import PEOPLE, Book
 
 from loanfactory.adapters.sql import SqlStore
 from loanfactory.errors import InvalidInput
-from loanfactory.origination.application import Application, ApplicationStatus
-from loanfactory.origination.customer import Customer
+from loanfactory.origination import Application, ApplicationStatus, Customer
 from loanfactory.ports import Store
 from loanfactory.reporting import ReportResult, report_library, run_report
 from loanfactory.servicing import Loan

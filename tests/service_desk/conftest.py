@@ -7,7 +7,7 @@ from desk_support import RECEIVED, ROOT
 
 from loanfactory.catalog import load_catalog
 from loanfactory.entity import SequentialIds
-from loanfactory.origination.service import Origination
+from loanfactory.origination import Origination
 from loanfactory.service_desk import ServiceDesk
 from loanfactory.testing import (
     FixedClock,

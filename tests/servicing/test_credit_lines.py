@@ -12,8 +12,7 @@ import pytest
 from loanfactory.catalog import load_catalog
 from loanfactory.credit_lines import OriginationCreditLines
 from loanfactory.entity import CST, SequentialIds
-from loanfactory.origination.credit_line import CreditLine
-from loanfactory.origination.service import Origination
+from loanfactory.origination import CreditLine, Origination
 from loanfactory.ports import PaymentChannel, PaymentConfirmation, SignatureMethod
 from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, Servicing

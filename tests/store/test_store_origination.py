@@ -21,19 +21,23 @@ from loanfactory.adapters.sql import SqlStore, default_mappings, verify_audit
 from loanfactory.catalog import Catalog, load_catalog
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import StateConflict
-from loanfactory.origination.application import (
+from loanfactory.origination import (
     ApplicationRequest,
+    BankCard,
     Consent,
     ConsentScope,
+    CreditLine,
     Document,
     DocumentKind,
     DocumentSource,
+    Employment,
+    EmploymentKind,
+    IndividualProfile,
+    LineOccupation,
+    Offer,
+    Origination,
+    id_check_character,
 )
-from loanfactory.origination.credit_line import CreditLine, LineOccupation
-from loanfactory.origination.customer import BankCard, Employment, EmploymentKind, IndividualProfile
-from loanfactory.origination.identity import id_check_character
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.service import Origination
 from loanfactory.ports import ConcurrentUpdate, Store
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
@@ -157,7 +161,7 @@ def test_identity_numbers_are_encrypted_in_customer_rows(sql_databases: Database
 
 
 def _customer_kind() -> Any:
-    from loanfactory.origination.customer import Customer
+    from loanfactory.origination import Customer
 
     return Customer
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from loanfactory.lpr import LprFixing, LprSeries
-from loanfactory.origination.application import Application
+from loanfactory.origination import Application
 from loanfactory.ports import Store
 from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import Loan

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from loanfactory.compliance import load_profile
 from loanfactory.errors import InvalidInput
 from loanfactory.lpr import LprFixing, LprSeries
-from loanfactory.origination.campaign import Coupon
-from loanfactory.origination.pricing import price
+from loanfactory.origination import Coupon
+from loanfactory.origination._pricing import price
 from loanfactory.pricing import PricingDecision
 from loanfactory.quote import quote
 from loanfactory.spec import ProductSpec, load_product_or_raise, load_product_text

@@ -89,7 +89,7 @@ class Archivist:
         import hashlib
 
         from loanfactory.errors import InvalidInput
-        from loanfactory.origination.application import Application
+        from loanfactory.origination import Application
 
         digest = hashlib.sha256(data).hexdigest()
         with self.archive.store.transaction() as tx:
@@ -109,7 +109,7 @@ class Archivist:
     # --- origination ----------------------------------------------------------------------------
 
     def _application(self, tx: Transaction, event: DomainEvent) -> None:
-        from loanfactory.origination.application import Application
+        from loanfactory.origination import Application
 
         application = tx.repo(Application).get(event.subject)
         self._keep(
@@ -140,8 +140,7 @@ class Archivist:
         )
 
     def _decisions(self, tx: Transaction, event: DomainEvent) -> None:
-        from loanfactory.origination.application import Application
-        from loanfactory.origination.decision import DecisionRecord
+        from loanfactory.origination import Application, DecisionRecord
 
         application = tx.repo(Application).get(event.subject)
         records = tx.repo(DecisionRecord).list(application_id=application.id)
@@ -159,8 +158,7 @@ class Archivist:
         )
 
     def _review(self, tx: Transaction, event: DomainEvent) -> None:
-        from loanfactory.origination.application import Application
-        from loanfactory.origination.review import ReviewTask
+        from loanfactory.origination import Application, ReviewTask
 
         task = tx.repo(ReviewTask).get(event.subject)
         self._keep(
@@ -177,7 +175,7 @@ class Archivist:
             self._decisions(tx, event.model_copy(update={"subject": application.id}))
 
     def _offer(self, tx: Transaction, event: DomainEvent) -> None:
-        from loanfactory.origination.offer import Offer
+        from loanfactory.origination import Offer
 
         offer = tx.repo(Offer).get(event.subject)
         title = f"已接受的报价 {offer.id}"
@@ -186,7 +184,7 @@ class Archivist:
     # --- servicing ------------------------------------------------------------------------------
 
     def _contract(self, tx: Transaction, event: DomainEvent) -> None:
-        from loanfactory.origination.offer import Offer
+        from loanfactory.origination import Offer
         from loanfactory.servicing import Contract, Loan
 
         contract = tx.repo(Contract).get(event.subject)

@@ -1,7 +1,7 @@
 """``loanfactory test``: run YAML scenario files against rule definitions and products.
 
 Product scenarios run what production runs — origination's facts builder, the product's flow,
-the offer's limit and price (:mod:`loanfactory.origination.scenarios`) — and may assert the offer.
+the offer's limit and price (:mod:`loanfactory.origination._scenarios`) — and may assert the offer.
 
 Exit codes as for ``validate``: 0 every scenario passed, 1 a scenario failed or a file did not
 load, 2 usage error. Each scenario (per engine) is one junit test case.
@@ -60,7 +60,7 @@ def test(
     products: tuple[Path, ...],
 ) -> None:
     """Run the scenario files (kind: scenarios) under PATHS."""
-    from loanfactory.origination.scenarios import run_scenario_paths
+    from loanfactory.origination import run_scenario_paths
 
     lang = language(ctx)
     engines = None if engine is None else (["compiled", "durable"] if engine == "both" else [engine])

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from loanfactory.command import run_keyed
 from loanfactory.entity import DomainEvent, IdFactory
-from loanfactory.origination.decision import json_safe
+from loanfactory.origination._decision import json_safe
 from loanfactory.ports import Clock, Store, Transaction
 
 R = TypeVar("R", bound=BaseModel)

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from loanfactory.origination._application import Application
 from loanfactory.origination._commands import Command
-from loanfactory.origination._products import Decider
-from loanfactory.origination._values import Reason
-from loanfactory.origination.application import Application
-from loanfactory.origination.customer import Customer, LoanHistory
-from loanfactory.origination.feedback import (
+from loanfactory.origination._customer import Customer, LoanHistory
+from loanfactory.origination._feedback import (
     approval_notice,
     info_request_notice,
     pending_notice,
@@ -23,10 +21,12 @@ from loanfactory.origination.feedback import (
     rejection_notice,
     staff_notice,
 )
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.pricing import CapSource
-from loanfactory.origination.review import ReviewTask
-from loanfactory.origination.settings import OriginationSettings
+from loanfactory.origination._offer import Offer
+from loanfactory.origination._pricing import CapSource
+from loanfactory.origination._products import Decider
+from loanfactory.origination._review import ReviewTask
+from loanfactory.origination._settings import OriginationSettings
+from loanfactory.origination._values import Reason
 from loanfactory.ports import CreditBureau
 from loanfactory.spec import ProductSpec
 

@@ -11,22 +11,20 @@ from loanfactory.calendar import add_months
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.facts import Facts
 from loanfactory.money import to_money
-from loanfactory.origination import campaign as campaigns
-from loanfactory.origination import (
-    limit_campaign,
-    occupation,
-    rewards,
-    valuation,
-)
+from loanfactory.origination import _campaign as campaigns
+from loanfactory.origination import _limit_campaign as limit_campaign
+from loanfactory.origination import _occupation as occupation
+from loanfactory.origination import _rewards as rewards
+from loanfactory.origination import _valuation as valuation
+from loanfactory.origination._campaign import Campaign, CampaignInput, CampaignStatus, Coupon, Eligible
+from loanfactory.origination._collateral import Collateral, CollateralInput, Valuation
 from loanfactory.origination._commands import Command
+from loanfactory.origination._credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
+from loanfactory.origination._customer import Customer, CustomerGroup
+from loanfactory.origination._factsheet import applicant_facts
+from loanfactory.origination._rewards import Referral, Repayments, Reward
 from loanfactory.origination._service_base import ServiceBase
 from loanfactory.origination._values import parse_input
-from loanfactory.origination.campaign import Campaign, CampaignInput, CampaignStatus, Coupon, Eligible
-from loanfactory.origination.collateral import Collateral, CollateralInput, Valuation
-from loanfactory.origination.credit_line import CreditLine, LineOccupation, LineStatus, freeze, unfreeze
-from loanfactory.origination.customer import Customer, CustomerGroup
-from loanfactory.origination.factsheet import applicant_facts
-from loanfactory.origination.rewards import Referral, Repayments, Reward
 from loanfactory.rules import CompiledDefinition, Outcome, compile_definition
 
 

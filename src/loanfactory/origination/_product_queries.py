@@ -7,20 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from loanfactory.money import to_money
-from loanfactory.origination import (
-    catalog_query,
-)
-from loanfactory.origination._service_base import ServiceBase
-from loanfactory.origination._values import Reason, parse_input
-from loanfactory.origination.catalog_query import (
+from loanfactory.origination import _catalog_query as catalog_query
+from loanfactory.origination._catalog_query import (
     ComparisonRow,
     Need,
     ProductFilter,
     ProductSummary,
     Recommendation,
 )
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.factsheet import need_facts
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._factsheet import need_facts
+from loanfactory.origination._service_base import ServiceBase
+from loanfactory.origination._values import Reason, parse_input
 from loanfactory.spec import ProductSpec, Segment
 
 

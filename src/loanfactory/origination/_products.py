@@ -21,8 +21,8 @@ from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT
+from loanfactory.origination._decision import DecisionStep, Outcome
 from loanfactory.origination._values import Reason
-from loanfactory.origination.decision import DecisionStep, Outcome
 from loanfactory.pricing import PricingDecision, read_pricing
 from loanfactory.product import Product, ProductCatalog, ProductDecision
 from loanfactory.rules import (

@@ -10,7 +10,10 @@ from pydantic import BaseModel
 from loanfactory.compliance import CapProfile, load_profile
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.origination._commands import Command, run_command
+from loanfactory.origination._credit_line import CreditLine
+from loanfactory.origination._customer import LoanHistory
 from loanfactory.origination._desk import Desk
+from loanfactory.origination._feedback import RelayReport, relay_outbox
 from loanfactory.origination._products import (
     Decider,
     Screener,
@@ -18,10 +21,7 @@ from loanfactory.origination._products import (
     catalog_screener,
     product_specs,
 )
-from loanfactory.origination.credit_line import CreditLine
-from loanfactory.origination.customer import LoanHistory
-from loanfactory.origination.feedback import RelayReport, relay_outbox
-from loanfactory.origination.settings import OriginationSettings
+from loanfactory.origination._settings import OriginationSettings
 from loanfactory.ports import Clock, CreditBureau, KycVerifier, Notifier, Store, Transaction
 from loanfactory.spec import ProductSpec
 

@@ -37,7 +37,7 @@ from loanfactory.regulatory._validate import validate
 from loanfactory.servicing import Category, Contract, EntryType, Loan, LoanStatus, Relief, ReliefStatus
 
 if TYPE_CHECKING:
-    from loanfactory.origination.customer import Customer
+    from loanfactory.origination import Customer
     from loanfactory.regulatory._service import CreditReporting
 
 ZERO = Decimal(0)
@@ -88,7 +88,7 @@ class Known:
 
     @classmethod
     def read(cls, tx: Transaction) -> Known:
-        from loanfactory.origination.customer import Customer
+        from loanfactory.origination import Customer
 
         reliefs: dict[str, list[Relief]] = {}
         for relief in tx.repo(Relief).list(status=ReliefStatus.applied.value):

@@ -12,10 +12,7 @@ from typing import Any
 
 from loanfactory.conventions import TermUnit
 from loanfactory.entity import CST
-from loanfactory.origination.application import Application, ApplicationStatus
-from loanfactory.origination.customer import Customer, CustomerType
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.review import ReviewTask
+from loanfactory.origination import Application, ApplicationStatus, Customer, CustomerType, Offer, ReviewTask
 from loanfactory.ports import KycCheck, Transaction
 from loanfactory.reporting._positions import REPORTED
 from loanfactory.servicing import EntryType, Loan

@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
+from loanfactory.origination import Customer
 from loanfactory.origination._commands import Command, run_command
-from loanfactory.origination.customer import Customer
 from loanfactory.ports import Clock, Store
 from loanfactory.service_desk.ticket import (
     Category,

@@ -17,7 +17,7 @@ Without the section a product uses :data:`DEFAULT_DUTIES`, which matches the HTT
 reviewer may do 初审, a plain officer may not do 复审. The rules that do not depend on the
 product — nobody reviews an application they filed, and whoever approved a 初审 or returned a
 round of an application does not do its 复审 — are not configurable
-(:mod:`loanfactory.origination.duties`).
+(:mod:`loanfactory.origination._duties`).
 """
 
 from __future__ import annotations

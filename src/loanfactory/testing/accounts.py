@@ -17,14 +17,14 @@ import hashlib
 from datetime import datetime
 
 from loanfactory.actor import Actor
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.payout_account import (
+from loanfactory.origination import (
     AccountOwner,
     AccountStatus,
+    Customer,
     PayoutAccount,
+    PayoutAccounts,
     VerificationMethod,
 )
-from loanfactory.origination.payout_accounts import PayoutAccounts
 from loanfactory.ports import Store
 from loanfactory.testing.payments import SimulatedGateway
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Literal
 
 from loanfactory.errors import InvalidInput
-from loanfactory.origination.identity import parse_id_number
+from loanfactory.origination import parse_id_number
 from loanfactory.ports import BureauQuery, BureauRecord, BureauReportData, ServiceUnavailable
 
 Persona = Literal["prime", "near-prime", "thin-file", "subprime", "severe"]

@@ -23,24 +23,22 @@ except ModuleNotFoundError as missing:  # the ``testing`` extra
     ) from missing
 
 from loanfactory.entity import CST
-from loanfactory.origination.application import (
+from loanfactory.origination import (
     ApplicationRequest,
+    BankCard,
     Consent,
     ConsentScope,
+    CorporateAccount,
     Document,
     DocumentKind,
     DocumentSource,
-)
-from loanfactory.origination.customer import (
-    BankCard,
-    CorporateAccount,
     Employment,
     EmploymentKind,
     EnterpriseProfile,
     IndividualProfile,
     LegalRepresentative,
 )
-from loanfactory.origination.identity import (
+from loanfactory.origination._identity import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     id_check_character,

@@ -14,7 +14,7 @@ from loanfactory.adapters.http._models import DepositConfirmation, PayoutAccount
 from loanfactory.errors import InvalidInput
 from loanfactory.lender import Lender
 from loanfactory.origination import Customer, PayoutAccount
-from loanfactory.origination.payout_account import DEPOSIT_ATTEMPTS
+from loanfactory.origination._payout_account import DEPOSIT_ATTEMPTS
 
 
 class PayoutAccountMethods:

@@ -14,9 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.money import StrictMoney
-from loanfactory.origination.application import ConsentScope, DocumentKind, DocumentSource
-from loanfactory.origination.campaign import CampaignKind
-from loanfactory.origination.customer import EnterpriseProfile, IndividualProfile, SoleProprietorProfile
+from loanfactory.origination import (
+    CampaignKind,
+    ConsentScope,
+    DocumentKind,
+    DocumentSource,
+    EnterpriseProfile,
+    IndividualProfile,
+    SoleProprietorProfile,
+)
 from loanfactory.ports import SignatureMethod
 from loanfactory.service_desk.ticket import Category, Priority, TicketKind
 from loanfactory.spec import LocalizedText

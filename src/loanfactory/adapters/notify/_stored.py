@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from loanfactory.adapters.notify._preferences import NotificationPreferences, QuietHours
-from loanfactory.origination.notification_settings import ChannelChoice, NotificationSettings
+from loanfactory.origination import ChannelChoice, NotificationSettings
 from loanfactory.ports import Store
 
 AUDIT_ACTION = "notification_settings.change"

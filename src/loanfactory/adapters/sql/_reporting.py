@@ -48,10 +48,7 @@ from loanfactory.adapters.sql._schema import (
     ReportPositionRow,
     table_of,
 )
-from loanfactory.origination.application import Application
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.review import ReviewTask
+from loanfactory.origination import Application, Customer, Offer, ReviewTask
 from loanfactory.reporting import SOURCES, Aggregate, Condition, FieldType, Group, Query, Row
 from loanfactory.servicing import Loan
 

@@ -13,18 +13,23 @@ from sqlalchemy import Index
 
 from loanfactory.adapters.sql._archive import ARCHIVE, REGULATORY
 from loanfactory.adapters.sql._mapping import EntityMapping, EntityMappings, map_entity
-from loanfactory.origination.application import Application
-from loanfactory.origination.campaign import Campaign, Coupon
-from loanfactory.origination.collateral import Collateral
-from loanfactory.origination.credit_line import CreditLine, LineOccupation
-from loanfactory.origination.customer import Customer, CustomerGroup
-from loanfactory.origination.decision import DecisionRecord
-from loanfactory.origination.login import CustomerLogin
-from loanfactory.origination.notification_settings import NotificationSettings
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.payout_account import PayoutAccount
-from loanfactory.origination.review import ReviewTask
-from loanfactory.origination.rewards import Reward
+from loanfactory.origination import (
+    Application,
+    Campaign,
+    Collateral,
+    Coupon,
+    CreditLine,
+    Customer,
+    CustomerGroup,
+    CustomerLogin,
+    DecisionRecord,
+    LineOccupation,
+    NotificationSettings,
+    Offer,
+    PayoutAccount,
+    ReviewTask,
+    Reward,
+)
 from loanfactory.service_desk.ticket import Ticket
 from loanfactory.servicing import (
     CollectionTask,

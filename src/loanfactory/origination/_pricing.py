@@ -3,7 +3,7 @@
 The terms come from the one builder (:func:`loanfactory.terms.contract_terms`), with the pricing
 rules' answer (:class:`~loanfactory.pricing.PricingDecision`: an absolute ``rate``, or a signed
 ``spread`` on the product's rate) and the coupon. The rate is built in steps, each kept as a
-:class:`~loanfactory.origination.offer.RateComponent`:
+:class:`~loanfactory.origination._offer.RateComponent`:
 
 1. base — the product's fixed rate for the term and amount, or the LPR in force on the start date
    plus the product's spread;
@@ -30,9 +30,9 @@ from loanfactory.compliance import CapProfile
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT, ZERO, format_rate
+from loanfactory.origination._campaign import Coupon
+from loanfactory.origination._offer import OfferFee, RateComponent
 from loanfactory.origination._values import Reason
-from loanfactory.origination.campaign import Coupon
-from loanfactory.origination.offer import OfferFee, RateComponent
 from loanfactory.pricing import PricingDecision
 from loanfactory.product import base_rate
 from loanfactory.schedule import Apr, Schedule, fees_by_name

@@ -27,10 +27,10 @@ from typing import Any, ClassVar, Protocol
 from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.money import Money
+from loanfactory.origination._campaign import Campaign, CampaignKind, Eligible, reserve, settle
 from loanfactory.origination._commands import Command
+from loanfactory.origination._customer import Customer
 from loanfactory.origination._values import AwareDatetime, Value
-from loanfactory.origination.campaign import Campaign, CampaignKind, Eligible, reserve, settle
-from loanfactory.origination.customer import Customer
 from loanfactory.ports import KycCheck, PaymentChannel, PaymentConfirmation
 
 

@@ -30,11 +30,11 @@ from loanfactory.compliance import CapProfile, load_profile
 from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
+from loanfactory.origination._decision import Outcome
+from loanfactory.origination._factsheet import collateral_pieces, completed_facts
+from loanfactory.origination._limits import offer_limit
+from loanfactory.origination._pricing import price
 from loanfactory.origination._products import FlowResult, flow_result, limit_money
-from loanfactory.origination.decision import Outcome
-from loanfactory.origination.factsheet import collateral_pieces, completed_facts
-from loanfactory.origination.limits import offer_limit
-from loanfactory.origination.pricing import price
 from loanfactory.product import Product, ProductCatalog
 from loanfactory.rules import EngineName, RuleLibrary, Scenario
 from loanfactory.rules._runner import ScenarioRun, run_paths

@@ -21,10 +21,10 @@ from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.notices import notice
 from loanfactory.origination._commands import Command, run_command
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.feedback import queue
-from loanfactory.origination.identity import parse_account_number
-from loanfactory.origination.payout_account import (
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._feedback import queue
+from loanfactory.origination._identity import parse_account_number
+from loanfactory.origination._payout_account import (
     DEPOSIT_VALID,
     AccountOwner,
     AccountStatus,

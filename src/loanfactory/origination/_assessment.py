@@ -22,21 +22,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from loanfactory.errors import NotFound, StateConflict
+from loanfactory.origination._application import Application, ApplicationStatus, ConsentScope
+from loanfactory.origination._approval import approve, record, reject
+from loanfactory.origination._collateral import Collateral
 from loanfactory.origination._commands import Command
+from loanfactory.origination._customer import Customer, ProfileTag
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome, json_safe
 from loanfactory.origination._desk import Desk
+from loanfactory.origination._factsheet import build_facts
+from loanfactory.origination._offer import Offer
+from loanfactory.origination._prereview import pre_review
 from loanfactory.origination._products import FlowResult, limit_money
+from loanfactory.origination._review import ReviewStage, ReviewTask
+from loanfactory.origination._review_flow import open_task
+from loanfactory.origination._submission import check_sellable, find_spec
 from loanfactory.origination._values import Reason
-from loanfactory.origination.application import Application, ApplicationStatus, ConsentScope
-from loanfactory.origination.approval import approve, record, reject
-from loanfactory.origination.collateral import Collateral
-from loanfactory.origination.customer import Customer, ProfileTag
-from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome, json_safe
-from loanfactory.origination.factsheet import build_facts
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.prereview import pre_review
-from loanfactory.origination.review import ReviewStage, ReviewTask
-from loanfactory.origination.review_flow import open_task
-from loanfactory.origination.submission import check_sellable, find_spec
 from loanfactory.ports import BureauQuery, BureauReportData, ServiceUnavailable
 
 AssessmentOutcome = Literal["approved", "manual_review", "rejected", "info_requested"]

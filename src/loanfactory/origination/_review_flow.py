@@ -15,15 +15,14 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from loanfactory.errors import InvalidInput, StateConflict
+from loanfactory.origination._application import Application, ApplicationStatus, Consent, Document
+from loanfactory.origination._approval import approve, assessed_values
 from loanfactory.origination._commands import Command
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome
 from loanfactory.origination._desk import Desk
-from loanfactory.origination._values import Reason
-from loanfactory.origination.application import Application, ApplicationStatus, Consent, Document
-from loanfactory.origination.approval import approve, assessed_values
-from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome
-from loanfactory.origination.duties import check_duty, excluded
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.review import (
+from loanfactory.origination._duties import check_duty, excluded
+from loanfactory.origination._offer import Offer
+from loanfactory.origination._review import (
     ReviewStage,
     ReviewTask,
     TaskStatus,
@@ -32,6 +31,7 @@ from loanfactory.origination.review import (
     decide,
     review_reason,
 )
+from loanfactory.origination._values import Reason
 from loanfactory.spec import DEFAULT_DUTIES
 
 

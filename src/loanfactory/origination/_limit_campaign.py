@@ -4,7 +4,7 @@ A campaign of kind ``limit-increase`` names an eligibility rule (required: the r
 selects who is offered more, e.g. customers who repaid on time) and ``limit_increase`` — yuan
 added to the customer's line — held within ``limit_cap``, the highest line total the campaign may
 give (the risk ceiling, 风险上限). The line must be active and unexpired. Each increase is recorded
-as a :class:`~loanfactory.origination.rewards.Reward` of kind ``limit-increase``, used at once, so
+as a :class:`~loanfactory.origination._rewards.Reward` of kind ``limit-increase``, used at once, so
 the campaign's reach and participation are counted like any other; it costs no budget.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from loanfactory.errors import StateConflict
+from loanfactory.origination._campaign import Campaign, CampaignKind, Eligible
 from loanfactory.origination._commands import Command
-from loanfactory.origination.campaign import Campaign, CampaignKind, Eligible
-from loanfactory.origination.credit_line import CreditLine, resize
-from loanfactory.origination.rewards import Reward, RewardKind, RewardStatus, running, store_reward
+from loanfactory.origination._credit_line import CreditLine, resize
+from loanfactory.origination._rewards import Reward, RewardKind, RewardStatus, running, store_reward
 
 
 def raise_limit(cmd: Command, campaign_code: str, customer_id: str, eligible: Eligible) -> Reward:

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from loanfactory.origination._application import Application, ConsentScope, DocumentKind
+from loanfactory.origination._collateral import Collateral, CollateralStatus
+from loanfactory.origination._customer import Customer, CustomerType
+from loanfactory.origination._decision import Outcome
 from loanfactory.origination._values import Reason
-from loanfactory.origination.application import Application, ConsentScope, DocumentKind
-from loanfactory.origination.collateral import Collateral, CollateralStatus
-from loanfactory.origination.customer import Customer, CustomerType
-from loanfactory.origination.decision import Outcome
 from loanfactory.ports import KycCheck
 from loanfactory.spec import Channel, GuaranteeType, ProductSpec, Purpose
 

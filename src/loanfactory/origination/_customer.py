@@ -24,8 +24,7 @@ from loanfactory.entity import Entity
 from loanfactory.errors import FieldError, InvalidInput
 from loanfactory.facts import CustomerHistory
 from loanfactory.money import Money
-from loanfactory.origination._values import AwareDatetime, ExactDecimal, Value
-from loanfactory.origination.identity import (
+from loanfactory.origination._identity import (
     mask_account,
     mask_credit_code,
     mask_id_number,
@@ -35,6 +34,7 @@ from loanfactory.origination.identity import (
     parse_id_number,
     parse_phone,
 )
+from loanfactory.origination._values import AwareDatetime, ExactDecimal, Value
 from loanfactory.ports import KycCheck, Transaction
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]

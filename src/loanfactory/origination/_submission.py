@@ -14,16 +14,16 @@ from datetime import datetime
 
 from loanfactory.errors import InvalidInput, NotFound, StateConflict, hint_for
 from loanfactory.money import format_money
-from loanfactory.origination._commands import Command
-from loanfactory.origination.application import (
+from loanfactory.origination._application import (
     Application,
     ApplicationRequest,
     ApplicationStatus,
     ConsentScope,
 )
-from loanfactory.origination.campaign import Coupon
-from loanfactory.origination.collateral import Collateral, CollateralStatus
-from loanfactory.origination.customer import Customer, CustomerStatus
+from loanfactory.origination._campaign import Coupon
+from loanfactory.origination._collateral import Collateral, CollateralStatus
+from loanfactory.origination._commands import Command
+from loanfactory.origination._customer import Customer, CustomerStatus
 from loanfactory.spec import ProductSpec, Segment
 
 REQUIRED_CONSENTS = (ConsentScope.bureau_query, ConsentScope.data_use)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination._commands import Command
-from loanfactory.origination.customer import (
+from loanfactory.origination._customer import (
     Customer,
     CustomerGroup,
     CustomerType,
@@ -31,9 +31,9 @@ from loanfactory.origination.customer import (
     Profile,
     SoleProprietorProfile,
 )
-from loanfactory.origination.identity import identity_hash, parse_id_number
-from loanfactory.origination.login import CustomerLogin
-from loanfactory.origination.payout_account import (
+from loanfactory.origination._identity import identity_hash, parse_id_number
+from loanfactory.origination._login import CustomerLogin
+from loanfactory.origination._payout_account import (
     AccountOwner,
     AccountStatus,
     PayoutAccount,

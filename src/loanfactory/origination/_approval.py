@@ -18,22 +18,22 @@ from typing import Any
 from loanfactory.calendar import add_months
 from loanfactory.errors import StateConflict
 from loanfactory.money import ZERO
-from loanfactory.origination import occupation
+from loanfactory.origination import _occupation as occupation
+from loanfactory.origination._application import Application, ApplicationStatus
+from loanfactory.origination._campaign import Campaign, Coupon, CouponStatus, reserve
+from loanfactory.origination._collateral import Collateral
 from loanfactory.origination._commands import Command
+from loanfactory.origination._credit_line import CreditLine, LineScope, LineStatus, set_sub_limit
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome, json_safe
 from loanfactory.origination._desk import Desk
+from loanfactory.origination._limits import OfferLimit, offer_limit
+from loanfactory.origination._offer import LimitSource, Offer, ScheduleLine
+from loanfactory.origination._pricing import Priced, price
+from loanfactory.origination._settings import OccupyOn
+from loanfactory.origination._submission import find_spec
+from loanfactory.origination._valuation import link
 from loanfactory.origination._values import Reason
-from loanfactory.origination.application import Application, ApplicationStatus
-from loanfactory.origination.campaign import Campaign, Coupon, CouponStatus, reserve
-from loanfactory.origination.collateral import Collateral
-from loanfactory.origination.credit_line import CreditLine, LineScope, LineStatus, set_sub_limit
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome, json_safe
-from loanfactory.origination.limits import OfferLimit, offer_limit
-from loanfactory.origination.offer import LimitSource, Offer, ScheduleLine
-from loanfactory.origination.pricing import Priced, price
-from loanfactory.origination.settings import OccupyOn
-from loanfactory.origination.submission import find_spec
-from loanfactory.origination.valuation import link
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 

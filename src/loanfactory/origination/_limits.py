@@ -4,7 +4,7 @@
 — each part present only when it applies (collateral for secured products, the line when the
 customer already has one or belongs to a group with a group line). The offered amount is the
 amount asked for, or a reviewer's approved amount, capped by the limit and rounded down to the
-product's step. Every part is kept as a :class:`~loanfactory.origination.offer.LimitComponent`.
+product's step. Every part is kept as a :class:`~loanfactory.origination._offer.LimitComponent`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 
 from loanfactory.money import format_money
+from loanfactory.origination._collateral import Collateral, lending_value
+from loanfactory.origination._credit_line import CreditLine
+from loanfactory.origination._offer import LimitComponent, LimitSource
 from loanfactory.origination._values import Reason
-from loanfactory.origination.collateral import Collateral, lending_value
-from loanfactory.origination.credit_line import CreditLine
-from loanfactory.origination.offer import LimitComponent, LimitSource
 from loanfactory.spec import ProductSpec
 
 

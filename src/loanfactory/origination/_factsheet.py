@@ -22,10 +22,10 @@ from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput
 from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT, ZERO
-from loanfactory.origination.application import Application, ConsentScope, DocumentKind, DocumentSource
-from loanfactory.origination.collateral import Collateral, Valuation, ValuationSource
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.identity import parse_id_number
+from loanfactory.origination._application import Application, ConsentScope, DocumentKind, DocumentSource
+from loanfactory.origination._collateral import Collateral, Valuation, ValuationSource
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._identity import parse_id_number
 from loanfactory.ports import BureauReportData, KycCheck
 from loanfactory.product import product_facts
 from loanfactory.spec import CollateralType, ProductSpec

@@ -14,17 +14,17 @@ from decimal import Decimal
 
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import ZERO, format_money
-from loanfactory.origination._commands import Command
-from loanfactory.origination.collateral import (
+from loanfactory.origination._collateral import (
     Collateral,
     CollateralInput,
     CollateralStatus,
     Valuation,
     lending_value,
 )
-from loanfactory.origination.credit_line import CreditLine, set_sub_limit
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.feedback import queue, staff_notice
+from loanfactory.origination._commands import Command
+from loanfactory.origination._credit_line import CreditLine, set_sub_limit
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._feedback import queue, staff_notice
 from loanfactory.spec import ProductSpec
 
 

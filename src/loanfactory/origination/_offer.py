@@ -20,13 +20,13 @@ from loanfactory.conventions import RepaymentMethod, TermUnit
 from loanfactory.entity import Entity
 from loanfactory.errors import StateConflict
 from loanfactory.money import ZERO, Money
+from loanfactory.origination._application import Application, ApplicationStatus
+from loanfactory.origination._campaign import Campaign, Coupon, CouponStatus, settle
 from loanfactory.origination._commands import Command
+from loanfactory.origination._credit_line import LineOccupation, OccupationStatus
+from loanfactory.origination._customer import Customer
+from loanfactory.origination._occupation import give_back
 from loanfactory.origination._values import AwareDatetime, ExactDecimal, Reason, Value
-from loanfactory.origination.application import Application, ApplicationStatus
-from loanfactory.origination.campaign import Campaign, Coupon, CouponStatus, settle
-from loanfactory.origination.credit_line import LineOccupation, OccupationStatus
-from loanfactory.origination.customer import Customer
-from loanfactory.origination.occupation import give_back
 from loanfactory.terms import ContractTerms
 
 

@@ -2,7 +2,7 @@
 
 Each function runs inside a :class:`~loanfactory.origination._commands.Command`: it reads the
 line with ``lock()`` (SELECT ... FOR UPDATE in SQL), applies the pure change from
-:mod:`loanfactory.origination.credit_line`, and writes with the version check — so two drawings
+:mod:`loanfactory.origination._credit_line`, and writes with the version check — so two drawings
 racing for the last yuan cannot both succeed. A member's line is locked before its group line,
 always in that order, so two transactions never wait on each other in a cycle.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.money import ZERO, format_money
 from loanfactory.origination._commands import Command
-from loanfactory.origination.credit_line import (
+from loanfactory.origination._credit_line import (
     CreditLine,
     LineOccupation,
     LineScope,

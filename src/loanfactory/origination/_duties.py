@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from loanfactory.errors import NotPermitted
 from loanfactory.money import format_money
-from loanfactory.origination.application import Application
-from loanfactory.origination.review import ReviewStage, ReviewTask, TaskStatus
+from loanfactory.origination._application import Application
+from loanfactory.origination._review import ReviewStage, ReviewTask, TaskStatus
 from loanfactory.spec import ReviewDuties
 
 

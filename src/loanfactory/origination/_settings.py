@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Literal
 
 from loanfactory.lpr import LprSeries
-from loanfactory.origination.prereview import DocumentPolicy
+from loanfactory.origination._prereview import DocumentPolicy
 from loanfactory.ports import Channel
 
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 from loanfactory.actor import Actor
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.money import format_money
-from loanfactory.origination.customer import Customer
+from loanfactory.origination._customer import Customer
 from loanfactory.payout import AccountOwner as AccountOwner
 from loanfactory.payout import AccountStatus as AccountStatus
 from loanfactory.payout import DepositChallenge as DepositChallenge
