@@ -27,9 +27,8 @@ from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, SPREAD_VALUES, impl
 from loanfactory.rules import Definition, Flow, RuleLibrary, RuleSet, Table, parse_definition
 from loanfactory.rules import _ir as ir
 from loanfactory.rules._model import FLOW_ORDER, Purpose, Where, outputs_of
+from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
 from loanfactory.spec._merge import MergedDocument
-from loanfactory.spec.product import ProductSpec
-from loanfactory.spec.rate import FixedRate, FloatingRate
 
 DECISION_PURPOSES = frozenset({*(p.value for p in FLOW_ORDER), Purpose.decision.value})
 """Purposes whose values a product's decision flow reads (overdue and warning rules do not price)."""

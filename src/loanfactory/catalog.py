@@ -27,9 +27,7 @@ from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, NotFound, hint_for
 from loanfactory.project import project_from_document
 from loanfactory.rules import RuleLibrary, load_rule_document, load_scenario_document
-from loanfactory.spec.loader import check_product
-from loanfactory.spec.product import ProductSpec
-from loanfactory.spec.templates import Library
+from loanfactory.spec import Library, ProductSpec, check_product
 
 KindHandler = Callable[[Document], tuple[Any | None, list[Diagnostic]]]
 """Loads one document of a kind: ``(value or None, diagnostics)``."""

@@ -12,7 +12,7 @@ things servicing knows how to do:
   becomes due: :mod:`loanfactory.regulatory` sends it through the notifier and keeps the receipt;
 - :class:`FlagLoan` — a flag the five-category classification reads (``litigation`` → at least 次级).
 
-The product language (:mod:`loanfactory.spec.policies`) validates tier actions against
+The product language (:mod:`loanfactory.spec._policies`) validates tier actions against
 :class:`OverdueAction`; servicing (``servicing/_collection.py``) carries out the effects of
 :data:`ACTIONS` and has no per-action code; ``docs/products.md`` lists every action (a test checks
 the page against this registry). Adding an action is one member of :class:`OverdueAction`, one

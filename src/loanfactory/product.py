@@ -50,8 +50,7 @@ from loanfactory.rules import (
     RuleLibrary,
     parse_definition,
 )
-from loanfactory.spec import FixedRate, FloatingRate, ProductSpec, Segment
-from loanfactory.spec.product import Status
+from loanfactory.spec import FixedRate, FloatingRate, ProductSpec, Segment, Status
 from loanfactory.terms import Concession, lpr_on, product_rate
 
 STATUS_MOVES: Mapping[Status, frozenset[Status]] = {

@@ -22,7 +22,7 @@ from loanfactory.lpr import LprFixing, LprSeries
 from loanfactory.schedule import LoanTerms, build_schedule, prepay
 from loanfactory.servicing import DebitOrder, EntryType, Loan, LoanDay, Servicing, penalty_of
 from loanfactory.servicing._overdue import accrual_of
-from loanfactory.spec.repayment import FirstPeriod as SpecFirstPeriod
+from loanfactory.spec import FirstPeriod as SpecFirstPeriod
 
 D = Decimal
 CENT = D("0.01")

@@ -85,7 +85,7 @@ def describe(product: Any, catalog: Any, day: date) -> dict[str, Any]:
     """The explanation as plain data: steps, the product's rate, and the rate per case."""
     from loanfactory.document import load_document
     from loanfactory.rate_card import pricing_cases, reachable_grades
-    from loanfactory.spec.loader import check_product
+    from loanfactory.spec import check_product
 
     spec = product.spec
     file = catalog.product_files.get(spec.code)

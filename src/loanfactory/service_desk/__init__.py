@@ -11,9 +11,9 @@ The answerer needs the ``service`` extra (jieba and rank-bm25)::
 
 from __future__ import annotations
 
-from loanfactory.service_desk.desk import DeskReport, ServiceDesk
-from loanfactory.service_desk.facts import StoreFacts
-from loanfactory.service_desk.faq import (
+from loanfactory.service_desk._desk import DeskReport, ServiceDesk
+from loanfactory.service_desk._facts import StoreFacts
+from loanfactory.service_desk._faq import (
     Answer,
     Answerer,
     CustomerFacts,
@@ -21,7 +21,7 @@ from loanfactory.service_desk.faq import (
     Outcome,
     load_faq,
 )
-from loanfactory.service_desk.ticket import (
+from loanfactory.service_desk._ticket import (
     Category,
     Escalation,
     Extension,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from loanfactory.overdue_actions import OverdueAction
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel
+from loanfactory.spec._fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
 from loanfactory.spec._jsonschema import product_json_schema
-from loanfactory.spec.fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
-from loanfactory.spec.limits import AmountRange, TermRange
-from loanfactory.spec.loader import (
+from loanfactory.spec._limits import AmountRange, TermRange
+from loanfactory.spec._loader import (
     check_product,
     load_product,
     load_product_or_raise,
@@ -21,7 +21,7 @@ from loanfactory.spec.loader import (
     product_from_document,
     validate_product,
 )
-from loanfactory.spec.policies import (
+from loanfactory.spec._policies import (
     CollateralRule,
     CollateralType,
     Disbursement,
@@ -38,7 +38,7 @@ from loanfactory.spec.policies import (
     PrepaymentPenaltyKind,
     Reamortisation,
 )
-from loanfactory.spec.product import (
+from loanfactory.spec._product import (
     Channel,
     ComplianceSettings,
     ContractSettings,
@@ -51,8 +51,8 @@ from loanfactory.spec.product import (
     Status,
     periods_for,
 )
-from loanfactory.spec.rate import FixedRate, FloatingRate, RateBand, RepricingRule
-from loanfactory.spec.repayment import (
+from loanfactory.spec._rate import FixedRate, FloatingRate, RateBand, RepricingRule
+from loanfactory.spec._repayment import (
     Balloon,
     FirstPeriod,
     Grace,
@@ -61,8 +61,8 @@ from loanfactory.spec.repayment import (
     Rounding,
     Step,
 )
-from loanfactory.spec.review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
-from loanfactory.spec.templates import FragmentFile, Library, TemplateHeader, section_names
+from loanfactory.spec._review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
+from loanfactory.spec._templates import FragmentFile, Library, TemplateHeader, section_names
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "AmountRange",

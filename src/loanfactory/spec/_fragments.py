@@ -18,7 +18,7 @@ from loanfactory.spec._resolution import Frame, Run, conflict, cycle, file_key, 
 
 
 class FragmentExpansion:
-    """Expands ``use`` entries; :class:`~loanfactory.spec.templates.Library` provides ``_find``."""
+    """Expands ``use`` entries; :class:`~loanfactory.spec._templates.Library` provides ``_find``."""
 
     _memo: dict[str, tuple[Layer | None, tuple[Diagnostic, ...]]]
 

@@ -20,7 +20,7 @@ from importlib.metadata import version
 from typing import Any
 
 from loanfactory.spec import _types
-from loanfactory.spec.product import ProductSpec
+from loanfactory.spec._product import ProductSpec
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REF = "#/$defs/"

@@ -24,9 +24,8 @@ from loanfactory.origination import (
     SoleProprietorProfile,
 )
 from loanfactory.ports import SignatureMethod
-from loanfactory.service_desk.ticket import Category, Priority, TicketKind
-from loanfactory.spec import LocalizedText
-from loanfactory.spec.product import Channel, Purpose, Segment
+from loanfactory.service_desk import Category, Priority, TicketKind
+from loanfactory.spec import Channel, LocalizedText, Purpose, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]

@@ -12,7 +12,7 @@ from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import CompareRequest, QuoteRequest, RecommendRequest
 from loanfactory.adapters.http._roles import Principal
 from loanfactory.money import StrictMoney
-from loanfactory.spec.product import Channel, Purpose, Segment, Status
+from loanfactory.spec import Channel, Purpose, Segment, Status
 
 router = APIRouter()
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]

@@ -59,7 +59,7 @@ from loanfactory.ports import ConcurrentUpdate
 from loanfactory.product import Product
 from loanfactory.service_desk import Answerer, ServiceDesk
 from loanfactory.servicing import Contract, EodRun, Loan
-from loanfactory.spec.product import Status
+from loanfactory.spec import Status
 
 
 class PreferenceStore(Protocol):

@@ -33,8 +33,7 @@ from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound
 from loanfactory.ports import Store
 from loanfactory.product import Product, ProductCatalog, parse_status
-from loanfactory.spec import ProductSpec
-from loanfactory.spec.product import Status
+from loanfactory.spec import ProductSpec, Status
 
 EVENT = "product.status_changed"
 FILE_ACTOR = "system:product-file"

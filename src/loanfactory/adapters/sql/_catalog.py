@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from loanfactory.adapters.sql._schema import ProductStatusRow, ProductVersionRow, table_of
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.product import STATUS_MOVES, parse_status
-from loanfactory.spec.product import Status
+from loanfactory.spec import Status
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction

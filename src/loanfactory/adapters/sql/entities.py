@@ -30,7 +30,7 @@ from loanfactory.origination import (
     ReviewTask,
     Reward,
 )
-from loanfactory.service_desk.ticket import Ticket
+from loanfactory.service_desk import Ticket
 from loanfactory.servicing import (
     CollectionTask,
     Contract,

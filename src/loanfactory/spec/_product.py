@@ -21,9 +21,9 @@ from loanfactory.money import Rate
 from loanfactory.overdue_actions import action_type
 from loanfactory.schedule.methods import method_of
 from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
-from loanfactory.spec.fees import Fee, FeeTiming
-from loanfactory.spec.limits import AmountRange, TermRange
-from loanfactory.spec.policies import (
+from loanfactory.spec._fees import Fee, FeeTiming
+from loanfactory.spec._limits import AmountRange, TermRange
+from loanfactory.spec._policies import (
     Disbursement,
     GuaranteePolicy,
     GuaranteeType,
@@ -31,9 +31,9 @@ from loanfactory.spec.policies import (
     Penalty,
     Prepayment,
 )
-from loanfactory.spec.rate import FixedRate, FloatingRate, RateSpec
-from loanfactory.spec.repayment import Repayment
-from loanfactory.spec.review import ReviewDuties
+from loanfactory.spec._rate import FixedRate, FloatingRate, RateSpec
+from loanfactory.spec._repayment import Repayment
+from loanfactory.spec._review import ReviewDuties
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 

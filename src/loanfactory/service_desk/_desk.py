@@ -21,7 +21,7 @@ from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
 from loanfactory.origination import Customer
 from loanfactory.origination._commands import Command, run_command
 from loanfactory.ports import Clock, Store
-from loanfactory.service_desk.ticket import (
+from loanfactory.service_desk._ticket import (
     Category,
     Escalation,
     Extension,

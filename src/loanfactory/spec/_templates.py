@@ -37,6 +37,7 @@ from loanfactory.spec._merge import (
     decides,
     overlay,
 )
+from loanfactory.spec._product import ProductSpec
 from loanfactory.spec._resolution import (
     KIND_ZH,
     Frame,
@@ -51,7 +52,6 @@ from loanfactory.spec._resolution import (
     unique,
 )
 from loanfactory.spec._validate import validate_model
-from loanfactory.spec.product import ProductSpec
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 TEMPLATE_META = ("kind", "id", "extends")

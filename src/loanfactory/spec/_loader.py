@@ -1,4 +1,4 @@
-"""Loading product files into :class:`~loanfactory.spec.product.ProductSpec`, errors as values.
+"""Loading product files into :class:`~loanfactory.spec._product.ProductSpec`, errors as values.
 
 ::
 
@@ -23,10 +23,10 @@ from pydantic import ValidationError
 
 from loanfactory.document import Document, load_document
 from loanfactory.errors import Diagnostic, SpecError
+from loanfactory.spec._product import ProductSpec
 from loanfactory.spec._reading import unread
+from loanfactory.spec._templates import Library
 from loanfactory.spec._validate import explained, placed, section_problems, validate_model
-from loanfactory.spec.product import ProductSpec
-from loanfactory.spec.templates import Library
 
 KINDS_HERE = ("product", "template", "fragment")
 
