@@ -14,18 +14,16 @@ from types import MappingProxyType
 
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput, hint_for
-from loanfactory.schedule.methods import (
-    annuity,
-    balloon,
-    bullet,
-    equal_principal,
-    flat,
-    interest_only,
-    step,
-)
+from loanfactory.schedule.methods import _annuity as annuity
+from loanfactory.schedule.methods import _balloon as balloon
+from loanfactory.schedule.methods import _bullet as bullet
+from loanfactory.schedule.methods import _equal_principal as equal_principal
+from loanfactory.schedule.methods import _flat as flat
+from loanfactory.schedule.methods import _interest_only as interest_only
+from loanfactory.schedule.methods import _step as step
+from loanfactory.schedule.methods._balloon import Balloon
 from loanfactory.schedule.methods._method import Built, Method, RowBuilder, VectorKernel
-from loanfactory.schedule.methods.balloon import Balloon
-from loanfactory.schedule.methods.step import Step
+from loanfactory.schedule.methods._step import Step
 
 _MODULES = (annuity, equal_principal, interest_only, bullet, flat, balloon, step)
 
