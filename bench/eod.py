@@ -27,7 +27,7 @@ import numpy as np
 
 from loanfactory.servicing import DEFAULT_RULES, assess, assess_book
 from loanfactory.servicing._vectorised import NONE
-from loanfactory.testing.books import loan_days, synthetic_book
+from loanfactory.testing import loan_days, synthetic_book
 
 DAY = date(2026, 6, 30)
 TIERS = (1, 31, 91)

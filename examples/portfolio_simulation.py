@@ -69,13 +69,13 @@ from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import contract_terms
 from loanfactory.testing import (
     FixedClock,
+    MemoryBlobStore,
     MemoryStore,
     RecordingNotifier,
     SimulatedGateway,
     SimulatedSigner,
     seed_payout_account,
 )
-from loanfactory.testing.blobs import MemoryBlobStore
 
 PRODUCTS = Path(__file__).resolve().parents[1] / "products"
 START = date(2026, 1, 1)

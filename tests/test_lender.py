@@ -24,9 +24,15 @@ from loanfactory.origination import (
 )
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    RecordingNotifier,
+    SimulatedBureau,
+    SimulatedGateway,
+    SimulatedKyc,
+    SimulatedSigner,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ID_NUMBER = "310104198805121230"

@@ -20,9 +20,13 @@ from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, ManualPosting, Operator, RepaymentResult, Servicing
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    SimulatedGateway,
+    SimulatedSigner,
+    seed_payout_account,
+)
 
 SqlUrl = Callable[[], str]
 """Makes the URL of a new empty database (the ``sql_url`` fixture)."""

@@ -18,8 +18,7 @@ from loanfactory.adapters.blob import FileBlobStore, blob_store
 from loanfactory.archive import Archive, TamperedRecord
 from loanfactory.errors import InvalidInput, NotFound
 from loanfactory.ports import BlobStore
-from loanfactory.testing import FixedClock, MemoryStore
-from loanfactory.testing.blobs import MemoryBlobStore
+from loanfactory.testing import FixedClock, MemoryBlobStore, MemoryStore
 
 
 def _free_port() -> int:

@@ -23,7 +23,7 @@ from loanfactory.money import RoundingMode, RoundingPolicy
 from loanfactory.schedule import vector_schedule
 from loanfactory.servicing import DEFAULT_RULES, assess, assess_book
 from loanfactory.servicing._loan import CATEGORIES
-from loanfactory.testing.books import loan_days, synthetic_book
+from loanfactory.testing import loan_days, synthetic_book
 
 pytest.importorskip("dask")
 

@@ -18,9 +18,14 @@ from loanfactory.adapters.http._wiring import Providers, ServerSettings, build_s
 from loanfactory.cli import cli
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput
-from loanfactory.testing import FixedClock, MemoryStore, SimulatedBureau, SimulatedKyc
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    SimulatedBureau,
+    SimulatedGateway,
+    SimulatedKyc,
+    SimulatedSigner,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PII_KEY = base64.b64encode(bytes(range(32))).decode()

@@ -52,12 +52,12 @@ from loanfactory.testing import (
     MemoryStore,
     RecordingNotifier,
     SimulatedBureau,
+    SimulatedGateway,
     SimulatedKyc,
+    SimulatedSigner,
     verify_corporate_account,
     verify_payee,
 )
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 PERSON = "31010419880512123" + id_check_character("31010419880512123")

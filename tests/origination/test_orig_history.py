@@ -26,9 +26,15 @@ from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
 from loanfactory.rules import compile_definition
 from loanfactory.servicing import LoanBook
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    RecordingNotifier,
+    SimulatedBureau,
+    SimulatedGateway,
+    SimulatedKyc,
+    SimulatedSigner,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = "310104198805121230"

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from loanfactory.ports import BureauQuery, Channel, KycCheck, Notification, ServiceUnavailable
-from loanfactory.testing import RecordingNotifier, SimulatedBureau, SimulatedKyc
-from loanfactory.testing.bureau import generate_report
+from loanfactory.testing import RecordingNotifier, SimulatedBureau, SimulatedKyc, generate_report
 from loanfactory.testing.strategies import credit_codes, id_numbers
 
 ID = "11010519491231002X"

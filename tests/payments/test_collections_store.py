@@ -25,8 +25,7 @@ from loanfactory.adapters.payments import Ed25519Key, HmacKey, Signer
 from loanfactory.adapters.sql import SqlStore
 from loanfactory.entity import CST
 from loanfactory.servicing import DebitOrder, Disbursement, EntryType, OrderStatus, ServicingConfig
-from loanfactory.testing import FixedClock
-from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing import FixedClock, SimulatedGateway
 
 D = Decimal
 

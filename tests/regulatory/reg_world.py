@@ -25,8 +25,7 @@ from loanfactory.origination import (
     id_check_character,
 )
 from loanfactory.regulatory import CreditReporting, MonthReport, load_spec
-from loanfactory.testing import RecordingNotifier
-from loanfactory.testing.blobs import MemoryBlobStore
+from loanfactory.testing import MemoryBlobStore, RecordingNotifier
 
 PROVIDER = "B1234567890123"
 MANAGER = "B1234567890001"

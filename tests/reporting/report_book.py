@@ -35,9 +35,15 @@ from loanfactory.origination import (
 from loanfactory.ports import SignatureMethod, Store
 from loanfactory.product import ProductCatalog
 from loanfactory.reporting import ensure_positions
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    RecordingNotifier,
+    SimulatedBureau,
+    SimulatedGateway,
+    SimulatedKyc,
+    SimulatedSigner,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 START = date(2026, 1, 5)
@@ -206,7 +212,7 @@ def _open(book: Book, person: Person) -> None:
 def copy_book(source: Store, target: Store) -> None:
     """Every entity, ledger posting, day turnover of the books and stored position of ``source``
     written into ``target``."""
-    from loanfactory.testing.memory import MemoryStore as Memory
+    from loanfactory.testing import MemoryStore as Memory
 
     assert isinstance(source, Memory)
     state = source._state

@@ -23,11 +23,11 @@ from loanfactory.testing import (
     MemoryStore,
     RecordingNotifier,
     SimulatedBureau,
+    SimulatedGateway,
     SimulatedKyc,
+    SimulatedSigner,
     sample_book,
 )
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 D = Decimal

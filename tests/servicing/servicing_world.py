@@ -30,9 +30,13 @@ from loanfactory.servicing import (
 )
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import Concession, contract_terms
-from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    SimulatedGateway,
+    SimulatedSigner,
+    seed_payout_account,
+)
 
 PRODUCTS = Path(__file__).resolve().parents[2] / "products"
 _CACHE: dict[str, ProductSpec] = {}

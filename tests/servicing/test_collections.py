@@ -27,7 +27,7 @@ from loanfactory.servicing import (
     OrderStatus,
     ServicingConfig,
 )
-from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing import SimulatedGateway
 
 D = Decimal
 ACCOUNT = "6222020200112233"

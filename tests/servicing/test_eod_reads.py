@@ -10,8 +10,8 @@ import pytest
 from servicing_world import World
 
 from loanfactory.servicing import Loan, ServicingConfig
+from loanfactory.testing._memory import _Repo
 from loanfactory.testing._memory_logs import MemoryLedger
-from loanfactory.testing.memory import _Repo
 
 
 def _world() -> tuple[World, list[str]]:

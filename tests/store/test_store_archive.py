@@ -22,8 +22,7 @@ from loanfactory.archive import (
 from loanfactory.audit import verify_chain
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput, NotFound
-from loanfactory.testing import FixedClock
-from loanfactory.testing.blobs import MemoryBlobStore
+from loanfactory.testing import FixedClock, MemoryBlobStore
 
 
 def _archive(

@@ -31,9 +31,13 @@ from loanfactory.servicing import AuditReport, Disbursement, Loan, LoanRequest, 
 from loanfactory.servicing import verify_books as verify_store_books
 from loanfactory.spec import load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing import FixedClock, MemoryStore, seed_payout_account
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing import (
+    FixedClock,
+    MemoryStore,
+    SimulatedGateway,
+    SimulatedSigner,
+    seed_payout_account,
+)
 
 PRODUCTS = Path(__file__).resolve().parents[2] / "products"
 START = date(2026, 1, 5)

@@ -84,13 +84,13 @@ def _run(db: str, products_dir: Path, rules_dir: Path, months: int, lang: Langua
         FixedClock,
         RecordingNotifier,
         SimulatedBureau,
+        SimulatedGateway,
         SimulatedKyc,
+        SimulatedSigner,
         sample_book,
         verify_corporate_account,
         verify_payee,
     )
-    from loanfactory.testing.payments import SimulatedGateway
-    from loanfactory.testing.signature import SimulatedSigner
 
     zh = lang == "zh"
     catalog, problems = load_catalog([products_dir, rules_dir])

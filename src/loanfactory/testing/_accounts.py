@@ -26,7 +26,7 @@ from loanfactory.origination import (
     VerificationMethod,
 )
 from loanfactory.ports import Store
-from loanfactory.testing.payments import SimulatedGateway
+from loanfactory.testing._payments import SimulatedGateway
 
 
 def confirm_deposits(

@@ -27,7 +27,7 @@ from loanfactory.accounting._store import (
 from loanfactory.servicing import Loan, LoanStatus
 
 if TYPE_CHECKING:
-    from loanfactory.testing.memory import _MemoryTransaction
+    from loanfactory.testing._memory import _MemoryTransaction
 
 ZERO = Decimal(0)
 

@@ -21,7 +21,7 @@ from loanfactory.servicing._state import advance, replay
 from loanfactory.testing._clone import clone
 
 if TYPE_CHECKING:
-    from loanfactory.testing.memory import _MemoryTransaction
+    from loanfactory.testing._memory import _MemoryTransaction
 
 _FEN = Decimal("0.01")
 _POSTED_AMOUNTS = ("amount", "principal", "interest", "penalty", "fee", "credit")

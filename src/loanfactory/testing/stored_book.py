@@ -51,10 +51,10 @@ from loanfactory.pricing import PricingDecision
 from loanfactory.servicing import LoanRequest, LoanStatus, Servicing
 from loanfactory.spec import ProductSpec, load_product_or_raise
 from loanfactory.terms import contract_terms
-from loanfactory.testing.clock import FixedClock
-from loanfactory.testing.memory import MemoryStore
-from loanfactory.testing.payments import SimulatedGateway
-from loanfactory.testing.signature import SimulatedSigner
+from loanfactory.testing._clock import FixedClock
+from loanfactory.testing._memory import MemoryStore
+from loanfactory.testing._payments import SimulatedGateway
+from loanfactory.testing._signature import SimulatedSigner
 
 PROFILES = ("current", "grace", "tier1", "tier2", "tier3", "prepaid", "written-off")
 """The states a template is brought to by the book date (see the module docstring)."""
@@ -280,7 +280,7 @@ def _plan(rng: random.Random, number: int, day: date) -> _Plan:
 
 
 def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec, plan: _Plan) -> str:
-    from loanfactory.testing.accounts import seed_payout_account
+    from loanfactory.testing._accounts import seed_payout_account
 
     customer = f"cust-{plan.number:05d}{_MARK}"
     account = f"6222{plan.number:012d}"

@@ -168,9 +168,7 @@ def build_server(
     from loanfactory.adapters.clock import SystemClock
     from loanfactory.adapters.notify import StoredPreferences
     from loanfactory.product import ProductCatalog
-    from loanfactory.testing import SimulatedBureau, SimulatedKyc
-    from loanfactory.testing.payments import SimulatedGateway
-    from loanfactory.testing.signature import SimulatedSigner
+    from loanfactory.testing import SimulatedBureau, SimulatedGateway, SimulatedKyc, SimulatedSigner
 
     clock = clock or SystemClock()
     given = providers or Providers()
