@@ -39,7 +39,7 @@ from loanfactory.adapters.sql._states import rebuild_states
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
 from loanfactory.adapters.sql._verify import verify_audit, verify_books
-from loanfactory.adapters.sql.entities import default_mappings
+from loanfactory.adapters.sql._entities import default_mappings
 
 __all__ = [
     "Base",

@@ -26,7 +26,7 @@ _PG_LOCK_ID = 0x6C66_6462  # "lfdb": one migrating process at a time
 
 def target_metadata() -> MetaData:
     """The models' metadata with every package entity table declared."""
-    import loanfactory.adapters.sql.entities  # noqa: F401  (declares the entity tables)
+    import loanfactory.adapters.sql._entities  # noqa: F401  (declares the entity tables)
     from loanfactory.adapters.sql._schema import metadata
 
     return metadata

@@ -76,7 +76,7 @@ class SqlStore:
     ) -> None:
         self.url = database_url(url)
         if mappings is None:
-            from loanfactory.adapters.sql.entities import default_mappings
+            from loanfactory.adapters.sql._entities import default_mappings
 
             mappings = default_mappings()
         self.mappings = mappings
