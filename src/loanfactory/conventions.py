@@ -59,3 +59,12 @@ class LprTenor(StrEnum):
 
     one_year = "1y"
     five_year = "5y+"
+
+
+class GuaranteeType(StrEnum):
+    """Guarantee mode (担保方式)."""
+
+    credit = "credit"  # 信用
+    guarantee = "guarantee"  # 保证
+    mortgage = "mortgage"  # 抵押
+    pledge = "pledge"  # 质押

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from loanfactory.conventions import LprTenor, RepaymentMethod, TermUnit
+from loanfactory.conventions import GuaranteeType, LprTenor, RepaymentMethod, TermUnit
 from loanfactory.money import Money, Rate
 
 Ratio = Annotated[Decimal, Field(ge=0, le=100)]
@@ -40,7 +40,6 @@ Count = Annotated[int, Field(ge=0, le=1_000_000)]
 """A non-negative count."""
 
 CustomerKind = Literal["individual", "sole_proprietor", "enterprise"]
-GuaranteeType = Literal["credit", "guarantee", "mortgage", "pledge"]
 LoanClass = Literal["normal", "special_mention", "substandard", "doubtful", "loss"]
 
 
@@ -120,7 +119,7 @@ class Application(FactModel):
     term_unit: TermUnit = TermUnit.months  # 期限单位
     purpose: str | None = None  # 贷款用途 (consumption, business, home, car, education, ...)
     channel: str | None = None  # 申请渠道 (app, branch, partner, mini-program ...)
-    guarantee_type: GuaranteeType = "credit"  # 担保方式
+    guarantee_type: GuaranteeType = GuaranteeType.credit  # 担保方式
     repayment_method: RepaymentMethod | None = None  # 还款方式
     submitted_at: datetime | None = None  # 提交时间
     documents: tuple[SubmittedDocument, ...] = ()  # 申请材料
@@ -284,7 +283,6 @@ __all__ = [
     "CustomerKind",
     "FactModel",
     "Facts",
-    "GuaranteeType",
     "Loan",
     "LoanClass",
     "ProductFacts",

@@ -135,7 +135,7 @@ def _facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: d
         amount=amount,
         term=term,
         term_unit=spec.term.unit,
-        guarantee_type=spec.guarantee.types[0].value,
+        guarantee_type=spec.guarantee.types[0],
         repayment_method=spec.repayment.method,
     )
     return Facts(as_of=day, application=application, product=product_facts(spec, term, amount, lpr, day))

@@ -50,7 +50,7 @@ from loanfactory.origination import (
     Valuation,
     ValuationSource,
 )
-from loanfactory.spec import CollateralType, Purpose
+from loanfactory.spec import CollateralType, LoanPurpose
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 NEAR_ID = valid_id("32010219850615002")  # a near-prime applicant: grade B, manual review
@@ -417,7 +417,7 @@ def test_a_mortgage_is_limited_by_the_collateral(origination: Origination, key: 
             product="home_mortgage",
             amount="1800000",
             term=360,
-            purpose=Purpose.housing,
+            purpose=LoanPurpose.housing,
             channel="branch",
             documents=docs,
             collateral_ids=(house.id,),
@@ -450,7 +450,7 @@ def test_a_mortgage_without_collateral_is_rejected(origination: Origination, key
         product="home_mortgage",
         amount="1000000",
         term=240,
-        purpose=Purpose.housing,
+        purpose=LoanPurpose.housing,
         channel="branch",
         documents=docs,
     )
@@ -466,7 +466,7 @@ def test_an_enterprise_gets_a_business_loan(origination: Origination, key: Keys)
             product="micro_business",
             amount="1000000",
             term=12,
-            purpose=Purpose.business,
+            purpose=LoanPurpose.business,
             documents=documents(*ENTERPRISE_DOCS),
         ),
         idempotency_key=key("app"),

@@ -123,9 +123,9 @@ def test_every_shipped_product_quotes_at_its_smallest_amount_and_term(path: Path
 
 def test_the_product_prepayment_policy_drives_the_penalty() -> None:
     from loanfactory.schedule import build_schedule, prepay
-    from loanfactory.spec import Prepayment, PrepaymentPenalty, PrepaymentPenaltyKind
+    from loanfactory.spec import PrepaymentPenalty, PrepaymentPenaltyKind, PrepaymentPolicy
 
-    policy = Prepayment(
+    policy = PrepaymentPolicy(
         penalty=(
             PrepaymentPenalty(
                 until_period=6, kind=PrepaymentPenaltyKind.percent_of_prepaid, percent=D("0.02")

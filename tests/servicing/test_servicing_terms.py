@@ -22,7 +22,6 @@ from loanfactory.lpr import LprFixing, LprSeries
 from loanfactory.schedule import LoanTerms, build_schedule, prepay
 from loanfactory.servicing import DebitOrder, EntryType, Loan, LoanDay, Servicing, penalty_of
 from loanfactory.servicing._overdue import accrual_of
-from loanfactory.spec import FirstPeriod as SpecFirstPeriod
 
 D = Decimal
 CENT = D("0.01")
@@ -243,7 +242,7 @@ def test_a_mid_period_prepayment_charges_the_stub_by_its_days_under_full_period(
 def test_servicing_charges_the_stub_by_its_days_on_a_full_period_product() -> None:
     spec = product("consumer_credit")
     full = spec.model_copy(
-        update={"repayment": spec.repayment.model_copy(update={"first_period": SpecFirstPeriod.full_period})}
+        update={"repayment": spec.repayment.model_copy(update={"first_period": FirstPeriod.full_period})}
     )
     world = World(start=date(2026, 1, 10), products={"consumer_credit": full})
     loan_id = world.active(amount=D("120000"), annual_rate=D("0.049"))

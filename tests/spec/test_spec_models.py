@@ -20,7 +20,7 @@ from loanfactory.spec import (
     GuaranteePolicy,
     LocalizedText,
     OverduePolicy,
-    Prepayment,
+    PrepaymentPolicy,
     ProductSpec,
     Repayment,
     TermRange,
@@ -488,7 +488,7 @@ def test_repayment_default_method_and_lenient_spellings() -> None:
 
 
 def test_prepayment_penalty_band_by_periods_repaid() -> None:
-    prepayment = Prepayment.model_validate(
+    prepayment = PrepaymentPolicy.model_validate(
         {
             "penalty": [
                 {"until_period": 12, "kind": "percent-of-prepaid", "percent": "2%"},
@@ -502,7 +502,7 @@ def test_prepayment_penalty_band_by_periods_repaid() -> None:
     late = prepayment.penalty_for(12)
     assert late is not None
     assert late.percent == Decimal("0.01")
-    assert Prepayment().penalty_for(0) is None
+    assert PrepaymentPolicy().penalty_for(0) is None
 
 
 def test_overdue_tier_for_days_past_due() -> None:

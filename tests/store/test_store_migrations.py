@@ -38,8 +38,8 @@ def test_every_entity_kind_in_the_package_has_a_table() -> None:
     entities = _package_entities()
     assert entities, "no Entity subclasses found: the scan is broken"
     missing = [f"{c.__module__}.{c.__name__} (kind '{c.kind}')" for c in entities if c not in mappings]
-    assert not missing, "map these in loanfactory/adapters/sql/_entities.py and add a migration: " + ", ".join(
-        missing
+    assert not missing, (
+        "map these in loanfactory/adapters/sql/_entities.py and add a migration: " + ", ".join(missing)
     )
 
 

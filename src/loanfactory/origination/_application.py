@@ -20,7 +20,7 @@ from loanfactory.entity import Entity
 from loanfactory.money import Money
 from loanfactory.origination._values import AwareDatetime, ExactDecimal, Reason, Value
 from loanfactory.pricing import PricingDecision
-from loanfactory.spec import Channel, Purpose
+from loanfactory.spec import LoanPurpose, SalesChannel
 from loanfactory.spec._base import lenient
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -126,8 +126,8 @@ class ApplicationRequest(Value):
     product_code: Annotated[str, Field(min_length=1, max_length=64)]
     amount: Money
     term: Annotated[int, Field(gt=0, le=36500)]
-    purpose: Annotated[Purpose, lenient(Purpose)]
-    channel: Annotated[Channel, lenient(Channel)]
+    purpose: Annotated[LoanPurpose, lenient(LoanPurpose)]
+    channel: Annotated[SalesChannel, lenient(SalesChannel)]
     repayment_method: RepaymentMethod | None = None
     documents: tuple[Document, ...] = ()
     consents: tuple[Consent, ...] = ()
@@ -148,8 +148,8 @@ class Application(Entity):
     product_version: int
     amount: Money
     term: int
-    purpose: Purpose
-    channel: Channel
+    purpose: LoanPurpose
+    channel: SalesChannel
     repayment_method: RepaymentMethod
     documents: tuple[Document, ...] = ()
     consents: tuple[Consent, ...] = ()

@@ -27,7 +27,7 @@ from loanfactory.money import ZERO, Money, format_money, format_rate
 from loanfactory.origination._values import Reason
 from loanfactory.product import base_rate
 from loanfactory.quote import quote
-from loanfactory.spec import Channel, ProductSpec, Purpose, Segment
+from loanfactory.spec import LoanPurpose, ProductSpec, SalesChannel, Segment
 
 
 class ProductFilter(BaseModel):
@@ -40,8 +40,8 @@ class ProductFilter(BaseModel):
     max_rate: Annotated[Decimal | None, Field(gt=0, lt=1, description="Highest annual rate, a fraction")] = (
         None
     )
-    purpose: Purpose | None = None
-    channel: Channel | None = None
+    purpose: LoanPurpose | None = None
+    channel: SalesChannel | None = None
     segment: Segment | None = None
 
 
@@ -204,8 +204,8 @@ class Need(BaseModel):
 
     amount: Money
     term: Annotated[int, Field(gt=0)]
-    purpose: Purpose
-    channel: Channel
+    purpose: LoanPurpose
+    channel: SalesChannel
     method: RepaymentMethod | None = None
 
 

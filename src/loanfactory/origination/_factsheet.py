@@ -203,7 +203,7 @@ def application_facts(application: Application, spec: ProductSpec, customer: Cus
         term_unit=spec.term.unit,
         purpose=application.purpose.value,
         channel=application.channel.value,
-        guarantee_type=spec.guarantee.types[0].value,
+        guarantee_type=spec.guarantee.types[0],
         repayment_method=application.repayment_method,
         submitted_at=application.submitted_at,
         documents=documents,
@@ -293,7 +293,7 @@ def need_facts(customer: Customer, spec: ProductSpec, need: Any, lpr: LprSeries,
         term_unit=spec.term.unit,
         purpose=need.purpose.value,
         channel=need.channel.value,
-        guarantee_type=spec.guarantee.types[0].value,
+        guarantee_type=spec.guarantee.types[0],
         repayment_method=need.method,
     )
     return f.Facts(

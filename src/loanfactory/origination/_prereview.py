@@ -27,9 +27,9 @@ from loanfactory.origination._customer import Customer, CustomerType
 from loanfactory.origination._decision import Outcome
 from loanfactory.origination._values import Reason
 from loanfactory.ports import KycCheck
-from loanfactory.spec import Channel, GuaranteeType, ProductSpec, Purpose
+from loanfactory.spec import GuaranteeType, LoanPurpose, ProductSpec, SalesChannel
 
-ONLINE_CHANNELS = frozenset({Channel.app, Channel.mini_program, Channel.web})
+ONLINE_CHANNELS = frozenset({SalesChannel.app, SalesChannel.mini_program, SalesChannel.web})
 _SECURED = frozenset({GuaranteeType.mortgage, GuaranteeType.pledge})
 
 DOCUMENT_NAMES: dict[DocumentKind, tuple[str, str]] = {
@@ -69,10 +69,10 @@ class DocumentPolicy:
             ),
         }
     )
-    by_purpose: Mapping[Purpose, tuple[DocumentKind, ...]] = field(
+    by_purpose: Mapping[LoanPurpose, tuple[DocumentKind, ...]] = field(
         default_factory=lambda: {
-            Purpose.housing: (DocumentKind.purchase_contract,),
-            Purpose.auto: (DocumentKind.purchase_contract,),
+            LoanPurpose.housing: (DocumentKind.purchase_contract,),
+            LoanPurpose.auto: (DocumentKind.purchase_contract,),
         }
     )
     by_guarantee: Mapping[GuaranteeType, tuple[DocumentKind, ...]] = field(default_factory=dict)

@@ -8,8 +8,9 @@ editors use. See ``docs/products.md`` (产品配置指南).
 
 from __future__ import annotations
 
+from loanfactory.conventions import GuaranteeType  # the product language names it too
 from loanfactory.overdue_actions import OverdueAction
-from loanfactory.spec._base import LocalizedText, Problem, SpecModel
+from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel
 from loanfactory.spec._fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
 from loanfactory.spec._jsonschema import product_json_schema
 from loanfactory.spec._limits import AmountRange, TermRange
@@ -24,57 +25,54 @@ from loanfactory.spec._loader import (
 from loanfactory.spec._policies import (
     CollateralRule,
     CollateralType,
-    Disbursement,
     DisbursementMode,
+    DisbursementPolicy,
     GuaranteePolicy,
-    GuaranteeType,
     Milestone,
     OverduePolicy,
     OverdueTier,
     PaymentUse,
     Penalty,
-    Prepayment,
     PrepaymentPenalty,
     PrepaymentPenaltyKind,
+    PrepaymentPolicy,
     Reamortisation,
 )
 from loanfactory.spec._product import (
-    Channel,
     ComplianceSettings,
     ContractSettings,
     Effective,
+    LoanPurpose,
     ProductSpec,
-    Purpose,
     RulePurpose,
     RuleRefs,
+    SalesChannel,
     Segment,
     Status,
     periods_for,
 )
 from loanfactory.spec._rate import FixedRate, FloatingRate, RateBand, RepricingRule
 from loanfactory.spec._repayment import (
-    Balloon,
-    FirstPeriod,
+    BalloonSection,
     Grace,
     Repayment,
-    ResiduePlacement,
     Rounding,
-    Step,
+    StepSection,
 )
 from loanfactory.spec._review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
 from loanfactory.spec._templates import FragmentFile, Library, TemplateHeader, section_names
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "AmountRange",
-    "Balloon",
-    "Channel",
+    "BalloonSection",
     "CollateralRule",
     "CollateralType",
     "ComplianceSettings",
     "ContractSettings",
+    "CrossFieldProblem",
     "DEFAULT_DUTIES",
-    "Disbursement",
     "DisbursementMode",
+    "DisbursementPolicy",
     "DutyBand",
     "Effective",
     "Fee",
@@ -82,7 +80,6 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "FeeEvent",
     "FeeKind",
     "FeeTiming",
-    "FirstPeriod",
     "FixedRate",
     "FloatingRate",
     "FragmentFile",
@@ -90,6 +87,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "GuaranteePolicy",
     "GuaranteeType",
     "Library",
+    "LoanPurpose",
     "LocalizedText",
     "Milestone",
     "OverdueAction",
@@ -97,26 +95,24 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "OverdueTier",
     "PaymentUse",
     "Penalty",
-    "Prepayment",
     "PrepaymentPenalty",
     "PrepaymentPenaltyKind",
-    "Problem",
+    "PrepaymentPolicy",
     "ProductSpec",
-    "Purpose",
     "RateBand",
     "Reamortisation",
     "Repayment",
     "RepricingRule",
-    "ResiduePlacement",
     "ReviewDuties",
     "ReviewerRole",
     "Rounding",
     "RulePurpose",
     "RuleRefs",
+    "SalesChannel",
     "Segment",
     "SpecModel",
     "Status",
-    "Step",
+    "StepSection",
     "TemplateHeader",
     "TermRange",
     "check_product",

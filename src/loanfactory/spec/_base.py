@@ -2,7 +2,7 @@
 
 Every section is a frozen pydantic model that forbids unknown keys (so a typo is a located
 ``unknown-key`` error with a did-you-mean). Cross-field rules are not raised inside pydantic: each
-model yields :class:`Problem` values from :meth:`SpecModel.problems`, with a path relative to the
+model yields :class:`CrossFieldProblem` values from :meth:`SpecModel.problems`, with a path relative to the
 model, so the loader can place them at the exact line and column of the offending value.
 """
 
@@ -20,7 +20,7 @@ PathPart = str | int
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class CrossFieldProblem:
     """A cross-field problem found in a validated model; ``path`` is relative to that model."""
 
     path: tuple[PathPart, ...]
@@ -32,9 +32,9 @@ class Problem:
     severity: str = "error"
     key: bool = False  # placed at the key rather than its value
 
-    def under(self, *prefix: PathPart) -> Problem:
+    def under(self, *prefix: PathPart) -> CrossFieldProblem:
         """The same problem seen from an enclosing model."""
-        return Problem(
+        return CrossFieldProblem(
             (*prefix, *self.path),
             self.code,
             self.message,
@@ -60,7 +60,7 @@ class SpecModel(BaseModel):
         ser_json_timedelta="iso8601",
     )
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         """Cross-field problems of this model and its parts (none by default)."""
         return iter(())
 

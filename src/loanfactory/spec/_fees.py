@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 from loanfactory.money import Money, Rate
-from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel, lenient
 
 
 class FeeKind(StrEnum):
@@ -73,29 +73,29 @@ class Fee(SpecModel):
     total_max: Annotated[Money | None, Field(description="Cap on all charges of this fee (累计上限)")] = None
     in_apr: Annotated[bool, Field(strict=True, description="Counts in the APR (default yes)")] = True
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if (self.percent is None) == (self.amount is None):
-            yield Problem(
+            yield CrossFieldProblem(
                 (),
                 "fee-value",
                 "give exactly one of 'percent' or 'amount'",
                 "'percent' 与 'amount' 必须且只能给一个",
             )
         if self.timing is FeeTiming.on_event and self.event is None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("event",), "missing-key", "an on-event fee needs 'event'", "事件触发的费用需要填写 'event'"
             )
         if self.timing is not FeeTiming.on_event and self.event is not None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("event",),
                 "not-allowed",
                 "'event' applies only to timing: on-event",
                 "只有 timing 为 on-event 时才能填写 'event'",
             )
         if self.min is not None and self.max is not None and self.min > self.max:
-            yield Problem(("min",), "min-gt-max", "min is above max", "单次下限大于上限")
+            yield CrossFieldProblem(("min",), "min-gt-max", "min is above max", "单次下限大于上限")
         if self.amount is not None and self.basis is not FeeBasis.amount:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("basis",),
                 "not-allowed",
                 "a flat amount has no basis; drop 'basis'",
@@ -103,7 +103,7 @@ class Fee(SpecModel):
                 severity="warning",
             )
         if self.timing is FeeTiming.upfront and self.basis is FeeBasis.installment:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("basis",),
                 "not-allowed",
                 "an upfront fee cannot be a percent of the installment",

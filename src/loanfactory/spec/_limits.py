@@ -10,7 +10,7 @@ from pydantic import Field
 
 from loanfactory.conventions import TermUnit
 from loanfactory.money import Money
-from loanfactory.spec._base import Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, SpecModel, lenient
 
 
 class AmountRange(SpecModel):
@@ -23,18 +23,18 @@ class AmountRange(SpecModel):
     def allows(self, amount: Decimal) -> bool:
         return self.min <= amount <= self.max and (amount - self.min) % self.step == 0
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.min > self.max:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("min",),
                 "min-gt-max",
                 f"min {self.min} is above max {self.max}",
                 f"最低金额 {self.min} 大于最高金额 {self.max}",
             )
         if self.step <= 0:
-            yield Problem(("step",), "bad-step", "step must be positive", "步长必须大于 0")
+            yield CrossFieldProblem(("step",), "bad-step", "step must be positive", "步长必须大于 0")
         elif self.max > self.min and (self.max - self.min) % self.step != 0:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("step",),
                 "step-misfit",
                 f"max {self.max} is not min plus a multiple of step {self.step}",
@@ -42,7 +42,7 @@ class AmountRange(SpecModel):
                 severity="warning",
             )
         if self.max <= 0:
-            yield Problem(("max",), "not-positive", "max must be positive", "最高金额必须大于 0")
+            yield CrossFieldProblem(("max",), "not-positive", "max must be positive", "最高金额必须大于 0")
 
 
 class TermRange(SpecModel):
@@ -86,25 +86,25 @@ class TermRange(SpecModel):
         """The term in months (days / 30 for day terms), for caps and comparisons."""
         return Decimal(term) if self.unit is TermUnit.months else Decimal(term) / 30
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.allowed is None and (self.min is None or self.max is None):
-            yield Problem(
+            yield CrossFieldProblem(
                 (),
                 "missing-terms",
                 "give either 'allowed' terms or both 'min' and 'max'",
                 "请给出可选期限 'allowed'，或同时给出 'min' 和 'max'",
             )
         if self.allowed is not None and (self.min is not None or self.max is not None):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("allowed",),
                 "terms-conflict",
                 "give either 'allowed' or 'min'/'max', not both",
                 "'allowed' 与 'min'/'max' 只能二选一",
             )
         if self.allowed is not None and len(set(self.allowed)) != len(self.allowed):
-            yield Problem(("allowed",), "duplicate-term", "a term is listed twice", "期限重复")
+            yield CrossFieldProblem(("allowed",), "duplicate-term", "a term is listed twice", "期限重复")
         if self.min is not None and self.max is not None and self.min > self.max:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("min",),
                 "min-gt-max",
                 f"min {self.min} is above max {self.max}",

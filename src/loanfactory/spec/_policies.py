@@ -9,9 +9,10 @@ from typing import Annotated
 
 from pydantic import Field
 
+from loanfactory.conventions import GuaranteeType
 from loanfactory.money import Money, Rate
 from loanfactory.overdue_actions import OverdueAction
-from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel, lenient
 
 
 class Penalty(SpecModel):
@@ -38,13 +39,13 @@ class Penalty(SpecModel):
         ),
     ] = True
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.day_basis not in (360, 365):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("day_basis",), "bad-basis", "day_basis must be 360 or 365", "计息天数只能是 360 或 365"
             )
         if self.uplift > 1:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("uplift",),
                 "out-of-range",
                 "an uplift above 100% is unusual; check the figure",
@@ -74,23 +75,23 @@ class PrepaymentPenalty(SpecModel):
     min: Money | None = None
     max: Money | None = None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.kind is PrepaymentPenaltyKind.percent_of_prepaid and self.percent is None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("percent",),
                 "missing-key",
                 "percent-of-prepaid needs 'percent'",
                 "按提前还款金额比例收取违约金需要填写 'percent'",
             )
         if self.kind is PrepaymentPenaltyKind.months_of_interest and self.months is None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("months",),
                 "missing-key",
                 "months-of-interest needs 'months'",
                 "按月利息收取违约金需要填写 'months'",
             )
         if self.kind is PrepaymentPenaltyKind.none and (self.percent is not None or self.months is not None):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("kind",),
                 "not-allowed",
                 "kind 'none' takes no percent or months",
@@ -105,7 +106,7 @@ class Reamortisation(StrEnum):
     keep_installment = "keep-installment"  # same installment, shorter term (月供不变，期限缩短)
 
 
-class Prepayment(SpecModel):
+class PrepaymentPolicy(SpecModel):
     """Prepayment policy (提前还款)."""
 
     allowed: Annotated[bool, Field(strict=True)] = True
@@ -127,28 +128,19 @@ class Prepayment(SpecModel):
                 return band
         return None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         for i, band in enumerate(self.penalty):
             for p in band.problems():
                 yield p.under("penalty", i)
         limits = [b.until_period for b in self.penalty]
         bounded = [x for x in limits if x is not None]
         if bounded != sorted(bounded) or (None in limits and limits.index(None) != len(limits) - 1):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("penalty",),
                 "unordered",
                 "penalty bands must go by increasing until_period, the open band last",
                 "违约金分段须按 until_period 递增排列，不限期的一段放最后",
             )
-
-
-class GuaranteeType(StrEnum):
-    """Guarantee mode (担保方式)."""
-
-    credit = "credit"  # 信用
-    guarantee = "guarantee"  # 保证
-    mortgage = "mortgage"  # 抵押
-    pledge = "pledge"  # 质押
 
 
 class CollateralType(StrEnum):
@@ -174,16 +166,16 @@ class CollateralRule(SpecModel):
         int | None, Field(strict=True, gt=0, le=60, description="Revalue at least this often")
     ] = None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if not (0 < self.max_ltv <= 1):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("max_ltv",),
                 "out-of-range",
                 "max_ltv must be above 0% and at most 100%",
                 "抵质押率须大于 0% 且不超过 100%",
             )
         if not (0 <= self.haircut < 1):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("haircut",),
                 "out-of-range",
                 "haircut must be from 0% to below 100%",
@@ -200,10 +192,10 @@ class GuaranteePolicy(SpecModel):
     def rule_for(self, kind: CollateralType) -> CollateralRule | None:
         return next((c for c in self.collateral if c.type is kind), None)
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         secured = {GuaranteeType.mortgage, GuaranteeType.pledge} & set(self.types)
         if secured and not self.collateral:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("collateral",),
                 "missing-key",
                 "mortgage or pledge products must list accepted collateral",
@@ -212,7 +204,7 @@ class GuaranteePolicy(SpecModel):
         seen: set[CollateralType] = set()
         for i, rule in enumerate(self.collateral):
             if rule.type in seen:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("collateral", i, "type"),
                     "duplicate",
                     f"collateral type '{rule.type}' listed twice",
@@ -235,11 +227,11 @@ class OverdueTier(SpecModel):
         Field(min_length=1, description="Registered overdue actions (see loanfactory.overdue_actions)"),
     ]
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         seen: set[OverdueAction] = set()
         for i, action in enumerate(self.actions):
             if action in seen:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("actions", i),
                     "duplicate",
                     f"action '{action}' is listed twice in this tier",
@@ -262,17 +254,17 @@ class OverduePolicy(SpecModel):
                 return tier
         return None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         expected = 1
         for i, tier in enumerate(self.tiers):
             yield from (p.under("tiers", i) for p in tier.problems())
             if tier.to_day is not None and tier.to_day < tier.from_day:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("tiers", i, "to_day"), "min-gt-max", "to_day is before from_day", "结束天数早于开始天数"
                 )
             if tier.from_day != expected:
                 code = "tier-overlap" if tier.from_day < expected else "tier-gap"
-                yield Problem(
+                yield CrossFieldProblem(
                     ("tiers", i, "from_day"),
                     code,
                     f"tier starts at day {tier.from_day}; the previous tier ends at day {expected - 1}",
@@ -280,7 +272,7 @@ class OverduePolicy(SpecModel):
                 )
             if tier.to_day is None:
                 if i != len(self.tiers) - 1:
-                    yield Problem(
+                    yield CrossFieldProblem(
                         ("tiers", i, "to_day"),
                         "open-tier-not-last",
                         "only the last tier may be open-ended",
@@ -327,7 +319,7 @@ class DisbursementMode(StrEnum):
     staged = "staged"  # tranches by milestone (分阶段放款)
 
 
-class Disbursement(SpecModel):
+class DisbursementPolicy(SpecModel):
     """Disbursement and fund supervision (放款与资金监管)."""
 
     mode: Annotated[DisbursementMode, lenient(DisbursementMode)] = DisbursementMode.single
@@ -343,24 +335,24 @@ class Disbursement(SpecModel):
         PaymentUse.lending,
     )
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.mode is DisbursementMode.staged:
             if not self.milestones:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("milestones",),
                     "missing-key",
                     "staged disbursement needs milestones",
                     "分阶段放款需要填写 milestones",
                 )
             elif sum((m.percent for m in self.milestones), Decimal(0)) != 1:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("milestones",),
                     "bad-total",
                     "milestone percents must add up to 100%",
                     "各阶段放款比例之和必须为 100%",
                 )
         elif self.milestones:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("milestones",),
                 "not-allowed",
                 "milestones need mode: staged",
@@ -369,7 +361,7 @@ class Disbursement(SpecModel):
         both = set(self.allowed_uses) & set(self.forbidden_uses)
         for i, use in enumerate(self.allowed_uses):
             if use in both:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("allowed_uses", i),
                     "conflict",
                     f"'{use}' is both allowed and forbidden",

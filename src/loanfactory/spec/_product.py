@@ -16,20 +16,19 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from loanfactory.calendar import DayCount, Frequency
-from loanfactory.conventions import InterestMode, TermUnit
+from loanfactory.conventions import GuaranteeType, InterestMode, TermUnit
 from loanfactory.money import Rate
 from loanfactory.overdue_actions import action_type
 from loanfactory.schedule.methods import method_of
-from loanfactory.spec._base import LocalizedText, Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel, lenient
 from loanfactory.spec._fees import Fee, FeeTiming
 from loanfactory.spec._limits import AmountRange, TermRange
 from loanfactory.spec._policies import (
-    Disbursement,
+    DisbursementPolicy,
     GuaranteePolicy,
-    GuaranteeType,
     OverduePolicy,
     Penalty,
-    Prepayment,
+    PrepaymentPolicy,
 )
 from loanfactory.spec._rate import FixedRate, FloatingRate, RateSpec
 from loanfactory.spec._repayment import Repayment
@@ -47,7 +46,7 @@ class Status(StrEnum):
     offline = "offline"  # 已下线
 
 
-class Channel(StrEnum):
+class SalesChannel(StrEnum):
     """Where the product is sold (销售渠道)."""
 
     app = "app"
@@ -65,7 +64,7 @@ class Segment(StrEnum):
     enterprise = "enterprise"  # 企业
 
 
-class Purpose(StrEnum):
+class LoanPurpose(StrEnum):
     """Loan purpose (贷款用途)."""
 
     consumer = "consumer"  # 消费
@@ -158,19 +157,19 @@ class ProductSpec(SpecModel):
     status: Annotated[Status, lenient(Status)] = Status.draft
     effective: Effective
     currency: Literal["CNY"] = "CNY"
-    channels: Annotated[tuple[Annotated[Channel, lenient(Channel)], ...], Field(min_length=1)]
+    channels: Annotated[tuple[Annotated[SalesChannel, lenient(SalesChannel)], ...], Field(min_length=1)]
     segments: Annotated[tuple[Annotated[Segment, lenient(Segment)], ...], Field(min_length=1)]
-    purposes: Annotated[tuple[Annotated[Purpose, lenient(Purpose)], ...], Field(min_length=1)]
+    purposes: Annotated[tuple[Annotated[LoanPurpose, lenient(LoanPurpose)], ...], Field(min_length=1)]
     amount: AmountRange
     term: TermRange
     rate: RateSpec
     repayment: Repayment
     fees: tuple[Fee, ...] = ()
     penalty: Penalty = Penalty()
-    prepayment: Prepayment = Prepayment()
+    prepayment: PrepaymentPolicy = PrepaymentPolicy()
     guarantee: GuaranteePolicy = GuaranteePolicy(types=(GuaranteeType.credit,))
     overdue: OverduePolicy | None = None
-    disbursement: Disbursement = Disbursement()
+    disbursement: DisbursementPolicy = DisbursementPolicy()
     review: ReviewDuties = ReviewDuties()
     rules: RuleRefs = RuleRefs()
     compliance: ComplianceSettings = ComplianceSettings()
@@ -193,7 +192,7 @@ class ProductSpec(SpecModel):
     def fixed_rate(self, term: int, amount: Decimal) -> Decimal | None:
         return self.rate.annual_rate(term, amount) if isinstance(self.rate, FixedRate) else None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         sections: list[tuple[str, SpecModel | None]] = [
             ("amount", self.amount),
             ("term", self.term),
@@ -217,7 +216,7 @@ class ProductSpec(SpecModel):
         yield from self._terms_fit_repayment()
         yield from self._daily_rate_basis()
 
-    def _daily_rate_basis(self) -> Iterator[Problem]:
+    def _daily_rate_basis(self) -> Iterator[CrossFieldProblem]:
         """A daily rate (日利率) is what a day costs only when daily interest counts its year's days."""
         rate, repayment = self.rate, self.repayment
         if not isinstance(rate, FixedRate) or repayment.interest is not InterestMode.daily:
@@ -227,7 +226,7 @@ class ProductSpec(SpecModel):
         fitting = _DAY_COUNTS_OF_BASIS[rate.basis]
         if repayment.day_count not in fitting:
             names = " or ".join(str(d) for d in fitting)
-            yield Problem(
+            yield CrossFieldProblem(
                 ("rate", "basis"),
                 "basis-mismatch",
                 f"a daily rate on a {rate.basis}-day year needs day_count {names}, "
@@ -236,11 +235,11 @@ class ProductSpec(SpecModel):
                 "否则每天的利息与日利率不符",
             )
 
-    def _fee_ids(self) -> Iterator[Problem]:
+    def _fee_ids(self) -> Iterator[CrossFieldProblem]:
         seen: set[str] = set()
         for i, fee in enumerate(self.fees):
             if fee.id in seen:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("fees", i, "id"),
                     "duplicate",
                     f"fee id '{fee.id}' is used twice",
@@ -248,14 +247,14 @@ class ProductSpec(SpecModel):
                 )
             seen.add(fee.id)
 
-    def _overdue_actions(self) -> Iterator[Problem]:
+    def _overdue_actions(self) -> Iterator[CrossFieldProblem]:
         """An action that needs collateral never applies to a product that takes none."""
         if self.overdue is None or {GuaranteeType.mortgage, GuaranteeType.pledge} & set(self.guarantee.types):
             return
         for i, tier in enumerate(self.overdue.tiers):
             for j, action in enumerate(tier.actions):
                 if action_type(action).secured_only:
-                    yield Problem(
+                    yield CrossFieldProblem(
                         ("overdue", "tiers", i, "actions", j),
                         "never-applies",
                         f"'{action}' needs collateral, but the product takes no mortgage or pledge",
@@ -264,9 +263,9 @@ class ProductSpec(SpecModel):
                         hint_zh="请删除该动作，或在 guarantee.types 中加入 mortgage 或 pledge",
                     )
 
-    def _identity(self) -> Iterator[Problem]:
+    def _identity(self) -> Iterator[CrossFieldProblem]:
         if self.effective.to is not None and self.effective.to < self.effective.from_:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("effective", "to"),
                 "min-gt-max",
                 "the product ends before it starts",
@@ -275,9 +274,9 @@ class ProductSpec(SpecModel):
         for field_name in ("channels", "segments", "purposes"):
             values = getattr(self, field_name)
             if len(set(values)) != len(values):
-                yield Problem((field_name,), "duplicate", "a value is listed twice", "存在重复值")
-        if Segment.enterprise not in self.segments and Purpose.supply_chain in self.purposes:
-            yield Problem(
+                yield CrossFieldProblem((field_name,), "duplicate", "a value is listed twice", "存在重复值")
+        if Segment.enterprise not in self.segments and LoanPurpose.supply_chain in self.purposes:
+            yield CrossFieldProblem(
                 ("purposes",),
                 "segment-mismatch",
                 "supply-chain loans are for enterprises",
@@ -285,13 +284,13 @@ class ProductSpec(SpecModel):
                 severity="warning",
             )
 
-    def _terms_fit_repayment(self) -> Iterator[Problem]:
+    def _terms_fit_repayment(self) -> Iterator[CrossFieldProblem]:
         """Terms must be whole numbers of repayment periods; day terms need a day-based plan."""
         frequency = self.repayment.frequency
         single_payment = all(method_of(m).single_payment for m in self.repayment.methods)
         if self.term.unit is TermUnit.days:
             if not single_payment and frequency.days is None:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("term", "unit"),
                     "term-frequency",
                     f"terms in days need bullet repayment or a daily/weekly frequency, not {frequency}",
@@ -300,7 +299,7 @@ class ProductSpec(SpecModel):
             elif frequency.days is not None and not single_payment:
                 for term in self.term.values():
                     if term % frequency.days:
-                        yield Problem(
+                        yield CrossFieldProblem(
                             ("term",),
                             "term-frequency",
                             f"a term of {term} days is not a whole number of {frequency} periods",
@@ -310,7 +309,7 @@ class ProductSpec(SpecModel):
             return
         months = frequency.months
         if months is None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("repayment", "frequency"),
                 "term-frequency",
                 f"terms in months need a monthly-or-longer frequency, not {frequency}",
@@ -319,7 +318,7 @@ class ProductSpec(SpecModel):
             return
         for term in self.term.values():
             if term % months:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("term",),
                     "term-frequency",
                     f"a term of {term} months is not a whole number of {frequency} periods",
@@ -329,7 +328,7 @@ class ProductSpec(SpecModel):
         grace = self.repayment.grace
         shortest = self.term.shortest // months if self.term.values() else 0
         if shortest and grace.principal_periods + grace.interest_periods >= shortest and not single_payment:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("repayment", "grace"),
                 "grace-too-long",
                 "grace periods must be shorter than the shortest term",
@@ -340,7 +339,7 @@ class ProductSpec(SpecModel):
             and shortest
             and (self.prepayment.allowed_after_periods >= self.term.longest // months)
         ):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("prepayment", "allowed_after_periods"),
                 "never-allowed",
                 "prepayment would never be allowed within the longest term",
@@ -349,7 +348,7 @@ class ProductSpec(SpecModel):
             )
         for i, fee in enumerate(self.fees):
             if fee.timing is FeeTiming.per_installment and single_payment:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("fees", i, "timing"),
                     "not-allowed",
                     "a single-payment loan has one installment; a per-installment fee is charged once",

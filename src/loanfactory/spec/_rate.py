@@ -18,7 +18,7 @@ from pydantic import Field
 
 from loanfactory.conventions import LprTenor
 from loanfactory.money import MAX_RATE, Money, Rate, Spread, format_rate
-from loanfactory.spec._base import Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, SpecModel, lenient
 
 
 class RepricingRule(StrEnum):
@@ -50,11 +50,15 @@ class RateBand(SpecModel):
             and (self.amount_max is None or amount <= self.amount_max)
         )
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.term_min is not None and self.term_max is not None and self.term_min > self.term_max:
-            yield Problem(("term_min",), "min-gt-max", "term_min is above term_max", "期限下限大于上限")
+            yield CrossFieldProblem(
+                ("term_min",), "min-gt-max", "term_min is above term_max", "期限下限大于上限"
+            )
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
-            yield Problem(("amount_min",), "min-gt-max", "amount_min is above amount_max", "金额下限大于上限")
+            yield CrossFieldProblem(
+                ("amount_min",), "min-gt-max", "amount_min is above amount_max", "金额下限大于上限"
+            )
 
 
 class _RateBase(SpecModel):
@@ -64,9 +68,9 @@ class _RateBase(SpecModel):
         tuple[RateBand, ...], Field(description="Rates or spreads by term/amount band (利率表)")
     ] = ()
 
-    def _bound_problems(self) -> Iterator[Problem]:
+    def _bound_problems(self) -> Iterator[CrossFieldProblem]:
         if self.floor is not None and self.cap is not None and self.cap < self.floor:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("cap",),
                 "cap-lt-floor",
                 f"cap {format_rate(self.cap)} is below floor {format_rate(self.floor)}",
@@ -98,13 +102,13 @@ class FixedRate(_RateBase):
             return self.annual_given
         return (self.daily or Decimal(0)) * self.basis
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         yield from self._bound_problems()
         yield from _one_of_annual_or_daily(self.annual_given, self.daily, self.basis, ())
         for i, band in enumerate(self.table):
             yield from _one_of_annual_or_daily(band.annual, band.daily, self.basis, ("table", i))
             if band.spread is not None:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("table", i, "spread"),
                     "not-allowed",
                     "a fixed rate has no index, so a band cannot give a spread",
@@ -114,9 +118,13 @@ class FixedRate(_RateBase):
             return
         where = "annual" if self.annual_given is not None else "daily"
         if self.floor is not None and self.annual < self.floor:
-            yield Problem((where,), "below-floor", "the annual rate is below the floor", "年利率低于利率下限")
+            yield CrossFieldProblem(
+                (where,), "below-floor", "the annual rate is below the floor", "年利率低于利率下限"
+            )
         if self.cap is not None and self.annual > self.cap:
-            yield Problem((where,), "above-cap", "the annual rate is above the cap", "年利率高于利率上限")
+            yield CrossFieldProblem(
+                (where,), "above-cap", "the annual rate is above the cap", "年利率高于利率上限"
+            )
 
     def band_annual(self, band: RateBand) -> Decimal | None:
         """A band's annual rate: as written, or its daily rate x basis."""
@@ -134,16 +142,16 @@ class FixedRate(_RateBase):
 
 def _one_of_annual_or_daily(
     annual: Decimal | None, daily: Decimal | None, basis: int, at: tuple[str | int, ...]
-) -> Iterator[Problem]:
+) -> Iterator[CrossFieldProblem]:
     if (annual is None) == (daily is None):
-        yield Problem(
+        yield CrossFieldProblem(
             (*at, "annual"),
             "missing-key" if annual is None else "rate-twice",
             "give the annual rate or the daily rate (日利率), not both",
             "年利率 annual 与日利率 daily 必须且只能填一个",
         )
     elif daily is not None and daily * basis > MAX_RATE:
-        yield Problem(
+        yield CrossFieldProblem(
             (*at, "daily"),
             "out-of-range",
             f"a daily rate of {format_rate(daily)} is {format_rate(daily * basis)} a year, above 1000 %",
@@ -160,11 +168,11 @@ class FloatingRate(_RateBase):
     spread: Annotated[Spread, Field(description="Added to the LPR, e.g. '-30bp' or '+85bp' (加点)")]
     repricing: Annotated[RepricingRule, lenient(RepricingRule)] = RepricingRule.january_first
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         yield from self._bound_problems()
         for i, band in enumerate(self.table):
             if band.spread is None:
-                yield Problem(
+                yield CrossFieldProblem(
                     ("table", i, "spread"),
                     "missing-key",
                     "a floating-rate band needs 'spread'",
@@ -172,7 +180,7 @@ class FloatingRate(_RateBase):
                 )
             for name in ("annual", "daily"):
                 if getattr(band, name) is not None:
-                    yield Problem(
+                    yield CrossFieldProblem(
                         ("table", i, name),
                         "not-allowed",
                         f"a floating-rate band gives a spread, not '{name}'",

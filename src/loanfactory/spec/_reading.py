@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from loanfactory.spec._base import PathPart, Problem
+from loanfactory.spec._base import CrossFieldProblem, PathPart
 
 Path = tuple[str, ...]
 
@@ -81,19 +81,19 @@ def reader_of(path: Path) -> tuple[str, ...] | None:
     return None
 
 
-def unread(model: BaseModel) -> Iterator[Problem]:
+def unread(model: BaseModel) -> Iterator[CrossFieldProblem]:
     """A warning for every key set in ``model`` (a product) that no reader covers."""
     yield from _walk(model, (), ())
 
 
-def _walk(model: BaseModel, path: tuple[PathPart, ...], keys: Path) -> Iterator[Problem]:
+def _walk(model: BaseModel, path: tuple[PathPart, ...], keys: Path) -> Iterator[CrossFieldProblem]:
     fields = type(model).model_fields
     for name in sorted(model.model_fields_set, key=list(fields).index):
         info = fields[name]
         key = info.alias or name
         here, named = (*path, key), (*keys, key)
         if reader_of(named) is None and not _encloses_readers(named):
-            yield Problem(
+            yield CrossFieldProblem(
                 here,
                 "unread-key",
                 f"nothing in loanfactory reads '{'.'.join(named)}': it has no effect",
@@ -111,7 +111,7 @@ def _encloses_readers(path: Path) -> bool:
     return any(key[: len(path)] == path for key in READERS)
 
 
-def _inside(value: Any, path: tuple[PathPart, ...], keys: Path) -> Iterator[Problem]:
+def _inside(value: Any, path: tuple[PathPart, ...], keys: Path) -> Iterator[CrossFieldProblem]:
     if isinstance(value, BaseModel):
         yield from _walk(value, path, keys)
     elif isinstance(value, tuple):

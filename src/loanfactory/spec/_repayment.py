@@ -10,30 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from loanfactory.calendar import DayCount, Frequency
+from loanfactory.calendar import DayCount, FirstPeriod, Frequency
 from loanfactory.conventions import InterestMode, RepaymentMethod, TotalsStyle
-from loanfactory.money import CENT, Money, Rate, RoundingMode, RoundingPolicy
+from loanfactory.money import CENT, Money, Rate, ResiduePlacement, RoundingMode, RoundingPolicy
 from loanfactory.schedule import methods as registry
-from loanfactory.spec._base import Problem, SpecModel, lenient
-
-
-class FirstPeriod(StrEnum):
-    """How an irregular first period (首期不足/超过一期) is charged."""
-
-    actual_days = "actual-days"  # interest for the actual days at annual / basis (按实际天数计息)
-    full_period = "full-period"  # charged as one regular period whatever its length
-
-
-class ResiduePlacement(StrEnum):
-    """Where rounding residue goes (尾差处理)."""
-
-    last = "last"  # the last installment absorbs it
-    first = "first"  # the first installment absorbs it
+from loanfactory.spec._base import CrossFieldProblem, SpecModel, lenient
 
 
 class Rounding(SpecModel):
@@ -51,20 +36,20 @@ class Rounding(SpecModel):
     def policy(self) -> RoundingPolicy:
         return RoundingPolicy(self.mode, self.unit)
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if self.unit not in (Decimal("0.01"), Decimal("0.1"), Decimal(1)):
-            yield Problem(
+            yield CrossFieldProblem(
                 ("unit",), "bad-unit", "unit must be 0.01, 0.1 or 1", "舍入单位只能是 0.01、0.1 或 1"
             )
         if self.installment_multiple < self.unit:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("installment_multiple",),
                 "bad-multiple",
                 "installment_multiple must be at least the rounding unit",
                 "期供取整倍数不能小于舍入单位",
             )
         elif (self.installment_multiple / self.unit) % 1 != 0:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("installment_multiple",),
                 "bad-multiple",
                 "installment_multiple must be a multiple of the rounding unit",
@@ -89,7 +74,7 @@ class Grace(SpecModel):
     ] = 0
 
 
-class Balloon(SpecModel):
+class BalloonSection(SpecModel):
     """A balloon (气球贷): a final lump, or a fixed share of principal each period."""
 
     final_percent: Annotated[
@@ -99,10 +84,10 @@ class Balloon(SpecModel):
         Rate | None, Field(description="Share of principal repaid each period; the rest at maturity")
     ] = None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         given = [x for x in (self.final_percent, self.principal_percent_per_period) if x is not None]
         if len(given) != 1:
-            yield Problem(
+            yield CrossFieldProblem(
                 (),
                 "balloon-shape",
                 "give exactly one of final_percent or principal_percent_per_period",
@@ -111,7 +96,7 @@ class Balloon(SpecModel):
         for name in ("final_percent", "principal_percent_per_period"):
             value = getattr(self, name)
             if value is not None and not (0 < value < 1):
-                yield Problem(
+                yield CrossFieldProblem(
                     (name,), "out-of-range", "must be above 0% and below 100%", "必须在 0% 与 100% 之间"
                 )
 
@@ -120,7 +105,7 @@ class Balloon(SpecModel):
         return registry.Balloon(final=self.final_percent, per_period=self.principal_percent_per_period)
 
 
-class Step(SpecModel):
+class StepSection(SpecModel):
     """A stepped installment (阶梯还款 / 累进还款): the installment changes every ``every`` periods
     after the first ``first``, by ``amount`` yuan (等额累进) or ``percent`` of the installment
     (等比累进), ``up`` or ``down``, at most ``times`` times (default: until maturity)."""
@@ -144,10 +129,10 @@ class Step(SpecModel):
         Field(strict=True, ge=1, le=600, description="Most changes (累进次数); default: to maturity"),
     ] = None
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         given = [name for name in ("amount", "percent") if getattr(self, name) is not None]
         if len(given) != 1:
-            yield Problem(
+            yield CrossFieldProblem(
                 (),
                 "step-shape",
                 "give exactly one of amount or percent",
@@ -155,9 +140,11 @@ class Step(SpecModel):
             )
         for name in given:
             if not getattr(self, name):
-                yield Problem((name,), "out-of-range", "a step of zero is an annuity", "累进为零即等额本息")
+                yield CrossFieldProblem(
+                    (name,), "out-of-range", "a step of zero is an annuity", "累进为零即等额本息"
+                )
         if self.percent is not None and self.direction == "down" and self.percent >= 1:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("percent",),
                 "out-of-range",
                 "a falling step must be below 100%",
@@ -196,19 +183,19 @@ class Repayment(SpecModel):
     ] = None
     grace: Grace = Grace()
     rounding: Rounding = Rounding()
-    balloon: Balloon | None = None
-    step: Step | None = None
+    balloon: BalloonSection | None = None
+    step: StepSection | None = None
 
     @property
     def method(self) -> RepaymentMethod:
         """The method used when an application does not choose one."""
         return self.default_method or self.methods[0]
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         if len(set(self.methods)) != len(self.methods):
-            yield Problem(("methods",), "duplicate", "a method is listed twice", "还款方式重复")
+            yield CrossFieldProblem(("methods",), "duplicate", "a method is listed twice", "还款方式重复")
         if self.default_method is not None and self.default_method not in self.methods:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("default_method",),
                 "not-allowed",
                 f"default_method '{self.default_method}' is not among methods",
@@ -216,7 +203,7 @@ class Repayment(SpecModel):
             )
         yield from self._section_problems()
         if self.due_day is not None and self.frequency.months is None:
-            yield Problem(
+            yield CrossFieldProblem(
                 ("due_day",),
                 "not-allowed",
                 "due_day applies only to monthly-or-longer frequencies",
@@ -224,7 +211,7 @@ class Repayment(SpecModel):
             )
         yield from (p.under("rounding") for p in self.rounding.problems())
 
-    def _section_problems(self) -> Iterator[Problem]:
+    def _section_problems(self) -> Iterator[CrossFieldProblem]:
         """Each method's settings section is there when the method is offered, and only then."""
         wanted = {m.section: m for m in map(registry.method_of, self.methods) if m.section is not None}
         for method in registry.registered():
@@ -233,14 +220,14 @@ class Repayment(SpecModel):
                 continue
             value = getattr(self, section)
             if section in wanted and value is None:
-                yield Problem(
+                yield CrossFieldProblem(
                     (section,),
                     "missing-key",
                     f"the {method.name} method needs a '{section}' section",
                     f"{method.zh}需要填写 '{section}' 设置",
                 )
             elif value is not None and section not in wanted:
-                yield Problem(  # the same warning as any key nothing reads (spec/_reading.py)
+                yield CrossFieldProblem(  # the same warning as any key nothing reads (spec/_reading.py)
                     (section,),
                     "unread-key",
                     f"nothing reads 'repayment.{section}': only the {method.name} method does, "

@@ -30,7 +30,7 @@ from typing import Annotated
 from pydantic import Field
 
 from loanfactory.money import Money, format_money
-from loanfactory.spec._base import Problem, SpecModel, lenient
+from loanfactory.spec._base import CrossFieldProblem, SpecModel, lenient
 
 
 class ReviewerRole(StrEnum):
@@ -79,29 +79,31 @@ class ReviewDuties(SpecModel):
                 return band.roles
         return ()
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[CrossFieldProblem]:
         for stage in ("first", "second"):
             bands: tuple[DutyBand, ...] = getattr(self, stage)
             limits = [b.up_to for b in bands]
             for i, (band, limit) in enumerate(zip(bands, limits, strict=True)):
                 if limit is None and i < len(bands) - 1:
-                    yield Problem(
+                    yield CrossFieldProblem(
                         (stage, i, "up_to"),
                         "unreachable",
                         "only the last band may leave up_to out; the bands after it are never used",
                         "只有最后一档可以不写 up_to，否则其后的档位永远用不到",
                     )
                 if i and limit is not None and limits[i - 1] is not None and limit <= limits[i - 1]:  # type: ignore[operator]
-                    yield Problem(
+                    yield CrossFieldProblem(
                         (stage, i, "up_to"),
                         "not-ascending",
                         "bands go from small amounts to large: up_to must grow",
                         "各档须按金额从小到大排列，up_to 应递增",
                     )
                 if len(set(band.roles)) != len(band.roles):
-                    yield Problem((stage, i, "roles"), "duplicate", "a role is listed twice", "角色重复")
+                    yield CrossFieldProblem(
+                        (stage, i, "roles"), "duplicate", "a role is listed twice", "角色重复"
+                    )
             if limits and limits[-1] is not None:
-                yield Problem(
+                yield CrossFieldProblem(
                     (stage, len(bands) - 1, "up_to"),
                     "uncovered",
                     f"amounts above {format_money(limits[-1])} have nobody to review them; "

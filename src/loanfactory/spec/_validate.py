@@ -2,7 +2,7 @@
 
 :func:`validate_model` validates data against a model or any annotation and places every error
 with the document's positions (a :class:`~loanfactory.document.Document`, or a merged product that
-knows which file each value came from). Cross-field :class:`~loanfactory.spec._base.Problem`\\ s
+knows which file each value came from). Cross-field :class:`~loanfactory.spec._base.CrossFieldProblem`\\ s
 are placed the same way. ``partial`` validation (templates and fragments, which may leave keys for
 the product to fill) drops the errors about missing keys.
 """
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from loanfactory.document import Document
 from loanfactory.errors import Diagnostic
 from loanfactory.spec import _types
-from loanfactory.spec._base import Problem, SpecModel
+from loanfactory.spec._base import CrossFieldProblem, SpecModel
 from loanfactory.spec._messages import explain_all
 
 PathKey = tuple[str | int, ...]
@@ -94,7 +94,7 @@ def explained(errors: Iterable[Any], target: Any, document: Document, at: PathKe
     return out
 
 
-def placed(problems: Iterable[Problem], document: Document, at: PathKey = ()) -> list[Diagnostic]:
+def placed(problems: Iterable[CrossFieldProblem], document: Document, at: PathKey = ()) -> list[Diagnostic]:
     """Cross-field problems (paths relative to the model at ``at``) as located diagnostics."""
     return [
         document.diagnostic(
@@ -141,7 +141,7 @@ def _holds_models(target: Any) -> bool:
     return item is not None and _types.is_model(item)
 
 
-def _problems_of(section: Any) -> Iterable[Problem]:
+def _problems_of(section: Any) -> Iterable[CrossFieldProblem]:
     if isinstance(section, SpecModel):
         yield from section.problems()
     elif isinstance(section, tuple):

@@ -22,11 +22,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from loanfactory.calendar import FirstPeriod, Frequency
+from loanfactory.calendar import Frequency
 from loanfactory.conventions import RepaymentMethod, TermUnit
 from loanfactory.errors import InvalidInput
 from loanfactory.lpr import LprSeries
-from loanfactory.money import ResiduePlacement
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import Fee, FixedRate, FloatingRate, ProductSpec
 from loanfactory.terms._schedule import repriced
@@ -113,7 +112,7 @@ def contract_terms(
         due_day=repayment.due_day if frequency.months is not None and not single else None,
         interest=repayment.interest,
         day_count=repayment.day_count,
-        first_period=FirstPeriod(repayment.first_period.value),  # the spec keeps its own copy of the enum
+        first_period=repayment.first_period,
         rounding=trusted(
             RoundingTerms,
             mode=rounding.mode,
@@ -121,7 +120,7 @@ def contract_terms(
             installment_multiple=None
             if rounding.installment_multiple == rounding.unit
             else rounding.installment_multiple,
-            residue=ResiduePlacement(rounding.residue.value),
+            residue=rounding.residue,
             totals=rounding.totals,
         ),
         grace_principal=0 if single else repayment.grace.principal_periods,

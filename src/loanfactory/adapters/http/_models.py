@@ -25,7 +25,7 @@ from loanfactory.origination import (
 )
 from loanfactory.ports import SignatureMethod
 from loanfactory.service_desk import Category, Priority, TicketKind
-from loanfactory.spec import Channel, LocalizedText, Purpose, Segment
+from loanfactory.spec import LoanPurpose, LocalizedText, SalesChannel, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -64,9 +64,9 @@ class RecommendRequest(Body):
     customer_id: Id | None = Field(default=None, description="Staff only: recommend for this customer")
     amount: StrictMoney | None = None
     term: Term | None = None
-    purpose: Purpose | None = None
+    purpose: LoanPurpose | None = None
     segment: Segment | None = None
-    channel: Channel | None = None
+    channel: SalesChannel | None = None
     limit: Annotated[int, Field(ge=1, le=20)] = 5
 
 
@@ -79,8 +79,8 @@ class ApplicationCreate(Body):
     product_code: Code = Field(examples=["salary_loan"])
     amount: StrictMoney = Field(examples=["50000"])
     term: Term = Field(examples=[12])
-    purpose: Purpose = Field(examples=["consumer"])
-    channel: Channel = Field(examples=["app"])
+    purpose: LoanPurpose = Field(examples=["consumer"])
+    channel: SalesChannel = Field(examples=["app"])
     repayment_method: RepaymentMethod | None = None
     collateral_ids: list[Id] = Field(default_factory=list, max_length=20)
     coupon_id: Id | None = None
@@ -332,7 +332,7 @@ class CampaignCreate(Body):
     per_customer: Annotated[int, Field(gt=0, le=100)] = 1
     coupon_valid_days: Annotated[int, Field(gt=0, le=366)] = 30
     product_codes: list[Code] = Field(default_factory=list, max_length=50)
-    channels: list[Channel] = Field(default_factory=list, max_length=20)
+    channels: list[SalesChannel] = Field(default_factory=list, max_length=20)
     segments: list[Segment] = Field(default_factory=list, max_length=5)
 
 

@@ -12,7 +12,7 @@ from loanfactory.adapters.http._doc import op
 from loanfactory.adapters.http._models import CompareRequest, QuoteRequest, RecommendRequest
 from loanfactory.adapters.http._roles import Principal
 from loanfactory.money import StrictMoney
-from loanfactory.spec import Channel, Purpose, Segment, Status
+from loanfactory.spec import LoanPurpose, SalesChannel, Segment, Status
 
 router = APIRouter()
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -29,9 +29,9 @@ async def me(principal: Annotated[Principal, guard("me.get")]) -> Response:
 async def list_products(
     request: Request,
     principal: Annotated[Principal, guard("catalog.list")],
-    channel: Channel | None = None,
+    channel: SalesChannel | None = None,
     segment: Segment | None = None,
-    purpose: Purpose | None = None,
+    purpose: LoanPurpose | None = None,
     status: Status | None = None,
     amount: Annotated[StrictMoney | None, Query()] = None,
     term: Annotated[int | None, Query(ge=1, le=600)] = None,

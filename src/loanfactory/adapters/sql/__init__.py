@@ -24,6 +24,7 @@ from __future__ import annotations
 from loanfactory.adapters.sql._catalog import ProductStatus, ProductVersion, StatusChange
 from loanfactory.adapters.sql._crypto import PiiCipher
 from loanfactory.adapters.sql._engine import database_url, make_engine, mask_url
+from loanfactory.adapters.sql._entities import default_mappings
 from loanfactory.adapters.sql._mapping import EntityMapping, EntityMappings, map_entity
 from loanfactory.adapters.sql._migrate import check, current, head, upgrade
 from loanfactory.adapters.sql._relay import (
@@ -39,7 +40,6 @@ from loanfactory.adapters.sql._states import rebuild_states
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
 from loanfactory.adapters.sql._verify import verify_audit, verify_books
-from loanfactory.adapters.sql._entities import default_mappings
 
 __all__ = [
     "Base",
