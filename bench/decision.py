@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
-from loanfactory.facts import Applicant, Application, BureauReport, Facts, Loan
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, Facts, LoanFacts
 from loanfactory.rules import Decision, Outcome, Reason, compile_definition, load_rule_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def applicants(n: int, seed: int = 7) -> list[Facts]:
                     employment_years=Decimal(rng.randint(0, 30)),
                 ),
                 bureau=BureauReport(credit_score=rng.randint(450, 850), overdue_count_24m=rng.randint(0, 4)),
-                application=Application(amount=Decimal(rng.randint(10, 900) * 1000), term=12),
+                application=ApplicationFacts(amount=Decimal(rng.randint(10, 900) * 1000), term=12),
             )
         )
     return out
@@ -335,10 +335,10 @@ def dated_applicants(n: int, seed: int = 11) -> list[Facts]:
                     birth_date=date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28)),
                     monthly_income=Decimal(rng.randint(1500, 40000)),
                 ),
-                application=Application(
+                application=ApplicationFacts(
                     amount=Decimal(rng.randint(10, 500) * 1000), term=rng.choice((12, 24, 36, 60))
                 ),
-                loan=Loan(
+                loan=LoanFacts(
                     disbursed_on=disbursed,
                     maturity_date=date(rng.randint(2026, 2060), rng.randint(1, 12), rng.randint(1, 28)),
                 ),

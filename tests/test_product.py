@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict
-from loanfactory.facts import Applicant, Application, BureauReport, Facts
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, Facts
 from loanfactory.product import ProductCatalog, parse_status
 from loanfactory.rules import Outcome
 
@@ -34,7 +34,7 @@ def prime(**changes: object) -> Facts:
     return Facts(
         as_of=date(2025, 7, 15),
         applicant=Applicant.model_validate(applicant),
-        application=Application.model_validate(
+        application=ApplicationFacts.model_validate(
             {
                 "amount": Decimal(100000),
                 "term": 24,

@@ -101,7 +101,7 @@ class SubmittedDocument(FactModel):
     expires_on: date | None = None  # 有效期至
 
 
-class Consent(FactModel):
+class ConsentFacts(FactModel):
     """An authorisation the applicant gave (授权): its scope, when, and whether it still holds."""
 
     scope: str  # credit_inquiry (征信查询), personal_info (个人信息处理), e_signature, ...
@@ -110,7 +110,7 @@ class Consent(FactModel):
     revoked: bool = False  # 已撤回
 
 
-class Application(FactModel):
+class ApplicationFacts(FactModel):
     """A loan application (贷款申请)."""
 
     id: str | None = None  # 申请编号
@@ -123,7 +123,7 @@ class Application(FactModel):
     repayment_method: RepaymentMethod | None = None  # 还款方式
     submitted_at: datetime | None = None  # 提交时间
     documents: tuple[SubmittedDocument, ...] = ()  # 申请材料
-    consents: tuple[Consent, ...] = ()  # 授权
+    consents: tuple[ConsentFacts, ...] = ()  # 授权
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -138,7 +138,7 @@ class Application(FactModel):
         return [c.scope for c in self.consents if not c.revoked]
 
 
-class BureauRecord(FactModel):
+class AdverseRecord(FactModel):
     """One adverse record in a credit report (不良记录): write-off, bad debt, compensation ..."""
 
     type: str  # write_off (核销), bad_debt (呆账), compensation (代偿), asset_disposal, frozen, lawsuit
@@ -160,7 +160,7 @@ class BureauReport(FactModel):
     outstanding_loans: Count = 0  # 未结清贷款笔数
     total_debt: Money = Decimal(0)  # 未结清贷款余额合计
     card_utilization: Ratio | None = None  # 信用卡使用率
-    severe_records: tuple[BureauRecord, ...] = ()  # 严重不良记录
+    severe_records: tuple[AdverseRecord, ...] = ()  # 严重不良记录
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -169,7 +169,7 @@ class BureauReport(FactModel):
         return len(self.severe_records)
 
 
-class Collateral(FactModel):
+class CollateralFacts(FactModel):
     """A pledged or mortgaged asset (抵质押物) and its valuation (评估)."""
 
     type: str  # first_home, second_home, commercial_property, vehicle, deposit, bond, shares, ...
@@ -200,7 +200,7 @@ class CustomerHistory(FactModel):
         return self.previous_loans == 0
 
 
-class Loan(FactModel):
+class LoanFacts(FactModel):
     """A disbursed loan as servicing sees it (贷款账户), for overdue and warning rules."""
 
     id: str | None = None  # 借据号
@@ -257,11 +257,11 @@ class Facts(FactModel):
 
     as_of: date  # 业务日期
     applicant: Applicant | None = None
-    application: Application | None = None
+    application: ApplicationFacts | None = None
     bureau: BureauReport | None = None
-    collateral: tuple[Collateral, ...] = ()
+    collateral: tuple[CollateralFacts, ...] = ()
     customer: CustomerHistory | None = None
-    loan: Loan | None = None
+    loan: LoanFacts | None = None
     product: ProductFacts | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
 
@@ -273,18 +273,18 @@ class Facts(FactModel):
 
 
 __all__ = [
+    "AdverseRecord",
     "Applicant",
-    "Application",
-    "BureauRecord",
+    "ApplicationFacts",
     "BureauReport",
-    "Collateral",
-    "Consent",
+    "CollateralFacts",
+    "ConsentFacts",
     "CustomerHistory",
     "CustomerKind",
     "FactModel",
     "Facts",
-    "Loan",
     "LoanClass",
+    "LoanFacts",
     "ProductFacts",
     "SubmittedDocument",
 ]

@@ -24,7 +24,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from loanfactory._pricingrefs import pricing_constants
-from loanfactory.facts import Application, Facts
+from loanfactory.facts import ApplicationFacts, Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, PricingDecision, read_pricing
 from loanfactory.product import Product, product_facts
@@ -131,7 +131,7 @@ def _case(
 
 
 def _facts(spec: ProductSpec, term: int, amount: Decimal, lpr: LprSeries, day: date) -> Facts:
-    application = Application(
+    application = ApplicationFacts(
         amount=amount,
         term=term,
         term_unit=spec.term.unit,

@@ -12,7 +12,7 @@ from orig_samples import NOW, ROOT, Keys, documents, individual, request, valid_
 
 from loanfactory.catalog import Catalog
 from loanfactory.entity import SequentialIds
-from loanfactory.facts import Applicant, Application, BureauReport, Collateral, Facts
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, CollateralFacts, Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.origination import (
     DocumentKind,
@@ -96,14 +96,14 @@ def test_a_scenario_on_the_facts_origination_built_gives_the_offer_origination_m
 
 def test_scenario_facts_come_from_the_same_builder_as_origination(products: ProductCatalog) -> None:
     lpr = LprSeries.default()
-    stated = Facts(as_of=date(2025, 7, 15), application=Application(amount=D(100000), term=12))
+    stated = Facts(as_of=date(2025, 7, 15), application=ApplicationFacts(amount=D(100000), term=12))
     credit = completed_facts(stated, products.product("consumer_credit").spec, lpr)
     assert credit.product is not None
     assert credit.product.base_rate == D("0.039")  # the 12-month band, not the headline 4.2 %
     assert credit.application is not None
     assert credit.application.repayment_method is not None
     mortgage = completed_facts(
-        stated.model_copy(update={"application": Application(amount=D(1000000), term=240)}),
+        stated.model_copy(update={"application": ApplicationFacts(amount=D(1000000), term=240)}),
         products.product("home_mortgage").spec,
         lpr,
     )
@@ -269,7 +269,7 @@ def test_collateral_facts_map_back_to_kinds() -> None:
     assert collateral_kind("shares") is CollateralType.equity
     assert collateral_kind("vehicle") is CollateralType.vehicle
     assert collateral_kind("yacht") is None
-    (piece,) = collateral_pieces([Collateral(type="deposit", value=D(5000))], date(2025, 1, 1))
+    (piece,) = collateral_pieces([CollateralFacts(type="deposit", value=D(5000))], date(2025, 1, 1))
     assert piece.value_on(date(2025, 1, 1)) == D(5000)
 
 
@@ -282,7 +282,7 @@ def test_one_runner_gives_origination_and_scenarios_the_same_decision(products: 
                 age=40, monthly_income=D(30000), region="BJ", debt_to_income=D("0.1"), employment_years=D(9)
             ),
             bureau=BureauReport(credit_score=800),
-            application=Application.model_validate(
+            application=ApplicationFacts.model_validate(
                 {
                     "amount": 150000,
                     "term": 12,

@@ -9,14 +9,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from loanfactory.facts import (
+    AdverseRecord,
     Applicant,
-    Application,
-    BureauRecord,
+    ApplicationFacts,
     BureauReport,
-    Collateral,
-    Consent,
+    CollateralFacts,
+    ConsentFacts,
     Facts,
-    Loan,
+    LoanFacts,
     ProductFacts,
     SubmittedDocument,
 )
@@ -89,7 +89,7 @@ applicants = st.builds(
 )
 
 applications = st.builds(
-    Application,
+    ApplicationFacts,
     amount=money(50000, 200000, 500000),
     term=st.integers(1, 360),
     documents=st.lists(
@@ -100,7 +100,7 @@ applications = st.builds(
     ).map(tuple),
     consents=st.lists(
         st.builds(
-            Consent,
+            ConsentFacts,
             scope=st.sampled_from(["credit_inquiry", "personal_info"]),
             revoked=st.booleans(),
             expires_on=maybe(DAY),
@@ -117,12 +117,12 @@ bureaus = st.builds(
     overdue_count_24m=st.integers(0, 4),
     inquiries_3m=st.integers(0, 9),
     card_utilization=maybe(ratio("0.5", "0.9", "0.91")),
-    severe_records=st.lists(st.builds(BureauRecord, type=st.just("write_off")), max_size=1).map(tuple),
+    severe_records=st.lists(st.builds(AdverseRecord, type=st.just("write_off")), max_size=1).map(tuple),
 )
 
 collaterals = st.lists(
     st.builds(
-        Collateral,
+        CollateralFacts,
         type=st.sampled_from(["first_home", "second_home", "deposit", "shares", "vehicle"]),
         value=money(100000, 1000000),
         first_lien=st.booleans(),
@@ -140,7 +140,7 @@ products = st.builds(
 )
 
 loans = st.builds(
-    Loan,
+    LoanFacts,
     dpd=st.one_of(st.sampled_from([0, 1, 30, 31, 90, 91, 270, 271, 360, 361]), st.integers(0, 500)),
     disbursed_on=maybe(st.dates(date(2019, 1, 1), date(2026, 12, 31))),
     maturity_date=maybe(st.dates(date(2025, 1, 1), date(2060, 12, 31))),

@@ -62,7 +62,7 @@ def test_decision_flow_from_library(library: rules.RuleLibrary) -> None:
     from datetime import date
     from decimal import Decimal
 
-    from loanfactory.facts import Applicant, Application, BureauReport, Facts
+    from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, Facts
 
     refs = {
         "eligibility": "retail_eligibility",
@@ -81,7 +81,7 @@ def test_decision_flow_from_library(library: rules.RuleLibrary) -> None:
             employment_years=Decimal(9),
         ),
         bureau=BureauReport(credit_score=800),
-        application=Application(amount=Decimal(150000), term=12),
+        application=ApplicationFacts(amount=Decimal(150000), term=12),
     )
     for engine in ("compiled", "durable"):
         flow = rules.DecisionFlow.from_library(library, refs, engine=engine)

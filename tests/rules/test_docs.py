@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from loanfactory.document import load_document
-from loanfactory.facts import Applicant, Application, BureauReport, Facts, Loan
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, Facts, LoanFacts
 from loanfactory.rules import compile_definition, load_rule_document, load_scenario_document
 
 from .conftest import ROOT
@@ -67,9 +67,9 @@ def test_chinese_product_rules_example_decides_as_described(engine: str) -> None
     facts = Facts(
         as_of=date(2025, 6, 1),
         applicant=Applicant(birth_date=date(1990, 3, 31), monthly_income=Decimal(9000)),
-        application=Application(amount=Decimal(100000), term=36),
+        application=ApplicationFacts(amount=Decimal(100000), term=36),
         bureau=BureauReport(credit_score=720),
-        loan=Loan(maturity_date=date(2055, 3, 30)),
+        loan=LoanFacts(maturity_date=date(2055, 3, 30)),
     )
 
     def run(ident: str) -> Any:
@@ -77,7 +77,7 @@ def test_chinese_product_rules_example_decides_as_described(engine: str) -> None
 
     # 64 at maturity (65 only on 2055-03-31): not rejected; at 2056-04-01 the applicant is 66
     assert run("age_at_maturity").outcome.value == "pass"
-    older = facts.model_copy(update={"loan": Loan(maturity_date=date(2056, 4, 1))})
+    older = facts.model_copy(update={"loan": LoanFacts(maturity_date=date(2056, 4, 1))})
     maturity_rule = compile_definition(library.get("age_at_maturity"), engine=engine)  # type: ignore[arg-type]
     assert maturity_rule.evaluate(older).outcome.value == "reject"
     # 100000 * r / (1 - (1 + r)^-36) with r = 0.0435 / 12, by hand with 34 digits

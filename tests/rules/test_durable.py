@@ -102,12 +102,12 @@ def test_a_rule_reads_a_value_a_later_cap_lowered(library: RuleLibrary) -> None:
     50,000; the product's minimum of 60,000 is then above the limit, so the application is
     refused. A name set again (the cap rewriting ``limit``) must reach the rule that reads it on
     both engines, not only a name set for the first time."""
-    from loanfactory.facts import Application, ProductFacts
+    from loanfactory.facts import ApplicationFacts, ProductFacts
 
     facts = Facts(
         as_of=date(2024, 1, 1),
         applicant=Applicant(kind="individual", monthly_income=Decimal("10000")),
-        application=Application(amount=Decimal("100000"), term=12),
+        application=ApplicationFacts(amount=Decimal("100000"), term=12),
         product=ProductFacts(code="p", min_amount=Decimal("60000"), max_amount=Decimal("500000")),
         vars={"grade": "D"},
     )

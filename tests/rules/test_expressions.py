@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from loanfactory.facts import Applicant, Application, BureauReport, Collateral, Facts
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, CollateralFacts, Facts
 from loanfactory.rules import compile_definition
 from loanfactory.rules._context import WELL_KNOWN_VARS, fact_roots
 from loanfactory.rules._expr import Scope, parse_expression
@@ -105,10 +105,10 @@ def test_missing_values_semantics(engine: str) -> None:
             applicant=Applicant(
                 age=30, region="SH", monthly_income=Decimal(5000), birth_date=date(1990, 1, 1)
             ),
-            application=Application(amount=Decimal(8000), term=12),
+            application=ApplicationFacts(amount=Decimal(8000), term=12),
             collateral=(
-                Collateral(type="deposit", value=Decimal(600000)),
-                Collateral(type="shares", value=Decimal(500000)),
+                CollateralFacts(type="deposit", value=Decimal(600000)),
+                CollateralFacts(type="shares", value=Decimal(500000)),
             ),
         )
     )

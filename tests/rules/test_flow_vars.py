@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from loanfactory.document import Document
-from loanfactory.facts import Application, Facts
+from loanfactory.facts import ApplicationFacts, Facts
 from loanfactory.rules import Flow, compile_definition, parse_definition
 
 from .conftest import errors, load_text
@@ -51,7 +51,9 @@ definitions:
 
 
 def facts(**vars: object) -> Facts:
-    return Facts(as_of=date(2025, 6, 1), application=Application(amount=D(200000), term=12), vars=dict(vars))
+    return Facts(
+        as_of=date(2025, 6, 1), application=ApplicationFacts(amount=D(200000), term=12), vars=dict(vars)
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loanfactory.facts import Applicant, Application, BureauReport, Collateral, Facts, Loan
+from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, CollateralFacts, Facts, LoanFacts
 from loanfactory.rules import RuleLibrary, compile_definition
 from loanfactory.rules._temporal import YearsMonths
 
@@ -118,13 +118,13 @@ def facts(**changes: Any) -> Facts:
         "applicant": Applicant(
             age=30, birth_date=date(1990, 3, 31), region="sh", monthly_income=Decimal(9000)
         ),
-        "application": Application(amount=Decimal(100000), term=36),
+        "application": ApplicationFacts(amount=Decimal(100000), term=36),
         "bureau": BureauReport(credit_score=720),
-        "loan": Loan(maturity_date=date(2055, 3, 30)),
+        "loan": LoanFacts(maturity_date=date(2055, 3, 30)),
         "collateral": (
-            Collateral(type="first_home", value=Decimal(500000), first_lien=True),
-            Collateral(type="vehicle", value=Decimal(100000), first_lien=True),
-            Collateral(type="first_home", value=Decimal(300000), first_lien=False),
+            CollateralFacts(type="first_home", value=Decimal(500000), first_lien=True),
+            CollateralFacts(type="vehicle", value=Decimal(100000), first_lien=True),
+            CollateralFacts(type="first_home", value=Decimal(300000), first_lien=False),
         ),
         "vars": {"regions": ["sh", "bj"]},
     }
@@ -199,7 +199,7 @@ def test_question_mark_null_and_list_cells(lib: RuleLibrary, engine: str) -> Non
     from loanfactory.facts import SubmittedDocument
 
     docs = (SubmittedDocument(type="id_card"), SubmittedDocument(type="income_proof"))
-    f = facts(application=Application(amount=Decimal(1), term=1, documents=docs))
+    f = facts(application=ApplicationFacts(amount=Decimal(1), term=1, documents=docs))
     assert table.evaluate(f).values == {"label": ["thirties", "served", "has_id", "two_documents"]}
 
 

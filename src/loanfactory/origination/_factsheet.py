@@ -180,7 +180,7 @@ def _verified(kind: DocumentKind, source: DocumentSource, customer: Customer) ->
     return source is DocumentSource.third_party or (check is not None and customer.verified(check))
 
 
-def application_facts(application: Application, spec: ProductSpec, customer: Customer) -> f.Application:
+def application_facts(application: Application, spec: ProductSpec, customer: Customer) -> f.ApplicationFacts:
     documents = tuple(
         f.SubmittedDocument(
             type=DOCUMENT_TYPES.get(d.kind, d.kind.value.replace("-", "_")),
@@ -189,14 +189,14 @@ def application_facts(application: Application, spec: ProductSpec, customer: Cus
         for d in application.documents
     )
     consents = tuple(
-        f.Consent(
+        f.ConsentFacts(
             scope=CONSENT_SCOPES[c.scope],
             granted_at=c.granted_at,
             expires_on=c.expires_at.date() if c.expires_at else None,
         )
         for c in application.consents
     )
-    return f.Application(
+    return f.ApplicationFacts(
         id=application.id,
         amount=application.amount,
         term=application.term,
@@ -217,7 +217,7 @@ def bureau_facts(report: BureauReportData) -> f.BureauReport:
     cards = [r for r in report.records if r.kind == "credit_card"]
     card_limits = sum((r.credit_limit or ZERO for r in cards), ZERO)
     severe = tuple(
-        f.BureauRecord(
+        f.AdverseRecord(
             type=SEVERE_KINDS.get(r.kind, "bad_debt"),
             recorded_on=r.reported or r.opened,
             amount=r.balance.quantize(CENT),
@@ -245,9 +245,9 @@ COLLATERAL_TYPES = {"equity": "shares", "real-estate": "real_estate"}
 """Collateral types as the rules name them, when no finer ``subtype`` (first_home ...) is given."""
 
 
-def collateral_facts(pieces: Sequence[Collateral], day: date) -> tuple[f.Collateral, ...]:
+def collateral_facts(pieces: Sequence[Collateral], day: date) -> tuple[f.CollateralFacts, ...]:
     return tuple(
-        f.Collateral(
+        f.CollateralFacts(
             type=c.subtype or COLLATERAL_TYPES.get(c.type.value, c.type.value.replace("-", "_")),
             first_lien=c.first_lien,
             value=c.value_on(day),
@@ -287,7 +287,7 @@ def need_facts(customer: Customer, spec: ProductSpec, need: Any, lpr: LprSeries,
     """Facts for screening a product against a stated need (no application, no bureau report)."""
     amount = min(max(need.amount, spec.amount.min), spec.amount.max)
     term = need.term if spec.term.allows(need.term) else spec.term.shortest
-    application = f.Application(
+    application = f.ApplicationFacts(
         amount=amount,
         term=term,
         term_unit=spec.term.unit,
@@ -349,7 +349,7 @@ def collateral_kind(fact_type: str) -> CollateralType | None:
         return None
 
 
-def collateral_pieces(facts: Sequence[f.Collateral], day: date) -> list[Collateral]:
+def collateral_pieces(facts: Sequence[f.CollateralFacts], day: date) -> list[Collateral]:
     """Collateral records for collateral stated as facts (a scenario's ``given.collateral``), each
     valued once at its fact value; raises :class:`InvalidInput` for a type that names no kind."""
     at = datetime.combine(day, datetime.min.time(), tzinfo=CST)

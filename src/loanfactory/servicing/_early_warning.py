@@ -30,8 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from loanfactory.errors import SpecError
-from loanfactory.facts import Facts
-from loanfactory.facts import Loan as LoanFacts
+from loanfactory.facts import Facts, LoanFacts
 from loanfactory.money import format_money
 from loanfactory.ports import BalanceEnquiry, Channel, LedgerEntryRecord, Transaction
 from loanfactory.rules import CompiledDefinition, compile_definition, load_rule_file
