@@ -52,12 +52,12 @@ from loanfactory.origination import (
     Consent,
     ConsentScope,
     Decider,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
     IndividualProfile,
     Origination,
+    SupportingDocument,
     id_check_character,
 )
 from loanfactory.origination._products import catalog_decider
@@ -97,9 +97,11 @@ def request(customer_id: str, n: int) -> ApplicationRequest:
         for s in (ConsentScope.bureau_query, ConsentScope.data_use)
     )
     documents = (
-        Document(kind=DocumentKind.id_card_front, sha256=sha(f"{n}f"), source=DocumentSource.photo),
-        Document(kind=DocumentKind.id_card_back, sha256=sha(f"{n}b"), source=DocumentSource.photo),
-        Document(kind=DocumentKind.income_proof, sha256=sha(f"{n}i"), source=DocumentSource.third_party),
+        SupportingDocument(kind=DocumentKind.id_card_front, sha256=sha(f"{n}f"), source=DocumentSource.photo),
+        SupportingDocument(kind=DocumentKind.id_card_back, sha256=sha(f"{n}b"), source=DocumentSource.photo),
+        SupportingDocument(
+            kind=DocumentKind.income_proof, sha256=sha(f"{n}i"), source=DocumentSource.third_party
+        ),
     )
     return ApplicationRequest(
         customer_id=customer_id,

@@ -38,7 +38,7 @@ from loanfactory.adapters.sql import SqlStore, default_mappings, make_engine, ma
 from loanfactory.audit import canonical_json, make_record
 from loanfactory.entity import CST, DomainEvent, Entity
 from loanfactory.money import Money
-from loanfactory.origination import DecisionRecord, DecisionStep, Outcome, Reason
+from loanfactory.origination import DecisionRecord, DecisionStep, StepOutcome, StepReason
 from loanfactory.ports import LedgerEntryRecord, OutboxMessage
 from loanfactory.testing import FixedClock
 
@@ -62,10 +62,12 @@ def decision(n: int) -> DecisionRecord:
         customer_id=f"cus_{n % 500:06d}",
         product_code="consumer_credit",
         step=DecisionStep.scoring,
-        outcome=Outcome.approve,
+        outcome=StepOutcome.approve,
         at=AT,
         values={"score": 712, "limit": "50000.00", "dti": "0.3125"},
-        reasons=(Reason(code="score-ok", en="score above cut-off", zh="评分高于阈值", rule="score.cutoff"),),
+        reasons=(
+            StepReason(code="score-ok", en="score above cut-off", zh="评分高于阈值", rule="score.cutoff"),
+        ),
         fired_rules=("score.cutoff", "dti.max"),
         trace=({"rule": "score.cutoff", "value": 712, "passed": True},),
         actor="system",

@@ -24,7 +24,7 @@ from loanfactory.catalog import load_catalog
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.money import format_money, format_rate
 from loanfactory.origination import (
-    Assessment,
+    ApplicationAssessment,
     CampaignInput,
     CreditLine,
     Customer,
@@ -64,7 +64,7 @@ def build(lang: str) -> tuple[Origination, RecordingNotifier]:
     return origination, notifier
 
 
-def apply_people(origination: Origination, lang: str) -> list[tuple[str, Assessment]]:
+def apply_people(origination: Origination, lang: str) -> list[tuple[str, ApplicationAssessment]]:
     origination.launch_campaign(
         CampaignInput.model_validate(
             {
@@ -96,7 +96,7 @@ def apply_people(origination: Origination, lang: str) -> list[tuple[str, Assessm
     return results
 
 
-def apply_firms(origination: Origination, lang: str) -> list[tuple[str, Assessment]]:
+def apply_firms(origination: Origination, lang: str) -> list[tuple[str, ApplicationAssessment]]:
     results = []
     for firm in FIRMS:
         code = firm["credit code"]

@@ -15,12 +15,12 @@ from loanfactory.origination import (
     ApplicationRequest,
     Consent,
     ConsentScope,
-    Document,
     DocumentKind,
     DocumentSource,
     IndividualProfile,
     LineOccupation,
     Offer,
+    SupportingDocument,
 )
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
@@ -81,9 +81,15 @@ def approved_offer(lender: Lender, coupon: str | None = None) -> tuple[str, str]
             purpose="consumer",
             channel="app",
             documents=[
-                Document(kind=DocumentKind.id_card_front, sha256="a1" * 32, source=DocumentSource.photo),
-                Document(kind=DocumentKind.id_card_back, sha256="b2" * 32, source=DocumentSource.photo),
-                Document(kind=DocumentKind.income_proof, sha256="c3" * 32, source=DocumentSource.third_party),
+                SupportingDocument(
+                    kind=DocumentKind.id_card_front, sha256="a1" * 32, source=DocumentSource.photo
+                ),
+                SupportingDocument(
+                    kind=DocumentKind.id_card_back, sha256="b2" * 32, source=DocumentSource.photo
+                ),
+                SupportingDocument(
+                    kind=DocumentKind.income_proof, sha256="c3" * 32, source=DocumentSource.third_party
+                ),
             ],
             consents=[
                 Consent(scope=ConsentScope.bureau_query, granted_at=now),

@@ -24,13 +24,12 @@ from loanfactory.entity import CST, SequentialIds
 from loanfactory.lender import Lender, Payee
 from loanfactory.lpr import LprFixing, LprSeries
 from loanfactory.origination import (
+    ApplicationAssessment,
     ApplicationRequest,
-    Assessment,
     BankCard,
     Consent,
     ConsentScope,
     CorporateAccount,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
@@ -41,6 +40,7 @@ from loanfactory.origination import (
     Offer,
     OriginationSettings,
     ReviewTask,
+    SupportingDocument,
     ValuationSource,
     id_check_character,
 )
@@ -220,7 +220,7 @@ def open_loan(
     return Life(lender, clock, gateway, offer, contract.loan_id, account)
 
 
-def _approved(lender: Lender, result: Assessment) -> Offer:
+def _approved(lender: Lender, result: ApplicationAssessment) -> Offer:
     """The offer of an application: at once, or after 初审 and 复审 by two reviewers."""
     if result.outcome == "rejected":
         raise NotOffered(result.explain("en"))
@@ -281,7 +281,7 @@ def _firm() -> EnterpriseProfile:
     )
 
 
-def _documents(enterprise: bool) -> tuple[Document, ...]:
+def _documents(enterprise: bool) -> tuple[SupportingDocument, ...]:
     if enterprise:
         kinds = (
             DocumentKind.business_licence,
@@ -303,7 +303,7 @@ def _documents(enterprise: bool) -> tuple[Document, ...]:
         DocumentKind.legal_rep_id,
     }
     return tuple(
-        Document(
+        SupportingDocument(
             kind=k,
             sha256=_sha(k.value),
             source=DocumentSource.photo if k in photos else DocumentSource.third_party,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from loanfactory.facts import Facts
-from loanfactory.origination import DecisionStep, FlowResult, Outcome, Reason, StepResult
+from loanfactory.origination import DecisionStep, FlowResult, StepOutcome, StepReason, StepResult
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 
@@ -21,7 +21,7 @@ def scripted(spec: ProductSpec, facts: Facts) -> FlowResult:
     steps: list[StepResult] = []
     severe = facts.bureau.severe_record_count
     if severe:
-        reason = Reason(
+        reason = StepReason(
             code="pre_review.severe-record",
             rule="test_pre_review.severe",
             en=f"{severe} severe bureau record(s)",
@@ -30,35 +30,35 @@ def scripted(spec: ProductSpec, facts: Facts) -> FlowResult:
         steps.append(
             StepResult(
                 DecisionStep.pre_review,
-                Outcome.reject,
+                StepOutcome.reject,
                 reasons=(reason,),
                 fired_rules=("test_pre_review.severe",),
                 rule_set="test_pre_review",
                 trace=({"rule": "test_pre_review.severe", "matched": True},),
             )
         )
-        return FlowResult(steps=tuple(steps), route=Outcome.reject)
-    steps.append(StepResult(DecisionStep.pre_review, Outcome.passed, rule_set="test_pre_review"))
+        return FlowResult(steps=tuple(steps), route=StepOutcome.reject)
+    steps.append(StepResult(DecisionStep.pre_review, StepOutcome.passed, rule_set="test_pre_review"))
     score = facts.bureau.credit_score or 600
     grade = "A" if score >= 700 else "B" if score >= 620 else "C"
     steps.append(
         StepResult(
             DecisionStep.scoring,
-            Outcome.passed,
+            StepOutcome.passed,
             values={"score": score, "grade": grade},
             rule_set="test_scorecard",
         )
     )
-    route = {"A": Outcome.approve, "B": Outcome.manual_review, "C": Outcome.reject}[grade]
-    reason = Reason(
+    route = {"A": StepOutcome.approve, "B": StepOutcome.manual_review, "C": StepOutcome.reject}[grade]
+    reason = StepReason(
         code=f"routing.grade-{grade}", rule="test_routing", en=f"grade {grade}", zh=f"评级 {grade}"
     )
     steps.append(StepResult(DecisionStep.routing, route, reasons=(reason,), rule_set="test_routing"))
     spread = {"A": Decimal(0), "B": Decimal("0.01"), "C": Decimal("0.03")}[grade]
     income = facts.applicant.monthly_income or (facts.applicant.annual_revenue or Decimal(0)) / 12
     limit = (income * 12 * 2).quantize(Decimal("0.01"))
-    steps.append(StepResult(DecisionStep.pricing, Outcome.passed, values={"spread": spread}))
-    steps.append(StepResult(DecisionStep.limit, Outcome.passed, values={"limit": limit}))
+    steps.append(StepResult(DecisionStep.pricing, StepOutcome.passed, values={"spread": spread}))
+    steps.append(StepResult(DecisionStep.limit, StepOutcome.passed, values={"limit": limit}))
     tags = (("优质客户", "test_tags.prime"),) if grade == "A" else ()
     return FlowResult(
         steps=tuple(steps),

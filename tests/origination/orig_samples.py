@@ -16,7 +16,6 @@ from loanfactory.origination import (
     Consent,
     ConsentScope,
     CorporateAccount,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
@@ -24,6 +23,7 @@ from loanfactory.origination import (
     EnterpriseProfile,
     IndividualProfile,
     LegalRepresentative,
+    SupportingDocument,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,9 +101,9 @@ def consents(at: datetime = NOW - timedelta(minutes=5), days: int = 30) -> tuple
     )
 
 
-def documents(*kinds: DocumentKind) -> tuple[Document, ...]:
+def documents(*kinds: DocumentKind) -> tuple[SupportingDocument, ...]:
     kinds = kinds or (DocumentKind.id_card_front, DocumentKind.id_card_back, DocumentKind.income_proof)
-    return tuple(Document(kind=k, sha256=sha(k.value), source=DocumentSource.photo) for k in kinds)
+    return tuple(SupportingDocument(kind=k, sha256=sha(k.value), source=DocumentSource.photo) for k in kinds)
 
 
 ENTERPRISE_DOCS = (DocumentKind.business_licence, DocumentKind.legal_rep_id, DocumentKind.financial_statement)

@@ -46,7 +46,7 @@ from loanfactory.origination import (
     Origination,
     ReviewStage,
     ReviewTask,
-    TaskStatus,
+    ReviewTaskStatus,
     Valuation,
     ValuationSource,
 )
@@ -293,7 +293,7 @@ def test_a_reviewer_rejects_or_returns(
     )
     assert rejected.application.status is ApplicationStatus.rejected
     assert rejected.task is not None
-    assert rejected.task.status is TaskStatus.rejected
+    assert rejected.task.status is ReviewTaskStatus.rejected
     origination.relay_notifications()
     last = notifier.to(customer.id)[-1]
     assert last.template == "rejection"

@@ -17,10 +17,10 @@ from loanfactory.origination import (
     Consent,
     ConsentScope,
     Customer,
-    Document,
     DocumentKind,
     DocumentSource,
     IndividualProfile,
+    SupportingDocument,
 )
 from loanfactory.ports import SignatureMethod
 from loanfactory.product import ProductCatalog
@@ -74,8 +74,12 @@ def _apply(lender: Lender, customer_id: str, key: str) -> str:
             purpose="consumer",
             channel="app",
             documents=[
-                Document(kind=DocumentKind.id_card_front, sha256="a1" * 32, source=DocumentSource.photo),
-                Document(kind=DocumentKind.id_card_back, sha256="b2" * 32, source=DocumentSource.photo),
+                SupportingDocument(
+                    kind=DocumentKind.id_card_front, sha256="a1" * 32, source=DocumentSource.photo
+                ),
+                SupportingDocument(
+                    kind=DocumentKind.id_card_back, sha256="b2" * 32, source=DocumentSource.photo
+                ),
             ],
             consents=[
                 Consent(scope=ConsentScope.bureau_query, granted_at=now),

@@ -27,11 +27,11 @@ from loanfactory.entity import SequentialIds
 from loanfactory.origination import (
     Customer,
     DecisionRecord,
-    Document,
     DocumentKind,
     DocumentSource,
     Origination,
     ReviewTask,
+    SupportingDocument,
 )
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
@@ -55,7 +55,7 @@ def origination(catalog: Catalog, notifier: RecordingNotifier) -> Origination:
     )
 
 
-def verified_documents(*kinds: DocumentKind) -> tuple[Document, ...]:
+def verified_documents(*kinds: DocumentKind) -> tuple[SupportingDocument, ...]:
     """ID copies as photos (vouched for by the KYC check), everything else as authorised third-party data."""
     photos = {
         DocumentKind.id_card_front,

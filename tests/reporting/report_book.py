@@ -22,7 +22,6 @@ from loanfactory.origination import (
     BankCard,
     Consent,
     ConsentScope,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
@@ -30,6 +29,7 @@ from loanfactory.origination import (
     IndividualProfile,
     OriginationSettings,
     ReviewTask,
+    SupportingDocument,
     id_check_character,
 )
 from loanfactory.ports import SignatureMethod, Store
@@ -166,7 +166,7 @@ def _open(book: Book, person: Person) -> None:
             purpose="consumer",
             channel=person.channel,
             documents=tuple(
-                Document(kind=kind, sha256=f"{person.n * 10 + i:064x}", source=source)
+                SupportingDocument(kind=kind, sha256=f"{person.n * 10 + i:064x}", source=source)
                 for i, (kind, source) in enumerate(
                     (
                         (DocumentKind.id_card_front, DocumentSource.photo),

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from loanfactory.errors import SpecError
-from loanfactory.service_desk import Answerer, Outcome, StoreFacts, load_faq
+from loanfactory.service_desk import Answerer, AnswerOutcome, StoreFacts, load_faq
 from loanfactory.testing import FixedClock, MemoryStore
 
 HELDOUT = Path(__file__).with_name("heldout-zh.yaml")
@@ -49,7 +49,7 @@ def test_accuracy_on_the_held_out_questions(answerer: Answerer) -> None:
     right = 0
     for item in questions:
         answer = answerer.answer(item["q"])
-        got = answer.entry_id if answer.outcome is Outcome.answered else "handover"
+        got = answer.entry_id if answer.outcome is AnswerOutcome.answered else "handover"
         right += got == item["expect"]
     print(f"held-out accuracy: {right}/{len(questions)} = {right / len(questions):.0%}")
     assert right >= 39  # 78% measured when the set was written; a regression fails here
@@ -58,13 +58,13 @@ def test_accuracy_on_the_held_out_questions(answerer: Answerer) -> None:
 @pytest.mark.parametrize("question", ["转人工", "我要人工客服", "能不能帮我接人工服务"])
 def test_asking_for_a_person_hands_over_at_once(answerer: Answerer, question: str) -> None:
     answer = answerer.answer(question)
-    assert (answer.outcome, answer.reason) == (Outcome.handover, "asked")
+    assert (answer.outcome, answer.reason) == (AnswerOutcome.handover, "asked")
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样", "你好", "？？？", "   ", "帮我写一首诗"])
 def test_what_it_cannot_answer_goes_to_a_person(answerer: Answerer, question: str) -> None:
     answer = answerer.answer(question)
-    assert answer.outcome is Outcome.handover
+    assert answer.outcome is AnswerOutcome.handover
     assert answer.reason in ("unsure", "empty", "ambiguous")
 
 

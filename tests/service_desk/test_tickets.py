@@ -12,7 +12,7 @@ from desk_support import RECEIVED
 
 from loanfactory.entity import CST
 from loanfactory.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from loanfactory.service_desk import Category, ServiceDesk, SlaPolicy, TicketKind, TicketStatus
+from loanfactory.service_desk import ServiceDesk, SlaPolicy, TicketCategory, TicketKind, TicketStatus
 from loanfactory.testing import FixedClock
 
 AGENT = "agent.chen"
@@ -23,7 +23,9 @@ def end_of(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, tzinfo=CST) + timedelta(days=1) - timedelta(microseconds=1)
 
 
-def complaint(desk: ServiceDesk, customer: str, key: str = "c-1", category: Category = Category.fees) -> str:
+def complaint(
+    desk: ServiceDesk, customer: str, key: str = "c-1", category: TicketCategory = TicketCategory.fees
+) -> str:
     ticket = desk.open(
         customer,
         kind=TicketKind.complaint,
@@ -45,7 +47,7 @@ def test_a_complaint_must_be_decided_within_15_days_of_receipt(desk: ServiceDesk
     again = desk.open(
         customer,
         kind=TicketKind.complaint,
-        category=Category.fees,
+        category=TicketCategory.fees,
         subject="提前还款被收了未告知的费用",
         description="合同里没有写明这笔费用",
         key="c-1",
@@ -79,7 +81,7 @@ def test_only_complaints_are_extended(desk: ServiceDesk, customer: str) -> None:
     asked = desk.open(
         customer,
         kind=TicketKind.inquiry,
-        category=Category.repayment,
+        category=TicketCategory.repayment,
         subject="还款日",
         description="我的还款日是几号",
         key="q-1",
@@ -137,7 +139,7 @@ def test_an_unknown_customer_gets_no_ticket(desk: ServiceDesk) -> None:
         desk.open(
             "cus_nobody",
             kind=TicketKind.suggestion,
-            category=Category.other,
+            category=TicketCategory.other,
             subject="建议",
             description="希望增加夜间客服",
             key="s-1",
@@ -149,13 +151,13 @@ def test_an_unknown_customer_gets_no_ticket(desk: ServiceDesk) -> None:
 def test_the_report_counts_volume_limits_met_categories_and_satisfaction(
     desk: ServiceDesk, customer: str, clock: FixedClock
 ) -> None:
-    on_time = complaint(desk, customer, "c-1", Category.fees)
-    late = complaint(desk, customer, "c-2", Category.collection)
-    still_open = complaint(desk, customer, "c-3", Category.collection)
+    on_time = complaint(desk, customer, "c-1", TicketCategory.fees)
+    late = complaint(desk, customer, "c-2", TicketCategory.collection)
+    still_open = complaint(desk, customer, "c-3", TicketCategory.collection)
     asked = desk.open(
         customer,
         kind=TicketKind.inquiry,
-        category=Category.repayment,
+        category=TicketCategory.repayment,
         subject="还款",
         description="怎么还款",
         key="q-1",

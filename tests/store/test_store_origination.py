@@ -27,7 +27,6 @@ from loanfactory.origination import (
     Consent,
     ConsentScope,
     CreditLine,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
@@ -36,6 +35,7 @@ from loanfactory.origination import (
     LineOccupation,
     Offer,
     Origination,
+    SupportingDocument,
     id_check_character,
 )
 from loanfactory.ports import ConcurrentUpdate, Store
@@ -88,7 +88,9 @@ def application(customer_id: str) -> ApplicationRequest:
         purpose="consumer",
         channel="app",
         documents=tuple(
-            Document(kind=k, sha256=hashlib.sha256(k.value.encode()).hexdigest(), source=DocumentSource.photo)
+            SupportingDocument(
+                kind=k, sha256=hashlib.sha256(k.value.encode()).hexdigest(), source=DocumentSource.photo
+            )
             for k in (DocumentKind.id_card_front, DocumentKind.id_card_back, DocumentKind.income_proof)
         ),
         consents=(

@@ -18,7 +18,7 @@ from pydantic import Field
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.entity import Entity
 from loanfactory.money import Money
-from loanfactory.origination._values import AwareDatetime, ExactDecimal, Reason, Value
+from loanfactory.origination._values import AwareDatetime, ExactDecimal, StepReason, Value
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import LoanPurpose, SalesChannel
 from loanfactory.spec._base import lenient
@@ -56,7 +56,7 @@ class DocumentSource(StrEnum):
     third_party = "third-party"  # 第三方授权数据 (tax, social security, e-commerce ...)
 
 
-class Document(Value):
+class SupportingDocument(Value):
     """One supporting document: what it is and a hash of its content (the bytes live elsewhere)."""
 
     kind: DocumentKind
@@ -129,7 +129,7 @@ class ApplicationRequest(Value):
     purpose: Annotated[LoanPurpose, lenient(LoanPurpose)]
     channel: Annotated[SalesChannel, lenient(SalesChannel)]
     repayment_method: RepaymentMethod | None = None
-    documents: tuple[Document, ...] = ()
+    documents: tuple[SupportingDocument, ...] = ()
     consents: tuple[Consent, ...] = ()
     collateral_ids: tuple[str, ...] = ()
     coupon_id: str | None = None
@@ -151,7 +151,7 @@ class Application(Entity):
     purpose: LoanPurpose
     channel: SalesChannel
     repayment_method: RepaymentMethod
-    documents: tuple[Document, ...] = ()
+    documents: tuple[SupportingDocument, ...] = ()
     consents: tuple[Consent, ...] = ()
     collateral_ids: tuple[str, ...] = ()
     coupon_id: str | None = None
@@ -163,7 +163,7 @@ class Application(Entity):
     line_limit: Money | None = None  # the line the rules support at the product's maximum (授信额度)
     grade_spread: ExactDecimal = Decimal(0)  # spread added by the pricing rules (评级加点)
     pricing_rate: ExactDecimal | None = None  # the rate the pricing rules set instead (规则定价利率)
-    reasons: tuple[Reason, ...] = ()  # the reasons of the latest decision
+    reasons: tuple[StepReason, ...] = ()  # the reasons of the latest decision
     offer_id: str | None = None
     review_round: int = 0  # how many times it went back for more information
     returned_by: str | None = None  # "pre_review" or "manual_review" while info is requested

@@ -25,7 +25,7 @@ from loanfactory.origination._collateral import Collateral
 from loanfactory.origination._commands import Command
 from loanfactory.origination._credit_line import CreditLine, LineScope, LineStatus, set_sub_limit
 from loanfactory.origination._customer import Customer
-from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome, json_safe
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, StepOutcome, json_safe
 from loanfactory.origination._desk import Desk
 from loanfactory.origination._limits import OfferLimit, offer_limit
 from loanfactory.origination._offer import LimitSource, Offer, ScheduleLine
@@ -33,13 +33,13 @@ from loanfactory.origination._pricing import Priced, price
 from loanfactory.origination._settings import OccupyOn
 from loanfactory.origination._submission import find_spec
 from loanfactory.origination._valuation import link
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.pricing import PricingDecision
 from loanfactory.spec import ProductSpec
 
 
 def reject(
-    cmd: Command, desk: Desk, app: Application, reasons: tuple[Reason, ...], *, by: str
+    cmd: Command, desk: Desk, app: Application, reasons: tuple[StepReason, ...], *, by: str
 ) -> Application:
     """Reject ``app`` with ``reasons`` and tell the applicant."""
     rejected = cmd.tx.repo(Application).update(
@@ -56,10 +56,10 @@ def record(
     cmd: Command,
     app: Application,
     step: DecisionStep,
-    outcome: Outcome,
+    outcome: StepOutcome,
     *,
     values: object = None,
-    reasons: tuple[Reason, ...] = (),
+    reasons: tuple[StepReason, ...] = (),
     actor: str = "system",
 ) -> None:
     cmd.tx.repo(DecisionRecord).add(
@@ -137,7 +137,7 @@ def approve(
         cmd,
         app,
         DecisionStep.limit,
-        Outcome.reject if sized.refusal else Outcome.passed,
+        StepOutcome.reject if sized.refusal else StepOutcome.passed,
         actor=actor,
         values={"limit": sized.limit, "amount": sized.amount, "components": sized.components},
         reasons=(sized.refusal,) if sized.refusal else tuple(sized.reasons),
@@ -155,7 +155,7 @@ def approve(
         cmd,
         app,
         DecisionStep.pricing,
-        Outcome.reject if priced.refusals else Outcome.passed,
+        StepOutcome.reject if priced.refusals else StepOutcome.passed,
         actor=actor,
         values={
             "annual_rate": priced.annual_rate,
@@ -259,7 +259,7 @@ def _hold_budget(
     priced: Priced,
     pricing: PricingDecision,
     day: date,
-) -> tuple[Coupon | None, Priced, tuple[Reason, ...]]:
+) -> tuple[Coupon | None, Priced, tuple[StepReason, ...]]:
     """Reserve the coupon's subsidy from its campaign; without budget, price without the coupon."""
     if coupon is None:
         return None, priced, ()
@@ -268,7 +268,7 @@ def _hold_budget(
     try:
         campaigns.update(reserve(campaign, priced.subsidy))
     except StateConflict as exc:
-        reason = Reason(
+        reason = StepReason(
             code="campaign.budget", rule="campaign", en=exc.message, zh=exc.message_zh or exc.message
         )
         return None, _price(desk, spec, app, amount, None, pricing, day), (reason,)
@@ -334,7 +334,7 @@ def _offer(
     occupation_id: str | None,
     grade: str | None,
     score: int | None,
-    reasons: tuple[Reason, ...],
+    reasons: tuple[StepReason, ...],
 ) -> Offer:
     spec = find_spec(desk.specs, app.product_code)
     rows = priced.schedule.installments

@@ -27,7 +27,7 @@ from loanfactory.origination._approval import approve, record, reject
 from loanfactory.origination._collateral import Collateral
 from loanfactory.origination._commands import Command
 from loanfactory.origination._customer import Customer, ProfileTag
-from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome, json_safe
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, StepOutcome, json_safe
 from loanfactory.origination._desk import Desk
 from loanfactory.origination._factsheet import build_facts
 from loanfactory.origination._offer import Offer
@@ -36,20 +36,20 @@ from loanfactory.origination._products import FlowResult, limit_money
 from loanfactory.origination._review import ReviewStage, ReviewTask
 from loanfactory.origination._review_flow import open_task
 from loanfactory.origination._submission import check_sellable, find_spec
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.ports import BureauQuery, BureauReportData, ServiceUnavailable
 
 AssessmentOutcome = Literal["approved", "manual_review", "rejected", "info_requested"]
 
 
-class Assessment(BaseModel):
+class ApplicationAssessment(BaseModel):
     """The result of assessing one application (审批结果)."""
 
     model_config = ConfigDict(frozen=True)
 
     application: Application
     outcome: AssessmentOutcome
-    reasons: tuple[Reason, ...] = ()
+    reasons: tuple[StepReason, ...] = ()
     offer: Offer | None = None
     task: ReviewTask | None = None
     missing: tuple[str, ...] = ()  # what an applicant must supply (info_requested)
@@ -59,7 +59,7 @@ class Assessment(BaseModel):
         return ("；" if lang == "zh" else "; ").join(r.text(lang) for r in self.reasons)
 
 
-def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
+def assess(cmd: Command, desk: Desk, application_id: str) -> ApplicationAssessment:
     applications = cmd.tx.repo(Application)
     app = applications.lock(application_id)
     if app.status is not ApplicationStatus.submitted:
@@ -72,16 +72,16 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
         spec = find_spec(desk.specs, app.product_code)  # withdrawn from the catalog since submission?
         check_sellable(spec, now)
     except (StateConflict, NotFound) as exc:
-        reason = Reason(
+        reason = StepReason(
             code="product-closed", en=exc.message, zh=exc.message_zh or exc.message, rule="product"
         )
-        record(cmd, app, DecisionStep.eligibility, Outcome.reject, reasons=(reason,))
-        return Assessment(
+        record(cmd, app, DecisionStep.eligibility, StepOutcome.reject, reasons=(reason,))
+        return ApplicationAssessment(
             application=reject(cmd, desk, app, (reason,), by="product"), outcome="rejected", reasons=(reason,)
         )
     pieces = [cmd.tx.repo(Collateral).get(c) for c in app.collateral_ids]
     checked = pre_review(spec, customer, app, pieces, desk.settings.documents, now, customer.language)
-    if checked.outcome is not Outcome.passed:
+    if checked.outcome is not StepOutcome.passed:
         record(
             cmd,
             app,
@@ -90,9 +90,9 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
             reasons=tuple(checked.reasons),
             values={"missing": checked.missing},
         )
-        if checked.outcome is Outcome.reject:
+        if checked.outcome is StepOutcome.reject:
             reasons = tuple(checked.reasons)
-            return Assessment(
+            return ApplicationAssessment(
                 application=reject(cmd, desk, app, reasons, by="pre_review"),
                 outcome="rejected",
                 reasons=reasons,
@@ -125,14 +125,14 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
         }
     )
     route = flow.route
-    if route is Outcome.approve and checked.flags:
-        route = Outcome.manual_review
-    if route is Outcome.reject:
+    if route is StepOutcome.approve and checked.flags:
+        route = StepOutcome.manual_review
+    if route is StepOutcome.reject:
         reasons = flow.reasons
-        return Assessment(
+        return ApplicationAssessment(
             application=reject(cmd, desk, app, reasons, by="rules"), outcome="rejected", reasons=reasons
         )
-    if route is Outcome.manual_review:
+    if route is StepOutcome.manual_review:
         reasons = (*flow.reasons, *checked.flags)
         return _to_review(cmd, desk, app, tuple(reasons))
     offer = approve(
@@ -147,8 +147,8 @@ def assess(cmd: Command, desk: Desk, application_id: str) -> Assessment:
     )
     final = applications.get(app.id)
     if offer is None:
-        return Assessment(application=final, outcome="rejected", reasons=final.reasons)
-    return Assessment(application=final, outcome="approved", reasons=offer.reasons, offer=offer)
+        return ApplicationAssessment(application=final, outcome="rejected", reasons=final.reasons)
+    return ApplicationAssessment(application=final, outcome="approved", reasons=offer.reasons, offer=offer)
 
 
 def _bureau_report(cmd: Command, desk: Desk, customer: Customer, app: Application) -> BureauReportData:
@@ -177,7 +177,7 @@ def _bureau_report(cmd: Command, desk: Desk, customer: Customer, app: Applicatio
 
 
 def _record_flow(
-    cmd: Command, app: Application, flow: FlowResult, flags: list[Reason], report: BureauReportData
+    cmd: Command, app: Application, flow: FlowResult, flags: list[StepReason], report: BureauReportData
 ) -> None:
     repo = cmd.tx.repo(DecisionRecord)
     for step in flow.steps:
@@ -240,19 +240,21 @@ def _tag(cmd: Command, customer: Customer, product_code: str, flow: FlowResult) 
     cmd.emit("customer.tagged", customer.id, tags=[t.tag for t in new], product_code=product_code)
 
 
-def _to_review(cmd: Command, desk: Desk, app: Application, reasons: tuple[Reason, ...]) -> Assessment:
+def _to_review(
+    cmd: Command, desk: Desk, app: Application, reasons: tuple[StepReason, ...]
+) -> ApplicationAssessment:
     in_review = cmd.tx.repo(Application).update(
         app.model_copy(update={"status": ApplicationStatus.manual_review, "reasons": reasons})
     )
     cmd.emit("application.routed", app.id, route="manual_review", reasons=[r.code for r in reasons])
     task = open_task(cmd, desk, in_review, ReviewStage.first, reasons)
     desk.tell(cmd, in_review, "manual_review", reasons)
-    return Assessment(application=in_review, outcome="manual_review", reasons=reasons, task=task)
+    return ApplicationAssessment(application=in_review, outcome="manual_review", reasons=reasons, task=task)
 
 
 def _return_for_information(
-    cmd: Command, desk: Desk, app: Application, reasons: tuple[Reason, ...], missing: tuple[str, ...]
-) -> Assessment:
+    cmd: Command, desk: Desk, app: Application, reasons: tuple[StepReason, ...], missing: tuple[str, ...]
+) -> ApplicationAssessment:
     returned = cmd.tx.repo(Application).update(
         app.model_copy(
             update={
@@ -265,4 +267,6 @@ def _return_for_information(
     )
     cmd.emit("application.returned", app.id, by="pre_review", missing=list(missing))
     desk.tell(cmd, returned, "info_requested", reasons, missing)
-    return Assessment(application=returned, outcome="info_requested", reasons=reasons, missing=missing)
+    return ApplicationAssessment(
+        application=returned, outcome="info_requested", reasons=reasons, missing=missing
+    )

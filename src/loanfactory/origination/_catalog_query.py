@@ -24,7 +24,7 @@ from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput, LoanfactoryError
 from loanfactory.lpr import LprSeries
 from loanfactory.money import ZERO, Money, format_money, format_rate
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.product import base_rate
 from loanfactory.quote import quote
 from loanfactory.spec import LoanPurpose, ProductSpec, SalesChannel, Segment
@@ -223,18 +223,18 @@ class Recommendation(BaseModel):
     annual_rate: Decimal | None = None
     apr: Decimal | None = None
     first_payment: Decimal | None = None
-    reasons: tuple[Reason, ...] = ()
+    reasons: tuple[StepReason, ...] = ()
 
 
-Screen = Callable[[ProductSpec, Need], tuple[Reason, ...]]
+Screen = Callable[[ProductSpec, Need], tuple[StepReason, ...]]
 """The product's own eligibility rules for this customer: the reasons it refuses, or none."""
 
 
-def _static_reasons(spec: ProductSpec, segment: Segment, need: Need, day: date) -> list[Reason]:
+def _static_reasons(spec: ProductSpec, segment: Segment, need: Need, day: date) -> list[StepReason]:
     out = []
 
     def no(code: str, en: str, zh: str) -> None:
-        out.append(Reason(code=f"recommend.{code}", en=en, zh=zh, rule="catalog"))
+        out.append(StepReason(code=f"recommend.{code}", en=en, zh=zh, rule="catalog"))
 
     if not spec.is_sellable(day):
         no("not-on-sale", "not on sale", "当前不在售")
@@ -285,14 +285,14 @@ def recommend(
         q = quote(spec, amount, need.term, method=need.method, start=day, lpr=lpr)
         full = amount >= need.amount
         note = (
-            Reason(
+            StepReason(
                 code="recommend.fits",
                 rule="catalog",
                 en="lends the whole amount for the term asked",
                 zh="可满足全部金额和期限",
             )
             if full
-            else Reason(
+            else StepReason(
                 code="recommend.partial",
                 rule="catalog",
                 en=f"lends at most {format_money(amount)}",
@@ -312,7 +312,7 @@ def recommend(
                 first_payment=q.schedule.installments[0].total,
                 reasons=(
                     note,
-                    Reason(
+                    StepReason(
                         code="recommend.apr",
                         rule="catalog",
                         en=f"APR {format_rate(q.apr.nominal, 2)}",

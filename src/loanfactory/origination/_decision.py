@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from loanfactory.entity import Entity
-from loanfactory.origination._values import AwareDatetime, Reason
+from loanfactory.origination._values import AwareDatetime, StepReason
 
 
 class DecisionStep(StrEnum):
@@ -34,7 +34,7 @@ class DecisionStep(StrEnum):
     compliance = "compliance"  # 合规校验
 
 
-class Outcome(StrEnum):
+class StepOutcome(StrEnum):
     """What a step concluded."""
 
     passed = "pass"  # continue
@@ -54,9 +54,9 @@ class DecisionRecord(Entity):
     customer_id: str
     product_code: str
     step: DecisionStep
-    outcome: Outcome
+    outcome: StepOutcome
     values: dict[str, Any] = Field(default_factory=dict)
-    reasons: tuple[Reason, ...] = ()
+    reasons: tuple[StepReason, ...] = ()
     fired_rules: tuple[str, ...] = ()
     trace: tuple[dict[str, Any], ...] = ()
     rule_set: str | None = None

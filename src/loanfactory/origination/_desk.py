@@ -26,7 +26,7 @@ from loanfactory.origination._pricing import CapSource
 from loanfactory.origination._products import Decider
 from loanfactory.origination._review import ReviewTask
 from loanfactory.origination._settings import OriginationSettings
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.ports import CreditBureau
 from loanfactory.spec import ProductSpec
 
@@ -49,7 +49,7 @@ class Desk:
         cmd: Command,
         app: Application,
         outcome: str,
-        reasons: tuple[Reason, ...] = (),
+        reasons: tuple[StepReason, ...] = (),
         missing: tuple[str, ...] = (),
         offer: Offer | None = None,
     ) -> None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from loanfactory.errors import NotPermitted
 from loanfactory.money import format_money
 from loanfactory.origination._application import Application
-from loanfactory.origination._review import ReviewStage, ReviewTask, TaskStatus
+from loanfactory.origination._review import ReviewStage, ReviewTask, ReviewTaskStatus
 from loanfactory.spec import ReviewDuties
 
 
@@ -38,8 +38,8 @@ def excluded(application: Application, stage: ReviewStage, history: Iterable[Rev
     if stage is ReviewStage.second:
         for task in history:
             if task.decided_by and (
-                (task.stage is ReviewStage.first and task.status is TaskStatus.approved)
-                or task.status is TaskStatus.returned
+                (task.stage is ReviewStage.first and task.status is ReviewTaskStatus.approved)
+                or task.status is ReviewTaskStatus.returned
             ):
                 people.append(task.decided_by)
     return tuple(dict.fromkeys(people))

@@ -16,7 +16,7 @@ from typing import Any
 from loanfactory.entity import IdFactory
 from loanfactory.money import format_money, format_rate
 from loanfactory.notices import notice
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.ports import Channel, Clock, Notification, Notifier, OutboxMessage, Store, Transaction
 
 NOTIFICATION_TOPIC = "notification"
@@ -35,7 +35,7 @@ def queue(tx: Transaction, ids: IdFactory, notification: Notification, at: datet
     )
 
 
-def _reasons_text(reasons: tuple[Reason, ...], lang: str) -> str:
+def _reasons_text(reasons: tuple[StepReason, ...], lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
     return sep.join(r.text(lang) for r in reasons) or ("未说明" if lang == "zh" else "not stated")
 
@@ -102,7 +102,7 @@ def rejection_notice(
     lang: str,
     product_name: str,
     application_id: str,
-    reasons: tuple[Reason, ...],
+    reasons: tuple[StepReason, ...],
     channel: Channel = Channel.sms,
 ) -> Notification:
     """Rejected, with every reason in the customer's language (kind ``rejection``; both languages in data)."""
@@ -208,7 +208,7 @@ def staff_notice(
 
 
 @dataclass
-class RelayReport:
+class FeedbackRelayReport:
     """What one relay run did."""
 
     delivered: list[str] = field(default_factory=list)  # outbox message ids
@@ -218,13 +218,13 @@ class RelayReport:
 
 def relay_outbox(
     store: Store, notifier: Notifier, clock: Clock, *, limit: int = 100, max_attempts: int = 5
-) -> RelayReport:
+) -> FeedbackRelayReport:
     """Deliver queued notifications through ``notifier``; each is marked delivered or failed.
 
     The notifier is called outside any transaction (a slow SMS gateway must not hold database
     locks). A message that failed ``max_attempts`` times is skipped and left for an operator.
     """
-    report = RelayReport()
+    report = FeedbackRelayReport()
     with store.transaction() as tx:
         waiting = tx.outbox.pending(limit, topic=NOTIFICATION_TOPIC)
     for message in waiting:

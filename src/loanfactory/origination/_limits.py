@@ -18,7 +18,7 @@ from loanfactory.money import format_money
 from loanfactory.origination._collateral import Collateral, lending_value
 from loanfactory.origination._credit_line import CreditLine
 from loanfactory.origination._offer import LimitComponent, LimitSource
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.spec import ProductSpec
 
 
@@ -27,8 +27,8 @@ class OfferLimit:
     limit: Decimal
     amount: Decimal
     components: list[LimitComponent] = field(default_factory=list)
-    reasons: list[Reason] = field(default_factory=list)
-    refusal: Reason | None = None  # the limit is below the product's minimum
+    reasons: list[StepReason] = field(default_factory=list)
+    refusal: StepReason | None = None  # the limit is below the product's minimum
 
     @property
     def binding(self) -> LimitComponent:
@@ -88,7 +88,7 @@ def offer_limit(
     result.amount = amount
     if limit < spec.amount.min or amount < spec.amount.min:
         binding = result.binding
-        result.refusal = Reason(
+        result.refusal = StepReason(
             code=f"limit.{binding.source.value}",
             rule="limit",
             en=f"the available limit {format_money(limit)} ({binding.source.value}) is below the product's "
@@ -97,7 +97,7 @@ def offer_limit(
         )
     elif amount < requested:
         result.reasons.append(
-            Reason(
+            StepReason(
                 code="limit.reduced",
                 rule="limit",
                 en=f"the amount is reduced from {format_money(requested)} to {format_money(amount)} "

@@ -26,7 +26,7 @@ from loanfactory.origination._commands import Command
 from loanfactory.origination._credit_line import LineOccupation, OccupationStatus
 from loanfactory.origination._customer import Customer
 from loanfactory.origination._occupation import give_back
-from loanfactory.origination._values import AwareDatetime, ExactDecimal, Reason, Value
+from loanfactory.origination._values import AwareDatetime, ExactDecimal, StepReason, Value
 from loanfactory.terms import ContractTerms
 
 
@@ -126,7 +126,7 @@ class Offer(Entity):
     apr_cap_basis: str | None = None
     credit_line_id: str | None = None
     occupation_id: str | None = None
-    reasons: tuple[Reason, ...] = ()  # why the amount or rate differs from what was asked
+    reasons: tuple[StepReason, ...] = ()  # why the amount or rate differs from what was asked
     status: OfferStatus = OfferStatus.issued
     issued_at: AwareDatetime
     expires_at: AwareDatetime

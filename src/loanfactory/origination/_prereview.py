@@ -24,8 +24,8 @@ from datetime import datetime
 from loanfactory.origination._application import Application, ConsentScope, DocumentKind
 from loanfactory.origination._collateral import Collateral, CollateralStatus
 from loanfactory.origination._customer import Customer, CustomerType
-from loanfactory.origination._decision import Outcome
-from loanfactory.origination._values import Reason
+from loanfactory.origination._decision import StepOutcome
+from loanfactory.origination._values import StepReason
 from loanfactory.ports import KycCheck
 from loanfactory.spec import GuaranteeType, LoanPurpose, ProductSpec, SalesChannel
 
@@ -94,14 +94,14 @@ class DocumentPolicy:
 class PreReview:
     """The outcome of the structural pre-review."""
 
-    outcome: Outcome = Outcome.passed
-    reasons: list[Reason] = field(default_factory=list)
+    outcome: StepOutcome = StepOutcome.passed
+    reasons: list[StepReason] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # in the applicant's language, for the notice
-    flags: list[Reason] = field(default_factory=list)  # send to a reviewer whatever the rules say
+    flags: list[StepReason] = field(default_factory=list)  # send to a reviewer whatever the rules say
 
 
-def _reason(code: str, en: str, zh: str) -> Reason:
-    return Reason(code=f"pre_review.{code}", en=en, zh=zh, rule="pre_review")
+def _reason(code: str, en: str, zh: str) -> StepReason:
+    return StepReason(code=f"pre_review.{code}", en=en, zh=zh, rule="pre_review")
 
 
 def pre_review(
@@ -117,7 +117,7 @@ def pre_review(
     _identity(customer, application, result)
     _collateral(spec, collateral, moment, result)
     if result.reasons:
-        result.outcome = Outcome.reject
+        result.outcome = StepOutcome.reject
         return result
     have = application.document_kinds()
     for kind in policy.required(spec, customer, application):
@@ -133,7 +133,7 @@ def pre_review(
             result.missing.append(f"{zh}（已过期）" if lang == "zh" else f"{en} (expired)")
             result.reasons.append(_reason("consent-expired", f"the {en} has expired", f"{zh}已过期"))
     if result.reasons:
-        result.outcome = Outcome.returned
+        result.outcome = StepOutcome.returned
         return result
     hashes: dict[str, DocumentKind] = {}
     for document in application.documents:

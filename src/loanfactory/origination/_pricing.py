@@ -32,7 +32,7 @@ from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT, ZERO, format_rate
 from loanfactory.origination._campaign import Coupon
 from loanfactory.origination._offer import OfferFee, RateComponent
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.pricing import PricingDecision
 from loanfactory.product import base_rate
 from loanfactory.schedule import Apr, Schedule, fees_by_name
@@ -63,8 +63,8 @@ class Priced:
     cap: Decimal
     cap_basis: str
     cap_basis_zh: str
-    reasons: list[Reason] = field(default_factory=list)  # why the rate differs from what was asked
-    refusals: list[Reason] = field(default_factory=list)  # why it cannot be offered (APR above a cap)
+    reasons: list[StepReason] = field(default_factory=list)  # why the rate differs from what was asked
+    refusals: list[StepReason] = field(default_factory=list)  # why it cannot be offered (APR above a cap)
 
     @property
     def annual_rate(self) -> Decimal:
@@ -114,7 +114,7 @@ def price(
     if coupon is not None and terms.interest_free_days:
         subsidy += interest_free_amount(terms)
         reasons.append(
-            Reason(
+            StepReason(
                 code="pricing.interest-free",
                 rule="campaign",
                 en=f"{coupon.interest_free_days} interest-free days from coupon {coupon.id}",
@@ -147,7 +147,7 @@ def price(
     )
     if apr.nominal > cap:
         priced.refusals.append(
-            Reason(
+            StepReason(
                 code="compliance.apr-above-cap",
                 rule="compliance",
                 en=f"the APR {format_rate(apr.nominal, 2)} would exceed the ceiling "
@@ -167,7 +167,7 @@ def _components(
     lpr: LprSeries,
     pricing: PricingDecision,
     coupon: Coupon | None,
-) -> tuple[list[RateComponent], list[Reason]]:
+) -> tuple[list[RateComponent], list[StepReason]]:
     """How the rate was built, step by step (they add up to the contract rate)."""
     base, steps = base_rate(spec, term, amount, lpr, start)
     notes = {"fixed": "product rate for this term and amount", "product-spread": ""}
@@ -194,7 +194,7 @@ def _components(
     if coupon is not None and coupon.rate_discount:
         parts.append(RateComponent(name="campaign", value=-coupon.rate_discount, note=f"coupon {coupon.id}"))
         wanted -= coupon.rate_discount
-    reasons: list[Reason] = []
+    reasons: list[StepReason] = []
     held = terms.annual_rate - wanted
     if held:
         parts.append(
@@ -203,7 +203,7 @@ def _components(
             )
         )
         reasons.append(
-            Reason(
+            StepReason(
                 code="pricing.bounded",
                 rule="pricing",
                 en=f"the rate is held at the product's bound {format_rate(terms.annual_rate)}",

@@ -18,7 +18,7 @@ from loanfactory.origination._catalog_query import (
 from loanfactory.origination._customer import Customer
 from loanfactory.origination._factsheet import need_facts
 from loanfactory.origination._service_base import ServiceBase
-from loanfactory.origination._values import Reason, parse_input
+from loanfactory.origination._values import StepReason, parse_input
 from loanfactory.spec import ProductSpec, Segment
 
 
@@ -54,7 +54,7 @@ class ProductQueries(ServiceBase):
             customer = tx.repo(Customer).get(customer_id)
         day = self.clock.today()
 
-        def screen(spec: ProductSpec, wanted: Need) -> tuple[Reason, ...]:
+        def screen(spec: ProductSpec, wanted: Need) -> tuple[StepReason, ...]:
             return self.screener(spec, need_facts(customer, spec, wanted, self.settings.lpr, day))
 
         return catalog_query.recommend(

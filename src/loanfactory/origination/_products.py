@@ -21,8 +21,8 @@ from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.money import CENT
-from loanfactory.origination._decision import DecisionStep, Outcome
-from loanfactory.origination._values import Reason
+from loanfactory.origination._decision import DecisionStep, StepOutcome
+from loanfactory.origination._values import StepReason
 from loanfactory.pricing import PricingDecision, read_pricing
 from loanfactory.product import Product, ProductCatalog, ProductDecision
 from loanfactory.rules import (
@@ -41,9 +41,9 @@ class StepResult:
     """One step of a product's decision flow, as origination records it."""
 
     step: DecisionStep
-    outcome: Outcome
+    outcome: StepOutcome
     values: Mapping[str, Any] = field(default_factory=dict)
-    reasons: tuple[Reason, ...] = ()
+    reasons: tuple[StepReason, ...] = ()
     fired_rules: tuple[str, ...] = ()
     trace: tuple[Mapping[str, Any], ...] = ()
     rule_set: str | None = None
@@ -54,7 +54,7 @@ class FlowResult:
     """The whole decision: every step, the route, and the values the offer is built from."""
 
     steps: tuple[StepResult, ...]
-    route: Outcome  # approve, manual_review or reject
+    route: StepOutcome  # approve, manual_review or reject
     score: int | None = None
     grade: str | None = None
     rule_limit: Decimal | None = None  # 规则测算额度 (for the amount applied for)
@@ -65,10 +65,10 @@ class FlowResult:
     tags: tuple[tuple[str, str], ...] = ()  # (tag, rule id)
 
     @property
-    def reasons(self) -> tuple[Reason, ...]:
+    def reasons(self) -> tuple[StepReason, ...]:
         """The reasons of the steps that decided the route (every reason for a rejection)."""
-        if self.route is Outcome.reject:
-            return tuple(r for s in self.steps if s.outcome is Outcome.reject for r in s.reasons)
+        if self.route is StepOutcome.reject:
+            return tuple(r for s in self.steps if s.outcome is StepOutcome.reject for r in s.reasons)
         deciding = [s for s in self.steps if s.outcome is self.route] or list(self.steps[-1:])
         return tuple(r for s in deciding for r in s.reasons)
 
@@ -82,7 +82,7 @@ class Decider(Protocol):
 class Screener(Protocol):
     """Runs only a product's eligibility rules (准入) — for recommendations, without a bureau report."""
 
-    def __call__(self, spec: ProductSpec, facts: Facts) -> tuple[Reason, ...]: ...
+    def __call__(self, spec: ProductSpec, facts: Facts) -> tuple[StepReason, ...]: ...
 
 
 class LiveSpecs(Mapping[str, ProductSpec]):
@@ -148,7 +148,7 @@ class RulesDecider:
         product = self.product(spec)
         return flow_result(product, facts, product.decide(facts, trace=self.trace))
 
-    def screen(self, spec: ProductSpec, facts: Facts) -> tuple[Reason, ...]:
+    def screen(self, spec: ProductSpec, facts: Facts) -> tuple[StepReason, ...]:
         """The eligibility reasons that do not depend on a bureau report (for recommendations)."""
         eligibility = self.product(spec).compiled("eligibility")
         if eligibility is None:
@@ -156,7 +156,7 @@ class RulesDecider:
         decision = eligibility.evaluate(facts, trace=True)
         needs_bureau = {t.rule for t in decision.trace or () if any(k.startswith("bureau.") for k in t.reads)}
         return tuple(
-            Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
+            StepReason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
             for r in decision.reasons
             if r.rule not in needs_bureau
         )
@@ -189,10 +189,11 @@ def flow_result(product: Product, facts: Facts, decision: ProductDecision) -> Fl
         results.append(
             StepResult(
                 step=_STEPS[step.purpose],
-                outcome=Outcome(outcome.outcome.value),
+                outcome=StepOutcome(outcome.outcome.value),
                 values=dict(outcome.values),
                 reasons=tuple(
-                    Reason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule) for r in outcome.reasons
+                    StepReason(code=r.code, en=r.message, zh=r.message_zh, rule=r.rule)
+                    for r in outcome.reasons
                 ),
                 fired_rules=outcome.fired,
                 trace=tuple(t.to_json() for t in outcome.trace or ()),
@@ -203,7 +204,7 @@ def flow_result(product: Product, facts: Facts, decision: ProductDecision) -> Fl
     pricing_step = decision.step("pricing")
     return FlowResult(
         steps=tuple(results),
-        route=Outcome(decision.route.value),
+        route=StepOutcome(decision.route.value),
         score=_int(score),
         grade=None if grade is None else str(grade),
         rule_limit=_first(values, LIMIT_VALUES),
@@ -226,7 +227,7 @@ def _line_limit(compiled: CompiledDefinition, facts: Facts, spec: ProductSpec) -
         update={"application": facts.application.model_copy(update={"amount": spec.amount.max})}
     )
     decision = compiled.evaluate(widened)
-    if decision.outcome.value == Outcome.reject.value:
+    if decision.outcome.value == StepOutcome.reject.value:
         return None
     return _first(decision.values, LIMIT_VALUES)
 

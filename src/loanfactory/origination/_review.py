@@ -22,7 +22,7 @@ from pydantic import Field
 from loanfactory.entity import Entity
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.money import Money
-from loanfactory.origination._values import AwareDatetime, Reason, Value
+from loanfactory.origination._values import AwareDatetime, StepReason, Value
 
 
 class ReviewStage(StrEnum):
@@ -34,7 +34,7 @@ class ReviewStage(StrEnum):
         return "初审" if self is ReviewStage.first else "复审"
 
 
-class TaskStatus(StrEnum):
+class ReviewTaskStatus(StrEnum):
     open = "open"  # 待领取
     claimed = "claimed"  # 处理中
     approved = "approved"  # 通过
@@ -44,7 +44,7 @@ class TaskStatus(StrEnum):
 
     @property
     def is_done(self) -> bool:
-        return self not in (TaskStatus.open, TaskStatus.claimed)
+        return self not in (ReviewTaskStatus.open, ReviewTaskStatus.claimed)
 
 
 class ReviewNote(Value):
@@ -64,11 +64,11 @@ class ReviewTask(Entity):
     product_code: str
     stage: ReviewStage
     round: int = 0  # the application's review round (bumped each time it is returned)
-    status: TaskStatus = TaskStatus.open
+    status: ReviewTaskStatus = ReviewTaskStatus.open
     assignee: str | None = None
     excluded: tuple[str, ...] = ()  # who may not act on it, as of its opening (see .duties)
     notes: tuple[ReviewNote, ...] = ()
-    reasons: tuple[Reason, ...] = ()  # why it was routed here, then the reviewer's reasons
+    reasons: tuple[StepReason, ...] = ()  # why it was routed here, then the reviewer's reasons
     approved_amount: Money | None = None
     decided_by: str | None = None
     decided_at: AwareDatetime | None = None
@@ -85,9 +85,9 @@ def _reviewer(user: str) -> str:
 def claim(task: ReviewTask, user: str) -> ReviewTask:
     """``user`` takes the task (领取); a task held by someone else cannot be taken."""
     user = _reviewer(user)
-    if task.status is TaskStatus.claimed and task.assignee == user:
+    if task.status is ReviewTaskStatus.claimed and task.assignee == user:
         return task
-    if task.status is not TaskStatus.open:
+    if task.status is not ReviewTaskStatus.open:
         raise StateConflict(
             f"review task {task.id} is {task.status.value}"
             + (f" by {task.assignee}" if task.assignee else ""),
@@ -95,13 +95,13 @@ def claim(task: ReviewTask, user: str) -> ReviewTask:
             code="task-taken",
             message_zh=f"审核任务 {task.id} 状态为 {task.status.value}",
         )
-    return task.model_copy(update={"status": TaskStatus.claimed, "assignee": user})
+    return task.model_copy(update={"status": ReviewTaskStatus.claimed, "assignee": user})
 
 
 def release_claim(task: ReviewTask, user: str) -> ReviewTask:
     """Give a claimed task back to the queue (退回任务池)."""
     _must_hold(task, _reviewer(user))
-    return task.model_copy(update={"status": TaskStatus.open, "assignee": None})
+    return task.model_copy(update={"status": ReviewTaskStatus.open, "assignee": None})
 
 
 def add_note(task: ReviewTask, user: str, text: str, at: datetime) -> ReviewTask:
@@ -113,28 +113,28 @@ def add_note(task: ReviewTask, user: str, text: str, at: datetime) -> ReviewTask
 
 
 def _must_hold(task: ReviewTask, user: str) -> None:
-    if task.status is not TaskStatus.claimed or task.assignee != user:
+    if task.status is not ReviewTaskStatus.claimed or task.assignee != user:
         raise StateConflict(field="task", code="not-claimed", params={"id": task.id, "user": user})
 
 
 def decide(
     task: ReviewTask,
     user: str,
-    status: TaskStatus,
+    status: ReviewTaskStatus,
     at: datetime,
     *,
     note: str | None = None,
-    reasons: tuple[Reason, ...] = (),
+    reasons: tuple[StepReason, ...] = (),
     approved_amount: Decimal | None = None,
 ) -> ReviewTask:
     """Close the task with ``status`` (approved, rejected or returned) by its holder."""
     user = _reviewer(user)
     _must_hold(task, user)
-    if status not in (TaskStatus.approved, TaskStatus.rejected, TaskStatus.returned):
+    if status not in (ReviewTaskStatus.approved, ReviewTaskStatus.rejected, ReviewTaskStatus.returned):
         raise InvalidInput(
             f"a review ends approved, rejected or returned, not {status.value}", field="status"
         )
-    if status is not TaskStatus.approved and not (note or reasons):
+    if status is not ReviewTaskStatus.approved and not (note or reasons):
         raise InvalidInput(
             "a rejection or return needs a reason or a note",
             field="note",
@@ -166,7 +166,7 @@ REVIEW_REASONS: dict[str, tuple[str, str]] = {
 """Standard reasons a reviewer picks from when rejecting (人工拒绝原因)."""
 
 
-def review_reason(code: str) -> Reason:
+def review_reason(code: str) -> StepReason:
     known = REVIEW_REASONS.get(code)
     if known is None:
         raise InvalidInput(
@@ -174,4 +174,4 @@ def review_reason(code: str) -> Reason:
             field="reason",
             message_zh=f"未知的审核原因 '{code}'",
         )
-    return Reason(code=f"review.{code}", en=known[0], zh=known[1], rule="manual_review")
+    return StepReason(code=f"review.{code}", en=known[0], zh=known[1], rule="manual_review")

@@ -15,23 +15,23 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination._application import Application, ApplicationStatus, Consent, Document
+from loanfactory.origination._application import Application, ApplicationStatus, Consent, SupportingDocument
 from loanfactory.origination._approval import approve, assessed_values
 from loanfactory.origination._commands import Command
-from loanfactory.origination._decision import DecisionRecord, DecisionStep, Outcome
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, StepOutcome
 from loanfactory.origination._desk import Desk
 from loanfactory.origination._duties import check_duty, excluded
 from loanfactory.origination._offer import Offer
 from loanfactory.origination._review import (
     ReviewStage,
     ReviewTask,
-    TaskStatus,
+    ReviewTaskStatus,
     add_note,
     claim,
     decide,
     review_reason,
 )
-from loanfactory.origination._values import Reason
+from loanfactory.origination._values import StepReason
 from loanfactory.spec import DEFAULT_DUTIES
 
 
@@ -51,7 +51,7 @@ def open_task(
     desk: Desk,
     application: Application,
     stage: ReviewStage,
-    reasons: tuple[Reason, ...],
+    reasons: tuple[StepReason, ...],
     approved_amount: Decimal | None = None,
 ) -> ReviewTask:
     history = cmd.tx.repo(ReviewTask).list(application_id=application.id)
@@ -108,9 +108,9 @@ def note_task(cmd: Command, task_id: str, reviewer: str, text: str) -> ReviewTas
 def _record(
     cmd: Command,
     app: Application,
-    outcome: Outcome,
+    outcome: StepOutcome,
     reviewer: str,
-    reasons: tuple[Reason, ...],
+    reasons: tuple[StepReason, ...],
     task: ReviewTask,
 ) -> None:
     values = {"stage": task.stage.value, "task_id": task.id, "round": task.round}
@@ -165,11 +165,16 @@ def approve_task(
         )
     done = repo.update(
         decide(
-            task, reviewer, TaskStatus.approved, cmd.clock.now(), note=note, approved_amount=approved_amount
+            task,
+            reviewer,
+            ReviewTaskStatus.approved,
+            cmd.clock.now(),
+            note=note,
+            approved_amount=approved_amount,
         )
     )
     cmd.emit("review.approved", task_id, reviewer=done.decided_by, stage=task.stage.value)
-    _record(cmd, app, Outcome.approve, done.decided_by or reviewer, (), done)
+    _record(cmd, app, StepOutcome.approve, done.decided_by or reviewer, (), done)
     if task.stage is ReviewStage.first:
         second = open_task(cmd, desk, app, ReviewStage.second, task.reasons, approved_amount)
         return ReviewOutcome(task=done, application=app, next_task=second)
@@ -199,13 +204,13 @@ def reject_task(
     app = _application_in_review(cmd, task)
     _may_act(cmd, desk, task, app, reviewer, role)
     done = repo.update(
-        decide(task, reviewer, TaskStatus.rejected, cmd.clock.now(), note=note, reasons=picked)
+        decide(task, reviewer, ReviewTaskStatus.rejected, cmd.clock.now(), note=note, reasons=picked)
     )
     now = cmd.clock.now()
     rejected = cmd.tx.repo(Application).update(
         app.model_copy(update={"status": ApplicationStatus.rejected, "reasons": picked, "decided_at": now})
     )
-    _record(cmd, app, Outcome.reject, done.decided_by or reviewer, picked, done)
+    _record(cmd, app, StepOutcome.reject, done.decided_by or reviewer, picked, done)
     cmd.emit("review.rejected", task_id, reviewer=done.decided_by, reasons=[r.code for r in picked])
     cmd.emit("application.rejected", app.id, by="manual_review", reasons=[r.code for r in picked])
     desk.tell(cmd, rejected, "rejected", picked)
@@ -231,14 +236,14 @@ def return_task(
     task = repo.lock(task_id)
     app = _application_in_review(cmd, task)
     _may_act(cmd, desk, task, app, reviewer, role)
-    reason = Reason(
+    reason = StepReason(
         code="review.more-information",
         en="more information is needed: " + "; ".join(items),
         zh="需要补充资料：" + "；".join(items),
         rule="manual_review",
     )
     done = repo.update(
-        decide(task, reviewer, TaskStatus.returned, cmd.clock.now(), note=note, reasons=(reason,))
+        decide(task, reviewer, ReviewTaskStatus.returned, cmd.clock.now(), note=note, reasons=(reason,))
     )
     returned = cmd.tx.repo(Application).update(
         app.model_copy(
@@ -250,7 +255,7 @@ def return_task(
             }
         )
     )
-    _record(cmd, app, Outcome.returned, done.decided_by or reviewer, (reason,), done)
+    _record(cmd, app, StepOutcome.returned, done.decided_by or reviewer, (reason,), done)
     cmd.emit("review.returned", task_id, reviewer=done.decided_by, missing=list(items))
     desk.tell(cmd, returned, "info_requested", (reason,), items)
     return ReviewOutcome(task=done, application=returned)
@@ -260,7 +265,7 @@ def supply_information(
     cmd: Command,
     desk: Desk,
     application_id: str,
-    documents: tuple[Document, ...],
+    documents: tuple[SupportingDocument, ...],
     consents: tuple[Consent, ...] = (),
 ) -> ReviewOutcome:
     """The applicant's answer to a return: documents (and renewed consents) are added, a new task opens."""

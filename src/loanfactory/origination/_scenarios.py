@@ -30,7 +30,7 @@ from loanfactory.compliance import CapProfile, load_profile
 from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
-from loanfactory.origination._decision import Outcome
+from loanfactory.origination._decision import StepOutcome
 from loanfactory.origination._factsheet import collateral_pieces, completed_facts
 from loanfactory.origination._limits import offer_limit
 from loanfactory.origination._pricing import price
@@ -81,7 +81,7 @@ class ProductScenarios:
 
     def offer(self, product: Product, facts: Facts, result: FlowResult) -> tuple[dict[str, Any] | None, str]:
         """The offer's figures, as origination's approval computes them, or why there is none."""
-        if result.route is Outcome.reject:
+        if result.route is StepOutcome.reject:
             return None, "the application is rejected (" + ", ".join(r.code for r in result.reasons) + ")"
         spec, application, day = product.spec, facts.application, facts.as_of
         assert application is not None

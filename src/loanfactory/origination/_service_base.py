@@ -13,7 +13,7 @@ from loanfactory.origination._commands import Command, run_command
 from loanfactory.origination._credit_line import CreditLine
 from loanfactory.origination._customer import LoanHistory
 from loanfactory.origination._desk import Desk
-from loanfactory.origination._feedback import RelayReport, relay_outbox
+from loanfactory.origination._feedback import FeedbackRelayReport, relay_outbox
 from loanfactory.origination._products import (
     Decider,
     Screener,
@@ -109,7 +109,7 @@ class ServiceBase:
 
     # --- notifications -------------------------------------------------------------------------
 
-    def relay_notifications(self, limit: int = 100) -> RelayReport:
+    def relay_notifications(self, limit: int = 100) -> FeedbackRelayReport:
         """Deliver queued notifications through the notifier port."""
         return relay_outbox(self.store, self.notifier, self.clock, limit=limit)
 

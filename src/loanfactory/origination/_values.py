@@ -20,7 +20,7 @@ from loanfactory.errors import FieldError, InvalidInput, format_path
 M = TypeVar("M", bound=BaseModel)
 
 
-class Reason(Value):
+class StepReason(Value):
     """Why a step decided as it did, in both languages (原因)."""
 
     code: str

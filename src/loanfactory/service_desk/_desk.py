@@ -22,13 +22,13 @@ from loanfactory.origination import Customer
 from loanfactory.origination._commands import Command, run_command
 from loanfactory.ports import Clock, Store
 from loanfactory.service_desk._ticket import (
-    Category,
     Escalation,
     Extension,
     Priority,
     Reply,
     SlaPolicy,
     Ticket,
+    TicketCategory,
     TicketKind,
     TicketStatus,
 )
@@ -85,7 +85,7 @@ class ServiceDesk:
         customer_id: str,
         *,
         kind: TicketKind,
-        category: Category,
+        category: TicketCategory,
         subject: str,
         description: str,
         priority: Priority | None = None,

@@ -30,7 +30,7 @@ HANDOVER_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "真
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "data" / "faq-zh.yaml"
 
 
-class Outcome(StrEnum):
+class AnswerOutcome(StrEnum):
     answered = "answered"  # 已自动回答
     handover = "handover"  # 转人工
 
@@ -57,7 +57,7 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Answer:
-    outcome: Outcome
+    outcome: AnswerOutcome
     text: str
     entry_id: str | None = None
     topic: str | None = None
@@ -221,10 +221,10 @@ class Answerer:
     def answer(self, question: str, customer_id: str | None = None) -> Answer:
         text = question.strip()
         if any(word in text for word in HANDOVER_WORDS):
-            return Answer(Outcome.handover, HANDOVER_TEXT, reason="asked")
+            return Answer(AnswerOutcome.handover, HANDOVER_TEXT, reason="asked")
         tokens = self.tokens(text)
         if not tokens:
-            return Answer(Outcome.handover, HANDOVER_TEXT, reason="empty")
+            return Answer(AnswerOutcome.handover, HANDOVER_TEXT, reason="empty")
         scores = self._bm25.get_scores(tokens)
         best: dict[str, float] = {}
         for entry, score in zip(self._owner, scores, strict=True):
@@ -235,12 +235,14 @@ class Answerer:
         score = Decimal(str(round(top, 3)))
         entry = next(e for e in self.entries if e.id == top_id)
         if score < self.threshold:
-            return Answer(Outcome.handover, HANDOVER_TEXT, top_id, entry.topic, score, reason="unsure")
+            return Answer(AnswerOutcome.handover, HANDOVER_TEXT, top_id, entry.topic, score, reason="unsure")
         if Decimal(str(top - runner)) < self.margin * Decimal(str(top)):
-            return Answer(Outcome.handover, HANDOVER_TEXT, top_id, entry.topic, score, reason="ambiguous")
+            return Answer(
+                AnswerOutcome.handover, HANDOVER_TEXT, top_id, entry.topic, score, reason="ambiguous"
+            )
         personal = self._personal(entry, customer_id)
         return Answer(
-            Outcome.answered,
+            AnswerOutcome.answered,
             personal or entry.answer,
             entry.id,
             entry.topic,

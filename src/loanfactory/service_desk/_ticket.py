@@ -32,7 +32,7 @@ class TicketKind(StrEnum):
     suggestion = "suggestion"  # 建议
 
 
-class Category(StrEnum):
+class TicketCategory(StrEnum):
     products = "products"  # 产品与定价
     application = "application"  # 申请与审批
     disbursement = "disbursement"  # 放款
@@ -96,7 +96,7 @@ class Ticket(Entity):
 
     customer_id: str
     type: TicketKind
-    category: Category
+    category: TicketCategory
     priority: Priority
     subject: Annotated[str, Field(min_length=1, max_length=200)]
     description: Text

@@ -17,16 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from loanfactory.origination import (
+    ApplicationAssessment,
     ApplicationRequest,
-    Assessment,
     Consent,
     ConsentScope,
-    Document,
     DocumentKind,
     DocumentSource,
     EnterpriseProfile,
     IndividualProfile,
     Origination,
+    SupportingDocument,
 )
 
 # Individuals applying for consumer_credit (the bureau persona decides their simulated credit report).
@@ -90,7 +90,7 @@ def consents(at: datetime) -> tuple[Consent, ...]:
     )
 
 
-def documents(owner: str, *kinds: DocumentKind) -> tuple[Document, ...]:
+def documents(owner: str, *kinds: DocumentKind) -> tuple[SupportingDocument, ...]:
     """ID copies are photos (verified by the KYC check); the rest is third-party authorised data."""
     photos = (
         DocumentKind.id_card_front,
@@ -99,7 +99,7 @@ def documents(owner: str, *kinds: DocumentKind) -> tuple[Document, ...]:
         DocumentKind.legal_rep_id,
     )
     return tuple(
-        Document(
+        SupportingDocument(
             kind=k,
             sha256=sha(f"{owner}-{k}"),
             source=DocumentSource.photo if k in photos else DocumentSource.third_party,
@@ -195,10 +195,10 @@ def enterprise_request(firm: dict[str, str], customer_id: str, at: datetime) -> 
 
 
 def review_queue(
-    origination: Origination, results: list[tuple[str, Assessment]]
-) -> list[tuple[str, Assessment | Any]]:
+    origination: Origination, results: list[tuple[str, ApplicationAssessment]]
+) -> list[tuple[str, ApplicationAssessment | Any]]:
     """Two reviewers work through the manual-review queue: 初审 then 复审, by different people."""
-    done: list[tuple[str, Assessment | Any]] = []
+    done: list[tuple[str, ApplicationAssessment | Any]] = []
     (first, first_role), (second, second_role) = REVIEWERS
     for name, result in results:
         if result.outcome != "manual_review" or result.task is None:

@@ -29,7 +29,6 @@ from loanfactory.origination import (
     Consent,
     ConsentScope,
     CorporateAccount,
-    Document,
     DocumentKind,
     DocumentSource,
     Employment,
@@ -37,6 +36,7 @@ from loanfactory.origination import (
     EnterpriseProfile,
     IndividualProfile,
     LegalRepresentative,
+    SupportingDocument,
 )
 from loanfactory.origination._identity import (
     CREDIT_CODE_ALPHABET,
@@ -129,12 +129,12 @@ def enterprises(draw: st.DrawFn) -> EnterpriseProfile:
     )
 
 
-def documents(kinds: tuple[DocumentKind, ...]) -> st.SearchStrategy[tuple[Document, ...]]:
+def documents(kinds: tuple[DocumentKind, ...]) -> st.SearchStrategy[tuple[SupportingDocument, ...]]:
     """One document of each kind, with content hashes and sources."""
     return st.tuples(
         *(
             st.builds(
-                Document,
+                SupportingDocument,
                 kind=st.just(k),
                 sha256=st.binary(min_size=1, max_size=16).map(lambda b: hashlib.sha256(b).hexdigest()),
                 source=st.sampled_from(list(DocumentSource)),

@@ -24,20 +24,20 @@ from loanfactory.entity import CST
 from loanfactory.lender import Lender
 from loanfactory.service_desk import (
     Answerer,
-    Category,
-    Outcome,
+    AnswerOutcome,
     ServiceDesk,
     StoreFacts,
+    TicketCategory,
     TicketKind,
     load_faq,
 )
 
 TOPIC_CATEGORY = {
-    "products": Category.products,
-    "application": Category.application,
-    "repayment": Category.repayment,
-    "account": Category.account,
-    "service": Category.service,
+    "products": TicketCategory.products,
+    "application": TicketCategory.application,
+    "repayment": TicketCategory.repayment,
+    "account": TicketCategory.account,
+    "service": TicketCategory.service,
 }
 
 
@@ -65,11 +65,11 @@ class ServiceDeskMethods:
             "reason": answer.reason,
             "ticket": None,
         }
-        if answer.outcome is Outcome.handover:
+        if answer.outcome is AnswerOutcome.handover:
             ticket = self.desk.open(
                 customer_id,
                 kind=TicketKind.inquiry,
-                category=TOPIC_CATEGORY.get(answer.topic or "", Category.other),
+                category=TOPIC_CATEGORY.get(answer.topic or "", TicketCategory.other),
                 subject=f"转人工：{request.question[:40]}",
                 description=request.question,
                 question=request.question,

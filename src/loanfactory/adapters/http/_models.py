@@ -24,7 +24,7 @@ from loanfactory.origination import (
     SoleProprietorProfile,
 )
 from loanfactory.ports import SignatureMethod
-from loanfactory.service_desk import Category, Priority, TicketKind
+from loanfactory.service_desk import Priority, TicketCategory, TicketKind
 from loanfactory.spec import LoanPurpose, LocalizedText, SalesChannel, Segment
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -275,7 +275,7 @@ class TicketIn(Body):
     """Open a ticket (工单): an inquiry, a complaint or a suggestion."""
 
     kind: TicketKind = Field(examples=["complaint"])
-    category: Category = Field(examples=["fees"])
+    category: TicketCategory = Field(examples=["fees"])
     subject: Annotated[str, Field(min_length=1, max_length=200)] = Field(examples=["提前还款费用"])
     description: Note = Field(examples=["合同未写明这笔费用"])
     priority: Priority | None = None

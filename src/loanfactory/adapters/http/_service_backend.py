@@ -49,11 +49,11 @@ from loanfactory.origination import (
     Application,
     Consent,
     Customer,
-    Document,
     Need,
     Offer,
     Recommendation,
     ReviewTask,
+    SupportingDocument,
 )
 from loanfactory.ports import ConcurrentUpdate
 from loanfactory.product import Product
@@ -249,7 +249,7 @@ class ServiceBackend(
         return self.lender.origination.get(Application, application_id)
 
     def add_document(self, application_id: str, document: DocumentIn, *, actor: str) -> Any:
-        doc = Document.model_validate(
+        doc = SupportingDocument.model_validate(
             {**document.model_dump(exclude_none=True), "received_at": self.lender.clock.now()}
         )
         return self.lender.origination.supply_information(
