@@ -31,7 +31,7 @@ from loanfactory.schedule._penalty import (
     penalty_rate,
 )
 from loanfactory.schedule._prepayment import (
-    PayoffQuote,
+    Payoff,
     PenaltyBand,
     Prepayment,
     Reamortise,
@@ -39,7 +39,7 @@ from loanfactory.schedule._prepayment import (
     prepay,
     prepayment_penalty,
 )
-from loanfactory.schedule._result import Installment, Schedule, Totals
+from loanfactory.schedule._result import Schedule, ScheduleRow, Totals
 from loanfactory.schedule._terms import LevelPayment, LoanTerms, RateChange, ScheduleFee
 from loanfactory.schedule._vector import VectorSchedule, to_fen, to_rate_units, vector_schedule
 from loanfactory.schedule.methods import Balloon, Method, Step, find_method, method_of, registered
@@ -47,11 +47,10 @@ from loanfactory.schedule.methods import Balloon, Method, Step, find_method, met
 __all__ = [
     "Apr",
     "Balloon",
-    "Installment",
     "LevelPayment",
     "LoanTerms",
     "Method",
-    "PayoffQuote",
+    "Payoff",
     "PenaltyBand",
     "PenaltyCharge",
     "Prepayment",
@@ -59,6 +58,7 @@ __all__ = [
     "Reamortise",
     "Schedule",
     "ScheduleFee",
+    "ScheduleRow",
     "Step",
     "Totals",
     "VectorSchedule",

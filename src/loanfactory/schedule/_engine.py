@@ -23,12 +23,12 @@ from loanfactory.money import ResiduePlacement
 from loanfactory.schedule._fees import apply_fees, upfront_fee
 from loanfactory.schedule._periods import Plan, plan
 from loanfactory.schedule._residue import residue_first
-from loanfactory.schedule._result import Installment, Schedule, Totals, payoff_index
+from loanfactory.schedule._result import Schedule, ScheduleRow, Totals, payoff_index
 from loanfactory.schedule._terms import LevelPayment, LoanTerms
 from loanfactory.schedule.methods import Built, Method, method_of
 
 ZERO = Decimal(0)
-_new_row = tuple.__new__  # Installment(...) minus a Python-level call
+_new_row = tuple.__new__  # ScheduleRow(...) minus a Python-level call
 
 
 def build_schedule(terms: LoanTerms, style: ScheduleStyle = ScheduleStyle.posting) -> Schedule:
@@ -106,7 +106,7 @@ def _closest_last(terms: LoanTerms, periods: Plan, method: Method, built: Built)
     return best
 
 
-def _up_to_payoff(rows: list[Installment]) -> list[Installment]:
+def _up_to_payoff(rows: list[ScheduleRow]) -> list[ScheduleRow]:
     """Rows up to the one that repays the loan.
 
     An installment rounded up (to a multiple, or by the ``up`` mode) repays more principal each
@@ -117,10 +117,10 @@ def _up_to_payoff(rows: list[Installment]) -> list[Installment]:
     return rows if last == len(rows) - 1 else rows[: last + 1]
 
 
-def _defer_interest(rows: list[Installment], periods: int) -> list[Installment]:
+def _defer_interest(rows: list[ScheduleRow], periods: int) -> list[ScheduleRow]:
     """Interest of the first ``periods`` rows is deferred and collected with the next row (延付利息),
     or with the last row when a shortened schedule ends sooner."""
-    out: list[Installment] = []
+    out: list[ScheduleRow] = []
     deferred = ZERO
     last = rows[-1].number
     for row in rows:
@@ -137,7 +137,7 @@ def _defer_interest(rows: list[Installment], periods: int) -> list[Installment]:
     return out
 
 
-def _posted_totals(terms: LoanTerms, rows: list[Installment], fees: bool) -> Totals:
+def _posted_totals(terms: LoanTerms, rows: list[ScheduleRow], fees: bool) -> Totals:
     """Totals of posted rows; principal is the amount less the final balance (zero), by construction."""
     principal = terms.principal - rows[-1].balance
     interest = sum(map(_INTEREST, rows), ZERO)
@@ -145,17 +145,17 @@ def _posted_totals(terms: LoanTerms, rows: list[Installment], fees: bool) -> Tot
     return Totals(principal, interest, fee, principal + interest + fee)
 
 
-def _sum(rows: list[Installment], fees: bool = True) -> Totals:
+def _sum(rows: list[ScheduleRow], fees: bool = True) -> Totals:
     principal = sum(map(_PRINCIPAL, rows), ZERO)
     interest = sum(map(_INTEREST, rows), ZERO)
     fee = sum(map(_FEE, rows), ZERO) if fees else ZERO
     return Totals(principal, interest, fee, principal + interest + fee)
 
 
-_PRINCIPAL, _INTEREST, _FEE = itemgetter(3), itemgetter(4), itemgetter(5)  # Installment columns
+_PRINCIPAL, _INTEREST, _FEE = itemgetter(3), itemgetter(4), itemgetter(5)  # ScheduleRow columns
 
 
-def _display(rows: list[Installment], terms: LoanTerms) -> list[Installment]:
+def _display(rows: list[ScheduleRow], terms: LoanTerms) -> list[ScheduleRow]:
     """Each column of the exact rows rounded for display."""
     policy = terms.rounding
     unit, mode = policy.unit, policy.mode.decimal_rounding
@@ -168,14 +168,14 @@ def _display(rows: list[Installment], terms: LoanTerms) -> list[Installment]:
     # + ZERO turns a "-0.00" (an exact balance of -1e-25) into 0.00
     return [
         _new_row(
-            Installment,
+            ScheduleRow,
             (row[0], row[1], row[2], r(row[3]), r(row[4]), r(row[5]), r(row[6]), r(row[7]) + ZERO, r(row[8])),
         )
         for row in rows
     ]
 
 
-def _display_totals(terms: LoanTerms, rows: list[Installment], exact: Totals) -> Totals:
+def _display_totals(terms: LoanTerms, rows: list[ScheduleRow], exact: Totals) -> Totals:
     r = terms.rounding
     if terms.totals is TotalsStyle.exact:
         return Totals(r(exact.principal), r(exact.interest), r(exact.fee), r(exact.total))

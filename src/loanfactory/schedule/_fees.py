@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from loanfactory.conventions import ScheduleStyle
-from loanfactory.schedule._result import Installment, Schedule
+from loanfactory.schedule._result import Schedule, ScheduleRow
 from loanfactory.schedule._terms import LoanTerms, ScheduleFee
 
 ZERO = Decimal(0)
@@ -25,11 +25,11 @@ def upfront_fee(terms: LoanTerms, posting: bool = True, *, in_apr_only: bool = F
     return total
 
 
-def apply_fees(rows: list[Installment], terms: LoanTerms, posting: bool) -> list[Installment]:
+def apply_fees(rows: list[ScheduleRow], terms: LoanTerms, posting: bool) -> list[ScheduleRow]:
     """Rows with the per-installment fees added to ``fee`` and ``total``."""
     fees = [f for f in terms.fees if f.timing == "per-installment"]
     charged = dict.fromkeys((f.name for f in fees), ZERO)
-    out: list[Installment] = []
+    out: list[ScheduleRow] = []
     for row in rows:
         extra = ZERO
         for fee in fees:
@@ -53,7 +53,7 @@ def fees_by_name(schedule: Schedule) -> dict[str, Decimal]:
     return out
 
 
-def charged_per_fee(rows: list[Installment], terms: LoanTerms) -> dict[str, Decimal]:
+def charged_per_fee(rows: list[ScheduleRow], terms: LoanTerms) -> dict[str, Decimal]:
     """What each per-installment fee charged over ``rows`` (to carry total caps over a re-amortisation)."""
     fees = [f for f in terms.fees if f.timing == "per-installment"]
     bare = [row._replace(fee=ZERO, total=row.total - row.fee) for row in rows]
@@ -64,7 +64,7 @@ def charged_per_fee(rows: list[Installment], terms: LoanTerms) -> dict[str, Deci
     return charged
 
 
-def _basis(fee: ScheduleFee, row: Installment, terms: LoanTerms) -> Decimal:
+def _basis(fee: ScheduleFee, row: ScheduleRow, terms: LoanTerms) -> Decimal:
     if fee.basis == "balance":
         return row.balance + row.principal
     if fee.basis == "installment":

@@ -21,13 +21,13 @@ from itertools import pairwise, repeat
 from loanfactory.conventions import InterestMode
 from loanfactory.money import quantize
 from loanfactory.schedule._periods import Plan
-from loanfactory.schedule._result import Installment, payoff_index
+from loanfactory.schedule._result import ScheduleRow, payoff_index
 from loanfactory.schedule._terms import LoanTerms, too_small
 from loanfactory.schedule.methods._method import Built
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-_new_row = tuple.__new__  # Installment(...) minus a Python-level call: rows are built on a hot path
+_new_row = tuple.__new__  # ScheduleRow(...) minus a Python-level call: rows are built on a hot path
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +58,11 @@ def level_rows(
     regular_first = p.irregular_first and terms.interest is InterestMode.per_period
     principal = terms.principal
     num, den, due, days = p.num, p.den, p.due, p.days
-    rows: list[Installment] = []
+    rows: list[ScheduleRow] = []
     b = principal
     for k in range(grace):
         interest = rounder(principal * num[k] / den[k])
-        rows.append(_new_row(Installment, (k + 1, due[k], days[k], ZERO, interest, ZERO, interest, b, ZERO)))
+        rows.append(_new_row(ScheduleRow, (k + 1, due[k], days[k], ZERO, interest, ZERO, interest, b, ZERO)))
     level: Decimal | None = None
     exact: Decimal | None = None
     scheduled: list[tuple[int, Decimal | list[Decimal]]] = []  # (first row, its installment[s])
@@ -108,7 +108,7 @@ def level_rows(
 
 
 def _residue(
-    rows: list[Installment], grace: int, scheduled: list[tuple[int, Decimal | list[Decimal]]]
+    rows: list[ScheduleRow], grace: int, scheduled: list[tuple[int, Decimal | list[Decimal]]]
 ) -> Decimal | None:
     """How far the row that repays the loan is from its scheduled installment (None: no row to
     move a residue to)."""
@@ -158,7 +158,7 @@ def _segments(terms: LoanTerms, p: Plan) -> list[tuple[int, int]]:
 
 
 def _special_row(
-    rows: list[Installment],
+    rows: list[ScheduleRow],
     terms: LoanTerms,
     p: Plan,
     k: int,
@@ -185,13 +185,13 @@ def _special_row(
         part = min(max(part, ZERO), b)
     b -= part
     rows.append(
-        _new_row(Installment, (k + 1, p.due[k], p.days[k], part, interest, ZERO, part + interest, b, ZERO))
+        _new_row(ScheduleRow, (k + 1, p.due[k], p.days[k], part, interest, ZERO, part + interest, b, ZERO))
     )
     return b
 
 
 def _stepped(
-    rows: list[Installment],
+    rows: list[ScheduleRow],
     terms: LoanTerms,
     p: Plan,
     lo: int,
@@ -222,7 +222,7 @@ def _stepped(
 
 
 def _bulk_fast(
-    rows: list[Installment], p: Plan, lo: int, hi: int, b: Decimal, installment: Decimal, rounder: _Rounder
+    rows: list[ScheduleRow], p: Plan, lo: int, hi: int, b: Decimal, installment: Decimal, rounder: _Rounder
 ) -> Decimal:
     """Posting rows at one per-period rate, interest on the balance: the hot loop.
 
@@ -252,7 +252,7 @@ def _bulk_fast(
     rows.extend(
         map(
             _new_row,
-            repeat(Installment),
+            repeat(ScheduleRow),
             zip(
                 range(lo + 1, hi + 1),
                 p.due[lo:hi],
@@ -273,7 +273,7 @@ def _bulk_fast(
 
 
 def _bulk_general(
-    rows: list[Installment],
+    rows: list[ScheduleRow],
     p: Plan,
     lo: int,
     hi: int,
@@ -298,7 +298,7 @@ def _bulk_general(
             part = min(max(part, ZERO), b)
         b -= part
         append(
-            _new_row(Installment, (k + 1, due[k], days[k], part, interest, ZERO, part + interest, b, ZERO))
+            _new_row(ScheduleRow, (k + 1, due[k], days[k], part, interest, ZERO, part + interest, b, ZERO))
         )
     return b
 

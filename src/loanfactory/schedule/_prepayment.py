@@ -33,7 +33,7 @@ from loanfactory.money import CENT
 from loanfactory.schedule._engine import build_schedule
 from loanfactory.schedule._fees import charged_per_fee
 from loanfactory.schedule._level import pmt
-from loanfactory.schedule._result import Installment, Schedule, Totals
+from loanfactory.schedule._result import Schedule, ScheduleRow, Totals
 from loanfactory.schedule._terms import LoanTerms, ScheduleFee
 from loanfactory.schedule.methods import method_of
 
@@ -80,7 +80,7 @@ class Prepayment:
 
 
 @dataclass(frozen=True, slots=True)
-class PayoffQuote:
+class Payoff:
     """What settles the loan on ``on`` (结清金额): principal + accrued interest + fees + penalty."""
 
     on: date | None
@@ -159,11 +159,11 @@ def payoff_quote(
     penalty: Sequence[PenaltyBand] = (),
     fee: Decimal = ZERO,
     repaid_before: int = 0,
-) -> PayoffQuote:
+) -> Payoff:
     """The amount that settles the loan on ``on`` (or right after installment ``after``)."""
     result = prepay(schedule, None, on=on, after=after, penalty=penalty, fee=fee, repaid_before=repaid_before)
     interest = result.accrued_interest + result.deferred_interest
-    return PayoffQuote(on, result.principal, interest, result.fee, result.penalty, result.total)
+    return Payoff(on, result.principal, interest, result.fee, result.penalty, result.total)
 
 
 def prepayment_penalty(
@@ -290,7 +290,7 @@ def _remainder(
 
 def _shortened(
     terms: LoanTerms,
-    rows: tuple[Installment, ...],
+    rows: tuple[ScheduleRow, ...],
     k: int,
     balance: Decimal,
     level: Decimal | None,
@@ -338,7 +338,7 @@ def _remaining_fees(schedule: Schedule, k: int) -> tuple[ScheduleFee, ...]:
     return tuple(out)
 
 
-def _renumbered(schedule: Schedule, offset: int, rows: tuple[Installment, ...] | None = None) -> Schedule:
+def _renumbered(schedule: Schedule, offset: int, rows: tuple[ScheduleRow, ...] | None = None) -> Schedule:
     """The schedule with rows numbered from ``offset + 1`` (or the given rows, as they are)."""
     if rows is None:
         if not offset:

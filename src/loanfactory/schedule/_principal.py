@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from loanfactory.money import quantize
 from loanfactory.schedule._periods import Plan
-from loanfactory.schedule._result import Installment, payoff_index
+from loanfactory.schedule._result import ScheduleRow, payoff_index
 from loanfactory.schedule._terms import LoanTerms, too_small
 from loanfactory.schedule.methods._method import Built
 
@@ -43,7 +43,7 @@ def principal_rows(
         if not level and not zero_allowed and n - grace > 1:
             raise too_small(terms, grace + 1)
     num, den, due, days = p.num, p.den, p.due, p.days
-    rows: list[Installment] = []
+    rows: list[ScheduleRow] = []
     b = terms.principal
     for k in range(n):
         interest = b * num[k] / den[k]
@@ -57,7 +57,7 @@ def principal_rows(
             part = level + first_extra if k == grace else level
             part = min(max(part, ZERO), b)
         b -= part
-        rows.append(Installment(k + 1, due[k], days[k], part, interest, ZERO, part + interest, b, ZERO))
+        rows.append(ScheduleRow(k + 1, due[k], days[k], part, interest, ZERO, part + interest, b, ZERO))
     last = payoff_index(rows)
     moved = rows[last].principal - level if residue and last > grace else None
     return Built(rows, None, None, moved)

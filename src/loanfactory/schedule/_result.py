@@ -16,7 +16,7 @@ from loanfactory.money import format_money
 from loanfactory.schedule._terms import LoanTerms
 
 
-class Installment(NamedTuple):
+class ScheduleRow(NamedTuple):
     """One row of a schedule (还款计划的一期).
 
     ``days`` are the calendar days of the period (算头不算尾; the day count may count others);
@@ -50,7 +50,7 @@ class Installment(NamedTuple):
         }
 
 
-def payoff_index(rows: list[Installment]) -> int:
+def payoff_index(rows: list[ScheduleRow]) -> int:
     """The index of the row that repays the loan: the last, unless a rounded installment repaid it
     earlier (balances never rise, so the common case is one comparison)."""
     if len(rows) < 2 or rows[-2].balance > 0:
@@ -90,7 +90,7 @@ class Schedule:
 
     terms: LoanTerms
     style: ScheduleStyle
-    installments: tuple[Installment, ...]
+    installments: tuple[ScheduleRow, ...]
     totals: Totals
     level_installment: Decimal | None
     exact_installment: Decimal | None

@@ -29,7 +29,7 @@ from loanfactory.calendar import Frequency
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput
 from loanfactory.money import FEN_HALF_UP, RoundingMode, RoundingPolicy, quantize
-from loanfactory.schedule._result import Installment
+from loanfactory.schedule._result import ScheduleRow
 
 IntArray = npt.NDArray[np.int64]
 RATE_SCALE = 1_000_000  # rates in millionths
@@ -64,8 +64,8 @@ class VectorSchedule:
         remaining: IntArray = self.principal.sum(axis=0) - np.cumsum(self.principal, axis=0)
         return remaining
 
-    def installments(self, loan: int) -> tuple[Installment, ...]:
-        """The rows of one loan as Decimal :class:`Installment` values (no dates)."""
+    def installments(self, loan: int) -> tuple[ScheduleRow, ...]:
+        """The rows of one loan as Decimal :class:`ScheduleRow` values (no dates)."""
         zero = Decimal(0)
         parts = self.principal[:, loan]
         balance = parts.sum() - np.cumsum(parts)  # this loan's only: not the whole book's
@@ -74,7 +74,7 @@ class VectorSchedule:
         for k in range(int(repaid[0]) + 1 if repaid.size else parts.shape[0]):
             part, interest = _yuan(self.principal[k, loan]), _yuan(self.interest[k, loan])
             rows.append(
-                Installment(k + 1, None, None, part, interest, zero, part + interest, _yuan(balance[k]), zero)
+                ScheduleRow(k + 1, None, None, part, interest, zero, part + interest, _yuan(balance[k]), zero)
             )
         return tuple(rows)
 

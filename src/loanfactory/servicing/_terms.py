@@ -20,8 +20,8 @@ from decimal import Decimal
 from loanfactory.calendar import FirstPeriod, Frequency
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.lpr import LprSeries
-from loanfactory.schedule import Installment as EngineInstallment
 from loanfactory.schedule import LoanTerms, RateChange, Schedule, Totals, build_schedule, method_of
+from loanfactory.schedule import ScheduleRow as EngineInstallment
 from loanfactory.servicing._loan import Installment, Loan
 from loanfactory.terms import (
     ContractTerms,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput
 from loanfactory.schedule._periods import Plan
-from loanfactory.schedule._result import Installment
+from loanfactory.schedule._result import ScheduleRow
 from loanfactory.schedule._terms import LoanTerms
 from loanfactory.schedule.methods._method import Built, Method
 
@@ -20,7 +20,7 @@ def rows(terms: LoanTerms, p: Plan, posting: bool, first_extra: Decimal, overrid
     if posting:
         interest = terms.rounding(interest)
     total = terms.principal + interest
-    row = Installment(1, p.due[0], p.days[0], terms.principal, interest, ZERO, total, ZERO, ZERO)
+    row = ScheduleRow(1, p.due[0], p.days[0], terms.principal, interest, ZERO, total, ZERO, ZERO)
     return Built([row], None, None, None)
 
 

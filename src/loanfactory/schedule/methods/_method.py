@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from loanfactory.schedule._periods import Plan
-    from loanfactory.schedule._result import Installment
+    from loanfactory.schedule._result import ScheduleRow
     from loanfactory.schedule._terms import LoanTerms
     from loanfactory.schedule._vector import VectorContext
 
@@ -37,7 +37,7 @@ class Built(NamedTuple):
     for methods where the last row is irregular by design: interest only, bullet, balloon lump).
     """
 
-    rows: list[Installment]
+    rows: list[ScheduleRow]
     level: Decimal | None
     exact: Decimal | None
     residue: Decimal | None
