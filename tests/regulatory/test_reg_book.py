@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from reg_world import RegWorld
 
-from loanfactory.regulatory import MonthReport, reconcile
+from loanfactory.regulatory import MonthReport, reconcile_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def test_the_reconciliation_notices_a_file_that_disagrees_with_the_ledger(world:
     loan = "loan_000001"
     figure = LedgerFigure(Decimal(10000), Decimal(0))
     account = run.account_code(loan)
-    summary = reconcile(
+    summary = reconcile_files(
         "2026-01",
         date(2026, 1, 31),
         [forged],

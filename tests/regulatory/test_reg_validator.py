@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from reg_world import RegWorld, account_file
 
-from loanfactory.regulatory import CreditRecord, Segment, parse_line, read, validate
+from loanfactory.regulatory import CreditRecord, RecordSegment, parse_line, read, validate
 
 ACCOUNT = "6222020200112233"
 
@@ -156,7 +156,7 @@ def test_segments_required_and_forbidden_by_the_report_code(
     opening = records["10"]
     without = replace(opening, segments=tuple(s for s in opening.segments if s.tag != "AcctBsInfSgmt"))
     assert ("missing-segment", "AcctBsInfSgmt") in _codes(world, without)
-    extra = Segment(
+    extra = RecordSegment(
         "AcctDbtInfSgmt",
         (("AcctStatus", "1"), ("AcctBal", "0"), ("LatRpyAmt", "0"), ("LatRpyDate", "2026-01-05")),
     )
@@ -167,7 +167,7 @@ def test_segments_required_and_forbidden_by_the_report_code(
     assert ("segment-order", "") in _codes(world, shuffled)
     twice = replace(opening, segments=(*opening.segments, opening.segments[2]))
     assert ("repeated-segment", "AcctMthlyBlgInfSgmt") in _codes(world, twice)
-    unknown = replace(opening, segments=(*opening.segments, Segment("Nope", ())))
+    unknown = replace(opening, segments=(*opening.segments, RecordSegment("Nope", ())))
     assert ("unknown-segment", "Nope") in _codes(world, unknown)
 
 
@@ -201,7 +201,7 @@ def test_a_transaction_larger_than_the_loan_is_refused(
 ) -> None:
     world, records = sample
     opening = records["10"]
-    relief = Segment(
+    relief = RecordSegment(
         "AcctSpecTrstDspnSgmt",
         (("CagOfTrdNm", "1"),),
         (
@@ -244,7 +244,7 @@ def test_a_correction_names_the_segment_it_corrects(
             report_code="",
             loan_id=month_end.loan_id,
             segments=(
-                Segment(
+                RecordSegment(
                     "MdfcBsSgmt",
                     (
                         ("InfRecType", "212"),

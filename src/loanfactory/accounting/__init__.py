@@ -16,7 +16,7 @@ See ``docs/accounting.md``.
 
 from __future__ import annotations
 
-from loanfactory.accounting._accrual import accrued, accrued_on, current_period, periods_of
+from loanfactory.accounting._accrual import accrual_periods, accrued, accrued_on, current_period
 from loanfactory.accounting._chart import Account, AccountType, Chart, Side, load_chart, read_chart
 from loanfactory.accounting._export import write_detail, write_summary, write_trial_balance
 from loanfactory.accounting._journal import AccountingError, Journal, JournalKind, JournalLine
@@ -29,17 +29,17 @@ from loanfactory.accounting._rules import (
     DIRECTION,
     ROLES,
     Basis,
+    PostingRole,
     PostingRules,
-    Role,
     Rulebook,
 )
 from loanfactory.accounting._store import (
     COLUMNS,
+    AccrualPeriod,
     BookStore,
     DayClose,
     LoanBooks,
     LoanRows,
-    Period,
     PostedLine,
     Posting,
     Turnover,
@@ -52,6 +52,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "AccountBalance",
     "AccountType",
     "AccountingError",
+    "AccrualPeriod",
     "BASES",
     "Basis",
     "BookStore",
@@ -67,17 +68,17 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "LedgerLine",
     "LoanBooks",
     "LoanRows",
-    "Period",
     "PostedLine",
     "Posting",
+    "PostingRole",
     "PostingRules",
     "ROLES",
-    "Role",
     "Rulebook",
     "Side",
     "TrialBalance",
     "TrialBalanceRow",
     "Turnover",
+    "accrual_periods",
     "accrued",
     "accrued_on",
     "books_in",
@@ -86,7 +87,6 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "journals_of",
     "load_chart",
     "load_posting_rules",
-    "periods_of",
     "read_chart",
     "read_posting_rules",
     "reconcile",

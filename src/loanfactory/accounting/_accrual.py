@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 
-from loanfactory.accounting._store import NONE, IntArray, Period
+from loanfactory.accounting._store import NONE, AccrualPeriod, IntArray
 from loanfactory.servicing import Loan
 
 NEVER = date.max.toordinal()
@@ -28,16 +28,16 @@ NEVER = date.max.toordinal()
 schedule changes)."""
 
 
-def periods_of(loan: Loan) -> list[Period]:
+def accrual_periods(loan: Loan) -> list[AccrualPeriod]:
     """The accrual periods of a loan's current schedule, one per installment with interest."""
-    out: list[Period] = []
+    out: list[AccrualPeriod] = []
     previous = loan.start
     for row in loan.schedule:
         start = previous
         if loan.tail_start is not None and row.number == loan.tail_from:
             start = loan.tail_start
         if start is not None and row.interest > 0 and start < row.due_date:
-            out.append(Period(start, row.due_date, int(row.interest * 100)))
+            out.append(AccrualPeriod(start, row.due_date, int(row.interest * 100)))
         previous = row.due_date
     return out
 
@@ -54,7 +54,7 @@ def accrued(start: IntArray, due: IntArray, interest: IntArray, day: date) -> In
     return np.where(inside, share, 0).astype(np.int64)
 
 
-def accrued_on(period: Period | None, day: date) -> int:
+def accrued_on(period: AccrualPeriod | None, day: date) -> int:
     """:func:`accrued` of one period (fen)."""
     if period is None:
         return 0
@@ -64,7 +64,7 @@ def accrued_on(period: Period | None, day: date) -> int:
     )
 
 
-def current_period(periods: list[Period], day: date) -> Period | None:
+def current_period(periods: list[AccrualPeriod], day: date) -> AccrualPeriod | None:
     """The first period due after ``day`` (accruing when it has started)."""
     for period in periods:
         if period.due > day:

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from loanfactory.accounting._accrual import NEVER, accrued, periods_of
+from loanfactory.accounting._accrual import NEVER, accrual_periods, accrued
 from loanfactory.accounting._chart import Side
 from loanfactory.accounting._journal import Journal, JournalKind, JournalLine, merge_lines
 from loanfactory.accounting._posting import lines_of, posting_journal
@@ -238,7 +238,7 @@ def _accrue(books: BookStore, work: _Day) -> IntArray:
     changed = np.flatnonzero(active & (work.version != state.schedule_version))
     for start in range(0, len(changed), BATCH):  # in batches: a whole book's loans at once is gigabytes
         ids = [state.ids[i] for i in changed[start : start + BATCH].tolist()]
-        books.replace_periods({loan.id: periods_of(loan) for loan in books.loans(ids)})
+        books.replace_periods({loan.id: accrual_periods(loan) for loan in books.loans(ids)})
     if len(changed):
         state.schedule_version[changed] = work.version[changed]
         state.period_due[changed] = NONE

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from loanfactory.accounting._accrual import accrued_on, current_period, periods_of
+from loanfactory.accounting._accrual import accrual_periods, accrued_on, current_period
 from loanfactory.accounting._ledger import GeneralLedger
 from loanfactory.accounting._rules import PostingRules
 from loanfactory.ports import LedgerEntryRecord
@@ -81,7 +81,7 @@ def subledger(
             out[(book.account("overpayment"), product)] += before
             out[(book.account("offbs.written-off"), product)] += write_off.amount - recovered
         if loan.status is LoanStatus.active:
-            accrued = Decimal(accrued_on(current_period(periods_of(loan), day), day)) / 100
+            accrued = Decimal(accrued_on(current_period(accrual_periods(loan), day), day)) / 100
             role = "offbs.interest.accrued" if non_accrual else "interest.accrued"
             out[(book.account(role), product)] += accrued
         out[(book.account("allowance"), product)] += classification.provision(

@@ -88,7 +88,7 @@ COMPONENTS = ("principal", "interest", "penalty", "fee", "credit", "accrued", "a
 
 
 @dataclass(frozen=True, slots=True)
-class Role:
+class PostingRole:
     """A posting role: the kinds of account it may map to, and whether it is a control account
     (总账控制科目) that the loan subledger reconciles to."""
 
@@ -101,36 +101,42 @@ class Role:
 
 _ASSET = frozenset({AccountType.asset})
 _OFF = frozenset({AccountType.off_balance})
-ROLES: Mapping[str, Role] = {
+ROLES: Mapping[str, PostingRole] = {
     **{
-        f"loan.{c.value}": Role(_ASSET, f"贷款—{c.zh}类", f"loans — {c.value}", control=True, side=Side.debit)
+        f"loan.{c.value}": PostingRole(
+            _ASSET, f"贷款—{c.zh}类", f"loans — {c.value}", control=True, side=Side.debit
+        )
         for c in CATEGORIES
     },
-    "interest.accrued": Role(
+    "interest.accrued": PostingRole(
         _ASSET, "应收利息—已计提未到期", "interest accrued, not yet due", True, Side.debit
     ),
-    "interest.due": Role(_ASSET, "应收利息—应收未收", "interest due and unpaid", True, Side.debit),
-    "penalty.receivable": Role(_ASSET, "应收罚息", "penalty interest receivable", True, Side.debit),
-    "fee.receivable": Role(_ASSET, "应收手续费", "fees receivable", True, Side.debit),
-    "overpayment": Role(frozenset({AccountType.liability}), "溢缴款", "overpayments", True, Side.credit),
+    "interest.due": PostingRole(_ASSET, "应收利息—应收未收", "interest due and unpaid", True, Side.debit),
+    "penalty.receivable": PostingRole(_ASSET, "应收罚息", "penalty interest receivable", True, Side.debit),
+    "fee.receivable": PostingRole(_ASSET, "应收手续费", "fees receivable", True, Side.debit),
+    "overpayment": PostingRole(
+        frozenset({AccountType.liability}), "溢缴款", "overpayments", True, Side.credit
+    ),
     # the allowance is re-measured at every close (write-offs and recoveries use it in between)
-    "allowance": Role(_ASSET, "贷款损失准备", "loan loss allowance", False, Side.credit),
-    "offbs.interest.accrued": Role(
+    "allowance": PostingRole(_ASSET, "贷款损失准备", "loan loss allowance", False, Side.credit),
+    "offbs.interest.accrued": PostingRole(
         _OFF, "表外应收利息—已计提", "off-balance interest accrued", True, Side.debit
     ),
-    "offbs.interest.due": Role(_OFF, "表外应收利息—应收未收", "off-balance interest due", True, Side.debit),
-    "offbs.penalty": Role(_OFF, "表外应收罚息", "off-balance penalty", True, Side.debit),
-    "offbs.written-off": Role(_OFF, "已核销贷款本息", "written-off loans", True, Side.debit),
-    "offbs.contra": Role(_OFF, "表外科目对转", "off-balance contra"),
-    "clearing": Role(
+    "offbs.interest.due": PostingRole(
+        _OFF, "表外应收利息—应收未收", "off-balance interest due", True, Side.debit
+    ),
+    "offbs.penalty": PostingRole(_OFF, "表外应收罚息", "off-balance penalty", True, Side.debit),
+    "offbs.written-off": PostingRole(_OFF, "已核销贷款本息", "written-off loans", True, Side.debit),
+    "offbs.contra": PostingRole(_OFF, "表外科目对转", "off-balance contra"),
+    "clearing": PostingRole(
         frozenset({AccountType.common, AccountType.asset, AccountType.liability}),
         "清算资金往来",
         "payment-system clearing",
     ),
-    "income.interest": Role(frozenset({AccountType.income}), "利息收入", "interest income"),
-    "income.penalty": Role(frozenset({AccountType.income}), "罚息收入", "penalty income"),
-    "income.fee": Role(frozenset({AccountType.income}), "手续费及佣金收入", "fee income"),
-    "impairment": Role(frozenset({AccountType.expense}), "信用减值损失", "credit impairment losses"),
+    "income.interest": PostingRole(frozenset({AccountType.income}), "利息收入", "interest income"),
+    "income.penalty": PostingRole(frozenset({AccountType.income}), "罚息收入", "penalty income"),
+    "income.fee": PostingRole(frozenset({AccountType.income}), "手续费及佣金收入", "fee income"),
+    "impairment": PostingRole(frozenset({AccountType.expense}), "信用减值损失", "credit impairment losses"),
 }
 
 

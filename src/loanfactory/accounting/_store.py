@@ -62,7 +62,7 @@ class Posting:
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class AccrualPeriod:
     """One installment's interest period for accrual: interest (fen) earned from ``start`` to the
     day before ``due`` (算头不算尾)."""
 
@@ -281,9 +281,9 @@ class BookStore(Protocol):
         """The loans themselves (for their schedules)."""
         ...
 
-    def replace_periods(self, periods: Mapping[str, Sequence[Period]]) -> None: ...
+    def replace_periods(self, periods: Mapping[str, Sequence[AccrualPeriod]]) -> None: ...
 
-    def next_periods(self, ids: Collection[str], day: date) -> dict[str, Period]:
+    def next_periods(self, ids: Collection[str], day: date) -> dict[str, AccrualPeriod]:
         """Per loan, the first period due after ``day`` (loans with none are left out)."""
         ...
 

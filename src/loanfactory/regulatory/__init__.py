@@ -10,9 +10,9 @@ and code tables are data (``loanfactory/regulatory/data``). See ``docs/regulator
 from __future__ import annotations
 
 from loanfactory.regulatory._build import (
-    Account,
     Classification,
     RecordBuilder,
+    ReportAccount,
     Special,
     Subject,
     month_bounds,
@@ -30,8 +30,8 @@ from loanfactory.regulatory._format import (
     load_spec,
 )
 from loanfactory.regulatory._notices import notice_allows, notice_id, threshold
-from loanfactory.regulatory._reconcile import LedgerFigure, reconcile
-from loanfactory.regulatory._record import CreditRecord, Segment, amount_text, parse_line
+from loanfactory.regulatory._reconcile import LedgerFigure, reconcile_files
+from loanfactory.regulatory._record import CreditRecord, RecordSegment, amount_text, parse_line
 from loanfactory.regulatory._service import CONSENT_CLAUSE, CreditReporting, MonthReport
 from loanfactory.regulatory._validate import validate
 
@@ -39,7 +39,6 @@ ENTITIES = (CreditAccount, AdverseNotice, ReportingRun)
 """The entity kinds credit reporting stores (for store mappings)."""
 
 __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py checks
-    "Account",
     "AdverseNotice",
     "CONSENT_CLAUSE",
     "Classification",
@@ -56,10 +55,11 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "MonthReport",
     "RecordBuilder",
     "RecordFormat",
+    "RecordSegment",
+    "ReportAccount",
     "ReportFile",
     "ReportingRun",
     "ReportingSpec",
-    "Segment",
     "SegmentFormat",
     "Settings",
     "Special",
@@ -73,7 +73,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "notice_id",
     "parse_line",
     "read",
-    "reconcile",
+    "reconcile_files",
     "render",
     "threshold",
     "validate",

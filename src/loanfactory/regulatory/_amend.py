@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from loanfactory.regulatory._build import Account, Classification
+from loanfactory.regulatory._build import Classification, ReportAccount
 from loanfactory.regulatory._entities import CreditAccount
 from loanfactory.regulatory._figures import LoanHistory
-from loanfactory.regulatory._record import CreditRecord, Segment
+from loanfactory.regulatory._record import CreditRecord, RecordSegment
 from loanfactory.regulatory._validate import validate
 from loanfactory.servicing import Category
 
@@ -37,7 +37,7 @@ def segment_letter(tag: str) -> str:
 
 
 def correction_records(
-    run: MonthRun, account: Account, history: LoanHistory, state: CreditAccount
+    run: MonthRun, account: ReportAccount, history: LoanHistory, state: CreditAccount
 ) -> CreditAccount:
     """Correction records (212) for reported segments that postings booked after them changed;
     returns the account with the digests of what is now reported."""
@@ -82,7 +82,7 @@ def correction_records(
                     report_code="",
                     loan_id=account.loan_id,
                     segments=(
-                        Segment(
+                        RecordSegment(
                             request.base,
                             (
                                 ("InfRecType", request.record_type),
@@ -92,7 +92,7 @@ def correction_records(
                                 ("MdfcSgmtCode", letter),
                             ),
                         ),
-                        Segment(
+                        RecordSegment(
                             segment.tag, segment.items, segment.groups, segment.group, wrapper="MdfcSgmt"
                         ),
                     ),
@@ -107,7 +107,7 @@ def correction_records(
 
 
 def deletion_records(
-    run: MonthRun, account: Account, history: LoanHistory, state: CreditAccount
+    run: MonthRun, account: ReportAccount, history: LoanHistory, state: CreditAccount
 ) -> CreditAccount:
     """Deletion records (213, 214) for the requests staff made since the last run."""
     fmt = run.service.builder.format_of(account)
@@ -122,7 +122,7 @@ def deletion_records(
                 report_code="",
                 loan_id=account.loan_id,
                 segments=(
-                    Segment(
+                    RecordSegment(
                         request.base, (("InfRecType", request.record_type), ("DelRecCode", account.code))
                     ),
                 ),
@@ -143,7 +143,7 @@ def deletion_records(
                 report_code="",
                 loan_id=account.loan_id,
                 segments=(
-                    Segment(
+                    RecordSegment(
                         request.base,
                         (
                             ("InfRecType", request.record_type),

@@ -21,7 +21,7 @@ from decimal import Decimal
 from loanfactory.conventions import TermUnit
 from loanfactory.regulatory._figures import Figures, LoanHistory
 from loanfactory.regulatory._format import RecordFormat, ReportingSpec
-from loanfactory.regulatory._record import CreditRecord, Segment, amount_text
+from loanfactory.regulatory._record import CreditRecord, RecordSegment, amount_text
 from loanfactory.servicing import (
     Category,
     ClassificationRules,
@@ -56,7 +56,7 @@ class Special:
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
+class ReportAccount:
     """What does not change month to month: the account code, the subject and the loan's terms."""
 
     code: str
@@ -101,14 +101,14 @@ class RecordBuilder:
         self.personal = spec.personal
         self.enterprise = spec.enterprise
 
-    def format_of(self, account: Account) -> RecordFormat:
+    def format_of(self, account: ReportAccount) -> RecordFormat:
         return self.enterprise if account.subject.kind == "enterprise" else self.personal
 
     # --- classification -------------------------------------------------------------------------
 
     def classify(
         self,
-        account: Account,
+        account: ReportAccount,
         history: LoanHistory,
         figures: Figures,
         flags: tuple[str, ...],
@@ -140,9 +140,9 @@ class RecordBuilder:
 
     # --- segments -------------------------------------------------------------------------------
 
-    def base(self, fmt: RecordFormat, account: Account, day: date, code: str) -> Segment:
+    def base(self, fmt: RecordFormat, account: ReportAccount, day: date, code: str) -> RecordSegment:
         s = account.subject
-        return Segment(
+        return RecordSegment(
             "AcctBsSgmt",
             (
                 ("InfRecType", fmt.record_type),
@@ -157,7 +157,7 @@ class RecordBuilder:
             ),
         )
 
-    def basic(self, fmt: RecordFormat, account: Account, history: LoanHistory) -> Segment:
+    def basic(self, fmt: RecordFormat, account: ReportAccount, history: LoanHistory) -> RecordSegment:
         places = fmt.amount_places
         opened = history.opened
         assert opened is not None
@@ -183,16 +183,16 @@ class RecordBuilder:
             items.append(("LoanConCode", account.contract_code))
         else:
             items += [("LoaFrm", "1"), ("FundSou", "1"), ("AssetTrandFlag", "0")]
-        return Segment("AcctBsInfSgmt", tuple(items))
+        return RecordSegment("AcctBsInfSgmt", tuple(items))
 
     def monthly(
         self,
-        account: Account,
+        account: ReportAccount,
         history: LoanHistory,
         figures: Figures,
         category: tuple[Category, date],
         start: date,
-    ) -> Segment:
+    ) -> RecordSegment:
         """月度表现信息段 as of ``figures.day`` for the month beginning ``start``."""
         places = self.personal.amount_places
         day = figures.day
@@ -225,9 +225,11 @@ class RecordBuilder:
         ]
         if figures.state == "closed" and history.loan.closed_on is not None:
             items.append(("CloseDate", history.loan.closed_on.isoformat()))
-        return Segment("AcctMthlyBlgInfSgmt", tuple(items))
+        return RecordSegment("AcctMthlyBlgInfSgmt", tuple(items))
 
-    def nonmonthly(self, history: LoanHistory, figures: Figures, category: tuple[Category, date]) -> Segment:
+    def nonmonthly(
+        self, history: LoanHistory, figures: Figures, category: tuple[Category, date]
+    ) -> RecordSegment:
         """非月度表现信息段 as of ``figures.day`` (the day an overdue amount was collected)."""
         places = self.personal.amount_places
         status, repayment = _status(history, figures, ())
@@ -245,11 +247,11 @@ class RecordBuilder:
         ]
         if figures.state == "closed" and history.loan.closed_on is not None:
             items.append(("CloseDate", history.loan.closed_on.isoformat()))
-        return Segment("AcctDbtInfSgmt", tuple(items))
+        return RecordSegment("AcctDbtInfSgmt", tuple(items))
 
     def performance(
-        self, account: Account, history: LoanHistory, figures: Figures, category: tuple[Category, date]
-    ) -> Segment:
+        self, account: ReportAccount, history: LoanHistory, figures: Figures, category: tuple[Category, date]
+    ) -> RecordSegment:
         """还款表现信息段 of an enterprise account as of ``figures.day``."""
         places = self.enterprise.amount_places
         day = figures.day
@@ -282,11 +284,11 @@ class RecordBuilder:
             items.append(("NxtAgrrRpyDate", upcoming[0].due_date.isoformat()))
         if figures.state == "closed" and history.loan.closed_on is not None:
             items.append(("CloseDate", history.loan.closed_on.isoformat()))
-        return Segment("ActLbltyInfSgmt", tuple(items))
+        return RecordSegment("ActLbltyInfSgmt", tuple(items))
 
     def specials(
-        self, fmt: RecordFormat, account: Account, history: LoanHistory, start: date, end: date
-    ) -> Segment | None:
+        self, fmt: RecordFormat, account: ReportAccount, history: LoanHistory, start: date, end: date
+    ) -> RecordSegment | None:
         """特殊交易说明段 for the transactions of ``start..end`` (None when there were none)."""
         found = [s for s in special_transactions(history) if start <= s.on <= end]
         found += [s for s in account.extra_specials if start <= s.on <= end]
@@ -303,12 +305,17 @@ class RecordBuilder:
             )
             for s in found
         )
-        return Segment(
+        return RecordSegment(
             "AcctSpecTrstDspnSgmt", (("CagOfTrdNm", str(len(groups))),), groups, group="CagOfTrdInf"
         )
 
     def record(
-        self, fmt: RecordFormat, account: Account, day: date, code: str, segments: Iterable[Segment | None]
+        self,
+        fmt: RecordFormat,
+        account: ReportAccount,
+        day: date,
+        code: str,
+        segments: Iterable[RecordSegment | None],
     ) -> CreditRecord:
         return CreditRecord(
             root=fmt.root,

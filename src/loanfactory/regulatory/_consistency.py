@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from loanfactory.regulatory._record import Segment
+from loanfactory.regulatory._record import RecordSegment
 
 if TYPE_CHECKING:
     from loanfactory.regulatory._validate import Check
@@ -87,7 +87,7 @@ def check_consistency(check: Check) -> None:
                 )
 
 
-def _performance(check: Check, segment: Segment, report: date | None, code: str) -> None:
+def _performance(check: Check, segment: RecordSegment, report: date | None, code: str) -> None:
     tag = segment.tag
     get = segment.get
     status = get("AcctStatus") or ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from loanfactory.regulatory._build import Account, Classification, RecordBuilder
+from loanfactory.regulatory._build import Classification, RecordBuilder, ReportAccount
 from loanfactory.regulatory._figures import Figures, LoanHistory
 from loanfactory.regulatory._record import CreditRecord
 from loanfactory.servicing import Category
@@ -17,7 +17,11 @@ DAY = timedelta(days=1)
 
 
 def _classified(
-    builder: RecordBuilder, account: Account, history: LoanHistory, figures: Figures, known: Classification
+    builder: RecordBuilder,
+    account: ReportAccount,
+    history: LoanHistory,
+    figures: Figures,
+    known: Classification,
 ) -> tuple[Category, date]:
     result = builder.classify(account, history, figures, history.loan.overrides, known)
     if known.category is not result[0] or known.since is None:
@@ -28,7 +32,7 @@ def _classified(
 
 def personal_month(
     builder: RecordBuilder,
-    account: Account,
+    account: ReportAccount,
     history: LoanHistory,
     start: date,
     end: date,
@@ -92,7 +96,7 @@ def personal_month(
 
 def enterprise_month(
     builder: RecordBuilder,
-    account: Account,
+    account: ReportAccount,
     history: LoanHistory,
     start: date,
     end: date,
@@ -138,7 +142,7 @@ def enterprise_month(
     return records
 
 
-def _class_changes(account: Account, history: LoanHistory, start: date, end: date) -> list[date]:
+def _class_changes(account: ReportAccount, history: LoanHistory, start: date, end: date) -> list[date]:
     """Dates in ``start..end`` where the class by days past due moves up (the day it is reached)."""
     rules = account.rules
     found: list[date] = []

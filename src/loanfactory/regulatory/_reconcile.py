@@ -34,7 +34,7 @@ class LedgerFigure:
     overdue: Decimal
 
 
-def reconcile(
+def reconcile_files(
     month: str,
     month_end: date,
     files: Sequence[ReportFile],

@@ -1,7 +1,7 @@
 """Credit-reporting records (征信报送记录) as values, and their one-line XML form.
 
 A :class:`CreditRecord` is a root element (``InAcctInf`` for a 210 record) holding segments in
-the format's order; each :class:`Segment` holds its data items as text, already formatted (codes,
+the format's order; each :class:`RecordSegment` holds its data items as text, already formatted (codes,
 ``YYYY-MM-DD`` dates, amounts with the format's decimals). A segment with a repeated group
 (related parties, special transactions) keeps the group items in ``groups``. In the file every
 record is one line: ``<Document><InAcctInf>…</InAcctInf></Document>``.
@@ -23,7 +23,7 @@ Items = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
+class RecordSegment:
     """One segment: its tag, its items ``(tag, text)`` in order and its repeated group items."""
 
     tag: str
@@ -64,9 +64,9 @@ class CreditRecord:
     report_date: date
     report_code: str  # empty for requests
     loan_id: str
-    segments: tuple[Segment, ...]
+    segments: tuple[RecordSegment, ...]
 
-    def segment(self, tag: str) -> Segment | None:
+    def segment(self, tag: str) -> RecordSegment | None:
         for segment in self.segments:
             if segment.tag == tag:
                 return segment
@@ -111,7 +111,7 @@ def parse_line(line: str, *, loan_id: str = "") -> CreditRecord:
     if document.tag != "Document" or len(document) != 1:
         raise InvalidInput("a record line is <Document><Record>…</Record></Document>", field="line")
     root = document[0]
-    segments: list[Segment] = []
+    segments: list[RecordSegment] = []
     for element in root:
         wrapper = None
         if (
@@ -130,8 +130,8 @@ def parse_line(line: str, *, loan_id: str = "") -> CreditRecord:
                 groups.append(tuple((c.tag, c.text or "") for c in child))
             else:
                 items.append((child.tag, child.text or ""))
-        segments.append(Segment(element.tag, tuple(items), tuple(groups), group, wrapper))
-    base = segments[0] if segments else Segment("", ())
+        segments.append(RecordSegment(element.tag, tuple(items), tuple(groups), group, wrapper))
+    base = segments[0] if segments else RecordSegment("", ())
     code = base.get("AcctCode") or base.get("ModRecCode") or base.get("DelRecCode") or ""
     when = base.get("RptDate") or base.get("DelStartDate") or "1901-01-01"
     try:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from loanfactory.accounting._journal import Journal
 from loanfactory.accounting._store import (
     STATUSES,
+    AccrualPeriod,
     DayClose,
     LoanBooks,
     LoanRows,
-    Period,
     PostedLine,
     Posting,
     Turnover,
@@ -38,7 +38,7 @@ class BooksState:
 
     closes: list[DayClose] = field(default_factory=list)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
-    periods: dict[str, list[Period]] = field(default_factory=dict)
+    periods: dict[str, list[AccrualPeriod]] = field(default_factory=dict)
     journals: list[Journal] = field(default_factory=list)
     sources: set[str] = field(default_factory=set)
     turnover: dict[date, list[Turnover]] = field(default_factory=dict)
@@ -52,7 +52,7 @@ class MemoryBooks:
         self.state: BooksState = tx.state.books
         self.closes: list[DayClose] = []
         self.states: dict[str, dict[str, Any]] = {}
-        self.periods: dict[str, list[Period]] = {}
+        self.periods: dict[str, list[AccrualPeriod]] = {}
         self.journals: list[Journal] = []
         self.turnovers: dict[date, list[Turnover]] = {}
 
@@ -161,12 +161,12 @@ class MemoryBooks:
 
     # --- periods ------------------------------------------------------------------------------
 
-    def replace_periods(self, periods: Mapping[str, Sequence[Period]]) -> None:
+    def replace_periods(self, periods: Mapping[str, Sequence[AccrualPeriod]]) -> None:
         for loan_id, rows in periods.items():
             self.periods[loan_id] = sorted(rows, key=lambda p: p.due)
 
-    def next_periods(self, ids: Collection[str], day: date) -> dict[str, Period]:
-        out: dict[str, Period] = {}
+    def next_periods(self, ids: Collection[str], day: date) -> dict[str, AccrualPeriod]:
+        out: dict[str, AccrualPeriod] = {}
         for loan_id in ids:
             rows = self.periods.get(loan_id, self.state.periods.get(loan_id, []))
             found = next((p for p in rows if p.due > day), None)

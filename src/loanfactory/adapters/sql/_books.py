@@ -35,11 +35,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from loanfactory.accounting import (
     COLUMNS,
+    AccrualPeriod,
     DayClose,
     Journal,
     LoanBooks,
     LoanRows,
-    Period,
     PostedLine,
     Posting,
     Side,
@@ -243,7 +243,7 @@ class SqlBooks:
 
     # --- periods ------------------------------------------------------------------------------
 
-    def replace_periods(self, periods: Mapping[str, Sequence[Period]]) -> None:
+    def replace_periods(self, periods: Mapping[str, Sequence[AccrualPeriod]]) -> None:
         t = table_of(GlPeriodRow)
         for chunk in _chunks(periods):
             self._db.execute(delete(t).where(t.c.loan_id.in_(chunk)))
@@ -255,7 +255,7 @@ class SqlBooks:
         if values:
             self._db.execute(insert(t), values)
 
-    def next_periods(self, ids: Collection[str], day: date) -> dict[str, Period]:
+    def next_periods(self, ids: Collection[str], day: date) -> dict[str, AccrualPeriod]:
         t = table_of(GlPeriodRow)
         inner = t.alias("later")
         first_due = (
@@ -263,13 +263,13 @@ class SqlBooks:
             .where(inner.c.loan_id == t.c.loan_id, inner.c.due > day)
             .scalar_subquery()
         )
-        out: dict[str, Period] = {}
+        out: dict[str, AccrualPeriod] = {}
         for chunk in _chunks(ids):
             query = select(t.c.loan_id, t.c.start, t.c.due, t.c.interest).where(
                 t.c.loan_id.in_(chunk), t.c.due == first_due
             )
             for row in self._db.execute(query):
-                out[row.loan_id] = Period(row.start, row.due, int(row.interest))
+                out[row.loan_id] = AccrualPeriod(row.start, row.due, int(row.interest))
         return out
 
     # --- journals and turnover ----------------------------------------------------------------
