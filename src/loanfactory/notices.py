@@ -28,7 +28,7 @@ from typing import Any, Literal
 from loanfactory.errors import InvalidInput, hint_for
 from loanfactory.ports import Channel, Notification
 
-FieldType = Literal["text", "money", "rate", "date", "count", "texts"]
+NoticeFieldType = Literal["text", "money", "rate", "date", "count", "texts"]
 Audience = Literal["customer", "staff"]
 Sender = Literal["origination", "servicing"]
 
@@ -38,7 +38,7 @@ class NoticeField:
     """One field of a notice's data: its name, type and an example value (docs and tests use it)."""
 
     name: str
-    type: FieldType
+    type: NoticeFieldType
     example: Any
 
 
@@ -74,7 +74,7 @@ class NoticeKind:
         return wrong
 
 
-def _fits(kind: FieldType, value: Any) -> bool:
+def _fits(kind: NoticeFieldType, value: Any) -> bool:
     if kind == "text":
         return isinstance(value, str)
     if kind == "count":
@@ -97,7 +97,7 @@ def _fits(kind: FieldType, value: Any) -> bool:
         return False
 
 
-def _f(name: str, type: FieldType, example: Any) -> NoticeField:
+def _f(name: str, type: NoticeFieldType, example: Any) -> NoticeField:
     return NoticeField(name, type, example)
 
 
@@ -384,8 +384,8 @@ def notice(
 __all__ = [
     "NOTICE_KINDS",
     "Audience",
-    "FieldType",
     "NoticeField",
+    "NoticeFieldType",
     "NoticeKind",
     "check_data",
     "notice",

@@ -20,7 +20,7 @@ from loanfactory.reporting import (
     Group,
     Query,
     ensure_positions,
-    evaluate,
+    evaluate_query,
     first_open_day,
     html_report,
     queries_of,
@@ -151,7 +151,7 @@ def test_the_meaning_of_a_query() -> None:
         end=date(2026, 2, 1),
         date_field="day",
     )
-    got = {row[0]: row[1:] for row in evaluate(query, ROWS)}
+    got = {row[0]: row[1:] for row in evaluate_query(query, ROWS)}
     assert got == {
         "a": (2, 1, D("400.00"), D("400.00"), D("19.0000"), D("0.04")),
         "b": (1, 1, D("50.00"), None, None, None),
@@ -169,7 +169,7 @@ def test_bands_maps_and_periods_key_rows() -> None:
         aggregates=(Aggregate("n", "count"),),
         where=(Condition("who", "in", ("x", "y", "z")),),
     )
-    keys = sorted((r[:3] for r in evaluate(query, ROWS)), key=repr)
+    keys = sorted((r[:3] for r in evaluate_query(query, ROWS)), key=repr)
     assert keys == sorted(
         [
             (1, "A", "2026-01-05"),

@@ -43,7 +43,7 @@ def test_public_names() -> None:
         "load_scenario_document",
         "parse_definition",
         "read_dmn",
-        "run_scenario_paths",
+        "run_rule_scenarios",
         "write_dmn",
     ]
     assert rules.ENGINES == ("compiled", "durable")

@@ -409,9 +409,9 @@ def _bucket(days: int) -> str:
 
 
 __all__ = [
-    "Account",
     "Classification",
     "RecordBuilder",
+    "ReportAccount",
     "Special",
     "Subject",
     "month_bounds",

@@ -198,4 +198,4 @@ def text(summary: Mapping[str, Any], lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["LedgerFigure", "reconcile", "text"]
+__all__ = ["LedgerFigure", "reconcile_files", "text"]

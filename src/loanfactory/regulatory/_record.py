@@ -149,4 +149,4 @@ def parse_line(line: str, *, loan_id: str = "") -> CreditRecord:
     )
 
 
-__all__ = ["CreditRecord", "Items", "Segment", "amount_text", "parse_line"]
+__all__ = ["CreditRecord", "Items", "RecordSegment", "amount_text", "parse_line"]

@@ -22,7 +22,7 @@ from loanfactory.reporting._definition import (
     Section,
     Text,
 )
-from loanfactory.reporting._evaluate import evaluate, period_label
+from loanfactory.reporting._evaluate import evaluate_query, period_label
 from loanfactory.reporting._export import to_csv, to_json, to_xlsx
 from loanfactory.reporting._html import html_report
 from loanfactory.reporting._library import PACKAGED, pick, report_library
@@ -73,7 +73,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "campaign_effects",
     "cjk_font",
     "ensure_positions",
-    "evaluate",
+    "evaluate_query",
     "first_open_day",
     "html_report",
     "load_definition",

@@ -16,7 +16,7 @@ from loanfactory.reporting._query import Aggregate, Condition, Group, Query, Row
 ZERO = Decimal(0)
 
 
-def evaluate(query: Query, rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+def evaluate_query(query: Query, rows: Iterable[Mapping[str, Any]]) -> list[Row]:
     """Group and aggregate ``rows`` (dicts of the source's fields) as ``query`` asks."""
     date_field = query.date_field
     as_of = frozenset(query.as_of)

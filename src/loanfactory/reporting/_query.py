@@ -2,7 +2,7 @@
 
 A :class:`Query` is plain data, built from a report definition by :mod:`._plan` and answered by a
 store's :class:`ReportQueries` (the SQL store with one ``SELECT ... GROUP BY``; the memory store
-with :func:`loanfactory.reporting.evaluate` over its rows). Both follow the same meaning:
+with :func:`loanfactory.reporting.evaluate_query` over its rows). Both follow the same meaning:
 
 - ``where`` keeps rows whose field satisfies every condition (a null never satisfies one);
 - rows outside ``[start, end]`` on the source's date field are dropped; for a stock source the

@@ -11,7 +11,7 @@
   :class:`FlowDecision` (each step's decision, the values, the route).
 - :class:`EventMonitor` runs event rules (sequences, absences, time windows) on an injected clock.
 - Scenario files (``kind: scenarios``) test all of it in CI: :func:`load_scenario_document`,
-  :func:`run_scenario_paths`, and ``loanfactory test``.
+  :func:`run_rule_scenarios`, and ``loanfactory test``.
 - :func:`read_dmn` imports DMN 1.1–1.5 XML (decision tables, literal expressions, business
   knowledge models) as a rule file; :func:`write_dmn` exports tables and functions as DMN 1.3.
 
@@ -49,7 +49,7 @@ from loanfactory.rules._model import (
     Table,
 )
 from loanfactory.rules._runner import ScenarioRun
-from loanfactory.rules._runner import run_paths as run_scenario_paths
+from loanfactory.rules._runner import run_paths as run_rule_scenarios
 from loanfactory.rules._scenarios import Scenario, ScenarioFile, ScenarioResult, load_scenario_document
 
 # the constants ENGINES, FLOW_ORDER and FUNCTIONS are importable too (kept out of __all__,
@@ -91,6 +91,6 @@ __all__ = [
     "load_scenario_document",
     "parse_definition",
     "read_dmn",
-    "run_scenario_paths",
+    "run_rule_scenarios",
     "write_dmn",
 ]

@@ -1,5 +1,5 @@
 """Report queries over the memory store (``tx.reports``): the rows of :mod:`loanfactory.reporting`'s
-sources built from the entities, answered by :func:`loanfactory.reporting.evaluate`."""
+sources built from the entities, answered by :func:`loanfactory.reporting.evaluate_query`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from loanfactory.ports import Transaction
-from loanfactory.reporting import Query, Row, evaluate
+from loanfactory.reporting import Query, Row, evaluate_query
 from loanfactory.reporting._rows import (
     application_rows,
     customer_rows,
@@ -70,7 +70,7 @@ class MemoryReports:
         self.pending = {}
 
     def run(self, query: Query) -> list[Row]:
-        return evaluate(query, self._rows(query))
+        return evaluate_query(query, self._rows(query))
 
     def _rows(self, query: Query) -> Iterable[Mapping[str, Any]]:
         if query.source == "applications":
