@@ -43,7 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.catalog import LoadedCatalog, load_catalog
 from loanfactory.entity import CST, DomainEvent, SequentialIds
 from loanfactory.errors import NotFound
 from loanfactory.origination import (
@@ -197,7 +197,7 @@ class BareStore:
 
 
 def prepared(
-    catalog: Catalog, count: int, decider: Decider, store: Store | None = None
+    catalog: LoadedCatalog, count: int, decider: Decider, store: Store | None = None
 ) -> tuple[Origination, list[str], list[tuple[Decimal, int]]]:
     """A service with ``count`` submitted applications (not timed); rules compiled once per process."""
     profiles = [applicant(n) for n in range(count)]
@@ -232,7 +232,7 @@ def time_assess(service: Origination, ids: list[str]) -> tuple[float, int]:
     return time.process_time() - start, offers
 
 
-def time_quotes(catalog: Catalog, asks: list[tuple[Decimal, int]]) -> float:
+def time_quotes(catalog: LoadedCatalog, asks: list[tuple[Decimal, int]]) -> float:
     spec = catalog.products["consumer_credit"]
     start = time.process_time()
     for amount, term in asks:

@@ -37,7 +37,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)
-class Catalog:
+class LoadedCatalog:
     """What loaded: products by code, templates and fragments by id, and other kinds' values.
 
     ``rule_libraries`` holds one library per rule file and ``rules`` all of them merged (None
@@ -127,7 +127,7 @@ def _walk(root: Path) -> list[Path]:
 
 def load_catalog(
     paths: Sequence[Path | str], *, handlers: Mapping[str, KindHandler] | None = None
-) -> tuple[Catalog, list[Diagnostic]]:
+) -> tuple[LoadedCatalog, list[Diagnostic]]:
     """Load every file under ``paths``; return the catalog and every diagnostic (sorted)."""
     with _collector_paused():
         return _load(paths, dict(default_handlers() if handlers is None else handlers))
@@ -150,7 +150,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(paths: Sequence[Path | str], kinds: dict[str, KindHandler]) -> tuple[Catalog, list[Diagnostic]]:
+def _load(
+    paths: Sequence[Path | str], kinds: dict[str, KindHandler]
+) -> tuple[LoadedCatalog, list[Diagnostic]]:
     walked: dict[Path, list[Path]] = {}
     files, diagnostics = find_files(paths, walked=walked)
     documents: list[tuple[Document, str]] = []
@@ -275,7 +277,7 @@ class _Builder:
             *check_pricing(self.products, self.product_locators, self.rules),
         ]
 
-    def catalog(self, files: tuple[str, ...]) -> Catalog:
+    def catalog(self, files: tuple[str, ...]) -> LoadedCatalog:
         templates = {
             i: d.file for i in self.library.template_ids if (d := self.library.template(i)) is not None
         }
@@ -283,7 +285,7 @@ class _Builder:
             i: d.file for i in self.library.fragment_ids if (d := self.library.fragment(i)) is not None
         }
         others = {k: tuple(v) for k, v in self.others.items() if k not in ("rules", "scenarios")}
-        return Catalog(
+        return LoadedCatalog(
             products=MappingProxyType(dict(self.products)),
             product_files=MappingProxyType(dict(self.product_files)),
             templates=MappingProxyType(templates),

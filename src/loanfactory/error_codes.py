@@ -123,5 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+# ``main`` is the ``python -m loanfactory.error_codes`` entry, not API
+__all__ = ["DEFAULT", "TABLE", "ErrorCode", "error_codes", "lookup", "markdown", "parse_table"]
+
+
 if __name__ == "__main__":  # pragma: no cover - the command line
     raise SystemExit(main())

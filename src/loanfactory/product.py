@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.catalog import LoadedCatalog, load_catalog
 from loanfactory.conventions import RepaymentMethod, ScheduleStyle
 from loanfactory.document import Document
 from loanfactory.errors import InvalidInput, NotFound, SpecError, StateConflict, hint_for
@@ -152,13 +152,13 @@ class Product:
 
 
 class ProductCatalog:
-    """Products by code, built from a loaded :class:`~loanfactory.catalog.Catalog`.
+    """Products by code, built from a loaded :class:`~loanfactory.catalog.LoadedCatalog`.
 
     :attr:`products` is live: a status change (:meth:`set_status`) replaces the product in the
     same mapping. :attr:`catalog` keeps the specs as they were loaded from the files.
     """
 
-    def __init__(self, products: Mapping[str, Product], catalog: Catalog) -> None:
+    def __init__(self, products: Mapping[str, Product], catalog: LoadedCatalog) -> None:
         self._products = dict(sorted(products.items()))
         self.catalog = catalog
 
@@ -179,7 +179,7 @@ class ProductCatalog:
 
     @classmethod
     def from_catalog(
-        cls, catalog: Catalog, *, engine: EngineName = "compiled", lpr: LprSeries | None = None
+        cls, catalog: LoadedCatalog, *, engine: EngineName = "compiled", lpr: LprSeries | None = None
     ) -> ProductCatalog:
         library = catalog.rules
         products = {}

@@ -12,7 +12,7 @@ from notify_samples import SAMPLES
 
 from loanfactory.adapters.notify import (
     DELIVERY_HEADER,
-    SIGNATURE_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
     TemplateBook,
     WebhookNotifier,
     sign_payload,
@@ -35,7 +35,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.verified.append(verify_signature(SECRET, body, self.headers[SIGNATURE_HEADER]))
+                receiver.verified.append(
+                    verify_signature(SECRET, body, self.headers[WEBHOOK_SIGNATURE_HEADER])
+                )
                 receiver.received.append(
                     {"body": json.loads(body), "delivery": self.headers[DELIVERY_HEADER]}
                 )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from orig_samples import CHEN_ID, HUAWEI, LI_ID, NOW, ROOT, ZHAO_ID, Keys
 
-from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.catalog import LoadedCatalog, load_catalog
 from loanfactory.entity import SequentialIds
 from loanfactory.origination import Origination
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
+def catalog() -> LoadedCatalog:
     loaded, diagnostics = load_catalog(
         [ROOT / "products", *([ROOT / "rules"] if any((ROOT / "rules").glob("*.y*ml")) else [])]
     )
@@ -48,7 +48,7 @@ def store() -> MemoryStore:
 @pytest.fixture
 def origination(
     store: MemoryStore,
-    catalog: Catalog,
+    catalog: LoadedCatalog,
     kyc: SimulatedKyc,
     bureau: SimulatedBureau,
     notifier: RecordingNotifier,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from orig_samples import NOW, Keys, consents, individual, request
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, LoanfactoryError, NotFound, StateConflict
 from loanfactory.origination import (
@@ -140,7 +140,7 @@ def test_malformed_requests_name_the_field(origination: Origination, customer: C
         origination.submit_application(data, idempotency_key=key())
 
 
-def test_a_closed_product_is_refused(catalog: Catalog, key: Keys) -> None:
+def test_a_closed_product_is_refused(catalog: LoadedCatalog, key: Keys) -> None:
     closed = dict(catalog.products)
     closed["consumer_credit"] = catalog.products["consumer_credit"].model_copy(
         update={"status": Status.paused}

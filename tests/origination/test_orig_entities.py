@@ -26,7 +26,7 @@ from orig_samples import (
     valid_id,
 )
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import Entity, SequentialIds
 from loanfactory.origination import (
     ENTITIES,
@@ -45,7 +45,7 @@ NOTE = ROOT / "notes" / "entities-origination.md"
 
 
 @pytest.fixture
-def populated(catalog: Catalog, key: Keys) -> MemoryStore:
+def populated(catalog: LoadedCatalog, key: Keys) -> MemoryStore:
     """A store holding at least one entity of every origination kind."""
     store = MemoryStore()
     near = valid_id("32010219850615002")

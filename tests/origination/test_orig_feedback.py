@@ -6,7 +6,7 @@ import pytest
 from orig_decider import scripted
 from orig_samples import CHEN_ID, LI_ID, NOW, Keys, individual, request, valid_id
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.notices import NOTICE_KINDS
 from loanfactory.origination import Origination, relay_outbox
@@ -16,7 +16,7 @@ from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, Simu
 NEAR = valid_id("32010219850615002")
 
 
-def service(catalog: Catalog, store: MemoryStore, notifier: RecordingNotifier) -> Origination:
+def service(catalog: LoadedCatalog, store: MemoryStore, notifier: RecordingNotifier) -> Origination:
     return Origination(
         store=store,
         catalog=catalog,
@@ -34,7 +34,7 @@ def pending(store: MemoryStore) -> int:
         return len(tx.outbox.pending())
 
 
-def test_notices_are_queued_with_the_decision_and_sent_once(catalog: Catalog, key: Keys) -> None:
+def test_notices_are_queued_with_the_decision_and_sent_once(catalog: LoadedCatalog, key: Keys) -> None:
     store, notifier = MemoryStore(), RecordingNotifier()
     origination = service(catalog, store, notifier)
     customer = origination.register_customer(individual(), idempotency_key=key(), language="en")
@@ -52,7 +52,7 @@ def test_notices_are_queued_with_the_decision_and_sent_once(catalog: Catalog, ke
     assert origination.relay_notifications().delivered == []
 
 
-def test_a_rejection_lists_every_reason_in_the_customers_language(catalog: Catalog, key: Keys) -> None:
+def test_a_rejection_lists_every_reason_in_the_customers_language(catalog: LoadedCatalog, key: Keys) -> None:
     store, notifier = MemoryStore(), RecordingNotifier()
     origination = service(catalog, store, notifier)
     customer = origination.register_customer(individual(CHEN_ID, "陈晨"), idempotency_key=key())
@@ -64,7 +64,7 @@ def test_a_rejection_lists_every_reason_in_the_customers_language(catalog: Catal
     assert any("严重不良记录" in reason for reason in notice.data["reasons"])  # in the customer's language
 
 
-def test_failed_deliveries_are_retried_then_left_for_an_operator(catalog: Catalog, key: Keys) -> None:
+def test_failed_deliveries_are_retried_then_left_for_an_operator(catalog: LoadedCatalog, key: Keys) -> None:
     store = MemoryStore()
     origination = service(catalog, store, RecordingNotifier())
     customer = origination.register_customer(individual(), idempotency_key=key())
@@ -91,7 +91,7 @@ class Broken:
         raise RuntimeError("template engine exploded")
 
 
-def test_a_crashing_notifier_does_not_stop_the_relay(catalog: Catalog, key: Keys) -> None:
+def test_a_crashing_notifier_does_not_stop_the_relay(catalog: LoadedCatalog, key: Keys) -> None:
     store = MemoryStore()
     origination = service(catalog, store, RecordingNotifier())
     customer = origination.register_customer(individual(), idempotency_key=key())
@@ -106,7 +106,7 @@ def test_a_crashing_notifier_does_not_stop_the_relay(catalog: Catalog, key: Keys
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_review_and_return_notices(catalog: Catalog, key: Keys, lang: str) -> None:
+def test_review_and_return_notices(catalog: LoadedCatalog, key: Keys, lang: str) -> None:
     store, notifier = MemoryStore(), RecordingNotifier()
     origination = service(catalog, store, notifier)
     customer = origination.register_customer(individual(NEAR, "周静"), idempotency_key=key(), language=lang)

@@ -22,7 +22,7 @@ from orig_samples import (
     valid_id,
 )
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination import (
@@ -73,7 +73,7 @@ def bureau() -> SimulatedBureau:
 @pytest.fixture
 def origination(
     store: MemoryStore,
-    catalog: Catalog,
+    catalog: LoadedCatalog,
     kyc: SimulatedKyc,
     bureau: SimulatedBureau,
     notifier: RecordingNotifier,
@@ -163,7 +163,7 @@ def test_replaying_an_assessment_changes_nothing(
 
 
 def test_an_unreachable_bureau_leaves_the_application_submitted(
-    store: MemoryStore, catalog: Catalog, key: Keys
+    store: MemoryStore, catalog: LoadedCatalog, key: Keys
 ) -> None:
     service = Origination(
         store=store,
@@ -184,7 +184,7 @@ def test_an_unreachable_bureau_leaves_the_application_submitted(
     assert service.list(DecisionRecord, application_id=app.id) == []
 
 
-def test_failed_kyc_is_a_pre_review_rejection(store: MemoryStore, catalog: Catalog, key: Keys) -> None:
+def test_failed_kyc_is_a_pre_review_rejection(store: MemoryStore, catalog: LoadedCatalog, key: Keys) -> None:
     service = Origination(
         store=store,
         catalog=catalog,
@@ -486,7 +486,7 @@ def test_a_low_rule_limit_is_an_explained_rejection(origination: Origination, ke
     assert poor.reasons[0].code == "limit.rule"
 
 
-def test_an_apr_above_the_product_ceiling_is_refused(catalog: Catalog, key: Keys) -> None:
+def test_an_apr_above_the_product_ceiling_is_refused(catalog: LoadedCatalog, key: Keys) -> None:
     specs = dict(catalog.products)
     spec = specs["consumer_credit"]
     specs["consumer_credit"] = spec.model_copy(
@@ -529,7 +529,9 @@ def test_tasks_queue_and_line_states_can_be_read(origination: Origination, key: 
     assert origination.list(CreditLine, status="active") == []
 
 
-def test_a_product_closed_after_submission_is_an_explained_rejection(catalog: Catalog, key: Keys) -> None:
+def test_a_product_closed_after_submission_is_an_explained_rejection(
+    catalog: LoadedCatalog, key: Keys
+) -> None:
     store, ids = MemoryStore(), SequentialIds()  # one id sequence: both services write to one store
     open_now = Origination(
         store=store,

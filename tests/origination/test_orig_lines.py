@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from orig_samples import NOW, Keys, enterprise, individual, valid_code
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, LoanfactoryError, StateConflict
 from loanfactory.origination import CreditLine, LineOccupation, LineStatus, OccupationStatus, Origination
 from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier, SimulatedBureau, SimulatedKyc
 
 
-def service(catalog: Catalog, store: MemoryStore | None = None) -> Origination:
+def service(catalog: LoadedCatalog, store: MemoryStore | None = None) -> Origination:
     return Origination(
         store=store or MemoryStore(),
         catalog=catalog,
@@ -105,7 +105,7 @@ def test_a_member_draws_on_the_group_line_too(origination: Origination, key: Key
     assert origination.get(CreditLine, group_line.id).available == Decimal("500000")
 
 
-def test_concurrent_drawings_never_overdraw(catalog: Catalog, key: Keys) -> None:
+def test_concurrent_drawings_never_overdraw(catalog: LoadedCatalog, key: Keys) -> None:
     origination = service(catalog)
     person = origination.register_customer(individual(), idempotency_key=key("reg"))
     line = origination.open_line(person.id, "100000", idempotency_key=key())
@@ -149,7 +149,7 @@ operations = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations)
 def test_any_sequence_of_commands_keeps_the_line_reconciled(
-    catalog: Catalog, ops: list[tuple[str, str, int, bool]]
+    catalog: LoadedCatalog, ops: list[tuple[str, str, int, bool]]
 ) -> None:
     origination = service(catalog)
     person = origination.register_customer(individual(), idempotency_key="reg")
@@ -186,7 +186,7 @@ def test_any_sequence_of_commands_keeps_the_line_reconciled(
             assert current.occupied + current.frozen + current.available == current.total
 
 
-def test_lines_past_their_expiry_are_expired_at_end_of_day(catalog: Catalog, key: Keys) -> None:
+def test_lines_past_their_expiry_are_expired_at_end_of_day(catalog: LoadedCatalog, key: Keys) -> None:
     clock = FixedClock(NOW)
     origination = Origination(
         store=MemoryStore(),

@@ -12,14 +12,14 @@ from test_orig_feedback import NEAR, service
 
 from loanfactory.actor import Actor
 from loanfactory.adapters.notify import TemplateBook
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.notices import NOTICE_KINDS, check_data
 from loanfactory.origination import Collateral, CreditLine, PayoutAccounts, Valuation, ValuationSource
 from loanfactory.ports import Notification
 from loanfactory.testing import MemoryStore, RecordingNotifier, SimulatedGateway, SimulatedKyc
 
 
-def _decisions(catalog: Catalog, key: Keys) -> list[Notification]:
+def _decisions(catalog: LoadedCatalog, key: Keys) -> list[Notification]:
     store, notifier = MemoryStore(), RecordingNotifier()
     origination = service(catalog, store, notifier)
     for id_number, name in ((LI_ID, "李雷"), (CHEN_ID, "陈晨")):
@@ -59,7 +59,7 @@ def _decisions(catalog: Catalog, key: Keys) -> list[Notification]:
 
 
 def test_origination_emits_every_origination_kind_and_each_renders_in_both_languages(
-    catalog: Catalog, key: Keys
+    catalog: LoadedCatalog, key: Keys
 ) -> None:
     sent = _decisions(catalog, key)
     assert {n.template for n in sent} == {n for n, k in NOTICE_KINDS.items() if k.sender == "origination"}

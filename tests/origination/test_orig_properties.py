@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from orig_decider import scripted
 from orig_samples import NOW, Keys, enterprise
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import LoanfactoryError
 from loanfactory.origination import (
@@ -31,7 +31,7 @@ FIXTURE_OK = settings(
 )
 
 
-def fresh(catalog: Catalog) -> Origination:
+def fresh(catalog: LoadedCatalog) -> Origination:
     return Origination(
         store=MemoryStore(),
         catalog=catalog,
@@ -47,7 +47,7 @@ def fresh(catalog: Catalog) -> Origination:
 @FIXTURE_OK
 @given(st.one_of(individuals(), enterprises()))
 def test_every_generated_customer_registers_and_is_found_by_identity(
-    catalog: Catalog, profile: IndividualProfile | EnterpriseProfile
+    catalog: LoadedCatalog, profile: IndividualProfile | EnterpriseProfile
 ) -> None:
     origination = fresh(catalog)
     customer = origination.register_customer(profile, idempotency_key="reg")
@@ -59,7 +59,7 @@ def test_every_generated_customer_registers_and_is_found_by_identity(
 @FIXTURE_OK
 @given(individuals(), st.data())
 def test_any_application_ends_in_exactly_one_consistent_state(
-    catalog: Catalog, profile: IndividualProfile, data: st.DataObject
+    catalog: LoadedCatalog, profile: IndividualProfile, data: st.DataObject
 ) -> None:
     origination = fresh(catalog)
     customer = origination.register_customer(profile, idempotency_key="reg")
@@ -93,7 +93,7 @@ def test_any_application_ends_in_exactly_one_consistent_state(
         assert origination.list(CreditLine) == []
 
 
-def test_a_group_member_s_first_line_hangs_under_the_group_line(catalog: Catalog, key: Keys) -> None:
+def test_a_group_member_s_first_line_hangs_under_the_group_line(catalog: LoadedCatalog, key: Keys) -> None:
     from orig_samples import ENTERPRISE_DOCS, HUAWEI, documents, request
 
     origination = Origination(
@@ -127,7 +127,7 @@ def test_a_group_member_s_first_line_hangs_under_the_group_line(catalog: Catalog
     assert origination.get(CreditLine, group_line.id).available == 0
 
 
-def test_review_commands_replay_without_a_second_change(catalog: Catalog, key: Keys) -> None:
+def test_review_commands_replay_without_a_second_change(catalog: LoadedCatalog, key: Keys) -> None:
     from orig_samples import individual, request, valid_id
 
     near = valid_id("32010219850615002")

@@ -22,7 +22,7 @@ from orig_samples import (
     valid_id,
 )
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.origination import (
     Customer,
@@ -40,7 +40,7 @@ NEAR = valid_id("32010219850615002")
 
 
 @pytest.fixture
-def origination(catalog: Catalog, notifier: RecordingNotifier) -> Origination:
+def origination(catalog: LoadedCatalog, notifier: RecordingNotifier) -> Origination:
     if not catalog.rule_libraries:
         pytest.skip("the sample rule files are not in rules/")
     personas = {LI_ID: "prime", CHEN_ID: "severe", CHENGDU: "prime", NEAR: "near-prime", HUAWEI: "prime"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from orig_samples import NOW, ROOT, Keys, documents, individual, request, valid_id
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.facts import Applicant, ApplicationFacts, BureauReport, CollateralFacts, Facts
 from loanfactory.lpr import LprSeries
@@ -39,14 +39,14 @@ def pmt(principal: Decimal, annual: Decimal, periods: int) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def products(catalog: Catalog) -> ProductCatalog:
+def products(catalog: LoadedCatalog) -> ProductCatalog:
     return ProductCatalog.from_catalog(catalog)
 
 
 class Capturing:
     """The catalog's decider, keeping the facts origination built for each application."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: LoadedCatalog) -> None:
         self.decider = RulesDecider(catalog_products(catalog))
         self.facts: list[Facts] = []
 
@@ -56,7 +56,7 @@ class Capturing:
 
 
 def test_a_scenario_on_the_facts_origination_built_gives_the_offer_origination_made(
-    catalog: Catalog, products: ProductCatalog, key: Keys
+    catalog: LoadedCatalog, products: ProductCatalog, key: Keys
 ) -> None:
     capturing = Capturing(catalog)
     people = [valid_id(f"3101041988051212{n}") for n in range(3)]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from spec_support import PRODUCTS, SAMPLE_CODES, only
 
-from loanfactory.catalog import Catalog, find_files, load_catalog
+from loanfactory.catalog import LoadedCatalog, find_files, load_catalog
 from loanfactory.document import Document
 from loanfactory.errors import Diagnostic, NotFound
 
@@ -151,7 +151,7 @@ def test_diagnostics_are_sorted_and_unique(tmp_path: Path) -> None:
 
 
 def test_empty_catalog_defaults() -> None:
-    catalog = Catalog()
+    catalog = LoadedCatalog()
     assert catalog.products == {}
     assert catalog.files == ()
     assert catalog.library.template_ids == ()

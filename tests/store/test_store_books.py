@@ -3,7 +3,7 @@
 A small book is lived through the real servicing commands (contract, signatures, payout through the
 simulated gateway, auto-debits at end of day) on the memory store, SQLite and PostgreSQL. Then
 rows are edited, deleted and inserted around the store — with raw SQL on the SQL stores — and
-``verify_books`` must name what changed.
+``verify_sql_books`` must name what changed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import delete, insert, select, update
 from store_support import Databases
 
-from loanfactory.adapters.sql import SqlStore, verify_audit, verify_books
+from loanfactory.adapters.sql import SqlStore, verify_audit, verify_sql_books
 from loanfactory.adapters.sql._schema import AuditRow, LedgerRow
 from loanfactory.audit import POSTED, plain_seal, verify_chain
 from loanfactory.cli import cli
@@ -96,7 +96,7 @@ def live_book(store: Store, loans: int = 2, months: int = 3) -> tuple[Servicing,
 
 def books(store: Store) -> AuditReport:
     if isinstance(store, SqlStore):
-        return verify_books(store)
+        return verify_sql_books(store)
     assert isinstance(store, MemoryStore)
     return verify_store_books(store, head=store.audit_head(), seal=plain_seal)
 
@@ -155,7 +155,7 @@ def _edit_bodies(store: SqlStore, where: Any, **changes: Any) -> int:
 
 def test_a_disbursement_multiplied_by_100_is_found(sql_store: SqlStore) -> None:
     _, loans = live_book(sql_store)
-    assert verify_books(sql_store).intact
+    assert verify_sql_books(sql_store).intact
     edited = _edit_bodies(
         sql_store,
         LedgerRow.type == "disbursement",
@@ -163,7 +163,7 @@ def test_a_disbursement_multiplied_by_100_is_found(sql_store: SqlStore) -> None:
         principal=lambda principal: principal * 100,
     )
     assert edited == 2
-    report = verify_books(sql_store)
+    report = verify_sql_books(sql_store)
     assert report.chain is None  # the chain itself is untouched ...
     found = codes(report)
     assert "posting-changed" in found  # ... but the rows no longer match their links
@@ -179,7 +179,7 @@ def test_editing_only_the_typed_column_is_found(sql_store: SqlStore) -> None:
         connection.execute(
             update(LedgerRow).where(LedgerRow.type == "disbursement").values(amount=Decimal("1000000.00"))
         )
-    report = verify_books(sql_store)
+    report = verify_sql_books(sql_store)
     assert codes(report) == {"row-inconsistent"}
 
 
@@ -188,7 +188,7 @@ def test_deleted_repayment_postings_are_found(sql_store: SqlStore) -> None:
     with sql_store.engine.begin() as connection:
         deleted = connection.execute(delete(LedgerRow).where(LedgerRow.type == "repayment")).rowcount
     assert deleted >= 4
-    report = verify_books(sql_store)
+    report = verify_sql_books(sql_store)
     missing = [f for f in report.findings if f.code == "posting-missing"]
     assert len(missing) == deleted
     assert all("repayment" in f.message for f in missing)
@@ -202,7 +202,7 @@ def test_an_inserted_posting_is_found(sql_store: SqlStore) -> None:
         values = {c: getattr(row, c) for c in LedgerRow.__table__.columns.keys()}  # noqa: SIM118
         values.update(id=body["id"], sequence=999999, idempotency_key="forged", body=body)
         connection.execute(insert(LedgerRow).values(**values))
-    report = verify_books(sql_store)
+    report = verify_sql_books(sql_store)
     assert [f.code for f in report.findings] == ["posting-unchained"]
 
 
@@ -215,7 +215,7 @@ def test_a_redirected_payout_and_a_loan_marked_settled_are_found(sql_store: SqlS
         loans_table = sql_store.mappings.for_kind(Loan).table
         loan = connection.execute(select(loans_table.c.body)).scalar_one()
         connection.execute(update(loans_table).values(body={**loan, "status": "settled"}, status="settled"))
-    report = verify_books(sql_store)
+    report = verify_sql_books(sql_store)
     by_code = {f.code: f for f in report.findings}
     assert set(by_code) == {"record-changed", "settled-owes"}
     assert sorted(f.subject for f in report.findings if f.code == "record-changed") == sorted(
@@ -240,7 +240,7 @@ def test_rewriting_a_posting_and_its_link_breaks_the_chain(sql_store: SqlStore) 
             update(AuditRow).where(AuditRow.sequence == link.sequence).values(after=json.dumps(after))
         )
     assert verify_audit(sql_store) is not None
-    assert verify_books(sql_store).chain is not None
+    assert verify_sql_books(sql_store).chain is not None
 
 
 def test_the_cli_verifies_the_books_and_exports_the_head(sql_databases: Databases) -> None:

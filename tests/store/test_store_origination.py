@@ -18,7 +18,7 @@ import pytest
 from store_support import Databases
 
 from loanfactory.adapters.sql import SqlStore, default_mappings, verify_audit
-from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.catalog import LoadedCatalog, load_catalog
 from loanfactory.entity import CST, SequentialIds
 from loanfactory.errors import StateConflict
 from loanfactory.origination import (
@@ -47,13 +47,13 @@ LI = "31010419880512123" + id_check_character("31010419880512123")
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
+def catalog() -> LoadedCatalog:
     loaded, diagnostics = load_catalog([ROOT / "products"])
     assert not [d for d in diagnostics if d.severity == "error"], [d.format() for d in diagnostics]
     return loaded
 
 
-def service(store: Store, catalog: Catalog) -> Origination:
+def service(store: Store, catalog: LoadedCatalog) -> Origination:
     return Origination(
         store=store,
         catalog=catalog,
@@ -100,7 +100,7 @@ def application(customer_id: str) -> ApplicationRequest:
     )
 
 
-def scenario(store: Store, catalog: Catalog) -> None:
+def scenario(store: Store, catalog: LoadedCatalog) -> None:
     origination = service(store, catalog)
     customer = origination.register_customer(profile(), idempotency_key="reg-1")
     assert origination.register_customer(profile(), idempotency_key="reg-1") == customer  # a replay
@@ -127,7 +127,9 @@ def snapshot(store: Store) -> dict[str, Any]:
     return state
 
 
-def test_origination_leaves_the_same_state_on_every_store(databases: Databases, catalog: Catalog) -> None:
+def test_origination_leaves_the_same_state_on_every_store(
+    databases: Databases, catalog: LoadedCatalog
+) -> None:
     reference = MemoryStore()
     scenario(reference, catalog)
     expected = snapshot(reference)
@@ -143,7 +145,9 @@ def test_origination_leaves_the_same_state_on_every_store(databases: Databases, 
         assert verify_audit(store) is None
 
 
-def test_identity_numbers_are_encrypted_in_customer_rows(sql_databases: Databases, catalog: Catalog) -> None:
+def test_identity_numbers_are_encrypted_in_customer_rows(
+    sql_databases: Databases, catalog: LoadedCatalog
+) -> None:
     from loanfactory.adapters.sql import PiiCipher
 
     store = sql_databases.store(cipher=PiiCipher(bytes(range(32))))
@@ -170,7 +174,7 @@ def _customer_kind() -> Any:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_eight_writers_occupy_one_real_credit_line(pg_databases: Databases, catalog: Catalog) -> None:
+def test_eight_writers_occupy_one_real_credit_line(pg_databases: Databases, catalog: LoadedCatalog) -> None:
     store = pg_databases.store()
     origination = service(store, catalog)
     customer = origination.register_customer(profile(), idempotency_key="reg-1")

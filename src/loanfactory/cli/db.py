@@ -122,7 +122,7 @@ def verify_audit(ctx: click.Context, url: str | None, anchor: str | None, chain_
     loan whose postings no longer give its state).
     """
     from loanfactory.adapters.sql import verify_audit as verify_chain
-    from loanfactory.adapters.sql import verify_books
+    from loanfactory.adapters.sql import verify_sql_books
 
     pinned = _anchor(anchor)
     store = _store(ctx, url)
@@ -133,7 +133,7 @@ def verify_audit(ctx: click.Context, url: str | None, anchor: str | None, chain_
         if chain_only:
             broken, head = verify_chain(store, anchor=pinned), store.audit_head()
         else:
-            report = verify_books(store, anchor=pinned)
+            report = verify_sql_books(store, anchor=pinned)
             broken, head, findings = report.chain, report.head, report.findings
             counts = {"postings": report.postings, "records": report.records}
     except LoanfactoryError as exc:  # e.g. encrypted personal data and no key to read it

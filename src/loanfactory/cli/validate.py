@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from loanfactory.catalog import Catalog, load_catalog
+from loanfactory.catalog import LoadedCatalog, load_catalog
 from loanfactory.cli import language
 from loanfactory.cli._output import FORMATS, Case, Report, render, summary
 from loanfactory.errors import Diagnostic, Language
@@ -73,7 +73,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     ctx.exit(report.exit_code)
 
 
-def build_report(catalog: Catalog, diagnostics: Sequence[Diagnostic]) -> Report:
+def build_report(catalog: LoadedCatalog, diagnostics: Sequence[Diagnostic]) -> Report:
     """The ``validate`` report: counts of files and products, diagnostics, one junit case per file."""
     by_file: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
@@ -90,7 +90,7 @@ def build_report(catalog: Catalog, diagnostics: Sequence[Diagnostic]) -> Report:
     )
 
 
-def _print_summary(report: Report, catalog: Catalog, lang: Language) -> None:
+def _print_summary(report: Report, catalog: LoadedCatalog, lang: Language) -> None:
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Protocol
 
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.errors import InvalidInput
 from loanfactory.facts import Facts
 from loanfactory.lpr import LprSeries
@@ -112,7 +112,7 @@ class LiveSpecs(Mapping[str, ProductSpec]):
 def product_specs(catalog: Any) -> Mapping[str, ProductSpec]:
     """The product specs of the catalog the service was given: a live view of a
     :class:`~loanfactory.product.ProductCatalog` (:class:`LiveSpecs`), or a snapshot of a
-    ``loanfactory.catalog.Catalog``, a mapping of codes to specs, or of codes to products that
+    ``loanfactory.catalog.LoadedCatalog``, a mapping of codes to specs, or of codes to products that
     carry a ``spec``."""
     if isinstance(catalog, ProductCatalog):
         return LiveSpecs(catalog.products)
@@ -265,10 +265,10 @@ def catalog_products(
 ) -> Mapping[str, Product]:
     """Executable products of the catalog the service was given: a
     :class:`~loanfactory.product.ProductCatalog` as it is, or a loaded
-    :class:`~loanfactory.catalog.Catalog` whose products are built with ``engine`` and ``lpr``."""
+    :class:`~loanfactory.catalog.LoadedCatalog` whose products are built with ``engine`` and ``lpr``."""
     if isinstance(catalog, ProductCatalog):
         return catalog.products
-    if isinstance(catalog, Catalog):
+    if isinstance(catalog, LoadedCatalog):
         return ProductCatalog.from_catalog(catalog, engine=engine, lpr=lpr).products
     products = getattr(catalog, "products", catalog)
     return {code: p for code, p in products.items() if isinstance(p, Product)}

@@ -48,12 +48,12 @@ from loanfactory.adapters.notify._preferences import (
     QuietHours,
     deferred_until,
 )
-from loanfactory.adapters.notify._relay import NotificationRelay, RelayReport
+from loanfactory.adapters.notify._relay import NotificationRelay, NotificationRelayReport
 from loanfactory.adapters.notify._stored import StoredPreferences
 from loanfactory.adapters.notify._templates import Rendered, TemplateBook, normalize_language
 from loanfactory.adapters.notify._webhook import (
     DELIVERY_HEADER,
-    SIGNATURE_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
     WebhookNotifier,
     sign_payload,
     verify_signature,
@@ -73,15 +73,14 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "MemorySentLog",
     "NotificationPreferences",
     "NotificationRelay",
+    "NotificationRelayReport",
     "PreferenceNotifier",
     "PreferenceSource",
     "ProviderAnswer",
     "PushNotifier",
     "PushProvider",
     "QuietHours",
-    "RelayReport",
     "Rendered",
-    "SIGNATURE_HEADER",
     "SUPPRESSED",
     "SentLog",
     "SimulatedPushProvider",
@@ -91,6 +90,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "SqliteSentLog",
     "StoredPreferences",
     "TemplateBook",
+    "WEBHOOK_SIGNATURE_HEADER",
     "WebhookNotifier",
     "deferred_until",
     "normalize_language",

@@ -39,7 +39,7 @@ TOPIC = "notification"
 
 
 @dataclass
-class RelayReport:
+class NotificationRelayReport:
     """What one pass did, by outbox message id."""
 
     sent: list[str] = field(default_factory=list)
@@ -87,8 +87,8 @@ class NotificationRelay:
             id=message.id,
         )
 
-    def run_once(self, limit: int = 100) -> RelayReport:
-        report = RelayReport()
+    def run_once(self, limit: int = 100) -> NotificationRelayReport:
+        report = NotificationRelayReport()
         now = self._now()
         with self._store.transaction() as tx:
             waiting = tx.outbox.pending(limit, topic=self._topic)

@@ -24,7 +24,7 @@ import httpx
 
 from loanfactory.ports import DeliveryReceipt, Notification
 
-SIGNATURE_HEADER = "X-Loanfactory-Signature"
+WEBHOOK_SIGNATURE_HEADER = "X-Loanfactory-Signature"
 DELIVERY_HEADER = "X-Loanfactory-Delivery"
 DEFAULT_TOLERANCE = 300  # seconds either side of the receiver's clock
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -121,7 +121,7 @@ class WebhookNotifier:
         for attempt in range(1, self._attempts + 1):
             headers = {
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign_payload(self._secret, int(self._now()), body),
+                WEBHOOK_SIGNATURE_HEADER: sign_payload(self._secret, int(self._now()), body),
                 DELIVERY_HEADER: notification.dedup_key,
             }
             try:

@@ -14,7 +14,7 @@
         tx.audit.append(actor=..., action=..., subject=..., at=...)  # hash-chained
     relay(store, notifier, clock)                       # deliver pending outbox messages
     verify_audit(store)                                 # None, or the first broken link
-    verify_books(store).intact                          # ... and every posting and balance against it
+    verify_sql_books(store).intact                       # ... and every posting and balance against it
 
 See ``docs/persistence.md`` for URLs, migrations and PII encryption; ``docs/archive.md`` for the archive.
 """
@@ -30,7 +30,7 @@ from loanfactory.adapters.sql._migrate import check, current, head, upgrade
 from loanfactory.adapters.sql._relay import (
     DedupingNotifier,
     MemoryDedup,
-    RelayReport,
+    OutboxRelayReport,
     SqlInboxDedup,
     relay,
 )
@@ -39,7 +39,7 @@ from loanfactory.adapters.sql._schema import Base, metadata
 from loanfactory.adapters.sql._states import rebuild_states
 from loanfactory.adapters.sql._store import SqlStore, SqlTransaction
 from loanfactory.adapters.sql._types import ExactDecimal, UtcDateTime
-from loanfactory.adapters.sql._verify import verify_audit, verify_books
+from loanfactory.adapters.sql._verify import verify_audit, verify_sql_books
 
 __all__ = [
     "Base",
@@ -49,10 +49,10 @@ __all__ = [
     "ExactDecimal",
     "KeyRotation",
     "MemoryDedup",
+    "OutboxRelayReport",
     "PiiCipher",
     "ProductStatus",
     "ProductVersion",
-    "RelayReport",
     "SqlInboxDedup",
     "SqlStore",
     "SqlTransaction",
@@ -72,5 +72,5 @@ __all__ = [
     "rotate_pii_key",
     "upgrade",
     "verify_audit",
-    "verify_books",
+    "verify_sql_books",
 ]

@@ -29,7 +29,7 @@ Handler = Callable[[OutboxMessage], object]
 
 
 @dataclass(frozen=True, slots=True)
-class RelayReport:
+class OutboxRelayReport:
     delivered: int
     failed: int
     parked: int  # failed max_attempts times already: left for a person to look at
@@ -45,7 +45,7 @@ def relay(
     *,
     limit: int = 1000,
     max_attempts: int | None = None,
-) -> RelayReport:
+) -> OutboxRelayReport:
     """Deliver pending outbox messages once each pass, oldest first; see the module docstring.
 
     ``target``: a Notifier (the payload is a :class:`~loanfactory.ports.Notification`), a handler,
@@ -69,7 +69,7 @@ def relay(
             delivered += 1
         else:
             failed += 1
-    return RelayReport(delivered, failed, parked)
+    return OutboxRelayReport(delivered, failed, parked)
 
 
 def _attempt(deliver: Handler, message: OutboxMessage) -> str | None:

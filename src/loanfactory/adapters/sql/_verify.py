@@ -1,5 +1,5 @@
 """Verify a store: the audit chain alone (:func:`verify_audit`), or the chain and the books
-against it (:func:`verify_books`).
+against it (:func:`verify_sql_books`).
 
 Both read the chain in sequence order in pages (a large log is never loaded whole), check every
 link with :func:`loanfactory.audit.verify_chain`, and check that the chain reaches the head row
@@ -7,7 +7,7 @@ with the same hash, so rows deleted from the end show as well as edited, inserte
 ones. An ``anchor`` (a head published earlier, e.g. with ``loanfactory db audit-head``) must still
 be in the chain with the same hash: that catches a rewrite of the whole tail including the head row.
 
-:func:`verify_books` also reads every ledger row and every money record (entity kinds with
+:func:`verify_sql_books` also reads every ledger row and every money record (entity kinds with
 ``audited`` fields) in pages and hands them to :class:`~loanfactory.servicing.LedgerAudit`: a row
 edited, deleted or inserted with raw SQL, a loan whose balances its postings no longer give, is a
 finding. A row's typed columns (amounts, indexed fields) must also agree with the JSON body the
@@ -42,7 +42,7 @@ def verify_audit(store: SqlStore, *, anchor: AuditHead | None = None) -> ChainBr
         return _chain(connection, _head(connection), anchor, lambda record: None)
 
 
-def verify_books(store: SqlStore, *, anchor: AuditHead | None = None) -> AuditReport:
+def verify_sql_books(store: SqlStore, *, anchor: AuditHead | None = None) -> AuditReport:
     """The chain, and every posting, money record and loan balance checked against it."""
     audit = LedgerAudit(store.cipher.blind if store.cipher is not None else plain_seal)
     with _snapshot(store) as connection:
