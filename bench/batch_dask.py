@@ -37,7 +37,7 @@ import numpy as np
 from loanfactory.adapters.batch import summarise_book, summarise_book_dask, vector_schedule_dask
 from loanfactory.schedule import vector_schedule
 from loanfactory.servicing import DEFAULT_RULES
-from loanfactory.testing.books import synthetic_book
+from loanfactory.testing import synthetic_book
 from persistence import postgres  # the throwaway PostgreSQL server the persistence benchmark starts
 
 TIERS = (1, 31, 91)

@@ -37,8 +37,7 @@ from loanfactory.regulatory import CreditReporting, load_spec
 from loanfactory.regulatory._run import CHUNK  # the ledger is read in the month run's chunks
 from loanfactory.servicing import Loan, LoanStatus, fold
 from loanfactory.spec import ProductSpec, load_product_or_raise
-from loanfactory.testing import FixedClock, MemoryStore, RecordingNotifier
-from loanfactory.testing.blobs import MemoryBlobStore
+from loanfactory.testing import FixedClock, MemoryBlobStore, MemoryStore, RecordingNotifier
 from loanfactory.testing.stored_book import build_stored_book
 
 PRODUCT = Path(__file__).resolve().parents[1] / "products" / "consumer_credit.yaml"

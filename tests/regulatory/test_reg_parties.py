@@ -17,10 +17,9 @@ import pytest
 from reg_world import MANAGER, PROVIDER, RegWorld, account_file, id_number
 
 from loanfactory.entity import CST
-from loanfactory.origination.credit_line import CreditLine, LineStatus
-from loanfactory.origination.customer import Customer
+from loanfactory.origination import CreditLine, Customer, LineStatus
 from loanfactory.regulatory import CreditRecord, parse_line, read, validate
-from loanfactory.regulatory._record import Segment
+from loanfactory.regulatory._record import RecordSegment
 
 ACCOUNT = "6222020200112233"
 
@@ -172,7 +171,7 @@ def _set(record: CreditRecord, segment: str, item: str, value: str | None) -> Cr
             items = tuple(
                 (k, value if k == item else v) for k, v in part.items if not (k == item and value is None)
             )
-            part = Segment(part.tag, items, part.groups, part.group, part.wrapper)
+            part = RecordSegment(part.tag, items, part.groups, part.group, part.wrapper)
         parts.append(part)
     return replace(record, segments=tuple(parts))
 

@@ -15,8 +15,7 @@ from report_book import Book, copy_book
 from loanfactory.archive import Archive, ArchiveCategory
 from loanfactory.entity import CST
 from loanfactory.reporting import RETURN_FAMILY, report_library, run_report, to_json
-from loanfactory.testing import FixedClock, MemoryStore
-from loanfactory.testing.blobs import MemoryBlobStore
+from loanfactory.testing import FixedClock, MemoryBlobStore, MemoryStore
 
 TODAY = date(2026, 7, 1)
 

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 
 from loanfactory.regulatory._consistency import day_of
 from loanfactory.regulatory._format import ReportingSpec
-from loanfactory.regulatory._record import CreditRecord, Segment, amount_text
+from loanfactory.regulatory._record import CreditRecord, RecordSegment, amount_text
 
 if TYPE_CHECKING:
-    from loanfactory.origination.credit_line import CreditLine
-    from loanfactory.origination.customer import Customer
+    from loanfactory.origination import CreditLine, Customer
     from loanfactory.regulatory._entities import CreditAccount
     from loanfactory.regulatory._run import MonthRun
     from loanfactory.regulatory._validate import Check
@@ -36,7 +35,7 @@ CLOSED_LINE = ("expired", "closed")
 # --- 110 ----------------------------------------------------------------------------------------
 
 
-def basic_segments(customer: Customer, spec: ReportingSpec, day: date) -> tuple[Segment, ...]:
+def basic_segments(customer: Customer, spec: ReportingSpec, day: date) -> tuple[RecordSegment, ...]:
     """The profile and income segments of a customer's 110 record (what an update compares)."""
     person = customer.individual
     assert person is not None
@@ -51,23 +50,23 @@ def basic_segments(customer: Customer, spec: ReportingSpec, day: date) -> tuple[
         ("FcsInfoUpDate", day.isoformat()),
     ]
     income = (("AnnlInc", amount_text(person.annual_income, places)), ("IncInfoUpDate", day.isoformat()))
-    return Segment("FcsInfSgmt", tuple(profile)), Segment("IncInfSgmt", income)
+    return RecordSegment("FcsInfSgmt", tuple(profile)), RecordSegment("IncInfSgmt", income)
 
 
-def basic_digest(segments: tuple[Segment, ...]) -> str:
+def basic_digest(segments: tuple[RecordSegment, ...]) -> str:
     """What a 110 record says about the person, without its dates (an update is a change of it)."""
     text = "|".join(f"{k}={v}" for s in segments for k, v in s.items if not k.endswith("UpDate"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def basic_record(
-    customer: Customer, spec: ReportingSpec, day: date, code: str, segments: tuple[Segment, ...]
+    customer: Customer, spec: ReportingSpec, day: date, code: str, segments: tuple[RecordSegment, ...]
 ) -> CreditRecord:
     """A 110 record reported on ``day`` for ``code`` (``10`` first report, ``20`` update)."""
     person = customer.individual
     assert person is not None
     settings = spec.settings
-    base = Segment(
+    base = RecordSegment(
         "BsSgmt",
         (
             ("InfRecType", spec.basic.record_type),
@@ -167,7 +166,7 @@ def agreement_record(
     assert person is not None
     fmt, settings = spec.agreement, spec.settings
     contract = agreement_code(spec, line)
-    base = Segment(
+    base = RecordSegment(
         "CtrctBsSgmt",
         (
             ("InfRecType", fmt.record_type),
@@ -180,7 +179,7 @@ def agreement_record(
             ("MngmtOrgCode", settings.management_code),
         ),
     )
-    limit = Segment(
+    limit = RecordSegment(
         "CreditLimSgmt",
         (
             ("CreditLimType", "10"),
@@ -230,7 +229,7 @@ def report_agreements(run: MonthRun, reported: dict[str, str]) -> dict[str, str]
     reporting (a signed contract with the clause); ``reported`` is each line's state as last
     reported. Returns the states reported this month. A change after the month's end waits for
     the next month."""
-    from loanfactory.origination.credit_line import CreditLine, LineScope
+    from loanfactory.origination import CreditLine, LineScope
     from loanfactory.regulatory._service import CONSENT_CLAUSE
     from loanfactory.regulatory._validate import validate
     from loanfactory.servicing import ContractStatus

@@ -31,7 +31,7 @@ from loanfactory.regulatory._figures import LoanHistory
 from loanfactory.regulatory._files import ReportFile, file_name, render
 from loanfactory.regulatory._notices import notice_allows, notice_id
 from loanfactory.regulatory._parties import report_agreements, report_basic
-from loanfactory.regulatory._reconcile import LedgerFigure, reconcile
+from loanfactory.regulatory._reconcile import LedgerFigure, reconcile_files
 from loanfactory.regulatory._record import CreditRecord
 from loanfactory.regulatory._validate import validate
 from loanfactory.servicing import Category, Contract, EntryType, Loan, LoanStatus, Relief, ReliefStatus
@@ -163,7 +163,7 @@ class MonthRun:
             spec.personal.record_type: spec.personal.amount_places,
             spec.enterprise.record_type: spec.enterprise.amount_places,
         }
-        summary = reconcile(
+        summary = reconcile_files(
             self.month,
             self.end,
             files,

@@ -21,9 +21,9 @@ from loanfactory.archive import Archive
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.ports import Clock, Notifier, Store, Transaction
 from loanfactory.regulatory._build import (
-    Account,
     Classification,
     RecordBuilder,
+    ReportAccount,
     Special,
     Subject,
     month_bounds,
@@ -281,10 +281,10 @@ class CreditReporting:
         state: CreditAccount,
         known: Known | None = None,
         history: LoanHistory | None = None,
-    ) -> tuple[Account | None, str]:
+    ) -> tuple[ReportAccount | None, str]:
         """The account's static data, or why it cannot be reported (no-identity, no-consent);
         ``known`` holds what a month's run read at once, ``history`` the loan's postings read."""
-        from loanfactory.origination.customer import Customer
+        from loanfactory.origination import Customer
 
         if known is not None:
             customer = known.customers.get(loan.customer_id)
@@ -330,7 +330,7 @@ class CreditReporting:
             applied = tx.repo(Relief).list(loan_id=loan.id, status=ReliefStatus.applied.value)
         specials = (*entered, *relief_specials(applied, loan.terms.term_unit, entered))
         return (
-            Account(
+            ReportAccount(
                 code=state.account_code,
                 loan_id=loan.id,
                 subject=subject,
@@ -351,7 +351,7 @@ class CreditReporting:
         )
 
     def records_of(
-        self, account: Account, history: LoanHistory, month: str, *, first: bool, known: Classification
+        self, account: ReportAccount, history: LoanHistory, month: str, *, first: bool, known: Classification
     ) -> list[CreditRecord]:
         start, end = month_bounds(month)
         plan = enterprise_month if account.subject.kind == "enterprise" else personal_month

@@ -18,7 +18,7 @@ from loanfactory.errors import Diagnostic
 from loanfactory.regulatory._consistency import DATE, check_consistency, valid_date
 from loanfactory.regulatory._format import FieldFormat, RecordFormat, ReportingSpec, SegmentFormat
 from loanfactory.regulatory._parties import check_agreement, check_basic
-from loanfactory.regulatory._record import CreditRecord, Segment
+from loanfactory.regulatory._record import CreditRecord, RecordSegment
 
 _DIGITS = re.compile(r"^\d+$")
 _ALNUM = re.compile(r"^[0-9A-Za-z]+$")
@@ -163,7 +163,7 @@ class Check:
 
     def request(self) -> None:
         request = next(r for r in self.fmt.requests.values() if r.record_type == self.record.record_type)
-        base = self.record.segments[0] if self.record.segments else Segment("", ())
+        base = self.record.segments[0] if self.record.segments else RecordSegment("", ())
         if base.tag != request.base:
             self.add(
                 "missing-segment",
@@ -212,7 +212,7 @@ class Check:
                     "待删除结束日期早于起始日期",
                 )
 
-    def items(self, fmt: SegmentFormat, segment: Segment) -> None:
+    def items(self, fmt: SegmentFormat, segment: RecordSegment) -> None:
         known = fmt.by_tag
         present = dict(segment.items)
         for tag in present:

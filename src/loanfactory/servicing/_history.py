@@ -1,7 +1,7 @@
 """A customer's history with the lender (与本行的往来), from the loans servicing keeps.
 
 Origination reads it as the ``customer.*`` facts (``customer.first_loan``) through the
-:class:`~loanfactory.origination.customer.LoanHistory` port; :class:`LoanBook` is servicing's
+:class:`~loanfactory.origination._customer.LoanHistory` port; :class:`LoanBook` is servicing's
 implementation, reading the customer's loans in the decision's own transaction. A loan counts once
 money went out (``start`` is set): a contract that was never disbursed or was cancelled is no
 loan. The worst days past due is kept on each loan by the end of day.
@@ -15,7 +15,7 @@ from loanfactory.servicing._loan import Loan, LoanStatus
 
 
 class LoanBook:
-    """The :class:`~loanfactory.origination.customer.LoanHistory` of a servicing store."""
+    """The :class:`~loanfactory.origination._customer.LoanHistory` of a servicing store."""
 
     def history(self, tx: Transaction, customer_id: str) -> CustomerHistory:
         loans = [loan for loan in tx.repo(Loan).list(customer_id=customer_id) if loan.start is not None]

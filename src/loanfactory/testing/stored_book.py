@@ -322,7 +322,7 @@ def _open(servicing: Servicing, gateway: SimulatedGateway, product: ProductSpec,
 
 def _register(servicing: Servicing, customer_id: str) -> None:
     """The template's borrower as origination keeps customers (credit reporting reads the identity)."""
-    from loanfactory.origination.customer import (
+    from loanfactory.origination import (
         Customer,
         CustomerType,
         Employment,
