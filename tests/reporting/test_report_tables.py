@@ -17,7 +17,7 @@ from loanfactory.adapters.sql import _report_customers as report_customers
 from loanfactory.adapters.sql import _report_loans as report_loans
 from loanfactory.adapters.sql._schema import ReportCustomerRow, ReportLoanRow, table_of
 from loanfactory.entity import CST
-from loanfactory.origination.customer import Customer, CustomerStatus, KycCheck, KycRecord
+from loanfactory.origination._customer import Customer, CustomerStatus, KycCheck, KycRecord
 from loanfactory.reporting import report_library, run_report
 from loanfactory.reporting._positions import refresh_report_tables
 from loanfactory.servicing import Loan
