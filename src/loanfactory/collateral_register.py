@@ -9,7 +9,7 @@ same transaction, so no later application or line counts it again.
 from __future__ import annotations
 
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination.collateral import Collateral, CollateralStatus
+from loanfactory.origination import Collateral, CollateralStatus
 from loanfactory.ports import Transaction
 
 

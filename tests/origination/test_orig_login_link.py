@@ -12,8 +12,7 @@ import pytest
 from orig_samples import CHEN_ID, LI_ID, Keys, individual
 
 from loanfactory.errors import InvalidInput, StateConflict
-from loanfactory.origination import CustomerLogin
-from loanfactory.origination.service import Origination
+from loanfactory.origination import CustomerLogin, Origination
 from loanfactory.testing import MemoryStore, SimulatedKyc
 
 CARD = "6222021234567890123"

@@ -18,7 +18,7 @@ from orig_samples import NOW, Keys, individual, valid_id
 from sqlalchemy.engine import make_url
 
 from loanfactory.adapters.sql import SqlStore
-from loanfactory.catalog import Catalog
+from loanfactory.catalog import LoadedCatalog
 from loanfactory.entity import SequentialIds
 from loanfactory.errors import InvalidInput, StateConflict
 from loanfactory.origination import (
@@ -156,7 +156,7 @@ def test_referral_rewards_both_sides_and_refuses_abuse(origination: Origination,
     assert campaign.reserved == D("80.00")  # two referrals, 40.00 each; the refused ones held nothing
 
 
-def test_an_unverified_referee_is_not_rewarded(catalog: Catalog, key: Keys) -> None:
+def test_an_unverified_referee_is_not_rewarded(catalog: LoadedCatalog, key: Keys) -> None:
     friend_id, referrer_id = ids(2)
     origination = Origination(
         store=MemoryStore(),
@@ -179,7 +179,7 @@ def test_an_unverified_referee_is_not_rewarded(catalog: Catalog, key: Keys) -> N
     assert raised.value.code == "referral-unverified"
 
 
-def test_a_red_packet_is_credited_to_the_loan_as_confirmed_marketing_money(catalog: Catalog) -> None:
+def test_a_red_packet_is_credited_to_the_loan_as_confirmed_marketing_money(catalog: LoadedCatalog) -> None:
     world = World(start=date(2026, 1, 5))
     origination = Origination(
         store=world.store,
@@ -245,7 +245,7 @@ def concurrent_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 
 def test_concurrent_grants_never_overspend_the_budget(
-    catalog: Catalog, key: Keys, concurrent_url: str
+    catalog: LoadedCatalog, key: Keys, concurrent_url: str
 ) -> None:
     clock = FixedClock(NOW)
     store = SqlStore(concurrent_url, clock=clock, cipher=None, migrate=True)

@@ -18,20 +18,18 @@ their occupations, collateral, campaigns and coupons, offers, notification setti
 
 from __future__ import annotations
 
-from loanfactory.origination._products import Decider, FlowResult, Screener, StepResult
-from loanfactory.origination._values import Reason
-from loanfactory.origination.application import (
+from loanfactory.origination._application import (
     Application,
     ApplicationRequest,
     ApplicationStatus,
     Consent,
     ConsentScope,
-    Document,
     DocumentKind,
     DocumentSource,
+    SupportingDocument,
 )
-from loanfactory.origination.assessment import Assessment
-from loanfactory.origination.campaign import (
+from loanfactory.origination._assessment import ApplicationAssessment
+from loanfactory.origination._campaign import (
     Campaign,
     CampaignInput,
     CampaignKind,
@@ -39,14 +37,14 @@ from loanfactory.origination.campaign import (
     Coupon,
     CouponStatus,
 )
-from loanfactory.origination.catalog_query import (
+from loanfactory.origination._catalog_query import (
     ComparisonRow,
     Need,
     ProductFilter,
     ProductSummary,
     Recommendation,
 )
-from loanfactory.origination.collateral import (
+from loanfactory.origination._collateral import (
     Collateral,
     CollateralInput,
     CollateralStatus,
@@ -54,7 +52,7 @@ from loanfactory.origination.collateral import (
     ValuationSource,
     lending_value,
 )
-from loanfactory.origination.credit_line import (
+from loanfactory.origination._credit_line import (
     CreditLine,
     LineOccupation,
     LineScope,
@@ -62,8 +60,9 @@ from loanfactory.origination.credit_line import (
     OccupationStatus,
     SubLimit,
 )
-from loanfactory.origination.customer import (
+from loanfactory.origination._customer import (
     BankCard,
+    BusinessLicence,
     CorporateAccount,
     Customer,
     CustomerGroup,
@@ -76,18 +75,25 @@ from loanfactory.origination.customer import (
     KycRecord,
     LegalRepresentative,
     ProfileTag,
+    SoleProprietorProfile,
 )
-from loanfactory.origination.decision import DecisionRecord, DecisionStep, Outcome
-from loanfactory.origination.feedback import RelayReport, relay_outbox
-from loanfactory.origination.identity import (
+from loanfactory.origination._decision import DecisionRecord, DecisionStep, StepOutcome
+from loanfactory.origination._feedback import FeedbackRelayReport, relay_outbox
+from loanfactory.origination._identity import (
+    Sex,
+    credit_code_check_character,
+    id_check_character,
     identity_hash,
     mask_credit_code,
+    organisation_check_character,
+    parse_account_number,
     parse_credit_code,
     parse_id_number,
+    parse_phone,
 )
-from loanfactory.origination.login import CustomerLogin, OwnershipProof
-from loanfactory.origination.notification_settings import ChannelChoice, NotificationSettings
-from loanfactory.origination.offer import (
+from loanfactory.origination._login import CustomerLogin, OwnershipProof
+from loanfactory.origination._notification_settings import ChannelChoice, NotificationSettings
+from loanfactory.origination._offer import (
     LimitComponent,
     LimitSource,
     Offer,
@@ -96,20 +102,28 @@ from loanfactory.origination.offer import (
     RateComponent,
     ScheduleLine,
 )
-from loanfactory.origination.payout_account import (
+from loanfactory.origination._payout_account import (
     AccountOwner,
     AccountStatus,
     PayoutAccount,
     VerificationMethod,
 )
-from loanfactory.origination.payout_accounts import PayoutAccounts
-from loanfactory.origination.prereview import DocumentPolicy
-from loanfactory.origination.review import REVIEW_REASONS, ReviewNote, ReviewStage, ReviewTask, TaskStatus
-from loanfactory.origination.review_flow import ReviewOutcome
-from loanfactory.origination.rewards import Referral, Reward, RewardKind, RewardStatus
-from loanfactory.origination.scenarios import ProductScenarios, run_scenario_paths
-from loanfactory.origination.service import Origination
-from loanfactory.origination.settings import OccupyOn, OriginationSettings
+from loanfactory.origination._payout_accounts import PayoutAccounts
+from loanfactory.origination._prereview import DocumentPolicy
+from loanfactory.origination._products import Decider, FlowResult, Screener, StepResult
+from loanfactory.origination._review import (
+    REVIEW_REASONS,
+    ReviewNote,
+    ReviewStage,
+    ReviewTask,
+    ReviewTaskStatus,
+)
+from loanfactory.origination._review_flow import ReviewOutcome
+from loanfactory.origination._rewards import Referral, Reward, RewardKind, RewardStatus
+from loanfactory.origination._scenarios import ProductScenarios, run_scenario_paths
+from loanfactory.origination._service import Origination
+from loanfactory.origination._settings import OccupyOn, OriginationSettings
+from loanfactory.origination._values import StepReason
 
 ENTITIES = (
     Application,
@@ -132,10 +146,11 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "AccountOwner",
     "AccountStatus",
     "Application",
+    "ApplicationAssessment",
     "ApplicationRequest",
     "ApplicationStatus",
-    "Assessment",
     "BankCard",
+    "BusinessLicence",
     "Campaign",
     "CampaignInput",
     "CampaignKind",
@@ -159,7 +174,6 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Decider",
     "DecisionRecord",
     "DecisionStep",
-    "Document",
     "DocumentKind",
     "DocumentPolicy",
     "DocumentSource",
@@ -167,6 +181,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Employment",
     "EmploymentKind",
     "EnterpriseProfile",
+    "FeedbackRelayReport",
     "FlowResult",
     "IndividualProfile",
     "KycRecord",
@@ -185,7 +200,6 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "OfferStatus",
     "Origination",
     "OriginationSettings",
-    "Outcome",
     "OwnershipProof",
     "PayoutAccount",
     "PayoutAccounts",
@@ -195,30 +209,38 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "ProfileTag",
     "REVIEW_REASONS",
     "RateComponent",
-    "Reason",
     "Recommendation",
     "Referral",
-    "RelayReport",
     "ReviewNote",
     "ReviewOutcome",
     "ReviewStage",
     "ReviewTask",
+    "ReviewTaskStatus",
     "Reward",
     "RewardKind",
     "RewardStatus",
     "ScheduleLine",
     "Screener",
+    "Sex",
+    "SoleProprietorProfile",
+    "StepOutcome",
+    "StepReason",
     "StepResult",
     "SubLimit",
-    "TaskStatus",
+    "SupportingDocument",
     "Valuation",
     "ValuationSource",
     "VerificationMethod",
+    "credit_code_check_character",
+    "id_check_character",
     "identity_hash",
     "lending_value",
     "mask_credit_code",
+    "organisation_check_character",
+    "parse_account_number",
     "parse_credit_code",
     "parse_id_number",
+    "parse_phone",
     "relay_outbox",
     "run_scenario_paths",
 ]

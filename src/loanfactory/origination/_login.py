@@ -20,9 +20,9 @@ from pydantic import Field
 from loanfactory.entity import Entity
 from loanfactory.errors import StateConflict
 from loanfactory.origination._commands import Command
+from loanfactory.origination._customer import Customer, KycRecord
+from loanfactory.origination._identity import identity_hash, parse_id_number
 from loanfactory.origination._values import AwareDatetime, Value
-from loanfactory.origination.customer import Customer, KycRecord
-from loanfactory.origination.identity import identity_hash, parse_id_number
 from loanfactory.ports import KycCheck, KycVerifier, ServiceUnavailable
 
 LoginKey = Annotated[str, Field(pattern=r"^[a-z]:[0-9a-f]{16,64}$")]

@@ -24,20 +24,15 @@ from typing import Any
 
 from loanfactory.errors import InvalidInput, LoanfactoryError
 from loanfactory.money import to_money
-from loanfactory.origination import (
-    assessment,
-    registration,
-    review_flow,
-    submission,
-)
-from loanfactory.origination import offer as offers
+from loanfactory.origination import _assessment as assessment
+from loanfactory.origination import _offer as offers
+from loanfactory.origination import _registration as registration
+from loanfactory.origination import _review_flow as review_flow
+from loanfactory.origination import _submission as submission
+from loanfactory.origination._application import Application, ApplicationRequest, Consent, SupportingDocument
+from loanfactory.origination._assessment import ApplicationAssessment
 from loanfactory.origination._commands import Command
-from loanfactory.origination._line_commands import LineCommands
-from loanfactory.origination._product_queries import ProductQueries
-from loanfactory.origination._values import parse_input
-from loanfactory.origination.application import Application, ApplicationRequest, Consent, Document
-from loanfactory.origination.assessment import Assessment
-from loanfactory.origination.customer import (
+from loanfactory.origination._customer import (
     Customer,
     CustomerGroup,
     EnterpriseProfile,
@@ -45,13 +40,16 @@ from loanfactory.origination.customer import (
     Profile,
     SoleProprietorProfile,
 )
-from loanfactory.origination.identity import identity_hash, parse_credit_code, parse_id_number
-from loanfactory.origination.login import CustomerLogin, OwnershipProof
-from loanfactory.origination.login import link as link_sign_in
-from loanfactory.origination.offer import Offer
-from loanfactory.origination.review import ReviewTask
-from loanfactory.origination.review_flow import ReviewOutcome
-from loanfactory.origination.submission import find_spec
+from loanfactory.origination._identity import identity_hash, parse_credit_code, parse_id_number
+from loanfactory.origination._line_commands import LineCommands
+from loanfactory.origination._login import CustomerLogin, OwnershipProof
+from loanfactory.origination._login import link as link_sign_in
+from loanfactory.origination._offer import Offer
+from loanfactory.origination._product_queries import ProductQueries
+from loanfactory.origination._review import ReviewTask
+from loanfactory.origination._review_flow import ReviewOutcome
+from loanfactory.origination._submission import find_spec
+from loanfactory.origination._values import parse_input
 
 
 class Origination(LineCommands, ProductQueries):
@@ -187,17 +185,19 @@ class Origination(LineCommands, ProductQueries):
             "submit_application", "application.submitted", idempotency_key, parsed, Application, body
         )
 
-    def assess(self, application_id: str, *, idempotency_key: str) -> Assessment:
+    def assess(self, application_id: str, *, idempotency_key: str) -> ApplicationAssessment:
         """Pre-review, bureau, rules and routing of a submitted application (审批); see :mod:`.assessment`."""
 
-        def body(cmd: Command) -> tuple[str, Assessment]:
+        def body(cmd: Command) -> tuple[str, ApplicationAssessment]:
             return application_id, assessment.assess(cmd, self.desk, application_id)
 
-        return self._run("assess", "application.assessed", idempotency_key, application_id, Assessment, body)
+        return self._run(
+            "assess", "application.assessed", idempotency_key, application_id, ApplicationAssessment, body
+        )
 
     def originate(
         self, request: ApplicationRequest | Mapping[str, Any], *, idempotency_key: str
-    ) -> Assessment:
+    ) -> ApplicationAssessment:
         """Submit and assess in one call: an offer, a review task or an explained rejection."""
         application = self.submit_application(request, idempotency_key=f"{idempotency_key}:submit")
         return self.assess(application.id, idempotency_key=f"{idempotency_key}:assess")
@@ -288,13 +288,13 @@ class Origination(LineCommands, ProductQueries):
     def supply_information(
         self,
         application_id: str,
-        documents: tuple[Document, ...] = (),
+        documents: tuple[SupportingDocument, ...] = (),
         consents: tuple[Consent, ...] = (),
         *,
         idempotency_key: str,
     ) -> ReviewOutcome:
         """The applicant sends what a return asked for (补充资料)."""
-        docs = tuple(parse_input(Document, d, field="documents") for d in documents)
+        docs = tuple(parse_input(SupportingDocument, d, field="documents") for d in documents)
         given = tuple(parse_input(Consent, c, field="consents") for c in consents)
 
         def body(cmd: Command) -> tuple[str, ReviewOutcome]:
