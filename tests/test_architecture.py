@@ -4,6 +4,7 @@
 - The core never imports an adapter, a web framework, a database driver or Dask.
 - The core never reads the wall clock: time comes from an injected Clock or business date.
 - Packages re-export a sorted ``__all__``.
+- No package imports another package's private module: it imports the package's exports.
 """
 
 from __future__ import annotations
@@ -305,6 +306,116 @@ def test_packages_export_a_sorted_all(name: str) -> None:
     assert list(exported) == sorted(exported), f"{name}.__all__ is not sorted"
     missing = [n for n in exported if not hasattr(module, n)]
     assert not missing, f"{name}.__all__ names missing attributes: {missing}"
+
+
+# --- packages meet through each other's exports, never through private modules -----------------
+
+
+def _owner(parts: list[str]) -> list[str]:
+    """The package a dotted module belongs to for privacy: its unit, or an adapter of its own."""
+    return parts[:3] if len(parts) > 2 and parts[1] == "adapters" else parts[:2]
+
+
+def private_imports(root: Path, package: str) -> list[str]:
+    """Each import of another package's private module (``pkg.unit._impl``), with file and line.
+
+    A package is a unit of ``root`` (each adapter is one of its own); its private modules, at any depth,
+    are its business. A private unit (``pkg._top``) is a unit like any other; private names are not modules.
+    """
+    problems: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        unit = relative.parts[0].removesuffix(".py")
+        here = [package, *relative.with_suffix("").parts]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules: list[str] = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level] if node.level else []
+                module = ".".join([*base, node.module] if node.module else base)
+                modules = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            for module in modules:
+                parts = module.split(".")
+                owner = _owner(parts)
+                private = next((i for i, part in enumerate(parts) if part.startswith("_")), None)
+                if (
+                    parts[0] == package
+                    and private is not None
+                    and private >= len(owner)
+                    and _owner(here) != owner
+                    and _is_module(root, parts[1 : private + 1])
+                ):
+                    problems.append(f"{relative}:{node.lineno}: {unit} imports {module}")
+                    break
+    return problems
+
+
+def _is_module(root: Path, parts: list[str]) -> bool:
+    path = root.joinpath(*parts)
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+PRIVATE_IMPORTS_ALLOWED = {
+    # another package exports the name for a different object (calendar.advance, service_desk.Answer)
+    "adapters/sql/_logs.py": "loanfactory.servicing._state",
+    "testing/_memory_logs.py": "loanfactory.servicing._state",
+    "origination/_scenarios.py": "loanfactory.rules._scenarios",
+}
+"""The few imports of another package's private module, each because the public name is taken."""
+
+
+def test_no_package_imports_another_packages_private_module() -> None:
+    problems = [
+        p
+        for p in private_imports(SRC, "loanfactory")
+        if not p.endswith(f"imports {PRIVATE_IMPORTS_ALLOWED.get(p.split(':', 1)[0])}")
+    ]
+    assert problems == []
+
+
+def test_the_private_import_checker_accepts_exports_and_own_modules(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "left/__init__.py": "from pkg.left._impl import thing\n",
+            "left/_impl.py": "from ._other import x\nfrom pkg.left._other import y\n",
+            "left/_other.py": "",
+            "left/sub/_deep.py": "from pkg.left._other import y\n",
+            "_top.py": "",
+            "app.py": "from pkg.left import thing\nimport pkg.left\nfrom pkg._top import t\n",
+            "right.py": "from pkg.app import _helper\n",  # a private name, not a module
+        },
+    )
+    assert private_imports(root, "pkg") == []
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"app.py": "from pkg.left._impl import thing\n"}, "app.py:1: app imports pkg.left._impl"),
+        # hidden in a function, as the command line does for slow imports
+        ({"app.py": "def f():\n    import pkg.left._impl\n"}, "app.py:2: app imports pkg.left._impl"),
+        # relative, from another package
+        ({"right/_x.py": "from ..left._impl import thing\n"}, "right/_x.py:1: right imports pkg.left._impl"),
+        # one adapter reaching into another
+        (
+            {"adapters/web/_x.py": "from pkg.adapters.db._y import z\n", "adapters/db/_y.py": ""},
+            "adapters/web/_x.py:1: adapters imports pkg.adapters.db._y",
+        ),
+        # the private module named in the import list
+        (
+            {"right/__init__.py": "from pkg.left import _impl\n"},
+            "right/__init__.py:1: right imports pkg.left._impl",
+        ),
+    ],
+)
+def test_the_private_import_checker_fails_on_a_private_import(
+    tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    root = _tree(tmp_path, {"left/__init__.py": "", "left/_impl.py": "", **files})
+    problems = private_imports(root, "pkg")
+    assert any(p.startswith(expected) for p in problems), problems
 
 
 # --- test-only code stays out of the runtime -----------------------------------------------------

@@ -24,11 +24,21 @@ from typing import Any
 from loanfactory.document import Document
 from loanfactory.errors import Diagnostic
 from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, SPREAD_VALUES, implausible
-from loanfactory.rules import Definition, Flow, RuleLibrary, RuleSet, Table, parse_definition
-from loanfactory.rules import _ir as ir
-from loanfactory.rules._model import FLOW_ORDER, Purpose, Where, outputs_of
-from loanfactory.spec import FixedRate, FloatingRate, ProductSpec
-from loanfactory.spec._merge import MergedDocument
+from loanfactory.rules import (
+    FLOW_ORDER,
+    Const,
+    Definition,
+    Flow,
+    Node,
+    Purpose,
+    RuleLibrary,
+    RuleSet,
+    Table,
+    Where,
+    outputs_of,
+    parse_definition,
+)
+from loanfactory.spec import FixedRate, FloatingRate, MergedDocument, ProductSpec
 
 DECISION_PURPOSES = frozenset({*(p.value for p in FLOW_ORDER), Purpose.decision.value})
 """Purposes whose values a product's decision flow reads (overdue and warning rules do not price)."""
@@ -235,8 +245,8 @@ def _both(names: Any) -> tuple[str, str] | None:
     return (rate, spread) if rate is not None and spread is not None else None
 
 
-def _number(node: ir.Node | None) -> Decimal | None:
-    value = node.value if isinstance(node, ir.Const) else None
+def _number(node: Node | None) -> Decimal | None:
+    value = node.value if isinstance(node, Const) else None
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return Decimal(value)
     return None

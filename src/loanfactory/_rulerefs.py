@@ -15,8 +15,7 @@ from typing import Any
 from loanfactory.document import Document
 from loanfactory.errors import Diagnostic, hint_for
 from loanfactory.rules import RuleLibrary, parse_definition
-from loanfactory.spec import ProductSpec, RulePurpose
-from loanfactory.spec._merge import MergedDocument
+from loanfactory.spec import MergedDocument, ProductSpec, RulePurpose
 
 # a combined decision flow may stand in for any single step
 _ANY_PURPOSE = "decision"

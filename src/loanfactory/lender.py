@@ -49,10 +49,8 @@ from loanfactory.origination import (
     Offer,
     Origination,
     OriginationSettings,
-    PayoutAccounts,
-)
-from loanfactory.origination._payout_account import (
     PayoutAccount,
+    PayoutAccounts,
     own_names,
     payee_account_for,
     payout_account_for,
@@ -73,11 +71,11 @@ from loanfactory.servicing import (
     Contract,
     LoanBook,
     LoanRequest,
+    LprSource,
     Servicing,
     ServicingConfig,
+    WarningMonitor,
 )
-from loanfactory.servicing._core import LprSource
-from loanfactory.servicing._warnings import WarningMonitor
 from loanfactory.terms import Concession, ContractTerms, contract_terms
 
 _PURPOSES_ZH = {

@@ -28,8 +28,7 @@ from loanfactory.facts import ApplicationFacts, Facts
 from loanfactory.lpr import LprSeries
 from loanfactory.pricing import PRICING_VALUES, RATE_VALUES, PricingDecision, read_pricing
 from loanfactory.product import Product, product_facts
-from loanfactory.rules import Definition, Flow, RuleSet, Scorecard, Table
-from loanfactory.rules import _ir as ir
+from loanfactory.rules import Const, Definition, Flow, Node, RuleSet, Scorecard, Table
 from loanfactory.spec import ProductSpec
 from loanfactory.terms import contract_terms
 
@@ -163,8 +162,8 @@ def _grades(definition: Definition) -> Iterator[tuple[str | None, Any]]:
             yield from _grades(step)
 
 
-def _const_text(node: ir.Node | None) -> Iterator[tuple[str | None, Any]]:
-    if isinstance(node, ir.Const) and isinstance(node.value, str):
+def _const_text(node: Node | None) -> Iterator[tuple[str | None, Any]]:
+    if isinstance(node, Const) and isinstance(node.value, str):
         yield node.value, None
 
 

@@ -35,6 +35,7 @@ from loanfactory.accounting._rules import (
 )
 from loanfactory.accounting._store import (
     COLUMNS,
+    STATUSES,
     AccrualPeriod,
     BookStore,
     DayClose,
@@ -74,6 +75,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "PostingRules",
     "ROLES",
     "Rulebook",
+    "STATUSES",
     "Side",
     "TrialBalance",
     "TrialBalanceRow",

@@ -69,8 +69,7 @@ def credit_bureau(
     from loanfactory.adapters.sql import SqlStore
     from loanfactory.archive import Archive
     from loanfactory.cli.eod import _products
-    from loanfactory.regulatory import CreditReporting, load_spec
-    from loanfactory.regulatory._reconcile import text
+    from loanfactory.regulatory import CreditReporting, load_spec, text
 
     try:
         spec = load_spec(config, codes=codes)
@@ -111,7 +110,7 @@ def credit_bureau(
 def demo_section(lender: Any, clock: Any, first: date, last: date, folder: Path, lang: str) -> None:
     """The demo's credit-reporting and archive section: every month from ``first`` to the month
     before ``last``, written to ``folder``, then what the archive holds per loan."""
-    from loanfactory.regulatory._reconcile import text
+    from loanfactory.regulatory import text
     from loanfactory.servicing import Loan
 
     zh = lang == "zh"

@@ -61,13 +61,14 @@ def _engine(ctx: click.Context, url: str | None) -> Any:
 @click.pass_context
 def upgrade(ctx: click.Context, url: str | None, revision: str) -> None:
     """Bring the database schema to the newest (or the given) revision."""
-    from loanfactory.adapters.sql import _migrate, mask_url
+    from loanfactory.adapters import sql
+    from loanfactory.adapters.sql import mask_url
 
     engine = _engine(ctx, url)
     try:
-        before = _migrate.current(engine)
-        _migrate.upgrade(engine, revision)
-        after = _migrate.current(engine)
+        before = sql.current(engine)
+        sql.upgrade(engine, revision)
+        after = sql.current(engine)
     finally:
         engine.dispose()
     click.echo(f"{mask_url(engine.url)}: {before or 'empty'} -> {after}", err=True)
@@ -78,11 +79,11 @@ def upgrade(ctx: click.Context, url: str | None, revision: str) -> None:
 @click.pass_context
 def check(ctx: click.Context, url: str | None) -> None:
     """Check that the schema is at the newest revision and matches the models (alembic check)."""
-    from loanfactory.adapters.sql import _migrate
+    from loanfactory.adapters import sql
 
     engine = _engine(ctx, url)
     try:
-        problems = _migrate.check(engine)
+        problems = sql.check(engine)
     finally:
         engine.dispose()
     for problem in problems:
@@ -97,14 +98,14 @@ def check(ctx: click.Context, url: str | None) -> None:
 @click.pass_context
 def current(ctx: click.Context, url: str | None) -> None:
     """Print the revision the database is at (and the newest one)."""
-    from loanfactory.adapters.sql import _migrate
+    from loanfactory.adapters import sql
 
     engine = _engine(ctx, url)
     try:
-        at = _migrate.current(engine)
+        at = sql.current(engine)
     finally:
         engine.dispose()
-    click.echo(json.dumps({"current": at, "head": _migrate.head()}))
+    click.echo(json.dumps({"current": at, "head": sql.head()}))
 
 
 @db.command("verify-audit")

@@ -216,7 +216,7 @@ def _run_on_dask(
     allow_gap: bool,
     progress: Any,
 ) -> Any:
-    from loanfactory.adapters.batch._eod import distributed, run_eod_dask
+    from loanfactory.adapters.batch import distributed, run_eod_dask
 
     try:
         dist = distributed()

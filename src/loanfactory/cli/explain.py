@@ -28,7 +28,7 @@ import click
 from loanfactory.cli import language
 from loanfactory.cli.schedule import OneLineCommand, OneLineError
 from loanfactory.errors import Language, LoanfactoryError
-from loanfactory.spec._merge import MergedDocument
+from loanfactory.spec import MergedDocument
 
 DEFAULT_PATHS = ("products", "rules")
 

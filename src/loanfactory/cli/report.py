@@ -262,8 +262,7 @@ def run(
 
 
 def _text(result: Any) -> str:
-    from loanfactory.reporting._export import section_title
-    from loanfactory.reporting._html import show
+    from loanfactory.reporting import section_title, show
 
     lines = [result.definition.title.text(result.lang), f"{result.start} .. {result.end}"]
     for i, section in enumerate(result.sections):

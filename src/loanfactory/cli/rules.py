@@ -61,8 +61,7 @@ def import_dmn(
     ctx: click.Context, file: Path, out: Path, inputs: tuple[str, ...], purpose: str, force: bool, fmt: str
 ) -> None:
     """Import a DMN 1.1-1.5 file's decisions as a loanfactory rule file."""
-    from loanfactory.rules import read_dmn
-    from loanfactory.rules._model import Purpose
+    from loanfactory.rules import Purpose, read_dmn
 
     if not file.is_file():
         raise OneLineUsageError(f"no such file: {file}", ctx)

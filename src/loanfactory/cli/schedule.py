@@ -300,8 +300,7 @@ def terms_from_flags(flags: dict[str, Any]) -> LoanTerms:
 def _settings(method: RepaymentMethod, text: str) -> dict[str, Any]:
     """``--settings``: the method's section of a product's ``repayment:``, read and checked by the
     product language itself (one reading of a method's settings)."""
-    from loanfactory.spec import Repayment
-    from loanfactory.spec._validate import placed, validate_model
+    from loanfactory.spec import Repayment, placed, validate_model
 
     section = method_of(method).section
     if section is None:

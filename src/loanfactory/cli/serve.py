@@ -144,7 +144,7 @@ def serve(
     """Serve the HTTP API (docs at /v1/docs)."""
     import uvicorn
 
-    from loanfactory.adapters.http._wiring import ServerSettings, build_server
+    from loanfactory.adapters.http import ServerSettings, build_server
     from loanfactory.cli import language
     from loanfactory.errors import LoanfactoryError, SpecError
 

@@ -52,6 +52,7 @@ from loanfactory.origination._collateral import (
     ValuationSource,
     lending_value,
 )
+from loanfactory.origination._commands import Command, run_command
 from loanfactory.origination._credit_line import (
     CreditLine,
     LineOccupation,
@@ -80,11 +81,14 @@ from loanfactory.origination._customer import (
 from loanfactory.origination._decision import DecisionRecord, DecisionStep, StepOutcome
 from loanfactory.origination._feedback import FeedbackRelayReport, relay_outbox
 from loanfactory.origination._identity import (
+    CREDIT_CODE_ALPHABET,
     Sex,
     credit_code_check_character,
     id_check_character,
     identity_hash,
+    mask_account,
     mask_credit_code,
+    mask_id_number,
     organisation_check_character,
     parse_account_number,
     parse_credit_code,
@@ -103,10 +107,14 @@ from loanfactory.origination._offer import (
     ScheduleLine,
 )
 from loanfactory.origination._payout_account import (
+    DEPOSIT_ATTEMPTS,
     AccountOwner,
     AccountStatus,
     PayoutAccount,
     VerificationMethod,
+    own_names,
+    payee_account_for,
+    payout_account_for,
 )
 from loanfactory.origination._payout_accounts import PayoutAccounts
 from loanfactory.origination._prereview import DocumentPolicy
@@ -123,7 +131,7 @@ from loanfactory.origination._rewards import Referral, Reward, RewardKind, Rewar
 from loanfactory.origination._scenarios import ProductScenarios, run_scenario_paths
 from loanfactory.origination._service import Origination
 from loanfactory.origination._settings import OccupyOn, OriginationSettings
-from loanfactory.origination._values import StepReason
+from loanfactory.origination._values import AwareDatetime, StepReason, Value
 
 ENTITIES = (
     Application,
@@ -149,8 +157,10 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "ApplicationAssessment",
     "ApplicationRequest",
     "ApplicationStatus",
+    "AwareDatetime",
     "BankCard",
     "BusinessLicence",
+    "CREDIT_CODE_ALPHABET",
     "Campaign",
     "CampaignInput",
     "CampaignKind",
@@ -159,6 +169,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Collateral",
     "CollateralInput",
     "CollateralStatus",
+    "Command",
     "ComparisonRow",
     "Consent",
     "ConsentScope",
@@ -171,6 +182,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "CustomerLogin",
     "CustomerStatus",
     "CustomerType",
+    "DEPOSIT_ATTEMPTS",
     "Decider",
     "DecisionRecord",
     "DecisionStep",
@@ -230,17 +242,24 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "SupportingDocument",
     "Valuation",
     "ValuationSource",
+    "Value",
     "VerificationMethod",
     "credit_code_check_character",
     "id_check_character",
     "identity_hash",
     "lending_value",
+    "mask_account",
     "mask_credit_code",
+    "mask_id_number",
     "organisation_check_character",
+    "own_names",
     "parse_account_number",
     "parse_credit_code",
     "parse_id_number",
     "parse_phone",
+    "payee_account_for",
+    "payout_account_for",
     "relay_outbox",
+    "run_command",
     "run_scenario_paths",
 ]

@@ -20,8 +20,7 @@ from loanfactory.entity import Entity
 from loanfactory.money import Money
 from loanfactory.origination._values import AwareDatetime, ExactDecimal, StepReason, Value
 from loanfactory.pricing import PricingDecision
-from loanfactory.spec import LoanPurpose, SalesChannel
-from loanfactory.spec._base import lenient
+from loanfactory.spec import LoanPurpose, SalesChannel, lenient
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 

@@ -36,9 +36,9 @@ from loanfactory.origination._limits import offer_limit
 from loanfactory.origination._pricing import price
 from loanfactory.origination._products import FlowResult, flow_result, limit_money
 from loanfactory.product import Product, ProductCatalog
-from loanfactory.rules import EngineName, RuleLibrary, Scenario
-from loanfactory.rules._runner import ScenarioRun, run_paths
-from loanfactory.rules._scenarios import Answer, Evaluator, find_upwards
+from loanfactory.rules import EngineName, Evaluator, RuleLibrary, Scenario, ScenarioRun, find_upwards
+from loanfactory.rules import run_rule_scenarios as run_paths
+from loanfactory.rules._scenarios import Answer  # service_desk.Answer owns the public name
 
 
 class ProductScenarios:

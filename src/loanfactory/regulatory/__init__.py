@@ -30,7 +30,7 @@ from loanfactory.regulatory._format import (
     load_spec,
 )
 from loanfactory.regulatory._notices import notice_allows, notice_id, threshold
-from loanfactory.regulatory._reconcile import LedgerFigure, reconcile_files
+from loanfactory.regulatory._reconcile import LedgerFigure, reconcile_files, text
 from loanfactory.regulatory._record import CreditRecord, RecordSegment, amount_text, parse_line
 from loanfactory.regulatory._service import CONSENT_CLAUSE, CreditReporting, MonthReport
 from loanfactory.regulatory._validate import validate
@@ -75,6 +75,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "read",
     "reconcile_files",
     "render",
+    "text",
     "threshold",
     "validate",
 ]

@@ -22,8 +22,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loanfactory.ports import LedgerEntryRecord
-from loanfactory.servicing import Component, EntryType, Installment, Loan, LoanStatus, fold
-from loanfactory.servicing._position import CASH_IN, PENALTY_KEY
+from loanfactory.servicing import (
+    CASH_IN,
+    PENALTY_KEY,
+    Component,
+    EntryType,
+    Installment,
+    Loan,
+    LoanStatus,
+    fold,
+)
 
 ZERO = Decimal(0)
 _BUCKETS = ((31, 60), (61, 90), (91, 180), (181, None))

@@ -23,8 +23,8 @@ from loanfactory.reporting._definition import (
     Text,
 )
 from loanfactory.reporting._evaluate import evaluate_query, period_label
-from loanfactory.reporting._export import to_csv, to_json, to_xlsx
-from loanfactory.reporting._html import html_report
+from loanfactory.reporting._export import section_title, to_csv, to_json, to_xlsx
+from loanfactory.reporting._html import html_report, show
 from loanfactory.reporting._library import PACKAGED, pick, report_library
 from loanfactory.reporting._portfolio import Flag, Metrics, PortfolioReport, portfolio_report
 from loanfactory.reporting._positions import (
@@ -37,6 +37,13 @@ from loanfactory.reporting._positions import (
 from loanfactory.reporting._query import Aggregate, Condition, Group, Query, ReportQueries, Row
 from loanfactory.reporting._reader import load_definition, read_definition
 from loanfactory.reporting._returns import RETURN_FAMILY, archive_return
+from loanfactory.reporting._rows import (
+    application_rows,
+    customer_rows,
+    loan_rows,
+    position_rows,
+    posting_rows,
+)
 from loanfactory.reporting._run import Period, ReportResult, ResultRow, SectionResult, ratio, run_report
 from loanfactory.reporting._sources import SOURCES, FieldType, Source, SourceField
 from loanfactory.reporting._text import percent, render_report
@@ -68,21 +75,26 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "Source",
     "SourceField",
     "Text",
+    "application_rows",
     "archive_return",
     "campaign_effect",
     "campaign_effects",
     "cjk_font",
+    "customer_rows",
     "ensure_positions",
     "evaluate_query",
     "first_open_day",
     "html_report",
     "load_definition",
+    "loan_rows",
     "percent",
     "period_label",
     "pick",
     "portfolio_report",
     "position",
+    "position_rows",
     "positions_on",
+    "posting_rows",
     "queries_of",
     "ratio",
     "read_definition",
@@ -91,6 +103,8 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "report_library",
     "run_report",
     "section_chart",
+    "section_title",
+    "show",
     "to_csv",
     "to_json",
     "to_xlsx",

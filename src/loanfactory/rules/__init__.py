@@ -28,6 +28,7 @@ from loanfactory.rules._engine import ENGINES as ENGINES
 from loanfactory.rules._engine import CompiledDefinition, EngineName, compile_definition, evaluate
 from loanfactory.rules._events import EmittedAction, Event, EventMonitor, EventRules
 from loanfactory.rules._flow import DecisionFlow, FlowDecision, FlowStep
+from loanfactory.rules._ir import Const, Node
 from loanfactory.rules._library import FUNCTIONS as FUNCTIONS
 from loanfactory.rules._loader import (
     RuleLibrary,
@@ -47,22 +48,33 @@ from loanfactory.rules._model import (
     RuleSet,
     Scorecard,
     Table,
+    Where,
+    outputs_of,
 )
 from loanfactory.rules._runner import ScenarioRun
 from loanfactory.rules._runner import run_paths as run_rule_scenarios
-from loanfactory.rules._scenarios import Scenario, ScenarioFile, ScenarioResult, load_scenario_document
+from loanfactory.rules._scenarios import (
+    Evaluator,
+    Scenario,
+    ScenarioFile,
+    ScenarioResult,
+    find_upwards,
+    load_scenario_document,
+)
 
 # the constants ENGINES, FLOW_ORDER and FUNCTIONS are importable too (kept out of __all__,
 # whose order the architecture test checks with plain sorted())
 __all__ = [
     "Action",
     "CompiledDefinition",
+    "Const",
     "Decision",
     "DecisionFlow",
     "Definition",
     "DurableRuntime",
     "EmittedAction",
     "EngineName",
+    "Evaluator",
     "Event",
     "EventMonitor",
     "EventRules",
@@ -70,6 +82,7 @@ __all__ = [
     "FlowDecision",
     "FlowStep",
     "HitPolicy",
+    "Node",
     "Outcome",
     "Purpose",
     "Reason",
@@ -83,12 +96,15 @@ __all__ = [
     "Scorecard",
     "Table",
     "TraceEntry",
+    "Where",
     "compile_definition",
     "evaluate",
+    "find_upwards",
     "load_rule_document",
     "load_rule_file",
     "load_rule_files",
     "load_scenario_document",
+    "outputs_of",
     "parse_definition",
     "read_dmn",
     "run_rule_scenarios",

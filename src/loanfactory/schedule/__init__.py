@@ -40,13 +40,14 @@ from loanfactory.schedule._prepayment import (
     prepayment_penalty,
 )
 from loanfactory.schedule._result import Schedule, ScheduleRow, Totals
-from loanfactory.schedule._terms import LevelPayment, LoanTerms, RateChange, ScheduleFee
+from loanfactory.schedule._terms import FeeTimingName, LevelPayment, LoanTerms, RateChange, ScheduleFee
 from loanfactory.schedule._vector import VectorSchedule, to_fen, to_rate_units, vector_schedule
 from loanfactory.schedule.methods import Balloon, Method, Step, find_method, method_of, registered
 
 __all__ = [
     "Apr",
     "Balloon",
+    "FeeTimingName",
     "LevelPayment",
     "LoanTerms",
     "Method",

@@ -18,8 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from loanfactory.entity import IdFactory, UuidIds
 from loanfactory.errors import InvalidInput, NotPermitted, StateConflict
-from loanfactory.origination import Customer
-from loanfactory.origination._commands import Command, run_command
+from loanfactory.origination import Command, Customer, run_command
 from loanfactory.ports import Clock, Store
 from loanfactory.service_desk._ticket import (
     Escalation,

@@ -21,7 +21,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from loanfactory.entity import CST, Entity
-from loanfactory.origination._values import AwareDatetime, Value
+from loanfactory.origination import AwareDatetime, Value
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 

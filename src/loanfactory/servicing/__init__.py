@@ -26,7 +26,7 @@ from loanfactory.servicing._contract import (
     required_clauses,
     rmb_upper,
 )
-from loanfactory.servicing._core import CreditLines, ServicingConfig
+from loanfactory.servicing._core import CreditLines, LprSource, ServicingConfig
 from loanfactory.servicing._early_warning import EarlyWarning, UpcomingRisk, late_rows
 from loanfactory.servicing._eod import STEPS, DayStep
 from loanfactory.servicing._eod_range import LoanRange, split_agenda
@@ -57,7 +57,16 @@ from loanfactory.servicing._overdue import (
     penalty_of,
     tier_index,
 )
-from loanfactory.servicing._position import Due, EntryType, Position, expected_change, fold, owed_change
+from loanfactory.servicing._position import (
+    CASH_IN,
+    PENALTY_KEY,
+    Due,
+    EntryType,
+    Position,
+    expected_change,
+    fold,
+    owed_change,
+)
 from loanfactory.servicing._prepayment import PayoffQuote
 from loanfactory.servicing._records import (
     CollectionPurpose,
@@ -95,9 +104,18 @@ from loanfactory.servicing._relief import (
 )
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
+from loanfactory.servicing._state import replay, replay_book
 from loanfactory.servicing._state_check import StateDifference, StateReport, verify_states
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
-from loanfactory.servicing._vectorised import Book, BookAssessment, assess_book, book_of, provision_fen
+from loanfactory.servicing._vectorised import (
+    NONE,
+    RATE_SCALE,
+    Book,
+    BookAssessment,
+    assess_book,
+    book_of,
+    provision_fen,
+)
 from loanfactory.servicing._warnings import DueDateMonitor, WarningMonitor, is_bad, misuse
 
 ENTITIES = (
@@ -123,6 +141,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "BASE_CLAUSES",
     "Book",
     "BookAssessment",
+    "CASH_IN",
     "CATEGORIES",
     "Category",
     "ClassificationRules",
@@ -165,19 +184,23 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "LoanRange",
     "LoanRequest",
     "LoanStatus",
+    "LprSource",
     "MONEY_RECORDS",
     "ManualKind",
     "ManualPosting",
     "ManualStatus",
+    "NONE",
     "NegotiatedPlan",
     "Operator",
     "OrderStatus",
     "Override",
+    "PENALTY_KEY",
     "PayoffQuote",
     "PlanStatus",
     "PlannedPayment",
     "Position",
     "Postings",
+    "RATE_SCALE",
     "Relief",
     "ReliefKind",
     "ReliefStatus",
@@ -217,6 +240,8 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "owed_change",
     "penalty_of",
     "provision_fen",
+    "replay",
+    "replay_book",
     "required_clauses",
     "rmb_upper",
     "split_agenda",

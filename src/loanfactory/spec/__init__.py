@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from loanfactory.conventions import GuaranteeType  # the product language names it too
 from loanfactory.overdue_actions import OverdueAction
-from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel
+from loanfactory.spec._base import CrossFieldProblem, LocalizedText, SpecModel, lenient
 from loanfactory.spec._fees import Fee, FeeBasis, FeeEvent, FeeKind, FeeTiming
 from loanfactory.spec._jsonschema import product_json_schema
 from loanfactory.spec._limits import AmountRange, TermRange
@@ -22,6 +22,7 @@ from loanfactory.spec._loader import (
     product_from_document,
     validate_product,
 )
+from loanfactory.spec._merge import MergedDocument
 from loanfactory.spec._policies import (
     CollateralRule,
     CollateralType,
@@ -61,6 +62,7 @@ from loanfactory.spec._repayment import (
 )
 from loanfactory.spec._review import DEFAULT_DUTIES, DutyBand, ReviewDuties, ReviewerRole
 from loanfactory.spec._templates import FragmentFile, Library, TemplateHeader, section_names
+from loanfactory.spec._validate import placed, validate_model
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "AmountRange",
@@ -89,6 +91,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "Library",
     "LoanPurpose",
     "LocalizedText",
+    "MergedDocument",
     "Milestone",
     "OverdueAction",
     "OverduePolicy",
@@ -116,12 +119,15 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "TemplateHeader",
     "TermRange",
     "check_product",
+    "lenient",
     "load_product",
     "load_product_or_raise",
     "load_product_text",
     "periods_for",
+    "placed",
     "product_from_document",
     "product_json_schema",
     "section_names",
+    "validate_model",
     "validate_product",
 ]

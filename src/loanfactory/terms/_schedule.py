@@ -23,6 +23,7 @@ from loanfactory.money import ResiduePlacement
 from loanfactory.schedule import (
     Apr,
     Balloon,
+    FeeTimingName,
     LoanTerms,
     RateChange,
     Schedule,
@@ -32,7 +33,6 @@ from loanfactory.schedule import (
     build_schedule,
     lpr_rate_changes,
 )
-from loanfactory.schedule._terms import FeeTimingName
 from loanfactory.terms._values import ContractTerms, FeeTerms, RateReset, within
 
 ZERO = Decimal(0)

@@ -13,11 +13,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from loanfactory.accounting._journal import Journal
-from loanfactory.accounting._store import (
+from loanfactory.accounting import (
     STATUSES,
     AccrualPeriod,
     DayClose,
+    Journal,
     LoanBooks,
     LoanRows,
     PostedLine,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from loanfactory.errors import InvalidInput
-from loanfactory.origination._identity import (
+from loanfactory.origination import (
     mask_account,
     mask_id_number,
     parse_account_number,

@@ -54,7 +54,7 @@ from loanfactory.ports import (
     OutboxMessage,
     Transaction,
 )
-from loanfactory.servicing._state import replay_book
+from loanfactory.servicing import replay_book
 from loanfactory.testing._books import BooksState, MemoryBooks
 from loanfactory.testing._clone import clone
 from loanfactory.testing._memory_logs import MemoryAudit, MemoryEvents, MemoryLedger, MemoryOutbox

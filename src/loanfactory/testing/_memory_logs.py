@@ -17,7 +17,8 @@ from loanfactory.audit import make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
-from loanfactory.servicing._state import advance, replay
+from loanfactory.servicing import replay
+from loanfactory.servicing._state import advance  # calendar.advance owns the public name
 from loanfactory.testing._clone import clone
 
 if TYPE_CHECKING:

@@ -8,10 +8,12 @@ from datetime import date
 from typing import Any
 
 from loanfactory.ports import Transaction
-from loanfactory.reporting import Query, Row, evaluate_query
-from loanfactory.reporting._rows import (
+from loanfactory.reporting import (
+    Query,
+    Row,
     application_rows,
     customer_rows,
+    evaluate_query,
     loan_rows,
     position_rows,
     posting_rows,

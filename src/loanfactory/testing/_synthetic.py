@@ -15,8 +15,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from loanfactory.servicing import Book, LoanDay
-from loanfactory.servicing._vectorised import NONE, RATE_SCALE
+from loanfactory.servicing import NONE, RATE_SCALE, Book, LoanDay
 
 OVERRIDE_FLAGS: dict[int, tuple[str, ...]] = {0: (), 1: ("fund-misuse",), 2: ("litigation",)}
 """The flags behind each override floor of a synthetic book (as in the default rules)."""

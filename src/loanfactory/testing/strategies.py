@@ -24,6 +24,7 @@ except ModuleNotFoundError as missing:  # the ``testing`` extra
 
 from loanfactory.entity import CST
 from loanfactory.origination import (
+    CREDIT_CODE_ALPHABET,
     ApplicationRequest,
     BankCard,
     Consent,
@@ -37,9 +38,6 @@ from loanfactory.origination import (
     IndividualProfile,
     LegalRepresentative,
     SupportingDocument,
-)
-from loanfactory.origination._identity import (
-    CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     id_check_character,
     organisation_check_character,

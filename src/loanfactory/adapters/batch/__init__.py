@@ -32,7 +32,7 @@ from loanfactory.adapters.batch._dask import (
     summarise_book_dask,
     vector_schedule_dask,
 )
-from loanfactory.adapters.batch._eod import OpenServicing, run_eod_dask, work_range
+from loanfactory.adapters.batch._eod import OpenServicing, distributed, run_eod_dask, work_range
 from loanfactory.adapters.batch._stored import NoSigner, RelayedPayments, StoredServicing, load_products
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "RelayedPayments",
     "StoredServicing",
     "assess_book_dask",
+    "distributed",
     "load_products",
     "run_eod_dask",
     "split_book",

@@ -20,8 +20,15 @@ from loanfactory.conventions import RepaymentMethod
 from loanfactory.errors import InvalidInput
 from loanfactory.money import FEN_HALF_UP, RoundingPolicy
 from loanfactory.schedule import VectorSchedule, vector_schedule
-from loanfactory.servicing import DEFAULT_RULES, Book, BookAssessment, ClassificationRules, assess_book
-from loanfactory.servicing._loan import CATEGORIES, Category
+from loanfactory.servicing import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    Book,
+    BookAssessment,
+    Category,
+    ClassificationRules,
+    assess_book,
+)
 
 IntArray = npt.NDArray[np.int64]
 SCHEDULERS = ("threads", "processes", "synchronous")

@@ -27,6 +27,7 @@ from loanfactory.adapters.http._limits import IdempotencyCache, RateLimiter
 from loanfactory.adapters.http._problems import PROBLEM_JSON, ApiProblem, Problem, negotiate_language
 from loanfactory.adapters.http._roles import ROLE_TABLE, Policy, Principal, Role
 from loanfactory.adapters.http._service_backend import ServiceBackend
+from loanfactory.adapters.http._wiring import ServerSettings, build_server
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test checks
     "ApiKey",
@@ -43,8 +44,10 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, as the architecture test che
     "ROLE_TABLE",
     "RateLimiter",
     "Role",
+    "ServerSettings",
     "ServiceBackend",
     "TokenSigner",
+    "build_server",
     "create_app",
     "key_digest",
     "negotiate_language",

@@ -13,8 +13,7 @@ from loanfactory.actor import Actor
 from loanfactory.adapters.http._models import DepositConfirmation, PayoutAccountIn
 from loanfactory.errors import InvalidInput
 from loanfactory.lender import Lender
-from loanfactory.origination import Customer, PayoutAccount
-from loanfactory.origination._payout_account import DEPOSIT_ATTEMPTS
+from loanfactory.origination import DEPOSIT_ATTEMPTS, Customer, PayoutAccount
 
 
 class PayoutAccountMethods:

@@ -172,7 +172,7 @@ def _record_event(tx: Any, spec: ProductSpec, target: Status, actor: str, reason
 
 
 def _recorded_in_catalog(catalog: Any, spec: ProductSpec) -> tuple[Status | None, str | None]:
-    from loanfactory.adapters.sql._catalog import content_hash
+    from loanfactory.adapters.sql import content_hash
 
     try:
         row = catalog.get(spec.code, str(spec.version))

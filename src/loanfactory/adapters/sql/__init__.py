@@ -21,7 +21,7 @@ See ``docs/persistence.md`` for URLs, migrations and PII encryption; ``docs/arch
 
 from __future__ import annotations
 
-from loanfactory.adapters.sql._catalog import ProductStatus, ProductVersion, StatusChange
+from loanfactory.adapters.sql._catalog import ProductStatus, ProductVersion, StatusChange, content_hash
 from loanfactory.adapters.sql._crypto import PiiCipher
 from loanfactory.adapters.sql._engine import database_url, make_engine, mask_url
 from loanfactory.adapters.sql._entities import default_mappings
@@ -59,6 +59,7 @@ __all__ = [
     "StatusChange",
     "UtcDateTime",
     "check",
+    "content_hash",
     "current",
     "database_url",
     "default_mappings",

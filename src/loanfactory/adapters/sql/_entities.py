@@ -37,6 +37,7 @@ from loanfactory.servicing import (
     DebitOrder,
     Disbursement,
     Disposal,
+    EodCalendar,
     EodRun,
     Loan,
     ManualPosting,
@@ -45,7 +46,6 @@ from loanfactory.servicing import (
     RiskSignal,
     RiskWarning,
 )
-from loanfactory.servicing._records import EodCalendar  # not re-exported by servicing (yet)
 
 
 def _money(*names: str) -> dict[str, None]:

@@ -30,7 +30,8 @@ from loanfactory.audit import AuditHead, canonical_json, make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound, StateConflict
 from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
-from loanfactory.servicing._state import advance, replay
+from loanfactory.servicing import replay
+from loanfactory.servicing._state import advance  # calendar.advance owns the public name
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction

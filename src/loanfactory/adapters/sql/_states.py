@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loanfactory.adapters.sql._store import SqlStore
-from loanfactory.servicing import Loan
-from loanfactory.servicing._state import replay
+from loanfactory.servicing import Loan, replay
 
 CHUNK = 500
 

@@ -47,7 +47,7 @@ from loanfactory.audit import (
 from loanfactory.entity import Entity
 from loanfactory.errors import StateConflict
 from loanfactory.ports import Clock, ConcurrentUpdate, LedgerEntryRecord
-from loanfactory.servicing._state import replay_book
+from loanfactory.servicing import replay_book
 
 E = TypeVar("E", bound=Entity)
 
