@@ -356,13 +356,8 @@ def _is_module(root: Path, parts: list[str]) -> bool:
     return path.is_dir() or path.with_suffix(".py").is_file()
 
 
-PRIVATE_IMPORTS_ALLOWED = {
-    # another package exports the name for a different object (calendar.advance, service_desk.Answer)
-    "adapters/sql/_logs.py": "loanfactory.servicing._state",
-    "testing/_memory_logs.py": "loanfactory.servicing._state",
-    "origination/_scenarios.py": "loanfactory.rules._scenarios",
-}
-"""The few imports of another package's private module, each because the public name is taken."""
+PRIVATE_IMPORTS_ALLOWED: dict[str, str] = {}
+"""Imports of another package's private module that are allowed, with the reason (none today)."""
 
 
 def test_no_package_imports_another_packages_private_module() -> None:

@@ -36,9 +36,16 @@ from loanfactory.origination._limits import offer_limit
 from loanfactory.origination._pricing import price
 from loanfactory.origination._products import FlowResult, flow_result, limit_money
 from loanfactory.product import Product, ProductCatalog
-from loanfactory.rules import EngineName, Evaluator, RuleLibrary, Scenario, ScenarioRun, find_upwards
+from loanfactory.rules import (
+    EngineName,
+    Evaluator,
+    RuleLibrary,
+    Scenario,
+    ScenarioAnswer,
+    ScenarioRun,
+    find_upwards,
+)
 from loanfactory.rules import run_rule_scenarios as run_paths
-from loanfactory.rules._scenarios import Answer  # service_desk.Answer owns the public name
 
 
 class ProductScenarios:
@@ -65,7 +72,7 @@ class ProductScenarios:
         product = catalog.product(scenario.target)
         return (lambda facts: self.answer(product, facts)), None
 
-    def answer(self, product: Product, facts: Facts) -> Answer:
+    def answer(self, product: Product, facts: Facts) -> ScenarioAnswer:
         """The product's decision on ``facts`` and the offer production would make."""
         if facts.application is None:
             raise InvalidInput(
@@ -77,7 +84,7 @@ class ProductScenarios:
         decision = product.decide(full)
         result = flow_result(product, full, decision)
         offer, why = self.offer(product, full, result)
-        return Answer(decision.as_decision(), offer, why)
+        return ScenarioAnswer(decision.as_decision(), offer, why)
 
     def offer(self, product: Product, facts: Facts, result: FlowResult) -> tuple[dict[str, Any] | None, str]:
         """The offer's figures, as origination's approval computes them, or why there is none."""

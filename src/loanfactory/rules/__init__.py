@@ -56,6 +56,7 @@ from loanfactory.rules._runner import run_paths as run_rule_scenarios
 from loanfactory.rules._scenarios import (
     Evaluator,
     Scenario,
+    ScenarioAnswer,
     ScenarioFile,
     ScenarioResult,
     find_upwards,
@@ -90,6 +91,7 @@ __all__ = [
     "RuleLibrary",
     "RuleSet",
     "Scenario",
+    "ScenarioAnswer",
     "ScenarioFile",
     "ScenarioResult",
     "ScenarioRun",

@@ -21,7 +21,7 @@ A product scenario may also assert the offer production makes (``expect.offer``:
 ``none: true`` when no offer may be made). Its product facts come from the product file, never
 from the scenario (``given.product`` is an error there). The runner of product scenarios lives
 with origination, which prices the offer (``loanfactory.origination.run_scenario_paths``); the
-evaluator it gives returns an :class:`Answer`.
+evaluator it gives returns an :class:`ScenarioAnswer`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class ScenarioFile:
 
 
 @dataclass(frozen=True)
-class Answer:
+class ScenarioAnswer:
     """What a product scenario's evaluator gives: the flow as one decision, and the offer's figures
     (``rate``, ``amount``, ``term``, ``apr``, ``first_installment``, ``method``) or why there is
     none."""
@@ -307,7 +307,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 # running -----------------------------------------------------------------------------------------
-Evaluator = Callable[[Facts], Decision | Answer]
+Evaluator = Callable[[Facts], Decision | ScenarioAnswer]
 
 
 def run_scenario(scenario: Scenario, evaluate: Evaluator, engine: str, document: Document) -> ScenarioResult:
@@ -325,8 +325,8 @@ def run_scenario(scenario: Scenario, evaluate: Evaluator, engine: str, document:
         result.seconds = time.perf_counter() - started
         return result
     result.seconds = time.perf_counter() - started
-    if not isinstance(answer, Answer):
-        answer = Answer(answer)
+    if not isinstance(answer, ScenarioAnswer):
+        answer = ScenarioAnswer(answer)
     decision = answer.decision
     result.decision = decision
     result.offer = answer.offer
@@ -385,7 +385,7 @@ def _compare(key: str, want: Any, d: Decision) -> str | None:
     return None
 
 
-def _compare_offer(want: Mapping[str, Any], answer: Answer) -> str | None:
+def _compare_offer(want: Mapping[str, Any], answer: ScenarioAnswer) -> str | None:
     offer = answer.offer
     if want.get("none") is True:
         return None if offer is None else f"expected no offer, got {_shown(offer)}"

@@ -104,7 +104,7 @@ from loanfactory.servicing._relief import (
 )
 from loanfactory.servicing._repayment import RepaymentResult
 from loanfactory.servicing._service import Servicing
-from loanfactory.servicing._state import replay, replay_book
+from loanfactory.servicing._state import advance_state, replay, replay_book
 from loanfactory.servicing._state_check import StateDifference, StateReport, verify_states
 from loanfactory.servicing._statement import InstallmentState, InstallmentStatus
 from loanfactory.servicing._vectorised import (
@@ -225,6 +225,7 @@ __all__ = [  # noqa: RUF022 - plain sorted order, as tests/test_architecture.py 
     "UpcomingRisk",
     "WarningKind",
     "WarningMonitor",
+    "advance_state",
     "allocate",
     "assess",
     "assess_book",

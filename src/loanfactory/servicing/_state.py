@@ -1,7 +1,7 @@
 """A loan's state kept with its ledger (账户状态): the fold of :mod:`._position`, made incremental.
 
 The store keeps one :class:`~loanfactory.ports.LedgerState` per loan and moves it on with every
-posting it appends (``new state = advance(old state, posting)``, same transaction), so reading a
+posting it appends (``new state = advance_state(old state, posting)``, same transaction), so reading a
 loan's position costs one row, not its whole ledger. The state holds what does not depend on the
 date it is read for: the balances, what live allocations paid against each due (by key and
 component), the live one-off charges, the installments already charged, and the penalty accrual
@@ -42,11 +42,13 @@ def replay(loan_id: str, entries: Iterable[LedgerEntryRecord]) -> LedgerState:
     by_id: dict[str, LedgerEntryRecord] = {}
     for entry in entries:
         by_id[entry.id] = entry
-        state = advance(state, entry, by_id.get(entry.reverses) if entry.reverses else None)
+        state = advance_state(state, entry, by_id.get(entry.reverses) if entry.reverses else None)
     return state
 
 
-def advance(state: LedgerState, entry: LedgerEntryRecord, original: LedgerEntryRecord | None) -> LedgerState:
+def advance_state(
+    state: LedgerState, entry: LedgerEntryRecord, original: LedgerEntryRecord | None
+) -> LedgerState:
     """The state after one more posting; ``original`` is the posting a reversal reverses."""
     if entry.loan_id != state.loan_id:
         raise ValueError(f"posting {entry.id} is not of loan {state.loan_id}")
@@ -234,7 +236,7 @@ def replay_book(postings: Iterable[LedgerEntryRecord]) -> list[LedgerState]:
 
 
 __all__ = [
-    "advance",
+    "advance_state",
     "differences",
     "empty",
     "installments_charged",

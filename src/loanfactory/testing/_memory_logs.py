@@ -17,8 +17,7 @@ from loanfactory.audit import make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import InvalidInput, NotFound, StateConflict
 from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
-from loanfactory.servicing import replay
-from loanfactory.servicing._state import advance  # calendar.advance owns the public name
+from loanfactory.servicing import advance_state, replay
 from loanfactory.testing._clone import clone
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ class MemoryLedger:
         if before is None:  # the loan's first posting (or a state dropped: replayed once)
             before = replay(entry.loan_id, _entries(self.tx, entry.loan_id))
         original = None if entry.reverses is None else self._entry(entry.reverses)
-        after = advance(before, entry, original)
+        after = advance_state(before, entry, original)
         stored = clone(entry)
         pending.append(stored)
         self.tx.pending_states[entry.loan_id] = after

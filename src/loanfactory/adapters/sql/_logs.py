@@ -30,8 +30,7 @@ from loanfactory.audit import AuditHead, canonical_json, make_record
 from loanfactory.entity import DomainEvent
 from loanfactory.errors import NotFound, StateConflict
 from loanfactory.ports import AuditRecord, ConcurrentUpdate, LedgerEntryRecord, LedgerState, OutboxMessage
-from loanfactory.servicing import replay
-from loanfactory.servicing._state import advance  # calendar.advance owns the public name
+from loanfactory.servicing import advance_state, replay
 
 if TYPE_CHECKING:
     from loanfactory.adapters.sql._store import SqlTransaction
@@ -119,7 +118,7 @@ class SqlLedger:
         if before is None:
             before = replay(entry.loan_id, [e for e in self.entries(entry.loan_id) if e.id != entry.id])
         original = None if entry.reverses is None else self._entry(entry.reverses)
-        after = advance(before, entry, original)
+        after = advance_state(before, entry, original)
         table = table_of(LoanStateRow)
         if exists:
             values = state_values(after)
